@@ -1,0 +1,1 @@
+"""The `regimes` command line: parse, call one service or query function, render."""

@@ -1,0 +1,221 @@
+"""The `regimes` commands. Each one parses, calls one function of the library, and renders."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+import click
+
+from cli import render
+from cli.params import COUNTRY, DATE, ELEMENT, ITEM, MOMENT, POSITION_OR_MOMENT
+from cli.progress import progress_bar
+from cli.session import Session, now
+from domain.errors import BatchRejected, RegimesError
+from domain.reading import Batch
+from domain.vocabulary import expand_items
+from projections.catchup import ViewMismatch
+from projections.flows import FlowQuery
+
+F = TypeVar("F", bound=Callable[..., Any])
+pass_session = click.make_pass_decorator(Session)
+
+
+class Rejected(click.ClickException):
+    """Data or domain errors: exit status 1, one line per problem on stderr."""
+
+    exit_code = 1
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    try:
+        yield
+    except BatchRejected as error:
+        for problem in error.errors:
+            click.echo(str(problem), err=True)
+        raise Rejected(f"rejected: {error}") from None
+    except (RegimesError, ViewMismatch) as error:
+        raise Rejected(str(error)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--store", envvar="REGIMES_STORE", metavar="URL",
+              help="PATH or sqlite:///PATH, postgresql://user[:pass]@host[:port]/db, or "
+                   "memory:. Default: the embedded store in your data directory "
+                   "(env REGIMES_STORE).")
+@click.version_option(package_name="regimes")
+@click.pass_context
+def main(ctx: click.Context, store: str | None) -> None:
+    """Export-control regimes on any date, from an event-sourced log of trade actions.
+
+    Example: regimes as-of 2026-01-08 --element Dy --from CN --to JP
+    """
+    with _reported():
+        session = Session(store)
+    ctx.obj = session
+    ctx.call_on_close(session.close)
+
+
+def flow_filters(command: F) -> F:
+    """The options that pick flows: elements, items, exporter, importer, record time, format."""
+    options = [
+        click.option("-e", "--element", "elements", type=ELEMENT, multiple=True,
+                     help="Element symbol or group (REE); repeatable."),
+        click.option("--item", "items", type=ITEM, multiple=True,
+                     help="Product slug (or symbol); repeatable."),
+        click.option("--from", "exporter", type=COUNTRY, help="Exporting country (ISO alpha-2)."),
+        click.option("--to", "importer", type=COUNTRY, help="Importing country (ISO alpha-2)."),
+        click.option("--known-at", type=MOMENT,
+                     help="Answer as the store knew it then (UTC; a date means its end)."),
+        click.option("--format", "output_format", type=click.Choice(["table", "json", "csv"]),
+                     default="table", show_default=True),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _query(elements: tuple[str, ...], items: tuple[str, ...], exporter: str | None,
+           importer: str | None) -> FlowQuery:
+    return FlowQuery(expand_items([*elements, *items]), exporter, importer)
+
+
+@main.command("as-of")
+@click.argument("day", metavar="DATE", type=DATE)
+@flow_filters
+@pass_session
+def as_of(session: Session, day: date, elements: tuple[str, ...], items: tuple[str, ...],
+          exporter: str | None, importer: str | None, known_at: datetime | None,
+          output_format: str) -> None:
+    """The regime of each matching flow on DATE: level, measures, documents.
+
+    Example: regimes as-of 2026-01-08 -e Dy --from CN --to JP --format json
+    """
+    with _reported():
+        answer = session.reader().as_of(day, _query(elements, items, exporter, importer),
+                                        known_at)
+    render.render_answer(answer, output_format)
+
+
+@main.command()
+@flow_filters
+@pass_session
+def timeline(session: Session, elements: tuple[str, ...], items: tuple[str, ...],
+             exporter: str | None, importer: str | None, known_at: datetime | None,
+             output_format: str) -> None:
+    """Each date on which a matching flow's level or measures changed.
+
+    Example: regimes timeline -e Ho --from CN --to US
+    """
+    with _reported():
+        position, changes = session.reader().timeline(
+            _query(elements, items, exporter, importer), known_at)
+    render.render_timeline(position, changes, output_format)
+
+
+@main.command()
+@click.argument("first", metavar="DATE1", type=DATE)
+@click.argument("second", metavar="DATE2", type=DATE)
+@flow_filters
+@pass_session
+def diff(session: Session, first: date, second: date, elements: tuple[str, ...],
+         items: tuple[str, ...], exporter: str | None, importer: str | None,
+         known_at: datetime | None, output_format: str) -> None:
+    """Flows whose level or measures differ between DATE1 and DATE2.
+
+    Example: regimes diff 2025-10-01 2025-12-01 -e REE --from CN --to US
+    """
+    with _reported():
+        position, differences = session.reader().diff(
+            first, second, _query(elements, items, exporter, importer), known_at)
+    render.render_diff(first.isoformat(), second.isoformat(), position, differences,
+                       output_format)
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.File("rb"))
+@click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
+@pass_session
+def append(session: Session, files: tuple[Any, ...], dry_run: bool) -> None:
+    """Validate records (JSON Lines, JSON array or YAML; - for stdin) and append them at once.
+
+    Example: regimes append measures.jsonl
+    """
+    streams: tuple[Any, ...] = files or (sys.stdin.buffer,)
+    batch = Batch()
+    for stream in streams:
+        batch.read(stream, getattr(stream, "name", None) if len(streams) > 1 else None)
+    with _reported():
+        report = session.app(create=not dry_run).append(batch, now(), dry_run=dry_run)
+    click.echo(render.describe_append(report), err=True)
+
+
+@main.command()
+@click.option("--since", type=click.IntRange(min=1), help="First position to print.")
+@click.option("--until", type=click.IntRange(min=1), help="Last position to print.")
+@click.option("--format", "output_format", type=click.Choice(["jsonl", "table"]),
+              default="table", show_default=True)
+@pass_session
+def log(session: Session, since: int | None, until: int | None, output_format: str) -> None:
+    """The raw log in record order; jsonl prints the append format (export → append).
+
+    Example: regimes log --format jsonl > history.jsonl
+    """
+    with _reported():
+        render.render_log(session.app().records(since, until), output_format)
+
+
+@main.command()
+@click.argument("slug", metavar="ID")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]),
+              default="table", show_default=True)
+@pass_session
+def show(session: Session, slug: str, output_format: str) -> None:
+    """A measure's or action's whole history, with positions and record times.
+
+    Example: regimes show cn-mofcom-2025-18
+    """
+    with _reported():
+        records = session.reader().history(slug)
+    render.render_history(slug, records, output_format)
+
+
+@main.command()
+@click.option("--until", type=POSITION_OR_MOMENT,
+              help="Stop at this log position or record time (UTC).")
+@click.option("--verify", is_flag=True, help="Fail if the fresh view differs from the live one.")
+@pass_session
+def replay(session: Session, until: int | datetime | None, verify: bool) -> None:
+    """Rebuild every projection from position 1 into fresh tables and swap them in.
+
+    Example: regimes replay --verify
+    """
+    with _reported():
+        app = session.app()
+        with progress_bar("replaying", app.last_position()) as advance:
+            report = session.reader().replay(until=until, verify=verify, progress=advance)
+    click.echo(render.describe_replay(report), err=True)
+
+
+@main.command()
+@click.option("--empty", is_flag=True, help="Create the store without the bundled history.")
+@pass_session
+def init(session: Session, empty: bool) -> None:
+    """Create a store; unless --empty, load the bundled history of real events.
+
+    Example: regimes --store team.db init
+    """
+    with _reported():
+        session.app(create=True, bundled=False)
+        loaded = 0 if empty else session.load_history()
+    click.echo(f"store ready at {session.store.display}"
+               + ("" if empty else f" ({loaded} new records from the bundled history)"),
+               err=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

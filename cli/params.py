@@ -1,0 +1,111 @@
+"""Click parameter types for the domain's values; bad values exit with status 2."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import click
+
+from domain.vocabulary import GROUPS, check_country, check_item, is_element
+
+
+class DateParam(click.ParamType[date, Any]):
+    """A calendar date, YYYY-MM-DD."""
+
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date YYYY-MM-DD", param, ctx)
+
+
+class MomentParam(click.ParamType[datetime, Any]):
+    """A record time: a UTC date-time, or a date meaning the end of that day (UTC)."""
+
+    name = "DATETIME"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            if len(value) == 10:
+                day = date.fromisoformat(value)
+                return datetime.combine(day + timedelta(days=1), time(), UTC) - \
+                    timedelta(microseconds=1)
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date or an ISO date-time (UTC)", param, ctx)
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class PositionOrMoment(click.ParamType[int | datetime, Any]):
+    """A log position (a whole number) or a record time."""
+
+    name = "N|DATETIME"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> int | datetime:
+        if isinstance(value, int | datetime):
+            return value
+        if value.isdigit():
+            return int(value)
+        return MomentParam().convert(value, param, ctx)
+
+
+class ElementParam(click.ParamType[str, Any]):
+    """An element symbol (case-exact) or a group such as REE."""
+
+    name = "SYM|GROUP"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> str:
+        if is_element(value) or value in GROUPS:
+            return str(value)
+        hint = ""
+        for spelling in (value.capitalize(), value.upper()):
+            if is_element(spelling) or spelling in GROUPS:
+                hint = f" (symbols are case-exact: {spelling})"
+                break
+        self.fail(f"{value!r} is not an element symbol or a group ({', '.join(GROUPS)}){hint}",
+                  param, ctx)
+
+
+class ItemParam(click.ParamType[str, Any]):
+    """A product slug or element symbol."""
+
+    name = "SLUG"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> str:
+        try:
+            return check_item(value)
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
+class CountryParam(click.ParamType[str, Any]):
+    """An ISO 3166-1 alpha-2 country code in upper case, or `*`."""
+
+    name = "CC"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> str:
+        try:
+            return check_country(value)
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
+DATE = DateParam()
+MOMENT = MomentParam()
+POSITION_OR_MOMENT = PositionOrMoment()
+ELEMENT = ElementParam()
+ITEM = ItemParam()
+COUNTRY = CountryParam()

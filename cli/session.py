@@ -1,0 +1,64 @@
+"""The one service object of a command: the store it names, opened on first use."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+
+from domain.application import Regimes
+from domain.bundled import load_bundled_history
+from domain.errors import StoreError
+from domain.stores import Store, parse_store
+from projections.queries import RegimeReader
+
+
+def now() -> datetime:
+    """Record time for what this command appends (only the CLI reads the clock)."""
+    return datetime.now(UTC)
+
+
+class Session:
+    """Opens the store lazily: queries need an existing store, writes may create one."""
+
+    def __init__(self, store_url: str | None) -> None:
+        self.store: Store = parse_store(store_url)
+        self._app: Regimes | None = None
+        self._reader: RegimeReader | None = None
+
+    def app(self, *, create: bool = False, bundled: bool = True) -> Regimes:
+        """The event store; a new default store gets the bundled history unless `bundled` is off."""
+        if self._app is None:
+            fresh = not self.store.exists()
+            if fresh and not (create or self.store.is_default):
+                raise StoreError(
+                    f"no store at {self.store.display}: create it with "
+                    f"'regimes --store {self.store.display} init' or append to it"
+                )
+            if fresh and self.store.path is not None:
+                self.store.path.parent.mkdir(parents=True, exist_ok=True)
+            self._app = Regimes(env=self.store.env)
+            if fresh and self.store.is_default and bundled:
+                self.load_history(announce=True)
+        return self._app
+
+    def load_history(self, *, announce: bool = False) -> int:
+        """Loads the bundled history into the store; returns how many records were new."""
+        report = load_bundled_history(self.app(create=True, bundled=False), now())
+        if announce:
+            click.echo(
+                f"regimes: created the default store at {self.store.display} with the "
+                f"bundled history ({report.appended} records)", err=True)
+        return report.appended
+
+    def reader(self) -> RegimeReader:
+        """The query side over the same store."""
+        if self._reader is None:
+            self._reader = RegimeReader(self.app())
+        return self._reader
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+        if self._app is not None:
+            self._app.close()

@@ -1,0 +1,1 @@
+"""The write side of `regimes`: vocabulary, input records, aggregates and the application."""

@@ -1,0 +1,57 @@
+"""The `Action` aggregate: a one-off diplomatic or trade act, context for the regimes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from domain.errors import RecordConflict
+from domain.events import Aggregate, Source, fingerprint
+from domain.records import ActionTakenRecord
+
+
+def action_id(slug: str) -> UUID:
+    """The stored id of the action the user calls `slug`."""
+    return uuid5(NAMESPACE_URL, f"regimes:action:{slug}")
+
+
+class Action(Aggregate):
+    """A statement, summit, travel advisory...: recorded once, never changed."""
+
+    if TYPE_CHECKING:  # assigned by the events' `apply`; the library reads class annotations
+        slug: str
+        seen: frozenset[bytes]
+
+    class Taken(Aggregate.Created):
+        """The act happened on `occurred_on`."""
+
+        record_type: ClassVar[str] = "action_taken"
+        action: str
+        issuer: str
+        kind: str
+        occurred_on: date
+        title: str
+        counterparts: tuple[str, ...] | None = None
+        responds_to: tuple[str, ...] | None = None
+        notes: str | None = None
+        sources: tuple[Source, ...]
+
+        def apply(self, aggregate: Any) -> None:
+            action: Action = aggregate
+            action.slug = self.action
+            action.seen = frozenset({fingerprint(self.record_type, self.payload())})
+
+    @classmethod
+    def take(cls, record: ActionTakenRecord, recorded_at: datetime) -> Action:
+        """A new action, recorded at `recorded_at`."""
+        return cls._create(
+            cls.Taken, id=action_id(record.action), timestamp=recorded_at, **record.payload()
+        )
+
+    def check_repeat(self, record: ActionTakenRecord) -> None:
+        """Accepts the same record again; refuses different content under this id."""
+        if fingerprint(record.type, record.payload()) not in self.seen:
+            raise RecordConflict(
+                "action", f"action {self.slug!r} already exists with different content"
+            )

@@ -1,0 +1,240 @@
+"""The `Measure` aggregate: one legal or de-facto instrument and its lifecycle.
+
+Each public method checks the state rules once and triggers one event; the events' `apply`
+methods only assign. Follow-ups that repeat a record already in the measure's history are
+no-ops, so re-importing a file appends nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from pydantic import ValidationError
+
+from domain.errors import (
+    DomainError,
+    MeasureLifted,
+    MeasureRetracted,
+    NothingToResume,
+    RecordConflict,
+)
+from domain.events import Aggregate, Source, fingerprint
+from domain.records import (
+    MeasureAmendedRecord,
+    MeasureCorrectedRecord,
+    MeasureImposedRecord,
+    MeasureLiftedRecord,
+    MeasureRecord,
+    MeasureResumedRecord,
+    MeasureRetractedRecord,
+    MeasureSuspendedRecord,
+)
+
+
+def measure_id(slug: str) -> UUID:
+    """The stored id of the measure the user calls `slug`."""
+    return uuid5(NAMESPACE_URL, f"regimes:measure:{slug}")
+
+
+class Measure(Aggregate):
+    """A legal or de-facto instrument: imposed, then amended, suspended, resumed, lifted..."""
+
+    if TYPE_CHECKING:  # assigned by the events' `apply`; the library reads class annotations
+        slug: str
+        terms: dict[str, Any]
+        suspension_starts: tuple[date, ...]
+        lifted_on: date | None
+        retracted: bool
+        seen: frozenset[bytes]
+
+    class Event(Aggregate.Event):
+        measure: str
+
+        def apply(self, aggregate: Any) -> None:
+            measure: Measure = aggregate
+            measure.seen = measure.seen | {fingerprint(self.record_type, self.payload())}
+
+    class Imposed(Event, Aggregate.Created):
+        """The measure comes into the world with these terms."""
+
+        record_type: ClassVar[str] = "measure_imposed"
+        issuer: str
+        kind: str
+        direction: str = "export"
+        items: tuple[str, ...]
+        destinations: tuple[str, ...] | None = None
+        origins: tuple[str, ...] | None = None
+        announced_on: date
+        effective_on: date
+        until: date | None = None
+        certainty: str = "in_force"
+        end_users: str | None = None
+        title: str | None = None
+        document: str | None = None
+        hs_codes: tuple[str, ...] | None = None
+        responds_to: tuple[str, ...] | None = None
+        notes: str | None = None
+        sources: tuple[Source, ...]
+
+        def apply(self, aggregate: Any) -> None:
+            measure: Measure = aggregate
+            measure.slug = self.measure
+            measure.terms = self.model_dump(mode="json", exclude={
+                "originator_id", "originator_version", "timestamp", "originator_topic",
+                "measure"})
+            measure.suspension_starts = ()
+            measure.lifted_on = None
+            measure.retracted = False
+            measure.seen = frozenset()
+            super().apply(aggregate)
+
+    class Amended(Event):
+        """The measure changes in the world from `effective_on`."""
+
+        record_type: ClassVar[str] = "measure_amended"
+        effective_on: date
+        changes: dict[str, Any]
+        document: str | None = None
+        responds_to: tuple[str, ...] | None = None
+        notes: str | None = None
+        sources: tuple[Source, ...]
+
+        def to_record(self) -> dict[str, Any]:
+            record = super().to_record()
+            changes = record.pop("changes")
+            sources = record.pop("sources")
+            return {**record, **changes, "sources": sources}
+
+    class Suspended(Event):
+        """The measure stops applying from `effective_on` until it resumes or `until`."""
+
+        record_type: ClassVar[str] = "measure_suspended"
+        effective_on: date
+        until: date | None = None
+        document: str | None = None
+        responds_to: tuple[str, ...] | None = None
+        notes: str | None = None
+        sources: tuple[Source, ...]
+
+        def apply(self, aggregate: Any) -> None:
+            measure: Measure = aggregate
+            measure.suspension_starts = (*measure.suspension_starts, self.effective_on)
+            super().apply(aggregate)
+
+    class Resumed(Event):
+        """The measure applies again from `effective_on`."""
+
+        record_type: ClassVar[str] = "measure_resumed"
+        effective_on: date
+        document: str | None = None
+        responds_to: tuple[str, ...] | None = None
+        notes: str | None = None
+        sources: tuple[Source, ...]
+
+    class Lifted(Event):
+        """The measure no longer applies from `effective_on`, inclusive."""
+
+        record_type: ClassVar[str] = "measure_lifted"
+        effective_on: date
+        document: str | None = None
+        responds_to: tuple[str, ...] | None = None
+        notes: str | None = None
+        sources: tuple[Source, ...]
+
+        def apply(self, aggregate: Any) -> None:
+            measure: Measure = aggregate
+            measure.lifted_on = self.effective_on
+            super().apply(aggregate)
+
+    class Corrected(Event):
+        """We had the measure wrong: `fields` replace its terms for all valid time."""
+
+        record_type: ClassVar[str] = "measure_corrected"
+        fields: dict[str, Any]
+        reason: str
+        sources: tuple[Source, ...] | None = None
+
+        def apply(self, aggregate: Any) -> None:
+            measure: Measure = aggregate
+            measure.terms = {**measure.terms, **self.fields}
+            super().apply(aggregate)
+
+    class Retracted(Event):
+        """The measure never existed: it was recorded in error."""
+
+        record_type: ClassVar[str] = "measure_retracted"
+        reason: str
+        sources: tuple[Source, ...] | None = None
+
+        def apply(self, aggregate: Any) -> None:
+            measure: Measure = aggregate
+            measure.retracted = True
+            super().apply(aggregate)
+
+    @classmethod
+    def impose(cls, record: MeasureImposedRecord, recorded_at: datetime) -> Measure:
+        """A new measure, recorded at `recorded_at`."""
+        return cls._create(
+            cls.Imposed, id=measure_id(record.measure), timestamp=recorded_at, **record.payload()
+        )
+
+    def record(self, record: MeasureRecord, recorded_at: datetime) -> bool:
+        """Records a follow-up; False if the same record is already in this measure's history."""
+        if fingerprint(record.type, record.payload()) in self.seen:
+            return False
+        if isinstance(record, MeasureImposedRecord):
+            raise RecordConflict(
+                "measure",
+                f"measure {self.slug!r} already exists with different content; "
+                "use measure_corrected to change it",
+            )
+        if self.retracted:
+            raise MeasureRetracted("measure", f"measure {self.slug!r} was retracted")
+        event_class = self._check(record)
+        self.trigger_event(event_class, timestamp=recorded_at, **record.payload())
+        return True
+
+    def _check(self, record: MeasureRecord) -> type[Measure.Event]:
+        if isinstance(record, MeasureRetractedRecord):
+            return self.Retracted
+        if isinstance(record, MeasureCorrectedRecord):
+            self._check_corrected_terms(record.fields)
+            return self.Corrected
+        if isinstance(record, MeasureLiftedRecord) and self.lifted_on is not None:
+            raise MeasureLifted(
+                "measure", f"measure {self.slug!r} was already lifted on {self.lifted_on}"
+            )
+        effective_on: date = record.effective_on
+        if self.lifted_on is not None and effective_on >= self.lifted_on:
+            raise MeasureLifted(
+                "effective_on",
+                f"measure {self.slug!r} was lifted on {self.lifted_on}; nothing applies from then",
+            )
+        if isinstance(record, MeasureResumedRecord):
+            if not any(start <= effective_on for start in self.suspension_starts):
+                raise NothingToResume(
+                    "effective_on",
+                    f"measure {self.slug!r} has no suspension starting on or before "
+                    f"{effective_on}",
+                )
+            return self.Resumed
+        if isinstance(record, MeasureAmendedRecord):
+            self._check_corrected_terms(record.changes(), field="record")
+            return self.Amended
+        if isinstance(record, MeasureSuspendedRecord):
+            return self.Suspended
+        return self.Lifted
+
+    def _check_corrected_terms(self, fields: dict[str, Any], field: str = "fields") -> None:
+        """The measure's terms with `fields` replaced must still make a valid measure."""
+        merged = {**self.terms, **fields, "type": "measure_imposed", "measure": self.slug}
+        try:
+            MeasureImposedRecord.model_validate(merged)
+        except ValidationError as error:
+            detail = error.errors()[0]
+            name = ".".join(str(part) for part in detail["loc"]) or "record"
+            message = str(detail["msg"]).removeprefix("Value error, ")
+            raise DomainError(field, f"the measure would become invalid: {name}: {message}") \
+                from None

@@ -1,0 +1,386 @@
+"""The input records of the append format (DESIGN §4): shape and vocabulary, validated once.
+
+These models are the strict front door. What is stored is the events of `domain.measure` and
+`domain.action`, whose field types stay lenient so that a stricter rule here never makes an
+old log unreadable.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from functools import cache
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from domain.errors import RecordError
+from domain.vocabulary import (
+    SLUG_MAX_LENGTH,
+    SLUG_PATTERN,
+    Certainty,
+    Direction,
+    MeasureKind,
+    check_country,
+    check_item,
+    expand_items,
+)
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: object) -> object:
+    if isinstance(value, datetime):
+        raise ValueError("expected a calendar date YYYY-MM-DD, not a date and time")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError as error:
+            raise ValueError(f"{value!r} is not a calendar date: {error}") from None
+    raise ValueError(f"expected a date YYYY-MM-DD, got {value!r}")
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=SLUG_MAX_LENGTH)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
+Country = Annotated[str, AfterValidator(lambda code: check_country(code, worldwide=False))]
+Place = Annotated[str, AfterValidator(check_country)]
+Places = Annotated[tuple[Place, ...], Field(min_length=1)]
+Items = Annotated[
+    tuple[Annotated[str, AfterValidator(check_item)], ...],
+    Field(min_length=1),
+    AfterValidator(expand_items),
+]
+HsCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4,10}$")]
+EndUsers = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_ -]*$", max_length=100)]
+ActionKind = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=50)]
+Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2_000)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceRecord(_Strict):
+    """Where a record's facts come from."""
+
+    title: Text
+    url: Url | None = None
+    published_on: IsoDate | None = None
+
+
+Sources = Annotated[tuple[SourceRecord, ...], Field(min_length=1)]
+
+
+class _Record(_Strict):
+    def payload(self) -> dict[str, Any]:
+        """The record's fields as the keyword arguments of its stored event."""
+        return self.model_dump(exclude={"type"})
+
+
+def _after(earlier: str, later: str, value: date | None, info: ValidationInfo) -> date | None:
+    start = info.data.get(earlier)
+    if value is not None and start is not None and value <= start:
+        raise ValueError(f"{later} {value} must be after {earlier} {start}")
+    return value
+
+
+class MeasureImposedRecord(_Record):
+    """A measure comes into the world: who issues it, on what, for whom, from when."""
+
+    type: Literal["measure_imposed"]
+    measure: Slug
+    issuer: Country
+    kind: MeasureKind
+    direction: Direction = "export"
+    items: Items
+    destinations: Places | None = Field(default=None, validate_default=True)
+    origins: Places | None = Field(default=None, validate_default=True)
+    announced_on: IsoDate
+    effective_on: IsoDate
+    until: IsoDate | None = None
+    certainty: Certainty = "in_force"
+    end_users: EndUsers | None = None
+    title: Text | None = None
+    document: Text | None = None
+    hs_codes: tuple[HsCode, ...] | None = None
+    responds_to: tuple[Slug, ...] | None = None
+    notes: Text | None = None
+    sources: Sources
+
+    @field_validator("destinations")
+    @classmethod
+    def _destinations_for_exports(
+        cls, value: tuple[str, ...] | None, info: ValidationInfo
+    ) -> tuple[str, ...] | None:
+        return _places_for("export", "destinations", value, info)
+
+    @field_validator("origins")
+    @classmethod
+    def _origins_for_imports(
+        cls, value: tuple[str, ...] | None, info: ValidationInfo
+    ) -> tuple[str, ...] | None:
+        return _places_for("import", "origins", value, info)
+
+    @field_validator("until")
+    @classmethod
+    def _until_after_effect(cls, value: date | None, info: ValidationInfo) -> date | None:
+        return _after("effective_on", "until", value, info)
+
+
+def _places_for(
+    direction: str, field: str, value: tuple[str, ...] | None, info: ValidationInfo
+) -> tuple[str, ...] | None:
+    given = info.data.get("direction")
+    if given is None:
+        return value
+    if given == direction and value is None:
+        raise ValueError(f"required for direction {direction!r}")
+    if given != direction and value is not None:
+        raise ValueError(f"not allowed for direction {given!r}")
+    issuer = info.data.get("issuer")
+    if value is not None and issuer in value:
+        raise ValueError(f"the issuer {issuer} cannot be one of its own {field}")
+    return value
+
+
+#: Fields a `measure_amended` record may change from its `effective_on`.
+AMENDABLE = ("items", "destinations", "origins", "kind", "end_users", "certainty", "until")
+#: Fields a `measure_corrected` record may replace for all valid time.
+CORRECTABLE = tuple(
+    name for name in MeasureImposedRecord.model_fields if name not in ("type", "measure")
+)
+
+
+@cache
+def _field_adapter(name: str) -> TypeAdapter[Any]:
+    field = MeasureImposedRecord.model_fields[name]
+    annotated: Any = Annotated[field.annotation, *field.metadata]
+    return TypeAdapter(annotated)
+
+
+def validate_terms(fields: dict[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
+    """Checks each field as `measure_imposed` would, returning them as JSON-ready values."""
+    unknown = sorted(set(fields) - set(allowed))
+    if unknown:
+        raise ValueError(f"cannot change {', '.join(unknown)}; allowed: {', '.join(allowed)}")
+    if not fields:
+        raise ValueError(f"give one or more of {', '.join(allowed)}")
+    checked: dict[str, Any] = {}
+    for name, value in fields.items():
+        if value is None and name in ("until", "end_users"):
+            checked[name] = None
+            continue
+        adapter = _field_adapter(name)
+        try:
+            checked[name] = adapter.dump_python(adapter.validate_python(value), mode="json")
+        except ValidationError as error:
+            detail = error.errors()[0]
+            path = _field_path([name, *detail["loc"]])
+            raise ValueError(f"{path}: {_message(detail)}") from None
+    return checked
+
+
+class MeasureAmendedRecord(_Record):
+    """The measure changes in the world from `effective_on` (new items, an enactment...)."""
+
+    type: Literal["measure_amended"]
+    measure: Slug
+    effective_on: IsoDate
+    items: Items | None = None
+    destinations: Places | None = None
+    origins: Places | None = None
+    kind: MeasureKind | None = None
+    end_users: EndUsers | None = None
+    certainty: Certainty | None = None
+    until: IsoDate | None = None
+    document: Text | None = None
+    responds_to: tuple[Slug, ...] | None = None
+    notes: Text | None = None
+    sources: Sources
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> MeasureAmendedRecord:
+        if not self.model_fields_set & set(AMENDABLE):
+            raise ValueError(f"an amendment changes one or more of {', '.join(AMENDABLE)}")
+        return self
+
+    @field_validator("until")
+    @classmethod
+    def _until_after_effect(cls, value: date | None, info: ValidationInfo) -> date | None:
+        return _after("effective_on", "until", value, info)
+
+    def changes(self) -> dict[str, Any]:
+        """The amended fields, as JSON-ready values, in a stable order."""
+        dumped = self.model_dump(mode="json", include=set(AMENDABLE) & self.model_fields_set)
+        return {name: dumped[name] for name in AMENDABLE if name in dumped}
+
+    def payload(self) -> dict[str, Any]:
+        payload = self.model_dump(
+            include={"measure", "effective_on", "document", "responds_to", "notes", "sources"})
+        payload["changes"] = self.changes()
+        return payload
+
+
+class MeasureSuspendedRecord(_Record):
+    """The measure stops applying from `effective_on`; it resumes by itself on `until`."""
+
+    type: Literal["measure_suspended"]
+    measure: Slug
+    effective_on: IsoDate
+    until: IsoDate | None = None
+    document: Text | None = None
+    responds_to: tuple[Slug, ...] | None = None
+    notes: Text | None = None
+    sources: Sources
+
+    @field_validator("until")
+    @classmethod
+    def _until_after_start(cls, value: date | None, info: ValidationInfo) -> date | None:
+        return _after("effective_on", "until", value, info)
+
+
+class MeasureResumedRecord(_Record):
+    """The measure applies again from `effective_on`, ending its suspensions early."""
+
+    type: Literal["measure_resumed"]
+    measure: Slug
+    effective_on: IsoDate
+    document: Text | None = None
+    responds_to: tuple[Slug, ...] | None = None
+    notes: Text | None = None
+    sources: Sources
+
+
+class MeasureLiftedRecord(_Record):
+    """The measure no longer applies from `effective_on`, inclusive."""
+
+    type: Literal["measure_lifted"]
+    measure: Slug
+    effective_on: IsoDate
+    document: Text | None = None
+    responds_to: tuple[Slug, ...] | None = None
+    notes: Text | None = None
+    sources: Sources
+
+
+class MeasureCorrectedRecord(_Record):
+    """We had the measure wrong: these fields are replaced for all valid time."""
+
+    type: Literal["measure_corrected"]
+    measure: Slug
+    fields: dict[str, Any]
+    reason: Text
+    sources: tuple[SourceRecord, ...] | None = None
+
+    @field_validator("fields")
+    @classmethod
+    def _correctable(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return validate_terms(value, CORRECTABLE)
+
+
+class MeasureRetractedRecord(_Record):
+    """The measure never existed: it was recorded in error."""
+
+    type: Literal["measure_retracted"]
+    measure: Slug
+    reason: Text
+    sources: tuple[SourceRecord, ...] | None = None
+
+
+class ActionTakenRecord(_Record):
+    """A one-off diplomatic or trade act without a regime of its own."""
+
+    type: Literal["action_taken"]
+    action: Slug
+    issuer: Country
+    kind: ActionKind
+    occurred_on: IsoDate
+    title: Text
+    counterparts: tuple[Country, ...] | None = None
+    responds_to: tuple[Slug, ...] | None = None
+    notes: Text | None = None
+    sources: Sources
+
+
+MeasureRecord = (
+    MeasureImposedRecord
+    | MeasureAmendedRecord
+    | MeasureSuspendedRecord
+    | MeasureResumedRecord
+    | MeasureLiftedRecord
+    | MeasureCorrectedRecord
+    | MeasureRetractedRecord
+)
+Record = MeasureRecord | ActionTakenRecord
+RECORD_TYPES: tuple[str, ...] = tuple(
+    get_args(model.model_fields["type"].annotation)[0] for model in get_args(Record)
+)
+
+_RECORD_ADAPTER: TypeAdapter[Record] = TypeAdapter(
+    Annotated[Record, Field(discriminator="type")]
+)
+
+
+def parse_record(raw: object, line: int) -> Record:
+    """One validated record, or a `RecordErrors` listing every problem with its field."""
+    try:
+        return _RECORD_ADAPTER.validate_python(raw)
+    except ValidationError as error:
+        raise RecordErrors([_record_error(line, detail) for detail in error.errors()]) from None
+
+
+class RecordErrors(ValueError):
+    """Every problem found in one input record."""
+
+    def __init__(self, errors: list[RecordError]) -> None:
+        super().__init__("; ".join(str(error) for error in errors))
+        self.errors = errors
+
+
+def _record_error(line: int, detail: Any) -> RecordError:
+    kind = detail["type"]
+    location = list(detail["loc"])
+    if kind in ("union_tag_not_found", "union_tag_invalid"):
+        message = (
+            "missing record type" if kind == "union_tag_not_found"
+            else f"unknown record type {detail['input'].get('type')!r}"
+        )
+        return RecordError(line, "type", f"{message}; one of {', '.join(RECORD_TYPES)}")
+    if location and location[0] in RECORD_TYPES:
+        location = location[1:]
+    return RecordError(line, _field_path(location), _message(detail))
+
+
+def _field_path(location: list[str | int]) -> str:
+    path = ""
+    for part in location:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else part)
+    return path or "record"
+
+
+def _message(detail: Any) -> str:
+    message = str(detail["msg"]).removeprefix("Value error, ")
+    if detail["type"] == "extra_forbidden":
+        return "unknown field"
+    if detail["type"] == "string_pattern_mismatch":
+        return f"{detail['input']!r} does not match {detail['ctx']['pattern']}"
+    if detail["type"] == "too_short":
+        return "at least one is required"
+    if detail["type"] == "literal_error":
+        return f"{detail['input']!r} is not one of {detail['ctx']['expected']}"
+    return message

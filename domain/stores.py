@@ -1,0 +1,94 @@
+"""Where the log lives: a store URL (DESIGN §6) becomes the eventsourcing environment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import platformdirs
+
+from domain.errors import StoreError
+
+#: SQLite writers wait this long (seconds) for the write lock before the store reports busy.
+SQLITE_LOCK_TIMEOUT = 20
+
+
+@dataclass(frozen=True)
+class Store:
+    """A parsed store location: what kind, the eventsourcing settings, and a printable name."""
+
+    kind: str  # "sqlite", "postgresql" or "memory"
+    env: dict[str, str] = field(repr=False)
+    display: str
+    path: Path | None = None
+    is_default: bool = False
+
+    def exists(self) -> bool:
+        """False only for a SQLite file that is not there yet."""
+        return self.path is None or self.path.exists()
+
+
+def default_store_path() -> Path:
+    """The embedded store in the user's data directory."""
+    return Path(platformdirs.user_data_dir("regimes", appauthor=False)) / "regimes.db"
+
+
+def parse_store(url: str | None) -> Store:
+    """The store named by `--store` / `REGIMES_STORE`, or the default embedded store."""
+    if not url:
+        return _sqlite(default_store_path(), is_default=True)
+    if url in ("memory:", "popo:"):
+        return Store("memory", {"PERSISTENCE_MODULE": "eventsourcing.popo"}, "memory:")
+    if url.startswith("sqlite://"):
+        path = url.removeprefix("sqlite://")
+        if not path.startswith("/"):
+            raise StoreError(f"store {url!r}: write sqlite:///PATH (three slashes) for a file")
+        return _sqlite(Path(path[1:] if path.startswith("//") else path))
+    if url.startswith(("postgresql://", "postgres://")):
+        return _postgres(url)
+    if "://" in url:
+        scheme = url.split("://", 1)[0]
+        raise StoreError(f"unknown store scheme {scheme!r}: use a path, sqlite:///PATH "
+                         "or postgresql://user@host/db")
+    return _sqlite(Path(url))
+
+
+def _sqlite(path: Path, *, is_default: bool = False) -> Store:
+    path = path.expanduser()
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(path),
+        "SQLITE_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT),
+    }
+    return Store("sqlite", env, str(path), path=path, is_default=is_default)
+
+
+def _postgres(url: str) -> Store:
+    parts = urlsplit(url)
+    database = unquote(parts.path.lstrip("/"))
+    if not parts.hostname or not database or not parts.username:
+        raise StoreError(f"store {redact(url)!r}: write postgresql://user[:password]@host[:port]/db")
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": database,
+        "POSTGRES_HOST": parts.hostname,
+        "POSTGRES_PORT": str(parts.port or 5432),
+        "POSTGRES_USER": unquote(parts.username),
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT),
+    }
+    schema = parse_qs(parts.query).get("schema")
+    if schema:
+        env["POSTGRES_SCHEMA"] = schema[0]
+    return Store("postgresql", env, redact(url))
+
+
+def redact(url: str) -> str:
+    """The URL with any password replaced by `***`."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()

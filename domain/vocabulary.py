@@ -1,0 +1,141 @@
+"""The words of the domain: elements, countries, measure kinds, levels and certainty."""
+
+from __future__ import annotations
+
+import re
+from enum import IntEnum
+from functools import cache
+from typing import Literal, get_args
+
+import pycountry
+
+#: Every element of the periodic table, in atomic-number order (case-exact symbols).
+ELEMENTS: tuple[str, ...] = tuple(
+    """H He Li Be B C N O F Ne Na Mg Al Si P S Cl Ar K Ca Sc Ti V Cr Mn Fe Co Ni Cu Zn Ga Ge
+    As Se Br Kr Rb Sr Y Zr Nb Mo Tc Ru Rh Pd Ag Cd In Sn Sb Te I Xe Cs Ba La Ce Pr Nd Pm Sm
+    Eu Gd Tb Dy Ho Er Tm Yb Lu Hf Ta W Re Os Ir Pt Au Hg Tl Pb Bi Po At Rn Fr Ra Ac Th Pa U
+    Np Pu Am Cm Bk Cf Es Fm Md No Lr Rf Db Sg Bh Hs Mt Ds Rg Cn Nh Fl Mc Lv Ts Og""".split()  # noqa: SIM905
+)
+_ELEMENT_SET = frozenset(ELEMENTS)
+
+#: Named groups of elements that expand on input and in queries.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "REE": ("Sc", "Y", *ELEMENTS[ELEMENTS.index("La") : ELEMENTS.index("Lu") + 1]),
+}
+
+#: Slugs name measures, actions and products: lower case, digits, dots and hyphens.
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9.-]*$"
+SLUG_MAX_LENGTH = 100
+_SLUG = re.compile(SLUG_PATTERN)
+
+#: Every country, in record fields that name destinations, origins or counterparts.
+WORLDWIDE = "*"
+
+Direction = Literal["export", "import"]
+Certainty = Literal["in_force", "de_facto", "reported"]
+MeasureKind = Literal[
+    "general_licence",
+    "anti_dumping_investigation",
+    "reporting_requirement",
+    "anti_dumping_duty",
+    "export_tax",
+    "tariff",
+    "licence_requirement",
+    "tightened_licence_review",
+    "export_ban",
+    "import_ban",
+    "de_facto_embargo",
+    "technology_export_ban",
+]
+MEASURE_KINDS: tuple[str, ...] = get_args(MeasureKind)
+
+
+class Level(IntEnum):
+    """How tightly a flow is controlled, ordered from low to high."""
+
+    none = 0
+    monitoring = 1
+    duty = 2
+    licence_required = 3
+    tightened_review = 4
+    end_user_ban = 5
+    ban = 6
+
+
+_LEVEL_OF_KIND: dict[str, Level] = {
+    "general_licence": Level.none,
+    "anti_dumping_investigation": Level.monitoring,
+    "reporting_requirement": Level.monitoring,
+    "anti_dumping_duty": Level.duty,
+    "export_tax": Level.duty,
+    "tariff": Level.duty,
+    "licence_requirement": Level.licence_required,
+    "tightened_licence_review": Level.tightened_review,
+    "export_ban": Level.ban,
+    "import_ban": Level.ban,
+    "de_facto_embargo": Level.ban,
+    "technology_export_ban": Level.ban,
+}
+_END_USER_KINDS = frozenset({"export_ban", "import_ban"})
+
+
+def level_of(kind: str, end_users: str | None) -> Level:
+    """The level a measure of this kind sets on a flow while it is in force."""
+    if end_users and kind in _END_USER_KINDS:
+        return Level.end_user_ban
+    return _LEVEL_OF_KIND[kind]
+
+
+def is_element(symbol: str) -> bool:
+    """True for a case-exact symbol of the periodic table."""
+    return symbol in _ELEMENT_SET
+
+
+def is_slug(text: str) -> bool:
+    """True for a valid id or product slug."""
+    return len(text) <= SLUG_MAX_LENGTH and _SLUG.match(text) is not None
+
+
+def check_item(item: str) -> str:
+    """An element symbol or a product slug, else ValueError."""
+    if is_element(item) or item in GROUPS or is_slug(item):
+        return item
+    if item.capitalize() in _ELEMENT_SET or item.upper() in GROUPS:
+        raise ValueError(f"unknown item {item!r}; symbols and groups are case-exact")
+    raise ValueError(
+        f"unknown item {item!r}: not an element symbol, a group ({', '.join(GROUPS)}) "
+        "or a product slug [a-z0-9][a-z0-9.-]*"
+    )
+
+
+def expand_items(items: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Items with groups replaced by their elements, duplicates dropped, order kept."""
+    expanded: dict[str, None] = {}
+    for item in items:
+        for member in GROUPS.get(item, (item,)):
+            expanded[member] = None
+    return tuple(expanded)
+
+
+@cache
+def _country_codes() -> frozenset[str]:
+    return frozenset(country.alpha_2 for country in pycountry.countries)
+
+
+def check_country(code: str, *, worldwide: bool = True) -> str:
+    """An ISO 3166-1 alpha-2 code in upper case (or `*` where allowed), else ValueError."""
+    if worldwide and code == WORLDWIDE:
+        return code
+    if code in _country_codes():
+        return code
+    if code.upper() in _country_codes():
+        raise ValueError(f"country code {code!r} must be upper case: {code.upper()!r}")
+    raise ValueError(f"unknown country code {code!r} (ISO 3166-1 alpha-2, or '*')")
+
+
+def country_name(code: str) -> str:
+    """The country's short name, or 'every country' for `*`."""
+    if code == WORLDWIDE:
+        return "every country"
+    country = pycountry.countries.get(alpha_2=code)
+    return str(country.name) if country else code

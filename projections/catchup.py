@@ -1,0 +1,209 @@
+"""Brings the persisted view up to the log: catch-up before every query, and replay.
+
+A measure's rows are recomputed from its whole history whenever one of its events arrives,
+so back-dated records land in the right valid time; rows no longer believed are closed at
+that position, never deleted.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import cast
+
+from eventsourcing.persistence import IntegrityError, Notification
+
+from domain.action import Action
+from domain.application import Regimes
+from domain.events import RecordedEvent
+from domain.measure import Measure, measure_id
+from projections.history import MeasureHistory
+from projections.lifecycle import segments
+from projections.view import (
+    OPEN_DATE,
+    BitemporalView,
+    LoggedPosition,
+    MeasureRows,
+    Row,
+    state_key,
+    summary_bytes,
+)
+
+_BATCH = 500
+_HISTORIES_KEPT = 20_000
+_ATTEMPTS = 5
+
+#: Told how many events have been applied so far.
+Progress = Callable[[int], None]
+
+
+def measure_rows(history: MeasureHistory, position: int) -> MeasureRows:
+    """The measure's rows in the view, as known at `position`."""
+    rows: set[Row] = set()
+    states: dict[str, bytes] = {}
+    for segment in segments(history):
+        state = segment.state
+        summary = summary_bytes(state.summary())
+        key = state_key(summary)
+        states[key] = summary
+        valid_from = segment.valid_from.isoformat()
+        valid_to = segment.valid_to.isoformat() if segment.valid_to else OPEN_DATE
+        for item in state.items:
+            for exporter, importer in state.scope():
+                rows.add(Row(item, exporter, importer, valid_from, valid_to, state.status,
+                             int(state.level), key))
+    return MeasureRows(history.slug, position, frozenset(rows), states)
+
+
+class Histories:
+    """Measure histories kept between events, loading from the log those not in memory."""
+
+    def __init__(self, app: Regimes) -> None:
+        self.app = app
+        self.kept: OrderedDict[str, MeasureHistory] = OrderedDict()
+
+    def after(self, event: Measure.Event) -> MeasureHistory:
+        """The measure's history once `event` is applied."""
+        if isinstance(event, Measure.Imposed):
+            history = MeasureHistory.begin(event)
+        else:
+            kept = self.kept.pop(event.measure, None)
+            if kept is None or kept.version != event.originator_version - 1:
+                kept = self._load(event)
+            history = kept
+            history.apply(event)
+        self.kept[event.measure] = history
+        if len(self.kept) > _HISTORIES_KEPT:
+            self.kept.popitem(last=False)
+        return history
+
+    def _load(self, event: Measure.Event) -> MeasureHistory:
+        earlier = self.app.events.get(measure_id(event.measure),
+                                      lte=event.originator_version - 1)
+        return MeasureHistory.of(cast(list[Measure.Event], list(earlier)))
+
+
+def _subject(event: RecordedEvent) -> str:
+    if isinstance(event, Action.Taken):
+        return f"action:{event.action}"
+    return f"measure:{cast(Measure.Event, event).measure}"
+
+
+def utc_text(moment: datetime) -> str:
+    """A record time as sortable ISO text in UTC."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def apply_notifications(
+    app: Regimes,
+    view: BitemporalView,
+    generation: str,
+    notifications: list[Notification],
+    histories: Histories,
+) -> None:
+    """Applies one batch of the log to a generation of the view, with its tracking."""
+    changes: list[MeasureRows] = []
+    positions: list[LoggedPosition] = []
+    for notification in notifications:
+        event = cast(RecordedEvent, app.mapper.to_domain_event(notification))
+        positions.append(LoggedPosition(notification.id, utc_text(event.timestamp),
+                                        event.record_type, _subject(event)))
+        if isinstance(event, Measure.Event):
+            changes.append(measure_rows(histories.after(event), notification.id))
+    view.apply(generation, changes, positions, notifications[-1].id)
+
+
+def catch_up(
+    app: Regimes,
+    view: BitemporalView,
+    generation: str | None = None,
+    *,
+    until: int | None = None,
+    progress: Progress | None = None,
+) -> int:
+    """Applies every event after the generation's position; returns how many it applied."""
+    generation = generation or view.live_generation()
+    histories = Histories(app)
+    applied = 0
+    failures = 0
+    while True:
+        start = view.position(generation)
+        page = app.recorder.select_notifications(
+            start=start, limit=_BATCH, stop=until, inclusive_of_start=False
+        )
+        if not page:
+            return applied
+        try:
+            apply_notifications(app, view, generation, list(page), histories)
+        except IntegrityError:
+            # Another process applied these positions first; continue from where it got to.
+            failures += 1
+            if failures > _ATTEMPTS:
+                raise
+            histories = Histories(app)
+            continue
+        applied += len(page)
+        if progress:
+            progress(applied)
+
+
+@dataclass(frozen=True)
+class ReplayReport:
+    """What a replay did."""
+
+    events: int
+    seconds: float
+    position: int
+    verified: bool | None
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+
+class ViewMismatch(Exception):
+    """The replayed view differs from the live one."""
+
+
+def replay(
+    app: Regimes,
+    view: BitemporalView,
+    *,
+    until: int | None = None,
+    verify: bool = False,
+    progress: Progress | None = None,
+) -> ReplayReport:
+    """Rebuilds the view from position 1 into fresh tables, then swaps them in atomically.
+
+    With `verify`, the fresh view must equal the live one (caught up to the same position)
+    or `ViewMismatch` is raised and the live view is kept.
+    """
+    started = time.perf_counter()
+    live = view.live_generation()
+    fresh = next(generation for generation in ("a", "b") if generation != live)
+    view.reset_generation(fresh)
+    events = catch_up(app, view, fresh, until=until, progress=progress)
+    position = view.position(fresh)
+    verified = None
+    if verify:
+        catch_up(app, view, live, until=position)
+        live_rows = [row for row in view.dump(live) if row[8] <= position]
+        live_rows = [(*row[:9], row[9] if row[9] <= position else None, row[10])
+                     for row in live_rows]
+        fresh_rows = [(*row[:9], None if row[9] > position else row[9], row[10])
+                      for row in view.dump(fresh)]
+        if live_rows != fresh_rows:
+            raise ViewMismatch(_first_difference(live_rows, fresh_rows))
+        verified = True
+    view.switch_to(fresh)
+    return ReplayReport(events, time.perf_counter() - started, position, verified)
+
+
+def _first_difference(live: list[tuple[object, ...]], fresh: list[tuple[object, ...]]) -> str:
+    for index, (old, new) in enumerate(zip(live, fresh, strict=False)):
+        if old != new:
+            return f"row {index + 1}: live {old[:10]} != replayed {new[:10]}"
+    return f"live view has {len(live)} rows, the replay {len(fresh)}"

@@ -1,0 +1,57 @@
+"""The reference semantics: a pure fold from the log to the regimes on (date, position).
+
+No I/O and no shortcuts: the persisted view must give exactly these answers, and the tests
+hold it to that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date
+
+from domain.events import RecordedEvent
+from domain.measure import Measure
+from projections.flows import Entry, Flow, FlowQuery, assemble
+from projections.history import MeasureHistory
+from projections.lifecycle import measure_on
+
+
+def histories_at(
+    log: Iterable[tuple[int, RecordedEvent]], position: int | None = None
+) -> dict[str, MeasureHistory]:
+    """Every measure's history as known at `position` (None: everything recorded)."""
+    histories: dict[str, MeasureHistory] = {}
+    for at, event in log:
+        if position is not None and at > position:
+            break
+        if isinstance(event, Measure.Imposed):
+            histories[event.measure] = MeasureHistory.begin(event)
+        elif isinstance(event, Measure.Event):
+            histories[event.measure].apply(event)
+    return histories
+
+
+def entries_on(
+    histories: Iterable[MeasureHistory], day: date, query: FlowQuery
+) -> Iterator[Entry]:
+    """Each measure standing on `day` on each flow the query asks about."""
+    for history in histories:
+        state = measure_on(history, day)
+        if state is None:
+            continue
+        summary = state.summary()
+        for item in state.items:
+            for exporter, importer in state.scope():
+                flow = query.resolve(item, exporter, importer)
+                if flow is not None:
+                    yield Entry(item, *flow, state.status, state.level, summary)
+
+
+def regimes_as_of(
+    log: Iterable[tuple[int, RecordedEvent]],
+    day: date,
+    query: FlowQuery,
+    position: int | None = None,
+) -> list[Flow]:
+    """The regimes of the asked flows on valid date `day`, as known at log `position`."""
+    return assemble(entries_on(histories_at(log, position).values(), day, query), query)

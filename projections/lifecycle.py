@@ -1,0 +1,159 @@
+"""Where a measure stands on a valid date (DESIGN §3), and the dates where that changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from domain.vocabulary import Level, level_of
+from projections.history import MeasureHistory
+
+Status = Literal["in_force", "suspended", "announced", "reported"]
+#: Statuses that count towards a flow's level.
+COUNTING: frozenset[str] = frozenset({"in_force"})
+
+
+@dataclass(frozen=True)
+class MeasureOnDate:
+    """A measure as it stands on one valid date: its status and the terms then in effect."""
+
+    slug: str
+    status: Status
+    terms: dict[str, Any]
+    suspended_until: date | None = None
+    suspension_document: str | None = None
+
+    @property
+    def level(self) -> Level:
+        """The level the measure sets on its flows while in force."""
+        return level_of(self.terms["kind"], self.terms.get("end_users"))
+
+    @property
+    def items(self) -> tuple[str, ...]:
+        return tuple(self.terms["items"])
+
+    def scope(self) -> list[tuple[str, str]]:
+        """The (exporter, importer) pairs the measure applies to."""
+        issuer = self.terms["issuer"]
+        if self.terms.get("direction", "export") == "import":
+            return [(origin, issuer) for origin in self.terms.get("origins") or ()]
+        return [(issuer, destination) for destination in self.terms.get("destinations") or ()]
+
+    def summary(self) -> dict[str, Any]:
+        """The measure as listed on a flow (DESIGN §8)."""
+        terms = self.terms
+        summary: dict[str, Any] = {
+            "measure": self.slug,
+            "status": self.status,
+            "kind": terms["kind"],
+            "level": self.level.name,
+            "issuer": terms["issuer"],
+            "direction": terms.get("direction", "export"),
+            "certainty": terms.get("certainty", "in_force"),
+            "announced_on": terms["announced_on"],
+            "effective_on": terms["effective_on"],
+            "until": terms.get("until"),
+            "end_users": terms.get("end_users"),
+            "title": terms.get("title"),
+            "document": terms.get("document"),
+            "sources": terms.get("sources") or [],
+        }
+        if self.status == "suspended":
+            summary["suspended_until"] = _iso(self.suspended_until)
+            summary["suspension_document"] = self.suspension_document
+        return summary
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def terms_on(history: MeasureHistory, day: date) -> dict[str, Any]:
+    """The measure's terms on `day`: corrected terms, then amendments in force by then."""
+    terms = history.terms
+    for effective_on, _, changes in history.amendments:
+        if effective_on > day:
+            break
+        terms = {**terms, **changes}
+    return terms
+
+
+def measure_on(history: MeasureHistory, day: date) -> MeasureOnDate | None:
+    """The measure on valid date `day`, or None when it is not shown then."""
+    if history.retracted:
+        return None
+    terms = terms_on(history, day)
+    effective_on = date.fromisoformat(terms["effective_on"])
+    shown_from = min(date.fromisoformat(terms["announced_on"]), effective_on)
+    sunset = _date(terms.get("until"))
+    if day < shown_from or (history.lifted_on and day >= history.lifted_on):
+        return None
+    if sunset and day >= sunset:
+        return None
+    if terms.get("certainty") == "reported":
+        return MeasureOnDate(history.slug, "reported", terms)
+    for start, end, document in _suspension_spans(history):
+        if start <= day and (end is None or day < end):
+            # Suspended before taking effect counts as suspended, not pending (No. 57 of 2025).
+            return MeasureOnDate(history.slug, "suspended", terms, end, document)
+    if day < effective_on:
+        return MeasureOnDate(history.slug, "announced", terms)
+    return MeasureOnDate(history.slug, "in_force", terms)
+
+
+def _suspension_spans(history: MeasureHistory) -> list[tuple[date, date | None, str | None]]:
+    """Each suspension as [start, end): it ends at its `until` or the first resumption."""
+    spans = []
+    for suspension in history.suspensions:
+        ends = [day for day in history.resumptions if day >= suspension.start]
+        if suspension.until:
+            ends.append(suspension.until)
+        spans.append((suspension.start, min(ends) if ends else None, suspension.document))
+    return spans
+
+
+def change_dates(history: MeasureHistory) -> list[date]:
+    """Every valid date on which the measure's standing may change, in order."""
+    days: set[date] = {day for day, _, _ in history.amendments}
+    for terms in [history.terms, *(changes for _, _, changes in history.amendments)]:
+        for name in ("announced_on", "effective_on", "until"):
+            if terms.get(name):
+                days.add(date.fromisoformat(terms[name]))
+    for start, end, _ in _suspension_spans(history):
+        days.add(start)
+        if end:
+            days.add(end)
+    days.update(history.resumptions)
+    if history.lifted_on:
+        days.add(history.lifted_on)
+    return sorted(days)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A span of valid time [valid_from, valid_to) over which the measure stands the same."""
+
+    valid_from: date
+    valid_to: date | None
+    state: MeasureOnDate
+
+
+def segments(history: MeasureHistory) -> list[Segment]:
+    """The measure's whole valid-time life, as maximal spans of unchanged standing."""
+    found: list[Segment] = []
+    days = change_dates(history)
+    for index, day in enumerate(days):
+        state = measure_on(history, day)
+        if state is None:
+            continue
+        valid_to = days[index + 1] if index + 1 < len(days) else None
+        if found and found[-1].valid_to == day and found[-1].state == state:
+            found[-1] = Segment(found[-1].valid_from, valid_to, state)
+        else:
+            found.append(Segment(day, valid_to, state))
+    return found

@@ -1,0 +1,229 @@
+"""The questions analysts ask, answered from the persisted view after catching it up."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from eventsourcing.sqlite import SQLiteDatastore, SQLiteFactory
+
+from domain.action import action_id
+from domain.application import LoggedRecord, Regimes
+from domain.errors import RegimesError
+from domain.measure import measure_id
+from domain.vocabulary import Level
+from projections.catchup import Progress, ReplayReport, catch_up, replay, utc_text
+from projections.flows import Entry, Flow, FlowQuery, assemble
+from projections.view import OPEN_DATE, BitemporalView, SQLiteRegimeView
+
+
+class UnknownId(RegimesError):
+    """`show` was given an id that names no measure or action."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The regimes of the asked flows on one date, as known at one log position."""
+
+    as_of: date
+    known_at: datetime | None
+    position: int
+    flows: list[Flow]
+
+    def to_json(self) -> dict[str, Any]:
+        """The answer as in DESIGN §8."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "known_at": utc_text(self.known_at) if self.known_at else None,
+            "position": self.position,
+            "flows": [flow.to_json() for flow in self.flows],
+        }
+
+
+@dataclass(frozen=True)
+class Change:
+    """A flow's regime changing on one valid date."""
+
+    day: date
+    item: str
+    exporter: str
+    importer: str
+    level_before: Level
+    level_after: Level
+    measures: list[dict[str, Any]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "date": self.day.isoformat(),
+            "item": self.item,
+            "from": self.exporter,
+            "to": self.importer,
+            "level_before": self.level_before.name,
+            "level_after": self.level_after.name,
+            "measures": self.measures,
+        }
+
+
+@dataclass(frozen=True)
+class FlowDifference:
+    """A flow whose level or measures differ between two dates."""
+
+    before: Flow
+    after: Flow
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "item": self.after.item,
+            "from": self.after.exporter,
+            "to": self.after.importer,
+            "before": _standing(self.before),
+            "after": _standing(self.after),
+        }
+
+
+def _standing(flow: Flow) -> dict[str, Any]:
+    return {
+        "level": flow.level.name,
+        "in_force": [summary["measure"] for summary in flow.in_force],
+        "suspended": [summary["measure"] for summary in flow.suspended],
+        "pending": [summary["measure"] for summary in flow.pending],
+    }
+
+
+def _statuses(flow: Flow) -> dict[str, str]:
+    return {summary["measure"]: summary["status"]
+            for listed in (flow.in_force, flow.suspended, flow.pending) for summary in listed}
+
+
+@dataclass
+class _FlowSpans:
+    spans: list[tuple[str, str, Entry]] = field(default_factory=list)
+
+
+class RegimeReader:
+    """Answers as-of, timeline, diff and history questions from the bitemporal view."""
+
+    def __init__(self, app: Regimes) -> None:
+        self.app = app
+        self.view = _open_view(app)
+
+    def close(self) -> None:
+        self.view.datastore.close()  # type: ignore[attr-defined]
+
+    def catch_up(self, progress: Progress | None = None) -> int:
+        """Applies what the log holds beyond the view; returns how many events."""
+        return catch_up(self.app, self.view, progress=progress)
+
+    def replay(self, *, until: int | datetime | None = None, verify: bool = False,
+               progress: Progress | None = None) -> ReplayReport:
+        """Rebuilds every projection from position 1 into fresh tables and swaps them in."""
+        if isinstance(until, datetime):
+            self.catch_up()
+            until = self.view.position_at(self.view.live_generation(), utc_text(until))
+        return replay(self.app, self.view, until=until, verify=verify, progress=progress)
+
+    def _position(self, known_at: datetime | None) -> tuple[str, int]:
+        self.catch_up()
+        generation = self.view.live_generation()
+        position = self.view.position(generation)
+        if known_at is not None:
+            position = min(position, self.view.position_at(generation, utc_text(known_at)))
+        return generation, position
+
+    def as_of(self, day: date, query: FlowQuery, known_at: datetime | None = None) -> Answer:
+        """The regimes of the asked flows on `day`, as known at `known_at`."""
+        generation, position = self._position(known_at)
+        entries = (entry for _, _, entry in self._entries(generation, day, position, query))
+        return Answer(day, known_at, position, assemble(entries, query))
+
+    def _entries(self, generation: str, day: date | None, position: int, query: FlowQuery
+                 ) -> Iterator[tuple[str, str, Entry]]:
+        rows = self.view.rows_on(generation, day, position, query.items, query.exporter,
+                                 query.importer)
+        for _, item, exporter, importer, valid_from, valid_to, level, summary in rows:
+            flow = query.resolve(item, exporter, importer)
+            if flow is not None:
+                entry = Entry(item, *flow, summary["status"], Level(level), summary)
+                yield valid_from, valid_to, entry
+
+    def timeline(self, query: FlowQuery, known_at: datetime | None = None
+                 ) -> tuple[int, list[Change]]:
+        """Each valid date on which a matching flow's level or measures change."""
+        generation, position = self._position(known_at)
+        by_flow: dict[tuple[str, str, str], list[tuple[str, str, Entry]]] = defaultdict(list)
+        for valid_from, valid_to, entry in self._entries(generation, None, position, query):
+            by_flow[(entry.item, entry.exporter, entry.importer)].append(
+                (valid_from, valid_to, entry))
+        changes: list[Change] = []
+        for key in sorted(by_flow):
+            spans = by_flow[key]
+            days = sorted({day for start, end, _ in spans for day in (start, end)} - {OPEN_DATE})
+            before = Flow(*key)
+            for day in days:
+                current = [entry for start, end, entry in spans if start <= day < end]
+                after = (assemble(current, query) or [Flow(*key)])[0]
+                change = _change(date.fromisoformat(day), before, after)
+                if change is not None:
+                    changes.append(change)
+                before = after
+        changes.sort(key=lambda change: (change.day, change.item, change.exporter,
+                                         change.importer))
+        return position, changes
+
+    def diff(self, first: date, second: date, query: FlowQuery,
+             known_at: datetime | None = None) -> tuple[int, list[FlowDifference]]:
+        """Flows whose level or measures differ between two dates."""
+        generation, position = self._position(known_at)
+        before = {flow.key: flow for flow in
+                  assemble((e for _, _, e in self._entries(generation, first, position, query)),
+                           query)}
+        after = {flow.key: flow for flow in
+                 assemble((e for _, _, e in self._entries(generation, second, position, query)),
+                          query)}
+        differences = []
+        for key in sorted(before.keys() | after.keys()):
+            old, new = before.get(key, Flow(*key)), after.get(key, Flow(*key))
+            if old.level != new.level or _statuses(old) != _statuses(new):
+                differences.append(FlowDifference(old, new))
+        return position, differences
+
+    def history(self, slug: str) -> list[LoggedRecord]:
+        """Every record about one measure or action, with positions and record times."""
+        generation, _ = self._position(None)
+        for subject, key in ((f"measure:{slug}", measure_id(slug)),
+                             (f"action:{slug}", action_id(slug))):
+            positions = self.view.positions_of(generation, subject)
+            if positions:
+                events = list(self.app.events.get(key))
+                return [LoggedRecord(p.position, event.timestamp, event.to_record())  # type: ignore[attr-defined]
+                        for p, event in zip(positions, events, strict=True)]
+        raise UnknownId(f"no measure or action is called {slug!r}")
+
+
+def _change(day: date, before: Flow, after: Flow) -> Change | None:
+    old, new = _statuses(before), _statuses(after)
+    if before.level == after.level and old == new:
+        return None
+    summaries = {summary["measure"]: summary for listed in
+                 (after.in_force, after.suspended, after.pending, before.in_force,
+                  before.suspended, before.pending) for summary in listed}
+    measures = [
+        {"measure": slug, "before": old.get(slug, "none"), "after": new.get(slug, "none"),
+         "kind": summaries[slug]["kind"], "document": summaries[slug]["document"]}
+        for slug in sorted(old.keys() | new.keys()) if old.get(slug) != new.get(slug)
+    ]
+    return Change(day, after.item, after.exporter, after.importer, before.level, after.level,
+                  measures)
+
+
+def _open_view(app: Regimes) -> BitemporalView:
+    factory = app.factory
+    if isinstance(factory, SQLiteFactory):
+        return factory.tracking_recorder(SQLiteRegimeView)  # type: ignore[return-value]
+    # In-memory stores keep their view in a private in-memory SQLite database.
+    view = SQLiteRegimeView(SQLiteDatastore(f"file:view-{id(app)}?mode=memory&cache=shared"))
+    view.create_table()
+    return view

@@ -1,0 +1,314 @@
+"""The persisted bitemporal view: regime rows with valid-time and record-time bounds.
+
+Rows live in one of two generations of tables (`a`, `b`); `view_meta` names the live one.
+Replay builds the other generation from position 1 and switches to it in one transaction, so
+an interrupted replay leaves the live view answering. Each generation tracks the last log
+position it applied with the library's tracking table, written in the same transaction as
+its rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import orjson
+from eventsourcing.persistence import Tracking
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+
+#: `recorded_to` of rows that are still believed.
+OPEN_POSITION = 2**62
+#: `valid_to` of rows that hold indefinitely.
+OPEN_DATE = "9999-12-31"
+GENERATIONS = ("a", "b")
+SCHEMA_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One measure on one (item, exporter, importer) over [valid_from, valid_to)."""
+
+    item: str
+    exporter: str
+    importer: str
+    valid_from: str
+    valid_to: str
+    status: str
+    level: int
+    state: str  # key of the measure's summary in the states table
+
+
+@dataclass(frozen=True)
+class MeasureRows:
+    """A measure's complete rows as known at `position`, with the summaries they cite."""
+
+    measure: str
+    position: int
+    rows: frozenset[Row]
+    states: dict[str, bytes]
+
+
+@dataclass(frozen=True)
+class LoggedPosition:
+    """One log position: when it was recorded, what kind of record, and about which id."""
+
+    position: int
+    recorded_at: str
+    record_type: str
+    subject: str
+
+
+def state_key(summary: bytes) -> str:
+    """A short content key for a measure summary."""
+    return hashlib.blake2b(summary, digest_size=12).hexdigest()
+
+
+def summary_bytes(summary: dict[str, Any]) -> bytes:
+    return orjson.dumps(summary)
+
+
+def tracking_name(generation: str) -> str:
+    """The tracking row of one generation of the view."""
+    return f"regimes.view-{generation}"
+
+
+class ViewSQL:
+    """The view's statements for one generation, written with `?` parameters."""
+
+    def __init__(self, generation: str, qualify: Any = lambda name: name) -> None:
+        self.generation = generation
+        self.rows = qualify(f"regime_rows_{generation}")
+        self.states = qualify(f"measure_states_{generation}")
+        self.log = qualify(f"log_positions_{generation}")
+        self.index_prefix = f"regime_rows_{generation}"
+
+    def create(self) -> list[str]:
+        return [
+            f"CREATE TABLE IF NOT EXISTS {self.rows} (measure TEXT NOT NULL, item TEXT NOT NULL, "
+            "exporter TEXT NOT NULL, importer TEXT NOT NULL, valid_from TEXT NOT NULL, "
+            "valid_to TEXT NOT NULL, status TEXT NOT NULL, level INTEGER NOT NULL, "
+            "state TEXT NOT NULL, recorded_from BIGINT NOT NULL, recorded_to BIGINT NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_flow ON {self.rows} "
+            "(item, exporter, importer, valid_from)",
+            f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_importer ON {self.rows} "
+            "(importer, valid_from)",
+            f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_measure ON {self.rows} "
+            "(measure, recorded_to)",
+            f"CREATE TABLE IF NOT EXISTS {self.states} "
+            "(key TEXT PRIMARY KEY, summary TEXT NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {self.log} (position BIGINT PRIMARY KEY, "
+            "recorded_at TEXT NOT NULL, record_type TEXT NOT NULL, subject TEXT NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_log_subject ON {self.log} (subject)",
+            f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_log_time ON {self.log} (recorded_at)",
+        ]
+
+    def drop(self) -> list[str]:
+        return [f"DROP TABLE IF EXISTS {name}" for name in (self.rows, self.states, self.log)]
+
+
+class BitemporalView:
+    """The view's reads and writes, shared by the SQLite and PostgreSQL recorders.
+
+    Subclasses provide `transaction(commit)`, `qualify(name)`, `param` and the tracking
+    helpers of the eventsourcing tracking recorder they also derive from.
+    """
+
+    param = "?"
+
+    def qualify(self, name: str) -> str:
+        return name
+
+    def sql(self, generation: str) -> ViewSQL:
+        return ViewSQL(generation, self.qualify)
+
+    def _q(self, statement: str) -> str:
+        return statement if self.param == "?" else statement.replace("?", self.param)
+
+    def transaction(self, *, commit: bool) -> Any:
+        return self.datastore.transaction(commit=commit)  # type: ignore[attr-defined]
+
+    # -- generations -------------------------------------------------------------------
+
+    def view_statements(self) -> list[str]:
+        meta = self.qualify("view_meta")
+        return [
+            f"CREATE TABLE IF NOT EXISTS {meta} (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            f"INSERT INTO {meta} VALUES ('live', 'a') ON CONFLICT (key) DO NOTHING",
+            f"INSERT INTO {meta} VALUES ('schema', '{SCHEMA_VERSION}') "
+            "ON CONFLICT (key) DO NOTHING",
+            *self.sql("a").create(),
+        ]
+
+    def live_generation(self, cursor: Any | None = None) -> str:
+        """The generation queries read from."""
+        if cursor is None:
+            with self.transaction(commit=False) as c:
+                return self.live_generation(c)
+        cursor.execute(self._q(f"SELECT value FROM {self.qualify('view_meta')} WHERE key = ?"),
+                       ("live",))
+        return str(cursor.fetchone()["value"])
+
+    def reset_generation(self, generation: str) -> None:
+        """Empties a generation's tables and forgets its position, ready for a replay."""
+        sql = self.sql(generation)
+        with self.transaction(commit=True) as c:
+            for statement in [*sql.drop(), *sql.create()]:
+                c.execute(statement)
+            c.execute(self._q(f"DELETE FROM {self.tracking_table} WHERE application_name = ?"),
+                      (tracking_name(generation),))
+
+    def switch_to(self, generation: str) -> None:
+        """Makes `generation` the live view, atomically, and drops the other one."""
+        old = self.live_generation()
+        with self.transaction(commit=True) as c:
+            c.execute(self._q(f"UPDATE {self.qualify('view_meta')} SET value = ? WHERE key = ?"),
+                      (generation, "live"))
+        if old != generation:
+            with self.transaction(commit=True) as c:
+                for statement in self.sql(old).drop():
+                    c.execute(statement)
+                c.execute(
+                    self._q(f"DELETE FROM {self.tracking_table} WHERE application_name = ?"),
+                    (tracking_name(old),))
+
+    @property
+    def tracking_table(self) -> str:
+        return self.qualify("tracking")
+
+    def position(self, generation: str) -> int:
+        """The last log position the generation has applied."""
+        return self.max_tracking_id(tracking_name(generation)) or 0  # type: ignore[attr-defined]
+
+    # -- writes --------------------------------------------------------------------------
+
+    def apply(
+        self,
+        generation: str,
+        changes: Sequence[MeasureRows],
+        positions: Sequence[LoggedPosition],
+        last_position: int,
+    ) -> None:
+        """Writes a batch of measure changes, the log positions and the tracking, atomically."""
+        sql = self.sql(generation)
+        with self.transaction(commit=True) as c:
+            for change in changes:
+                self._replace_rows(c, sql, change)
+            c.executemany(
+                self._q(f"INSERT INTO {sql.log} VALUES (?, ?, ?, ?)"),
+                [(p.position, p.recorded_at, p.record_type, p.subject) for p in positions],
+            )
+            self._insert_tracking(c, Tracking(tracking_name(generation), last_position))  # type: ignore[attr-defined]
+
+    def _replace_rows(self, c: Any, sql: ViewSQL, change: MeasureRows) -> None:
+        c.execute(
+            self._q(f"SELECT item, exporter, importer, valid_from, valid_to, status, level, state "
+                    f"FROM {sql.rows} WHERE measure = ? AND recorded_to = ?"),
+            (change.measure, OPEN_POSITION),
+        )
+        current = {_row(record) for record in c.fetchall()}
+        closed = current - change.rows
+        added = change.rows - current
+        if closed:
+            c.executemany(
+                self._q(f"UPDATE {sql.rows} SET recorded_to = ? WHERE measure = ? AND item = ? "
+                        "AND exporter = ? AND importer = ? AND valid_from = ? "
+                        "AND recorded_to = ?"),
+                [(change.position, change.measure, row.item, row.exporter, row.importer,
+                  row.valid_from, OPEN_POSITION) for row in closed],
+            )
+        if added:
+            c.executemany(
+                self._q(f"INSERT INTO {sql.states} VALUES (?, ?) ON CONFLICT (key) DO NOTHING"),
+                [(key, change.states[key].decode()) for key in {row.state for row in added}],
+            )
+            c.executemany(
+                self._q(f"INSERT INTO {sql.rows} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                [(change.measure, row.item, row.exporter, row.importer, row.valid_from,
+                  row.valid_to, row.status, row.level, row.state, change.position,
+                  OPEN_POSITION) for row in added],
+            )
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def rows_on(
+        self,
+        generation: str,
+        day: date | None,
+        position: int,
+        items: Sequence[str],
+        exporter: str | None,
+        importer: str | None,
+    ) -> Iterator[tuple[str, str, str, str, str, str, int, dict[str, Any]]]:
+        """Rows believed at `position`, standing on `day` (any day if None), for the filters.
+
+        Yields (measure, item, exporter, importer, valid_from, valid_to, level, summary)
+        with the status inside the summary.
+        """
+        sql = self.sql(generation)
+        where = ["r.recorded_from <= ?", "r.recorded_to > ?"]
+        params: list[Any] = [position, position]
+        if day is not None:
+            where += ["r.valid_from <= ?", "r.valid_to > ?"]
+            params += [day.isoformat(), day.isoformat()]
+        if items:
+            where.append(f"r.item IN ({', '.join('?' * len(items))})")
+            params += list(items)
+        for column, country in (("exporter", exporter), ("importer", importer)):
+            if country is not None:
+                where.append(f"r.{column} IN (?, '*')")
+                params.append(country)
+        statement = (
+            f"SELECT r.measure, r.item, r.exporter, r.importer, r.valid_from, r.valid_to, "
+            f"r.level, s.summary FROM {sql.rows} r JOIN {sql.states} s ON s.key = r.state "
+            f"WHERE {' AND '.join(where)}"
+        )
+        with self.transaction(commit=False) as c:
+            c.execute(self._q(statement), params)
+            for record in c.fetchall():
+                yield (record["measure"], record["item"], record["exporter"], record["importer"],
+                       record["valid_from"], record["valid_to"], record["level"],
+                       orjson.loads(record["summary"]))
+
+    def position_at(self, generation: str, recorded_at: str) -> int:
+        """The last log position recorded at or before `recorded_at` (ISO, UTC)."""
+        with self.transaction(commit=False) as c:
+            c.execute(self._q(f"SELECT MAX(position) AS position FROM {self.sql(generation).log} "
+                              "WHERE recorded_at <= ?"), (recorded_at,))
+            return int(c.fetchone()["position"] or 0)
+
+    def positions_of(self, generation: str, subject: str) -> list[LoggedPosition]:
+        """Every log position about one measure or action, in record order."""
+        with self.transaction(commit=False) as c:
+            c.execute(self._q(f"SELECT position, recorded_at, record_type, subject "
+                              f"FROM {self.sql(generation).log} WHERE subject = ? "
+                              "ORDER BY position"), (subject,))
+            return [LoggedPosition(r["position"], r["recorded_at"], r["record_type"],
+                                   r["subject"]) for r in c.fetchall()]
+
+    def dump(self, generation: str) -> list[tuple[Any, ...]]:
+        """Every row of a generation, with its summary, in a stable order (for verification)."""
+        sql = self.sql(generation)
+        with self.transaction(commit=False) as c:
+            c.execute(f"SELECT r.measure, r.item, r.exporter, r.importer, r.valid_from, "
+                      f"r.valid_to, r.status, r.level, r.recorded_from, r.recorded_to, s.summary "
+                      f"FROM {sql.rows} r JOIN {sql.states} s ON s.key = r.state "
+                      "ORDER BY r.measure, r.item, r.exporter, r.importer, r.valid_from, "
+                      "r.recorded_from")
+            return [tuple(record[name] for name in (
+                "measure", "item", "exporter", "importer", "valid_from", "valid_to", "status",
+                "level", "recorded_from", "recorded_to", "summary")) for record in c.fetchall()]
+
+
+def _row(record: Any) -> Row:
+    return Row(record["item"], record["exporter"], record["importer"], record["valid_from"],
+               record["valid_to"], record["status"], int(record["level"]), record["state"])
+
+
+class SQLiteRegimeView(BitemporalView, SQLiteTrackingRecorder):
+    """The view in the store's own SQLite file."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *self.view_statements()]
