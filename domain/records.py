@@ -341,7 +341,17 @@ def parse_record(raw: object, line: int) -> Record:
     try:
         return _RECORD_ADAPTER.validate_python(raw)
     except ValidationError as error:
-        raise RecordErrors([_record_error(line, detail) for detail in error.errors()]) from None
+        details = error.errors()
+        raise RecordErrors([_record_error(line, detail) for detail in details
+                            if not _follows_from_others(detail, details)]) from None
+
+
+def _follows_from_others(detail: Any, details: list[Any]) -> bool:
+    """A too-short list whose items themselves failed: the items' errors say it all."""
+    location = tuple(detail["loc"])
+    return detail["type"] == "too_short" and any(
+        tuple(other["loc"])[: len(location)] == location and len(other["loc"]) > len(location)
+        for other in details)
 
 
 class RecordErrors(ValueError):

@@ -1,0 +1,111 @@
+"""The bundled history: every record cited, and the answers analysts ask first, pinned.
+
+Each answer is checked on the day before its boundary and on the boundary itself.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from click.testing import CliRunner
+
+from cli.main import main
+from domain.application import Regimes
+from domain.bundled import bundled_batch
+from domain.reading import Batch, Numbered
+from projections.flows import FlowQuery
+from projections.queries import RegimeReader
+from tests.samples import RECORDED_AT
+
+
+@pytest.fixture(scope="module")
+def reader(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegimeReader]:
+    path = tmp_path_factory.mktemp("bundled") / "store.db"
+    app = Regimes(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)})
+    app.append(bundled_batch(), RECORDED_AT)
+    reader = RegimeReader(app)
+    yield reader
+    reader.close()
+    app.close()
+
+
+def test_the_bundled_file_is_valid_and_every_record_cites_a_titled_source_with_a_url() -> None:
+    batch = bundled_batch()
+    assert batch.errors == []
+    assert len(batch.records) >= 50
+    for numbered in batch.records:
+        sources = numbered.record.sources or ()
+        assert sources, f"line {numbered.line} cites no source"
+        for source in sources:
+            assert source.title, f"line {numbered.line}: {source}"
+            assert source.url, f"line {numbered.line}: {source}"
+
+
+PINNED = [
+    # item, from, to, date, level, in force, suspended, pending
+    ("La", "CN", "JP", "2010-09-20", "none", [], [], []),
+    ("La", "CN", "JP", "2010-09-21", "ban", ["cn-2010-rare-earth-halt-japan"], [], []),
+    ("La", "CN", "JP", "2010-11-18", "ban", ["cn-2010-rare-earth-halt-japan"], [], []),
+    ("La", "CN", "JP", "2010-11-19", "none", [], [], []),
+    ("Sb", "CN", "JP", "2024-09-14", "none", [], [], ["cn-mofcom-2024-33"]),
+    ("Sb", "CN", "JP", "2024-09-15", "licence_required", ["cn-mofcom-2024-33"], [], []),
+    ("Ga", "CN", "US", "2024-12-02", "licence_required", ["cn-mofcom-2023-23"], [], []),
+    ("Ga", "CN", "US", "2024-12-03", "ban",
+     ["cn-mofcom-2024-46-minerals", "cn-mofcom-2024-46-military", "cn-mofcom-2023-23"], [], []),
+    ("Ga", "CN", "US", "2025-11-09", "end_user_ban",
+     ["cn-mofcom-2024-46-military", "cn-mofcom-2023-23"], ["cn-mofcom-2024-46-minerals"], []),
+    ("Dy", "CN", "JP", "2025-04-03", "none", [], [], []),
+    ("Dy", "CN", "JP", "2025-04-04", "licence_required", ["cn-mofcom-2025-18"], [], []),
+    ("Ho", "CN", "US", "2025-11-06", "none", [], [], ["cn-mofcom-2025-57"]),
+    ("Ho", "CN", "US", "2025-11-07", "none", [], ["cn-mofcom-2025-57"], []),
+    ("Ho", "CN", "US", "2025-11-25", "none", [], ["cn-mofcom-2025-57"], []),
+    ("Dy", "CN", "JP", "2026-01-05", "licence_required", ["cn-mofcom-2025-18"], [],
+     ["cn-2025-rare-earth-general-licences"]),
+    ("Dy", "CN", "JP", "2026-01-06", "end_user_ban", ["cn-mofcom-2026-1", "cn-mofcom-2025-18"],
+     [], ["cn-2026-rare-earth-licence-tightening-japan", "cn-2025-rare-earth-general-licences"]),
+    ("dichlorosilane", "JP", "CN", "2026-01-06", "none", [], [], []),
+    ("dichlorosilane", "JP", "CN", "2026-02-15", "monitoring", ["cn-mofcom-2026-2"], [], []),
+    ("seafood", "JP", "CN", "2025-11-18", "none", [], [], []),
+    ("seafood", "JP", "CN", "2025-11-19", "ban", ["cn-2025-japan-seafood-import-suspension"],
+     [], []),
+]
+
+
+@pytest.mark.parametrize(
+    ("item", "exporter", "importer", "day", "level", "in_force", "suspended", "pending"),
+    PINNED, ids=[f"{row[0]}-{row[1]}-{row[2]}-{row[3]}" for row in PINNED])
+def test_pinned_answers(reader: RegimeReader, item: str, exporter: str, importer: str,
+                        day: str, level: str, in_force: list[str], suspended: list[str],
+                        pending: list[str]) -> None:
+    answer = reader.as_of(date.fromisoformat(day), FlowQuery((item,), exporter, importer))
+    [flow] = answer.flows
+    assert flow.level.name == level
+    assert [entry["measure"] for entry in flow.in_force] == in_force
+    assert [entry["measure"] for entry in flow.suspended] == suspended
+    assert sorted(entry["measure"] for entry in flow.pending) == sorted(pending)
+
+
+def test_the_military_end_user_ban_on_dysprosium_to_japan_holds_after_2026_01_06(
+        reader: RegimeReader) -> None:
+    [flow] = reader.as_of(date(2026, 3, 1), FlowQuery(("Dy",), "CN", "JP")).flows
+    ban = next(entry for entry in flow.in_force if entry["measure"] == "cn-mofcom-2026-1")
+    assert ban["end_users"] == "military"
+    assert ban["document"] == "MOFCOM Announcement No. 1 of 2026"
+
+
+def test_a_fresh_default_store_exports_the_bundled_records() -> None:
+    result = CliRunner().invoke(main, ["log", "--format", "jsonl"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert "created the default store" in result.stderr
+    exported = Batch()
+    exported.read(io.BytesIO(result.stdout.encode()))
+    assert exported.errors == []
+    assert [_normalised(numbered) for numbered in exported.records] == [
+        _normalised(numbered) for numbered in bundled_batch().records]
+
+
+def _normalised(numbered: Numbered) -> dict[str, object]:
+    return numbered.record.model_dump(mode="json", exclude_none=True)

@@ -1,0 +1,120 @@
+"""The installed `regimes` script, run as a user would: a real process on real SQLite files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.samples import imposed, jsonl
+
+REGIMES = str(Path(sys.executable).parent / "regimes")
+EXAMPLES = Path(__file__).parent.parent / "data" / "design-examples.jsonl"
+
+
+def regimes(*args: str, env: dict[str, str] | None = None, stdin: bytes | None = None
+            ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([REGIMES, *args], input=stdin.decode() if stdin else None,
+                          capture_output=True, text=True, env=env, timeout=120, check=False)
+
+
+def json_of(*args: str, env: dict[str, str] | None = None) -> Any:
+    done = regimes(*args, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.fixture
+def user_env(tmp_path: Path) -> dict[str, str]:
+    """A user whose data directory is empty: no default store yet."""
+    env = {key: value for key, value in os.environ.items() if key != "REGIMES_STORE"}
+    env["XDG_DATA_HOME"] = str(tmp_path / "xdg")
+    return env
+
+
+def test_first_query_creates_the_default_store_with_the_bundled_history(
+        user_env: dict[str, str], tmp_path: Path) -> None:
+    done = regimes("as-of", "2026-01-08", "--element", "Dy", "--from", "CN", "--to", "JP",
+                   "--format", "json", env=user_env)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("\n") == 1
+    assert "created the default store" in done.stderr
+    assert (tmp_path / "xdg" / "regimes" / "regimes.db").exists()
+    [flow] = json.loads(done.stdout)["flows"]
+    assert flow["level"] == "end_user_ban"
+    documents = {entry["document"] for entry in flow["in_force"]}
+    assert {"MOFCOM/GAC Announcement No. 18 of 2025",
+            "MOFCOM Announcement No. 1 of 2026"} <= documents
+    assert any(entry["status"] == "reported" and entry["kind"] == "tightened_licence_review"
+               for entry in flow["pending"])
+    again = regimes("as-of", "2026-01-08", "-e", "Dy", "--from", "CN", "--to", "JP",
+                    env=user_env)
+    assert again.returncode == 0
+    assert again.stderr == ""
+
+
+def test_every_command_runs_in_the_installed_script(tmp_path: Path) -> None:
+    store = str(tmp_path / "s.db")
+    assert regimes("--store", store, "append", str(EXAMPLES)).returncode == 0
+    answer = json_of("--store", store, "as-of", "2025-11-20", "-e", "Ho", "--to", "US",
+                     "--format", "json")
+    assert answer["flows"][0]["suspended"][0]["measure"] == "cn-mofcom-2025-57"
+    timeline = json_of("--store", store, "timeline", "-e", "La", "--from", "CN", "--to", "JP",
+                       "--format", "json")
+    assert [change["date"] for change in timeline["changes"]] == ["2010-09-21", "2010-11-19"]
+    diff = json_of("--store", store, "diff", "2026-01-05", "2026-01-09", "--item",
+                   "dichlorosilane", "--format", "json")
+    assert diff["flows"][0]["after"]["level"] == "monitoring"
+    shown = json_of("--store", store, "show", "cn-mofcom-2025-57", "--format", "json")
+    assert len(shown["records"]) == 2
+    log = regimes("--store", store, "log", "--format", "jsonl")
+    assert len(log.stdout.splitlines()) == 11
+    replayed = regimes("--store", store, "replay", "--verify")
+    assert replayed.returncode == 0, replayed.stderr
+    assert "replayed 11 events" in replayed.stderr
+    assert "verified" in replayed.stderr
+    csv = regimes("--store", store, "as-of", "2026-01-08", "-e", "Dy", "--format", "csv")
+    assert csv.stdout.splitlines()[0].startswith("as_of,item,from,to,flow_level,measure")
+
+
+def test_two_appends_at_once_on_one_sqlite_file_lose_and_duplicate_nothing(
+        tmp_path: Path) -> None:
+    store = str(tmp_path / "s.db")
+    regimes("--store", store, "init", "--empty")
+    files = []
+    for name in ("a", "b"):
+        path = tmp_path / f"{name}.jsonl"
+        path.write_bytes(jsonl(*(imposed(f"{name}-{index}", items=["Ga"])
+                                 for index in range(300))))
+        files.append(path)
+    processes = [subprocess.Popen([REGIMES, "--store", store, "append", str(path)],
+                                  stderr=subprocess.PIPE, text=True) for path in files]
+    outcomes = [(process.returncode, stderr) for process in processes
+                for _, stderr in [process.communicate(timeout=120)]]
+    for code, stderr in outcomes:
+        assert code == 0 or "try again" in stderr, stderr
+    log = regimes("--store", store, "log", "--format", "jsonl").stdout.splitlines()
+    measures = [json.loads(line)["measure"] for line in log]
+    assert len(measures) == len(set(measures))
+    appended = sum(300 for code, _ in outcomes if code == 0)
+    assert len(measures) == appended == 600
+
+
+def test_the_same_file_appended_twice_at_once_is_recorded_once(tmp_path: Path) -> None:
+    store = str(tmp_path / "s.db")
+    regimes("--store", store, "init", "--empty")
+    path = tmp_path / "same.jsonl"
+    path.write_bytes(jsonl(*(imposed(f"m-{index}", items=["Ga"]) for index in range(200))))
+    processes = [subprocess.Popen([REGIMES, "--store", store, "append", str(path)],
+                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for process in processes:
+        _, stderr = process.communicate(timeout=120)
+        assert process.returncode == 0, stderr
+    log = regimes("--store", store, "log", "--format", "jsonl").stdout.splitlines()
+    assert len(log) == 200
