@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import click
 
-from domain.application import Regimes
+from domain.application import Regimes, open_application
 from domain.bundled import load_bundled_history
 from domain.errors import StoreError
 from domain.stores import Store, parse_store
@@ -35,9 +35,7 @@ class Session:
                     f"no store at {self.store.display}: create it with "
                     f"'regimes --store {self.store.display} init' or append to it"
                 )
-            if fresh and self.store.path is not None:
-                self.store.path.parent.mkdir(parents=True, exist_ok=True)
-            self._app = Regimes(env=self.store.env)
+            self._app = open_application(self.store)
             if fresh and self.store.is_default and bundled:
                 self.load_history(announce=True)
         return self._app

@@ -9,7 +9,12 @@ from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, Notification, OperationalError
+from eventsourcing.persistence import (
+    IntegrityError,
+    Notification,
+    OperationalError,
+    PersistenceError,
+)
 from eventsourcing.utils import get_topic
 
 from domain.action import Action, action_id
@@ -18,6 +23,7 @@ from domain.errors import (
     DomainError,
     RecordError,
     StoreBusy,
+    StoreError,
     UnknownMeasure,
     UnknownReference,
 )
@@ -26,6 +32,7 @@ from domain.mapper import OrjsonTranscoder, PydanticMapper
 from domain.measure import Measure, measure_id
 from domain.reading import Batch
 from domain.records import ActionTakenRecord, MeasureImposedRecord, Record
+from domain.stores import Store
 
 _ATTEMPTS = 5
 _PAGE = 1000
@@ -183,3 +190,13 @@ class Regimes(Application[UUID]):
     def last_position(self) -> int:
         """The position of the newest record in the log (0 when empty)."""
         return self.recorder.max_notification_id() or 0
+
+
+def open_application(store: Store) -> Regimes:
+    """The application on `store`, or a one-line `StoreError` saying why it cannot open."""
+    store.prepare()
+    try:
+        return Regimes(env=store.env)
+    except (PersistenceError, OSError) as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise StoreError(f"cannot open store {store.display}: {reason}") from None

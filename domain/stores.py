@@ -28,6 +28,13 @@ class Store:
         """False only for a SQLite file that is not there yet."""
         return self.path is None or self.path.exists()
 
+    def prepare(self) -> None:
+        """Creates what the library does not: a SQLite file's folder, a PostgreSQL schema."""
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.kind == "postgresql":
+            _connect_and_create_schema(self)
+
 
 def default_store_path() -> Path:
     """The embedded store in the user's data directory."""
@@ -92,3 +99,28 @@ def redact(url: str) -> str:
         return url
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
     return parts._replace(netloc=netloc).geturl()
+
+
+def _connect_and_create_schema(store: Store) -> None:
+    """Fails fast, with the server's reason, where the library's pool would only time out."""
+    import psycopg  # only PostgreSQL stores need the driver (the `postgres` extra)
+    from psycopg import sql
+
+    env = store.env
+    try:
+        with psycopg.connect(
+            host=env["POSTGRES_HOST"], port=int(env["POSTGRES_PORT"]),
+            dbname=env["POSTGRES_DBNAME"], user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"] or None, connect_timeout=5, autocommit=True,
+        ) as connection:
+            schema = env.get("POSTGRES_SCHEMA")
+            if schema:
+                connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                    sql.Identifier(schema)))
+    except psycopg.Error as error:
+        raise StoreError(f"cannot open store {store.display}: {_first_line(error)}") from None
+
+
+def _first_line(error: BaseException) -> str:
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    return " — ".join(lines) if lines else type(error).__name__

@@ -17,7 +17,7 @@ from domain.measure import measure_id
 from domain.vocabulary import Level
 from projections.catchup import Progress, ReplayReport, catch_up, replay, utc_text
 from projections.flows import Entry, Flow, FlowQuery, assemble
-from projections.view import OPEN_DATE, BitemporalView, SQLiteRegimeView
+from projections.view import OPEN_DATE, BitemporalView, SQLiteRegimeView, postgres_view_class
 
 
 class UnknownId(RegimesError):
@@ -223,6 +223,9 @@ def _open_view(app: Regimes) -> BitemporalView:
     factory = app.factory
     if isinstance(factory, SQLiteFactory):
         return factory.tracking_recorder(SQLiteRegimeView)  # type: ignore[return-value]
+    if type(factory).__module__ == "eventsourcing.postgres":
+        view: BitemporalView = factory.tracking_recorder(postgres_view_class())  # type: ignore[assignment]
+        return view
     # In-memory stores keep their view in a private in-memory SQLite database.
     view = SQLiteRegimeView(SQLiteDatastore(f"file:view-{id(app)}?mode=memory&cache=shared"))
     view.create_table()

@@ -312,3 +312,27 @@ class SQLiteRegimeView(BitemporalView, SQLiteTrackingRecorder):
 
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *self.view_statements()]
+
+
+def postgres_view_class() -> Any:
+    """The view on PostgreSQL (imported only when a PostgreSQL store is used)."""
+    from eventsourcing.postgres import PostgresTrackingRecorder
+    from psycopg.sql import SQL
+
+    class PostgresRegimeView(BitemporalView, PostgresTrackingRecorder):
+        """The view in the store's own PostgreSQL schema, beside the event table."""
+
+        param = "%s"
+
+        def __init__(self, datastore: Any, **kwargs: Any) -> None:
+            super().__init__(datastore, **kwargs)
+            self.sql_create_statements.extend(SQL(s).format() for s in self.view_statements())
+
+        def qualify(self, name: str) -> str:
+            return f'"{self.datastore.schema}".{name}'
+
+        @property
+        def tracking_table(self) -> str:
+            return self.qualify(self.tracking_table_name)
+
+    return PostgresRegimeView

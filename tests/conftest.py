@@ -1,13 +1,18 @@
-"""Fixtures shared by every suite: stores in tmp_path, never the user's own."""
+"""Fixtures shared by every suite: stores in tmp_path or a private PostgreSQL schema."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from domain.application import Regimes
+from domain.application import Regimes, open_application
+from domain.stores import parse_store
+
+POSTGRES_URL = os.environ.get("REGIMES_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 @pytest.fixture(autouse=True)
@@ -36,5 +41,68 @@ def sqlite_app(sqlite_path: Path) -> Iterator[Regimes]:
     """An application on a real SQLite file."""
     app = Regimes(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
                        "SQLITE_DBNAME": str(sqlite_path)})
+    yield app
+    app.close()
+
+
+def _postgres_or_skip() -> None:
+    try:
+        import psycopg
+
+        with psycopg.connect(POSTGRES_URL, connect_timeout=3):
+            return
+    except Exception as error:
+        reason = f"no PostgreSQL server at {POSTGRES_URL}: {error}".splitlines()[0]
+        if os.environ.get("REGIMES_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"REGIMES_REQUIRE_POSTGRES=1 but {reason}")
+        pytest.skip(reason)
+
+
+def _drop_schema(schema: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
+            sql.Identifier(schema)))
+
+
+#: A new, empty store of the test's kind each time it is called.
+StoreFactory = Callable[[], str]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreFactory]:
+    """Makes store URLs of one kind: SQLite files in tmp_path, or private PostgreSQL schemas."""
+    kind: str = request.param
+    made: list[str] = []
+    if kind == "postgresql":
+        _postgres_or_skip()
+
+    def make() -> str:
+        if kind == "sqlite":
+            url = str(tmp_path / f"store-{len(made)}.db")
+        else:
+            schema = f"regimes_test_{uuid.uuid4().hex[:12]}"
+            url = f"{POSTGRES_URL}?schema={schema}"
+        made.append(url)
+        return url
+
+    yield make
+    if kind == "postgresql":
+        for url in made:
+            _drop_schema(url.rsplit("schema=", 1)[1])
+
+
+@pytest.fixture
+def store_url(new_store: StoreFactory) -> str:
+    """One store of the test's kind (SQLite and PostgreSQL in turn)."""
+    return new_store()
+
+
+@pytest.fixture
+def store_app(store_url: str) -> Iterator[Regimes]:
+    """The application on `store_url`."""
+    app = open_application(parse_store(store_url))
     yield app
     app.close()

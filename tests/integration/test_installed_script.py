@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
-from tests.samples import imposed, jsonl
+from domain.application import open_application
+from domain.stores import parse_store
+from tests.samples import follow_up, imposed, jsonl
 
 REGIMES = str(Path(sys.executable).parent / "regimes")
 EXAMPLES = Path(__file__).parent.parent / "data" / "design-examples.jsonl"
@@ -59,8 +61,8 @@ def test_first_query_creates_the_default_store_with_the_bundled_history(
     assert again.stderr == ""
 
 
-def test_every_command_runs_in_the_installed_script(tmp_path: Path) -> None:
-    store = str(tmp_path / "s.db")
+def test_every_command_runs_in_the_installed_script(store_url: str) -> None:
+    store = store_url
     assert regimes("--store", store, "append", str(EXAMPLES)).returncode == 0
     answer = json_of("--store", store, "as-of", "2025-11-20", "-e", "Ho", "--to", "US",
                      "--format", "json")
@@ -118,3 +120,60 @@ def test_the_same_file_appended_twice_at_once_is_recorded_once(tmp_path: Path) -
         assert process.returncode == 0, stderr
     log = regimes("--store", store, "log", "--format", "jsonl").stdout.splitlines()
     assert len(log) == 200
+
+
+def _spawn_appends(store: str, files: list[Path]) -> list[tuple[int, str]]:
+    processes = [subprocess.Popen([REGIMES, "--store", store, "append", str(path)],
+                                  stderr=subprocess.PIPE, text=True) for path in files]
+    return [(process.returncode, stderr) for process in processes
+            for _, stderr in [process.communicate(timeout=180)]]
+
+
+def test_four_writers_with_disjoint_batches_all_land_once_in_order(
+        store_url: str, tmp_path: Path) -> None:
+    regimes("--store", store_url, "init", "--empty")
+    files = []
+    for writer in range(4):
+        path = tmp_path / f"w{writer}.jsonl"
+        path.write_bytes(jsonl(*(imposed(f"w{writer}-{index}", items=["Ga"],
+                                         destinations=["JP"]) for index in range(150))))
+        files.append(path)
+    for code, stderr in _spawn_appends(store_url, files):
+        assert code == 0, stderr
+    app = open_application(parse_store(store_url))
+    try:
+        logged = list(app.records())
+    finally:
+        app.close()
+    positions = [record.position for record in logged]
+    assert positions == sorted(set(positions))
+    measures = [record.record["measure"] for record in logged]
+    assert sorted(measures) == sorted(f"w{w}-{i}" for w in range(4) for i in range(150))
+    answer = json_of("--store", store_url, "as-of", "2025-05-01", "-e", "Ga", "--from", "CN",
+                     "--to", "JP", "--format", "json")
+    assert len(answer["flows"][0]["in_force"]) == 600
+    verified = regimes("--store", store_url, "replay", "--verify")
+    assert verified.returncode == 0, verified.stderr
+
+
+def test_conflicting_follow_ups_from_two_writers_one_wins_cleanly(
+        store_url: str, tmp_path: Path) -> None:
+    regimes("--store", store_url, "init", "--empty")
+    regimes("--store", store_url, "append", "-", stdin=jsonl(imposed("contested")))
+    files = []
+    for writer, day in enumerate(("2025-06-01", "2025-07-01")):
+        path = tmp_path / f"lift{writer}.jsonl"
+        lifting = follow_up("measure_lifted", "contested", effective_on=day)
+        others = [imposed(f"side-{writer}-{index}") for index in range(50)]
+        path.write_bytes(jsonl(*others, lifting))
+        files.append(path)
+    outcomes = _spawn_appends(store_url, files)
+    codes = sorted(code for code, _ in outcomes)
+    assert codes == [0, 1], outcomes
+    loser = next(stderr for code, stderr in outcomes if code == 1)
+    assert "already lifted" in loser
+    assert "Traceback" not in loser
+    log = regimes("--store", store_url, "log", "--format", "jsonl").stdout.splitlines()
+    lifted = [json.loads(line) for line in log if '"measure_lifted"' in line]
+    assert len(lifted) == 1
+    assert len(log) == 1 + 50 + 1  # the winner's whole batch, nothing of the loser's
