@@ -208,6 +208,8 @@ def describe_append(report: AppendReport) -> str:
     if report.dry_run:
         return (f"dry run: {report.received} records valid; {report.appended} would be new, "
                 f"{report.unchanged} already in the log; nothing written")
+    if not report.received:
+        return "0 new records: the input holds no records; nothing written"
     if not report.appended:
         return (f"0 new records: all {report.received} were already in the log; "
                 "nothing written")

@@ -52,7 +52,9 @@ class Session:
     def reader(self) -> RegimeReader:
         """The query side over the same store."""
         if self._reader is None:
-            self._reader = RegimeReader(self.app())
+            app = self.app()
+            with self.store.opening():
+                self._reader = RegimeReader(app)
         return self._reader
 
     def close(self) -> None:

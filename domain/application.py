@@ -194,9 +194,9 @@ class Regimes(Application[UUID]):
 
 def open_application(store: Store) -> Regimes:
     """The application on `store`, or a one-line `StoreError` saying why it cannot open."""
-    store.prepare()
     try:
-        return Regimes(env=store.env)
+        with store.opening():
+            return Regimes(env=store.env)
     except (PersistenceError, OSError) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise StoreError(f"cannot open store {store.display}: {reason}") from None

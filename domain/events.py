@@ -49,16 +49,13 @@ class RecordedEvent(DomainEvent):
 
     def to_record(self) -> dict[str, Any]:
         """The input record (DESIGN §4) this event was made from, as JSON-ready values."""
-        fields = _without_none(to_jsonable_python(self.payload()))
-        return {"type": self.record_type, **fields}
-
-
-def _without_none(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _without_none(item) for key, item in value.items() if item is not None}
-    if isinstance(value, list):
-        return [_without_none(item) for item in value]
-    return value
+        fields = to_jsonable_python(self.payload())
+        record = {"type": self.record_type,
+                  **{name: value for name, value in fields.items() if value is not None}}
+        if record.get("sources"):
+            record["sources"] = [{name: value for name, value in source.items()
+                                  if value is not None} for source in record["sources"]]
+        return record
 
 
 def fingerprint(record_type: str, payload: dict[str, Any]) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -61,23 +62,26 @@ def read_raw_records(stream: IO[bytes]) -> Iterator[tuple[int, Any | RecordError
     """Each record of the stream with its line number; JSON Lines are read one line at a time."""
     raw: Any = stream
     buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)
-    head = buffered.peek(4096)
-    if head.startswith(_BOM):
+    if buffered.peek(3).startswith(_BOM):
         yield 1, RecordError(1, "record", "the file starts with a UTF-8 byte-order mark; "
                                           "save it as UTF-8 without BOM")
         return
-    first = head.lstrip()[:1]
-    if first == b"{":
-        for number, line in enumerate(buffered, 1):
+    blank = 0
+    first_line = buffered.readline()
+    while first_line and not first_line.strip():
+        blank += 1
+        first_line = buffered.readline()
+    if first_line.lstrip().startswith(b"{"):
+        for number, line in enumerate(itertools.chain([first_line], buffered), blank + 1):
             if line.strip():
                 yield number, _json_line(number, line)
         return
-    text = _decode(buffered.read())
+    text = _decode(b"\n" * blank + first_line + buffered.read())
     if isinstance(text, RecordError):
         yield text.line, text
     elif not text.strip():
         yield 1, RecordError(1, "record", "the input is empty: no records")
-    elif first == b"[":
+    elif text.lstrip().startswith("["):
         yield from _json_array(text)
     else:
         yield from _yaml_list(text)

@@ -169,7 +169,9 @@ CORRECTABLE = tuple(
 @cache
 def _field_adapter(name: str) -> TypeAdapter[Any]:
     field = MeasureImposedRecord.model_fields[name]
-    annotated: Any = Annotated[field.annotation, *field.metadata]
+    annotated: Any = field.annotation
+    if field.metadata:
+        annotated = Annotated.__class_getitem__((annotated, *field.metadata))  # type: ignore[attr-defined]
     return TypeAdapter(annotated)
 
 
@@ -187,7 +189,8 @@ def validate_terms(fields: dict[str, Any], allowed: tuple[str, ...]) -> dict[str
             continue
         adapter = _field_adapter(name)
         try:
-            checked[name] = adapter.dump_python(adapter.validate_python(value), mode="json")
+            checked[name] = adapter.dump_python(adapter.validate_python(value), mode="json",
+                                                exclude_none=True)
         except ValidationError as error:
             detail = error.errors()[0]
             path = _field_path([name, *detail["loc"]])
@@ -311,7 +314,7 @@ class ActionTakenRecord(_Record):
     kind: ActionKind
     occurred_on: IsoDate
     title: Text
-    counterparts: tuple[Country, ...] | None = None
+    counterparts: tuple[Place, ...] | None = None
     responds_to: tuple[Slug, ...] | None = None
     notes: Text | None = None
     sources: Sources

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -28,12 +30,17 @@ class Store:
         """False only for a SQLite file that is not there yet."""
         return self.path is None or self.path.exists()
 
-    def prepare(self) -> None:
-        """Creates what the library does not: a SQLite file's folder, a PostgreSQL schema."""
+    @contextmanager
+    def opening(self) -> Iterator[None]:
+        """Creates what the library does not (a SQLite file's folder, a PostgreSQL schema) and
+        keeps other processes from creating the same tables at the same time."""
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        if self.kind == "postgresql":
-            _connect_and_create_schema(self)
+        if self.kind != "postgresql":
+            yield
+            return
+        with _postgres_ddl_lock(self):
+            yield
 
 
 def default_store_path() -> Path:
@@ -101,24 +108,36 @@ def redact(url: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
-def _connect_and_create_schema(store: Store) -> None:
-    """Fails fast, with the server's reason, where the library's pool would only time out."""
+@contextmanager
+def _postgres_ddl_lock(store: Store) -> Iterator[None]:
+    """Connects first (failing fast with the server's reason where the library's pool would
+    only time out), then holds an advisory lock while schema and tables are created:
+    PostgreSQL's IF NOT EXISTS is not safe against concurrent creators."""
     import psycopg  # only PostgreSQL stores need the driver (the `postgres` extra)
     from psycopg import sql
 
     env = store.env
     try:
-        with psycopg.connect(
+        connection = psycopg.connect(
             host=env["POSTGRES_HOST"], port=int(env["POSTGRES_PORT"]),
             dbname=env["POSTGRES_DBNAME"], user=env["POSTGRES_USER"],
-            password=env["POSTGRES_PASSWORD"] or None, connect_timeout=5, autocommit=True,
-        ) as connection:
-            schema = env.get("POSTGRES_SCHEMA")
-            if schema:
-                connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
-                    sql.Identifier(schema)))
+            password=env["POSTGRES_PASSWORD"] or None, connect_timeout=5, autocommit=True)
     except psycopg.Error as error:
         raise StoreError(f"cannot open store {store.display}: {_first_line(error)}") from None
+    with connection:
+        connection.execute("SELECT pg_advisory_lock(%s)", (_DDL_LOCK,))
+        schema = env.get("POSTGRES_SCHEMA")
+        if schema:
+            connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                sql.Identifier(schema)))
+        try:
+            yield
+        finally:
+            connection.execute("SELECT pg_advisory_unlock(%s)", (_DDL_LOCK,))
+
+
+#: The advisory lock key regimes holds while creating tables in PostgreSQL.
+_DDL_LOCK = 0x5245_4749_4D45
 
 
 def _first_line(error: BaseException) -> str:

@@ -93,15 +93,19 @@ def is_element(symbol: str) -> bool:
 
 def is_slug(text: str) -> bool:
     """True for a valid id or product slug."""
-    return len(text) <= SLUG_MAX_LENGTH and _SLUG.match(text) is not None
+    return len(text) <= SLUG_MAX_LENGTH and _SLUG.fullmatch(text) is not None
 
 
 def check_item(item: str) -> str:
     """An element symbol or a product slug, else ValueError."""
-    if is_element(item) or item in GROUPS or is_slug(item):
+    if is_element(item) or item in GROUPS:
         return item
-    if item.capitalize() in _ELEMENT_SET or item.upper() in GROUPS:
-        raise ValueError(f"unknown item {item!r}; symbols and groups are case-exact")
+    for spelling in (item.capitalize(), item.upper()):
+        if spelling in _ELEMENT_SET or spelling in GROUPS:
+            raise ValueError(f"unknown item {item!r}: symbols and groups are case-exact "
+                             f"(did you mean {spelling!r}?)")
+    if is_slug(item):
+        return item
     raise ValueError(
         f"unknown item {item!r}: not an element symbol, a group ({', '.join(GROUPS)}) "
         "or a product slug [a-z0-9][a-z0-9.-]*"
@@ -124,8 +128,10 @@ def _country_codes() -> frozenset[str]:
 
 def check_country(code: str, *, worldwide: bool = True) -> str:
     """An ISO 3166-1 alpha-2 code in upper case (or `*` where allowed), else ValueError."""
-    if worldwide and code == WORLDWIDE:
-        return code
+    if code == WORLDWIDE:
+        if worldwide:
+            return code
+        raise ValueError("'*' (every country) is not allowed here: give one country code")
     if code in _country_codes():
         return code
     if code.upper() in _country_codes():

@@ -97,10 +97,12 @@ def measure_on(history: MeasureHistory, day: date) -> MeasureOnDate | None:
         return None
     if terms.get("certainty") == "reported":
         return MeasureOnDate(history.slug, "reported", terms)
-    for start, end, document in _suspension_spans(history):
+    spans = _suspension_spans(history)
+    for start, end, document in spans:
         if start <= day and (end is None or day < end):
             # Suspended before taking effect counts as suspended, not pending (No. 57 of 2025).
-            return MeasureOnDate(history.slug, "suspended", terms, end, document)
+            return MeasureOnDate(history.slug, "suspended", terms, _resumes_on(spans, day),
+                                 document)
     if day < effective_on:
         return MeasureOnDate(history.slug, "announced", terms)
     return MeasureOnDate(history.slug, "in_force", terms)
@@ -115,6 +117,19 @@ def _suspension_spans(history: MeasureHistory) -> list[tuple[date, date | None, 
             ends.append(suspension.until)
         spans.append((suspension.start, min(ends) if ends else None, suspension.document))
     return spans
+
+
+def _resumes_on(spans: list[tuple[date, date | None, str | None]], day: date) -> date | None:
+    """When suspensions covering `day`, and those overlapping them, have all ended."""
+    end = day
+    while True:
+        later = [until for start, until, _ in spans
+                 if start <= end and (until is None or until > end)]
+        if not later:
+            return end
+        if None in later:
+            return None
+        end = max(until for until in later if until is not None)
 
 
 def change_dates(history: MeasureHistory) -> list[date]:

@@ -212,11 +212,18 @@ def _change(day: date, before: Flow, after: Flow) -> Change | None:
                   before.suspended, before.pending) for summary in listed}
     measures = [
         {"measure": slug, "before": old.get(slug, "none"), "after": new.get(slug, "none"),
-         "kind": summaries[slug]["kind"], "document": summaries[slug]["document"]}
+         "kind": summaries[slug]["kind"], "document": _document_of(summaries[slug])}
         for slug in sorted(old.keys() | new.keys()) if old.get(slug) != new.get(slug)
     ]
     return Change(day, after.item, after.exporter, after.importer, before.level, after.level,
                   measures)
+
+
+def _document_of(summary: dict[str, Any]) -> str | None:
+    """The document behind a measure's standing: the suspension's while it is suspended."""
+    if summary["status"] == "suspended" and summary.get("suspension_document"):
+        return str(summary["suspension_document"])
+    return summary.get("document")
 
 
 def _open_view(app: Regimes) -> BitemporalView:
