@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from domain.chain import Digest
 from domain.vocabulary import GROUPS, check_country, check_item, is_element
 
 
@@ -103,7 +104,23 @@ class CountryParam(click.ParamType[str, Any]):
             self.fail(str(error), param, ctx)
 
 
+class DigestParam(click.ParamType[Digest, Any]):
+    """A log digest, HASH@POSITION, as `regimes digest` prints it."""
+
+    name = "HASH@POSITION"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> Digest:
+        if isinstance(value, Digest):
+            return value
+        try:
+            return Digest.parse(value)
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
 DATE = DateParam()
+DIGEST = DigestParam()
 MOMENT = MomentParam()
 POSITION_OR_MOMENT = PositionOrMoment()
 ELEMENT = ElementParam()

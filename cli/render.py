@@ -7,16 +7,17 @@ import io
 import json
 import sys
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
 
-from domain.application import AppendReport, LoggedRecord
-from projections.catchup import ReplayReport
-from projections.flows import Flow
-from projections.queries import Answer, Change, FlowDifference
+    from domain.application import AppendReport, LoggedRecord
+    from projections.catchup import ReplayReport
+    from projections.flows import Flow
+    from projections.queries import Answer, Change, FlowDifference
 
 _LEVEL_STYLES = {
     "none": "dim", "monitoring": "cyan", "duty": "blue", "licence_required": "yellow",
@@ -26,6 +27,8 @@ _LEVEL_STYLES = {
 
 def console() -> Console:
     """A console on stdout; wide and plain when stdout is not a terminal."""
+    from rich.console import Console
+
     if sys.stdout.isatty():
         return Console()
     return Console(width=200, no_color=True, highlight=False, soft_wrap=False)
@@ -37,7 +40,24 @@ def emit_json(data: Any) -> None:
 
 
 def _level(name: str) -> Text:
+    from rich.text import Text
+
     return Text(name, style=_LEVEL_STYLES.get(name, ""))
+
+
+def _text(value: str) -> Text:
+    from rich.text import Text
+
+    return Text(value)
+
+
+def _table(title: str, columns: Iterable[str], *, show_lines: bool = False) -> Table:
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", show_lines=show_lines)
+    for column in columns:
+        table.add_column(column)
+    return table
 
 
 def _measure_line(summary: dict[str, Any]) -> str:
@@ -55,7 +75,7 @@ def _measure_line(summary: dict[str, Any]) -> str:
 
 
 def _measures_cell(flow: Flow) -> Text:
-    return Text("\n".join(_measure_line(summary) for summary in
+    return _text("\n".join(_measure_line(summary) for summary in
                           (*flow.in_force, *flow.suspended, *flow.pending)) or "—")
 
 
@@ -68,15 +88,12 @@ def render_answer(answer: Answer, output_format: str) -> None:
         _answer_csv(answer)
         return
     known = f", as known at {answer.to_json()['known_at']}" if answer.known_at else ""
-    table = Table(title=f"Regimes as of {answer.as_of}{known} (log position {answer.position})",
-                  show_lines=True, title_justify="left")
-    table.add_column("level", no_wrap=True)
-    table.add_column("item", no_wrap=True)
-    table.add_column("flow", no_wrap=True)
-    table.add_column("measures (in force, then suspended and pending)")
+    table = _table(f"Regimes as of {answer.as_of}{known} (log position {answer.position})",
+                   ["level", "item", "flow", "measures (in force, then suspended and pending)"],
+                   show_lines=True)
     for flow in answer.flows:
-        table.add_row(_level(flow.level.name), flow.item, f"{flow.exporter} → {flow.importer}",
-                      _measures_cell(flow))
+        table.add_row(_level(flow.level.name), _text(flow.item),
+                      _text(f"{flow.exporter} → {flow.importer}"), _measures_cell(flow))
     out = console()
     if answer.flows:
         out.print(table)
@@ -119,11 +136,9 @@ def render_timeline(position: int, changes: list[Change], output_format: str) ->
     if output_format == "csv":
         _csv(columns, rows)
         return
-    table = Table(title=f"Timeline (log position {position})", title_justify="left")
-    for column in columns:
-        table.add_column(column)
+    table = _table(f"Timeline (log position {position})", columns)
     for row in rows:
-        table.add_row(*map(Text, row[:4]), _level(row[4]), _level(row[5]), *map(Text, row[6:]))
+        table.add_row(*map(_text, row[:4]), _level(row[4]), _level(row[5]), *map(_text, row[6:]))
     console().print(table if rows else "No changes on the matching flows.")
 
 
@@ -144,12 +159,10 @@ def render_diff(first: str, second: str, position: int, differences: list[FlowDi
     if output_format == "csv":
         _csv(columns, rows)
         return
-    table = Table(title=f"Changes from {first} to {second} (log position {position})",
-                  title_justify="left", show_lines=True)
-    for column in columns:
-        table.add_column(column)
+    table = _table(f"Changes from {first} to {second} (log position {position})", columns,
+                   show_lines=True)
     for row in rows:
-        table.add_row(*map(Text, row[:3]), _level(row[3]), _level(row[4]), *map(Text, row[5:]))
+        table.add_row(*map(_text, row[:3]), _level(row[3]), _level(row[4]), *map(_text, row[5:]))
     console().print(table if rows else f"No flow changed between {first} and {second}.")
 
 
@@ -172,12 +185,10 @@ def render_log(records: Iterable[LoggedRecord], output_format: str) -> None:
         for logged in records:
             sys.stdout.write(json.dumps(logged.record, ensure_ascii=False) + "\n")
         return
-    table = Table(title="Log", title_justify="left")
-    for column in ("position", "recorded at (UTC)", "type", "id", "valid date", "title"):
-        table.add_column(column)
+    table = _table("Log", ("position", "recorded at (UTC)", "type", "id", "valid date", "title"))
     for logged in records:
         record = logged.record
-        table.add_row(*map(Text, (
+        table.add_row(*map(_text, (
             str(logged.position), logged.recorded_at.strftime("%Y-%m-%d %H:%M:%S"),
             record["type"], record.get("measure") or record.get("action", ""),
             record.get("effective_on") or record.get("occurred_on") or "",

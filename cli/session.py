@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import click
 
-from domain.application import Regimes, open_application
-from domain.bundled import load_bundled_history
 from domain.errors import StoreError
 from domain.stores import Store, parse_store
-from projections.queries import RegimeReader
+
+if TYPE_CHECKING:
+    from domain.application import Regimes
+    from projections.queries import RegimeReader
 
 
 def now() -> datetime:
@@ -35,6 +37,8 @@ class Session:
                     f"no store at {self.store.display}: create it with "
                     f"'regimes --store {self.store.display} init' or append to it"
                 )
+            from domain.application import open_application
+
             self._app = open_application(self.store)
             if fresh and self.store.is_default and bundled:
                 self.load_history(announce=True)
@@ -42,6 +46,8 @@ class Session:
 
     def load_history(self, *, announce: bool = False) -> int:
         """Loads the bundled history into the store; returns how many records were new."""
+        from domain.bundled import load_bundled_history
+
         report = load_bundled_history(self.app(create=True, bundled=False), now())
         if announce:
             click.echo(
@@ -52,6 +58,8 @@ class Session:
     def reader(self) -> RegimeReader:
         """The query side over the same store."""
         if self._reader is None:
+            from projections.queries import RegimeReader
+
             app = self.app()
             with self.store.opening():
                 self._reader = RegimeReader(app)

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
-from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain.errors import RecordConflict
 from domain.events import Aggregate, Source, fingerprint
+from domain.ids import action_id
 from domain.records import ActionTakenRecord
-
-
-def action_id(slug: str) -> UUID:
-    """The stored id of the action the user calls `slug`."""
-    return uuid5(NAMESPACE_URL, f"regimes:action:{slug}")
 
 
 class Action(Aggregate):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import Application
 from eventsourcing.persistence import (
     IntegrityError,
     Notification,
@@ -17,22 +17,14 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import get_topic
 
-from domain.action import Action, action_id
-from domain.errors import (
-    BatchRejected,
-    DomainError,
-    RecordError,
-    StoreBusy,
-    StoreError,
-    UnknownMeasure,
-    UnknownReference,
-)
-from domain.events import RecordedEvent
+from domain.chain import Chained, Digest, verify_chain
+from domain.errors import StoreBusy, StoreError
 from domain.mapper import OrjsonTranscoder, PydanticMapper
-from domain.measure import Measure, measure_id
-from domain.reading import Batch
-from domain.records import ActionTakenRecord, MeasureImposedRecord, Record
 from domain.stores import Store
+
+if TYPE_CHECKING:
+    from domain.events import RecordedEvent
+    from domain.reading import Batch
 
 _ATTEMPTS = 5
 _PAGE = 1000
@@ -76,9 +68,11 @@ class Regimes(Application[UUID]):
         every broken state rule; nothing is written then. A record identical to one already
         in the log is counted as unchanged and not written again.
         """
+        from domain.appending import plan  # the aggregates' models load only for appends
+
         received = len(batch.records)
         for _ in range(_ATTEMPTS):
-            events, unchanged = self._plan(batch, recorded_at)
+            events, unchanged = plan(self.repository, batch, recorded_at)
             if dry_run or not events:
                 return AppendReport(received, len(events), unchanged, None, None, dry_run)
             try:
@@ -95,81 +89,6 @@ class Regimes(Application[UUID]):
             f"other writers changed the same measures {_ATTEMPTS} times in a row; try again"
         )
 
-    def _plan(self, batch: Batch, recorded_at: datetime) -> tuple[list[RecordedEvent], int]:
-        aggregates: dict[UUID, Measure | Action | None] = {}
-        events: list[RecordedEvent] = []
-        errors: list[RecordError] = list(batch.errors)
-        unchanged = 0
-        for numbered in batch.records:
-            try:
-                changed = self._apply(numbered.record, recorded_at, aggregates)
-            except UnknownMeasure as error:
-                if numbered.record.measure not in batch.unreadable_ids:  # type: ignore[union-attr]
-                    errors.append(numbered.error(error.field, error.message))
-                continue
-            except DomainError as error:
-                errors.append(numbered.error(error.field, error.message))
-                continue
-            if changed is None:
-                unchanged += 1
-            else:
-                events.extend(cast(list[RecordedEvent], changed.collect_events()))
-        errors.extend(self._unknown_references(batch, aggregates))
-        if errors:
-            raise BatchRejected(sorted(errors, key=lambda error: (error.source or "",
-                                                                  error.line)))
-        return events, unchanged
-
-    def _apply(
-        self,
-        record: Record,
-        recorded_at: datetime,
-        aggregates: dict[UUID, Measure | Action | None],
-    ) -> Measure | Action | None:
-        """The aggregate the record changed, or None when it was already in the log."""
-        if isinstance(record, ActionTakenRecord):
-            key = action_id(record.action)
-            action = self._load(key, aggregates)
-            if isinstance(action, Action):
-                action.check_repeat(record)
-                return None
-            aggregates[key] = Action.take(record, recorded_at)
-            return aggregates[key]
-        key = measure_id(record.measure)
-        measure = self._load(key, aggregates)
-        if isinstance(measure, Measure):
-            return measure if measure.record(record, recorded_at) else None
-        if not isinstance(record, MeasureImposedRecord):
-            raise UnknownMeasure(
-                "measure", f"unknown measure {record.measure!r}: impose it first"
-            )
-        aggregates[key] = Measure.impose(record, recorded_at)
-        return aggregates[key]
-
-    def _load(
-        self, key: UUID, aggregates: dict[UUID, Measure | Action | None]
-    ) -> Measure | Action | None:
-        if key not in aggregates:
-            try:
-                aggregates[key] = self.repository.get(key)
-            except AggregateNotFoundError:
-                aggregates[key] = None
-        return aggregates[key]
-
-    def _unknown_references(
-        self, batch: Batch, aggregates: dict[UUID, Measure | Action | None]
-    ) -> Iterator[RecordError]:
-        for numbered in batch.records:
-            for slug in getattr(numbered.record, "responds_to", None) or ():
-                if slug in batch.unreadable_ids or any(
-                        self._load(key, aggregates) for key in
-                        (measure_id(slug), action_id(slug))):
-                    continue
-                error = UnknownReference(
-                    "responds_to", f"{slug!r} is neither a measure nor an action in the log"
-                )
-                yield numbered.error(error.field, error.message)
-
     def records(self, since: int | None = None, until: int | None = None
                 ) -> Iterator[LoggedRecord]:
         """The stored records in record order, from position `since` to `until` inclusive."""
@@ -184,8 +103,24 @@ class Regimes(Application[UUID]):
 
     def logged(self, notification: Notification) -> LoggedRecord:
         """One stored notification as a record with its position and record time."""
-        event = cast(RecordedEvent, self.mapper.to_domain_event(notification))
+        event = cast("RecordedEvent", self.mapper.to_domain_event(notification))
         return LoggedRecord(notification.id, event.timestamp, event.to_record())
+
+    def digest(self, position: int | None = None) -> Digest | None:
+        """The chain's head, or its link at `position`; None for a store without a chain."""
+        chained = self.recorder
+        if not isinstance(chained, Chained):
+            return None
+        if position is None:
+            return chained.chain_head()
+        link = chained.chain_link(position)
+        return Digest(link, position) if link else None
+
+    def verify(self, digest: Digest | None = None) -> Digest | None:
+        """Recomputes the hash chain from the stored events (see `domain.chain`)."""
+        if not isinstance(self.recorder, Chained):
+            raise StoreError("this store keeps no hash chain to verify")
+        return verify_chain(self.recorder, digest)
 
     def last_position(self) -> int:
         """The position of the newest record in the log (0 when empty)."""

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import orjson
 from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic, resolve_topic
-from pydantic import BaseModel
+
+if TYPE_CHECKING:  # pydantic's models load with the first event, not at start-up
+    from pydantic import BaseModel
 
 
 class OrjsonTranscoder(Transcoder):

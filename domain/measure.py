@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
-from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import ValidationError
 
@@ -21,6 +20,7 @@ from domain.errors import (
     RecordConflict,
 )
 from domain.events import Aggregate, Source, fingerprint
+from domain.ids import measure_id
 from domain.records import (
     MeasureAmendedRecord,
     MeasureCorrectedRecord,
@@ -31,11 +31,6 @@ from domain.records import (
     MeasureRetractedRecord,
     MeasureSuspendedRecord,
 )
-
-
-def measure_id(slug: str) -> UUID:
-    """The stored id of the measure the user calls `slug`."""
-    return uuid5(NAMESPACE_URL, f"regimes:measure:{slug}")
 
 
 class Measure(Aggregate):

@@ -53,7 +53,8 @@ def parse_store(url: str | None) -> Store:
     if not url:
         return _sqlite(default_store_path(), is_default=True)
     if url in ("memory:", "popo:"):
-        return Store("memory", {"PERSISTENCE_MODULE": "eventsourcing.popo"}, "memory:")
+        return Store("memory", {"PERSISTENCE_MODULE": "domain.chain:POPOChainedFactory"},
+                     "memory:")
     if url.startswith("sqlite://"):
         path = url.removeprefix("sqlite://")
         if not path.startswith("/"):
@@ -74,6 +75,7 @@ def _sqlite(path: Path, *, is_default: bool = False) -> Store:
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(path),
         "SQLITE_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT),
+        "APPLICATION_RECORDER_TOPIC": "domain.chain:SQLiteChainedRecorder",
     }
     return Store("sqlite", env, str(path), path=path, is_default=is_default)
 
@@ -92,6 +94,7 @@ def _postgres(url: str) -> Store:
         "POSTGRES_PASSWORD": unquote(parts.password or ""),
         "POSTGRES_CONNECT_TIMEOUT": "5",
         "POSTGRES_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT),
+        "APPLICATION_RECORDER_TOPIC": "domain.chain_postgres:PostgresChainedRecorder",
     }
     schema = parse_qs(parts.query).get("schema")
     if schema:

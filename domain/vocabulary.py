@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from enum import IntEnum
 from functools import cache
+from pathlib import Path
 from typing import Literal, get_args
 
-import pycountry
+import orjson
 
 #: Every element of the periodic table, in atomic-number order (case-exact symbols).
 ELEMENTS: tuple[str, ...] = tuple(
@@ -122,8 +124,24 @@ def expand_items(items: list[str] | tuple[str, ...]) -> tuple[str, ...]:
 
 
 @cache
-def _country_codes() -> frozenset[str]:
-    return frozenset(country.alpha_2 for country in pycountry.countries)
+def _countries() -> dict[str, str]:
+    """ISO 3166-1 alpha-2 codes and short names, from pycountry's own database file.
+
+    Read directly: importing pycountry costs a command tens of milliseconds at start-up.
+    """
+    spec = importlib.util.find_spec("pycountry")
+    folders = spec.submodule_search_locations if spec else None
+    database = Path(folders[0]) / "databases" / "iso3166-1.json" if folders else None
+    if database is None or not database.exists():  # a pycountry that keeps its data elsewhere
+        import pycountry
+
+        return {country.alpha_2: str(country.name) for country in pycountry.countries}
+    entries = orjson.loads(database.read_bytes())["3166-1"]
+    return {entry["alpha_2"]: entry["name"] for entry in entries}
+
+
+def _country_codes() -> dict[str, str]:
+    return _countries()
 
 
 def check_country(code: str, *, worldwide: bool = True) -> str:
@@ -143,5 +161,4 @@ def country_name(code: str) -> str:
     """The country's short name, or 'every country' for `*`."""
     if code == WORLDWIDE:
         return "every country"
-    country = pycountry.countries.get(alpha_2=code)
-    return str(country.name) if country else code
+    return _countries().get(code, code)

@@ -12,14 +12,12 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import cast
+from typing import TYPE_CHECKING, Any, cast
 
 from eventsourcing.persistence import IntegrityError, Notification
 
-from domain.action import Action
-from domain.application import Regimes
-from domain.events import RecordedEvent
-from domain.measure import Measure, measure_id
+from domain.errors import RegimesError
+from domain.ids import measure_id
 from projections.history import MeasureHistory
 from projections.lifecycle import segments
 from projections.view import (
@@ -31,6 +29,11 @@ from projections.view import (
     state_key,
     summary_bytes,
 )
+
+if TYPE_CHECKING:
+    from domain.application import Regimes
+    from domain.events import RecordedEvent
+    from domain.measure import Measure
 
 _BATCH = 500
 _HISTORIES_KEPT = 20_000
@@ -67,8 +70,8 @@ class Histories:
 
     def after(self, event: Measure.Event) -> MeasureHistory:
         """The measure's history once `event` is applied."""
-        if isinstance(event, Measure.Imposed):
-            history = MeasureHistory.begin(event)
+        if event.record_type == "measure_imposed":
+            history = MeasureHistory.begin(cast("Measure.Imposed", event))
         else:
             kept = self.kept.pop(event.measure, None)
             if kept is None or kept.version != event.originator_version - 1:
@@ -83,13 +86,14 @@ class Histories:
     def _load(self, event: Measure.Event) -> MeasureHistory:
         earlier = self.app.events.get(measure_id(event.measure),
                                       lte=event.originator_version - 1)
-        return MeasureHistory.of(cast(list[Measure.Event], list(earlier)))
+        return MeasureHistory.of(cast("list[Measure.Event]", list(earlier)))
 
 
 def _subject(event: RecordedEvent) -> str:
-    if isinstance(event, Action.Taken):
-        return f"action:{event.action}"
-    return f"measure:{cast(Measure.Event, event).measure}"
+    facts: Any = event
+    if event.record_type == "action_taken":
+        return f"action:{facts.action}"
+    return f"measure:{facts.measure}"
 
 
 def utc_text(moment: datetime) -> str:
@@ -108,11 +112,12 @@ def apply_notifications(
     changes: list[MeasureRows] = []
     positions: list[LoggedPosition] = []
     for notification in notifications:
-        event = cast(RecordedEvent, app.mapper.to_domain_event(notification))
+        event = cast("RecordedEvent", app.mapper.to_domain_event(notification))
         positions.append(LoggedPosition(notification.id, utc_text(event.timestamp),
                                         event.record_type, _subject(event)))
-        if isinstance(event, Measure.Event):
-            changes.append(measure_rows(histories.after(event), notification.id))
+        if event.record_type.startswith("measure_"):
+            measure_event = cast("Measure.Event", event)
+            changes.append(measure_rows(histories.after(measure_event), notification.id))
     view.apply(generation, changes, positions, notifications[-1].id)
 
 
@@ -164,7 +169,7 @@ class ReplayReport:
         return self.events / self.seconds if self.seconds else 0.0
 
 
-class ViewMismatch(Exception):
+class ViewMismatch(RegimesError):
     """The replayed view differs from the live one."""
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from domain.measure import Measure
+if TYPE_CHECKING:  # events are dispatched on their record type; see `apply`
+    from domain.measure import Measure
 
 
 @dataclass(frozen=True)
@@ -45,26 +46,28 @@ class MeasureHistory:
     def apply(self, event: Measure.Event) -> None:
         """Folds the next event of this measure into the history."""
         self.version = event.originator_version
-        if isinstance(event, Measure.Amended):
-            self.amendments.append((event.effective_on, event.originator_version, event.changes))
+        facts: Any = event  # dispatched on the stored record type, stable by design
+        kind = event.record_type
+        if kind == "measure_amended":
+            self.amendments.append((facts.effective_on, event.originator_version, facts.changes))
             self.amendments.sort(key=lambda amendment: amendment[:2])
-        elif isinstance(event, Measure.Suspended):
-            self.suspensions.append(Suspension(event.effective_on, event.until, event.document))
-        elif isinstance(event, Measure.Resumed):
-            self.resumptions.append(event.effective_on)
-        elif isinstance(event, Measure.Lifted):
-            self.lifted_on = event.effective_on
-            self.lifting_document = event.document
-        elif isinstance(event, Measure.Corrected):
-            self.terms = {**self.terms, **event.fields}
-        elif isinstance(event, Measure.Retracted):
+        elif kind == "measure_suspended":
+            self.suspensions.append(Suspension(facts.effective_on, facts.until, facts.document))
+        elif kind == "measure_resumed":
+            self.resumptions.append(facts.effective_on)
+        elif kind == "measure_lifted":
+            self.lifted_on = facts.effective_on
+            self.lifting_document = facts.document
+        elif kind == "measure_corrected":
+            self.terms = {**self.terms, **facts.fields}
+        elif kind == "measure_retracted":
             self.retracted = True
 
     @classmethod
     def of(cls, events: list[Measure.Event]) -> MeasureHistory:
         """The history after all of `events`, which start with the measure's `Imposed`."""
-        first = events[0]
-        assert isinstance(first, Measure.Imposed)
+        first: Any = events[0]
+        assert first.record_type == "measure_imposed"
         history = cls.begin(first)
         for event in events[1:]:
             history.apply(event)

@@ -10,10 +10,9 @@ from typing import Any
 
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteFactory
 
-from domain.action import action_id
 from domain.application import LoggedRecord, Regimes
 from domain.errors import RegimesError
-from domain.measure import measure_id
+from domain.ids import action_id, measure_id
 from domain.vocabulary import Level
 from projections.catchup import Progress, ReplayReport, catch_up, replay, utc_text
 from projections.flows import Entry, Flow, FlowQuery, assemble
@@ -32,13 +31,15 @@ class Answer:
     known_at: datetime | None
     position: int
     flows: list[Flow]
+    digest: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The answer as in DESIGN §8."""
+        """The answer as in DESIGN §8, with the log's digest at `position`."""
         return {
             "as_of": self.as_of.isoformat(),
             "known_at": utc_text(self.known_at) if self.known_at else None,
             "position": self.position,
+            "digest": self.digest,
             "flows": [flow.to_json() for flow in self.flows],
         }
 
@@ -137,7 +138,9 @@ class RegimeReader:
         """The regimes of the asked flows on `day`, as known at `known_at`."""
         generation, position = self._position(known_at)
         entries = (entry for _, _, entry in self._entries(generation, day, position, query))
-        return Answer(day, known_at, position, assemble(entries, query))
+        digest = self.app.digest(position) if position else None
+        return Answer(day, known_at, position, assemble(entries, query),
+                      str(digest) if digest else None)
 
     def _entries(self, generation: str, day: date | None, position: int, query: FlowQuery
                  ) -> Iterator[tuple[str, str, Entry]]:

@@ -25,7 +25,7 @@ def _private_default_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 @pytest.fixture
 def popo_app() -> Iterator[Regimes]:
     """An in-memory application, for unit tests."""
-    app = Regimes(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    app = Regimes(env={"PERSISTENCE_MODULE": "domain.chain:POPOChainedFactory"})
     yield app
     app.close()
 
@@ -39,8 +39,7 @@ def sqlite_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def sqlite_app(sqlite_path: Path) -> Iterator[Regimes]:
     """An application on a real SQLite file."""
-    app = Regimes(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                       "SQLITE_DBNAME": str(sqlite_path)})
+    app = open_application(parse_store(str(sqlite_path)))
     yield app
     app.close()
 

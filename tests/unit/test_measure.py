@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from domain.action import action_id
 from domain.application import LoggedRecord, Regimes
 from domain.errors import (
     BatchRejected,
@@ -18,7 +17,8 @@ from domain.errors import (
     RecordError,
     RegimesError,
 )
-from domain.measure import Measure, measure_id
+from domain.ids import action_id, measure_id
+from domain.measure import Measure
 from domain.reading import Batch
 from domain.records import ActionTakenRecord, MeasureImposedRecord, MeasureRecord, parse_record
 from tests.samples import RECORDED_AT, action, batch, follow_up, imposed

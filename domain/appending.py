@@ -1,0 +1,96 @@
+"""Checking a batch of records against the log: which events it adds, or every reason not.
+
+The state rules live in the aggregates; this module loads each record's aggregate once,
+applies the records in input order, and gathers every error with its line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any, cast
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Repository
+
+from domain.action import Action
+from domain.errors import BatchRejected, DomainError, RecordError, UnknownMeasure, UnknownReference
+from domain.events import RecordedEvent
+from domain.ids import action_id, measure_id
+from domain.measure import Measure
+from domain.reading import Batch
+from domain.records import ActionTakenRecord, MeasureImposedRecord, Record
+
+Loaded = dict[UUID, Measure | Action | None]
+
+
+def plan(repository: Repository[Any], batch: Batch, recorded_at: datetime
+         ) -> tuple[list[RecordedEvent], int]:
+    """The events the batch adds, in input order, and how many records were already logged.
+
+    Raises `BatchRejected` with every reading error and broken rule, sorted by place.
+    """
+    loaded: Loaded = {}
+    events: list[RecordedEvent] = []
+    errors: list[RecordError] = list(batch.errors)
+    unchanged = 0
+    for numbered in batch.records:
+        try:
+            changed = _apply(repository, numbered.record, recorded_at, loaded)
+        except UnknownMeasure as error:
+            if numbered.record.measure not in batch.unreadable_ids:  # type: ignore[union-attr]
+                errors.append(numbered.error(error.field, error.message))
+            continue
+        except DomainError as error:
+            errors.append(numbered.error(error.field, error.message))
+            continue
+        if changed is None:
+            unchanged += 1
+        else:
+            events.extend(cast(list[RecordedEvent], changed.collect_events()))
+    errors.extend(_unknown_references(repository, batch, loaded))
+    if errors:
+        raise BatchRejected(sorted(errors, key=lambda error: (error.source or "", error.line)))
+    return events, unchanged
+
+
+def _apply(repository: Repository[Any], record: Record, recorded_at: datetime, loaded: Loaded
+           ) -> Measure | Action | None:
+    """The aggregate the record changed, or None when it was already in the log."""
+    if isinstance(record, ActionTakenRecord):
+        key = action_id(record.action)
+        action = _load(repository, key, loaded)
+        if isinstance(action, Action):
+            action.check_repeat(record)
+            return None
+        loaded[key] = Action.take(record, recorded_at)
+        return loaded[key]
+    key = measure_id(record.measure)
+    measure = _load(repository, key, loaded)
+    if isinstance(measure, Measure):
+        return measure if measure.record(record, recorded_at) else None
+    if not isinstance(record, MeasureImposedRecord):
+        raise UnknownMeasure("measure", f"unknown measure {record.measure!r}: impose it first")
+    loaded[key] = Measure.impose(record, recorded_at)
+    return loaded[key]
+
+
+def _load(repository: Repository[Any], key: UUID, loaded: Loaded) -> Measure | Action | None:
+    if key not in loaded:
+        try:
+            loaded[key] = repository.get(key)
+        except AggregateNotFoundError:
+            loaded[key] = None
+    return loaded[key]
+
+
+def _unknown_references(repository: Repository[Any], batch: Batch, loaded: Loaded
+                        ) -> Iterator[RecordError]:
+    for numbered in batch.records:
+        for slug in getattr(numbered.record, "responds_to", None) or ():
+            if slug in batch.unreadable_ids or any(
+                    _load(repository, key, loaded) for key in (measure_id(slug), action_id(slug))):
+                continue
+            error = UnknownReference(
+                "responds_to", f"{slug!r} is neither a measure nor an action in the log")
+            yield numbered.error(error.field, error.message)

@@ -1,0 +1,222 @@
+"""The verifiable log: a hash chain over the stored events, kept in the append's transaction.
+
+Each link covers the previous link and the record's position, event topic (its type),
+originator and version, and the stored state exactly as written. `Digest` (link@position)
+is the fingerprint a report can cite; `verify_chain` recomputes the chain from the stored
+events and names the first position where it breaks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from eventsourcing.persistence import ApplicationRecorder, Notification, StoredEvent
+from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+
+from domain.errors import RegimesError
+
+GENESIS = "0" * 64
+#: The version of the store's own tables; a store written by a newer regimes is refused.
+STORE_SCHEMA = 1
+
+
+def next_link(previous: str, position: int, stored: StoredEvent) -> str:
+    """The chain's link for the record at `position`."""
+    digest = hashlib.sha256()
+    for part in (previous, str(position), stored.topic, str(stored.originator_id),
+                 str(stored.originator_version)):
+        digest.update(part.encode())
+        digest.update(b"\n")
+    state = stored.state
+    digest.update(state if isinstance(state, bytes) else str(state).encode())  # edited by hand?
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The head of the chain at a position: `link@position`."""
+
+    link: str
+    position: int
+
+    def __str__(self) -> str:
+        return f"{self.link}@{self.position}"
+
+    @classmethod
+    def parse(cls, text: str) -> Digest:
+        link, _, position = text.partition("@")
+        if len(link) != 64 or not position.isdigit() or any(
+                c not in "0123456789abcdef" for c in link):
+            raise ValueError(f"{text!r} is not a digest HASH@POSITION")
+        return cls(link, int(position))
+
+
+class ChainBroken(RegimesError):
+    """The stored events no longer match the chain kept when they were appended."""
+
+    def __init__(self, position: int, reason: str) -> None:
+        super().__init__(f"the log was altered at position {position}: {reason}")
+        self.position = position
+
+
+@runtime_checkable
+class Chained(Protocol):
+    """What a chained recorder offers besides the library's application recorder."""
+
+    def chain_links(self, start: int, limit: int) -> list[tuple[int, str]]: ...
+
+    def chain_link(self, position: int) -> str | None: ...
+
+    def chain_head(self) -> Digest | None: ...
+
+    def select_notifications(self, start: int | None, limit: int, stop: int | None = None,
+                             topics: Sequence[str] = (), *, inclusive_of_start: bool = True
+                             ) -> Sequence[Notification]: ...
+
+
+def _links(previous: str, ids: Sequence[int], stored: Sequence[StoredEvent]
+           ) -> list[tuple[int, str]]:
+    links = []
+    for position, event in zip(ids, stored, strict=True):
+        previous = next_link(previous, position, event)
+        links.append((position, previous))
+    return links
+
+
+class SQLiteChainedRecorder(SQLiteApplicationRecorder):
+    """The library's SQLite recorder, adding the chain in the same transaction."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            "CREATE TABLE IF NOT EXISTS log_chain (position INTEGER PRIMARY KEY, "
+            "link TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS regimes_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            f"INSERT INTO regimes_meta VALUES ('schema', '{STORE_SCHEMA}') "
+            "ON CONFLICT (key) DO NOTHING",
+        ]
+
+    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
+                       **kwargs: Any) -> Sequence[int] | None:
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        assert ids is not None
+        c.execute("SELECT link FROM log_chain ORDER BY position DESC LIMIT 1")
+        row = c.fetchone()
+        c.executemany("INSERT INTO log_chain VALUES (?, ?)",
+                      _links(row["link"] if row else GENESIS, ids, stored_events))
+        return ids
+
+    def chain_links(self, start: int, limit: int) -> list[tuple[int, str]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT position, link FROM log_chain WHERE position >= ? "
+                      "ORDER BY position LIMIT ?", (start, limit))
+            return [(row["position"], row["link"]) for row in c.fetchall()]
+
+    def chain_link(self, position: int) -> str | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT link FROM log_chain WHERE position = ?", (position,))
+            row = c.fetchone()
+            return str(row["link"]) if row else None
+
+    def chain_head(self) -> Digest | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT position, link FROM log_chain ORDER BY position DESC LIMIT 1")
+            row = c.fetchone()
+            return Digest(row["link"], row["position"]) if row else None
+
+
+class POPOChainedRecorder(POPOApplicationRecorder):
+    """The in-memory recorder with the chain kept in memory."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._chain: dict[int, str] = {}
+        self._head = GENESIS
+
+    def _insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any
+                       ) -> Sequence[int] | None:
+        with self._database_lock:
+            ids = super()._insert_events(stored_events, **kwargs)
+            assert ids is not None
+            for position, link in _links(self._head, ids, stored_events):
+                self._chain[position] = self._head = link
+            return ids
+
+    def chain_links(self, start: int, limit: int) -> list[tuple[int, str]]:
+        return sorted((p, link) for p, link in self._chain.items() if p >= start)[:limit]
+
+    def chain_link(self, position: int) -> str | None:
+        return self._chain.get(position)
+
+    def chain_head(self) -> Digest | None:
+        if not self._chain:
+            return None
+        position = max(self._chain)
+        return Digest(self._chain[position], position)
+
+
+class POPOChainedFactory(POPOFactory):
+    """In-memory infrastructure whose application recorder keeps the chain."""
+
+    def application_recorder(self) -> ApplicationRecorder:
+        return POPOChainedRecorder()
+
+
+def verify_chain(recorder: Chained, digest: Digest | None = None, page: int = 1000
+                 ) -> Digest | None:
+    """Recomputes the chain from the stored events; raises `ChainBroken` at the first fault.
+
+    With `digest`, the log must still extend it: its link at that position must match.
+    Returns the head it verified.
+    """
+    previous, head = GENESIS, None
+    for position, event, kept in _aligned(recorder, page):
+        if event is None:
+            raise ChainBroken(position, "a stored event is missing (deleted?)")
+        if kept is None:
+            raise ChainBroken(position, "a stored event the chain never recorded (inserted?)")
+        previous = next_link(previous, position, event)
+        if previous != kept:
+            raise ChainBroken(position, "the stored event differs from what was appended "
+                                        "(edited or reordered?)")
+        head = Digest(previous, position)
+    if digest is not None:
+        link = recorder.chain_link(digest.position)
+        if link != digest.link or (head is None or head.position < digest.position):
+            raise ChainBroken(digest.position, f"the log no longer extends digest {digest}")
+    return head
+
+
+def _aligned(recorder: Chained, page: int
+             ) -> Iterator[tuple[int, StoredEvent | None, str | None]]:
+    """Stored events and kept links side by side, by position (a merge of two sorted runs)."""
+    events, links = _stored(recorder, page), _kept(recorder, page)
+    event, link = next(events, None), next(links, None)
+    while event is not None or link is not None:
+        positions = [event.id if event is not None else None, link[0] if link else None]
+        position = min(p for p in positions if p is not None)
+        here_event = event if event is not None and event.id == position else None
+        here_link = link[1] if link is not None and link[0] == position else None
+        yield position, here_event, here_link
+        if here_event is not None:
+            event = next(events, None)
+        if here_link is not None:
+            link = next(links, None)
+
+
+def _stored(recorder: Chained, page: int) -> Iterator[Notification]:
+    start = 1
+    while batch := recorder.select_notifications(start=start, limit=page):
+        yield from batch
+        start = batch[-1].id + 1
+
+
+def _kept(recorder: Chained, page: int) -> Iterator[tuple[int, str]]:
+    start = 1
+    while batch := recorder.chain_links(start, page):
+        yield from batch
+        start = batch[-1][0] + 1

@@ -1,0 +1,70 @@
+"""The chained recorder on PostgreSQL (imported only for PostgreSQL stores)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from domain.chain import GENESIS, STORE_SCHEMA, Digest, _links
+
+
+class PostgresChainedRecorder(PostgresApplicationRecorder):
+    """The library's PostgreSQL recorder, adding the chain in the same transaction.
+
+    Inserts are already serialised by the library's EXCLUSIVE lock on the events table, so
+    reading the last link and writing the next ones cannot interleave with another writer.
+    """
+
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        schema = Identifier(self.datastore.schema)
+        chain = Identifier(f"{self.events_table_name}_chain")
+        self.chain_table = SQL("{}.{}").format(schema, chain)
+        self.meta_table = SQL("{}.{}").format(schema, Identifier("regimes_meta"))
+        self.sql_create_statements.extend([
+            SQL("CREATE TABLE IF NOT EXISTS {} (position BIGINT PRIMARY KEY, link TEXT NOT NULL)"
+                ).format(self.chain_table),
+            SQL("CREATE TABLE IF NOT EXISTS {} (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+                ).format(self.meta_table),
+            SQL("INSERT INTO {} VALUES ('schema', '{}') ON CONFLICT (key) DO NOTHING").format(
+                self.meta_table, SQL(str(STORE_SCHEMA))),
+        ])
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        assert ids is not None
+        curs.execute(SQL("SELECT link FROM {} ORDER BY position DESC LIMIT 1").format(
+            self.chain_table))
+        row = curs.fetchone()
+        curs.executemany(SQL("INSERT INTO {} VALUES (%s, %s)").format(self.chain_table),
+                         _links(row["link"] if row else GENESIS, ids, stored_events))
+        return ids
+
+    def chain_links(self, start: int, limit: int) -> list[tuple[int, str]]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(SQL("SELECT position, link FROM {} WHERE position >= %s "
+                             "ORDER BY position LIMIT %s").format(self.chain_table),
+                         (start, limit))
+            return [(row["position"], row["link"]) for row in curs.fetchall()]
+
+    def chain_link(self, position: int) -> str | None:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(SQL("SELECT link FROM {} WHERE position = %s").format(
+                self.chain_table), (position,))
+            row = curs.fetchone()
+            return str(row["link"]) if row else None
+
+    def chain_head(self) -> Digest | None:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(SQL("SELECT position, link FROM {} ORDER BY position DESC LIMIT 1"
+                             ).format(self.chain_table))
+            row = curs.fetchone()
+            return Digest(row["link"], row["position"]) if row else None

@@ -1,0 +1,15 @@
+"""Deterministic stored ids from the slugs users choose: the same slug, the same stream."""
+
+from __future__ import annotations
+
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+
+def measure_id(slug: str) -> UUID:
+    """The stored id of the measure the user calls `slug`."""
+    return uuid5(NAMESPACE_URL, f"regimes:measure:{slug}")
+
+
+def action_id(slug: str) -> UUID:
+    """The stored id of the action the user calls `slug`."""
+    return uuid5(NAMESPACE_URL, f"regimes:action:{slug}")
