@@ -16,7 +16,7 @@ class Action(Aggregate):
 
     if TYPE_CHECKING:  # assigned by the events' `apply`; the library reads class annotations
         slug: str
-        seen: frozenset[bytes]
+        taken: Action.Taken
 
     class Taken(Aggregate.Created):
         """The act happened on `occurred_on`."""
@@ -35,7 +35,7 @@ class Action(Aggregate):
         def apply(self, aggregate: Any) -> None:
             action: Action = aggregate
             action.slug = self.action
-            action.seen = frozenset({fingerprint(self.record_type, self.payload())})
+            action.taken = self
 
     @classmethod
     def take(cls, record: ActionTakenRecord, recorded_at: datetime) -> Action:
@@ -46,7 +46,8 @@ class Action(Aggregate):
 
     def check_repeat(self, record: ActionTakenRecord) -> None:
         """Accepts the same record again; refuses different content under this id."""
-        if fingerprint(record.type, record.payload()) not in self.seen:
+        if fingerprint(record.type, record.payload()) != fingerprint(
+                self.taken.record_type, self.taken.payload()):
             raise RecordConflict(
                 "action", f"action {self.slug!r} already exists with different content"
             )

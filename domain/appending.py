@@ -14,6 +14,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Repository
 
 from domain.action import Action
+from domain.chain import Chained
 from domain.errors import BatchRejected, DomainError, RecordError, UnknownMeasure, UnknownReference
 from domain.events import RecordedEvent
 from domain.ids import action_id, measure_id
@@ -30,7 +31,7 @@ def plan(repository: Repository[Any], batch: Batch, recorded_at: datetime
 
     Raises `BatchRejected` with every reading error and broken rule, sorted by place.
     """
-    loaded: Loaded = {}
+    loaded = _absent(repository, batch)
     events: list[RecordedEvent] = []
     errors: list[RecordError] = list(batch.errors)
     unchanged = 0
@@ -73,6 +74,24 @@ def _apply(repository: Repository[Any], record: Record, recorded_at: datetime, l
         raise UnknownMeasure("measure", f"unknown measure {record.measure!r}: impose it first")
     loaded[key] = Measure.impose(record, recorded_at)
     return loaded[key]
+
+
+def _absent(repository: Repository[Any], batch: Batch) -> Loaded:
+    """The batch's ids that the log has never seen, found in bulk (a bulk import is mostly
+    new measures, and asking for each one alone would cost a query per record)."""
+    recorder = repository.event_store.recorder
+    if not isinstance(recorder, Chained):
+        return {}
+    keys = list({key for numbered in batch.records for key in _keys(numbered.record)})
+    existing = recorder.existing_originators(keys)
+    return {key: None for key in keys if key not in existing}
+
+
+def _keys(record: Record) -> tuple[UUID, ...]:
+    own = action_id(record.action) if isinstance(record, ActionTakenRecord) else \
+        measure_id(record.measure)
+    references = getattr(record, "responds_to", None) or ()
+    return (own, *(key for slug in references for key in (measure_id(slug), action_id(slug))))
 
 
 def _load(repository: Repository[Any], key: UUID, loaded: Loaded) -> Measure | Action | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -76,7 +77,9 @@ class Regimes(Application[UUID]):
             if dry_run or not events:
                 return AppendReport(received, len(events), unchanged, None, None, dry_run)
             try:
-                recordings = self.save(*events)
+                # The events go straight to the event store: nothing here takes snapshots or
+                # notifies in-process listeners, and `save` would check each for protocols.
+                recordings = self.events.put(events)
             except IntegrityError:
                 continue  # another writer changed one of these measures: check again
             except OperationalError as error:
@@ -132,6 +135,6 @@ def open_application(store: Store) -> Regimes:
     try:
         with store.opening():
             return Regimes(env=store.env)
-    except (PersistenceError, OSError) as error:
+    except (PersistenceError, OSError, sqlite3.Error) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise StoreError(f"cannot open store {store.display}: {reason}") from None

@@ -12,28 +12,25 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
+from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, Notification, StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from domain.errors import RegimesError
+from domain.stores import STORE_SCHEMA
 
 GENESIS = "0" * 64
-#: The version of the store's own tables; a store written by a newer regimes is refused.
-STORE_SCHEMA = 1
 
 
 def next_link(previous: str, position: int, stored: StoredEvent) -> str:
     """The chain's link for the record at `position`."""
-    digest = hashlib.sha256()
-    for part in (previous, str(position), stored.topic, str(stored.originator_id),
-                 str(stored.originator_version)):
-        digest.update(part.encode())
-        digest.update(b"\n")
     state = stored.state
-    digest.update(state if isinstance(state, bytes) else str(state).encode())  # edited by hand?
-    return digest.hexdigest()
+    head = f"{previous}\n{position}\n{stored.topic}\n{stored.originator_id}\n" \
+        f"{stored.originator_version}\n"
+    body = state if isinstance(state, bytes) else str(state).encode()  # edited by hand?
+    return hashlib.sha256(head.encode() + body).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -72,6 +69,8 @@ class Chained(Protocol):
     def chain_link(self, position: int) -> str | None: ...
 
     def chain_head(self) -> Digest | None: ...
+
+    def existing_originators(self, ids: Sequence[UUID]) -> set[UUID]: ...
 
     def select_notifications(self, start: int | None, limit: int, stop: int | None = None,
                              topics: Sequence[str] = (), *, inclusive_of_start: bool = True
@@ -128,6 +127,18 @@ class SQLiteChainedRecorder(SQLiteApplicationRecorder):
             row = c.fetchone()
             return Digest(row["link"], row["position"]) if row else None
 
+    def existing_originators(self, ids: Sequence[UUID]) -> set[UUID]:
+        """Which of these aggregates have events already: one query per 500 ids."""
+        found: set[UUID] = set()
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(ids), 500):
+                chunk = [key.hex for key in ids[start:start + 500]]
+                c.execute(f"SELECT originator_id FROM {self.events_table_name} WHERE "
+                          f"originator_version = 1 AND originator_id IN "
+                          f"({','.join('?' * len(chunk))})", chunk)
+                found.update(UUID(row["originator_id"]) for row in c.fetchall())
+        return found
+
 
 class POPOChainedRecorder(POPOApplicationRecorder):
     """The in-memory recorder with the chain kept in memory."""
@@ -157,6 +168,10 @@ class POPOChainedRecorder(POPOApplicationRecorder):
             return None
         position = max(self._chain)
         return Digest(self._chain[position], position)
+
+    def existing_originators(self, ids: Sequence[UUID]) -> set[UUID]:
+        with self._database_lock:
+            return {key for key in ids if self._stored_events_index.get(str(key))}
 
 
 class POPOChainedFactory(POPOFactory):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
@@ -11,7 +12,8 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from domain.chain import GENESIS, STORE_SCHEMA, Digest, _links
+from domain.chain import GENESIS, Digest, _links
+from domain.stores import STORE_SCHEMA
 
 
 class PostgresChainedRecorder(PostgresApplicationRecorder):
@@ -61,6 +63,15 @@ class PostgresChainedRecorder(PostgresApplicationRecorder):
                 self.chain_table), (position,))
             row = curs.fetchone()
             return str(row["link"]) if row else None
+
+    def existing_originators(self, ids: Sequence[UUID]) -> set[UUID]:
+        """Which of these aggregates have events already, in one query."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(SQL("SELECT originator_id FROM {}.{} WHERE originator_version = 1 "
+                             "AND originator_id = ANY(%s)").format(
+                Identifier(self.datastore.schema), Identifier(self.events_table_name)),
+                (list(ids),))
+            return {row["originator_id"] for row in curs.fetchall()}
 
     def chain_head(self) -> Digest | None:
         with self.datastore.transaction(commit=False) as curs:

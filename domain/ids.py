@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 
+@lru_cache(maxsize=1 << 16)
 def measure_id(slug: str) -> UUID:
     """The stored id of the measure the user calls `slug`."""
     return uuid5(NAMESPACE_URL, f"regimes:measure:{slug}")
 
 
+@lru_cache(maxsize=1 << 16)
 def action_id(slug: str) -> UUID:
     """The stored id of the action the user calls `slug`."""
     return uuid5(NAMESPACE_URL, f"regimes:action:{slug}")

@@ -13,6 +13,10 @@ if TYPE_CHECKING:  # pydantic's models load with the first event, not at start-u
     from pydantic import BaseModel
 
 
+#: Fields stored in their own columns, not in the state.
+_COLUMNS = {"originator_id", "originator_version"}
+
+
 class OrjsonTranscoder(Transcoder):
     """JSON bytes by orjson: values are already JSON-ready when they get here."""
 
@@ -33,11 +37,13 @@ class PydanticMapper(Mapper[UUID]):
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         event: BaseModel = domain_event
-        state = event.model_dump(mode="json", exclude={"originator_id", "originator_version"})
         class_version = getattr(type(event), "class_version", 1)
         if class_version > 1:
+            state = event.model_dump(mode="json", exclude=_COLUMNS)
             state["class_version"] = class_version
-        data = self.transcoder.encode(state)
+            data = self.transcoder.encode(state)
+        else:  # pydantic writes the JSON itself, as the transcoder would (compact, UTF-8)
+            data = event.__pydantic_serializer__.to_json(event, exclude=_COLUMNS)
         if self.compressor:
             data = self.compressor.compress(data)
         if self.cipher:

@@ -22,6 +22,7 @@ from domain.errors import (
 from domain.events import Aggregate, Source, fingerprint
 from domain.ids import measure_id
 from domain.records import (
+    CORRECTABLE,
     MeasureAmendedRecord,
     MeasureCorrectedRecord,
     MeasureImposedRecord,
@@ -38,18 +39,17 @@ class Measure(Aggregate):
 
     if TYPE_CHECKING:  # assigned by the events' `apply`; the library reads class annotations
         slug: str
-        terms: dict[str, Any]
+        history: tuple[Measure.Event, ...]
         suspension_starts: tuple[date, ...]
         lifted_on: date | None
         retracted: bool
-        seen: frozenset[bytes]
 
     class Event(Aggregate.Event):
         measure: str
 
         def apply(self, aggregate: Any) -> None:
             measure: Measure = aggregate
-            measure.seen = measure.seen | {fingerprint(self.record_type, self.payload())}
+            measure.history = (*measure.history, self)
 
     class Imposed(Event, Aggregate.Created):
         """The measure comes into the world with these terms."""
@@ -76,13 +76,10 @@ class Measure(Aggregate):
         def apply(self, aggregate: Any) -> None:
             measure: Measure = aggregate
             measure.slug = self.measure
-            measure.terms = self.model_dump(mode="json", exclude={
-                "originator_id", "originator_version", "timestamp", "originator_topic",
-                "measure"})
+            measure.history = ()
             measure.suspension_starts = ()
             measure.lifted_on = None
             measure.retracted = False
-            measure.seen = frozenset()
             super().apply(aggregate)
 
     class Amended(Event):
@@ -151,11 +148,6 @@ class Measure(Aggregate):
         reason: str
         sources: tuple[Source, ...] | None = None
 
-        def apply(self, aggregate: Any) -> None:
-            measure: Measure = aggregate
-            measure.terms = {**measure.terms, **self.fields}
-            super().apply(aggregate)
-
     class Retracted(Event):
         """The measure never existed: it was recorded in error."""
 
@@ -175,9 +167,25 @@ class Measure(Aggregate):
             cls.Imposed, id=measure_id(record.measure), timestamp=recorded_at, **record.payload()
         )
 
+    @property
+    def terms(self) -> dict[str, Any]:
+        """The measure's terms as imposed, with every correction applied (JSON values)."""
+        imposed = self.history[0]
+        terms = imposed.model_dump(mode="json", include=set(CORRECTABLE))
+        for event in self.history[1:]:
+            if isinstance(event, Measure.Corrected):
+                terms.update(event.fields)
+        return terms
+
+    def has_recorded(self, record: MeasureRecord) -> bool:
+        """True when the log already holds a record saying exactly this about the measure."""
+        wanted = fingerprint(record.type, record.payload())
+        return any(fingerprint(event.record_type, event.payload()) == wanted
+                   for event in self.history if event.record_type == record.type)
+
     def record(self, record: MeasureRecord, recorded_at: datetime) -> bool:
         """Records a follow-up; False if the same record is already in this measure's history."""
-        if fingerprint(record.type, record.payload()) in self.seen:
+        if self.has_recorded(record):
             return False
         if isinstance(record, MeasureImposedRecord):
             raise RecordConflict(

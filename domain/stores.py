@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -12,6 +14,8 @@ import platformdirs
 
 from domain.errors import StoreError
 
+#: The version of the store's own tables; a store written by a newer regimes is refused.
+STORE_SCHEMA = 1
 #: SQLite writers wait this long (seconds) for the write lock before the store reports busy.
 SQLITE_LOCK_TIMEOUT = 20
 
@@ -36,11 +40,46 @@ class Store:
         keeps other processes from creating the same tables at the same time."""
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            _check_sqlite_store(self.path)
         if self.kind != "postgresql":
             yield
             return
         with _postgres_ddl_lock(self):
             yield
+
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _check_sqlite_store(path: Path) -> None:
+    """Refuses, in one line, a file that is not a regimes store or that this version can't use."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with path.open("rb") as file:
+        if file.read(16) != _SQLITE_HEADER:
+            raise StoreError(f"{path} is not a regimes store: it is not a SQLite database")
+    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+        raise StoreError(f"store {path} is read-only: regimes writes to its store even to "
+                         "answer queries (the projections catch up first); copy it somewhere "
+                         "writable")
+    try:
+        with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as connection:
+            tables = {name for (name,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            schema = None
+            if "regimes_meta" in tables:
+                row = connection.execute(
+                    "SELECT value FROM regimes_meta WHERE key = 'schema'").fetchone()
+                schema = int(row[0]) if row else None
+    except sqlite3.Error as error:
+        raise StoreError(f"cannot open store {path}: {error}") from None
+    if tables and "stored_events" not in tables:
+        raise StoreError(f"{path} is a SQLite database but not a regimes store (it holds "
+                         f"{', '.join(sorted(tables)[:5])}); regimes will not write into it")
+    if schema is not None and schema > STORE_SCHEMA:
+        raise StoreError(f"store {path} was written by a newer version of regimes (store "
+                         f"schema {schema}; this version reads up to {STORE_SCHEMA}); upgrade "
+                         "regimes")
 
 
 def default_store_path() -> Path:

@@ -98,11 +98,13 @@ def measure_on(history: MeasureHistory, day: date) -> MeasureOnDate | None:
     if terms.get("certainty") == "reported":
         return MeasureOnDate(history.slug, "reported", terms)
     spans = _suspension_spans(history)
-    for start, end, document in spans:
-        if start <= day and (end is None or day < end):
-            # Suspended before taking effect counts as suspended, not pending (No. 57 of 2025).
-            return MeasureOnDate(history.slug, "suspended", terms, _resumes_on(spans, day),
-                                 document)
+    covering = [span for span in spans if span[0] <= day and (span[1] is None or day < span[1])]
+    if covering:
+        # Suspended before taking effect counts as suspended, not pending (No. 57 of 2025).
+        # The latest suspension to start speaks for it: valid time, not recording order.
+        latest = max(covering, key=lambda span: span[0])
+        return MeasureOnDate(history.slug, "suspended", terms, _resumes_on(spans, day),
+                             latest[2])
     if day < effective_on:
         return MeasureOnDate(history.slug, "announced", terms)
     return MeasureOnDate(history.slug, "in_force", terms)

@@ -2,21 +2,37 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from eventsourcing.persistence import OperationalError, PersistenceError
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteFactory
 
 from domain.application import LoggedRecord, Regimes
-from domain.errors import RegimesError
+from domain.errors import RegimesError, StoreError
 from domain.ids import action_id, measure_id
 from domain.vocabulary import Level
 from projections.catchup import Progress, ReplayReport, catch_up, replay, utc_text
 from projections.flows import Entry, Flow, FlowQuery, assemble
 from projections.view import OPEN_DATE, BitemporalView, SQLiteRegimeView, postgres_view_class
+
+
+@contextmanager
+def damaged_view_explained() -> Iterator[None]:
+    """Turns a missing or broken view table into a one-line cause and its remedy."""
+    try:
+        yield
+    except (PersistenceError, sqlite3.Error) as error:
+        if isinstance(error, OperationalError) and "locked" in str(error):
+            raise
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise StoreError(f"the projections of this store are damaged ({reason}); rebuild them "
+                         "from the log with 'regimes replay'") from None
 
 
 class UnknownId(RegimesError):
@@ -110,6 +126,9 @@ class RegimeReader:
     def __init__(self, app: Regimes) -> None:
         self.app = app
         self.view = _open_view(app)
+        #: True when a writer held the store past the lock timeout and an answer had to come
+        #: from the view as it was, without the newest records.
+        self.lagging = False
 
     def close(self) -> None:
         self.view.datastore.close()  # type: ignore[attr-defined]
@@ -127,13 +146,17 @@ class RegimeReader:
         return replay(self.app, self.view, until=until, verify=verify, progress=progress)
 
     def _position(self, known_at: datetime | None) -> tuple[str, int]:
-        self.catch_up()
+        try:
+            self.catch_up()
+        except OperationalError:
+            self.lagging = True  # readers are never failed by a writer: answer as of now
         generation = self.view.live_generation()
         position = self.view.position(generation)
         if known_at is not None:
             position = min(position, self.view.position_at(generation, utc_text(known_at)))
         return generation, position
 
+    @damaged_view_explained()
     def as_of(self, day: date, query: FlowQuery, known_at: datetime | None = None) -> Answer:
         """The regimes of the asked flows on `day`, as known at `known_at`."""
         generation, position = self._position(known_at)
@@ -152,6 +175,7 @@ class RegimeReader:
                 entry = Entry(item, *flow, summary["status"], Level(level), summary)
                 yield valid_from, valid_to, entry
 
+    @damaged_view_explained()
     def timeline(self, query: FlowQuery, known_at: datetime | None = None
                  ) -> tuple[int, list[Change]]:
         """Each valid date on which a matching flow's level or measures change."""
@@ -176,6 +200,7 @@ class RegimeReader:
                                          change.importer))
         return position, changes
 
+    @damaged_view_explained()
     def diff(self, first: date, second: date, query: FlowQuery,
              known_at: datetime | None = None) -> tuple[int, list[FlowDifference]]:
         """Flows whose level or measures differ between two dates."""
@@ -193,6 +218,7 @@ class RegimeReader:
                 differences.append(FlowDifference(old, new))
         return position, differences
 
+    @damaged_view_explained()
     def history(self, slug: str) -> list[LoggedRecord]:
         """Every record about one measure or action, with positions and record times."""
         generation, _ = self._position(None)

@@ -1,0 +1,399 @@
+"""For any history: fold == replayed view == incrementally caught-up view (DESIGN §5).
+
+Histories are random measures with random follow-ups, appended in several batches, each batch
+at its own record time; records the application rejects (state rules) are left out, so every
+history is one the store accepts. Answers are compared as the JSON flows of DESIGN §8.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from itertools import product
+from typing import Any, cast
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from domain.application import Regimes
+from domain.errors import BatchRejected
+from domain.events import RecordedEvent
+from domain.vocabulary import MEASURE_KINDS
+from projections.flows import FlowQuery
+from projections.fold import regimes_as_of
+from projections.queries import RegimeReader
+from tests.samples import RECORDED_AT, batch, follow_up, imposed
+
+Record = dict[str, Any]
+Flows = list[dict[str, Any]]
+
+ITEMS = ("Dy", "Tb", "Ga", "graphite")
+ISSUERS = ("CN", "US")
+PLACES = ("*", "JP", "US", "CN")
+CERTAINTIES = ("in_force", "de_facto", "reported")
+FIRST_DAY, LAST_DAY = date(2024, 1, 1), date(2026, 12, 31)
+ONE_DAY = timedelta(days=1)
+BATCH_INTERVAL = timedelta(hours=1)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+PROPERTY_SETTINGS = settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                           HealthCheck.filter_too_much],
+)
+
+
+# -- strategies -------------------------------------------------------------------------------
+
+days = st.dates(FIRST_DAY, LAST_DAY)
+item_lists = st.lists(st.sampled_from(ITEMS), min_size=1, max_size=3, unique=True)
+end_users = st.sampled_from((None, "military"))
+flow_queries = st.builds(
+    FlowQuery,
+    st.lists(st.sampled_from(ITEMS), max_size=2, unique=True).map(tuple),
+    st.sampled_from((None, "CN", "JP", "US")),
+    st.sampled_from((None, "CN", "JP", "US", "KR")),
+)
+
+
+def later(day: date, most: int) -> st.SearchStrategy[date]:
+    """A day 1 to `most` days after `day`."""
+    return st.integers(1, most).map(lambda n: day + n * ONE_DAY)
+
+
+@st.composite
+def impositions(draw: st.DrawFn, slug: str) -> Record:
+    """A `measure_imposed` of any kind, direction, certainty and dates."""
+    issuer = draw(st.sampled_from(ISSUERS))
+    places = draw(st.lists(st.sampled_from([place for place in PLACES if place != issuer]),
+                           min_size=1, max_size=2, unique=True))
+    direction = draw(st.sampled_from(("export", "import")))
+    scope: Record = ({"destinations": places} if direction == "export"
+                     else {"destinations": None, "origins": places})
+    effective_on = draw(days)
+    until = draw(st.none() | later(effective_on, 500))
+    return imposed(
+        slug, issuer=issuer, direction=direction, kind=draw(st.sampled_from(MEASURE_KINDS)),
+        items=draw(item_lists), announced_on=draw(days).isoformat(),
+        effective_on=effective_on.isoformat(), until=until.isoformat() if until else None,
+        certainty=draw(st.sampled_from(CERTAINTIES)), end_users=draw(end_users), **scope)
+
+
+AMENDABLE: dict[str, st.SearchStrategy[Any]] = {
+    "items": item_lists,
+    "kind": st.sampled_from(MEASURE_KINDS),
+    "certainty": st.sampled_from(CERTAINTIES),
+    "end_users": end_users,
+    "until": days.map(date.isoformat),
+    "destinations": st.lists(st.sampled_from(PLACES), min_size=1, max_size=2, unique=True),
+}
+CORRECTABLE: dict[str, st.SearchStrategy[Any]] = {
+    **AMENDABLE,
+    "announced_on": days.map(date.isoformat),
+    "effective_on": days.map(date.isoformat),
+}
+#: Retractions end a measure's story, so they are drawn less often than the rest.
+FOLLOW_UP_TYPES = (
+    "measure_amended", "measure_suspended", "suspended_and_resumed", "measure_resumed",
+    "measure_lifted", "measure_corrected",
+) * 2 + ("measure_retracted",)
+
+
+@st.composite
+def follow_ups(draw: st.DrawFn, slug: str) -> list[Record]:
+    """A follow-up on `slug` (or a suspension and its resumption); one that breaks a state
+    rule is left out of the history."""
+    record_type = draw(st.sampled_from(FOLLOW_UP_TYPES))
+    if record_type == "suspended_and_resumed":
+        suspension = draw(suspensions(slug))
+        resumed = draw(later(date.fromisoformat(suspension["effective_on"]), 200))
+        return [suspension,
+                follow_up("measure_resumed", slug, effective_on=resumed.isoformat())]
+    if record_type == "measure_suspended":
+        return [draw(suspensions(slug))]
+    return [draw(single_follow_ups(slug, record_type))]
+
+
+@st.composite
+def suspensions(draw: st.DrawFn, slug: str) -> Record:
+    """A `measure_suspended`, open-ended or with an `until`."""
+    start = draw(days)
+    until = draw(st.none() | later(start, 300))
+    fields = {"until": until.isoformat()} if until else {}
+    return follow_up("measure_suspended", slug, effective_on=start.isoformat(), **fields)
+
+
+@st.composite
+def single_follow_ups(draw: st.DrawFn, slug: str, record_type: str) -> Record:
+    """One follow-up record of `record_type` on `slug`."""
+    if record_type == "measure_amended":
+        names = draw(st.lists(st.sampled_from(sorted(AMENDABLE)), min_size=1, max_size=2,
+                              unique=True))
+        changes = {name: draw(AMENDABLE[name]) for name in names}
+        return follow_up(record_type, slug, effective_on=draw(days).isoformat(), **changes)
+    if record_type == "measure_corrected":
+        names = draw(st.lists(st.sampled_from(sorted(CORRECTABLE)), min_size=1, max_size=2,
+                              unique=True))
+        fields = {name: draw(CORRECTABLE[name]) for name in names}
+        return follow_up(record_type, slug, fields=fields, reason="we had it wrong")
+    if record_type == "measure_retracted":
+        return follow_up(record_type, slug, reason="recorded in error")
+    return follow_up(record_type, slug, effective_on=draw(days).isoformat())
+
+
+def interleave(sequences: Sequence[Sequence[Record]], order: Sequence[int]) -> list[Record]:
+    """The sequences merged, taking the next record of sequence `n` for each `n` in `order`."""
+    nexts = [iter(sequence) for sequence in sequences]
+    return [next(nexts[n]) for n in order]
+
+
+def tokens(sequences: Sequence[Sequence[Record]]) -> list[int]:
+    return [n for n, sequence in enumerate(sequences) for _ in sequence]
+
+
+def split(records: Sequence[Record], cuts: Sequence[bool]) -> list[list[Record]]:
+    """Records in batches: a new batch starts after each record whose cut is True."""
+    batches: list[list[Record]] = [[]]
+    for record, cut in zip(records, cuts, strict=True):
+        batches[-1].append(record)
+        if cut:
+            batches.append([])
+    return [records for records in batches if records]
+
+
+@st.composite
+def batched(draw: st.DrawFn, sequences: Sequence[Sequence[Record]]) -> list[list[Record]]:
+    """The measures' records interleaved in any order that keeps each measure's own order,
+    cut into batches."""
+    order = draw(st.permutations(tokens(sequences)))
+    records = interleave(sequences, order)
+    cuts = draw(st.lists(st.booleans(), min_size=len(records), max_size=len(records)))
+    return split(records, cuts)
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> list[list[Record]]:
+    """1-4 measures with 0-5 follow-ups each (a suspension with its resumption counting as
+    one), in batches."""
+    count = draw(st.integers(1, 4))
+    sequences = [
+        [draw(impositions(f"m{n}")),
+         *(record for records in draw(st.lists(follow_ups(f"m{n}"), max_size=5))
+           for record in records)]
+        for n in range(count)
+    ]
+    return draw(batched(sequences))
+
+
+# -- recording and asking ---------------------------------------------------------------------
+
+
+@dataclass
+class Recorded:
+    """What a store accepted: each batch's records, record time and last position after it."""
+
+    batches: list[list[Record]] = field(default_factory=list)
+    times: list[datetime] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)
+
+    def moments(self) -> list[tuple[datetime, int]]:
+        """Record times to ask at, each with the last position known then."""
+        moments = [(self.times[0] - BATCH_INTERVAL / 2, 0)]
+        for at, position in zip(self.times, self.positions, strict=True):
+            moments += [(at, position), (at + BATCH_INTERVAL / 2, position)]
+        return moments
+
+    def by_measure(self) -> list[list[Record]]:
+        """The accepted records of each measure, in the order they were recorded."""
+        sequences: dict[str, list[Record]] = {}
+        for records in self.batches:
+            for record in records:
+                sequences.setdefault(record["measure"], []).append(record)
+        return list(sequences.values())
+
+
+@contextmanager
+def popo_store() -> Iterator[tuple[Regimes, RegimeReader]]:
+    """A fresh in-memory store and a reader of it (its view in a private in-memory SQLite)."""
+    app = Regimes(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    reader = RegimeReader(app)
+    try:
+        yield app, reader
+    finally:
+        reader.close()
+        app.close()
+
+
+def accepted(app: Regimes, records: Sequence[Record], recorded_at: datetime) -> list[Record]:
+    """The records the store accepts when appended together, dropping any it rejects."""
+    kept: list[Record] = []
+    for record in records:
+        try:
+            app.append(batch(*kept, record), recorded_at, dry_run=True)
+        except BatchRejected:
+            continue
+        kept.append(record)
+    return kept
+
+
+def record_batch(app: Regimes, records: Sequence[Record], recorded: Recorded) -> None:
+    """Appends one batch at the next record time and notes where the log then ends."""
+    at = RECORDED_AT + len(recorded.times) * BATCH_INTERVAL
+    app.append(batch(*records), at)
+    recorded.batches.append(list(records))
+    recorded.times.append(at)
+    recorded.positions.append(app.last_position())
+
+
+def record_history(app: Regimes, batches: Sequence[Sequence[Record]],
+                   after_each: RegimeReader | None = None) -> Recorded:
+    """Appends each batch, without the records it rejects; asks `after_each` after each one."""
+    recorded = Recorded()
+    for records in batches:
+        kept = accepted(app, records, RECORDED_AT + len(recorded.times) * BATCH_INTERVAL)
+        if kept:
+            record_batch(app, kept, recorded)
+            if after_each is not None:
+                after_each.as_of(date(2025, 6, 1), FlowQuery())
+    return recorded
+
+
+def logged_events(app: Regimes) -> list[tuple[int, RecordedEvent]]:
+    """The whole log as (position, event) pairs, the input of the pure fold."""
+    return [(notification.id, cast(RecordedEvent, app.mapper.to_domain_event(notification)))
+            for notification in app.recorder.select_notifications(start=1, limit=10**6)]
+
+
+def folded(log: Sequence[tuple[int, RecordedEvent]], day: date, query: FlowQuery,
+           position: int | None = None) -> Flows:
+    return [flow.to_json() for flow in regimes_as_of(log, day, query, position)]
+
+
+def viewed(reader: RegimeReader, day: date, query: FlowQuery,
+           known_at: datetime | None = None) -> Flows:
+    flows: Flows = reader.as_of(day, query, known_at).to_json()["flows"]
+    return flows
+
+
+def days_named(batches: Sequence[Sequence[Record]]) -> list[date]:
+    """Every date the records name, with the days either side: where answers change."""
+    found: set[date] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+            day = date.fromisoformat(value)
+            found.update({day - ONE_DAY, day, day + ONE_DAY})
+        elif isinstance(value, dict):
+            for inner in value.values():
+                walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner)
+
+    walk([list(records) for records in batches])
+    return sorted(found)
+
+
+def days_to_check(data: st.DataObject, recorded: Recorded) -> list[date]:
+    """A few of the days the history names, and a few any days."""
+    named = days_named(recorded.batches)
+    return data.draw(st.lists(st.sampled_from(named) | days, min_size=1, max_size=8,
+                              unique=True), label="days")
+
+
+def queries_to_check(data: st.DataObject) -> list[FlowQuery]:
+    everything = FlowQuery()
+    drawn = data.draw(st.lists(flow_queries, min_size=1, max_size=2), label="queries")
+    return [everything, *drawn]
+
+
+# -- properties -------------------------------------------------------------------------------
+
+
+@PROPERTY_SETTINGS
+@given(history=histories(), data=st.data())
+def test_the_view_answers_as_the_fold_on_any_date_as_known_at_any_record_time(
+    history: list[list[Record]], data: st.DataObject
+) -> None:
+    with popo_store() as (app, reader):
+        recorded = record_history(app, history)
+        log = logged_events(app)
+        checks = list(product(days_to_check(data, recorded), queries_to_check(data)))
+        for known_at, position in recorded.moments():
+            for day, query in checks:
+                answer = reader.as_of(day, query, known_at)
+                assert answer.position == position
+                assert answer.to_json()["flows"] == folded(log, day, query, position)
+        for day, query in checks:
+            assert viewed(reader, day, query) == folded(log, day, query)
+
+
+@PROPERTY_SETTINGS
+@given(history=histories(), data=st.data())
+def test_a_replayed_view_gives_the_same_answers_and_verifies_against_the_live_one(
+    history: list[list[Record]], data: st.DataObject
+) -> None:
+    with popo_store() as (app, reader):
+        recorded = record_history(app, history)
+        log = logged_events(app)
+        checks = list(product(days_to_check(data, recorded), queries_to_check(data)))
+        moments = recorded.moments()
+
+        def answers() -> list[Flows]:
+            return [viewed(reader, day, query, known_at)
+                    for (known_at, _), (day, query) in product(moments, checks)]
+
+        before = answers()
+        assert before == [folded(log, day, query, position)
+                          for (_, position), (day, query) in product(moments, checks)]
+        report = reader.replay()
+        assert report.position == recorded.positions[-1]
+        assert answers() == before
+        assert reader.replay(verify=True).verified is True
+        assert answers() == before
+        partly = data.draw(st.sampled_from(recorded.positions), label="replay until")
+        assert reader.replay(until=partly, verify=True).position == partly
+        assert answers() == before
+
+
+@PROPERTY_SETTINGS
+@given(history=histories(), data=st.data())
+def test_a_view_caught_up_after_every_batch_equals_one_built_in_one_go(
+    history: list[list[Record]], data: st.DataObject
+) -> None:
+    with popo_store() as (app, incremental), popo_store() as (copy, in_one_go):
+        recorded = record_history(app, history, after_each=incremental)
+        copied = Recorded()
+        for records in recorded.batches:
+            record_batch(copy, records, copied)
+        assert (copied.times, copied.positions) == (recorded.times, recorded.positions)
+        log = logged_events(app)
+        checks = list(product(days_to_check(data, recorded), queries_to_check(data)))
+        for (known_at, position), (day, query) in product(recorded.moments(), checks):
+            expected = folded(log, day, query, position)
+            assert viewed(in_one_go, day, query, known_at) == expected
+            assert viewed(incremental, day, query, known_at) == expected
+        assert incremental.replay(verify=True).verified is True
+
+
+@PROPERTY_SETTINGS
+@given(history=histories(), data=st.data())
+def test_recording_measures_in_another_order_gives_the_same_valid_time_answers(
+    history: list[list[Record]], data: st.DataObject
+) -> None:
+    with popo_store() as (app, reader), popo_store() as (reordered_app, reordered_reader):
+        recorded = record_history(app, history)
+        reordered = Recorded()
+        for records in data.draw(batched(recorded.by_measure()), label="reordered batches"):
+            record_batch(reordered_app, records, reordered)
+        log, reordered_log = logged_events(app), logged_events(reordered_app)
+        assert len(reordered_log) == len(log)
+        for day, query in product(days_to_check(data, recorded), queries_to_check(data)):
+            expected = folded(log, day, query)
+            assert folded(reordered_log, day, query) == expected
+            assert viewed(reordered_reader, day, query) == expected
+            assert viewed(reader, day, query) == expected
