@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from cli.params import COUNTRY, DATE, DIGEST, ELEMENT, ITEM, MOMENT, POSITION_OR_MOMENT
+from cli.params import (
+    COUNTRY,
+    DATE,
+    DIGEST,
+    ELEMENT,
+    ITEM,
+    MAX_POSITION,
+    MOMENT,
+    POSITION_OR_MOMENT,
+)
 from cli.session import Session, now
 from domain.errors import BatchRejected, RegimesError
 from domain.vocabulary import expand_items
@@ -168,8 +177,8 @@ def append(session: Session, files: tuple[Any, ...], dry_run: bool) -> None:
 
 
 @main.command()
-@click.option("--since", type=click.IntRange(min=1), help="First position to print.")
-@click.option("--until", type=click.IntRange(min=1), help="Last position to print.")
+@click.option("--since", type=click.IntRange(1, MAX_POSITION), help="First position to print.")
+@click.option("--until", type=click.IntRange(1, MAX_POSITION), help="Last position to print.")
 @click.option("--format", "output_format", type=click.Choice(["jsonl", "table"]),
               default="table", show_default=True)
 @pass_session

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import click
 
 from domain.chain import Digest
 from domain.vocabulary import GROUPS, check_country, check_item, is_element
+
+#: No log position is larger (the stores keep positions in signed 64-bit integers).
+MAX_POSITION = 2**62
 
 
 class DateParam(click.ParamType[date, Any]):
@@ -38,12 +41,12 @@ class MomentParam(click.ParamType[datetime, Any]):
         try:
             if len(value) == 10:
                 day = date.fromisoformat(value)
-                return datetime.combine(day + timedelta(days=1), time(), UTC) - \
-                    timedelta(microseconds=1)
+                return datetime.combine(day, time.max, UTC)
             moment = datetime.fromisoformat(value)
-        except ValueError:
-            self.fail(f"{value!r} is not a date or an ISO date-time (UTC)", param, ctx)
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+            return moment.replace(tzinfo=UTC) if moment.tzinfo is None else \
+                moment.astimezone(UTC)
+        except (ValueError, OverflowError):
+            self.fail(f"{value!r} is not a date or an ISO date-time (UTC) in range", param, ctx)
 
 
 class PositionOrMoment(click.ParamType[int | datetime, Any]):
@@ -56,7 +59,10 @@ class PositionOrMoment(click.ParamType[int | datetime, Any]):
         if isinstance(value, int | datetime):
             return value
         if value.isdigit():
-            return int(value)
+            position = int(value)
+            if position > MAX_POSITION:
+                self.fail(f"{value} is past any log position", param, ctx)
+            return position
         return MomentParam().convert(value, param, ctx)
 
 

@@ -53,9 +53,9 @@ class Batch:
                 self.records.append(Numbered(line, parse_record(raw, line), source))
             except RecordErrors as error:
                 self.errors.extend(replace(e, source=source) for e in error.errors)
-                if isinstance(raw, dict):
+                if isinstance(raw, dict):  # only plain ids: never render arbitrary input
                     self.unreadable_ids.update(
-                        str(raw[key]) for key in ("measure", "action") if key in raw)
+                        raw[key] for key in ("measure", "action") if isinstance(raw.get(key), str))
 
 
 def read_raw_records(stream: IO[bytes]) -> Iterator[tuple[int, Any | RecordError]]:
@@ -119,13 +119,17 @@ def _json_array(text: str) -> Iterator[tuple[int, Any | RecordError]]:
         line = _line_at(text, start)
         try:
             value, index = decoder.raw_decode(text, start)
-        except (json.JSONDecodeError, RecursionError) as error:
+        except (ValueError, RecursionError) as error:  # ValueError: also integers too long
             yield line, RecordError(line, "record", f"invalid JSON: {_json_reason(error)}")
             return
         yield line, value
         index = _skip_space(text, index)
         if index < len(text) and text[index] == ",":
-            index += 1
+            index = _skip_space(text, index + 1)
+            if index < len(text) and text[index] == "]":
+                at = _line_at(text, index)
+                yield at, RecordError(at, "record", "invalid JSON: a comma before ']'")
+                return
         elif index >= len(text) or text[index] != "]":
             at = _line_at(text, index)
             yield at, RecordError(at, "record", "invalid JSON: expected ',' or ']'")
@@ -165,7 +169,8 @@ def _yaml_list(text: str) -> Iterator[tuple[int, Any | RecordError]]:
                 yield line, RecordError(line, "record", f"invalid YAML value: {error}")
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
+        last_line = text.count("\n") + (0 if text.endswith("\n") else 1)
+        line = min(mark.line + 1, max(last_line, 1)) if mark is not None else 1
         problem = getattr(error, "problem", None) or str(error)
         yield line, RecordError(line, "record", f"invalid YAML: {problem}")
     except RecursionError:

@@ -371,12 +371,20 @@ def _record_error(line: int, detail: Any) -> RecordError:
     if kind in ("union_tag_not_found", "union_tag_invalid"):
         message = (
             "missing record type" if kind == "union_tag_not_found"
-            else f"unknown record type {detail['input'].get('type')!r}"
+            else f"unknown record type {shown(detail['input'].get('type'))}"
         )
         return RecordError(line, "type", f"{message}; one of {', '.join(RECORD_TYPES)}")
     if location and location[0] in RECORD_TYPES:
         location = location[1:]
     return RecordError(line, _field_path(location), _message(detail))
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """A value as quoted in an error: short, and never rendering a whole structure."""
+    if isinstance(value, str | int | float | bool) or value is None:
+        text = repr(value)
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+    return f"a {type(value).__name__}"
 
 
 def _field_path(location: list[str | int]) -> str:
@@ -391,9 +399,9 @@ def _message(detail: Any) -> str:
     if detail["type"] == "extra_forbidden":
         return "unknown field"
     if detail["type"] == "string_pattern_mismatch":
-        return f"{detail['input']!r} does not match {detail['ctx']['pattern']}"
+        return f"{shown(detail['input'])} does not match {detail['ctx']['pattern']}"
     if detail["type"] == "too_short":
         return "at least one is required"
     if detail["type"] == "literal_error":
-        return f"{detail['input']!r} is not one of {detail['ctx']['expected']}"
+        return f"{shown(detail['input'])} is not one of {detail['ctx']['expected']}"
     return message

@@ -104,12 +104,12 @@ def check_item(item: str) -> str:
         return item
     for spelling in (item.capitalize(), item.upper()):
         if spelling in _ELEMENT_SET or spelling in GROUPS:
-            raise ValueError(f"unknown item {item!r}: symbols and groups are case-exact "
+            raise ValueError(f"unknown item {item[:40]!r}: symbols and groups are case-exact "
                              f"(did you mean {spelling!r}?)")
     if is_slug(item):
         return item
     raise ValueError(
-        f"unknown item {item!r}: not an element symbol, a group ({', '.join(GROUPS)}) "
+        f"unknown item {item[:40]!r}: not an element symbol, a group ({', '.join(GROUPS)}) "
         "or a product slug [a-z0-9][a-z0-9.-]*"
     )
 
@@ -154,7 +154,7 @@ def check_country(code: str, *, worldwide: bool = True) -> str:
         return code
     if code.upper() in _country_codes():
         raise ValueError(f"country code {code!r} must be upper case: {code.upper()!r}")
-    raise ValueError(f"unknown country code {code!r} (ISO 3166-1 alpha-2, or '*')")
+    raise ValueError(f"unknown country code {code[:20]!r} (ISO 3166-1 alpha-2, or '*')")
 
 
 def country_name(code: str) -> str:

@@ -43,8 +43,9 @@ _ATTEMPTS = 5
 Progress = Callable[[int], None]
 
 
-def measure_rows(history: MeasureHistory, position: int) -> MeasureRows:
-    """The measure's rows in the view, as known at `position`."""
+def measure_rows(history: MeasureHistory, position: int,
+                 previous: frozenset[Row] | None = None) -> MeasureRows:
+    """The measure's rows in the view, as known at `position` (and, if known, just before)."""
     rows: set[Row] = set()
     states: dict[str, bytes] = {}
     for segment in segments(history):
@@ -54,34 +55,37 @@ def measure_rows(history: MeasureHistory, position: int) -> MeasureRows:
         states[key] = summary
         valid_from = segment.valid_from.isoformat()
         valid_to = segment.valid_to.isoformat() if segment.valid_to else OPEN_DATE
-        for item in state.items:
-            for exporter, importer in state.scope():
-                rows.add(Row(item, exporter, importer, valid_from, valid_to, state.status,
-                             int(state.level), key))
-    return MeasureRows(history.slug, position, frozenset(rows), states)
+        status, level, scope = state.status, int(state.level), state.scope()
+        rows.update(Row(item, exporter, importer, valid_from, valid_to, status, level, key)
+                    for item in state.items for exporter, importer in scope)
+    return MeasureRows(history.slug, position, frozenset(rows), states, previous)
 
 
 class Histories:
-    """Measure histories kept between events, loading from the log those not in memory."""
+    """Measure histories and their rows kept between events, in a bounded cache; a measure
+    not in memory has its history loaded from the log and its rows read from the view."""
 
     def __init__(self, app: Regimes) -> None:
         self.app = app
-        self.kept: OrderedDict[str, MeasureHistory] = OrderedDict()
+        self.kept: OrderedDict[str, tuple[MeasureHistory, frozenset[Row]]] = OrderedDict()
 
-    def after(self, event: Measure.Event) -> MeasureHistory:
-        """The measure's history once `event` is applied."""
+    def rows_after(self, event: Measure.Event, position: int) -> MeasureRows:
+        """The measure's rows once `event` (at `position`) is applied."""
+        previous: frozenset[Row] | None
         if event.record_type == "measure_imposed":
-            history = MeasureHistory.begin(cast("Measure.Imposed", event))
+            history, previous = MeasureHistory.begin(cast("Measure.Imposed", event)), frozenset()
         else:
             kept = self.kept.pop(event.measure, None)
-            if kept is None or kept.version != event.originator_version - 1:
-                kept = self._load(event)
-            history = kept
+            if kept is not None and kept[0].version == event.originator_version - 1:
+                history, previous = kept
+            else:
+                history, previous = self._load(event), None
             history.apply(event)
-        self.kept[event.measure] = history
+        rows = measure_rows(history, position, previous)
+        self.kept[event.measure] = (history, rows.rows)
         if len(self.kept) > _HISTORIES_KEPT:
             self.kept.popitem(last=False)
-        return history
+        return rows
 
     def _load(self, event: Measure.Event) -> MeasureHistory:
         earlier = self.app.events.get(measure_id(event.measure),
@@ -117,7 +121,7 @@ def apply_notifications(
                                         event.record_type, _subject(event)))
         if event.record_type.startswith("measure_"):
             measure_event = cast("Measure.Event", event)
-            changes.append(measure_rows(histories.after(measure_event), notification.id))
+            changes.append(histories.rows_after(measure_event, notification.id))
     view.apply(generation, changes, positions, notifications[-1].id)
 
 

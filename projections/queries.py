@@ -126,6 +126,7 @@ class RegimeReader:
     def __init__(self, app: Regimes) -> None:
         self.app = app
         self.view = _open_view(app)
+        self.view.prepare_live_generation()
         #: True when a writer held the store past the lock timeout and an answer had to come
         #: from the view as it was, without the newest records.
         self.lagging = False

@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from eventsourcing.persistence import Tracking
@@ -27,8 +27,7 @@ GENERATIONS = ("a", "b")
 SCHEMA_VERSION = "1"
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """One measure on one (item, exporter, importer) over [valid_from, valid_to)."""
 
     item: str
@@ -49,6 +48,8 @@ class MeasureRows:
     position: int
     rows: frozenset[Row]
     states: dict[str, bytes]
+    #: The measure's rows just before, when known without asking the table.
+    previous: frozenset[Row] | None = None
 
 
 @dataclass(frozen=True)
@@ -139,8 +140,19 @@ class BitemporalView:
             f"INSERT INTO {meta} VALUES ('live', 'a') ON CONFLICT (key) DO NOTHING",
             f"INSERT INTO {meta} VALUES ('schema', '{SCHEMA_VERSION}') "
             "ON CONFLICT (key) DO NOTHING",
-            *self.sql("a").create(),
         ]
+
+    def prepare_live_generation(self) -> None:
+        """Creates the live generation's tables while it has applied nothing yet.
+
+        A generation that has applied events keeps its tables as they are: if they are gone,
+        queries say so (and `replay` rebuilds them) rather than answering from empty tables.
+        """
+        live = self.live_generation()
+        if self.max_tracking_id(tracking_name(live)) is None:  # type: ignore[attr-defined]
+            with self.transaction(commit=True) as c:
+                for statement in self.sql(live).create():
+                    c.execute(statement)
 
     def live_generation(self, cursor: Any | None = None) -> str:
         """The generation queries read from."""
@@ -191,45 +203,62 @@ class BitemporalView:
         positions: Sequence[LoggedPosition],
         last_position: int,
     ) -> None:
-        """Writes a batch of measure changes, the log positions and the tracking, atomically."""
+        """Writes a batch of measure changes, the log positions and the tracking, atomically.
+
+        Each change is diffed against the measure's rows as believed just before it: those
+        the change carries (`previous`), or else those open in the table. Rows opened and
+        closed within the batch are written once, already closed.
+        """
         sql = self.sql(generation)
         with self.transaction(commit=True) as c:
+            believed: dict[str, frozenset[Row]] = {}
+            opened: dict[tuple[str, Row], list[Any]] = {}  # rows this batch opens
+            closed_here: list[list[Any]] = []  # rows this batch opens and closes again
+            to_close: list[tuple[Any, ...]] = []  # rows of earlier batches this one closes
+            states: dict[str, bytes] = {}
             for change in changes:
-                self._replace_rows(c, sql, change)
+                current = believed.get(change.measure, change.previous)
+                if current is None:
+                    current = self._open_rows(c, sql, change.measure)
+                for row in current - change.rows:
+                    values = opened.pop((change.measure, row), None)
+                    if values is not None:
+                        values[-1] = change.position
+                        closed_here.append(values)
+                    else:
+                        to_close.append((change.position, change.measure, row.item,
+                                         row.exporter, row.importer, row.valid_from,
+                                         OPEN_POSITION))
+                for row in change.rows - current:
+                    opened[(change.measure, row)] = [
+                        change.measure, row.item, row.exporter, row.importer, row.valid_from,
+                        row.valid_to, row.status, row.level, row.state, change.position,
+                        OPEN_POSITION]
+                    states[row.state] = change.states[row.state]
+                believed[change.measure] = change.rows
+            c.executemany(
+                self._q(f"UPDATE {sql.rows} SET recorded_to = ? WHERE measure = ? AND item = ? "
+                        "AND exporter = ? AND importer = ? AND valid_from = ? "
+                        "AND recorded_to = ?"), to_close)
+            c.executemany(
+                self._q(f"INSERT INTO {sql.states} VALUES (?, ?) ON CONFLICT (key) DO NOTHING"),
+                [(key, summary.decode()) for key, summary in states.items()])
+            c.executemany(
+                self._q(f"INSERT INTO {sql.rows} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                [tuple(values) for values in (*closed_here, *opened.values())])
             c.executemany(
                 self._q(f"INSERT INTO {sql.log} VALUES (?, ?, ?, ?)"),
                 [(p.position, p.recorded_at, p.record_type, p.subject) for p in positions],
             )
             self._insert_tracking(c, Tracking(tracking_name(generation), last_position))  # type: ignore[attr-defined]
 
-    def _replace_rows(self, c: Any, sql: ViewSQL, change: MeasureRows) -> None:
+    def _open_rows(self, c: Any, sql: ViewSQL, measure: str) -> frozenset[Row]:
         c.execute(
             self._q(f"SELECT item, exporter, importer, valid_from, valid_to, status, level, state "
                     f"FROM {sql.rows} WHERE measure = ? AND recorded_to = ?"),
-            (change.measure, OPEN_POSITION),
+            (measure, OPEN_POSITION),
         )
-        current = {_row(record) for record in c.fetchall()}
-        closed = current - change.rows
-        added = change.rows - current
-        if closed:
-            c.executemany(
-                self._q(f"UPDATE {sql.rows} SET recorded_to = ? WHERE measure = ? AND item = ? "
-                        "AND exporter = ? AND importer = ? AND valid_from = ? "
-                        "AND recorded_to = ?"),
-                [(change.position, change.measure, row.item, row.exporter, row.importer,
-                  row.valid_from, OPEN_POSITION) for row in closed],
-            )
-        if added:
-            c.executemany(
-                self._q(f"INSERT INTO {sql.states} VALUES (?, ?) ON CONFLICT (key) DO NOTHING"),
-                [(key, change.states[key].decode()) for key in {row.state for row in added}],
-            )
-            c.executemany(
-                self._q(f"INSERT INTO {sql.rows} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-                [(change.measure, row.item, row.exporter, row.importer, row.valid_from,
-                  row.valid_to, row.status, row.level, row.state, change.position,
-                  OPEN_POSITION) for row in added],
-            )
+        return frozenset(_row(record) for record in c.fetchall())
 
     # -- reads ---------------------------------------------------------------------------
 
