@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from domain.errors import StoreError
-from domain.stores import Store, parse_store
+from domain.stores import Store, parse_store, patiently
 
 if TYPE_CHECKING:
     from domain.application import Regimes
@@ -62,7 +62,7 @@ class Session:
 
             app = self.app()
             with self.store.opening():
-                self._reader = RegimeReader(app)
+                self._reader = patiently(lambda: RegimeReader(app))
         return self._reader
 
     def close(self) -> None:

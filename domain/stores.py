@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import platformdirs
 
 from domain.errors import StoreError
+
+T = TypeVar("T")
 
 #: The version of the store's own tables; a store written by a newer regimes is refused.
 STORE_SCHEMA = 1
@@ -80,6 +84,23 @@ def _check_sqlite_store(path: Path) -> None:
         raise StoreError(f"store {path} was written by a newer version of regimes (store "
                          f"schema {schema}; this version reads up to {STORE_SCHEMA}); upgrade "
                          "regimes")
+
+
+def patiently(open_: Callable[[], T], attempts: int = 6) -> T:
+    """Opens something whose table creation may meet another process's write lock.
+
+    SQLite refuses at once (no busy wait) a transaction that read an older snapshot and then
+    tries to write, as `CREATE TABLE IF NOT EXISTS` plus a seed row does when several
+    processes open one store together; such an open is simply tried again.
+    """
+    for attempt in range(attempts):
+        try:
+            return open_()
+        except Exception as error:  # the library wraps sqlite3's errors in its own
+            if "locked" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * 2**attempt)
+    raise AssertionError("unreachable")
 
 
 def default_store_path() -> Path:

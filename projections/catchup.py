@@ -138,8 +138,8 @@ def catch_up(
     histories = Histories(app)
     applied = 0
     failures = 0
+    start = view.position(generation)
     while True:
-        start = view.position(generation)
         page = app.recorder.select_notifications(
             start=start, limit=_BATCH, stop=until, inclusive_of_start=False
         )
@@ -153,10 +153,14 @@ def catch_up(
             if failures > _ATTEMPTS:
                 raise
             histories = Histories(app)
+            start = view.position(generation)
             continue
         applied += len(page)
+        start = page[-1].id
         if progress:
             progress(applied)
+        if len(page) < _BATCH:
+            return applied  # what was there is applied; later appends are the next query's
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,13 @@ from domain.ids import action_id, measure_id
 from domain.vocabulary import Level
 from projections.catchup import Progress, ReplayReport, catch_up, replay, utc_text
 from projections.flows import Entry, Flow, FlowQuery, assemble
-from projections.view import OPEN_DATE, BitemporalView, SQLiteRegimeView, postgres_view_class
+from projections.view import (
+    OPEN_DATE,
+    BitemporalView,
+    SQLiteRegimeView,
+    postgres_view_class,
+    sqlite_view,
+)
 
 
 @contextmanager
@@ -258,8 +264,9 @@ def _document_of(summary: dict[str, Any]) -> str | None:
 
 def _open_view(app: Regimes) -> BitemporalView:
     factory = app.factory
-    if isinstance(factory, SQLiteFactory):
-        return factory.tracking_recorder(SQLiteRegimeView)  # type: ignore[return-value]
+    if isinstance(factory, SQLiteFactory) and not factory.datastore.pool.is_sqlite_memory_mode:
+        pool = factory.datastore.pool
+        return sqlite_view(pool.db_name, pool.lock_timeout)
     if type(factory).__module__ == "eventsourcing.postgres":
         view: BitemporalView = factory.tracking_recorder(postgres_view_class())  # type: ignore[assignment]
         return view
