@@ -82,16 +82,20 @@ class Measure(Aggregate):
             measure.retracted = False
             super().apply(aggregate)
 
-    class Amended(Event):
-        """The measure changes in the world from `effective_on`."""
+    class DatedEvent(Event):
+        """A change in the world to the measure, from `effective_on`."""
 
-        record_type: ClassVar[str] = "measure_amended"
         effective_on: date
-        changes: dict[str, Any]
         document: str | None = None
         responds_to: tuple[str, ...] | None = None
         notes: str | None = None
         sources: tuple[Source, ...]
+
+    class Amended(DatedEvent):
+        """The measure changes in the world from `effective_on`."""
+
+        record_type: ClassVar[str] = "measure_amended"
+        changes: dict[str, Any]
 
         def to_record(self) -> dict[str, Any]:
             record = super().to_record()
@@ -99,41 +103,26 @@ class Measure(Aggregate):
             sources = record.pop("sources")
             return {**record, **changes, "sources": sources}
 
-    class Suspended(Event):
+    class Suspended(DatedEvent):
         """The measure stops applying from `effective_on` until it resumes or `until`."""
 
         record_type: ClassVar[str] = "measure_suspended"
-        effective_on: date
         until: date | None = None
-        document: str | None = None
-        responds_to: tuple[str, ...] | None = None
-        notes: str | None = None
-        sources: tuple[Source, ...]
 
         def apply(self, aggregate: Any) -> None:
             measure: Measure = aggregate
             measure.suspension_starts = (*measure.suspension_starts, self.effective_on)
             super().apply(aggregate)
 
-    class Resumed(Event):
+    class Resumed(DatedEvent):
         """The measure applies again from `effective_on`."""
 
         record_type: ClassVar[str] = "measure_resumed"
-        effective_on: date
-        document: str | None = None
-        responds_to: tuple[str, ...] | None = None
-        notes: str | None = None
-        sources: tuple[Source, ...]
 
-    class Lifted(Event):
+    class Lifted(DatedEvent):
         """The measure no longer applies from `effective_on`, inclusive."""
 
         record_type: ClassVar[str] = "measure_lifted"
-        effective_on: date
-        document: str | None = None
-        responds_to: tuple[str, ...] | None = None
-        notes: str | None = None
-        sources: tuple[Source, ...]
 
         def apply(self, aggregate: Any) -> None:
             measure: Measure = aggregate

@@ -198,12 +198,21 @@ def validate_terms(fields: dict[str, Any], allowed: tuple[str, ...]) -> dict[str
     return checked
 
 
-class MeasureAmendedRecord(_Record):
+class _DatedFollowUp(_Record):
+    """A change in the world to an existing measure, from `effective_on`."""
+
+    measure: Slug
+    effective_on: IsoDate
+    document: Text | None = None
+    responds_to: tuple[Slug, ...] | None = None
+    notes: Text | None = None
+    sources: Sources
+
+
+class MeasureAmendedRecord(_DatedFollowUp):
     """The measure changes in the world from `effective_on` (new items, an enactment...)."""
 
     type: Literal["measure_amended"]
-    measure: Slug
-    effective_on: IsoDate
     items: Items | None = None
     destinations: Places | None = None
     origins: Places | None = None
@@ -211,10 +220,6 @@ class MeasureAmendedRecord(_Record):
     end_users: EndUsers | None = None
     certainty: Certainty | None = None
     until: IsoDate | None = None
-    document: Text | None = None
-    responds_to: tuple[Slug, ...] | None = None
-    notes: Text | None = None
-    sources: Sources
 
     @model_validator(mode="after")
     def _changes_something(self) -> MeasureAmendedRecord:
@@ -239,17 +244,11 @@ class MeasureAmendedRecord(_Record):
         return payload
 
 
-class MeasureSuspendedRecord(_Record):
+class MeasureSuspendedRecord(_DatedFollowUp):
     """The measure stops applying from `effective_on`; it resumes by itself on `until`."""
 
     type: Literal["measure_suspended"]
-    measure: Slug
-    effective_on: IsoDate
     until: IsoDate | None = None
-    document: Text | None = None
-    responds_to: tuple[Slug, ...] | None = None
-    notes: Text | None = None
-    sources: Sources
 
     @field_validator("until")
     @classmethod
@@ -257,28 +256,16 @@ class MeasureSuspendedRecord(_Record):
         return _after("effective_on", "until", value, info)
 
 
-class MeasureResumedRecord(_Record):
+class MeasureResumedRecord(_DatedFollowUp):
     """The measure applies again from `effective_on`, ending its suspensions early."""
 
     type: Literal["measure_resumed"]
-    measure: Slug
-    effective_on: IsoDate
-    document: Text | None = None
-    responds_to: tuple[Slug, ...] | None = None
-    notes: Text | None = None
-    sources: Sources
 
 
-class MeasureLiftedRecord(_Record):
+class MeasureLiftedRecord(_DatedFollowUp):
     """The measure no longer applies from `effective_on`, inclusive."""
 
     type: Literal["measure_lifted"]
-    measure: Slug
-    effective_on: IsoDate
-    document: Text | None = None
-    responds_to: tuple[Slug, ...] | None = None
-    notes: Text | None = None
-    sources: Sources
 
 
 class MeasureCorrectedRecord(_Record):
