@@ -33,6 +33,10 @@ from domain.records import (
     MeasureSuspendedRecord,
 )
 
+#: Fields whose rules involve other fields (direction and places, dates and sunset).
+_ACROSS_FIELDS = frozenset({"issuer", "direction", "destinations", "origins", "announced_on",
+                            "effective_on", "until"})
+
 
 class Measure(Aggregate):
     """A legal or de-facto instrument: imposed, then amended, suspended, resumed, lifted..."""
@@ -220,7 +224,12 @@ class Measure(Aggregate):
         return self.Lifted
 
     def _check_corrected_terms(self, fields: dict[str, Any], field: str = "fields") -> None:
-        """The measure's terms with `fields` replaced must still make a valid measure."""
+        """The measure's terms with `fields` replaced must still make a valid measure.
+
+        Each field was checked on input; only rules across fields can break here.
+        """
+        if not fields.keys() & _ACROSS_FIELDS:
+            return
         merged = {**self.terms, **fields, "type": "measure_imposed", "measure": self.slug}
         try:
             MeasureImposedRecord.model_validate(merged)

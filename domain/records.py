@@ -42,6 +42,12 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _iso_date(value: object) -> object:
+    if type(value) is str and len(value) == 10 and value[4] == value[7] == "-" \
+            and value[:4].isdigit():
+        try:  # the common case first: records carry many dates
+            return date.fromisoformat(value)
+        except ValueError as error:
+            raise ValueError(f"{value!r} is not a calendar date: {error}") from None
     if isinstance(value, datetime):
         raise ValueError("expected a calendar date YYYY-MM-DD, not a date and time")
     if isinstance(value, date):

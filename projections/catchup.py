@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from domain.measure import Measure
 
 _BATCH = 500
-_HISTORIES_KEPT = 20_000
+_HISTORIES_KEPT = 50_000
 _ATTEMPTS = 5
 
 #: Told how many events have been applied so far.
@@ -211,6 +211,7 @@ def replay(
         if live_rows != fresh_rows:
             raise ViewMismatch(_first_difference(live_rows, fresh_rows))
         verified = True
+    view.index_generation(fresh)
     view.switch_to(fresh)
     return ReplayReport(events, time.perf_counter() - started, position, verified)
 

@@ -92,21 +92,31 @@ class ViewSQL:
         self.index_prefix = f"regime_rows_{generation}"
 
     def create(self) -> list[str]:
+        """The tables, with every index."""
+        return [*self.create_for_loading(), *self.query_indexes()]
+
+    def create_for_loading(self) -> list[str]:
+        """The tables with only the index that loading itself reads (rows by measure)."""
         return [
             f"CREATE TABLE IF NOT EXISTS {self.rows} (measure TEXT NOT NULL, item TEXT NOT NULL, "
             "exporter TEXT NOT NULL, importer TEXT NOT NULL, valid_from TEXT NOT NULL, "
             "valid_to TEXT NOT NULL, status TEXT NOT NULL, level INTEGER NOT NULL, "
             "state TEXT NOT NULL, recorded_from BIGINT NOT NULL, recorded_to BIGINT NOT NULL)",
-            f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_flow ON {self.rows} "
-            "(item, exporter, importer, valid_from)",
-            f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_importer ON {self.rows} "
-            "(importer, valid_from)",
             f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_measure ON {self.rows} "
             "(measure, recorded_to)",
             f"CREATE TABLE IF NOT EXISTS {self.states} "
             "(key TEXT PRIMARY KEY, summary TEXT NOT NULL)",
             f"CREATE TABLE IF NOT EXISTS {self.log} (position BIGINT PRIMARY KEY, "
             "recorded_at TEXT NOT NULL, record_type TEXT NOT NULL, subject TEXT NOT NULL)",
+        ]
+
+    def query_indexes(self) -> list[str]:
+        """The indexes queries read: built after a bulk load, cheaper than kept during it."""
+        return [
+            f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_flow ON {self.rows} "
+            "(item, exporter, importer, valid_from)",
+            f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_importer ON {self.rows} "
+            "(importer, valid_from)",
             f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_log_subject ON {self.log} (subject)",
             f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_log_time ON {self.log} (recorded_at)",
         ]
@@ -169,13 +179,20 @@ class BitemporalView:
         return str(cursor.fetchone()["value"])
 
     def reset_generation(self, generation: str) -> None:
-        """Empties a generation's tables and forgets its position, ready for a replay."""
+        """Empties a generation's tables and forgets its position, ready for a bulk load;
+        `index_generation` adds the query indexes once it is loaded."""
         sql = self.sql(generation)
         with self.transaction(commit=True) as c:
-            for statement in [*sql.drop(), *sql.create()]:
+            for statement in [*sql.drop(), *sql.create_for_loading()]:
                 c.execute(statement)
             c.execute(self._q(f"DELETE FROM {self.tracking_table} WHERE application_name = ?"),
                       (tracking_name(generation),))
+
+    def index_generation(self, generation: str) -> None:
+        """Builds the query indexes of a loaded generation."""
+        with self.transaction(commit=True) as c:
+            for statement in self.sql(generation).query_indexes():
+                c.execute(statement)
 
     def switch_to(self, generation: str) -> None:
         """Makes `generation` the live view, atomically, and drops the other one."""
