@@ -177,3 +177,17 @@ def test_conflicting_follow_ups_from_two_writers_one_wins_cleanly(
     lifted = [json.loads(line) for line in log if '"measure_lifted"' in line]
     assert len(lifted) == 1
     assert len(log) == 1 + 50 + 1  # the winner's whole batch, nothing of the loser's
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql://analyst:s3cret-pw@127.0.0.1:1/regimes",
+    "postgresql://analyst:s3cret-pw@127.0.0.1:5432/no_such_database_here",
+    "postgresql://analyst:s3cret-pw@no-such-host.invalid/regimes",
+], ids=["refused", "wrong-database", "wrong-host"])
+def test_an_unreachable_postgresql_store_is_one_line_without_its_password(url: str) -> None:
+    done = regimes("--store", url, "as-of", "2026-01-01")
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "s3cret-pw" not in done.stderr
+    assert "postgresql://analyst:***@" in lines[0]
