@@ -6,26 +6,20 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from eventsourcing.persistence import OperationalError, PersistenceError
-from eventsourcing.sqlite import SQLiteDatastore, SQLiteFactory
 
 from domain.application import LoggedRecord, Regimes
 from domain.errors import RegimesError, StoreError
 from domain.ids import action_id, measure_id
 from domain.vocabulary import Level
+from projections.backends import open_view
 from projections.catchup import Progress, ReplayReport, catch_up, replay, utc_text
 from projections.flows import Entry, Flow, FlowQuery, assemble
-from projections.view import (
-    OPEN_DATE,
-    BitemporalView,
-    SQLiteRegimeView,
-    postgres_view_class,
-    sqlite_view,
-)
+from projections.view import OPEN_DATE
 
 
 @contextmanager
@@ -121,17 +115,12 @@ def _statuses(flow: Flow) -> dict[str, str]:
             for listed in (flow.in_force, flow.suspended, flow.pending) for summary in listed}
 
 
-@dataclass
-class _FlowSpans:
-    spans: list[tuple[str, str, Entry]] = field(default_factory=list)
-
-
 class RegimeReader:
     """Answers as-of, timeline, diff and history questions from the bitemporal view."""
 
     def __init__(self, app: Regimes) -> None:
         self.app = app
-        self.view = _open_view(app)
+        self.view = open_view(app)
         self.view.prepare_live_generation()
         #: True when a writer held the store past the lock timeout and an answer had to come
         #: from the view as it was, without the newest records.
@@ -260,17 +249,3 @@ def _document_of(summary: dict[str, Any]) -> str | None:
     if summary["status"] == "suspended" and summary.get("suspension_document"):
         return str(summary["suspension_document"])
     return summary.get("document")
-
-
-def _open_view(app: Regimes) -> BitemporalView:
-    factory = app.factory
-    if isinstance(factory, SQLiteFactory) and not factory.datastore.pool.is_sqlite_memory_mode:
-        pool = factory.datastore.pool
-        return sqlite_view(pool.db_name, pool.lock_timeout)
-    if type(factory).__module__ == "eventsourcing.postgres":
-        view: BitemporalView = factory.tracking_recorder(postgres_view_class())  # type: ignore[assignment]
-        return view
-    # In-memory stores keep their view in a private in-memory SQLite database.
-    view = SQLiteRegimeView(SQLiteDatastore(f"file:view-{id(app)}?mode=memory&cache=shared"))
-    view.create_table()
-    return view
