@@ -141,30 +141,32 @@ class RegimeReader:
             until = self.view.position_at(self.view.live_generation(), utc_text(until))
         return replay(self.app, self.view, until=until, verify=verify, progress=progress)
 
-    def _position(self, known_at: datetime | None) -> tuple[str, int]:
+    def _position(self, known_at: datetime | None) -> tuple[str, int, bool]:
         try:
             self.catch_up()
         except OperationalError:
             self.lagging = True  # readers are never failed by a writer: answer as of now
         generation = self.view.live_generation()
-        position = self.view.position(generation)
+        latest = self.view.position(generation)
+        position = latest
         if known_at is not None:
             position = min(position, self.view.position_at(generation, utc_text(known_at)))
-        return generation, position
+        return generation, position, position == latest
 
     @damaged_view_explained()
     def as_of(self, day: date, query: FlowQuery, known_at: datetime | None = None) -> Answer:
         """The regimes of the asked flows on `day`, as known at `known_at`."""
-        generation, position = self._position(known_at)
-        entries = (entry for _, _, entry in self._entries(generation, day, position, query))
+        generation, position, latest = self._position(known_at)
+        entries = (entry for _, _, entry in
+                   self._entries(generation, day, position, query, latest=latest))
         digest = self.app.digest(position) if position else None
         return Answer(day, known_at, position, assemble(entries, query),
                       str(digest) if digest else None)
 
-    def _entries(self, generation: str, day: date | None, position: int, query: FlowQuery
-                 ) -> Iterator[tuple[str, str, Entry]]:
+    def _entries(self, generation: str, day: date | None, position: int, query: FlowQuery,
+                 *, latest: bool = False) -> Iterator[tuple[str, str, Entry]]:
         rows = self.view.rows_on(generation, day, position, query.items, query.exporter,
-                                 query.importer)
+                                 query.importer, latest=latest)
         for _, item, exporter, importer, valid_from, valid_to, level, summary in rows:
             flow = query.resolve(item, exporter, importer)
             if flow is not None:
@@ -175,9 +177,10 @@ class RegimeReader:
     def timeline(self, query: FlowQuery, known_at: datetime | None = None
                  ) -> tuple[int, list[Change]]:
         """Each valid date on which a matching flow's level or measures change."""
-        generation, position = self._position(known_at)
+        generation, position, latest = self._position(known_at)
         by_flow: dict[tuple[str, str, str], list[tuple[str, str, Entry]]] = defaultdict(list)
-        for valid_from, valid_to, entry in self._entries(generation, None, position, query):
+        for valid_from, valid_to, entry in self._entries(generation, None, position, query,
+                                                         latest=latest):
             by_flow[(entry.item, entry.exporter, entry.importer)].append(
                 (valid_from, valid_to, entry))
         changes: list[Change] = []
@@ -200,13 +203,13 @@ class RegimeReader:
     def diff(self, first: date, second: date, query: FlowQuery,
              known_at: datetime | None = None) -> tuple[int, list[FlowDifference]]:
         """Flows whose level or measures differ between two dates."""
-        generation, position = self._position(known_at)
-        before = {flow.key: flow for flow in
-                  assemble((e for _, _, e in self._entries(generation, first, position, query)),
-                           query)}
-        after = {flow.key: flow for flow in
-                 assemble((e for _, _, e in self._entries(generation, second, position, query)),
-                          query)}
+        generation, position, latest = self._position(known_at)
+        before = {flow.key: flow for flow in assemble(
+            (e for _, _, e in self._entries(generation, first, position, query, latest=latest)),
+            query)}
+        after = {flow.key: flow for flow in assemble(
+            (e for _, _, e in self._entries(generation, second, position, query, latest=latest)),
+            query)}
         differences = []
         for key in sorted(before.keys() | after.keys()):
             old, new = before.get(key, Flow(*key)), after.get(key, Flow(*key))
@@ -217,7 +220,7 @@ class RegimeReader:
     @damaged_view_explained()
     def history(self, slug: str) -> list[LoggedRecord]:
         """Every record about one measure or action, with positions and record times."""
-        generation, _ = self._position(None)
+        generation, _, _ = self._position(None)
         for subject, key in ((f"measure:{slug}", measure_id(slug)),
                              (f"action:{slug}", action_id(slug))):
             positions = self.view.positions_of(generation, subject)

@@ -109,6 +109,8 @@ class ViewSQL:
         return [
             f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_flow ON {self.rows} "
             "(item, exporter, importer, valid_from)",
+            f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_open_flow ON {self.rows} "
+            f"(item, exporter, importer, valid_from) WHERE recorded_to = {OPEN_POSITION}",
             f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_importer ON {self.rows} "
             "(importer, valid_from)",
             f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_log_subject ON {self.log} (subject)",
@@ -286,15 +288,23 @@ class BitemporalView:
         items: Sequence[str],
         exporter: str | None,
         importer: str | None,
+        *,
+        latest: bool = False,
     ) -> Iterator[tuple[str, str, str, str, str, str, int, dict[str, Any]]]:
         """Rows believed at `position`, standing on `day` (any day if None), for the filters.
 
+        With `latest` (position is the last one applied) the rows believed are the open ones,
+        which a partial index serves without reading any superseded row.
         Yields (measure, item, exporter, importer, valid_from, valid_to, level, summary)
         with the status inside the summary.
         """
         sql = self.sql(generation)
-        where = ["r.recorded_from <= ?", "r.recorded_to > ?"]
-        params: list[Any] = [position, position]
+        params: list[Any] = []
+        if latest:
+            where = [f"r.recorded_to = {OPEN_POSITION}"]
+        else:
+            where = ["r.recorded_from <= ?", "r.recorded_to > ?"]
+            params += [position, position]
         if day is not None:
             where += ["r.valid_from <= ?", "r.valid_to > ?"]
             params += [day.isoformat(), day.isoformat()]
