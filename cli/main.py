@@ -165,12 +165,15 @@ def append(session: Session, files: tuple[Any, ...], dry_run: bool) -> None:
     Example: regimes append measures.jsonl
     """
     from cli import render
+    from cli.progress import progress_bar
     from domain.reading import Batch
 
     streams: tuple[Any, ...] = files or (sys.stdin.buffer,)
     batch = Batch()
-    for stream in streams:
-        batch.read(stream, getattr(stream, "name", None) if len(streams) > 1 else None)
+    with progress_bar("reading records", None) as advance:
+        for stream in streams:
+            batch.read(stream, getattr(stream, "name", None) if len(streams) > 1 else None,
+                       advance)
     with _reported():
         report = session.app(create=not dry_run).append(batch, now(), dry_run=dry_run)
     click.echo(render.describe_append(report), err=True)

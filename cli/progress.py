@@ -11,8 +11,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 
 
 @contextmanager
-def progress_bar(label: str, total: int) -> Iterator[Callable[[int], None]]:
-    """Yields a callback taking the count done so far; draws nothing off a terminal."""
+def progress_bar(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """Yields a callback taking the count done so far (of `total`, if known); draws nothing
+    off a terminal."""
     if not sys.stderr.isatty():
         yield lambda done: None
         return

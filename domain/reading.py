@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import IO, Any
 
@@ -43,9 +43,13 @@ class Batch:
     #: Ids named by records that could not be read, so follow-ups on them are not blamed.
     unreadable_ids: set[str] = field(default_factory=set)
 
-    def read(self, stream: IO[bytes], source: str | None = None) -> None:
-        """Adds every record of one input, naming it `source` in errors."""
+    def read(self, stream: IO[bytes], source: str | None = None,
+             progress: Callable[[int], None] | None = None) -> None:
+        """Adds every record of one input, naming it `source` in errors; `progress` hears
+        how many records this batch holds, every thousand."""
         for line, raw in read_raw_records(stream):
+            if progress is not None and line % 1000 == 0:
+                progress(len(self.records) + len(self.errors))
             if isinstance(raw, RecordError):
                 self.errors.append(replace(raw, source=source))
                 continue
