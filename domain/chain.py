@@ -76,6 +76,8 @@ class Chained(Protocol):
                              topics: Sequence[str] = (), *, inclusive_of_start: bool = True
                              ) -> Sequence[Notification]: ...
 
+    def events_by_originator(self, stop: int, page: int = 5000) -> Iterator[Notification]: ...
+
 
 def _links(previous: str, ids: Sequence[int], stored: Sequence[StoredEvent]
            ) -> list[tuple[int, str]]:
@@ -127,6 +129,25 @@ class SQLiteChainedRecorder(SQLiteApplicationRecorder):
             row = c.fetchone()
             return Digest(row["link"], row["position"]) if row else None
 
+    def events_by_originator(self, stop: int, page: int = 5000) -> Iterator[Notification]:
+        """The events up to position `stop`, each aggregate's together in version order
+        (read through the primary key, a page per transaction)."""
+        table = self.events_table_name
+        after: tuple[str, int] = ("", 0)
+        while True:
+            with self.datastore.transaction(commit=False) as c:
+                c.execute(f"SELECT rowid, * FROM {table} WHERE (originator_id, originator_version)"
+                          " > (?, ?) AND rowid <= ? ORDER BY originator_id, originator_version "
+                          "LIMIT ?", (*after, stop, page))
+                rows = c.fetchall()
+            for row in rows:
+                yield Notification(id=row["rowid"], originator_id=UUID(row["originator_id"]),
+                                   originator_version=row["originator_version"],
+                                   topic=row["topic"], state=row["state"])
+            if len(rows) < page:
+                return
+            after = (rows[-1]["originator_id"], rows[-1]["originator_version"])
+
     def existing_originators(self, ids: Sequence[UUID]) -> set[UUID]:
         """Which of these aggregates have events already: one query per 500 ids."""
         found: set[UUID] = set()
@@ -168,6 +189,12 @@ class POPOChainedRecorder(POPOApplicationRecorder):
             return None
         position = max(self._chain)
         return Digest(self._chain[position], position)
+
+    def events_by_originator(self, stop: int, page: int = 5000) -> Iterator[Notification]:
+        with self._database_lock:
+            events = list(self.select_notifications(1, stop, stop))
+        yield from sorted(events, key=lambda event: (str(event.originator_id),
+                                                     event.originator_version))
 
     def existing_originators(self, ids: Sequence[UUID]) -> set[UUID]:
         with self._database_lock:

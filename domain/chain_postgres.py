@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg import Cursor
 from psycopg.rows import DictRow
@@ -72,6 +72,27 @@ class PostgresChainedRecorder(PostgresApplicationRecorder):
                 Identifier(self.datastore.schema), Identifier(self.events_table_name)),
                 (list(ids),))
             return {row["originator_id"] for row in curs.fetchall()}
+
+    def events_by_originator(self, stop: int, page: int = 5000) -> Iterator[Notification]:
+        """The events up to position `stop`, each aggregate's together in version order
+        (read through the primary key, a page per transaction)."""
+        statement = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state "
+            "FROM {}.{} WHERE (originator_id, originator_version) > (%s, %s) "
+            "AND notification_id <= %s ORDER BY originator_id, originator_version LIMIT %s"
+        ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
+        after: tuple[UUID, int] = (UUID(int=0), 0)
+        while True:
+            with self.datastore.transaction(commit=False) as curs:
+                curs.execute(statement, (*after, stop, page))
+                rows = curs.fetchall()
+            for row in rows:
+                yield Notification(id=row["notification_id"], originator_id=row["originator_id"],
+                                   originator_version=row["originator_version"],
+                                   topic=row["topic"], state=bytes(row["state"]))
+            if len(rows) < page:
+                return
+            after = (rows[-1]["originator_id"], rows[-1]["originator_version"])
 
     def chain_head(self) -> Digest | None:
         with self.datastore.transaction(commit=False) as curs:

@@ -1,8 +1,8 @@
 """Brings the persisted view up to the log: catch-up before every query, and replay.
 
-A measure's rows are recomputed from its whole history whenever one of its events arrives,
+A measure's standing is recomputed from its whole history whenever one of its events arrives,
 so back-dated records land in the right valid time; rows no longer believed are closed at
-that position, never deleted.
+that position, never deleted. Replay loads fresh tables a measure at a time instead.
 """
 
 from __future__ import annotations
@@ -19,23 +19,17 @@ from eventsourcing.persistence import IntegrityError, Notification
 from domain.errors import RegimesError
 from domain.ids import measure_id
 from projections.history import MeasureHistory
-from projections.lifecycle import segments
-from projections.view import (
-    OPEN_DATE,
-    BitemporalView,
-    LoggedPosition,
-    MeasureRows,
-    Row,
-    state_key,
-    summary_bytes,
-)
+from projections.pieces import Change, Piece, belief, revise
+from projections.view import OPEN_POSITION, BitemporalView, LoggedPosition, Row
 
 if TYPE_CHECKING:
     from domain.application import Regimes
+    from domain.chain import Chained
     from domain.events import RecordedEvent
     from domain.measure import Measure
 
 _BATCH = 500
+_LOAD_ROWS = 50_000
 _HISTORIES_KEPT = 50_000
 _ATTEMPTS = 5
 
@@ -43,49 +37,32 @@ _ATTEMPTS = 5
 Progress = Callable[[int], None]
 
 
-def measure_rows(history: MeasureHistory, position: int,
-                 previous: frozenset[Row] | None = None) -> MeasureRows:
-    """The measure's rows in the view, as known at `position` (and, if known, just before)."""
-    rows: set[Row] = set()
-    states: dict[str, bytes] = {}
-    for segment in segments(history):
-        state = segment.state
-        summary = summary_bytes(state.summary())
-        key = state_key(summary)
-        states[key] = summary
-        valid_from = segment.valid_from.isoformat()
-        valid_to = segment.valid_to.isoformat() if segment.valid_to else OPEN_DATE
-        status, level, scope = state.status, int(state.level), state.scope()
-        rows.update(Row(item, exporter, importer, valid_from, valid_to, status, level, key)
-                    for item in state.items for exporter, importer in scope)
-    return MeasureRows(history.slug, position, frozenset(rows), states, previous)
-
-
 class Histories:
-    """Measure histories and their rows kept between events, in a bounded cache; a measure
-    not in memory has its history loaded from the log and its rows read from the view."""
+    """Measure histories and their pieces kept between events, in a bounded cache; a measure
+    not in memory has its history loaded from the log and its pieces rendered again."""
 
     def __init__(self, app: Regimes) -> None:
         self.app = app
-        self.kept: OrderedDict[str, tuple[MeasureHistory, frozenset[Row]]] = OrderedDict()
+        self.kept: OrderedDict[str, tuple[MeasureHistory, list[Piece]]] = OrderedDict()
 
-    def rows_after(self, event: Measure.Event, position: int) -> MeasureRows:
-        """The measure's rows once `event` (at `position`) is applied."""
-        previous: frozenset[Row] | None
+    def change(self, event: Measure.Event, position: int) -> Change:
+        """What `event` (at `position`) changes in its measure's rows."""
+        before: list[Piece]
         if event.record_type == "measure_imposed":
-            history, previous = MeasureHistory.begin(cast("Measure.Imposed", event)), frozenset()
+            history, before = MeasureHistory.begin(cast("Measure.Imposed", event)), []
         else:
             kept = self.kept.pop(event.measure, None)
             if kept is not None and kept[0].version == event.originator_version - 1:
-                history, previous = kept
+                history, before = kept
             else:
-                history, previous = self._load(event), None
+                history = self._load(event)
+                before = belief(history)
             history.apply(event)
-        rows = measure_rows(history, position, previous)
-        self.kept[event.measure] = (history, rows.rows)
+        after, change = revise(history, position, before)
+        self.kept[event.measure] = (history, after)
         if len(self.kept) > _HISTORIES_KEPT:
             self.kept.popitem(last=False)
-        return rows
+        return change
 
     def _load(self, event: Measure.Event) -> MeasureHistory:
         earlier = self.app.events.get(measure_id(event.measure),
@@ -93,16 +70,19 @@ class Histories:
         return MeasureHistory.of(cast("list[Measure.Event]", list(earlier)))
 
 
-def _subject(event: RecordedEvent) -> str:
+def logged(position: int, event: RecordedEvent) -> LoggedPosition:
+    """The log position of `event`, as the view lists it."""
     facts: Any = event
-    if event.record_type == "action_taken":
-        return f"action:{facts.action}"
-    return f"measure:{facts.measure}"
+    subject = (f"action:{facts.action}" if event.record_type == "action_taken"
+               else f"measure:{facts.measure}")
+    return LoggedPosition(position, utc_text(event.timestamp), event.record_type, subject)
 
 
 def utc_text(moment: datetime) -> str:
-    """A record time as sortable ISO text in UTC."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """A record time as sortable ISO text in UTC (microseconds, `Z`)."""
+    if moment.tzinfo is None or moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    return f"{moment.replace(tzinfo=None).isoformat(timespec='microseconds')}Z"
 
 
 def apply_notifications(
@@ -113,15 +93,13 @@ def apply_notifications(
     histories: Histories,
 ) -> None:
     """Applies one batch of the log to a generation of the view, with its tracking."""
-    changes: list[MeasureRows] = []
+    changes: list[Change] = []
     positions: list[LoggedPosition] = []
     for notification in notifications:
         event = cast("RecordedEvent", app.mapper.to_domain_event(notification))
-        positions.append(LoggedPosition(notification.id, utc_text(event.timestamp),
-                                        event.record_type, _subject(event)))
+        positions.append(logged(notification.id, event))
         if event.record_type.startswith("measure_"):
-            measure_event = cast("Measure.Event", event)
-            changes.append(histories.rows_after(measure_event, notification.id))
+            changes.append(histories.change(cast("Measure.Event", event), notification.id))
     view.apply(generation, changes, positions, notifications[-1].id)
 
 
@@ -198,8 +176,9 @@ def replay(
     live = view.live_generation()
     fresh = next(generation for generation in ("a", "b") if generation != live)
     view.reset_generation(fresh)
-    events = catch_up(app, view, fresh, until=until, progress=progress)
-    position = view.position(fresh)
+    last = app.recorder.max_notification_id() or 0
+    position = last if until is None else min(until, last)
+    events = load(app, view, fresh, position, progress)
     verified = None
     if verify:
         catch_up(app, view, live, until=position)
@@ -214,6 +193,61 @@ def replay(
     view.index_generation(fresh)
     view.switch_to(fresh)
     return ReplayReport(events, time.perf_counter() - started, position, verified)
+
+
+def load(app: Regimes, view: BitemporalView, generation: str, position: int,
+         progress: Progress | None = None) -> int:
+    """Loads an empty generation with the log up to `position`; returns the events read.
+
+    The log is read a measure at a time (each aggregate's events together, in version
+    order), so every row is written once with both of its record-time bounds: no row is
+    read back or updated, and the indexes are built after the load.
+    """
+    mapper, recorder = app.mapper, cast("Chained", app.recorder)
+    rows: list[tuple[Any, ...]] = []
+    states: dict[str, bytes] = {}
+    positions: list[LoggedPosition] = []
+    read = 0
+    measure: str | None = None
+    history: MeasureHistory | None = None
+    pieces: list[Piece] = []
+    believed: dict[Row, int] = {}  # the measure's open rows, with the position they opened
+
+    def close_measure() -> None:
+        rows.extend((measure, *row, since, OPEN_POSITION) for row, since in believed.items())
+        believed.clear()
+
+    for notification in recorder.events_by_originator(position):
+        event = cast("RecordedEvent", mapper.to_domain_event(notification))
+        at = notification.id
+        positions.append(logged(at, event))
+        if event.record_type.startswith("measure_"):
+            facts = cast("Measure.Event", event)
+            if facts.record_type == "measure_imposed":
+                close_measure()
+                measure, pieces = facts.measure, []
+                history = MeasureHistory.begin(cast("Measure.Imposed", facts))
+            else:
+                assert history is not None, "a measure's events start with its imposition"
+                history.apply(facts)
+            pieces, change = revise(history, at, pieces)
+            for row in change.closed:
+                rows.append((measure, *row, believed.pop(row), at))
+            for row in change.opened:
+                believed[row] = at
+            states.update(change.states)
+        read += 1
+        if len(rows) >= _LOAD_ROWS:
+            view.load(generation, rows, states, positions)
+            rows, positions = [], []
+            states.clear()
+            if progress:
+                progress(read)
+    close_measure()
+    view.load(generation, rows, states, positions, position)
+    if progress:
+        progress(read)
+    return read
 
 
 def _first_difference(live: list[tuple[object, ...]], fresh: list[tuple[object, ...]]) -> str:

@@ -83,8 +83,15 @@ def terms_on(history: MeasureHistory, day: date) -> dict[str, Any]:
     return terms
 
 
-def measure_on(history: MeasureHistory, day: date) -> MeasureOnDate | None:
-    """The measure on valid date `day`, or None when it is not shown then."""
+Span = tuple[date, date | None, str | None]
+
+
+def measure_on(history: MeasureHistory, day: date, spans: list[Span] | None = None
+               ) -> MeasureOnDate | None:
+    """The measure on valid date `day`, or None when it is not shown then.
+
+    `spans` are the history's suspension spans, when the caller has them already.
+    """
     if history.retracted:
         return None
     terms = terms_on(history, day)
@@ -97,7 +104,8 @@ def measure_on(history: MeasureHistory, day: date) -> MeasureOnDate | None:
         return None
     if terms.get("certainty") == "reported":
         return MeasureOnDate(history.slug, "reported", terms)
-    spans = _suspension_spans(history)
+    if spans is None:
+        spans = suspension_spans(history)
     covering = [span for span in spans if span[0] <= day and (span[1] is None or day < span[1])]
     if covering:
         # Suspended before taking effect counts as suspended, not pending (No. 57 of 2025).
@@ -110,7 +118,7 @@ def measure_on(history: MeasureHistory, day: date) -> MeasureOnDate | None:
     return MeasureOnDate(history.slug, "in_force", terms)
 
 
-def _suspension_spans(history: MeasureHistory) -> list[tuple[date, date | None, str | None]]:
+def suspension_spans(history: MeasureHistory) -> list[Span]:
     """Each suspension as [start, end): it ends at its `until` or the first resumption."""
     spans = []
     for suspension in history.suspensions:
@@ -121,7 +129,7 @@ def _suspension_spans(history: MeasureHistory) -> list[tuple[date, date | None, 
     return spans
 
 
-def _resumes_on(spans: list[tuple[date, date | None, str | None]], day: date) -> date | None:
+def _resumes_on(spans: list[Span], day: date) -> date | None:
     """When suspensions covering `day`, and those overlapping them, have all ended."""
     end = day
     while True:
@@ -134,14 +142,14 @@ def _resumes_on(spans: list[tuple[date, date | None, str | None]], day: date) ->
         end = max(until for until in later if until is not None)
 
 
-def change_dates(history: MeasureHistory) -> list[date]:
+def change_dates(history: MeasureHistory, spans: list[Span]) -> list[date]:
     """Every valid date on which the measure's standing may change, in order."""
     days: set[date] = {day for day, _, _ in history.amendments}
     for terms in [history.terms, *(changes for _, _, changes in history.amendments)]:
         for name in ("announced_on", "effective_on", "until"):
             if terms.get(name):
                 days.add(date.fromisoformat(terms[name]))
-    for start, end, _ in _suspension_spans(history):
+    for start, end, _ in spans:
         days.add(start)
         if end:
             days.add(end)
@@ -163,9 +171,12 @@ class Segment:
 def segments(history: MeasureHistory) -> list[Segment]:
     """The measure's whole valid-time life, as maximal spans of unchanged standing."""
     found: list[Segment] = []
-    days = change_dates(history)
+    if history.retracted:
+        return found
+    spans = suspension_spans(history)
+    days = change_dates(history, spans)
     for index, day in enumerate(days):
-        state = measure_on(history, day)
+        state = measure_on(history, day, spans)
         if state is None:
             continue
         valid_to = days[index + 1] if index + 1 < len(days) else None

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import date
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 from eventsourcing.persistence import Tracking
+
+if TYPE_CHECKING:
+    from projections.pieces import Change
 
 #: `recorded_to` of rows that are still believed.
 OPEN_POSITION = 2**62
@@ -39,20 +41,7 @@ class Row(NamedTuple):
     state: str  # key of the measure's summary in the states table
 
 
-@dataclass(frozen=True)
-class MeasureRows:
-    """A measure's complete rows as known at `position`, with the summaries they cite."""
-
-    measure: str
-    position: int
-    rows: frozenset[Row]
-    states: dict[str, bytes]
-    #: The measure's rows just before, when known without asking the table.
-    previous: frozenset[Row] | None = None
-
-
-@dataclass(frozen=True)
-class LoggedPosition:
+class LoggedPosition(NamedTuple):
     """One log position: when it was recorded, what kind of record, and about which id."""
 
     position: int
@@ -90,14 +79,12 @@ class ViewSQL:
         return [*self.create_for_loading(), *self.query_indexes()]
 
     def create_for_loading(self) -> list[str]:
-        """The tables with only the index that loading itself reads (rows by measure)."""
+        """The tables without their indexes, for a bulk load."""
         return [
             f"CREATE TABLE IF NOT EXISTS {self.rows} (measure TEXT NOT NULL, item TEXT NOT NULL, "
             "exporter TEXT NOT NULL, importer TEXT NOT NULL, valid_from TEXT NOT NULL, "
             "valid_to TEXT NOT NULL, status TEXT NOT NULL, level INTEGER NOT NULL, "
             "state TEXT NOT NULL, recorded_from BIGINT NOT NULL, recorded_to BIGINT NOT NULL)",
-            f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_measure ON {self.rows} "
-            "(measure, recorded_to)",
             f"CREATE TABLE IF NOT EXISTS {self.states} "
             "(key TEXT PRIMARY KEY, summary TEXT NOT NULL)",
             f"CREATE TABLE IF NOT EXISTS {self.log} (position BIGINT PRIMARY KEY, "
@@ -105,8 +92,11 @@ class ViewSQL:
         ]
 
     def query_indexes(self) -> list[str]:
-        """The indexes queries read: built after a bulk load, cheaper than kept during it."""
+        """The indexes queries and catch-up read: built after a bulk load, cheaper than kept
+        during it."""
         return [
+            f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_measure ON {self.rows} "
+            "(measure, recorded_to)",
             f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_flow ON {self.rows} "
             "(item, exporter, importer, valid_from)",
             f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_open_flow ON {self.rows} "
@@ -217,66 +207,66 @@ class BitemporalView:
     def apply(
         self,
         generation: str,
-        changes: Sequence[MeasureRows],
+        changes: Sequence[Change],
         positions: Sequence[LoggedPosition],
         last_position: int,
     ) -> None:
         """Writes a batch of measure changes, the log positions and the tracking, atomically.
 
-        Each change is diffed against the measure's rows as believed just before it: those
-        the change carries (`previous`), or else those open in the table. Rows opened and
+        Rows closed by a change are closed in the table at its position; rows opened and
         closed within the batch are written once, already closed.
         """
+        opened: dict[tuple[str, Row], list[Any]] = {}  # rows this batch opens
+        closed_here: list[list[Any]] = []  # rows this batch opens and closes again
+        to_close: list[tuple[Any, ...]] = []  # rows of earlier batches this one closes
+        states: dict[str, bytes] = {}
+        for change in changes:
+            for row in change.closed:
+                values = opened.pop((change.measure, row), None)
+                if values is not None:
+                    values[-1] = change.position
+                    closed_here.append(values)
+                else:
+                    to_close.append((change.position, change.measure, row.item, row.exporter,
+                                     row.importer, row.valid_from, OPEN_POSITION))
+            for row in change.opened:
+                opened[(change.measure, row)] = [change.measure, *row, change.position,
+                                                 OPEN_POSITION]
+            states.update(change.states)
         sql = self.sql(generation)
         with self.transaction(commit=True) as c:
-            believed: dict[str, frozenset[Row]] = {}
-            opened: dict[tuple[str, Row], list[Any]] = {}  # rows this batch opens
-            closed_here: list[list[Any]] = []  # rows this batch opens and closes again
-            to_close: list[tuple[Any, ...]] = []  # rows of earlier batches this one closes
-            states: dict[str, bytes] = {}
-            for change in changes:
-                current = believed.get(change.measure, change.previous)
-                if current is None:
-                    current = self._open_rows(c, sql, change.measure)
-                for row in current - change.rows:
-                    values = opened.pop((change.measure, row), None)
-                    if values is not None:
-                        values[-1] = change.position
-                        closed_here.append(values)
-                    else:
-                        to_close.append((change.position, change.measure, row.item,
-                                         row.exporter, row.importer, row.valid_from,
-                                         OPEN_POSITION))
-                for row in change.rows - current:
-                    opened[(change.measure, row)] = [
-                        change.measure, row.item, row.exporter, row.importer, row.valid_from,
-                        row.valid_to, row.status, row.level, row.state, change.position,
-                        OPEN_POSITION]
-                    states[row.state] = change.states[row.state]
-                believed[change.measure] = change.rows
             c.executemany(
                 self._q(f"UPDATE {sql.rows} SET recorded_to = ? WHERE measure = ? AND item = ? "
                         "AND exporter = ? AND importer = ? AND valid_from = ? "
                         "AND recorded_to = ?"), to_close)
-            c.executemany(
-                self._q(f"INSERT INTO {sql.states} VALUES (?, ?) ON CONFLICT (key) DO NOTHING"),
-                [(key, summary.decode()) for key, summary in states.items()])
-            c.executemany(
-                self._q(f"INSERT INTO {sql.rows} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-                [tuple(values) for values in (*closed_here, *opened.values())])
-            c.executemany(
-                self._q(f"INSERT INTO {sql.log} VALUES (?, ?, ?, ?)"),
-                [(p.position, p.recorded_at, p.record_type, p.subject) for p in positions],
-            )
+            self._write(c, sql, [tuple(values) for values in (*closed_here, *opened.values())],
+                        states, positions)
             self._insert_tracking(c, Tracking(tracking_name(generation), last_position))  # type: ignore[attr-defined]
 
-    def _open_rows(self, c: Any, sql: ViewSQL, measure: str) -> frozenset[Row]:
-        c.execute(
-            self._q(f"SELECT item, exporter, importer, valid_from, valid_to, status, level, state "
-                    f"FROM {sql.rows} WHERE measure = ? AND recorded_to = ?"),
-            (measure, OPEN_POSITION),
-        )
-        return frozenset(_row(record) for record in c.fetchall())
+    def load(
+        self,
+        generation: str,
+        rows: Sequence[tuple[Any, ...]],
+        states: dict[str, bytes],
+        positions: Sequence[LoggedPosition],
+        last_position: int | None = None,
+    ) -> None:
+        """Adds rows with their final record-time bounds to a generation being loaded, with
+        the log positions; with `last_position`, the load is complete up to there."""
+        sql = self.sql(generation)
+        with self.transaction(commit=True) as c:
+            self._write(c, sql, rows, states, positions)
+            if last_position:
+                self._insert_tracking(c, Tracking(tracking_name(generation), last_position))  # type: ignore[attr-defined]
+
+    def _write(self, c: Any, sql: ViewSQL, rows: Sequence[tuple[Any, ...]],
+               states: dict[str, bytes], positions: Sequence[LoggedPosition]) -> None:
+        c.executemany(
+            self._q(f"INSERT INTO {sql.states} VALUES (?, ?) ON CONFLICT (key) DO NOTHING"),
+            [(key, summary.decode()) for key, summary in states.items()])
+        c.executemany(self._q(f"INSERT INTO {sql.rows} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                      rows)
+        c.executemany(self._q(f"INSERT INTO {sql.log} VALUES (?, ?, ?, ?)"), positions)
 
     # -- reads ---------------------------------------------------------------------------
 

@@ -219,7 +219,7 @@ class Recorded:
 @contextmanager
 def popo_store() -> Iterator[tuple[Regimes, RegimeReader]]:
     """A fresh in-memory store and a reader of it (its view in a private in-memory SQLite)."""
-    app = Regimes(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    app = Regimes(env={"PERSISTENCE_MODULE": "domain.chain:POPOChainedFactory"})
     reader = RegimeReader(app)
     try:
         yield app, reader
