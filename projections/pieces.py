@@ -37,16 +37,23 @@ class Change:
     states: dict[str, bytes]  # the summaries the opened rows cite
 
 
-def render(segment: Segment) -> Piece:
-    """The view rows of one segment."""
+def render(segment: Segment, known: Sequence[Piece] = ()) -> Piece:
+    """The view rows of one segment; the summary is taken from a `known` piece in the same
+    state (a segment only moved in valid time) instead of being rendered again."""
     state = segment.state
-    summary = summary_bytes(state.summary())
-    key = state_key(summary)
+    for piece in known:
+        if piece.segment.state == state:
+            key, summary = piece.state, piece.summary
+            break
+    else:
+        summary = summary_bytes(state.summary())
+        key = state_key(summary)
     valid_from = segment.valid_from.isoformat()
     valid_to = segment.valid_to.isoformat() if segment.valid_to else OPEN_DATE
-    status, level = state.status, int(state.level)
-    rows = frozenset(Row(item, exporter, importer, valid_from, valid_to, status, level, key)
-                     for item in state.items for exporter, importer in state.scope())
+    status, level, scope = state.status, int(state.level), state.scope()
+    rows: frozenset[Row] = frozenset(
+        (item, exporter, importer, valid_from, valid_to, status, level, key)
+        for item in state.items for exporter, importer in scope)
     return Piece(segment, rows, key, summary)
 
 
@@ -67,7 +74,7 @@ def revise(history: MeasureHistory, position: int, before: Sequence[Piece]
         if kept is not None and kept.segment == segment:
             del earlier[segment.valid_from]
         else:
-            kept = render(segment)
+            kept = render(segment, before)
             added.append(kept)
         after.append(kept)
     # Unchanged segments hold rows no other segment of either belief has (their valid_from
