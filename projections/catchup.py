@@ -64,6 +64,10 @@ class Histories:
             self.kept.popitem(last=False)
         return change
 
+    def forget(self) -> None:
+        """Drops every kept history (another process may have moved the view on)."""
+        self.kept.clear()
+
     def _load(self, event: Measure.Event) -> MeasureHistory:
         earlier = self.app.events.get(measure_id(event.measure),
                                       lte=event.originator_version - 1)
@@ -103,6 +107,15 @@ def apply_notifications(
     view.apply(generation, changes, positions, notifications[-1].id)
 
 
+@dataclass(frozen=True)
+class CaughtUp:
+    """Where a catch-up left a generation of the view."""
+
+    generation: str
+    position: int  # the last log position the generation has applied
+    applied: int  # how many events this catch-up applied
+
+
 def catch_up(
     app: Regimes,
     view: BitemporalView,
@@ -110,19 +123,22 @@ def catch_up(
     *,
     until: int | None = None,
     progress: Progress | None = None,
-) -> int:
-    """Applies every event after the generation's position; returns how many it applied."""
-    generation = generation or view.live_generation()
-    histories = Histories(app)
+    histories: Histories | None = None,
+) -> CaughtUp:
+    """Applies every event after the generation's position (by default the live one's).
+
+    `histories` kept from an earlier catch-up spare reloading the measures it still holds.
+    """
+    generation, start = view.standing(generation)
+    histories = histories or Histories(app)
     applied = 0
     failures = 0
-    start = view.position(generation)
     while True:
         page = app.recorder.select_notifications(
             start=start, limit=_BATCH, stop=until, inclusive_of_start=False
         )
         if not page:
-            return applied
+            return CaughtUp(generation, start, applied)
         try:
             apply_notifications(app, view, generation, list(page), histories)
         except IntegrityError:
@@ -130,15 +146,16 @@ def catch_up(
             failures += 1
             if failures > _ATTEMPTS:
                 raise
-            histories = Histories(app)
-            start = view.position(generation)
+            histories.forget()
+            _, start = view.standing(generation)
             continue
         applied += len(page)
         start = page[-1].id
         if progress:
             progress(applied)
         if len(page) < _BATCH:
-            return applied  # what was there is applied; later appends are the next query's
+            # What was there is applied; later appends are the next query's.
+            return CaughtUp(generation, start, applied)
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,34 @@ def terms_on(history: MeasureHistory, day: date) -> dict[str, Any]:
     return terms
 
 
+@dataclass(frozen=True)
+class Terms:
+    """Terms in effect, with the dates that place them in valid time already parsed."""
+
+    terms: dict[str, Any]
+    effective_on: date
+    shown_from: date
+    sunset: date | None
+
+    @classmethod
+    def of(cls, terms: dict[str, Any]) -> Terms:
+        effective_on = date.fromisoformat(terms["effective_on"])
+        shown_from = min(date.fromisoformat(terms["announced_on"]), effective_on)
+        return cls(terms, effective_on, shown_from, _date(terms.get("until")))
+
+
+def terms_stages(history: MeasureHistory) -> list[tuple[date, Terms]]:
+    """The terms in effect from each amendment's date on, in date order."""
+    stages: list[tuple[date, Terms]] = [(date.min, Terms.of(history.terms))]
+    terms = history.terms
+    for effective_on, _, changes in history.amendments:
+        terms = {**terms, **changes}
+        if stages[-1][0] == effective_on:
+            stages.pop()  # amendments on the same date: only their sum is ever in effect
+        stages.append((effective_on, Terms.of(terms)))
+    return stages
+
+
 Span = tuple[date, date | None, str | None]
 
 
@@ -94,28 +122,31 @@ def measure_on(history: MeasureHistory, day: date, spans: list[Span] | None = No
     """
     if history.retracted:
         return None
-    terms = terms_on(history, day)
-    effective_on = date.fromisoformat(terms["effective_on"])
-    shown_from = min(date.fromisoformat(terms["announced_on"]), effective_on)
-    sunset = _date(terms.get("until"))
-    if day < shown_from or (history.lifted_on and day >= history.lifted_on):
-        return None
-    if sunset and day >= sunset:
-        return None
-    if terms.get("certainty") == "reported":
-        return MeasureOnDate(history.slug, "reported", terms)
     if spans is None:
         spans = suspension_spans(history)
+    return standing(history, day, Terms.of(terms_on(history, day)), spans)
+
+
+def standing(history: MeasureHistory, day: date, terms: Terms, spans: list[Span]
+             ) -> MeasureOnDate | None:
+    """The measure on `day` under `terms` (those in effect that day), or None when it is not
+    shown then."""
+    if day < terms.shown_from or (history.lifted_on and day >= history.lifted_on):
+        return None
+    if terms.sunset and day >= terms.sunset:
+        return None
+    if terms.terms.get("certainty") == "reported":
+        return MeasureOnDate(history.slug, "reported", terms.terms)
     covering = [span for span in spans if span[0] <= day and (span[1] is None or day < span[1])]
     if covering:
         # Suspended before taking effect counts as suspended, not pending (No. 57 of 2025).
         # The latest suspension to start speaks for it: valid time, not recording order.
         latest = max(covering, key=lambda span: span[0])
-        return MeasureOnDate(history.slug, "suspended", terms, _resumes_on(spans, day),
+        return MeasureOnDate(history.slug, "suspended", terms.terms, _resumes_on(spans, day),
                              latest[2])
-    if day < effective_on:
-        return MeasureOnDate(history.slug, "announced", terms)
-    return MeasureOnDate(history.slug, "in_force", terms)
+    if day < terms.effective_on:
+        return MeasureOnDate(history.slug, "announced", terms.terms)
+    return MeasureOnDate(history.slug, "in_force", terms.terms)
 
 
 def suspension_spans(history: MeasureHistory) -> list[Span]:
@@ -175,8 +206,12 @@ def segments(history: MeasureHistory) -> list[Segment]:
         return found
     spans = suspension_spans(history)
     days = change_dates(history, spans)
+    stages = terms_stages(history)
+    stage = 0  # the days ascend, so the terms in effect only move forward
     for index, day in enumerate(days):
-        state = measure_on(history, day, spans)
+        while stage + 1 < len(stages) and stages[stage + 1][0] <= day:
+            stage += 1
+        state = standing(history, day, stages[stage][1], spans)
         if state is None:
             continue
         valid_to = days[index + 1] if index + 1 < len(days) else None

@@ -17,7 +17,15 @@ from domain.errors import RegimesError, StoreError
 from domain.ids import action_id, measure_id
 from domain.vocabulary import Level
 from projections.backends import open_view
-from projections.catchup import Progress, ReplayReport, catch_up, replay, utc_text
+from projections.catchup import (
+    CaughtUp,
+    Histories,
+    Progress,
+    ReplayReport,
+    catch_up,
+    replay,
+    utc_text,
+)
 from projections.flows import Entry, Flow, FlowQuery, assemble
 from projections.view import OPEN_DATE
 
@@ -122,6 +130,9 @@ class RegimeReader:
         self.app = app
         self.view = open_view(app)
         self.view.prepare_live_generation()
+        #: Measure histories kept between catch-ups, so a follow-up to a measure this reader
+        #: has seen recently needs no reload from the log.
+        self.histories = Histories(app)
         #: True when a writer held the store past the lock timeout and an answer had to come
         #: from the view as it was, without the newest records.
         self.lagging = False
@@ -129,9 +140,9 @@ class RegimeReader:
     def close(self) -> None:
         self.view.datastore.close()  # type: ignore[attr-defined]
 
-    def catch_up(self, progress: Progress | None = None) -> int:
-        """Applies what the log holds beyond the view; returns how many events."""
-        return catch_up(self.app, self.view, progress=progress)
+    def catch_up(self, progress: Progress | None = None) -> CaughtUp:
+        """Applies what the log holds beyond the live view."""
+        return catch_up(self.app, self.view, progress=progress, histories=self.histories)
 
     def replay(self, *, until: int | datetime | None = None, verify: bool = False,
                progress: Progress | None = None) -> ReplayReport:
@@ -143,11 +154,11 @@ class RegimeReader:
 
     def _position(self, known_at: datetime | None) -> tuple[str, int, bool]:
         try:
-            self.catch_up()
+            caught_up = self.catch_up()
+            generation, latest = caught_up.generation, caught_up.position
         except OperationalError:
             self.lagging = True  # readers are never failed by a writer: answer as of now
-        generation = self.view.live_generation()
-        latest = self.view.position(generation)
+            generation, latest = self.view.standing()
         position = latest
         if known_at is not None:
             position = min(position, self.view.position_at(generation, utc_text(known_at)))

@@ -155,6 +155,14 @@ class BitemporalView:
                        ("live",))
         return str(cursor.fetchone()["value"])
 
+    def standing(self, generation: str | None = None) -> tuple[str, int]:
+        """The generation queries read (unless `generation` is given) and the last log
+        position it has applied, read together."""
+        with self.transaction(commit=False) as c:
+            generation = generation or self.live_generation(c)
+            position = self._max_tracking_id(tracking_name(generation), c)  # type: ignore[attr-defined]
+            return generation, position or 0
+
     def reset_generation(self, generation: str) -> None:
         """Empties a generation's tables and forgets its position, ready for a bulk load;
         `index_generation` adds the query indexes once it is loaded."""
