@@ -24,6 +24,9 @@ from domain.events import RecordedEvent
 from domain.vocabulary import MEASURE_KINDS
 from projections.flows import FlowQuery
 from projections.fold import regimes_as_of
+from projections.history import MeasureHistory
+from projections.lifecycle import measure_on
+from projections.pieces import Piece, belief, revise
 from projections.queries import RegimeReader
 from tests.samples import RECORDED_AT, batch, follow_up, imposed
 
@@ -397,3 +400,37 @@ def test_recording_measures_in_another_order_gives_the_same_valid_time_answers(
             assert folded(reordered_log, day, query) == expected
             assert viewed(reordered_reader, day, query) == expected
             assert viewed(reader, day, query) == expected
+
+
+@PROPERTY_SETTINGS
+@given(history=histories())
+def test_revising_piece_by_piece_changes_exactly_the_rows_that_differ(
+    history: list[list[Record]],
+) -> None:
+    """Each event's change (only changed segments rendered) is the whole set difference of
+    the measure's rows before and after it, and the sweep of segments agrees with
+    `measure_on` on every day it names."""
+    with popo_store() as (app, _):
+        record_history(app, history)
+        log = logged_events(app)
+    histories_: dict[str, tuple[MeasureHistory, list[Piece]]] = {}
+    pieces: list[Piece]
+    for position, event in log:
+        facts = cast(Any, event)
+        if not event.record_type.startswith("measure_"):
+            continue
+        if event.record_type == "measure_imposed":
+            measure, pieces = MeasureHistory.begin(facts), []
+        else:
+            measure, pieces = histories_[facts.measure]
+            measure.apply(facts)
+        rows_before = frozenset().union(*(piece.rows for piece in pieces))
+        pieces, change = revise(measure, position, pieces)
+        rows_after = frozenset().union(*(piece.rows for piece in belief(measure)))
+        assert frozenset().union(*(piece.rows for piece in pieces)) == rows_after
+        assert change.closed == rows_before - rows_after
+        assert change.opened == rows_after - rows_before
+        assert {row[7] for row in change.opened} <= change.states.keys()
+        for piece in pieces:
+            assert piece.segment.state == measure_on(measure, piece.segment.valid_from)
+        histories_[facts.measure] = (measure, pieces)
