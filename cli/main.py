@@ -177,6 +177,8 @@ def append(session: Session, files: tuple[Any, ...], dry_run: bool) -> None:
     with _reported():
         report = session.app(create=not dry_run).append(batch, now(), dry_run=dry_run)
     click.echo(render.describe_append(report), err=True)
+    if report.appended and not dry_run:
+        session.update_projections(report.appended)
 
 
 @main.command()

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from domain.errors import StoreError
+from domain.errors import RegimesError, StoreError
 from domain.stores import Store, parse_store, patiently
 
 if TYPE_CHECKING:
@@ -64,6 +64,21 @@ class Session:
             with self.store.opening():
                 self._reader = patiently(lambda: RegimeReader(app))
         return self._reader
+
+    def update_projections(self, appended: int) -> None:
+        """Applies what this command appended to the projections, so the next query has
+        nothing to catch up. The records are already safe in the log: if this fails, the
+        next query applies them instead, and the command still succeeds."""
+        from eventsourcing.persistence import PersistenceError
+
+        from cli.progress import progress_bar
+
+        try:
+            with progress_bar("updating projections", appended) as advance:
+                self.reader().catch_up(progress=advance)
+        except (RegimesError, PersistenceError) as error:
+            click.echo(f"regimes: the projections were not updated ({error}); the next query "
+                       "will apply the new records", err=True)
 
     def close(self) -> None:
         if self._reader is not None:

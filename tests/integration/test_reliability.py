@@ -146,6 +146,44 @@ def test_replay_restores_a_deleted_or_corrupted_view(seeded: Path, tmp_path: Pat
     assert json.loads(regimes(*question).stdout) == expected
 
 
+def _view_position(store: Path) -> int:
+    with sqlite3.connect(store) as connection:
+        live = connection.execute("SELECT value FROM view_meta WHERE key = 'live'").fetchone()[0]
+        (position,) = connection.execute(
+            "SELECT MAX(notification_id) FROM tracking WHERE application_name = ?",
+            (f"regimes.view-{live}",)).fetchone()
+        return int(position or 0)
+
+
+def test_append_leaves_the_projections_up_to_date_for_the_next_query(
+        seeded: Path, big_batch: Path, tmp_path: Path) -> None:
+    store = copy_of(seeded, tmp_path)
+    before = _view_position(store)
+    assert regimes("--store", str(store), "append", str(big_batch)).returncode == 0
+    assert log_count(store) == before + BATCH
+    assert _view_position(store) == log_count(store)
+    answer = regimes("--store", str(store), "as-of", "2025-06-01", "-e", "Ga", "--from", "CN",
+                     "--to", "JP", "--format", "json")
+    assert json.loads(answer.stdout)["position"] == log_count(store)
+
+
+def test_an_append_whose_projections_cannot_be_updated_still_succeeds(
+        seeded: Path, big_batch: Path, tmp_path: Path) -> None:
+    store = copy_of(seeded, tmp_path)
+    logged = log_count(store)
+    with sqlite3.connect(store) as connection:
+        live = connection.execute("SELECT value FROM view_meta WHERE key = 'live'").fetchone()[0]
+        connection.execute(f"DROP TABLE regime_rows_{live}")
+    appended = regimes("--store", str(store), "append", str(big_batch))
+    assert appended.returncode == 0, appended.stderr
+    assert "appended 1000 new records" in appended.stderr
+    assert "projections were not updated" in appended.stderr
+    assert "Traceback" not in appended.stderr
+    assert log_count(store) == logged + BATCH
+    assert regimes("--store", str(store), "replay").returncode == 0
+    assert _view_position(store) == log_count(store)
+
+
 # -- the verifiable log ----------------------------------------------------------------------
 
 def _tamper(store: Path, *statements: str) -> None:
