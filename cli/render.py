@@ -15,9 +15,9 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from domain.application import AppendReport, LoggedRecord
-    from projections.catchup import ReplayReport
     from projections.flows import Flow
     from projections.queries import Answer, Change, FlowDifference
+    from projections.replay import ReplayReport
 
 _LEVEL_STYLES = {
     "none": "dim", "monitoring": "cyan", "duty": "blue", "licence_required": "yellow",

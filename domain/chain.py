@@ -76,7 +76,9 @@ class Chained(Protocol):
                              topics: Sequence[str] = (), *, inclusive_of_start: bool = True
                              ) -> Sequence[Notification]: ...
 
-    def events_by_originator(self, stop: int, page: int = 5000) -> Iterator[Notification]: ...
+    def events_by_originator(self, stop: int, lower: UUID | None = None,
+                             upper: UUID | None = None, page: int = 5000
+                             ) -> Iterator[Notification]: ...
 
 
 def _links(previous: str, ids: Sequence[int], stored: Sequence[StoredEvent]
@@ -129,16 +131,20 @@ class SQLiteChainedRecorder(SQLiteApplicationRecorder):
             row = c.fetchone()
             return Digest(row["link"], row["position"]) if row else None
 
-    def events_by_originator(self, stop: int, page: int = 5000) -> Iterator[Notification]:
+    def events_by_originator(self, stop: int, lower: UUID | None = None,
+                             upper: UUID | None = None, page: int = 5000
+                             ) -> Iterator[Notification]:
         """The events up to position `stop`, each aggregate's together in version order
-        (read through the primary key, a page per transaction)."""
-        table = self.events_table_name
-        after: tuple[str, int] = ("", 0)
+        (read through the primary key, a page per transaction); with `lower` and `upper`,
+        only the aggregates whose ids are in [lower, upper)."""
+        statement = (f"SELECT rowid, * FROM {self.events_table_name} WHERE "
+                     "(originator_id, originator_version) > (?, ?) AND rowid <= ? "
+                     f"{'AND originator_id < ? ' if upper else ''}"
+                     "ORDER BY originator_id, originator_version LIMIT ?")
+        after: tuple[str, int] = (lower.hex if lower else "", 0)
         while True:
             with self.datastore.transaction(commit=False) as c:
-                c.execute(f"SELECT rowid, * FROM {table} WHERE (originator_id, originator_version)"
-                          " > (?, ?) AND rowid <= ? ORDER BY originator_id, originator_version "
-                          "LIMIT ?", (*after, stop, page))
+                c.execute(statement, (*after, stop, *([upper.hex] if upper else []), page))
                 rows = c.fetchall()
             for row in rows:
                 yield Notification(id=row["rowid"], originator_id=UUID(row["originator_id"]),
@@ -190,11 +196,15 @@ class POPOChainedRecorder(POPOApplicationRecorder):
         position = max(self._chain)
         return Digest(self._chain[position], position)
 
-    def events_by_originator(self, stop: int, page: int = 5000) -> Iterator[Notification]:
+    def events_by_originator(self, stop: int, lower: UUID | None = None,
+                             upper: UUID | None = None, page: int = 5000
+                             ) -> Iterator[Notification]:
         with self._database_lock:
-            events = list(self.select_notifications(1, stop, stop))
-        yield from sorted(events, key=lambda event: (str(event.originator_id),
-                                                     event.originator_version))
+            events = [(UUID(str(event.originator_id)), event.originator_version, event)
+                      for event in self.select_notifications(1, stop, stop)]
+        for key, _, event in sorted(events, key=lambda keyed: keyed[:2]):
+            if (lower is None or key >= lower) and (upper is None or key < upper):
+                yield event
 
     def existing_originators(self, ids: Sequence[UUID]) -> set[UUID]:
         with self._database_lock:

@@ -73,18 +73,22 @@ class PostgresChainedRecorder(PostgresApplicationRecorder):
                 (list(ids),))
             return {row["originator_id"] for row in curs.fetchall()}
 
-    def events_by_originator(self, stop: int, page: int = 5000) -> Iterator[Notification]:
+    def events_by_originator(self, stop: int, lower: UUID | None = None,
+                             upper: UUID | None = None, page: int = 5000
+                             ) -> Iterator[Notification]:
         """The events up to position `stop`, each aggregate's together in version order
-        (read through the primary key, a page per transaction)."""
+        (read through the primary key, a page per transaction); with `lower` and `upper`,
+        only the aggregates whose ids are in [lower, upper)."""
         statement = SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state "
             "FROM {}.{} WHERE (originator_id, originator_version) > (%s, %s) "
-            "AND notification_id <= %s ORDER BY originator_id, originator_version LIMIT %s"
+            "AND notification_id <= %s " + ("AND originator_id < %s " if upper else "") +
+            "ORDER BY originator_id, originator_version LIMIT %s"
         ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
-        after: tuple[UUID, int] = (UUID(int=0), 0)
+        after: tuple[UUID, int] = (lower or UUID(int=0), 0)
         while True:
             with self.datastore.transaction(commit=False) as curs:
-                curs.execute(statement, (*after, stop, page))
+                curs.execute(statement, (*after, stop, *([upper] if upper else []), page))
                 rows = curs.fetchall()
             for row in rows:
                 yield Notification(id=row["notification_id"], originator_id=row["originator_id"],

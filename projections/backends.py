@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eventsourcing.sqlite import (
@@ -46,6 +49,34 @@ class SQLiteRegimeView(BitemporalView, SQLiteTrackingRecorder):
 
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *self.view_statements()]
+
+    @property
+    def db_name(self) -> str:
+        return str(self.datastore.pool.db_name)
+
+    @property
+    def in_memory(self) -> bool:
+        return bool(self.datastore.pool.is_sqlite_memory_mode)
+
+    def copy_in(self, generation: str, files: Sequence[Path]) -> None:
+        """Copies the tables of scratch files (loaded with `ViewSQL.create_for_loading`) into
+        a generation being loaded, one transaction per file."""
+        sql = self.sql(generation)
+        timeout = self.datastore.pool.lock_timeout or 5
+        # ATTACH cannot run inside the pool's transactions: a connection of its own.
+        connection = sqlite3.connect(self.db_name, isolation_level=None, timeout=timeout)
+        try:
+            for path in files:
+                connection.execute("ATTACH DATABASE ? AS scratch", (str(path),))
+                connection.execute("BEGIN IMMEDIATE")
+                connection.execute(f"INSERT INTO {sql.rows} SELECT * FROM scratch.{sql.rows}")
+                connection.execute(f"INSERT INTO {sql.states} SELECT * FROM scratch.{sql.states} "
+                                   "WHERE true ON CONFLICT (key) DO NOTHING")
+                connection.execute(f"INSERT INTO {sql.log} SELECT * FROM scratch.{sql.log}")
+                connection.execute("COMMIT")
+                connection.execute("DETACH DATABASE scratch")
+        finally:
+            connection.close()
 
 
 def postgres_view_class() -> Any:

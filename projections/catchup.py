@@ -1,13 +1,13 @@
-"""Brings the persisted view up to the log: catch-up before every query, and replay.
+"""Brings the persisted view up to the log, event by event: after every append and before
+every query.
 
 A measure's standing is recomputed from its whole history whenever one of its events arrives,
 so back-dated records land in the right valid time; rows no longer believed are closed at
-that position, never deleted. Replay loads fresh tables a measure at a time instead.
+that position, never deleted. (Replay loads fresh tables in bulk: `projections.replay`.)
 """
 
 from __future__ import annotations
 
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,20 +16,17 @@ from typing import TYPE_CHECKING, Any, cast
 
 from eventsourcing.persistence import IntegrityError, Notification
 
-from domain.errors import RegimesError
 from domain.ids import measure_id
 from projections.history import MeasureHistory
 from projections.pieces import Change, Piece, belief, revise
-from projections.view import OPEN_POSITION, BitemporalView, LoggedPosition, Row
+from projections.view import BitemporalView, LoggedPosition
 
 if TYPE_CHECKING:
     from domain.application import Regimes
-    from domain.chain import Chained
     from domain.events import RecordedEvent
     from domain.measure import Measure
 
 _BATCH = 500
-_LOAD_ROWS = 50_000
 _HISTORIES_KEPT = 50_000
 _ATTEMPTS = 5
 
@@ -156,119 +153,3 @@ def catch_up(
         if len(page) < _BATCH:
             # What was there is applied; later appends are the next query's.
             return CaughtUp(generation, start, applied)
-
-
-@dataclass(frozen=True)
-class ReplayReport:
-    """What a replay did."""
-
-    events: int
-    seconds: float
-    position: int
-    verified: bool | None
-
-    @property
-    def events_per_second(self) -> float:
-        return self.events / self.seconds if self.seconds else 0.0
-
-
-class ViewMismatch(RegimesError):
-    """The replayed view differs from the live one."""
-
-
-def replay(
-    app: Regimes,
-    view: BitemporalView,
-    *,
-    until: int | None = None,
-    verify: bool = False,
-    progress: Progress | None = None,
-) -> ReplayReport:
-    """Rebuilds the view from position 1 into fresh tables, then swaps them in atomically.
-
-    With `verify`, the fresh view must equal the live one (caught up to the same position)
-    or `ViewMismatch` is raised and the live view is kept.
-    """
-    started = time.perf_counter()
-    live = view.live_generation()
-    fresh = next(generation for generation in ("a", "b") if generation != live)
-    view.reset_generation(fresh)
-    last = app.recorder.max_notification_id() or 0
-    position = last if until is None else min(until, last)
-    events = load(app, view, fresh, position, progress)
-    verified = None
-    if verify:
-        catch_up(app, view, live, until=position)
-        live_rows = [row for row in view.dump(live) if row[8] <= position]
-        live_rows = [(*row[:9], row[9] if row[9] <= position else None, row[10])
-                     for row in live_rows]
-        fresh_rows = [(*row[:9], None if row[9] > position else row[9], row[10])
-                      for row in view.dump(fresh)]
-        if live_rows != fresh_rows:
-            raise ViewMismatch(_first_difference(live_rows, fresh_rows))
-        verified = True
-    view.index_generation(fresh)
-    view.switch_to(fresh)
-    return ReplayReport(events, time.perf_counter() - started, position, verified)
-
-
-def load(app: Regimes, view: BitemporalView, generation: str, position: int,
-         progress: Progress | None = None) -> int:
-    """Loads an empty generation with the log up to `position`; returns the events read.
-
-    The log is read a measure at a time (each aggregate's events together, in version
-    order), so every row is written once with both of its record-time bounds: no row is
-    read back or updated, and the indexes are built after the load.
-    """
-    mapper, recorder = app.mapper, cast("Chained", app.recorder)
-    rows: list[tuple[Any, ...]] = []
-    states: dict[str, bytes] = {}
-    positions: list[LoggedPosition] = []
-    read = 0
-    measure: str | None = None
-    history: MeasureHistory | None = None
-    pieces: list[Piece] = []
-    believed: dict[Row, int] = {}  # the measure's open rows, with the position they opened
-
-    def close_measure() -> None:
-        rows.extend((measure, *row, since, OPEN_POSITION) for row, since in believed.items())
-        believed.clear()
-
-    for notification in recorder.events_by_originator(position):
-        event = cast("RecordedEvent", mapper.to_domain_event(notification))
-        at = notification.id
-        positions.append(logged(at, event))
-        if event.record_type.startswith("measure_"):
-            facts = cast("Measure.Event", event)
-            if facts.record_type == "measure_imposed":
-                close_measure()
-                measure, pieces = facts.measure, []
-                history = MeasureHistory.begin(cast("Measure.Imposed", facts))
-            else:
-                assert history is not None, "a measure's events start with its imposition"
-                history.apply(facts)
-            pieces, change = revise(history, at, pieces)
-            for row in change.closed:
-                rows.append((measure, *row, believed.pop(row), at))
-            for row in change.opened:
-                believed[row] = at
-            states.update(change.states)
-        read += 1
-        if len(rows) >= _LOAD_ROWS:
-            view.load(generation, rows, states, positions)
-            rows, positions = [], []
-            states.clear()
-            if progress:
-                progress(read)
-    close_measure()
-    view.load(generation, rows, states, positions, position)
-    if progress:
-        progress(read)
-    return read
-
-
-def _first_difference(live: list[tuple[object, ...]], fresh: list[tuple[object, ...]]) -> str:
-    for index, (old, new) in enumerate(zip(live, fresh, strict=False)):
-        if old != new:
-            return f"row {index + 1}: live {old[:10]} != replayed {new[:10]}"
-    return f"live view has {len(live)} rows, the replay {len(fresh)}"

@@ -17,16 +17,9 @@ from domain.errors import RegimesError, StoreError
 from domain.ids import action_id, measure_id
 from domain.vocabulary import Level
 from projections.backends import open_view
-from projections.catchup import (
-    CaughtUp,
-    Histories,
-    Progress,
-    ReplayReport,
-    catch_up,
-    replay,
-    utc_text,
-)
+from projections.catchup import CaughtUp, Histories, Progress, catch_up, utc_text
 from projections.flows import Entry, Flow, FlowQuery, assemble
+from projections.replay import ReplayReport, replay
 from projections.view import OPEN_DATE
 
 

@@ -102,6 +102,18 @@ class ViewSQL:
         return [f"DROP TABLE IF EXISTS {name}" for name in (self.rows, self.states, self.log)]
 
 
+def insert_rows(c: Any, sql: ViewSQL, rows: Sequence[tuple[Any, ...]], states: dict[str, bytes],
+                positions: Sequence[LoggedPosition], param: str = "?") -> None:
+    """Inserts rows (all eleven columns), summaries and log positions into `sql`'s tables."""
+    def q(statement: str) -> str:
+        return statement if param == "?" else statement.replace("?", param)
+
+    c.executemany(q(f"INSERT INTO {sql.states} VALUES (?, ?) ON CONFLICT (key) DO NOTHING"),
+                  [(key, summary.decode()) for key, summary in states.items()])
+    c.executemany(q(f"INSERT INTO {sql.rows} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"), rows)
+    c.executemany(q(f"INSERT INTO {sql.log} VALUES (?, ?, ?, ?)"), positions)
+
+
 class BitemporalView:
     """The view's reads and writes, shared by the SQLite and PostgreSQL recorders.
 
@@ -261,12 +273,7 @@ class BitemporalView:
 
     def _write(self, c: Any, sql: ViewSQL, rows: Sequence[tuple[Any, ...]],
                states: dict[str, bytes], positions: Sequence[LoggedPosition]) -> None:
-        c.executemany(
-            self._q(f"INSERT INTO {sql.states} VALUES (?, ?) ON CONFLICT (key) DO NOTHING"),
-            [(key, summary.decode()) for key, summary in states.items()])
-        c.executemany(self._q(f"INSERT INTO {sql.rows} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-                      rows)
-        c.executemany(self._q(f"INSERT INTO {sql.log} VALUES (?, ?, ?, ?)"), positions)
+        insert_rows(c, sql, rows, states, positions, self.param)
 
     # -- reads ---------------------------------------------------------------------------
 

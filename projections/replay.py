@@ -1,0 +1,344 @@
+"""Replay: every projection rebuilt from the log into fresh tables, then swapped in.
+
+The fresh generation is loaded in bulk, a measure at a time: the log is read through its
+primary key, each aggregate's events together in version order, so every row is written once
+with both of its record-time bounds, nothing is read back or updated, and the indexes are
+built after the load. On a SQLite file with a large log the aggregates are split by id into
+one shard per core: this process loads the first shard into the fresh generation while helper
+processes load the others into scratch files beside the store, which it then copies in.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+from uuid import UUID
+
+from domain.errors import RegimesError
+from projections.backends import SQLiteRegimeView
+from projections.catchup import Progress, catch_up, logged
+from projections.history import MeasureHistory
+from projections.pieces import Piece, revise
+from projections.view import (
+    OPEN_POSITION,
+    BitemporalView,
+    LoggedPosition,
+    Row,
+    ViewSQL,
+    insert_rows,
+)
+
+if TYPE_CHECKING:
+    from domain.application import Regimes
+    from domain.chain import Chained
+    from domain.events import RecordedEvent
+    from domain.measure import Measure
+
+#: Rows gathered before they are written, in one transaction.
+_LOAD_ROWS = 50_000
+#: Logs shorter than this are loaded by this process alone (helpers take ~0.3 s to start).
+SHARDED_FROM = 20_000
+_MAX_SHARDS = 4
+
+#: Writes one chunk of a load: rows with both record bounds, summaries, log positions.
+Write = Callable[[list[tuple[Any, ...]], dict[str, bytes], list[LoggedPosition]], None]
+
+
+@dataclass(frozen=True)
+class ReplayReport:
+    """What a replay did."""
+
+    events: int
+    seconds: float
+    position: int
+    verified: bool | None
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+
+class ViewMismatch(RegimesError):
+    """The replayed view differs from the live one."""
+
+
+def replay(
+    app: Regimes,
+    view: BitemporalView,
+    *,
+    until: int | None = None,
+    verify: bool = False,
+    progress: Progress | None = None,
+    shards: int | None = None,
+) -> ReplayReport:
+    """Rebuilds the view from position 1 into fresh tables, then swaps them in atomically.
+
+    With `verify`, the fresh view must equal the live one (caught up to the same position)
+    or `ViewMismatch` is raised and the live view is kept. `shards` overrides how many
+    processes load the fresh tables (by default one per core for a large log on SQLite).
+    """
+    started = time.perf_counter()
+    live = view.live_generation()
+    fresh = next(generation for generation in ("a", "b") if generation != live)
+    view.reset_generation(fresh)
+    last = app.recorder.max_notification_id() or 0
+    position = last if until is None else min(until, last)
+    events = load(app, view, fresh, position, progress, shards)
+    verified = None
+    if verify:
+        catch_up(app, view, live, until=position)
+        live_rows = [row for row in view.dump(live) if row[8] <= position]
+        live_rows = [(*row[:9], row[9] if row[9] <= position else None, row[10])
+                     for row in live_rows]
+        fresh_rows = [(*row[:9], None if row[9] > position else row[9], row[10])
+                      for row in view.dump(fresh)]
+        if live_rows != fresh_rows:
+            raise ViewMismatch(_first_difference(live_rows, fresh_rows))
+        verified = True
+    view.index_generation(fresh)
+    view.switch_to(fresh)
+    return ReplayReport(events, time.perf_counter() - started, position, verified)
+
+
+def _first_difference(live: list[tuple[object, ...]], fresh: list[tuple[object, ...]]) -> str:
+    for index, (old, new) in enumerate(zip(live, fresh, strict=False)):
+        if old != new:
+            return f"row {index + 1}: live {old[:10]} != replayed {new[:10]}"
+    return f"live view has {len(live)} rows, the replay {len(fresh)}"
+
+
+# -- the bulk load ---------------------------------------------------------------------------
+
+def load(app: Regimes, view: BitemporalView, generation: str, position: int,
+         progress: Progress | None = None, shards: int | None = None) -> int:
+    """Loads an empty generation with the log up to `position`; returns the events read."""
+    if shards is None:
+        shards = _cores() if position >= SHARDED_FROM else 1
+    if not isinstance(view, SQLiteRegimeView) or view.in_memory or shards < 2:
+        shards = 1
+
+    def into_view(rows: list[tuple[Any, ...]], states: dict[str, bytes],
+                  positions: list[LoggedPosition]) -> None:
+        view.load(generation, rows, states, positions)
+
+    if shards == 1:
+        read = load_shard(app, into_view, position, _bounds(0, 1), progress)
+    else:
+        read = _load_sharded(app, cast(SQLiteRegimeView, view), generation, position, shards,
+                             into_view, progress)
+    view.load(generation, [], {}, [], position)  # complete: the tracking, last
+    return read
+
+
+def _cores() -> int:
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, _MAX_SHARDS))
+
+
+def _bounds(shard: int, shards: int) -> tuple[UUID | None, UUID | None]:
+    """The ids [lower, upper) of one shard's aggregates (ids are uniform: uuid5)."""
+    lower = UUID(int=(shard * 2**128) // shards) if shard else None
+    upper = UUID(int=((shard + 1) * 2**128) // shards) if shard + 1 < shards else None
+    return lower, upper
+
+
+def load_shard(app: Regimes, write: Write, position: int,
+               bounds: tuple[UUID | None, UUID | None], progress: Progress | None = None
+               ) -> int:
+    """Loads the aggregates with ids within `bounds`, up to `position`, through `write`;
+    returns the events read."""
+    mapper, recorder = app.mapper, cast("Chained", app.recorder)
+    rows: list[tuple[Any, ...]] = []
+    states: dict[str, bytes] = {}
+    positions: list[LoggedPosition] = []
+    read = 0
+    measure: str | None = None
+    history: MeasureHistory | None = None
+    pieces: list[Piece] = []
+    believed: dict[Row, int] = {}  # the measure's open rows, with the position they opened
+
+    def close_measure() -> None:
+        rows.extend((measure, *row, since, OPEN_POSITION) for row, since in believed.items())
+        believed.clear()
+
+    for notification in recorder.events_by_originator(position, *bounds):
+        event = cast("RecordedEvent", mapper.to_domain_event(notification))
+        at = notification.id
+        positions.append(logged(at, event))
+        if event.record_type.startswith("measure_"):
+            facts = cast("Measure.Event", event)
+            if facts.record_type == "measure_imposed":
+                close_measure()
+                measure, pieces = facts.measure, []
+                history = MeasureHistory.begin(cast("Measure.Imposed", facts))
+            else:
+                assert history is not None, "a measure's events start with its imposition"
+                history.apply(facts)
+            pieces, change = revise(history, at, pieces)
+            for row in change.closed:
+                rows.append((measure, *row, believed.pop(row), at))
+            for row in change.opened:
+                believed[row] = at
+            states.update(change.states)
+        read += 1
+        if len(rows) >= _LOAD_ROWS:
+            write(rows, states, positions)
+            rows, positions, states = [], [], {}
+            if progress:
+                progress(read)
+    close_measure()
+    write(rows, states, positions)
+    if progress:
+        progress(read)
+    return read
+
+
+# -- shards in helper processes --------------------------------------------------------------
+
+def _load_sharded(app: Regimes, view: SQLiteRegimeView, generation: str, position: int,
+                  shards: int, into_view: Write, progress: Progress | None) -> int:
+    """This process loads shard 0 into the view while helpers load the others into scratch
+    files; then the scratch rows are copied into the view."""
+    scratch = Path(f"{view.db_name}.replay")
+    shutil.rmtree(scratch, ignore_errors=True)  # left by a replay that was killed
+    scratch.mkdir()
+    helpers: list[_Helper] = []
+    try:
+        for shard in range(1, shards):
+            helpers.append(_Helper.start(dict(app.env), generation, position,
+                                         _bounds(shard, shards), scratch / f"{shard}.sqlite"))
+
+        def overall(read: int) -> None:
+            helpers_read = sum(helper.progress() for helper in helpers)  # drains their pipes
+            if progress:
+                progress(read + helpers_read)
+
+        read = load_shard(app, into_view, position, _bounds(0, shards), overall)
+        read += sum(helper.finish() for helper in helpers)
+        view.copy_in(generation, [helper.path for helper in helpers])
+        if progress:
+            progress(read)
+        return read
+    finally:
+        for helper in helpers:
+            helper.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+@dataclass
+class _Helper:
+    """A `python -m projections.replay` process loading one shard into a scratch file; it
+    prints how many events it has read after each chunk, and the total last."""
+
+    process: subprocess.Popen[bytes]
+    path: Path
+    read: int = 0
+
+    @classmethod
+    def start(cls, env: dict[str, str], generation: str, position: int,
+              bounds: tuple[UUID | None, UUID | None], path: Path) -> _Helper:
+        task = {"env": env, "generation": generation, "position": position,
+                "bounds": [str(bound) if bound else None for bound in bounds],
+                "path": str(path), "parent": os.getpid()}
+        process = subprocess.Popen([sys.executable, "-m", "projections.replay"],
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE)
+        assert process.stdin is not None
+        assert process.stdout is not None
+        process.stdin.write(json.dumps(task).encode())
+        process.stdin.close()
+        process.stdin = None  # given: `communicate` has nothing more to send
+        os.set_blocking(process.stdout.fileno(), False)
+        return cls(process, path)
+
+    def progress(self) -> int:
+        """Events read so far, as last reported."""
+        assert self.process.stdout is not None
+        with contextlib.suppress(BlockingIOError):
+            self._note(self.process.stdout.read() or b"")
+        return self.read
+
+    def finish(self) -> int:
+        """Waits for the helper; its events read, or a `RegimesError` saying why it failed."""
+        assert self.process.stdout is not None
+        os.set_blocking(self.process.stdout.fileno(), True)
+        out, err = self.process.communicate()
+        self._note(out)
+        if self.process.returncode != 0:
+            lines = err.decode(errors="replace").strip().splitlines() or ["no message"]
+            raise RegimesError(f"a replay helper failed: {lines[-1]}")
+        return self.read
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def _note(self, output: bytes) -> None:
+        counts = output.split()
+        if counts:
+            self.read = int(counts[-1])
+
+
+def _helper_main() -> None:
+    """A helper process: the task on stdin; events read on stdout."""
+    task = json.loads(sys.stdin.read())
+    parent = task["parent"]
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: die with the replay
+    bounds = tuple(UUID(bound) if bound else None for bound in task["bounds"])
+
+    def report(read: int) -> None:
+        if os.getppid() != parent:
+            raise RegimesError("the replay this helper worked for has stopped")
+        print(read, flush=True)
+
+    load_into_scratch(task["env"], task["generation"], task["position"],
+                      cast("tuple[UUID | None, UUID | None]", bounds), task["path"], report)
+
+
+def load_into_scratch(env: dict[str, str], generation: str, position: int,
+                      bounds: tuple[UUID | None, UUID | None], path: str,
+                      progress: Progress | None = None) -> int:
+    """Loads one shard into a scratch SQLite file with the view's tables."""
+    from domain.application import Regimes
+
+    app = Regimes(env=env)
+    sql = ViewSQL(generation)
+    scratch = sqlite3.connect(path, isolation_level=None)
+    scratch.execute("PRAGMA journal_mode=OFF")  # scratch: lost with the replay if it fails
+    scratch.execute("PRAGMA synchronous=OFF")
+    for statement in sql.create_for_loading():
+        scratch.execute(statement)
+
+    def write(rows: list[tuple[Any, ...]], states: dict[str, bytes],
+              positions: list[LoggedPosition]) -> None:
+        scratch.execute("BEGIN")
+        insert_rows(scratch, sql, rows, states, positions)
+        scratch.execute("COMMIT")
+
+    try:
+        return load_shard(app, write, position, bounds, progress)
+    finally:
+        scratch.close()
+        app.close()
+
+
+if __name__ == "__main__":
+    _helper_main()

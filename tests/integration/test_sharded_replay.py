@@ -1,0 +1,129 @@
+"""Replay split over helper processes loads exactly what one process (and catch-up) builds."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from domain.application import Regimes
+from domain.bundled import bundled_batch
+from projections.flows import FlowQuery
+from projections.queries import RegimeReader
+from projections.replay import replay
+from tests.samples import RECORDED_AT, batch, follow_up, imposed
+
+PLACES = ("*", "JP", "US", "KR", "DE")
+ITEMS = ("Dy", "Tb", "Ga", "Ge", "graphite")
+
+
+def mixed_history(measures: int, seed: int = 7) -> list[dict[str, Any]]:
+    """Measures with suspensions, amendments, corrections, liftings and retractions."""
+    chance = random.Random(seed)
+    records: list[dict[str, Any]] = []
+    for index in range(measures):
+        slug = f"m-{index}"
+        year = 2010 + index % 15
+        records.append(imposed(
+            slug, items=chance.sample(ITEMS, chance.randint(1, 3)),
+            destinations=chance.sample(PLACES, chance.randint(1, 2)),
+            announced_on=f"{year}-03-01", effective_on=f"{year}-05-01"))
+        kind = index % 6
+        if kind == 1:
+            records.append(follow_up("measure_suspended", slug, effective_on=f"{year + 1}-01-01",
+                                     until=f"{year + 2}-01-01"))
+        elif kind == 2:
+            records.append(follow_up("measure_amended", slug, effective_on=f"{year}-09-01",
+                                     items=["Dy", "Tb"]))
+        elif kind == 3:
+            records.append(follow_up("measure_corrected", slug,
+                                     fields={"destinations": ["JP", "KR"]},
+                                     reason="destinations misread"))
+        elif kind == 4:
+            records.append(follow_up("measure_lifted", slug, effective_on=f"{year + 3}-06-01"))
+        elif kind == 5:
+            records.append(follow_up("measure_retracted", slug, reason="never happened"))
+    return records
+
+
+def test_a_replay_in_three_shards_verifies_against_the_view_built_by_catch_up(
+        sqlite_app: Regimes, sqlite_path: Path) -> None:
+    sqlite_app.append(bundled_batch(), RECORDED_AT)
+    sqlite_app.append(batch(*mixed_history(240)), RECORDED_AT)
+    reader = RegimeReader(sqlite_app)
+    try:
+        query = FlowQuery(("Dy",), "CN", "JP")
+        days = [date(2011, 6, 1), date(2020, 1, 1), date(2026, 1, 8)]
+        before = [reader.as_of(day, query).to_json()["flows"] for day in days]
+        report = replay(sqlite_app, reader.view, verify=True, shards=3)
+        assert report.verified is True
+        assert report.events == sqlite_app.last_position()
+        after = [reader.as_of(day, query).to_json()["flows"] for day in days]
+        assert after == before
+        assert not Path(f"{sqlite_path}.replay").exists()  # scratch files are gone
+        with sqlite3.connect(sqlite_path) as connection:
+            (logged,) = connection.execute(
+                f"SELECT COUNT(*) FROM log_positions_{reader.view.live_generation()}").fetchone()
+        assert logged == sqlite_app.last_position()
+    finally:
+        reader.close()
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(child) for child in text.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_a_sharded_replay_killed_midway_takes_its_helpers_along_and_leaves_the_view(
+        sqlite_app: Regimes, sqlite_path: Path) -> None:
+    sqlite_app.append(bundled_batch(), RECORDED_AT)
+    sqlite_app.append(batch(*mixed_history(3000)), RECORDED_AT)
+    reader = RegimeReader(sqlite_app)
+    query = FlowQuery(("Dy",), "CN", "JP")
+    expected = reader.as_of(date(2026, 1, 8), query).to_json()
+    script = ("import sys\n"
+              "from domain.application import open_application\n"
+              "from domain.stores import parse_store\n"
+              "from projections.queries import RegimeReader\n"
+              "from projections.replay import replay\n"
+              "app = open_application(parse_store(sys.argv[1]))\n"
+              "reader = RegimeReader(app)\n"
+              "replay(app, reader.view, shards=2, progress=lambda done: print(done, flush=True))\n")
+    process = subprocess.Popen([sys.executable, "-c", script, str(sqlite_path)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None
+    process.stdout.readline()  # the first chunk is loaded: its helper is at work
+    helpers = _children(process.pid)
+    assert helpers, "the replay started no helper"
+    process.kill()
+    process.communicate(timeout=30)
+    deadline = time.monotonic() + 10
+    while any(_alive(helper) for helper in helpers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(helper) for helper in helpers)
+    try:
+        assert reader.as_of(date(2026, 1, 8), query).to_json() == expected
+        assert replay(sqlite_app, reader.view, verify=True, shards=2).verified is True
+        assert not Path(f"{sqlite_path}.replay").exists()
+        assert reader.as_of(date(2026, 1, 8), query).to_json() == expected
+    finally:
+        reader.close()
