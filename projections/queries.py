@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import OperationalError, PersistenceError
 
@@ -19,8 +19,10 @@ from domain.vocabulary import Level
 from projections.backends import open_view
 from projections.catchup import CaughtUp, Histories, Progress, catch_up, utc_text
 from projections.flows import Entry, Flow, FlowQuery, assemble
-from projections.replay import ReplayReport, replay
 from projections.view import OPEN_DATE
+
+if TYPE_CHECKING:
+    from projections.replay import ReplayReport
 
 
 @contextmanager
@@ -140,6 +142,7 @@ class RegimeReader:
     def replay(self, *, until: int | datetime | None = None, verify: bool = False,
                progress: Progress | None = None) -> ReplayReport:
         """Rebuilds every projection from position 1 into fresh tables and swaps them in."""
+        from projections.replay import replay  # only the replay command needs it
         if isinstance(until, datetime):
             self.catch_up()
             until = self.view.position_at(self.view.live_generation(), utc_text(until))
