@@ -514,6 +514,8 @@ def measure_size(size: int, args: argparse.Namespace, say: Progress,
                 say(f"{size}: replay (not measured) to count the rows it writes")
                 rows = run_worker("replay", store)["rows"]
             for section, shape in RAW_SHAPES.items():
+                if shape not in args.raw_shapes.split(","):
+                    continue
                 say(f"{size}: raw sqlite3 baseline, {shape} table ({rows} rows), run {run + 1}")
                 raws[section].append(run_worker("raw", store, _fresh(work, "raw.db"), rows,
                                                 shape))
@@ -863,6 +865,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--process-runs", type=int, default=11,
                         help="whole-process as-of runs (each, with the baseline)")
     parser.add_argument("--catchup-rounds", type=int, default=10)
+    parser.add_argument("--raw-shapes", default="bare,indexed,deferred",
+                        help="raw baselines to run: bare (the target's), indexed, deferred")
     parser.add_argument("--workdir", help="where the temporary stores go (default $TMPDIR)")
     parser.add_argument("--data", type=Path, default=None,
                         help="where generated histories are kept and reused "
