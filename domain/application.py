@@ -70,24 +70,27 @@ class Regimes(Application[UUID]):
         in the log is counted as unchanged and not written again.
         """
         from domain.appending import plan  # the aggregates' models load only for appends
+        from domain.reading import collection_paused
 
         received = len(batch.records)
-        for _ in range(_ATTEMPTS):
-            events, unchanged = plan(self.repository, batch, recorded_at)
-            if dry_run or not events:
-                return AppendReport(received, len(events), unchanged, None, None, dry_run)
-            try:
-                # The events go straight to the event store: nothing here takes snapshots or
-                # notifies in-process listeners, and `save` would check each for protocols.
-                recordings = self.events.put(events)
-            except IntegrityError:
-                continue  # another writer changed one of these measures: check again
-            except OperationalError as error:
-                raise StoreBusy(f"the store is busy ({error}); try again") from error
-            positions = [recording.notification.id for recording in recordings]
-            return AppendReport(
-                received, len(events), unchanged, positions[0], positions[-1], dry_run
-            )
+        with collection_paused():
+            for _ in range(_ATTEMPTS):
+                events, unchanged = plan(self.repository, batch, recorded_at)
+                if dry_run or not events:
+                    return AppendReport(received, len(events), unchanged, None, None, dry_run)
+                try:
+                    # The events go straight to the event store: nothing here takes snapshots
+                    # or notifies in-process listeners, and `save` would check each for
+                    # protocols.
+                    recordings = self.events.put(events)
+                except IntegrityError:
+                    continue  # another writer changed one of these measures: check again
+                except OperationalError as error:
+                    raise StoreBusy(f"the store is busy ({error}); try again") from error
+                positions = [recording.notification.id for recording in recordings]
+                return AppendReport(
+                    received, len(events), unchanged, positions[0], positions[-1], dry_run
+                )
         raise StoreBusy(
             f"other writers changed the same measures {_ATTEMPTS} times in a row; try again"
         )

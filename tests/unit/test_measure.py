@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 from datetime import UTC, datetime
 from typing import Any
@@ -444,3 +445,24 @@ def test_a_measure_is_stored_under_the_id_of_its_slug(popo_app: Regimes) -> None
     measure: Measure = popo_app.repository.get(measure_id("cn-mofcom-2025-18"))
     assert isinstance(measure, Measure)
     assert (measure.slug, measure.version) == ("cn-mofcom-2025-18", 2)
+
+
+# --- the garbage collector, paused while a batch is read, checked and written ---------------------
+
+
+def test_the_collector_resumes_after_an_append_whether_it_is_written_or_refused(
+        popo_app: Regimes) -> None:
+    assert gc.isenabled()
+    given(popo_app, imposed())
+    assert gc.isenabled()
+    refused(popo_app, follow_up("measure_resumed", effective_on="2025-05-01"))
+    assert gc.isenabled()
+
+
+def test_an_append_leaves_a_paused_collector_paused(popo_app: Regimes) -> None:
+    gc.disable()
+    try:
+        given(popo_app, imposed())
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
