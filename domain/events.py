@@ -61,7 +61,8 @@ class RecordedEvent(DomainEvent):
 def fingerprint(record_type: str, payload: dict[str, Any]) -> bytes:
     """A canonical form of a record's content: equal for records that say the same thing."""
     content = {"type": record_type, **to_jsonable_python(payload)}
-    return orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
+    # orjson's bytes keep their whole output buffer (kilobytes); a copy is kept compact
+    return bytes(memoryview(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)))
 
 
 class Aggregate(eventsourcing.domain.Aggregate):

@@ -172,13 +172,27 @@ class Measure(Aggregate):
 
     def has_recorded(self, record: MeasureRecord) -> bool:
         """True when the log already holds a record saying exactly this about the measure."""
-        wanted = fingerprint(record.type, record.payload())
-        return any(fingerprint(event.record_type, event.payload()) == wanted
-                   for event in self.history if event.record_type == record.type)
+        return fingerprint(record.type, record.payload()) in self._recorded(record.type)
+
+    def _recorded(self, record_type: str) -> set[bytes]:
+        """The fingerprints of the history's records of this type, each computed once.
+
+        Kept beside the history and extended with the events added since the last call, so
+        that a measure with many follow-ups in one batch is not fingerprinted over and over.
+        """
+        kept: dict[str, tuple[int, set[bytes]]] = self.__dict__.setdefault("_recorded_by_type",
+                                                                           {})
+        counted, known = kept.get(record_type, (0, set()))
+        for event in self.history[counted:]:
+            if event.record_type == record_type:
+                known.add(fingerprint(record_type, event.payload()))
+        kept[record_type] = (len(self.history), known)
+        return known
 
     def record(self, record: MeasureRecord, recorded_at: datetime) -> bool:
         """Records a follow-up; False if the same record is already in this measure's history."""
-        if self.has_recorded(record):
+        payload = record.payload()
+        if fingerprint(record.type, payload) in self._recorded(record.type):
             return False
         if isinstance(record, MeasureImposedRecord):
             raise RecordConflict(
@@ -189,7 +203,7 @@ class Measure(Aggregate):
         if self.retracted:
             raise MeasureRetracted("measure", f"measure {self.slug!r} was retracted")
         event_class = self._check(record)
-        self.trigger_event(event_class, timestamp=recorded_at, **record.payload())
+        self.trigger_event(event_class, timestamp=recorded_at, **payload)
         return True
 
     def _check(self, record: MeasureRecord) -> type[Measure.Event]:

@@ -267,6 +267,16 @@ def test_a_record_repeated_within_one_batch_is_written_once(popo_app: Regimes) -
     assert (report.appended, report.unchanged) == (3, 2)
 
 
+def test_repeats_among_many_follow_ups_of_one_measure_are_each_written_once(
+        popo_app: Regimes) -> None:
+    amendments = [follow_up("measure_amended", effective_on="2025-07-01", items=["Ho"],
+                            notes=f"amendment {number}") for number in range(5)]
+    given(popo_app, imposed(), *amendments[:2])
+    report = popo_app.append(batch(*amendments[1:], amendments[3], amendments[0]), LATER)
+    assert (report.appended, report.unchanged) == (3, 3)
+    assert popo_app.append(batch(*reversed(amendments)), LATER).unchanged == 5
+
+
 def test_restating_defaults_or_groups_is_the_same_record(popo_app: Regimes) -> None:
     given(popo_app, imposed(items=["REE"]))
     restated = imposed(items=["Sc", "Y", "REE"], direction="export", certainty="in_force",
