@@ -192,7 +192,8 @@ class Measure(Aggregate):
     def record(self, record: MeasureRecord, recorded_at: datetime) -> bool:
         """Records a follow-up; False if the same record is already in this measure's history."""
         payload = record.payload()
-        if fingerprint(record.type, payload) in self._recorded(record.type):
+        recorded = self._recorded(record.type)  # when empty, no fingerprint is needed
+        if recorded and fingerprint(record.type, payload) in recorded:
             return False
         if isinstance(record, MeasureImposedRecord):
             raise RecordConflict(
