@@ -156,9 +156,7 @@ class Measure(Aggregate):
     @classmethod
     def impose(cls, record: MeasureImposedRecord, recorded_at: datetime) -> Measure:
         """A new measure, recorded at `recorded_at`."""
-        return cls._create(
-            cls.Imposed, id=measure_id(record.measure), timestamp=recorded_at, **record.payload()
-        )
+        return cls._begin(cls.Imposed, measure_id(record.measure), recorded_at, record.payload())
 
     @property
     def terms(self) -> dict[str, Any]:
@@ -204,7 +202,7 @@ class Measure(Aggregate):
         if self.retracted:
             raise MeasureRetracted("measure", f"measure {self.slug!r} was retracted")
         event_class = self._check(record)
-        self.trigger_event(event_class, timestamp=recorded_at, **payload)
+        self._trigger(event_class, recorded_at, payload)
         return True
 
     def _check(self, record: MeasureRecord) -> type[Measure.Event]:
