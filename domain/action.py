@@ -40,9 +40,7 @@ class Action(Aggregate):
     @classmethod
     def take(cls, record: ActionTakenRecord, recorded_at: datetime) -> Action:
         """A new action, recorded at `recorded_at`."""
-        return cls._create(
-            cls.Taken, id=action_id(record.action), timestamp=recorded_at, **record.payload()
-        )
+        return cls._begin(cls.Taken, action_id(record.action), recorded_at, record.payload())
 
     def check_repeat(self, record: ActionTakenRecord) -> None:
         """Accepts the same record again; refuses different content under this id."""

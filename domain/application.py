@@ -70,24 +70,31 @@ class Regimes(Application[UUID]):
         in the log is counted as unchanged and not written again.
         """
         from domain.appending import plan  # the aggregates' models load only for appends
+        from domain.reading import collection_paused
 
         received = len(batch.records)
-        for _ in range(_ATTEMPTS):
-            events, unchanged = plan(self.repository, batch, recorded_at)
-            if dry_run or not events:
-                return AppendReport(received, len(events), unchanged, None, None, dry_run)
-            try:
-                # The events go straight to the event store: nothing here takes snapshots or
-                # notifies in-process listeners, and `save` would check each for protocols.
-                recordings = self.events.put(events)
-            except IntegrityError:
-                continue  # another writer changed one of these measures: check again
-            except OperationalError as error:
-                raise StoreBusy(f"the store is busy ({error}); try again") from error
-            positions = [recording.notification.id for recording in recordings]
-            return AppendReport(
-                received, len(events), unchanged, positions[0], positions[-1], dry_run
-            )
+        with collection_paused():
+            for _ in range(_ATTEMPTS):
+                events, unchanged = plan(self.repository, batch, recorded_at)
+                if dry_run or not events:
+                    return AppendReport(received, len(events), unchanged, None, None, dry_run)
+                appended = len(events)
+                # The events go straight to the recorder: nothing here takes snapshots or
+                # notifies in-process listeners, `save` would check each for protocols, and
+                # the event store would keep a recording of each. Each event is let go as
+                # soon as it is mapped, so that a large batch is not held twice.
+                events.reverse()
+                stored = [self.mapper.to_stored_event(events.pop()) for _ in range(appended)]
+                try:
+                    positions = self.recorder.insert_events(stored)
+                except IntegrityError:
+                    continue  # another writer changed one of these measures: check again
+                except OperationalError as error:
+                    raise StoreBusy(f"the store is busy ({error}); try again") from error
+                assert positions, "an application recorder returns the positions it wrote"
+                return AppendReport(
+                    received, appended, unchanged, positions[0], positions[-1], dry_run
+                )
         raise StoreBusy(
             f"other writers changed the same measures {_ATTEMPTS} times in a row; try again"
         )

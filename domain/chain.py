@@ -22,6 +22,9 @@ from domain.errors import RegimesError
 from domain.stores import STORE_SCHEMA
 
 GENESIS = "0" * 64
+#: From how many events an insert into SQLite gets a larger page cache, and how large (KiB).
+_BULK = 10_000
+_BULK_CACHE_KIB = 256 * 1024
 
 
 def next_link(previous: str, position: int, stored: StoredEvent) -> str:
@@ -105,6 +108,20 @@ class SQLiteChainedRecorder(SQLiteApplicationRecorder):
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> Sequence[int] | None:
+        if len(stored_events) < _BULK:
+            return self._insert_chained(c, stored_events, **kwargs)
+        # Each event lands at a random place of the (originator, version) index; with the
+        # default page cache (2 MB) a large insert keeps spilling and re-reading its pages.
+        c.execute("PRAGMA cache_size")
+        row = c.fetchone()
+        c.execute(f"PRAGMA cache_size = -{_BULK_CACHE_KIB}")
+        try:
+            return self._insert_chained(c, stored_events, **kwargs)
+        finally:
+            c.execute(f"PRAGMA cache_size = {int(row[0])}")
+
+    def _insert_chained(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
+                        **kwargs: Any) -> Sequence[int]:
         ids = super()._insert_events(c, stored_events, **kwargs)
         assert ids is not None
         c.execute("SELECT link FROM log_chain ORDER BY position DESC LIMIT 1")

@@ -156,9 +156,7 @@ class Measure(Aggregate):
     @classmethod
     def impose(cls, record: MeasureImposedRecord, recorded_at: datetime) -> Measure:
         """A new measure, recorded at `recorded_at`."""
-        return cls._create(
-            cls.Imposed, id=measure_id(record.measure), timestamp=recorded_at, **record.payload()
-        )
+        return cls._begin(cls.Imposed, measure_id(record.measure), recorded_at, record.payload())
 
     @property
     def terms(self) -> dict[str, Any]:
@@ -172,13 +170,28 @@ class Measure(Aggregate):
 
     def has_recorded(self, record: MeasureRecord) -> bool:
         """True when the log already holds a record saying exactly this about the measure."""
-        wanted = fingerprint(record.type, record.payload())
-        return any(fingerprint(event.record_type, event.payload()) == wanted
-                   for event in self.history if event.record_type == record.type)
+        return fingerprint(record.type, record.payload()) in self._recorded(record.type)
+
+    def _recorded(self, record_type: str) -> set[bytes]:
+        """The fingerprints of the history's records of this type, each computed once.
+
+        Kept beside the history and extended with the events added since the last call, so
+        that a measure with many follow-ups in one batch is not fingerprinted over and over.
+        """
+        kept: dict[str, tuple[int, set[bytes]]] = self.__dict__.setdefault("_recorded_by_type",
+                                                                           {})
+        counted, known = kept.get(record_type, (0, set()))
+        for event in self.history[counted:]:
+            if event.record_type == record_type:
+                known.add(fingerprint(record_type, event.payload()))
+        kept[record_type] = (len(self.history), known)
+        return known
 
     def record(self, record: MeasureRecord, recorded_at: datetime) -> bool:
         """Records a follow-up; False if the same record is already in this measure's history."""
-        if self.has_recorded(record):
+        payload = record.payload()
+        recorded = self._recorded(record.type)  # when empty, no fingerprint is needed
+        if recorded and fingerprint(record.type, payload) in recorded:
             return False
         if isinstance(record, MeasureImposedRecord):
             raise RecordConflict(
@@ -189,7 +202,7 @@ class Measure(Aggregate):
         if self.retracted:
             raise MeasureRetracted("measure", f"measure {self.slug!r} was retracted")
         event_class = self._check(record)
-        self.trigger_event(event_class, timestamp=recorded_at, **record.payload())
+        self._trigger(event_class, recorded_at, payload)
         return True
 
     def _check(self, record: MeasureRecord) -> type[Measure.Event]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 from datetime import UTC, datetime
 from typing import Any
@@ -266,6 +267,16 @@ def test_a_record_repeated_within_one_batch_is_written_once(popo_app: Regimes) -
     assert (report.appended, report.unchanged) == (3, 2)
 
 
+def test_repeats_among_many_follow_ups_of_one_measure_are_each_written_once(
+        popo_app: Regimes) -> None:
+    amendments = [follow_up("measure_amended", effective_on="2025-07-01", items=["Ho"],
+                            notes=f"amendment {number}") for number in range(5)]
+    given(popo_app, imposed(), *amendments[:2])
+    report = popo_app.append(batch(*amendments[1:], amendments[3], amendments[0]), LATER)
+    assert (report.appended, report.unchanged) == (3, 3)
+    assert popo_app.append(batch(*reversed(amendments)), LATER).unchanged == 5
+
+
 def test_restating_defaults_or_groups_is_the_same_record(popo_app: Regimes) -> None:
     given(popo_app, imposed(items=["REE"]))
     restated = imposed(items=["Sc", "Y", "REE"], direction="export", certainty="in_force",
@@ -444,3 +455,24 @@ def test_a_measure_is_stored_under_the_id_of_its_slug(popo_app: Regimes) -> None
     measure: Measure = popo_app.repository.get(measure_id("cn-mofcom-2025-18"))
     assert isinstance(measure, Measure)
     assert (measure.slug, measure.version) == ("cn-mofcom-2025-18", 2)
+
+
+# --- the garbage collector, paused while a batch is read, checked and written ---------------------
+
+
+def test_the_collector_resumes_after_an_append_whether_it_is_written_or_refused(
+        popo_app: Regimes) -> None:
+    assert gc.isenabled()
+    given(popo_app, imposed())
+    assert gc.isenabled()
+    refused(popo_app, follow_up("measure_resumed", effective_on="2025-05-01"))
+    assert gc.isenabled()
+
+
+def test_an_append_leaves_a_paused_collector_paused(popo_app: Regimes) -> None:
+    gc.disable()
+    try:
+        given(popo_app, imposed())
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 from datetime import date
@@ -311,3 +312,19 @@ def test_a_10_mb_line_of_a_valid_record_is_read() -> None:
     record = batch.records[0].record
     assert isinstance(record, MeasureImposedRecord)
     assert len(record.sources) == 1_200
+
+
+def test_reading_resumes_the_collector_even_when_the_input_is_bad() -> None:
+    assert read(jsonl(imposed()) + b"{not json\n").errors
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0  # what was read stays collectable
+
+
+def test_reading_leaves_what_the_caller_froze_frozen() -> None:
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert read(jsonl(imposed())).records
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
