@@ -74,8 +74,8 @@ class Session:
         from cli.progress import progress_bar
 
         try:
-            with progress_bar("updating projections", appended) as advance:
-                self.reader().catch_up(progress=advance)
+            with progress_bar("updating projections", None) as advance:
+                self.reader().update(progress=advance)
         except (RegimesError, PersistenceError) as error:
             click.echo(f"regimes: the projections were not updated ({error}); the next query "
                        "will apply the new records", err=True)

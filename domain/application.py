@@ -70,7 +70,7 @@ class Regimes(Application[UUID]):
         in the log is counted as unchanged and not written again.
         """
         from domain.appending import plan  # the aggregates' models load only for appends
-        from domain.reading import collection_paused
+        from domain.collector import collection_paused
 
         received = len(batch.records)
         with collection_paused():

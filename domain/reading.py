@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import gc
 import io
 import itertools
 import json
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import IO, Any
 
 import orjson
 import yaml
 
+from domain.collector import collection_paused
 from domain.errors import RecordError
 from domain.records import Record, RecordErrors, parse_record
 
@@ -21,32 +20,6 @@ from domain.records import Record, RecordErrors, parse_record
 RawRecord = tuple[int, Any]
 
 _BOM = b"\xef\xbb\xbf"
-
-
-@contextmanager
-def collection_paused() -> Iterator[None]:
-    """Pauses the cyclic garbage collector while a batch is built, checked or written.
-
-    A batch makes millions of objects that all stay alive until it is written, and none of
-    them form reference cycles; the collector would traverse them again and again for
-    nothing (about half the time of a large append). Reference counting still frees
-    everything; the collector resumes, if it was on, however the block ends.
-
-    On resuming, the objects made meanwhile go straight to the oldest generation (a freeze
-    and unfreeze, when nothing else is frozen), so the next young collection does not walk
-    the whole batch; they are still collected with that generation.
-    """
-    enabled = gc.isenabled()
-    nothing_frozen = gc.get_freeze_count() == 0
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            if nothing_frozen:
-                gc.freeze()
-                gc.unfreeze()
-            gc.enable()
 
 
 @dataclass(frozen=True)

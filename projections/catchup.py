@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from eventsourcing.persistence import IntegrityError, Notification
 
+from domain.collector import collection_paused
 from domain.ids import measure_id
 from projections.history import MeasureHistory
 from projections.pieces import Change, Piece, belief, revise
@@ -26,7 +27,8 @@ if TYPE_CHECKING:
     from domain.events import RecordedEvent
     from domain.measure import Measure
 
-_BATCH = 500
+#: Events applied per transaction.
+_BATCH = 5000
 _HISTORIES_KEPT = 50_000
 _ATTEMPTS = 5
 
@@ -130,26 +132,28 @@ def catch_up(
     histories = histories or Histories(app)
     applied = 0
     failures = 0
-    while True:
-        page = app.recorder.select_notifications(
-            start=start, limit=_BATCH, stop=until, inclusive_of_start=False
-        )
-        if not page:
-            return CaughtUp(generation, start, applied)
-        try:
-            apply_notifications(app, view, generation, list(page), histories)
-        except IntegrityError:
-            # Another process applied these positions first; continue from where it got to.
-            failures += 1
-            if failures > _ATTEMPTS:
-                raise
-            histories.forget()
-            _, start = view.standing(generation)
-            continue
-        applied += len(page)
-        start = page[-1].id
-        if progress:
-            progress(applied)
-        if len(page) < _BATCH:
-            # What was there is applied; later appends are the next query's.
-            return CaughtUp(generation, start, applied)
+    page = app.recorder.select_notifications(start=start, limit=_BATCH, stop=until,
+                                             inclusive_of_start=False)
+    if not page:
+        return CaughtUp(generation, start, applied)
+    with collection_paused():
+        while page:
+            try:
+                apply_notifications(app, view, generation, list(page), histories)
+            except IntegrityError:
+                # Another process applied these positions first; go on from where it got to.
+                failures += 1
+                if failures > _ATTEMPTS:
+                    raise
+                histories.forget()
+                _, start = view.standing(generation)
+            else:
+                applied += len(page)
+                start = page[-1].id
+                if progress:
+                    progress(applied)
+                if len(page) < _BATCH:
+                    break  # what was there is applied; later appends are the next query's
+            page = app.recorder.select_notifications(start=start, limit=_BATCH, stop=until,
+                                                     inclusive_of_start=False)
+    return CaughtUp(generation, start, applied)

@@ -118,6 +118,10 @@ def _statuses(flow: Flow) -> dict[str, str]:
             for listed in (flow.in_force, flow.suspended, flow.pending) for summary in listed}
 
 
+#: Fewer events than this are always applied one by one.
+REBUILD_FROM = 20_000
+
+
 class RegimeReader:
     """Answers as-of, timeline, diff and history questions from the bitemporal view."""
 
@@ -138,6 +142,17 @@ class RegimeReader:
     def catch_up(self, progress: Progress | None = None) -> CaughtUp:
         """Applies what the log holds beyond the live view."""
         return catch_up(self.app, self.view, progress=progress, histories=self.histories)
+
+    def update(self, progress: Progress | None = None) -> int:
+        """Brings the live view up to the log the cheaper way, as after an append; returns
+        how many events it applied. When the view lacks most of the log (a first large
+        append), rebuilding it in bulk beats applying each event."""
+        _, position = self.view.standing()
+        last = self.app.last_position()
+        behind = last - position
+        if behind >= REBUILD_FROM and 2 * behind >= last:
+            return self.replay(progress=progress).events
+        return self.catch_up(progress=progress).applied
 
     def replay(self, *, until: int | datetime | None = None, verify: bool = False,
                progress: Progress | None = None) -> ReplayReport:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
+from domain.collector import collection_paused
 from domain.errors import RegimesError
 from projections.backends import SQLiteRegimeView
 from projections.catchup import Progress, catch_up, logged
@@ -131,11 +132,12 @@ def load(app: Regimes, view: BitemporalView, generation: str, position: int,
                   positions: list[LoggedPosition]) -> None:
         view.load(generation, rows, states, positions)
 
-    if shards == 1:
-        read = load_shard(app, into_view, position, _bounds(0, 1), progress)
-    else:
-        read = _load_sharded(app, cast(SQLiteRegimeView, view), generation, position, shards,
-                             into_view, progress)
+    with collection_paused():
+        if shards == 1:
+            read = load_shard(app, into_view, position, _bounds(0, 1), progress)
+        else:
+            read = _load_sharded(app, cast(SQLiteRegimeView, view), generation, position,
+                                 shards, into_view, progress)
     view.load(generation, [], {}, [], position)  # complete: the tracking, last
     return read
 
@@ -334,7 +336,8 @@ def load_into_scratch(env: dict[str, str], generation: str, position: int,
         scratch.execute("COMMIT")
 
     try:
-        return load_shard(app, write, position, bounds, progress)
+        with collection_paused():
+            return load_shard(app, write, position, bounds, progress)
     finally:
         scratch.close()
         app.close()

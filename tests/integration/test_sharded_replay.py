@@ -127,3 +127,21 @@ def test_a_sharded_replay_killed_midway_takes_its_helpers_along_and_leaves_the_v
         assert reader.as_of(date(2026, 1, 8), query).to_json() == expected
     finally:
         reader.close()
+
+
+def test_an_update_rebuilds_a_view_missing_most_of_the_log_and_applies_a_few_events(
+        sqlite_app: Regimes, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("projections.queries.REBUILD_FROM", 50)
+    reader = RegimeReader(sqlite_app)
+    try:
+        sqlite_app.append(bundled_batch(), RECORDED_AT)
+        live = reader.view.live_generation()
+        assert reader.update() == sqlite_app.last_position()  # all of it: rebuilt
+        assert reader.view.live_generation() != live
+        rebuilt = reader.view.live_generation()
+        sqlite_app.append(batch(*mixed_history(30)), RECORDED_AT)  # under half the log
+        assert reader.update() == 55  # 30 impositions, 25 follow-ups: applied one by one
+        assert reader.view.live_generation() == rebuilt
+        assert reader.view.standing() == (rebuilt, sqlite_app.last_position())
+    finally:
+        reader.close()
