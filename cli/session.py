@@ -69,6 +69,8 @@ class Session:
         """Applies what this command appended to the projections, so the next query has
         nothing to catch up. The records are already safe in the log: if this fails, the
         next query applies them instead, and the command still succeeds."""
+        import sqlite3
+
         from eventsourcing.persistence import PersistenceError
 
         from cli.progress import progress_bar
@@ -76,7 +78,7 @@ class Session:
         try:
             with progress_bar("updating projections", None) as advance:
                 self.reader().update(progress=advance)
-        except (RegimesError, PersistenceError) as error:
+        except (RegimesError, PersistenceError, sqlite3.Error) as error:
             click.echo(f"regimes: the projections were not updated ({error}); the next query "
                        "will apply the new records", err=True)
 

@@ -52,16 +52,12 @@ class Store:
             yield
 
 
-_SQLITE_HEADER = b"SQLite format 3\x00"
-
-
 def _check_sqlite_store(path: Path) -> None:
     """Refuses, in one line, a file that is not a regimes store or that this version can't use."""
     if not path.exists() or path.stat().st_size == 0:
         return
-    with path.open("rb") as file:
-        if file.read(16) != _SQLITE_HEADER:
-            raise StoreError(f"{path} is not a regimes store: it is not a SQLite database")
+    # The file is read through SQLite only: closing a descriptor of our own on it would drop
+    # the POSIX locks this process's open connections hold (then "disk I/O error").
     if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
         raise StoreError(f"store {path} is read-only: regimes writes to its store even to "
                          "answer queries (the projections catch up first); copy it somewhere "
@@ -76,6 +72,9 @@ def _check_sqlite_store(path: Path) -> None:
                     "SELECT value FROM regimes_meta WHERE key = 'schema'").fetchone()
                 schema = int(row[0]) if row else None
     except sqlite3.Error as error:
+        if getattr(error, "sqlite_errorname", None) == "SQLITE_NOTADB":
+            raise StoreError(f"{path} is not a regimes store: it is not a SQLite database"
+                             ) from None
         raise StoreError(f"cannot open store {path}: {error}") from None
     if tables and "stored_events" not in tables:
         raise StoreError(f"{path} is a SQLite database but not a regimes store (it holds "
