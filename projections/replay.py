@@ -255,11 +255,13 @@ def _load_sharded(app: Regimes, view: SQLiteRegimeView, generation: str, positio
 @dataclass
 class _Helper:
     """A `python -m projections.replay` process loading one shard into a scratch file; it
-    prints how many events it has read after each chunk, and the total last."""
+    prints how many events it has read after each chunk (a line each), the total last, and
+    its errors into a log file beside its scratch file."""
 
     process: subprocess.Popen[bytes]
     path: Path
     read: int = 0
+    pending: bytes = b""  # a line not yet complete
 
     @classmethod
     def start(cls, env: dict[str, str], generation: str, position: int,
@@ -267,9 +269,10 @@ class _Helper:
         task = {"env": env, "generation": generation, "position": position,
                 "bounds": [str(bound) if bound else None for bound in bounds],
                 "path": str(path), "parent": os.getpid()}
-        process = subprocess.Popen([sys.executable, "-m", "projections.replay"],
-                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE)
+        with path.with_suffix(".log").open("wb") as errors:
+            process = subprocess.Popen([sys.executable, "-m", "projections.replay"],
+                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                       stderr=errors)
         assert process.stdin is not None
         assert process.stdout is not None
         process.stdin.write(json.dumps(task).encode())
@@ -289,10 +292,11 @@ class _Helper:
         """Waits for the helper; its events read, or a `RegimesError` saying why it failed."""
         assert self.process.stdout is not None
         os.set_blocking(self.process.stdout.fileno(), True)
-        out, err = self.process.communicate()
+        out, _ = self.process.communicate()
         self._note(out)
         if self.process.returncode != 0:
-            lines = err.decode(errors="replace").strip().splitlines() or ["no message"]
+            errors = self.path.with_suffix(".log").read_text(errors="replace")
+            lines = errors.strip().splitlines() or ["no message"]
             raise RegimesError(f"a replay helper failed: {lines[-1]}")
         return self.read
 
@@ -302,7 +306,9 @@ class _Helper:
             self.process.wait()
 
     def _note(self, output: bytes) -> None:
-        counts = output.split()
+        lines = (self.pending + output).split(b"\n")
+        self.pending = lines.pop()  # what follows the last newline: not a whole count yet
+        counts = [line for line in lines if line.strip()]
         if counts:
             self.read = int(counts[-1])
 

@@ -15,9 +15,10 @@ import pytest
 
 from domain.application import Regimes
 from domain.bundled import bundled_batch
+from domain.errors import RegimesError
 from projections.flows import FlowQuery
 from projections.queries import RegimeReader
-from projections.replay import replay
+from projections.replay import _Helper, replay
 from tests.samples import RECORDED_AT, batch, follow_up, imposed
 
 PLACES = ("*", "JP", "US", "KR", "DE")
@@ -145,3 +146,11 @@ def test_an_update_rebuilds_a_view_missing_most_of_the_log_and_applies_a_few_eve
         assert reader.view.standing() == (rebuilt, sqlite_app.last_position())
     finally:
         reader.close()
+
+
+def test_a_helper_that_fails_names_its_error(tmp_path: Path) -> None:
+    env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+           "SQLITE_DBNAME": str(tmp_path / "missing" / "folder" / "store.db")}
+    helper = _Helper.start(env, "b", 10, (None, None), tmp_path / "1.sqlite")
+    with pytest.raises(RegimesError, match=r"a replay helper failed: .+"):
+        helper.finish()
