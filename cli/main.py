@@ -178,7 +178,7 @@ def append(session: Session, files: tuple[Any, ...], dry_run: bool) -> None:
         report = session.app(create=not dry_run).append(batch, now(), dry_run=dry_run)
     click.echo(render.describe_append(report), err=True)
     if report.appended and not dry_run:
-        session.update_projections(report.appended)
+        session.update_projections()
 
 
 @main.command()

@@ -65,7 +65,7 @@ class Session:
                 self._reader = patiently(lambda: RegimeReader(app))
         return self._reader
 
-    def update_projections(self, appended: int) -> None:
+    def update_projections(self) -> None:
         """Applies what this command appended to the projections, so the next query has
         nothing to catch up. The records are already safe in the log: if this fails, the
         next query applies them instead, and the command still succeeds."""

@@ -168,9 +168,13 @@ class Measure(Aggregate):
                 terms.update(event.fields)
         return terms
 
-    def has_recorded(self, record: MeasureRecord) -> bool:
-        """True when the log already holds a record saying exactly this about the measure."""
-        return fingerprint(record.type, record.payload()) in self._recorded(record.type)
+    def has_recorded(self, record: MeasureRecord, payload: dict[str, Any] | None = None
+                     ) -> bool:
+        """True when the log already holds a record saying exactly this about the measure
+        (`payload` is the record's, when the caller has it already)."""
+        recorded = self._recorded(record.type)  # when empty, no fingerprint is needed
+        return bool(recorded) and fingerprint(
+            record.type, record.payload() if payload is None else payload) in recorded
 
     def _recorded(self, record_type: str) -> set[bytes]:
         """The fingerprints of the history's records of this type, each computed once.
@@ -190,8 +194,7 @@ class Measure(Aggregate):
     def record(self, record: MeasureRecord, recorded_at: datetime) -> bool:
         """Records a follow-up; False if the same record is already in this measure's history."""
         payload = record.payload()
-        recorded = self._recorded(record.type)  # when empty, no fingerprint is needed
-        if recorded and fingerprint(record.type, payload) in recorded:
+        if self.has_recorded(record, payload):
             return False
         if isinstance(record, MeasureImposedRecord):
             raise RecordConflict(

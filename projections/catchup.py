@@ -9,7 +9,7 @@ that position, never deleted. (Replay loads fresh tables in bulk: `projections.r
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -132,8 +132,12 @@ def catch_up(
     histories = histories or Histories(app)
     applied = 0
     failures = 0
-    page = app.recorder.select_notifications(start=start, limit=_BATCH, stop=until,
-                                             inclusive_of_start=False)
+
+    def after(start: int) -> Sequence[Notification]:
+        return app.recorder.select_notifications(start=start, limit=_BATCH, stop=until,
+                                                 inclusive_of_start=False)
+
+    page = after(start)
     if not page:
         return CaughtUp(generation, start, applied)
     with collection_paused():
@@ -154,6 +158,5 @@ def catch_up(
                     progress(applied)
                 if len(page) < _BATCH:
                     break  # what was there is applied; later appends are the next query's
-            page = app.recorder.select_notifications(start=start, limit=_BATCH, stop=until,
-                                                     inclusive_of_start=False)
+            page = after(start)
     return CaughtUp(generation, start, applied)

@@ -114,17 +114,11 @@ def terms_stages(history: MeasureHistory) -> list[tuple[date, Terms]]:
 Span = tuple[date, date | None, str | None]
 
 
-def measure_on(history: MeasureHistory, day: date, spans: list[Span] | None = None
-               ) -> MeasureOnDate | None:
-    """The measure on valid date `day`, or None when it is not shown then.
-
-    `spans` are the history's suspension spans, when the caller has them already.
-    """
+def measure_on(history: MeasureHistory, day: date) -> MeasureOnDate | None:
+    """The measure on valid date `day`, or None when it is not shown then."""
     if history.retracted:
         return None
-    if spans is None:
-        spans = suspension_spans(history)
-    return standing(history, day, Terms.of(terms_on(history, day)), spans)
+    return standing(history, day, Terms.of(terms_on(history, day)), suspension_spans(history))
 
 
 def standing(history: MeasureHistory, day: date, terms: Terms, spans: list[Span]

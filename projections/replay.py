@@ -31,6 +31,7 @@ from projections.catchup import Progress, catch_up, logged
 from projections.history import MeasureHistory
 from projections.pieces import Piece, revise
 from projections.view import (
+    GENERATIONS,
     OPEN_POSITION,
     BitemporalView,
     LoggedPosition,
@@ -92,7 +93,7 @@ def replay(
     """
     started = time.perf_counter()
     live = view.live_generation()
-    fresh = next(generation for generation in ("a", "b") if generation != live)
+    fresh = next(generation for generation in GENERATIONS if generation != live)
     view.reset_generation(fresh)
     last = app.recorder.max_notification_id() or 0
     position = last if until is None else min(until, last)
@@ -127,19 +128,16 @@ def load(app: Regimes, view: BitemporalView, generation: str, position: int,
     """Loads an empty generation with the log up to `position`; returns the events read."""
     if shards is None:
         shards = _cores() if position >= SHARDED_FROM else 1
-    if not isinstance(view, SQLiteRegimeView) or view.in_memory or shards < 2:
-        shards = 1
 
     def into_view(rows: list[tuple[Any, ...]], states: dict[str, bytes],
                   positions: list[LoggedPosition]) -> None:
         view.load(generation, rows, states, positions)
 
     with collection_paused():
-        if shards == 1:
+        if shards > 1 and isinstance(view, SQLiteRegimeView) and not view.in_memory:
+            read = _load_sharded(app, view, generation, position, shards, into_view, progress)
+        else:  # PostgreSQL and in-memory views load in this process
             read = load_shard(app, into_view, position, _bounds(0, 1), progress)
-        else:
-            read = _load_sharded(app, cast(SQLiteRegimeView, view), generation, position,
-                                 shards, into_view, progress)
     view.load(generation, [], {}, [], position)  # complete: the tracking, last
     return read
 

@@ -212,10 +212,6 @@ class BitemporalView:
     def tracking_table(self) -> str:
         return self.qualify("tracking")
 
-    def position(self, generation: str) -> int:
-        """The last log position the generation has applied."""
-        return self.max_tracking_id(tracking_name(generation)) or 0  # type: ignore[attr-defined]
-
     # -- writes --------------------------------------------------------------------------
 
     def apply(
