@@ -66,7 +66,8 @@ class SQLiteRegimeView(BitemporalView, SQLiteTrackingRecorder):
 
     def copy_in(self, generation: str, files: Sequence[Path]) -> None:
         """Copies the tables of scratch files (loaded with `ViewSQL.create_for_loading`) into
-        a generation being loaded, one transaction per file."""
+        a generation being loaded, one transaction per file. Shards hold disjoint measures and
+        log positions, so nothing copied is already there."""
         sql = self.sql(generation)
         timeout = self.datastore.pool.lock_timeout or 5
         # ATTACH cannot run inside the pool's transactions: a connection of its own.
@@ -76,8 +77,7 @@ class SQLiteRegimeView(BitemporalView, SQLiteTrackingRecorder):
                 connection.execute("ATTACH DATABASE ? AS scratch", (str(path),))
                 connection.execute("BEGIN IMMEDIATE")
                 connection.execute(f"INSERT INTO {sql.rows} SELECT * FROM scratch.{sql.rows}")
-                connection.execute(f"INSERT INTO {sql.states} SELECT * FROM scratch.{sql.states} "
-                                   "WHERE true ON CONFLICT (key) DO NOTHING")
+                connection.execute(f"INSERT INTO {sql.states} SELECT * FROM scratch.{sql.states}")
                 connection.execute(f"INSERT INTO {sql.log} SELECT * FROM scratch.{sql.log}")
                 connection.execute("COMMIT")
                 connection.execute("DETACH DATABASE scratch")

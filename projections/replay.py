@@ -181,10 +181,14 @@ def load_shard(app: Regimes, write: Write, position: int,
     history: MeasureHistory | None = None
     pieces: list[Piece] = []
     believed: dict[Row, int] = {}  # the measure's open rows, with the position they opened
+    # The keys of the measure's summaries written so far: a summary names its measure, so
+    # keys never repeat across measures, and the load writes each one once.
+    summarised: set[str] = set()
 
     def close_measure() -> None:
         rows.extend((measure, *row, since, OPEN_POSITION) for row, since in believed.items())
         believed.clear()
+        summarised.clear()
 
     for notification in recorder.events_by_originator(position, *bounds):
         event = cast("RecordedEvent", mapper.to_domain_event(notification))
@@ -204,7 +208,10 @@ def load_shard(app: Regimes, write: Write, position: int,
                 rows.append((measure, *row, believed.pop(row), at))
             for row in change.opened:
                 believed[row] = at
-            states.update(change.states)
+            for key, summary in change.states.items():
+                if key not in summarised:
+                    summarised.add(key)
+                    states[key] = summary
         read += 1
         if len(rows) >= _LOAD_ROWS:
             write(rows, states, positions)
@@ -348,7 +355,7 @@ def load_into_scratch(env: dict[str, str], generation: str, position: int,
     def write(rows: list[tuple[Any, ...]], states: dict[str, bytes],
               positions: list[LoggedPosition]) -> None:
         scratch.execute("BEGIN")
-        insert_rows(scratch, sql, rows, states, positions)
+        insert_rows(scratch, sql, rows, states, positions, known_states=False)
         scratch.execute("COMMIT")
 
     try:

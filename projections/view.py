@@ -69,34 +69,35 @@ class ViewSQL:
 
     def create(self) -> list[str]:
         """The tables, with every index."""
-        return [*self.create_for_loading(), *self.query_indexes()]
+        return [*self.create_for_loading(), *self.indexes()]
 
     def create_for_loading(self) -> list[str]:
-        """The tables without their indexes, for a bulk load."""
+        """The tables without any index or key, for a bulk load: `indexes` adds them after."""
         return [
             f"CREATE TABLE IF NOT EXISTS {self.rows} (measure TEXT NOT NULL, item TEXT NOT NULL, "
             "exporter TEXT NOT NULL, importer TEXT NOT NULL, valid_from TEXT NOT NULL, "
             "valid_to TEXT NOT NULL, status TEXT NOT NULL, level INTEGER NOT NULL, "
             "state TEXT NOT NULL, recorded_from BIGINT NOT NULL, recorded_to BIGINT NOT NULL)",
-            f"CREATE TABLE IF NOT EXISTS {self.states} "
-            "(key TEXT PRIMARY KEY, summary TEXT NOT NULL)",
-            f"CREATE TABLE IF NOT EXISTS {self.log} (position BIGINT PRIMARY KEY, "
+            f"CREATE TABLE IF NOT EXISTS {self.states} (key TEXT NOT NULL, summary TEXT NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {self.log} (position BIGINT NOT NULL, "
             "recorded_at TEXT NOT NULL, record_type TEXT NOT NULL, subject TEXT NOT NULL)",
         ]
 
-    def query_indexes(self) -> list[str]:
-        """The indexes queries read, and catch-up when it closes rows (through the open rows'
-        index): built after a bulk load, cheaper than kept during it."""
+    def indexes(self) -> list[str]:
+        """The keys and the indexes queries and catch-up read: built after a bulk load, far
+        cheaper than kept during it (the keys too: the load writes no duplicates)."""
         return [
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {self.index_prefix}_state_key "
+            f"ON {self.states} (key)",
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {self.index_prefix}_log_position "
+            f"ON {self.log} (position)",
+            # recorded_to after the flow: the believed rows (recorded_to open) are one range
+            # of a flow, ordered by valid_from, and valid_to lets rows that ended before the
+            # day asked be passed over inside the index. Catch-up closes rows through it.
             f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_flow ON {self.rows} "
-            "(item, exporter, importer, valid_from)",
-            # valid_to too: rows that ended before the day asked are passed over in the
-            # index, without reading them from the table.
-            f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_open_flow_span ON {self.rows} "
-            f"(item, exporter, importer, valid_from, valid_to) "
-            f"WHERE recorded_to = {OPEN_POSITION}",
+            "(item, exporter, importer, recorded_to, valid_from, valid_to)",
             f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_importer ON {self.rows} "
-            "(importer, valid_from)",
+            "(importer, recorded_to, valid_from, valid_to)",
             f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_log_subject ON {self.log} (subject)",
             f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_log_time ON {self.log} (recorded_at)",
         ]
@@ -106,12 +107,19 @@ class ViewSQL:
 
 
 def insert_rows(c: Any, sql: ViewSQL, rows: Sequence[tuple[Any, ...]], states: dict[str, bytes],
-                positions: Sequence[LoggedPosition], param: str = "?") -> None:
-    """Inserts rows (all eleven columns), summaries and log positions into `sql`'s tables."""
+                positions: Sequence[LoggedPosition], param: str = "?", *,
+                known_states: bool = True) -> None:
+    """Inserts rows (all eleven columns), summaries and log positions into `sql`'s tables.
+
+    With `known_states`, a summary already in the table is passed over (catch-up meets a
+    measure's earlier states again); a bulk load writes each summary once, into a table that
+    has no key yet, and says False.
+    """
     def q(statement: str) -> str:
         return statement if param == "?" else statement.replace("?", param)
 
-    c.executemany(q(f"INSERT INTO {sql.states} VALUES (?, ?) ON CONFLICT (key) DO NOTHING"),
+    conflict = " ON CONFLICT (key) DO NOTHING" if known_states else ""
+    c.executemany(q(f"INSERT INTO {sql.states} VALUES (?, ?){conflict}"),
                   [(key, summary.decode()) for key, summary in states.items()])
     c.executemany(q(f"INSERT INTO {sql.rows} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"), rows)
     c.executemany(q(f"INSERT INTO {sql.log} VALUES (?, ?, ?, ?)"), positions)
@@ -180,7 +188,7 @@ class BitemporalView:
 
     def reset_generation(self, generation: str) -> None:
         """Empties a generation's tables and forgets its position, ready for a bulk load;
-        `index_generation` adds the query indexes once it is loaded."""
+        `index_generation` adds the keys and indexes once it is loaded."""
         sql = self.sql(generation)
         with self.transaction(commit=True) as c:
             for statement in [*sql.drop(), *sql.create_for_loading()]:
@@ -189,9 +197,9 @@ class BitemporalView:
                       (tracking_name(generation),))
 
     def index_generation(self, generation: str) -> None:
-        """Builds the query indexes of a loaded generation."""
+        """Builds the keys and indexes of a loaded generation."""
         with self.transaction(commit=True) as c:
-            for statement in self.sql(generation).query_indexes():
+            for statement in self.sql(generation).indexes():
                 c.execute(statement)
 
     def switch_to(self, generation: str) -> None:
@@ -250,8 +258,8 @@ class BitemporalView:
                 self._q(f"UPDATE {sql.rows} SET recorded_to = ? WHERE measure = ? AND item = ? "
                         "AND exporter = ? AND importer = ? AND valid_from = ? "
                         f"AND recorded_to = {OPEN_POSITION}"), to_close)
-            self._write(c, sql, [tuple(values) for values in (*closed_here, *opened.values())],
-                        states, positions)
+            insert_rows(c, sql, [tuple(values) for values in (*closed_here, *opened.values())],
+                        states, positions, self.param)
             self._insert_tracking(c, Tracking(tracking_name(generation), last_position))  # type: ignore[attr-defined]
 
     def load(
@@ -266,13 +274,9 @@ class BitemporalView:
         the log positions; with `last_position`, the load is complete up to there."""
         sql = self.sql(generation)
         with self.transaction(commit=True) as c:
-            self._write(c, sql, rows, states, positions)
+            insert_rows(c, sql, rows, states, positions, self.param, known_states=False)
             if last_position:
                 self._insert_tracking(c, Tracking(tracking_name(generation), last_position))  # type: ignore[attr-defined]
-
-    def _write(self, c: Any, sql: ViewSQL, rows: Sequence[tuple[Any, ...]],
-               states: dict[str, bytes], positions: Sequence[LoggedPosition]) -> None:
-        insert_rows(c, sql, rows, states, positions, self.param)
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -290,10 +294,31 @@ class BitemporalView:
         """Rows believed at `position`, standing on `day` (any day if None), for the filters.
 
         With `latest` (position is the last one applied) the rows believed are the open ones,
-        which a partial index serves without reading any superseded row.
+        one range of the flow index, without reading any superseded row.
         Yields (measure, item, exporter, importer, valid_from, valid_to, level, summary)
         with the status inside the summary.
         """
+        statement, params = self.rows_statement(generation, day, position, items, exporter,
+                                                importer, latest=latest)
+        with self.transaction(commit=False) as c:
+            c.execute(statement, params)
+            for record in c.fetchall():
+                yield (record["measure"], record["item"], record["exporter"], record["importer"],
+                       record["valid_from"], record["valid_to"], record["level"],
+                       orjson.loads(record["summary"]))
+
+    def rows_statement(
+        self,
+        generation: str,
+        day: date | None,
+        position: int,
+        items: Sequence[str],
+        exporter: str | None,
+        importer: str | None,
+        *,
+        latest: bool = False,
+    ) -> tuple[str, list[Any]]:
+        """The statement `rows_on` runs, with its parameters."""
         sql = self.sql(generation)
         params: list[Any] = []
         if latest:
@@ -316,12 +341,7 @@ class BitemporalView:
             f"r.level, s.summary FROM {sql.rows} r JOIN {sql.states} s ON s.key = r.state "
             f"WHERE {' AND '.join(where)}"
         )
-        with self.transaction(commit=False) as c:
-            c.execute(self._q(statement), params)
-            for record in c.fetchall():
-                yield (record["measure"], record["item"], record["exporter"], record["importer"],
-                       record["valid_from"], record["valid_to"], record["level"],
-                       orjson.loads(record["summary"]))
+        return self._q(statement), params
 
     def position_at(self, generation: str, recorded_at: str) -> int:
         """The last log position recorded at or before `recorded_at` (ISO, UTC)."""
