@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -62,11 +63,19 @@ class PydanticMapper(Mapper[UUID]):
         if self.compressor:
             data = self.compressor.decompress(data)
         state: dict[str, Any] = self.transcoder.decode(data)
-        cls: type[BaseModel] = resolve_topic(stored_event.topic)
+        cls, current = _event_class(stored_event.topic)
         version = state.pop("class_version", 1)
-        while version < getattr(cls, "class_version", 1):
+        while version < current:
             getattr(cls, f"upcast_v{version}_v{version + 1}")(state)
             version += 1
         state["originator_id"] = stored_event.originator_id
         state["originator_version"] = stored_event.originator_version
         return cls.model_validate(state)
+
+
+@cache
+def _event_class(topic: str) -> tuple[type[BaseModel], int]:
+    """The event class a stored topic names, and its current class version (looked up once
+    per topic: a missing attribute of a pydantic model class is a slow miss)."""
+    cls: type[BaseModel] = resolve_topic(topic)
+    return cls, getattr(cls, "class_version", 1)

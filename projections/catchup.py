@@ -85,7 +85,7 @@ def utc_text(moment: datetime) -> str:
     """A record time as sortable ISO text in UTC (microseconds, `Z`)."""
     if moment.tzinfo is None or moment.utcoffset():
         moment = moment.astimezone(UTC)
-    return f"{moment.replace(tzinfo=None).isoformat(timespec='microseconds')}Z"
+    return f"{moment.isoformat(timespec='microseconds')[:26]}Z"  # without "+00:00"
 
 
 def apply_notifications(

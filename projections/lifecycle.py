@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from domain.vocabulary import Level, level_of
 from projections.history import MeasureHistory
@@ -14,8 +13,7 @@ Status = Literal["in_force", "suspended", "announced", "reported"]
 COUNTING: frozenset[str] = frozenset({"in_force"})
 
 
-@dataclass(frozen=True)
-class MeasureOnDate:
+class MeasureOnDate(NamedTuple):
     """A measure as it stands on one valid date: its status and the terms then in effect."""
 
     slug: str
@@ -83,8 +81,7 @@ def terms_on(history: MeasureHistory, day: date) -> dict[str, Any]:
     return terms
 
 
-@dataclass(frozen=True)
-class Terms:
+class Terms(NamedTuple):
     """Terms in effect, with the dates that place them in valid time already parsed."""
 
     terms: dict[str, Any]
@@ -184,8 +181,7 @@ def change_dates(history: MeasureHistory, spans: list[Span]) -> list[date]:
     return sorted(days)
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(NamedTuple):
     """A span of valid time [valid_from, valid_to) over which the measure stands the same."""
 
     valid_from: date

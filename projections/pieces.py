@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from projections.history import MeasureHistory
 from projections.lifecycle import Segment, segments
 from projections.view import OPEN_DATE, Row, state_key, summary_bytes
 
 
-@dataclass(frozen=True)
-class Piece:
+class Piece(NamedTuple):
     """One segment of a measure's valid time, rendered as the view stores it."""
 
     segment: Segment
