@@ -82,16 +82,21 @@ def _absent(repository: Repository[Any], batch: Batch) -> Loaded:
     recorder = repository.event_store.recorder
     if not isinstance(recorder, Chained):
         return {}
-    keys = list({key for numbered in batch.records for key in _keys(numbered.record)})
+    measures: set[str] = set()
+    actions: set[str] = set()
+    for numbered in batch.records:
+        record = numbered.record
+        if isinstance(record, ActionTakenRecord):
+            actions.add(record.action)
+        else:
+            measures.add(record.measure)
+        references = getattr(record, "responds_to", None)
+        if references:  # a measure's or an action's slug
+            measures.update(references)
+            actions.update(references)
+    keys = [*map(measure_id, measures), *map(action_id, actions)]
     existing = recorder.existing_originators(keys)
     return {key: None for key in keys if key not in existing}
-
-
-def _keys(record: Record) -> tuple[UUID, ...]:
-    own = action_id(record.action) if isinstance(record, ActionTakenRecord) else \
-        measure_id(record.measure)
-    references = getattr(record, "responds_to", None) or ()
-    return (own, *(key for slug in references for key in (measure_id(slug), action_id(slug))))
 
 
 def _load(repository: Repository[Any], key: UUID, loaded: Loaded) -> Measure | Action | None:

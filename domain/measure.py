@@ -204,11 +204,13 @@ class Measure(Aggregate):
             )
         if self.retracted:
             raise MeasureRetracted("measure", f"measure {self.slug!r} was retracted")
-        event_class = self._check(record)
+        event_class = self._check(record, payload)
         self._trigger(event_class, recorded_at, payload)
         return True
 
-    def _check(self, record: MeasureRecord) -> type[Measure.Event]:
+    def _check(self, record: MeasureRecord, payload: dict[str, Any]) -> type[Measure.Event]:
+        """The event class for a follow-up that keeps the state rules (`payload` is the
+        record's)."""
         if isinstance(record, MeasureRetractedRecord):
             return self.Retracted
         if isinstance(record, MeasureCorrectedRecord):
@@ -233,7 +235,7 @@ class Measure(Aggregate):
                 )
             return self.Resumed
         if isinstance(record, MeasureAmendedRecord):
-            self._check_corrected_terms(record.changes(), field="record")
+            self._check_corrected_terms(payload["changes"], field="record")
             return self.Amended
         if isinstance(record, MeasureSuspendedRecord):
             return self.Suspended
