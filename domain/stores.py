@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import platformdirs
-
 from domain.errors import StoreError
 
 T = TypeVar("T")
@@ -62,8 +60,9 @@ def _check_sqlite_store(path: Path) -> None:
         raise StoreError(f"store {path} is read-only: regimes writes to its store even to "
                          "answer queries (the projections catch up first); copy it somewhere "
                          "writable")
+    read_only = f"{path.absolute().as_uri()}?mode=ro"  # a file URI needs an absolute path
     try:
-        with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as connection:
+        with closing(sqlite3.connect(read_only, uri=True)) as connection:
             tables = {name for (name,) in connection.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table'")}
             schema = None
@@ -104,6 +103,8 @@ def patiently(open_: Callable[[], T], attempts: int = 6) -> T:
 
 def default_store_path() -> Path:
     """The embedded store in the user's data directory."""
+    import platformdirs  # only the default store needs it (start-up of every command)
+
     return Path(platformdirs.user_data_dir("regimes", appauthor=False)) / "regimes.db"
 
 

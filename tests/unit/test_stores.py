@@ -40,3 +40,18 @@ def test_a_file_that_is_not_sqlite_is_refused_in_one_line(tmp_path: Path) -> Non
     path.write_text("not a database, just notes\n" * 100)
     with pytest.raises(StoreError, match="is not a regimes store: it is not a SQLite database"):
         open_application(parse_store(str(path)))
+
+
+@pytest.mark.parametrize("name", ["store.db", "my stores/#1 store.db"])
+def test_an_existing_store_opens_by_a_relative_path(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).parent.mkdir(exist_ok=True)
+    app = open_application(parse_store(name))
+    app.append(batch(imposed()), RECORDED_AT)
+    app.close()
+    again = open_application(parse_store(name))  # the store exists now: it is checked
+    try:
+        assert again.last_position() == 1
+    finally:
+        again.close()
