@@ -9,6 +9,8 @@ import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
@@ -35,8 +37,9 @@ def console() -> Console:
 
 
 def emit_json(data: Any) -> None:
-    """Writes JSON to stdout, one document, indented for reading."""
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    """Writes JSON to stdout, one document, indented for reading (by orjson: a large answer
+    takes the standard encoder, pure Python when indenting, seconds)."""
+    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
 
 
 def _level(name: str) -> Text:

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field, replace
 from typing import IO, Any
 
 import orjson
-import yaml
 
 from domain.collector import collection_paused
 from domain.errors import RecordError
@@ -163,6 +162,8 @@ def _line_at(text: str, index: int) -> int:
 
 
 def _yaml_list(text: str) -> Iterator[tuple[int, Any | RecordError]]:
+    import yaml  # only YAML input needs it (start-up of every append)
+
     loader = yaml.CSafeLoader(text) if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()

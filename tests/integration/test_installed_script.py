@@ -1,4 +1,8 @@
-"""The installed `regimes` script, run as a user would: a real process on real SQLite files."""
+"""The installed `regimes` script, run as a user would: real processes on real stores.
+
+Setting a store up and looking at it after concurrent writers is done in this process,
+through click's runner; what the test is about runs in real processes.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner, Result
 
+from cli.main import main
 from domain.application import open_application
 from domain.stores import parse_store
 from tests.samples import follow_up, imposed, jsonl
@@ -23,6 +29,13 @@ def regimes(*args: str, env: dict[str, str] | None = None, stdin: bytes | None =
             ) -> subprocess.CompletedProcess[str]:
     return subprocess.run([REGIMES, *args], input=stdin.decode() if stdin else None,
                           capture_output=True, text=True, env=env, timeout=120, check=False)
+
+
+def cli(*args: str, stdin: bytes | None = None) -> Result:
+    """A command run in this process (set-up and checks around the real processes)."""
+    result = CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    return result
 
 
 def json_of(*args: str, env: dict[str, str] | None = None) -> Any:
@@ -88,7 +101,7 @@ def test_every_command_runs_in_the_installed_script(store_url: str) -> None:
 def test_two_appends_at_once_on_one_sqlite_file_lose_and_duplicate_nothing(
         tmp_path: Path) -> None:
     store = str(tmp_path / "s.db")
-    regimes("--store", store, "init", "--empty")
+    cli("--store", store, "init", "--empty")
     files = []
     for name in ("a", "b"):
         path = tmp_path / f"{name}.jsonl"
@@ -101,7 +114,7 @@ def test_two_appends_at_once_on_one_sqlite_file_lose_and_duplicate_nothing(
                 for _, stderr in [process.communicate(timeout=120)]]
     for code, stderr in outcomes:
         assert code == 0 or "try again" in stderr, stderr
-    log = regimes("--store", store, "log", "--format", "jsonl").stdout.splitlines()
+    log = cli("--store", store, "log", "--format", "jsonl").stdout.splitlines()
     measures = [json.loads(line)["measure"] for line in log]
     assert len(measures) == len(set(measures))
     appended = sum(300 for code, _ in outcomes if code == 0)
@@ -110,7 +123,7 @@ def test_two_appends_at_once_on_one_sqlite_file_lose_and_duplicate_nothing(
 
 def test_the_same_file_appended_twice_at_once_is_recorded_once(tmp_path: Path) -> None:
     store = str(tmp_path / "s.db")
-    regimes("--store", store, "init", "--empty")
+    cli("--store", store, "init", "--empty")
     path = tmp_path / "same.jsonl"
     path.write_bytes(jsonl(*(imposed(f"m-{index}", items=["Ga"]) for index in range(200))))
     processes = [subprocess.Popen([REGIMES, "--store", store, "append", str(path)],
@@ -118,7 +131,7 @@ def test_the_same_file_appended_twice_at_once_is_recorded_once(tmp_path: Path) -
     for process in processes:
         _, stderr = process.communicate(timeout=120)
         assert process.returncode == 0, stderr
-    log = regimes("--store", store, "log", "--format", "jsonl").stdout.splitlines()
+    log = cli("--store", store, "log", "--format", "jsonl").stdout.splitlines()
     assert len(log) == 200
 
 
@@ -131,7 +144,7 @@ def _spawn_appends(store: str, files: list[Path]) -> list[tuple[int, str]]:
 
 def test_four_writers_with_disjoint_batches_all_land_once_in_order(
         store_url: str, tmp_path: Path) -> None:
-    regimes("--store", store_url, "init", "--empty")
+    cli("--store", store_url, "init", "--empty")
     files = []
     for writer in range(4):
         path = tmp_path / f"w{writer}.jsonl"
@@ -149,17 +162,16 @@ def test_four_writers_with_disjoint_batches_all_land_once_in_order(
     assert positions == sorted(set(positions))
     measures = [record.record["measure"] for record in logged]
     assert sorted(measures) == sorted(f"w{w}-{i}" for w in range(4) for i in range(150))
-    answer = json_of("--store", store_url, "as-of", "2025-05-01", "-e", "Ga", "--from", "CN",
-                     "--to", "JP", "--format", "json")
+    answer = json.loads(cli("--store", store_url, "as-of", "2025-05-01", "-e", "Ga", "--from",
+                            "CN", "--to", "JP", "--format", "json").stdout)
     assert len(answer["flows"][0]["in_force"]) == 600
-    verified = regimes("--store", store_url, "replay", "--verify")
-    assert verified.returncode == 0, verified.stderr
+    cli("--store", store_url, "replay", "--verify")
 
 
 def test_conflicting_follow_ups_from_two_writers_one_wins_cleanly(
         store_url: str, tmp_path: Path) -> None:
-    regimes("--store", store_url, "init", "--empty")
-    regimes("--store", store_url, "append", "-", stdin=jsonl(imposed("contested")))
+    cli("--store", store_url, "init", "--empty")
+    cli("--store", store_url, "append", "-", stdin=jsonl(imposed("contested")))
     files = []
     for writer, day in enumerate(("2025-06-01", "2025-07-01")):
         path = tmp_path / f"lift{writer}.jsonl"
@@ -173,7 +185,7 @@ def test_conflicting_follow_ups_from_two_writers_one_wins_cleanly(
     loser = next(stderr for code, stderr in outcomes if code == 1)
     assert "already lifted" in loser
     assert "Traceback" not in loser
-    log = regimes("--store", store_url, "log", "--format", "jsonl").stdout.splitlines()
+    log = cli("--store", store_url, "log", "--format", "jsonl").stdout.splitlines()
     lifted = [json.loads(line) for line in log if '"measure_lifted"' in line]
     assert len(lifted) == 1
     assert len(log) == 1 + 50 + 1  # the winner's whole batch, nothing of the loser's

@@ -1,7 +1,8 @@
-"""Crash safety, a verifiable log and store health, through the installed script.
+"""Crash safety, a verifiable log and store health.
 
-Kills use SIGKILL on a real `regimes` process at many moments; tampering uses sqlite3 on
-the store file, as an adversary would.
+Kills use SIGKILL on a real `regimes` process at many moments; the stores they leave are
+then checked through the CLI in this process, as are the other cases. Tampering uses
+sqlite3 on the store file, as an adversary would.
 """
 
 from __future__ import annotations
@@ -18,17 +19,25 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
+from cli.main import main
 from tests.samples import follow_up, imposed, jsonl
 
 REGIMES = str(Path(sys.executable).parent / "regimes")
 BATCH = 1000
-KILLS = 22
+KILLS = 14
 
 
 def regimes(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([REGIMES, *args], input=stdin.decode() if stdin else None,
                           capture_output=True, text=True, timeout=120, check=False)
+
+
+def cli(*args: str, stdin: bytes | None = None) -> Result:
+    """A command run in this process, through click's runner: what a process must be for
+    (being killed, timed) goes through `regimes`."""
+    return CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=False)
 
 
 def log_count(store: Path) -> int:
@@ -49,8 +58,8 @@ def big_batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store with the bundled history and its view built, to copy for each test."""
     store = tmp_path_factory.mktemp("seed") / "seed.db"
-    assert regimes("--store", str(store), "init").returncode == 0
-    assert regimes("--store", str(store), "as-of", "2026-01-01").returncode == 0
+    assert cli("--store", str(store), "init").exit_code == 0
+    assert cli("--store", str(store), "as-of", "2026-01-01").exit_code == 0
     return store
 
 
@@ -87,63 +96,64 @@ def test_an_append_killed_at_any_moment_leaves_all_of_its_batch_or_none(
         seeded: Path, big_batch: Path, tmp_path: Path) -> None:
     before = log_count(seeded)
     whole = max(_timed_pair(seeded, big_batch, tmp_path))
-    # Most kill points fall late, where the batch is being written; a few fall early.
-    points = [whole * (0.1 + 0.3 * index / 4) for index in range(4)] + [
-        whole * (0.55 + 0.5 * index / (KILLS - 5)) for index in range(KILLS - 4)]
+    # Most kill points fall from the middle on, where the batch is read, written, then
+    # projected; two fall early, while the process starts.
+    points = [whole * 0.1, whole * 0.25] + [
+        whole * (0.4 + 0.6 * index / (KILLS - 3)) for index in range(KILLS - 2)]
     stores = [copy_of(seeded, tmp_path / f"kill-{index}") for index in range(len(points))]
     with ThreadPoolExecutor(max_workers=2) as pool:
         counts = list(pool.map(_kill_append_after, points, stores, [big_batch] * len(stores)))
     print("kill outcomes:", [count - before for count in counts])
     assert all(count in (before, before + BATCH) for count in counts), counts
     for store in stores[:: max(1, len(stores) // 5)]:
-        answer = regimes("--store", str(store), "as-of", "2025-06-01", "-e", "Ga", "--from",
-                         "CN", "--to", "JP", "--format", "json")
-        assert answer.returncode == 0, answer.stderr
+        answer = cli("--store", str(store), "as-of", "2025-06-01", "-e", "Ga", "--from",
+                     "CN", "--to", "JP", "--format", "json")
+        assert answer.exit_code == 0, answer.stderr
         assert json.loads(answer.stdout)["position"] == log_count(store)
-        verified = regimes("--store", str(store), "verify")
-        assert verified.returncode == 0, verified.stderr
+        verified = cli("--store", str(store), "verify")
+        assert verified.exit_code == 0, verified.stderr
 
 
 def test_a_replay_killed_midway_leaves_the_previous_view_answering(
         seeded: Path, big_batch: Path, tmp_path: Path) -> None:
     store = copy_of(seeded, tmp_path)
-    assert regimes("--store", str(store), "append", str(big_batch)).returncode == 0
+    assert cli("--store", str(store), "append", str(big_batch)).exit_code == 0
     question = ("--store", str(store), "as-of", "2025-06-01", "-e", "Ga", "--from", "CN",
                 "--to", "JP", "--format", "json")
-    expected = regimes(*question)
-    assert expected.returncode == 0
+    expected = cli(*question)
+    assert expected.exit_code == 0
     for delay in (0.3, 0.5, 0.7, 0.9):
         process = subprocess.Popen([REGIMES, "--store", str(store), "replay"],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=60)
-        again = regimes(*question)
-        assert again.returncode == 0, again.stderr
+        again = cli(*question)
+        assert again.exit_code == 0, again.stderr
         assert json.loads(again.stdout) == json.loads(expected.stdout)
-    assert regimes("--store", str(store), "replay", "--verify").returncode == 0
+    assert cli("--store", str(store), "replay", "--verify").exit_code == 0
 
 
 def test_replay_restores_a_deleted_or_corrupted_view(seeded: Path, tmp_path: Path) -> None:
     store = copy_of(seeded, tmp_path)
     question = ("--store", str(store), "as-of", "2026-01-08", "-e", "Dy", "--from", "CN",
                 "--to", "JP", "--format", "json")
-    expected = json.loads(regimes(*question).stdout)
+    expected = json.loads(cli(*question).stdout)
     with sqlite3.connect(store) as connection:
         live = connection.execute("SELECT value FROM view_meta WHERE key = 'live'").fetchone()[0]
         connection.execute(f"DELETE FROM regime_rows_{live} WHERE item = 'Dy'")
-    assert regimes("--store", str(store), "replay", "--verify").returncode == 1
-    assert regimes("--store", str(store), "replay").returncode == 0
-    assert json.loads(regimes(*question).stdout) == expected
+    assert cli("--store", str(store), "replay", "--verify").exit_code == 1
+    assert cli("--store", str(store), "replay").exit_code == 0
+    assert json.loads(cli(*question).stdout) == expected
     with sqlite3.connect(store) as connection:
         live = connection.execute("SELECT value FROM view_meta WHERE key = 'live'").fetchone()[0]
         connection.execute(f"DROP TABLE regime_rows_{live}")
-    broken = regimes(*question)
-    assert broken.returncode == 1
+    broken = cli(*question)
+    assert broken.exit_code == 1
     assert "regimes replay" in broken.stderr
     assert "Traceback" not in broken.stderr
-    assert regimes("--store", str(store), "replay").returncode == 0
-    assert json.loads(regimes(*question).stdout) == expected
+    assert cli("--store", str(store), "replay").exit_code == 0
+    assert json.loads(cli(*question).stdout) == expected
 
 
 def _view_position(store: Path) -> int:
@@ -159,11 +169,11 @@ def test_append_leaves_the_projections_up_to_date_for_the_next_query(
         seeded: Path, big_batch: Path, tmp_path: Path) -> None:
     store = copy_of(seeded, tmp_path)
     before = _view_position(store)
-    assert regimes("--store", str(store), "append", str(big_batch)).returncode == 0
+    assert cli("--store", str(store), "append", str(big_batch)).exit_code == 0
     assert log_count(store) == before + BATCH
     assert _view_position(store) == log_count(store)
-    answer = regimes("--store", str(store), "as-of", "2025-06-01", "-e", "Ga", "--from", "CN",
-                     "--to", "JP", "--format", "json")
+    answer = cli("--store", str(store), "as-of", "2025-06-01", "-e", "Ga", "--from", "CN",
+                 "--to", "JP", "--format", "json")
     assert json.loads(answer.stdout)["position"] == log_count(store)
 
 
@@ -174,13 +184,13 @@ def test_an_append_whose_projections_cannot_be_updated_still_succeeds(
     with sqlite3.connect(store) as connection:
         live = connection.execute("SELECT value FROM view_meta WHERE key = 'live'").fetchone()[0]
         connection.execute(f"DROP TABLE regime_rows_{live}")
-    appended = regimes("--store", str(store), "append", str(big_batch))
-    assert appended.returncode == 0, appended.stderr
+    appended = cli("--store", str(store), "append", str(big_batch))
+    assert appended.exit_code == 0, appended.stderr
     assert "appended 1000 new records" in appended.stderr
     assert "projections were not updated" in appended.stderr
     assert "Traceback" not in appended.stderr
     assert log_count(store) == logged + BATCH
-    assert regimes("--store", str(store), "replay").returncode == 0
+    assert cli("--store", str(store), "replay").exit_code == 0
     assert _view_position(store) == log_count(store)
 
 
@@ -212,11 +222,11 @@ TAMPERING = {
 def test_verify_names_the_first_position_where_the_log_was_altered(
         seeded: Path, tmp_path: Path, case: str) -> None:
     store = copy_of(seeded, tmp_path)
-    assert regimes("--store", str(store), "verify").returncode == 0
+    assert cli("--store", str(store), "verify").exit_code == 0
     statements, position = TAMPERING[case]
     _tamper(store, *statements)
-    result = regimes("--store", str(store), "verify")
-    assert result.returncode == 1
+    result = cli("--store", str(store), "verify")
+    assert result.exit_code == 1
     assert "the log was altered at position" in result.stderr
     if position is not None:
         assert f"position {position}:" in result.stderr
@@ -226,18 +236,18 @@ def test_verify_names_the_first_position_where_the_log_was_altered(
 def test_a_digest_cited_earlier_still_verifies_while_the_log_grows(
         seeded: Path, tmp_path: Path) -> None:
     store = copy_of(seeded, tmp_path)
-    cited = regimes("--store", str(store), "digest").stdout.strip()
-    assert regimes("--store", str(store), "append", "-",
-                   stdin=jsonl(imposed("later-one"))).returncode == 0
-    assert regimes("--store", str(store), "digest").stdout.strip() != cited
-    assert regimes("--store", str(store), "verify", "--digest", cited).returncode == 0
+    cited = cli("--store", str(store), "digest").stdout.strip()
+    assert cli("--store", str(store), "append", "-",
+               stdin=jsonl(imposed("later-one"))).exit_code == 0
+    assert cli("--store", str(store), "digest").stdout.strip() != cited
+    assert cli("--store", str(store), "verify", "--digest", cited).exit_code == 0
     forged = ("f" * 64) + "@" + cited.split("@")[1]
-    result = regimes("--store", str(store), "verify", "--digest", forged)
-    assert result.returncode == 1
+    result = cli("--store", str(store), "verify", "--digest", forged)
+    assert result.exit_code == 1
     assert "no longer extends" in result.stderr
-    answer = json.loads(regimes("--store", str(store), "as-of", "2026-01-01", "--format",
-                                "json").stdout)
-    assert answer["digest"] == regimes("--store", str(store), "digest").stdout.strip()
+    answer = json.loads(cli("--store", str(store), "as-of", "2026-01-01", "--format",
+                            "json").stdout)
+    assert answer["digest"] == cli("--store", str(store), "digest").stdout.strip()
 
 
 # -- store health ----------------------------------------------------------------------------
@@ -246,7 +256,7 @@ def test_a_digest_cited_earlier_still_verifies_while_the_log_grows(
 def immutable(tmp_path: Path) -> Iterator[Path]:
     """A store file even root cannot write (chattr +i), removed afterwards."""
     store = tmp_path / "frozen.db"
-    assert regimes("--store", str(store), "init", "--empty").returncode == 0
+    assert cli("--store", str(store), "init", "--empty").exit_code == 0
     made = subprocess.run(["chattr", "+i", str(store)], capture_output=True, check=False)
     if made.returncode != 0:
         pytest.skip(f"cannot make a read-only file here: {made.stderr.decode().strip()}")
@@ -255,8 +265,8 @@ def immutable(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_a_read_only_store_is_explained_in_one_line(immutable: Path) -> None:
-    result = regimes("--store", str(immutable), "as-of", "2026-01-01")
-    assert result.returncode == 1
+    result = cli("--store", str(immutable), "as-of", "2026-01-01")
+    assert result.exit_code == 1
     assert "read-only" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
@@ -264,8 +274,8 @@ def test_a_read_only_store_is_explained_in_one_line(immutable: Path) -> None:
 def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
     store = tmp_path / "notes.db"
     store.write_text("my notes\n")
-    result = regimes("--store", str(store), "append", "-", stdin=jsonl(imposed()))
-    assert result.returncode == 1
+    result = cli("--store", str(store), "append", "-", stdin=jsonl(imposed()))
+    assert result.exit_code == 1
     assert "not a regimes store" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert store.read_text() == "my notes\n"
@@ -276,8 +286,8 @@ def test_another_applications_database_is_left_alone(tmp_path: Path) -> None:
     with sqlite3.connect(store) as connection:
         connection.execute("CREATE TABLE customers (name TEXT)")
     before = store.read_bytes()
-    result = regimes("--store", str(store), "as-of", "2026-01-01")
-    assert result.returncode == 1
+    result = cli("--store", str(store), "as-of", "2026-01-01")
+    assert result.exit_code == 1
     assert "not a regimes store" in result.stderr
     assert "Traceback" not in result.stderr
     assert store.read_bytes() == before
@@ -286,8 +296,8 @@ def test_another_applications_database_is_left_alone(tmp_path: Path) -> None:
 def test_a_store_from_a_newer_regimes_is_refused(seeded: Path, tmp_path: Path) -> None:
     store = copy_of(seeded, tmp_path)
     _tamper(store, "UPDATE regimes_meta SET value = '99' WHERE key = 'schema'")
-    result = regimes("--store", str(store), "log")
-    assert result.returncode == 1
+    result = cli("--store", str(store), "log")
+    assert result.exit_code == 1
     assert "newer version of regimes" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
@@ -295,9 +305,9 @@ def test_a_store_from_a_newer_regimes_is_refused(seeded: Path, tmp_path: Path) -
 def test_conflicting_lifts_in_one_batch_are_refused_whole(seeded: Path, tmp_path: Path) -> None:
     store = copy_of(seeded, tmp_path)
     before = store.read_bytes()
-    result = regimes("--store", str(store), "append", "-", stdin=jsonl(
+    result = cli("--store", str(store), "append", "-", stdin=jsonl(
         follow_up("measure_lifted", "cn-mofcom-2025-18", effective_on="2026-02-01"),
         follow_up("measure_lifted", "cn-mofcom-2025-18", effective_on="2026-03-01")))
-    assert result.returncode == 1
+    assert result.exit_code == 1
     assert "line 2: measure:" in result.stderr
     assert store.read_bytes() == before
