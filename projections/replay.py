@@ -343,8 +343,11 @@ def load_into_scratch(env: dict[str, str], generation: str, position: int,
                       progress: Progress | None = None) -> int:
     """Loads one shard into a scratch SQLite file with the view's tables."""
     from domain.application import Regimes
+    from domain.stores import patiently
 
-    app = Regimes(env=env)
+    # The parent is writing the fresh generation meanwhile: opening the store (its table
+    # creation writes a seed row) may meet its write lock, and is then tried again.
+    app = patiently(lambda: Regimes(env=env))
     sql = ViewSQL(generation)
     scratch = sqlite3.connect(path, isolation_level=None)
     scratch.execute("PRAGMA journal_mode=OFF")  # scratch: lost with the replay if it fails
