@@ -15,6 +15,16 @@ from domain.stores import parse_store
 POSTGRES_URL = os.environ.get("REGIMES_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
+#: Run first: the suites whose tests take seconds each (real processes, hypothesis), so that
+#: the many short tests fill both workers in at the end instead of one long test at the end.
+_LONG_FIRST = ("tests/integration/", "tests/properties/")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Orders the collected tests long suites first, keeping their order otherwise."""
+    items.sort(key=lambda item: not item.nodeid.startswith(_LONG_FIRST))
+
+
 @pytest.fixture(autouse=True)
 def _private_default_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Points the default store at tmp_path and clears any store the environment names."""
