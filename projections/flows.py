@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from domain.vocabulary import WORLDWIDE, Level
 
@@ -37,8 +37,7 @@ class FlowQuery:
         return exporter, importer
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One measure on one flow: its status, the level it sets, and how it is listed."""
 
     item: str
@@ -87,10 +86,13 @@ def assemble(entries: Iterable[Entry], query: FlowQuery) -> list[Flow]:
     seen: set[tuple[str, str, str, str]] = set()
     for entry in entries:
         key = (entry.item, entry.exporter, entry.importer)
-        if (*key, entry.summary["measure"]) in seen:
+        listing = (*key, entry.summary["measure"])
+        if listing in seen:
             continue
-        seen.add((*key, entry.summary["measure"]))
-        flow = flows.setdefault(key, Flow(*key))
+        seen.add(listing)
+        flow = flows.get(key)
+        if flow is None:
+            flow = flows[key] = Flow(*key)
         if entry.status == "in_force":
             flow.in_force.append(entry.summary)
             flow.level = max(flow.level, entry.level)

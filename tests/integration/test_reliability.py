@@ -26,7 +26,7 @@ from tests.samples import follow_up, imposed, jsonl
 
 REGIMES = str(Path(sys.executable).parent / "regimes")
 BATCH = 1000
-KILLS = 14
+KILLS = 10
 
 
 def regimes(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
