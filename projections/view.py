@@ -91,13 +91,22 @@ class ViewSQL:
             f"ON {self.states} (key)",
             f"CREATE UNIQUE INDEX IF NOT EXISTS {self.index_prefix}_log_position "
             f"ON {self.log} (position)",
-            # recorded_to after the flow: the believed rows (recorded_to open) are one range
-            # of a flow, ordered by valid_from, and valid_to lets rows that ended before the
-            # day asked be passed over inside the index. Catch-up closes rows through it.
-            f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_flow ON {self.rows} "
-            "(item, exporter, importer, recorded_to, valid_from, valid_to)",
-            f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_importer ON {self.rows} "
-            "(importer, recorded_to, valid_from, valid_to)",
+            # The believed rows, by flow: what the latest answers read, and catch-up closes.
+            # valid_to too: rows that ended before the day asked are passed over inside the
+            # index, without reading them from the table.
+            f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_open_flow_span ON {self.rows} "
+            "(item, exporter, importer, valid_from, valid_to) "
+            f"WHERE recorded_to = {OPEN_POSITION}",
+            # The superseded rows, by flow: a question known at position P reads those that
+            # stood on the day asked, and whether each was closed after P, in the index.
+            f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_closed_flow ON {self.rows} "
+            "(item, exporter, importer, valid_from, valid_to, recorded_to) "
+            f"WHERE recorded_to < {OPEN_POSITION}",
+            # Questions without items, by importer and day; whether a row stood then, and
+            # was believed, is read in the index. (recorded_to leads no range here: without
+            # statistics SQLite would then prefer this index for one-flow questions too.)
+            f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_importer_span ON {self.rows} "
+            "(importer, valid_from, valid_to, recorded_to)",
             f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_log_subject ON {self.log} (subject)",
             f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_log_time ON {self.log} (recorded_at)",
         ]
@@ -232,7 +241,8 @@ class BitemporalView:
         """Writes a batch of measure changes, the log positions and the tracking, atomically.
 
         Rows closed by a change are closed in the table at its position; rows opened and
-        closed within the batch are written once, already closed.
+        closed within the batch are written once, already closed. The generation has its keys
+        (a summary met again is passed over on the key of its table).
         """
         opened: dict[tuple[str, Row], list[Any]] = {}  # rows this batch opens
         closed_here: list[list[Any]] = []  # rows this batch opens and closes again
@@ -271,7 +281,12 @@ class BitemporalView:
         last_position: int | None = None,
     ) -> None:
         """Adds rows with their final record-time bounds to a generation being loaded, with
-        the log positions; with `last_position`, the load is complete up to there."""
+        the log positions; with `last_position`, the load is complete up to there.
+
+        The generation's tables have no keys while it loads (`index_generation` adds them),
+        so nothing here passes over a duplicate: the load must give each summary's key and
+        each log position once in the whole generation, as `replay` does.
+        """
         sql = self.sql(generation)
         with self.transaction(commit=True) as c:
             insert_rows(c, sql, rows, states, positions, self.param, known_states=False)
@@ -294,7 +309,7 @@ class BitemporalView:
         """Rows believed at `position`, standing on `day` (any day if None), for the filters.
 
         With `latest` (position is the last one applied) the rows believed are the open ones,
-        one range of the flow index, without reading any superseded row.
+        which the open rows' index serves without reading any superseded row.
         Yields (measure, item, exporter, importer, valid_from, valid_to, level, summary)
         with the status inside the summary.
         """
@@ -318,14 +333,15 @@ class BitemporalView:
         *,
         latest: bool = False,
     ) -> tuple[str, list[Any]]:
-        """The statement `rows_on` runs, with its parameters."""
+        """The statement `rows_on` runs, with its parameters.
+
+        Rows believed at an earlier position are the open rows recorded by then, and the
+        closed rows recorded by then and closed after it: one statement each, so that each
+        reads its own index.
+        """
         sql = self.sql(generation)
+        where: list[str] = []
         params: list[Any] = []
-        if latest:
-            where = [f"r.recorded_to = {OPEN_POSITION}"]
-        else:
-            where = ["r.recorded_from <= ?", "r.recorded_to > ?"]
-            params += [position, position]
         if day is not None:
             where += ["r.valid_from <= ?", "r.valid_to > ?"]
             params += [day.isoformat(), day.isoformat()]
@@ -336,12 +352,18 @@ class BitemporalView:
             if country is not None:
                 where.append(f"r.{column} IN (?, '*')")
                 params.append(country)
-        statement = (
+        select = (
             f"SELECT r.measure, r.item, r.exporter, r.importer, r.valid_from, r.valid_to, "
             f"r.level, s.summary FROM {sql.rows} r JOIN {sql.states} s ON s.key = r.state "
-            f"WHERE {' AND '.join(where)}"
+            "WHERE "
         )
-        return self._q(statement), params
+        believed = " AND ".join([f"r.recorded_to = {OPEN_POSITION}", *where])
+        if latest:
+            return self._q(select + believed), params
+        superseded = " AND ".join([f"r.recorded_to < {OPEN_POSITION}", "r.recorded_to > ?",
+                                   "r.recorded_from <= ?", *where])
+        statement = f"{select}{believed} AND r.recorded_from <= ? UNION ALL {select}{superseded}"
+        return self._q(statement), [*params, position, position, position, *params]
 
     def position_at(self, generation: str, recorded_at: str) -> int:
         """The last log position recorded at or before `recorded_at` (ISO, UTC)."""
