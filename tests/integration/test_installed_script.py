@@ -9,33 +9,17 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
-from cli.main import main
 from domain.application import open_application
 from domain.stores import parse_store
+from tests.commands import REGIMES, invoke, invoked, regimes
 from tests.samples import follow_up, imposed, jsonl
 
-REGIMES = str(Path(sys.executable).parent / "regimes")
 EXAMPLES = Path(__file__).parent.parent / "data" / "design-examples.jsonl"
-
-
-def regimes(*args: str, env: dict[str, str] | None = None, stdin: bytes | None = None
-            ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([REGIMES, *args], input=stdin.decode() if stdin else None,
-                          capture_output=True, text=True, env=env, timeout=120, check=False)
-
-
-def cli(*args: str, stdin: bytes | None = None) -> Result:
-    """A command run in this process (set-up and checks around the real processes)."""
-    result = CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=False)
-    assert result.exit_code == 0, result.stderr
-    return result
 
 
 @pytest.fixture
@@ -78,8 +62,7 @@ def test_every_command_runs_in_the_installed_script(store_url: str) -> None:
         if scripted is None or args[0] in scripted:
             done = regimes("--store", store_url, *args)
             return done.returncode, done.stdout, done.stderr
-        result = CliRunner().invoke(main, ["--store", store_url, *args],
-                                    catch_exceptions=False)
+        result = invoke("--store", store_url, *args)
         return result.exit_code, result.stdout, result.stderr
 
     def json_from(*args: str) -> Any:
@@ -110,7 +93,7 @@ def test_every_command_runs_in_the_installed_script(store_url: str) -> None:
 def test_two_appends_at_once_on_one_sqlite_file_lose_and_duplicate_nothing(
         tmp_path: Path) -> None:
     store = str(tmp_path / "s.db")
-    cli("--store", store, "init", "--empty")
+    invoked("--store", store, "init", "--empty")
     files = []
     for name in ("a", "b"):
         path = tmp_path / f"{name}.jsonl"
@@ -123,7 +106,7 @@ def test_two_appends_at_once_on_one_sqlite_file_lose_and_duplicate_nothing(
                 for _, stderr in [process.communicate(timeout=120)]]
     for code, stderr in outcomes:
         assert code == 0 or "try again" in stderr, stderr
-    log = cli("--store", store, "log", "--format", "jsonl").stdout.splitlines()
+    log = invoked("--store", store, "log", "--format", "jsonl").stdout.splitlines()
     measures = [json.loads(line)["measure"] for line in log]
     assert len(measures) == len(set(measures))
     appended = sum(300 for code, _ in outcomes if code == 0)
@@ -132,7 +115,7 @@ def test_two_appends_at_once_on_one_sqlite_file_lose_and_duplicate_nothing(
 
 def test_the_same_file_appended_twice_at_once_is_recorded_once(tmp_path: Path) -> None:
     store = str(tmp_path / "s.db")
-    cli("--store", store, "init", "--empty")
+    invoked("--store", store, "init", "--empty")
     path = tmp_path / "same.jsonl"
     path.write_bytes(jsonl(*(imposed(f"m-{index}", items=["Ga"]) for index in range(200))))
     processes = [subprocess.Popen([REGIMES, "--store", store, "append", str(path)],
@@ -140,7 +123,7 @@ def test_the_same_file_appended_twice_at_once_is_recorded_once(tmp_path: Path) -
     for process in processes:
         _, stderr = process.communicate(timeout=120)
         assert process.returncode == 0, stderr
-    log = cli("--store", store, "log", "--format", "jsonl").stdout.splitlines()
+    log = invoked("--store", store, "log", "--format", "jsonl").stdout.splitlines()
     assert len(log) == 200
 
 
@@ -153,7 +136,7 @@ def _spawn_appends(store: str, files: list[Path]) -> list[tuple[int, str]]:
 
 def test_four_writers_with_disjoint_batches_all_land_once_in_order(
         store_url: str, tmp_path: Path) -> None:
-    cli("--store", store_url, "init", "--empty")
+    invoked("--store", store_url, "init", "--empty")
     files = []
     for writer in range(4):
         path = tmp_path / f"w{writer}.jsonl"
@@ -171,16 +154,16 @@ def test_four_writers_with_disjoint_batches_all_land_once_in_order(
     assert positions == sorted(set(positions))
     measures = [record.record["measure"] for record in logged]
     assert sorted(measures) == sorted(f"w{w}-{i}" for w in range(4) for i in range(150))
-    answer = json.loads(cli("--store", store_url, "as-of", "2025-05-01", "-e", "Ga", "--from",
+    answer = json.loads(invoked("--store", store_url, "as-of", "2025-05-01", "-e", "Ga", "--from",
                             "CN", "--to", "JP", "--format", "json").stdout)
     assert len(answer["flows"][0]["in_force"]) == 600
-    cli("--store", store_url, "replay", "--verify")
+    invoked("--store", store_url, "replay", "--verify")
 
 
 def test_conflicting_follow_ups_from_two_writers_one_wins_cleanly(
         store_url: str, tmp_path: Path) -> None:
-    cli("--store", store_url, "init", "--empty")
-    cli("--store", store_url, "append", "-", stdin=jsonl(imposed("contested")))
+    invoked("--store", store_url, "init", "--empty")
+    invoked("--store", store_url, "append", "-", stdin=jsonl(imposed("contested")))
     files = []
     for writer, day in enumerate(("2025-06-01", "2025-07-01")):
         path = tmp_path / f"lift{writer}.jsonl"
@@ -194,7 +177,7 @@ def test_conflicting_follow_ups_from_two_writers_one_wins_cleanly(
     loser = next(stderr for code, stderr in outcomes if code == 1)
     assert "already lifted" in loser
     assert "Traceback" not in loser
-    log = cli("--store", store_url, "log", "--format", "jsonl").stdout.splitlines()
+    log = invoked("--store", store_url, "log", "--format", "jsonl").stdout.splitlines()
     lifted = [json.loads(line) for line in log if '"measure_lifted"' in line]
     assert len(lifted) == 1
     assert len(log) == 1 + 50 + 1  # the winner's whole batch, nothing of the loser's

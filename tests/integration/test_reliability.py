@@ -12,32 +12,18 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from cli.main import main
+from tests.commands import REGIMES, invoke, regimes
 from tests.samples import follow_up, imposed, jsonl
 
-REGIMES = str(Path(sys.executable).parent / "regimes")
 BATCH = 1000
 KILLS = 10
-
-
-def regimes(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([REGIMES, *args], input=stdin.decode() if stdin else None,
-                          capture_output=True, text=True, timeout=120, check=False)
-
-
-def cli(*args: str, stdin: bytes | None = None) -> Result:
-    """A command run in this process, through click's runner: what a process must be for
-    (being killed, timed) goes through `regimes`."""
-    return CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=False)
 
 
 def log_count(store: Path) -> int:
@@ -58,8 +44,8 @@ def big_batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store with the bundled history and its view built, to copy for each test."""
     store = tmp_path_factory.mktemp("seed") / "seed.db"
-    assert cli("--store", str(store), "init").exit_code == 0
-    assert cli("--store", str(store), "as-of", "2026-01-01").exit_code == 0
+    assert invoke("--store", str(store), "init").exit_code == 0
+    assert invoke("--store", str(store), "as-of", "2026-01-01").exit_code == 0
     return store
 
 
@@ -106,54 +92,56 @@ def test_an_append_killed_at_any_moment_leaves_all_of_its_batch_or_none(
     print("kill outcomes:", [count - before for count in counts])
     assert all(count in (before, before + BATCH) for count in counts), counts
     for store in stores[:: max(1, len(stores) // 5)]:
-        answer = cli("--store", str(store), "as-of", "2025-06-01", "-e", "Ga", "--from",
+        answer = invoke("--store", str(store), "as-of", "2025-06-01", "-e", "Ga", "--from",
                      "CN", "--to", "JP", "--format", "json")
         assert answer.exit_code == 0, answer.stderr
         assert json.loads(answer.stdout)["position"] == log_count(store)
-        verified = cli("--store", str(store), "verify")
+        verified = invoke("--store", str(store), "verify")
         assert verified.exit_code == 0, verified.stderr
 
 
 def test_a_replay_killed_midway_leaves_the_previous_view_answering(
         seeded: Path, big_batch: Path, tmp_path: Path) -> None:
     store = copy_of(seeded, tmp_path)
-    assert cli("--store", str(store), "append", str(big_batch)).exit_code == 0
+    assert invoke("--store", str(store), "append", str(big_batch)).exit_code == 0
     question = ("--store", str(store), "as-of", "2025-06-01", "-e", "Ga", "--from", "CN",
                 "--to", "JP", "--format", "json")
-    expected = cli(*question)
+    expected = invoke(*question)
     assert expected.exit_code == 0
+    interrupted = 0
     for delay in (0.3, 0.5, 0.7, 0.9):
         process = subprocess.Popen([REGIMES, "--store", str(store), "replay"],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
         process.send_signal(signal.SIGKILL)
-        process.wait(timeout=60)
-        again = cli(*question)
+        interrupted += process.wait(timeout=60) == -signal.SIGKILL  # not done by then
+        again = invoke(*question)
         assert again.exit_code == 0, again.stderr
         assert json.loads(again.stdout) == json.loads(expected.stdout)
-    assert cli("--store", str(store), "replay", "--verify").exit_code == 0
+    assert interrupted, "every replay was over before it was killed"
+    assert invoke("--store", str(store), "replay", "--verify").exit_code == 0
 
 
 def test_replay_restores_a_deleted_or_corrupted_view(seeded: Path, tmp_path: Path) -> None:
     store = copy_of(seeded, tmp_path)
     question = ("--store", str(store), "as-of", "2026-01-08", "-e", "Dy", "--from", "CN",
                 "--to", "JP", "--format", "json")
-    expected = json.loads(cli(*question).stdout)
+    expected = json.loads(invoke(*question).stdout)
     with sqlite3.connect(store) as connection:
         live = connection.execute("SELECT value FROM view_meta WHERE key = 'live'").fetchone()[0]
         connection.execute(f"DELETE FROM regime_rows_{live} WHERE item = 'Dy'")
-    assert cli("--store", str(store), "replay", "--verify").exit_code == 1
-    assert cli("--store", str(store), "replay").exit_code == 0
-    assert json.loads(cli(*question).stdout) == expected
+    assert invoke("--store", str(store), "replay", "--verify").exit_code == 1
+    assert invoke("--store", str(store), "replay").exit_code == 0
+    assert json.loads(invoke(*question).stdout) == expected
     with sqlite3.connect(store) as connection:
         live = connection.execute("SELECT value FROM view_meta WHERE key = 'live'").fetchone()[0]
         connection.execute(f"DROP TABLE regime_rows_{live}")
-    broken = cli(*question)
+    broken = invoke(*question)
     assert broken.exit_code == 1
     assert "regimes replay" in broken.stderr
     assert "Traceback" not in broken.stderr
-    assert cli("--store", str(store), "replay").exit_code == 0
-    assert json.loads(cli(*question).stdout) == expected
+    assert invoke("--store", str(store), "replay").exit_code == 0
+    assert json.loads(invoke(*question).stdout) == expected
 
 
 def _view_position(store: Path) -> int:
@@ -169,10 +157,10 @@ def test_append_leaves_the_projections_up_to_date_for_the_next_query(
         seeded: Path, big_batch: Path, tmp_path: Path) -> None:
     store = copy_of(seeded, tmp_path)
     before = _view_position(store)
-    assert cli("--store", str(store), "append", str(big_batch)).exit_code == 0
+    assert invoke("--store", str(store), "append", str(big_batch)).exit_code == 0
     assert log_count(store) == before + BATCH
     assert _view_position(store) == log_count(store)
-    answer = cli("--store", str(store), "as-of", "2025-06-01", "-e", "Ga", "--from", "CN",
+    answer = invoke("--store", str(store), "as-of", "2025-06-01", "-e", "Ga", "--from", "CN",
                  "--to", "JP", "--format", "json")
     assert json.loads(answer.stdout)["position"] == log_count(store)
 
@@ -184,13 +172,13 @@ def test_an_append_whose_projections_cannot_be_updated_still_succeeds(
     with sqlite3.connect(store) as connection:
         live = connection.execute("SELECT value FROM view_meta WHERE key = 'live'").fetchone()[0]
         connection.execute(f"DROP TABLE regime_rows_{live}")
-    appended = cli("--store", str(store), "append", str(big_batch))
+    appended = invoke("--store", str(store), "append", str(big_batch))
     assert appended.exit_code == 0, appended.stderr
     assert "appended 1000 new records" in appended.stderr
     assert "projections were not updated" in appended.stderr
     assert "Traceback" not in appended.stderr
     assert log_count(store) == logged + BATCH
-    assert cli("--store", str(store), "replay").exit_code == 0
+    assert invoke("--store", str(store), "replay").exit_code == 0
     assert _view_position(store) == log_count(store)
 
 
@@ -222,10 +210,10 @@ TAMPERING = {
 def test_verify_names_the_first_position_where_the_log_was_altered(
         seeded: Path, tmp_path: Path, case: str) -> None:
     store = copy_of(seeded, tmp_path)
-    assert cli("--store", str(store), "verify").exit_code == 0
+    assert invoke("--store", str(store), "verify").exit_code == 0
     statements, position = TAMPERING[case]
     _tamper(store, *statements)
-    result = cli("--store", str(store), "verify")
+    result = invoke("--store", str(store), "verify")
     assert result.exit_code == 1
     assert "the log was altered at position" in result.stderr
     if position is not None:
@@ -236,18 +224,18 @@ def test_verify_names_the_first_position_where_the_log_was_altered(
 def test_a_digest_cited_earlier_still_verifies_while_the_log_grows(
         seeded: Path, tmp_path: Path) -> None:
     store = copy_of(seeded, tmp_path)
-    cited = cli("--store", str(store), "digest").stdout.strip()
-    assert cli("--store", str(store), "append", "-",
+    cited = invoke("--store", str(store), "digest").stdout.strip()
+    assert invoke("--store", str(store), "append", "-",
                stdin=jsonl(imposed("later-one"))).exit_code == 0
-    assert cli("--store", str(store), "digest").stdout.strip() != cited
-    assert cli("--store", str(store), "verify", "--digest", cited).exit_code == 0
+    assert invoke("--store", str(store), "digest").stdout.strip() != cited
+    assert invoke("--store", str(store), "verify", "--digest", cited).exit_code == 0
     forged = ("f" * 64) + "@" + cited.split("@")[1]
-    result = cli("--store", str(store), "verify", "--digest", forged)
+    result = invoke("--store", str(store), "verify", "--digest", forged)
     assert result.exit_code == 1
     assert "no longer extends" in result.stderr
-    answer = json.loads(cli("--store", str(store), "as-of", "2026-01-01", "--format",
+    answer = json.loads(invoke("--store", str(store), "as-of", "2026-01-01", "--format",
                             "json").stdout)
-    assert answer["digest"] == cli("--store", str(store), "digest").stdout.strip()
+    assert answer["digest"] == invoke("--store", str(store), "digest").stdout.strip()
 
 
 # -- store health ----------------------------------------------------------------------------
@@ -256,7 +244,7 @@ def test_a_digest_cited_earlier_still_verifies_while_the_log_grows(
 def immutable(tmp_path: Path) -> Iterator[Path]:
     """A store file even root cannot write (chattr +i), removed afterwards."""
     store = tmp_path / "frozen.db"
-    assert cli("--store", str(store), "init", "--empty").exit_code == 0
+    assert invoke("--store", str(store), "init", "--empty").exit_code == 0
     made = subprocess.run(["chattr", "+i", str(store)], capture_output=True, check=False)
     if made.returncode != 0:
         pytest.skip(f"cannot make a read-only file here: {made.stderr.decode().strip()}")
@@ -265,7 +253,7 @@ def immutable(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_a_read_only_store_is_explained_in_one_line(immutable: Path) -> None:
-    result = cli("--store", str(immutable), "as-of", "2026-01-01")
+    result = invoke("--store", str(immutable), "as-of", "2026-01-01")
     assert result.exit_code == 1
     assert "read-only" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -274,7 +262,7 @@ def test_a_read_only_store_is_explained_in_one_line(immutable: Path) -> None:
 def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
     store = tmp_path / "notes.db"
     store.write_text("my notes\n")
-    result = cli("--store", str(store), "append", "-", stdin=jsonl(imposed()))
+    result = invoke("--store", str(store), "append", "-", stdin=jsonl(imposed()))
     assert result.exit_code == 1
     assert "not a regimes store" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -286,7 +274,7 @@ def test_another_applications_database_is_left_alone(tmp_path: Path) -> None:
     with sqlite3.connect(store) as connection:
         connection.execute("CREATE TABLE customers (name TEXT)")
     before = store.read_bytes()
-    result = cli("--store", str(store), "as-of", "2026-01-01")
+    result = invoke("--store", str(store), "as-of", "2026-01-01")
     assert result.exit_code == 1
     assert "not a regimes store" in result.stderr
     assert "Traceback" not in result.stderr
@@ -296,7 +284,7 @@ def test_another_applications_database_is_left_alone(tmp_path: Path) -> None:
 def test_a_store_from_a_newer_regimes_is_refused(seeded: Path, tmp_path: Path) -> None:
     store = copy_of(seeded, tmp_path)
     _tamper(store, "UPDATE regimes_meta SET value = '99' WHERE key = 'schema'")
-    result = cli("--store", str(store), "log")
+    result = invoke("--store", str(store), "log")
     assert result.exit_code == 1
     assert "newer version of regimes" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -305,7 +293,7 @@ def test_a_store_from_a_newer_regimes_is_refused(seeded: Path, tmp_path: Path) -
 def test_conflicting_lifts_in_one_batch_are_refused_whole(seeded: Path, tmp_path: Path) -> None:
     store = copy_of(seeded, tmp_path)
     before = store.read_bytes()
-    result = cli("--store", str(store), "append", "-", stdin=jsonl(
+    result = invoke("--store", str(store), "append", "-", stdin=jsonl(
         follow_up("measure_lifted", "cn-mofcom-2025-18", effective_on="2026-02-01"),
         follow_up("measure_lifted", "cn-mofcom-2025-18", effective_on="2026-03-01")))
     assert result.exit_code == 1

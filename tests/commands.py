@@ -1,0 +1,34 @@
+"""Running `regimes` commands in tests: the installed script in a process of its own, or the
+CLI in this process through click's runner."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from cli.main import main
+
+#: The installed console script beside the interpreter running the tests.
+REGIMES = str(Path(sys.executable).parent / "regimes")
+
+
+def regimes(*args: str, env: dict[str, str] | None = None, stdin: bytes | None = None
+            ) -> subprocess.CompletedProcess[str]:
+    """A command in a process of its own, as a user runs it."""
+    return subprocess.run([REGIMES, *args], input=stdin.decode() if stdin else None,
+                          capture_output=True, text=True, env=env, timeout=120, check=False)
+
+
+def invoke(*args: str, stdin: bytes | None = None) -> Result:
+    """A command in this process, whatever its exit status."""
+    return CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=False)
+
+
+def invoked(*args: str, stdin: bytes | None = None) -> Result:
+    """A command in this process that must succeed."""
+    result = invoke(*args, stdin=stdin)
+    assert result.exit_code == 0, result.stderr
+    return result
