@@ -1,0 +1,31 @@
+"""JSON output: the bytes the standard encoder writes indented by two (DESIGN §8), written
+by orjson."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from cli.render import emit_json
+from domain.application import Regimes
+from domain.bundled import bundled_batch
+from projections.flows import FlowQuery
+from projections.queries import RegimeReader
+from tests.samples import RECORDED_AT
+
+
+def test_an_answer_is_written_as_the_standard_encoder_writes_it(
+        popo_app: Regimes, capsys: pytest.CaptureFixture[str]) -> None:
+    popo_app.append(bundled_batch(), RECORDED_AT)
+    reader = RegimeReader(popo_app)
+    try:
+        answer = reader.as_of(date(2026, 1, 8), FlowQuery()).to_json()
+    finally:
+        reader.close()
+    sample = {"text": "Seltene Erden — 稀土, “quoted”, \u2028, \u001f, \u007f", "none": None,
+              "empty": [], "nothing": {}, "nested": [[1, True], {"a": [False]}],
+              "answer": answer}
+    emit_json(sample)
+    assert capsys.readouterr().out == json.dumps(sample, indent=2, ensure_ascii=False) + "\n"
