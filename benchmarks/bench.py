@@ -1,7 +1,7 @@
 """Performance benchmarks of `regimes`, each beside a baseline measured in the same run.
 
-    python benchmarks/bench.py --sizes 10000,100000,1000000 --repeat 3 \\
-        --out benchmarks/results.json
+    python benchmarks/bench.py --sizes 10000,100000,1000000 --repeat 2 \\
+        --raw-shapes bare,deferred --out benchmarks/results.json --at HEAD
 
 Per size, in fresh temporary directories, it measures (medians over `--repeat` runs):
 
@@ -12,9 +12,10 @@ Per size, in fresh temporary directories, it measures (medians over `--repeat` r
   process doing it; baseline: read the same stored events with `sqlite3` in rowid order,
   `orjson.loads` each state and `executemany` as many rows as the replay wrote, one
   transaction per 500-event batch, into a fresh table in a fresh file (no index: the
-  target's baseline); for information also with the view's indexes kept during the load,
-  and built after it.
-- as-of in process: p50/p95 of `RegimeReader.as_of` over random flows, after warm-up.
+  target's baseline); for information also with indexes like the view's row indexes kept
+  during the load, and built after it.
+- as-of in process: p50/p95 of `RegimeReader.as_of` over random flows, after warm-up;
+  above 10k, alternated with the same queries on a 10k store, for the growth ratio.
 - as-of as a process: `regimes --store X as-of DATE -e SYM --from CC --to CC`; baseline:
   `python -c "import eventsourcing.application, pydantic, click"`.
 - catch-up: the first query after appending one record; baseline: the same query with
@@ -180,7 +181,7 @@ def worker_raw(store: str, out: str, rows: int, shape: str = "bare") -> dict[str
     with executemany, one transaction per 500-event batch, into a fresh table in a fresh file.
 
     `shape` "bare" is the baseline as the issue states it: a table without indexes.
-    "indexed" keeps the view's three indexes during the load; "deferred" builds them after
+    "indexed" keeps the schema's indexes during the load; "deferred" builds them after
     it (timed), as a bulk load would.
     """
     source = sqlite3.connect(store, isolation_level=None)
