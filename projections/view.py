@@ -111,6 +111,13 @@ class ViewSQL:
             f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_log_time ON {self.log} (recorded_at)",
         ]
 
+    def close_open_row(self) -> str:
+        """Closes a believed row at a position: parameters (position, measure, item, exporter,
+        importer, valid_from), found through the believed rows' index."""
+        return (f"UPDATE {self.rows} SET recorded_to = ? WHERE measure = ? AND item = ? "
+                "AND exporter = ? AND importer = ? AND valid_from = ? "
+                f"AND recorded_to = {OPEN_POSITION}")
+
     def drop(self) -> list[str]:
         return [f"DROP TABLE IF EXISTS {name}" for name in (self.rows, self.states, self.log)]
 
@@ -264,10 +271,7 @@ class BitemporalView:
             states.update(change.states)
         sql = self.sql(generation)
         with self.transaction(commit=True) as c:
-            c.executemany(
-                self._q(f"UPDATE {sql.rows} SET recorded_to = ? WHERE measure = ? AND item = ? "
-                        "AND exporter = ? AND importer = ? AND valid_from = ? "
-                        f"AND recorded_to = {OPEN_POSITION}"), to_close)
+            c.executemany(self._q(sql.close_open_row()), to_close)
             insert_rows(c, sql, [tuple(values) for values in (*closed_here, *opened.values())],
                         states, positions, self.param)
             self._insert_tracking(c, Tracking(tracking_name(generation), last_position))  # type: ignore[attr-defined]

@@ -2,7 +2,8 @@
 
 Latest answers read the believed rows only; answers known at an earlier position read the
 believed rows recorded by then and the rows superseded after it, each through its own
-index; a view built by catch-up and one built by replay have the same indexes.
+index; catch-up closes a row through the believed rows' index; a view built by
+catch-up and one built by replay have the same indexes.
 """
 
 from __future__ import annotations
@@ -90,3 +91,14 @@ def test_a_question_reads_only_the_rows_it_may_need_through_an_index(
     assert summaries, plan
     assert all(f"INDEX regime_rows_{generation}_state_key (key=?)" in step
                for step in summaries), plan
+
+
+def test_catch_up_closes_a_believed_row_through_the_believed_rows_index(
+        reader: RegimeReader, sqlite_path: Path) -> None:
+    generation, latest = reader.view.standing()
+    statement = reader.view.sql(generation).close_open_row()
+    with sqlite3.connect(sqlite_path) as connection:
+        plan = [row[3] for row in connection.execute(
+            f"EXPLAIN QUERY PLAN {statement}", (latest, "m", "Dy", "CN", "JP", "2025-01-01"))]
+    assert plan == [f"SEARCH regime_rows_{generation} USING INDEX "
+                    f"regime_rows_{generation}_{OPEN} {ONE_FLOW} AND valid_from=?)"], plan
