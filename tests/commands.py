@@ -18,7 +18,7 @@ REGIMES = str(Path(sys.executable).parent / "regimes")
 def regimes(*args: str, env: dict[str, str] | None = None, stdin: bytes | None = None
             ) -> subprocess.CompletedProcess[str]:
     """A command in a process of its own, as a user runs it."""
-    return subprocess.run([REGIMES, *args], input=stdin.decode() if stdin else None,
+    return subprocess.run([REGIMES, *args], input=stdin.decode() if stdin is not None else None,
                           capture_output=True, text=True, env=env, timeout=120, check=False)
 
 

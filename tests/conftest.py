@@ -16,7 +16,7 @@ POSTGRES_URL = os.environ.get("REGIMES_TEST_POSTGRES", "postgresql://postgres@12
 
 
 #: Run first: the suites whose tests take seconds each (real processes, hypothesis), so that
-#: the many short tests fill both workers in at the end instead of one long test at the end.
+#: the many short tests fill every worker in at the end instead of one long test at the end.
 _LONG_FIRST = ("tests/integration/", "tests/properties/")
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from cli.main import main
+from tests.commands import invoke
 from tests.conftest import StoreFactory
 from tests.samples import follow_up, imposed, jsonl
 from tests.snapshots import snapshot
@@ -18,8 +18,7 @@ EXAMPLES = Path(__file__).parent.parent / "data" / "design-examples.jsonl"
 
 
 def run(store: str | Path, *args: str, stdin: bytes | None = None) -> Result:
-    return CliRunner().invoke(main, ["--store", str(store), *args], input=stdin,
-                              catch_exceptions=False)
+    return invoke("--store", str(store), *args, stdin=stdin)
 
 
 def exported(store: str) -> list[dict[str, Any]]:

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from cli.main import main
+from tests.commands import invoke
 from tests.samples import action, follow_up, imposed, jsonl
 from tests.snapshots import snapshot
 
@@ -79,7 +79,7 @@ GENERATORS: dict[str, Callable[[Path], None]] = {
 
 
 def run(store: str, *args: str) -> Result:
-    return CliRunner().invoke(main, ["--store", store, *args], catch_exceptions=False)
+    return invoke("--store", store, *args)
 
 
 def run_limited(store: str, path: Path, seconds: float) -> tuple[int, str]:
@@ -195,9 +195,7 @@ def test_hostile_records_on_stdin_are_located_like_in_a_file(store_url: str,
     before = snapshot(store_url)
     for name in ("utf8-bom.jsonl", "yaml-tab-indentation.yaml", "mixed-valid-invalid.jsonl"):
         expected = EXPECTED[name]
-        result = CliRunner().invoke(main, ["--store", store_url, "append", "-"],
-                                    input=(HOSTILE / name).read_bytes(),
-                                    catch_exceptions=False)
+        result = invoke("--store", store_url, "append", "-", stdin=(HOSTILE / name).read_bytes())
         assert result.exit_code == 1, (name, result.stderr)
         assert reports(result.stderr, expected["line"], expected["field"]), result.stderr
     assert snapshot(store_url) == before

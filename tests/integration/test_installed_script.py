@@ -80,13 +80,15 @@ def test_every_command_runs_in_the_installed_script(store_url: str) -> None:
     assert diff["flows"][0]["after"]["level"] == "monitoring"
     shown = json_from("show", "cn-mofcom-2025-57")
     assert len(shown["records"]) == 2
-    code, log, _ = run("log", "--format", "jsonl")
+    code, log, stderr = run("log", "--format", "jsonl")
+    assert code == 0, stderr
     assert len(log.splitlines()) == 11
     code, _, stderr = run("replay", "--verify")
     assert code == 0, stderr
     assert "replayed 11 events" in stderr
     assert "verified" in stderr
-    _, csv, _ = run("as-of", "2026-01-08", "-e", "Dy", "--format", "csv")
+    code, csv, stderr = run("as-of", "2026-01-08", "-e", "Dy", "--format", "csv")
+    assert code == 0, stderr
     assert csv.splitlines()[0].startswith("as_of,item,from,to,flow_level,measure")
 
 

@@ -101,7 +101,8 @@ def test_a_sharded_replay_killed_midway_takes_its_helpers_along_and_leaves_the_v
     reader = RegimeReader(sqlite_app)
     query = FlowQuery(("Dy",), "CN", "JP")
     expected = reader.as_of(date(2026, 1, 8), query).to_json()
-    # Small chunks, so that the first one is loaded (and reported) well before the end.
+    # Small chunks in this process's own shard (the helpers keep theirs), so that its first
+    # one is loaded (and reported) well before the end.
     script = ("import sys\n"
               "import projections.replay\n"
               "from domain.application import open_application\n"
