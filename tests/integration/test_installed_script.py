@@ -156,8 +156,8 @@ def test_four_writers_with_disjoint_batches_all_land_once_in_order(
     assert positions == sorted(set(positions))
     measures = [record.record["measure"] for record in logged]
     assert sorted(measures) == sorted(f"w{w}-{i}" for w in range(4) for i in range(150))
-    answer = json.loads(invoked("--store", store_url, "as-of", "2025-05-01", "-e", "Ga", "--from",
-                            "CN", "--to", "JP", "--format", "json").stdout)
+    answer = json.loads(invoked("--store", store_url, "as-of", "2025-05-01", "-e", "Ga",
+                                "--from", "CN", "--to", "JP", "--format", "json").stdout)
     assert len(answer["flows"][0]["in_force"]) == 600
     invoked("--store", store_url, "replay", "--verify")
 

@@ -93,7 +93,7 @@ def test_an_append_killed_at_any_moment_leaves_all_of_its_batch_or_none(
     assert all(count in (before, before + BATCH) for count in counts), counts
     for store in stores[:: max(1, len(stores) // 5)]:
         answer = invoke("--store", str(store), "as-of", "2025-06-01", "-e", "Ga", "--from",
-                     "CN", "--to", "JP", "--format", "json")
+                        "CN", "--to", "JP", "--format", "json")
         assert answer.exit_code == 0, answer.stderr
         assert json.loads(answer.stdout)["position"] == log_count(store)
         verified = invoke("--store", str(store), "verify")
@@ -161,7 +161,7 @@ def test_append_leaves_the_projections_up_to_date_for_the_next_query(
     assert log_count(store) == before + BATCH
     assert _view_position(store) == log_count(store)
     answer = invoke("--store", str(store), "as-of", "2025-06-01", "-e", "Ga", "--from", "CN",
-                 "--to", "JP", "--format", "json")
+                    "--to", "JP", "--format", "json")
     assert json.loads(answer.stdout)["position"] == log_count(store)
 
 
@@ -226,7 +226,7 @@ def test_a_digest_cited_earlier_still_verifies_while_the_log_grows(
     store = copy_of(seeded, tmp_path)
     cited = invoke("--store", str(store), "digest").stdout.strip()
     assert invoke("--store", str(store), "append", "-",
-               stdin=jsonl(imposed("later-one"))).exit_code == 0
+                  stdin=jsonl(imposed("later-one"))).exit_code == 0
     assert invoke("--store", str(store), "digest").stdout.strip() != cited
     assert invoke("--store", str(store), "verify", "--digest", cited).exit_code == 0
     forged = ("f" * 64) + "@" + cited.split("@")[1]
@@ -234,7 +234,7 @@ def test_a_digest_cited_earlier_still_verifies_while_the_log_grows(
     assert result.exit_code == 1
     assert "no longer extends" in result.stderr
     answer = json.loads(invoke("--store", str(store), "as-of", "2026-01-01", "--format",
-                            "json").stdout)
+                               "json").stdout)
     assert answer["digest"] == invoke("--store", str(store), "digest").stdout.strip()
 
 
