@@ -36,9 +36,9 @@ _PORT = re.compile(r"[0-9]{1,5}")
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _PARAMETER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,30}")
-# `user:password@host/…` typed without its scheme would otherwise be a relative file path,
-# printed (password and all) in every message about the store.
-_URL_WITHOUT_SCHEME = re.compile(r"[^/:@]*:[^/]*@")
+# `user:password@host/…` typed without its scheme, or a store URL without its `//`, would
+# otherwise be a relative file path, printed (password and all) in every message about it.
+_URL_WITHOUT_SCHEME = re.compile(r"[^/:@]*:[^/]*@|(?i:postgres|postgresql|sqlite):")
 
 
 def check_store_name(name: str) -> None:
@@ -79,8 +79,9 @@ def plain_path(name: str) -> Path:
                             "(or memory: for a throwaway store); for a file named 'file:…', "
                             "write ./file:…")
     if _URL_WITHOUT_SCHEME.match(name):
-        raise StoreUrlError("the store name looks like a URL without its scheme (user:…@…): "
-                            f"write {POSTGRES_FORM}; for a file of that name, write ./ before it")
+        raise StoreUrlError("the store name looks like a URL without its scheme or its '//' "
+                            f"(user:…@…, postgresql:/…): write {POSTGRES_FORM} or "
+                            "sqlite:///PATH; for a file of that name, write ./ before it")
     return Path(name)
 
 

@@ -142,7 +142,8 @@ def test_a_well_written_url_gives_back_each_part_as_written(
 
 #: Ways of writing a SQLite store, right and wrong, around random names.
 sqlite_prefixes = st.sampled_from(["", "./", "sub/", "sqlite://", "sqlite:///", "sqlite:////",
-                                   "file:", "file://", "~nouser/", "~/", ":memory:", "u:p@"])
+                                   "file:", "file://", "~nouser/", "~/", ":memory:", "u:p@",
+                                   "postgresql:/"])
 sqlite_suffixes = st.sampled_from(["", ".db", "?mode=memory", "?mode=ro", ":memory:", "/",
                                    "#1", "/..", "\n"])
 
