@@ -94,7 +94,7 @@ def assert_refused_in_one_line(exit_code: int, stdout: str, stderr: str) -> None
     assert "Traceback" not in stdout + stderr
 
 
-@fuzz(300)
+@fuzz(200)
 @given(postgres_urls())
 @example(("postgresql://user:S3cret\uff0fPw123456@127.0.0.1:99999/db", "S3cret\uff0fPw123456"))
 @example((f"postgresql://u:a[Pw123456@127.0.0.1:{CLOSED_PORT}/db", "a[Pw123456"))
