@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ from cli.params import (
     POSITION_OR_MOMENT,
 )
 from cli.session import Session, now
-from domain.errors import BatchRejected, RegimesError
+from domain.errors import BatchRejected, RegimesError, StoreUrlError
 from domain.vocabulary import expand_items
 
 if TYPE_CHECKING:
@@ -41,6 +42,13 @@ class Rejected(click.ClickException):
     exit_code = 1
 
 
+class StoreRefused(click.ClickException):
+    """A store name or URL that is malformed or refused: a usage error (exit status 2), in
+    one line (click's usage block would add lines around it)."""
+
+    exit_code = 2
+
+
 @contextmanager
 def _reported() -> Iterator[None]:
     try:
@@ -55,9 +63,9 @@ def _reported() -> Iterator[None]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--store", envvar="REGIMES_STORE", metavar="URL",
-              help="PATH or sqlite:///PATH, postgresql://user[:pass]@host[:port]/db, or "
-                   "memory:. Default: the embedded store in your data directory "
-                   "(env REGIMES_STORE).")
+              help="PATH or sqlite:///PATH, postgresql://user[:pass]@host[:port]/db"
+                   "[?schema=NAME], or memory:. Default: the embedded store in your data "
+                   "directory (env REGIMES_STORE).")
 @click.version_option(package_name="regimes")
 @click.pass_context
 def main(ctx: click.Context, store: str | None) -> None:
@@ -65,8 +73,14 @@ def main(ctx: click.Context, store: str | None) -> None:
 
     Example: regimes as-of 2026-01-08 --element Dy --from CN --to JP
     """
-    with _reported():
+    if store is None and os.environ.get("REGIMES_STORE") == "":
+        store = ""  # click reads an empty variable as unset; an empty store name is refused
+    try:
         session = Session(store)
+    except StoreUrlError as error:
+        raise StoreRefused(str(error)) from None
+    except RegimesError as error:
+        raise Rejected(str(error)) from None
     ctx.obj = session
     ctx.call_on_close(session.close)
 

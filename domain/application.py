@@ -21,7 +21,7 @@ from eventsourcing.utils import get_topic
 from domain.chain import Chained, Digest, verify_chain
 from domain.errors import StoreBusy, StoreError
 from domain.mapper import OrjsonTranscoder, PydanticMapper
-from domain.stores import Store, patiently
+from domain.stores import Store, conceal, patiently
 
 if TYPE_CHECKING:
     from domain.events import RecordedEvent
@@ -144,4 +144,5 @@ def open_application(store: Store) -> Regimes:
             return patiently(lambda: Regimes(env=store.env))
     except (PersistenceError, OSError, sqlite3.Error) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise StoreError(f"cannot open store {store.display}: {reason}") from None
+        raise StoreError(f"cannot open store {store.display}: {conceal(store, reason)}"
+                         ) from None

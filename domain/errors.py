@@ -71,3 +71,7 @@ class StoreError(RegimesError):
 
 class StoreBusy(StoreError):
     """Another writer held the store's lock past the timeout; trying again may succeed."""
+
+
+class StoreUrlError(StoreError):
+    """A store name or URL is malformed or refused; the message never holds its password."""

@@ -10,9 +10,17 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import parse_qs, unquote, urlsplit
 
-from domain.errors import StoreError
+from domain.errors import StoreError, StoreUrlError
+from domain.store_urls import (
+    check_store_name,
+    conceal_password,
+    parse_postgres_url,
+    plain_path,
+    sqlite_file,
+    sqlite_url_path,
+    url_scheme,
+)
 
 T = TypeVar("T")
 
@@ -109,66 +117,65 @@ def default_store_path() -> Path:
 
 
 def parse_store(url: str | None) -> Store:
-    """The store named by `--store` / `REGIMES_STORE`, or the default embedded store."""
-    if not url:
+    """The store named by `--store` / `REGIMES_STORE` (None: the default embedded store).
+
+    Every way of naming a SQLite file ends in the same checks (`sqlite_file`); what SQLite or
+    the storage library would read as something else (`:memory:`, `file:` URIs) is refused.
+    """
+    if url is None:
         return _sqlite(default_store_path(), is_default=True)
+    check_store_name(url)
     if url in ("memory:", "popo:"):
         return Store("memory", {"PERSISTENCE_MODULE": "domain.chain:POPOChainedFactory"},
                      "memory:")
-    if url.startswith("sqlite://"):
-        path = url.removeprefix("sqlite://")
-        if not path.startswith("/"):
-            raise StoreError(f"store {url!r}: write sqlite:///PATH (three slashes) for a file")
-        return _sqlite(Path(path[1:] if path.startswith("//") else path))
-    if url.startswith(("postgresql://", "postgres://")):
+    scheme = url_scheme(url)
+    if scheme in ("postgresql", "postgres"):
         return _postgres(url)
-    if "://" in url:
-        scheme = url.split("://", 1)[0]
-        raise StoreError(f"unknown store scheme {scheme!r}: use a path, sqlite:///PATH "
-                         "or postgresql://user@host/db")
-    return _sqlite(Path(url))
+    if scheme == "sqlite":
+        return _sqlite(sqlite_url_path(url))
+    if scheme is not None:
+        raise StoreUrlError(f"unknown store scheme {scheme!r}: use a path, sqlite:///PATH "
+                            "or postgresql://user@host/db")
+    return _sqlite(plain_path(url))
 
 
 def _sqlite(path: Path, *, is_default: bool = False) -> Store:
-    path = path.expanduser()
+    path = sqlite_file(path)
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-        "SQLITE_DBNAME": str(path),
+        # Absolute: the library opens names as SQLite URIs, and a relative `file:…` (what
+        # ./file:x.db becomes) would be read as one.
+        "SQLITE_DBNAME": str(path.absolute()),
         "SQLITE_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT),
         "APPLICATION_RECORDER_TOPIC": "domain.chain:SQLiteChainedRecorder",
     }
-    return Store("sqlite", env, str(path), path=path, is_default=is_default)
+    display = str(path)
+    if display.startswith("file:"):  # as written, it would now be refused as a URI
+        display = f"./{display}"
+    return Store("sqlite", env, display, path=path, is_default=is_default)
 
 
 def _postgres(url: str) -> Store:
-    parts = urlsplit(url)
-    database = unquote(parts.path.lstrip("/"))
-    if not parts.hostname or not database or not parts.username:
-        raise StoreError(f"store {redact(url)!r}: write postgresql://user[:password]@host[:port]/db")
+    parts = parse_postgres_url(url)
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "POSTGRES_DBNAME": database,
-        "POSTGRES_HOST": parts.hostname,
-        "POSTGRES_PORT": str(parts.port or 5432),
-        "POSTGRES_USER": unquote(parts.username),
-        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        "POSTGRES_DBNAME": parts.database,
+        "POSTGRES_HOST": parts.host,
+        "POSTGRES_PORT": str(parts.port),
+        "POSTGRES_USER": parts.user,
+        "POSTGRES_PASSWORD": parts.password or "",
         "POSTGRES_CONNECT_TIMEOUT": "5",
         "POSTGRES_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT),
         "APPLICATION_RECORDER_TOPIC": "domain.chain_postgres:PostgresChainedRecorder",
     }
-    schema = parse_qs(parts.query).get("schema")
-    if schema:
-        env["POSTGRES_SCHEMA"] = schema[0]
-    return Store("postgresql", env, redact(url))
+    if parts.schema:
+        env["POSTGRES_SCHEMA"] = parts.schema
+    return Store("postgresql", env, parts.display)
 
 
-def redact(url: str) -> str:
-    """The URL with any password replaced by `***`."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return parts._replace(netloc=netloc).geturl()
+def conceal(store: Store, text: str) -> str:
+    """`text` (a driver's message about `store`) with the store's password as ***."""
+    return conceal_password(text, store.env.get("POSTGRES_PASSWORD"))
 
 
 @contextmanager
@@ -186,7 +193,8 @@ def _postgres_ddl_lock(store: Store) -> Iterator[None]:
             dbname=env["POSTGRES_DBNAME"], user=env["POSTGRES_USER"],
             password=env["POSTGRES_PASSWORD"] or None, connect_timeout=5, autocommit=True)
     except psycopg.Error as error:
-        raise StoreError(f"cannot open store {store.display}: {_first_line(error)}") from None
+        reason = conceal(store, _first_line(error))
+        raise StoreError(f"cannot open store {store.display}: {reason}") from None
     with connection:
         connection.execute("SELECT pg_advisory_lock(%s)", (_DDL_LOCK,))
         schema = env.get("POSTGRES_SCHEMA")
