@@ -236,34 +236,43 @@ def replay(session: Session, until: int | datetime | None, verify: bool) -> None
 
 
 @main.command()
+@click.option("--content", is_flag=True,
+              help="The chain over the records alone (no record times): equal for any two "
+                   "stores holding the same records in the same order.")
 @pass_session
-def digest(session: Session) -> None:
+def digest(session: Session, content: bool) -> None:
     """Print the log's fingerprint, HASH@POSITION: the head of its hash chain.
 
-    Example: regimes digest
+    With --content, content:HASH@N, the chain over the first N records in the append format.
+
+    Example: regimes digest --content
     """
     with _reported():
-        head = session.app().digest()
+        app = session.app()
+        head = app.content_digest() if content else app.digest()
     click.echo(str(head) if head else "the log is empty")
 
 
 @main.command()
-@click.option("--digest", "expected", type=DIGEST, metavar="HASH@POSITION",
-              help="Also require the log to still extend this earlier digest.")
+@click.option("--digest", "expected", type=DIGEST, metavar="[content:]HASH@N",
+              help="Also require the log to still extend this digest (from `regimes digest` "
+                   "or `regimes digest --content`, of this store or another copy).")
 @pass_session
 def verify(session: Session, expected: Digest | None) -> None:
     """Recompute the hash chain from the stored events and check the projections.
 
     Fails, naming the first bad position, if a stored event was altered, deleted, inserted
-    or reordered, or if the log no longer extends the digest given.
+    or reordered; fails, saying where the histories part, if the log does not extend the
+    digest given.
 
-    Example: regimes verify --digest 3f2a…@60
+    Example: regimes verify --digest content:3f2a…@60
     """
     with _reported():
         head = session.app().verify(expected)
         session.reader().replay(verify=True)
-    click.echo(f"verified: the log's chain holds up to {head or 'an empty log'}; "
-               "the projections equal a fresh replay", err=True)
+    click.echo(f"verified: the log's chain holds up to {head or 'an empty log'}"
+               + (f" and extends {expected}" if expected else "")
+               + "; the projections equal a fresh replay", err=True)
 
 
 @main.command()

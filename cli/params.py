@@ -111,9 +111,9 @@ class CountryParam(click.ParamType[str, Any]):
 
 
 class DigestParam(click.ParamType[Digest, Any]):
-    """A log digest, HASH@POSITION, as `regimes digest` prints it."""
+    """A log digest, HASH@POSITION or content:HASH@N, as `regimes digest` prints it."""
 
-    name = "HASH@POSITION"
+    name = "[content:]HASH@N"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
                 ) -> Digest:
