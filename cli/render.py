@@ -132,7 +132,7 @@ def render_timeline(position: int, changes: list[Change], output_format: str) ->
         emit_json({"position": position, "changes": [change.to_json() for change in changes]})
         return
     rows = [(c.day.isoformat(), c.item, c.exporter, c.importer, c.level_before.name,
-             c.level_after.name, m["measure"], f"{m['before']} → {m['after']}",
+             c.level_after.name, m["measure"], _change_text(m),
              m.get("document") or "") for c in changes for m in c.measures]
     columns = ["date", "item", "from", "to", "level_before", "level_after", "measure",
                "change", "document"]
@@ -143,6 +143,15 @@ def render_timeline(position: int, changes: list[Change], output_format: str) ->
     for row in rows:
         table.add_row(*map(_text, row[:4]), _level(row[4]), _level(row[5]), *map(_text, row[6:]))
     console().print(table if rows else "No changes on the matching flows.")
+
+
+def _change_text(measure: dict[str, Any]) -> str:
+    """A measure's change on a timeline, with its cause where the statuses do not say it."""
+    text = f"{measure['before']} → {measure['after']}"
+    cause = measure.get("cause")
+    if cause in ("suspension_ended", "lifted", "expired", "amended", "resumed"):
+        text += f" ({cause.replace('_', ' ')})"
+    return text
 
 
 def render_diff(first: str, second: str, position: int, differences: list[FlowDifference],

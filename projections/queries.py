@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from eventsourcing.persistence import OperationalError, PersistenceError
 
@@ -19,9 +19,12 @@ from domain.vocabulary import Level
 from projections.backends import open_view
 from projections.catchup import CaughtUp, Histories, Progress, catch_up, utc_text
 from projections.flows import Entry, Flow, FlowQuery, assemble
+from projections.history import MeasureHistory
+from projections.lifecycle import Cause, cause_on
 from projections.view import OPEN_DATE
 
 if TYPE_CHECKING:
+    from domain.measure import Measure
     from projections.replay import ReplayReport
 
 
@@ -198,13 +201,22 @@ class RegimeReader:
     @damaged_view_explained()
     def timeline(self, query: FlowQuery, known_at: datetime | None = None
                  ) -> tuple[int, list[Change]]:
-        """Each valid date on which a matching flow's level or measures change."""
+        """Each valid date on which a matching flow's level or measures change, each measure's
+        change citing the document of the record behind it."""
         generation, position, latest = self._position(known_at)
         by_flow: dict[tuple[str, str, str], list[tuple[str, str, Entry]]] = defaultdict(list)
         for valid_from, valid_to, entry in self._entries(generation, None, position, query,
                                                          latest=latest):
             by_flow[(entry.item, entry.exporter, entry.importer)].append(
                 (valid_from, valid_to, entry))
+        histories: dict[str, MeasureHistory | None] = {}
+
+        def cause(slug: str, day: date) -> Cause:
+            if slug not in histories:
+                histories[slug] = self._measure_history(generation, slug, position)
+            history = histories[slug]
+            return cause_on(history, day) if history else Cause("measure", None)
+
         changes: list[Change] = []
         for key in sorted(by_flow):
             spans = by_flow[key]
@@ -212,14 +224,25 @@ class RegimeReader:
             before = Flow(*key)
             for day in days:
                 current = [entry for start, end, entry in spans if start <= day < end]
-                after = (assemble(current, query) or [Flow(*key)])[0]
-                change = _change(date.fromisoformat(day), before, after)
+                after = next((flow for flow in assemble(current, query) if flow.key == key),
+                             Flow(*key))
+                change = _change(date.fromisoformat(day), before, after, cause)
                 if change is not None:
                     changes.append(change)
                 before = after
         changes.sort(key=lambda change: (change.day, change.item, change.exporter,
                                          change.importer))
         return position, changes
+
+    def _measure_history(self, generation: str, slug: str, position: int
+                         ) -> MeasureHistory | None:
+        """The measure's history as recorded up to `position` (None if not yet recorded)."""
+        positions = self.view.positions_of(generation, f"measure:{slug}")
+        known = sum(1 for logged in positions if logged.position <= position)
+        if not known:
+            return None
+        events = self.app.events.get(measure_id(slug), lte=known)
+        return MeasureHistory.of(cast("list[Measure.Event]", list(events)))
 
     @damaged_view_explained()
     def diff(self, first: date, second: date, query: FlowQuery,
@@ -253,24 +276,20 @@ class RegimeReader:
         raise UnknownId(f"no measure or action is called {slug!r}")
 
 
-def _change(day: date, before: Flow, after: Flow) -> Change | None:
+def _change(day: date, before: Flow, after: Flow, cause: Callable[[str, date], Cause]
+            ) -> Change | None:
     old, new = _statuses(before), _statuses(after)
     if before.level == after.level and old == new:
         return None
     summaries = {summary["measure"]: summary for listed in
-                 (after.in_force, after.suspended, after.pending, before.in_force,
-                  before.suspended, before.pending) for summary in listed}
-    measures = [
-        {"measure": slug, "before": old.get(slug, "none"), "after": new.get(slug, "none"),
-         "kind": summaries[slug]["kind"], "document": _document_of(summaries[slug])}
-        for slug in sorted(old.keys() | new.keys()) if old.get(slug) != new.get(slug)
-    ]
+                 (before.in_force, before.suspended, before.pending, after.in_force,
+                  after.suspended, after.pending) for summary in listed}
+    measures = []
+    for slug in sorted(old.keys() | new.keys()):
+        if old.get(slug) != new.get(slug):
+            why = cause(slug, day)
+            measures.append({"measure": slug, "before": old.get(slug, "none"),
+                             "after": new.get(slug, "none"), "kind": summaries[slug]["kind"],
+                             "cause": why.kind, "document": why.document})
     return Change(day, after.item, after.exporter, after.importer, before.level, after.level,
                   measures)
-
-
-def _document_of(summary: dict[str, Any]) -> str | None:
-    """The document behind a measure's standing: the suspension's while it is suspended."""
-    if summary["status"] == "suspended" and summary.get("suspension_document"):
-        return str(summary["suspension_document"])
-    return summary.get("document")
