@@ -16,6 +16,7 @@ from cli.params import (
     DIGEST,
     ELEMENT,
     ITEM,
+    KIND,
     MAX_POSITION,
     MOMENT,
     POSITION_OR_MOMENT,
@@ -94,7 +95,8 @@ def _query(elements: tuple[str, ...], items: tuple[str, ...], exporter: str | No
            importer: str | None) -> FlowQuery:
     from projections.flows import FlowQuery
 
-    return FlowQuery(expand_items([*elements, *items]), exporter, importer)
+    named = (*elements, *items)
+    return FlowQuery(expand_items(named), exporter, importer, named)
 
 
 @main.command("as-of")
@@ -118,20 +120,26 @@ def as_of(session: Session, day: date, elements: tuple[str, ...], items: tuple[s
 
 @main.command()
 @flow_filters
+@click.option("--since", type=DATE, help="Only changes on or after this date.")
+@click.option("--until", type=DATE, help="Only changes on or before this date.")
+@click.option("--actions", is_flag=True,
+              help="Also list the actions that the measures on these flows respond to.")
 @pass_session
 def timeline(session: Session, elements: tuple[str, ...], items: tuple[str, ...],
              exporter: str | None, importer: str | None, known_at: datetime | None,
-             output_format: str) -> None:
+             output_format: str, since: date | None, until: date | None, actions: bool
+             ) -> None:
     """Each date on which a matching flow's level or measures changed.
 
-    Example: regimes timeline -e Ho --from CN --to US
+    Example: regimes timeline -e Ho --from CN --to US --actions
     """
     from cli import render
 
     with _reported():
-        position, changes = session.reader().timeline(
-            _query(elements, items, exporter, importer), known_at)
-    render.render_timeline(position, changes, output_format)
+        answer = session.reader().timeline(_query(elements, items, exporter, importer),
+                                           known_at, since=since, until=until,
+                                           actions=actions)
+    render.render_timeline(answer, output_format)
 
 
 @main.command()
@@ -149,10 +157,9 @@ def diff(session: Session, first: date, second: date, elements: tuple[str, ...],
     from cli import render
 
     with _reported():
-        position, differences = session.reader().diff(
-            first, second, _query(elements, items, exporter, importer), known_at)
-    render.render_diff(first.isoformat(), second.isoformat(), position, differences,
-                       output_format)
+        comparison = session.reader().diff(first, second,
+                                           _query(elements, items, exporter, importer), known_at)
+    render.render_diff(comparison, output_format)
 
 
 @main.command()
@@ -199,20 +206,49 @@ def log(session: Session, since: int | None, until: int | None, output_format: s
 
 
 @main.command()
-@click.argument("slug", metavar="ID")
+@click.argument("wanted", metavar="ID|DOCUMENT")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]),
               default="table", show_default=True)
 @pass_session
-def show(session: Session, slug: str, output_format: str) -> None:
-    """A measure's or action's whole history, with positions and record times.
+def show(session: Session, wanted: str, output_format: str) -> None:
+    """A measure's or action's whole history, or every record of one document, with
+    positions and record times, and the records that respond to it.
 
-    Example: regimes show cn-mofcom-2025-18
+    Example: regimes show "No. 70 of 2025"
     """
     from cli import render
 
     with _reported():
-        records = session.reader().history(slug)
-    render.render_history(slug, records, output_format)
+        shown = session.reader().show(wanted)
+    render.render_shown(shown, output_format)
+
+
+@main.command()
+@click.argument("text", required=False)
+@click.option("--issuer", type=COUNTRY, help="Only records issued by this country.")
+@click.option("--kind", "kinds", type=KIND, multiple=True,
+              help="Only measures or actions of this kind; repeatable.")
+@click.option("--type", "types", type=click.Choice(["measure", "action"]), multiple=True,
+              help="Only measures or only actions; repeatable.")
+@click.option("--on", "day", type=DATE, help="The date statuses are shown for (default today).")
+@flow_filters
+@pass_session
+def search(session: Session, text: str | None, issuer: str | None, kinds: tuple[str, ...],
+           types: tuple[str, ...], day: date | None, elements: tuple[str, ...],
+           items: tuple[str, ...], exporter: str | None, importer: str | None,
+           known_at: datetime | None, output_format: str) -> None:
+    """Find measures and actions by text in their ids, titles, documents, notes and sources.
+
+    Example: regimes search "No. 70" --issuer CN
+    """
+    from cli import render
+    from projections.catalog import SearchQuery
+
+    query = SearchQuery(day or now().date(), text, issuer, kinds, types,
+                        _query(elements, items, exporter, importer))
+    with _reported():
+        found = session.reader().search(query, known_at)
+    render.render_found(found, output_format)
 
 
 @main.command()

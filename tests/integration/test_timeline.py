@@ -72,3 +72,20 @@ def test_the_table_says_why_a_suspended_measure_came_back(bundled: str) -> None:
     table = invoked("--store", bundled, "timeline", "-e", "Ho", "--from", "CN", "--to",
                     "US").stdout
     assert "suspended → in_force (suspension ended)" in table
+
+
+def test_since_and_until_bound_the_changes_and_actions_give_context(bundled: str) -> None:
+    output = invoked("--store", bundled, "timeline", "-e", "Ho", "--from", "CN", "--to", "US",
+                     "--since", "2025-11-01", "--until", "2026-12-31", "--actions",
+                     "--format", "json").stdout
+    timeline = json.loads(output)
+    assert [change["date"] for change in timeline["changes"]] == ["2025-11-07", "2026-11-10"]
+    assert [action["action"] for action in timeline["actions"]] == ["cn-us-2025-busan-summit"]
+    assert {"position", "digest", "known_at", "warnings"} <= timeline.keys()
+    table = invoked("--store", bundled, "timeline", "-e", "Ho", "--from", "CN", "--to", "US",
+                    "--actions").stdout
+    assert "Actions the measures respond to" in table
+    assert "cn-us-2025-busan-summit" in table
+    without = json.loads(invoked("--store", bundled, "timeline", "-e", "Ho", "--from", "CN",
+                                 "--to", "US", "--format", "json").stdout)
+    assert without["actions"] == []

@@ -34,8 +34,8 @@ def test_a_timeline_of_several_items_is_the_union_of_each_items_timeline(
 ) -> None:
     with popo_store() as (app, reader):
         record_history(app, history)
-        _, together = reader.timeline(FlowQuery(tuple(items), exporter, importer))
+        together = reader.timeline(FlowQuery(tuple(items), exporter, importer)).changes
         alone = [change for item in items
-                 for change in reader.timeline(FlowQuery((item,), exporter, importer))[1]]
+                 for change in reader.timeline(FlowQuery((item,), exporter, importer)).changes]
     assert sorted((change.to_json() for change in together), key=_key) == \
         sorted((change.to_json() for change in alone), key=_key)
