@@ -17,6 +17,7 @@ from cli.params import (
     DIGEST,
     ELEMENT,
     ITEM,
+    KIND,
     MAX_POSITION,
     MOMENT,
     POSITION_OR_MOMENT,
@@ -108,7 +109,8 @@ def _query(elements: tuple[str, ...], items: tuple[str, ...], exporter: str | No
            importer: str | None) -> FlowQuery:
     from projections.flows import FlowQuery
 
-    return FlowQuery(expand_items([*elements, *items]), exporter, importer)
+    named = (*elements, *items)
+    return FlowQuery(expand_items(named), exporter, importer, named)
 
 
 @main.command("as-of")
@@ -132,20 +134,26 @@ def as_of(session: Session, day: date, elements: tuple[str, ...], items: tuple[s
 
 @main.command()
 @flow_filters
+@click.option("--since", type=DATE, help="Only changes on or after this date.")
+@click.option("--until", type=DATE, help="Only changes on or before this date.")
+@click.option("--actions", is_flag=True,
+              help="Also list the actions that the measures on these flows respond to.")
 @pass_session
 def timeline(session: Session, elements: tuple[str, ...], items: tuple[str, ...],
              exporter: str | None, importer: str | None, known_at: datetime | None,
-             output_format: str) -> None:
+             output_format: str, since: date | None, until: date | None, actions: bool
+             ) -> None:
     """Each date on which a matching flow's level or measures changed.
 
-    Example: regimes timeline -e Ho --from CN --to US
+    Example: regimes timeline -e Ho --from CN --to US --actions
     """
     from cli import render
 
     with _reported():
-        position, changes = session.reader().timeline(
-            _query(elements, items, exporter, importer), known_at)
-    render.render_timeline(position, changes, output_format)
+        answer = session.reader().timeline(_query(elements, items, exporter, importer),
+                                           known_at, since=since, until=until,
+                                           actions=actions)
+    render.render_timeline(answer, output_format)
 
 
 @main.command()
@@ -163,10 +171,9 @@ def diff(session: Session, first: date, second: date, elements: tuple[str, ...],
     from cli import render
 
     with _reported():
-        position, differences = session.reader().diff(
-            first, second, _query(elements, items, exporter, importer), known_at)
-    render.render_diff(first.isoformat(), second.isoformat(), position, differences,
-                       output_format)
+        comparison = session.reader().diff(first, second,
+                                           _query(elements, items, exporter, importer), known_at)
+    render.render_diff(comparison, output_format)
 
 
 @main.command()
@@ -213,20 +220,49 @@ def log(session: Session, since: int | None, until: int | None, output_format: s
 
 
 @main.command()
-@click.argument("slug", metavar="ID")
+@click.argument("wanted", metavar="ID|DOCUMENT")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]),
               default="table", show_default=True)
 @pass_session
-def show(session: Session, slug: str, output_format: str) -> None:
-    """A measure's or action's whole history, with positions and record times.
+def show(session: Session, wanted: str, output_format: str) -> None:
+    """A measure's or action's whole history, or every record of one document, with
+    positions and record times, and the records that respond to it.
 
-    Example: regimes show cn-mofcom-2025-18
+    Example: regimes show "No. 70 of 2025"
     """
     from cli import render
 
     with _reported():
-        records = session.reader().history(slug)
-    render.render_history(slug, records, output_format)
+        shown = session.reader().show(wanted)
+    render.render_shown(shown, output_format)
+
+
+@main.command()
+@click.argument("text", required=False)
+@click.option("--issuer", type=COUNTRY, help="Only records issued by this country.")
+@click.option("--kind", "kinds", type=KIND, multiple=True,
+              help="Only measures or actions of this kind; repeatable.")
+@click.option("--type", "types", type=click.Choice(["measure", "action"]), multiple=True,
+              help="Only measures or only actions; repeatable.")
+@click.option("--on", "day", type=DATE, help="The date statuses are shown for (default today).")
+@flow_filters
+@pass_session
+def search(session: Session, text: str | None, issuer: str | None, kinds: tuple[str, ...],
+           types: tuple[str, ...], day: date | None, elements: tuple[str, ...],
+           items: tuple[str, ...], exporter: str | None, importer: str | None,
+           known_at: datetime | None, output_format: str) -> None:
+    """Find measures and actions by text in their ids, titles, documents, notes and sources.
+
+    Example: regimes search "No. 70" --issuer CN
+    """
+    from cli import render
+    from projections.catalog import SearchQuery
+
+    query = SearchQuery(day or now().date(), text, issuer, kinds, types,
+                        _query(elements, items, exporter, importer))
+    with _reported():
+        found = session.reader().search(query, known_at)
+    render.render_found(found, output_format)
 
 
 @main.command()
@@ -250,34 +286,43 @@ def replay(session: Session, until: int | datetime | None, verify: bool) -> None
 
 
 @main.command()
+@click.option("--content", is_flag=True,
+              help="The chain over the records alone (no record times): equal for any two "
+                   "stores holding the same records in the same order.")
 @pass_session
-def digest(session: Session) -> None:
+def digest(session: Session, content: bool) -> None:
     """Print the log's fingerprint, HASH@POSITION: the head of its hash chain.
 
-    Example: regimes digest
+    With --content, content:HASH@N, the chain over the first N records in the append format.
+
+    Example: regimes digest --content
     """
     with _reported():
-        head = session.app().digest()
+        app = session.app()
+        head = app.content_digest() if content else app.digest()
     click.echo(str(head) if head else "the log is empty")
 
 
 @main.command()
-@click.option("--digest", "expected", type=DIGEST, metavar="HASH@POSITION",
-              help="Also require the log to still extend this earlier digest.")
+@click.option("--digest", "expected", type=DIGEST, metavar="[content:]HASH@N",
+              help="Also require the log to still extend this digest (from `regimes digest` "
+                   "or `regimes digest --content`, of this store or another copy).")
 @pass_session
 def verify(session: Session, expected: Digest | None) -> None:
     """Recompute the hash chain from the stored events and check the projections.
 
     Fails, naming the first bad position, if a stored event was altered, deleted, inserted
-    or reordered, or if the log no longer extends the digest given.
+    or reordered; fails, saying where the histories part, if the log does not extend the
+    digest given.
 
-    Example: regimes verify --digest 3f2a…@60
+    Example: regimes verify --digest content:3f2a…@60
     """
     with _reported():
         head = session.app().verify(expected)
         session.reader().replay(verify=True)
-    click.echo(f"verified: the log's chain holds up to {head or 'an empty log'}; "
-               "the projections equal a fresh replay", err=True)
+    click.echo(f"verified: the log's chain holds up to {head or 'an empty log'}"
+               + (f" and extends {expected}" if expected else "")
+               + "; the projections equal a fresh replay", err=True)
 
 
 @main.command()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time
 from typing import Any
 
 import click
 
 from domain.chain import Digest
-from domain.vocabulary import GROUPS, check_country, check_item, is_element
+from domain.vocabulary import GROUPS, MEASURE_KINDS, check_country, check_item, is_element
 
 #: No log position is larger (the stores keep positions in signed 64-bit integers).
 MAX_POSITION = 2**62
@@ -110,10 +111,23 @@ class CountryParam(click.ParamType[str, Any]):
             self.fail(str(error), param, ctx)
 
 
-class DigestParam(click.ParamType[Digest, Any]):
-    """A log digest, HASH@POSITION, as `regimes digest` prints it."""
+class KindParam(click.ParamType[str, Any]):
+    """A measure kind or an action kind: lower-case words joined by underscores."""
 
-    name = "HASH@POSITION"
+    name = "KIND"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,49}", value):
+            self.fail(f"{value!r} is not a kind (lower case, words joined by _: "
+                      f"{', '.join(MEASURE_KINDS[:3])}, …)", param, ctx)
+        return str(value)
+
+
+class DigestParam(click.ParamType[Digest, Any]):
+    """A log digest, HASH@POSITION or content:HASH@N, as `regimes digest` prints it."""
+
+    name = "[content:]HASH@N"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
                 ) -> Digest:
@@ -131,4 +145,5 @@ MOMENT = MomentParam()
 POSITION_OR_MOMENT = PositionOrMoment()
 ELEMENT = ElementParam()
 ITEM = ItemParam()
+KIND = KindParam()
 COUNTRY = CountryParam()

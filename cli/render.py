@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from domain.application import AppendReport, LoggedRecord
+    from projections.answers import Answer, Comparison, Found, Known, Shown, Timeline
     from projections.flows import Flow
-    from projections.queries import Answer, Change, FlowDifference
     from projections.replay import ReplayReport
 
 _LEVEL_STYLES = {
@@ -34,6 +34,12 @@ def console() -> Console:
     if sys.stdout.isatty():
         return Console()
     return Console(width=200, no_color=True, highlight=False, soft_wrap=False)
+
+
+def warn(known: Known) -> None:
+    """An answer's warnings, one line each on stderr."""
+    for warning in known.warnings:
+        sys.stderr.write(f"regimes: warning: {warning}\n")
 
 
 def emit_json(data: Any) -> None:
@@ -83,14 +89,15 @@ def _measures_cell(flow: Flow) -> Text:
 
 
 def render_answer(answer: Answer, output_format: str) -> None:
-    """An as-of answer in the chosen format."""
+    """An as-of answer in the chosen format; warnings on stderr."""
     if output_format == "json":
         emit_json(answer.to_json())
         return
     if output_format == "csv":
         _answer_csv(answer)
         return
-    known = f", as known at {answer.to_json()['known_at']}" if answer.known_at else ""
+    warn(answer.known)
+    known = f", as known at {answer.to_json()['known_at']}" if answer.known.known_at else ""
     table = _table(f"Regimes as of {answer.as_of}{known} (log position {answer.position})",
                    ["level", "item", "flow", "measures (in force, then suspended and pending)"],
                    show_lines=True)
@@ -126,34 +133,54 @@ def _answer_csv(answer: Answer) -> None:
             ])
 
 
-def render_timeline(position: int, changes: list[Change], output_format: str) -> None:
-    """The valid-time history of the matching flows."""
+def render_timeline(answer: Timeline, output_format: str) -> None:
+    """The valid-time history of the matching flows, and the actions asked for."""
+    warn(answer.known)
     if output_format == "json":
-        emit_json({"position": position, "changes": [change.to_json() for change in changes]})
+        emit_json(answer.to_json())
         return
     rows = [(c.day.isoformat(), c.item, c.exporter, c.importer, c.level_before.name,
-             c.level_after.name, m["measure"], f"{m['before']} → {m['after']}",
-             m.get("document") or "") for c in changes for m in c.measures]
+             c.level_after.name, m["measure"], _change_text(m), m.get("document") or "")
+            for c in answer.changes for m in c.measures]
+    actions = [(a["occurred_on"], a["action"], a["issuer"], " ".join(a.get("counterparts") or ()),
+                a["kind"], a["title"]) for a in answer.actions]
     columns = ["date", "item", "from", "to", "level_before", "level_after", "measure",
                "change", "document"]
-    if output_format == "csv":
-        _csv(columns, rows)
+    if output_format == "csv":  # actions as rows whose change is "action: KIND"
+        _csv(columns, [*rows, *((day, "", issuer, to, "", "", slug, f"action: {kind}", title)
+                                for day, slug, issuer, to, kind, title in actions)])
         return
-    table = _table(f"Timeline (log position {position})", columns)
+    table = _table(f"Timeline (log position {answer.position})", columns)
     for row in rows:
         table.add_row(*map(_text, row[:4]), _level(row[4]), _level(row[5]), *map(_text, row[6:]))
-    console().print(table if rows else "No changes on the matching flows.")
+    out = console()
+    out.print(table if rows else "No changes on the matching flows.")
+    if answer.actions:
+        context = _table("Actions the measures respond to",
+                         ["date", "action", "issuer", "counterparts", "kind", "title"])
+        for action in actions:
+            context.add_row(*map(_text, action))
+        out.print(context)
 
 
-def render_diff(first: str, second: str, position: int, differences: list[FlowDifference],
-                output_format: str) -> None:
+def _change_text(measure: dict[str, Any]) -> str:
+    """A measure's change on a timeline, with its cause where the statuses do not say it."""
+    text = f"{measure['before']} → {measure['after']}"
+    cause = measure.get("cause")
+    if cause in ("suspension_ended", "lifted", "expired", "amended", "resumed"):
+        text += f" ({cause.replace('_', ' ')})"
+    return text
+
+
+def render_diff(comparison: Comparison, output_format: str) -> None:
     """Flows whose level or measures changed between two dates."""
+    warn(comparison.known)
     if output_format == "json":
-        emit_json({"from_date": first, "to_date": second, "position": position,
-                   "flows": [difference.to_json() for difference in differences]})
+        emit_json(comparison.to_json())
         return
+    first, second = comparison.first.isoformat(), comparison.second.isoformat()
     rows = []
-    for difference in differences:
+    for difference in comparison.differences:
         data = difference.to_json()
         rows.append((data["item"], data["from"], data["to"], data["before"]["level"],
                      data["after"]["level"], _listing(data["before"]), _listing(data["after"])))
@@ -162,8 +189,8 @@ def render_diff(first: str, second: str, position: int, differences: list[FlowDi
     if output_format == "csv":
         _csv(columns, rows)
         return
-    table = _table(f"Changes from {first} to {second} (log position {position})", columns,
-                   show_lines=True)
+    table = _table(f"Changes from {first} to {second} (log position {comparison.position})",
+                   columns, show_lines=True)
     for row in rows:
         table.add_row(*map(_text, row[:3]), _level(row[3]), _level(row[4]), *map(_text, row[5:]))
     console().print(table if rows else f"No flow changed between {first} and {second}.")
@@ -199,22 +226,69 @@ def render_log(records: Iterable[LoggedRecord], output_format: str) -> None:
     console().print(table)
 
 
-def render_history(slug: str, records: list[LoggedRecord], output_format: str) -> None:
-    """One measure's or action's whole history."""
+def render_shown(shown: Shown, output_format: str) -> None:
+    """The records about one id (or carrying one document), and those responding to it."""
+    def listed(records: list[tuple[str, LoggedRecord]]) -> list[dict[str, Any]]:
+        return [{"id": slug, "position": r.position, "recorded_at": r.recorded_at.isoformat(),
+                 "record": r.record} for slug, r in records]
+
     if output_format == "json":
-        emit_json({"id": slug, "records": [
-            {"position": r.position, "recorded_at": r.recorded_at.isoformat(),
-             "record": r.record} for r in records]})
+        emit_json({"id": shown.id, "document": shown.document,
+                   "records": listed(shown.records),
+                   "responded_to_by": listed(shown.responders)})
         return
     out = console()
-    for logged in records:
+    if shown.document is not None:
+        out.print(f"{len(shown.records)} records carry the document {shown.document!r}",
+                  highlight=False, markup=False)
+    for slug, logged in shown.records:
         recorded = logged.recorded_at.strftime("%Y-%m-%d %H:%M:%S")
+        about = f"  {slug}" if shown.document is not None else ""
         out.print(f"[bold]#{logged.position}[/bold]  recorded {recorded} UTC  "
-                  f"{logged.record['type']}", highlight=False)
+                  f"{logged.record['type']}{_escape_markup(about)}", highlight=False)
         buffer = io.StringIO()
         json.dump({k: v for k, v in logged.record.items() if k != "type"}, buffer, indent=2,
                   ensure_ascii=False)
         out.print(buffer.getvalue(), highlight=False, markup=False)
+    if shown.responders:
+        table = _table(f"Records that respond to {shown.id}",
+                       ["position", "id", "type", "date", "document"])
+        for slug, logged in shown.responders:
+            record = logged.record
+            table.add_row(*map(_text, (str(logged.position), slug, record["type"],
+                                       record.get("effective_on") or record.get("occurred_on")
+                                       or "", record.get("document") or "")))
+        out.print(table)
+
+
+def _escape_markup(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+_FOUND_COLUMNS = ["type", "id", "record", "position", "date", "issuer", "kind", "status",
+                  "document", "title"]
+
+
+def render_found(found: Found, output_format: str) -> None:
+    """What a search found: one row per matching record."""
+    warn(found.known)
+    if output_format == "json":
+        emit_json(found.to_json())
+        return
+    rows = [tuple(str(value) if value is not None else "" for value in (
+        hit.type, hit.id, hit.record, hit.position, hit.date, hit.issuer, hit.kind, hit.status,
+        hit.document, hit.title)) for hit in found.hits]
+    if output_format == "csv":
+        _csv(_FOUND_COLUMNS, rows)
+        return
+    table = _table(f"Found {len(rows)} (status on {found.on}; log position "
+                   f"{found.known.position})",
+                   [column for column in _FOUND_COLUMNS if column not in ("position", "title")])
+    for row in rows:
+        table.add_row(*map(_text, (*row[:3], *row[4:9])))
+    console().print(table if rows else "Nothing found.")
 
 
 def describe_append(report: AppendReport) -> str:

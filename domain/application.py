@@ -18,7 +18,15 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import get_topic
 
-from domain.chain import Chained, Digest, verify_chain
+from domain.chain import (
+    GENESIS,
+    Chained,
+    Digest,
+    content_link,
+    record_fingerprint,
+    verify_chain,
+    verify_content,
+)
 from domain.errors import StoreBusy, StoreError
 from domain.mapper import OrjsonTranscoder, PydanticMapper
 from domain.stores import Store, conceal, patiently
@@ -127,10 +135,27 @@ class Regimes(Application[UUID]):
         return Digest(link, position) if link else None
 
     def verify(self, digest: Digest | None = None) -> Digest | None:
-        """Recomputes the hash chain from the stored events (see `domain.chain`)."""
+        """Recomputes the hash chain from the stored events (see `domain.chain`); with a
+        digest, the log must extend it (a content digest: its records must)."""
         if not isinstance(self.recorder, Chained):
             raise StoreError("this store keeps no hash chain to verify")
+        if digest is not None and digest.content:
+            head = verify_chain(self.recorder)
+            verify_content(self.fingerprints(), digest)
+            return head
         return verify_chain(self.recorder, digest)
+
+    def content_digest(self) -> Digest | None:
+        """The content chain over every record (DESIGN §14); None for an empty log."""
+        link, count = GENESIS, 0
+        for fingerprint in self.fingerprints():
+            link, count = content_link(link, fingerprint), count + 1
+        return Digest(link, count, content=True) if count else None
+
+    def fingerprints(self) -> Iterator[bytes]:
+        """Each record's canonical content, in log order (no record time, no position)."""
+        for logged in self.records():
+            yield record_fingerprint(logged.record)
 
     def last_position(self) -> int:
         """The position of the newest record in the log (0 when empty)."""

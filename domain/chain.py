@@ -4,6 +4,10 @@ Each link covers the previous link and the record's position, event topic (its t
 originator and version, and the stored state exactly as written. `Digest` (link@position)
 is the fingerprint a report can cite; `verify_chain` recomputes the chain from the stored
 events and names the first position where it breaks.
+
+The content chain (`content:link@N`) covers the records alone, in the append format and in
+log order, without record times or positions: two stores holding the same records in the same
+order have the same content digest, however and whenever they were loaded (DESIGN §14).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
+import orjson
 from eventsourcing.persistence import ApplicationRecorder, Notification, StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
@@ -22,6 +27,8 @@ from domain.errors import RegimesError
 from domain.stores import STORE_SCHEMA
 
 GENESIS = "0" * 64
+#: How a content digest is written: `content:link@N`.
+CONTENT_PREFIX = "content:"
 #: From how many events an insert into SQLite gets a larger page cache, and how large (KiB).
 _BULK = 10_000
 _BULK_CACHE_KIB = 256 * 1024
@@ -36,23 +43,36 @@ def next_link(previous: str, position: int, stored: StoredEvent) -> str:
     return hashlib.sha256(head.encode() + body).hexdigest()
 
 
+def record_fingerprint(record: dict[str, Any]) -> bytes:
+    """A record in the append format as canonical bytes: keys sorted, no spaces."""
+    return orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
+
+
+def content_link(previous: str, fingerprint: bytes) -> str:
+    """The content chain's link for the next record, given its canonical content."""
+    return hashlib.sha256(previous.encode() + b"\n" + fingerprint).hexdigest()
+
+
 @dataclass(frozen=True)
 class Digest:
-    """The head of the chain at a position: `link@position`."""
+    """The head of a chain at a position: `link@position`, or `content:link@N` for the
+    content chain over the first N records."""
 
     link: str
     position: int
+    content: bool = False
 
     def __str__(self) -> str:
-        return f"{self.link}@{self.position}"
+        return f"{CONTENT_PREFIX if self.content else ''}{self.link}@{self.position}"
 
     @classmethod
     def parse(cls, text: str) -> Digest:
-        link, _, position = text.partition("@")
+        content = text.startswith(CONTENT_PREFIX)
+        link, _, position = text.removeprefix(CONTENT_PREFIX).partition("@")
         if len(link) != 64 or not position.isdigit() or any(
                 c not in "0123456789abcdef" for c in link):
-            raise ValueError(f"{text!r} is not a digest HASH@POSITION")
-        return cls(link, int(position))
+            raise ValueError(f"{text!r} is not a digest HASH@POSITION or content:HASH@N")
+        return cls(link, int(position), content)
 
 
 class ChainBroken(RegimesError):
@@ -61,6 +81,16 @@ class ChainBroken(RegimesError):
     def __init__(self, position: int, reason: str) -> None:
         super().__init__(f"the log was altered at position {position}: {reason}")
         self.position = position
+
+
+class HistoriesPart(RegimesError):
+    """The log is intact but does not extend a digest taken of another history (another
+    copy, or records other than these): where they part cannot be told from a digest alone,
+    only that it is at or before the digest's position."""
+
+    def __init__(self, digest: Digest, reason: str) -> None:
+        super().__init__(f"this log does not extend digest {digest}: {reason}")
+        self.digest = digest
 
 
 @runtime_checkable
@@ -254,10 +284,31 @@ def verify_chain(recorder: Chained, digest: Digest | None = None, page: int = 10
                                         "(edited or reordered?)")
         head = Digest(previous, position)
     if digest is not None:
-        link = recorder.chain_link(digest.position)
-        if link != digest.link or (head is None or head.position < digest.position):
-            raise ChainBroken(digest.position, f"the log no longer extends digest {digest}")
+        if head is None or head.position < digest.position:
+            held = head.position if head else 0
+            raise HistoriesPart(digest, f"this log ends at position {held}, before it")
+        if recorder.chain_link(digest.position) != digest.link:
+            raise HistoriesPart(digest, _PARTED.format(at=f"position {digest.position}")
+                                + "; copies loaded at different times always differ here "
+                                "(record times), so compare 'regimes digest --content'")
     return head
+
+
+#: Why an intact log does not extend a digest: another history, parted somewhere up to `at`.
+_PARTED = ("the two histories part at or before {at} (this log's own chain is intact; "
+           "compare both logs with 'regimes log' from position 1)")
+
+
+def verify_content(fingerprints: Iterator[bytes], digest: Digest) -> None:
+    """Requires the records' content chain to reach `digest` after its first N records."""
+    link, count = GENESIS, 0
+    for fingerprint in fingerprints:
+        link, count = content_link(link, fingerprint), count + 1
+        if count == digest.position:
+            if link != digest.link:
+                raise HistoriesPart(digest, _PARTED.format(at=f"record {count}"))
+            return
+    raise HistoriesPart(digest, f"this log holds {count} records, fewer than {digest.position}")
 
 
 def _aligned(recorder: Chained, page: int

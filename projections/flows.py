@@ -11,11 +11,13 @@ from domain.vocabulary import WORLDWIDE, Level
 
 @dataclass(frozen=True)
 class FlowQuery:
-    """The flows asked about: items (groups expanded), exporter and importer, each optional."""
+    """The flows asked about: items (groups expanded), exporter and importer, each optional;
+    `named` keeps the items as asked (groups unexpanded), for warnings."""
 
     items: tuple[str, ...] = ()
     exporter: str | None = None
     importer: str | None = None
+    named: tuple[str, ...] = ()
 
     def resolve(self, item: str, exporter: str, importer: str) -> tuple[str, str] | None:
         """The flow a measure's (item, exporter, importer) lands on, or None if not asked.

@@ -36,6 +36,9 @@ class MeasureHistory:
     lifted_on: date | None = None
     lifting_document: str | None = None
     retracted: bool = False
+    #: Every follow-up in record order: (record type, effective date, document), so that a
+    #: change on a date can cite the record behind it.
+    follow_ups: list[tuple[str, date, str | None]] = field(default_factory=list)
 
     @classmethod
     def begin(cls, event: Measure.Imposed) -> MeasureHistory:
@@ -48,6 +51,8 @@ class MeasureHistory:
         self.version = event.originator_version
         facts: Any = event  # dispatched on the stored record type, stable by design
         kind = event.record_type
+        if kind in _FOLLOW_UPS:
+            self.follow_ups.append((kind, facts.effective_on, facts.document))
         if kind == "measure_amended":
             self.amendments.append((facts.effective_on, event.originator_version, facts.changes))
             self.amendments.sort(key=lambda amendment: amendment[:2])
@@ -73,6 +78,9 @@ class MeasureHistory:
             history.apply(event)
         return history
 
+
+_FOLLOW_UPS = frozenset({"measure_amended", "measure_suspended", "measure_resumed",
+                        "measure_lifted"})
 
 _TERM_FIELDS = {
     "issuer", "kind", "direction", "items", "destinations", "origins", "announced_on",

@@ -181,6 +181,37 @@ def change_dates(history: MeasureHistory, spans: list[Span]) -> list[date]:
     return sorted(days)
 
 
+#: Which follow-up speaks for a date on which several take effect, and how it is named.
+_CAUSES = {"measure_lifted": "lifted", "measure_suspended": "suspended",
+           "measure_resumed": "resumed", "measure_amended": "amended"}
+
+
+class Cause(NamedTuple):
+    """Why a measure's standing changes on a date, and the document that says so."""
+
+    kind: str  # lifted, suspended, resumed, amended, suspension_ended, announced, ...
+    document: str | None
+
+
+def cause_on(history: MeasureHistory, day: date) -> Cause:
+    """The record that changes the measure's standing on `day`: a follow-up taking effect
+    that day (a lifting before a suspension, a resumption, an amendment), else a suspension
+    running out that day, else the measure's own dates."""
+    taking_effect = {kind: document for kind, effective_on, document in history.follow_ups
+                     if effective_on == day}
+    for kind, name in _CAUSES.items():
+        if kind in taking_effect:
+            return Cause(name, taking_effect[kind])
+    for suspension in history.suspensions:
+        if suspension.until == day:
+            return Cause("suspension_ended", suspension.document)
+    terms = terms_on(history, day)
+    named = {terms.get("until"): "expired", terms["effective_on"]: "took_effect"}
+    kind = named.get(day.isoformat(), "announced" if day.isoformat() == terms["announced_on"]
+                     else "measure")
+    return Cause(kind, terms.get("document"))
+
+
 class Segment(NamedTuple):
     """A span of valid time [valid_from, valid_to) over which the measure stands the same."""
 

@@ -6,9 +6,8 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from eventsourcing.persistence import OperationalError, PersistenceError
 
@@ -16,12 +15,27 @@ from domain.application import LoggedRecord, Regimes
 from domain.errors import RegimesError, StoreError
 from domain.ids import action_id, measure_id
 from domain.vocabulary import Level
+from projections.answers import (
+    Answer,
+    Comparison,
+    FlowDifference,
+    Found,
+    Known,
+    Shown,
+    Timeline,
+    statuses,
+)
 from projections.backends import open_view
+from projections.catalog import Catalog, Logged, SearchQuery, Subject, logged_events
 from projections.catchup import CaughtUp, Histories, Progress, catch_up, utc_text
 from projections.flows import Entry, Flow, FlowQuery, assemble
-from projections.view import OPEN_DATE
+from projections.history import MeasureHistory
+from projections.lifecycle import Cause, cause_on
+from projections.mentions import unmentioned
+from projections.timeline import Span, flow_changes
 
 if TYPE_CHECKING:
+    from domain.measure import Measure
     from projections.replay import ReplayReport
 
 
@@ -42,80 +56,8 @@ class UnknownId(RegimesError):
     """`show` was given an id that names no measure or action."""
 
 
-@dataclass(frozen=True)
-class Answer:
-    """The regimes of the asked flows on one date, as known at one log position."""
-
-    as_of: date
-    known_at: datetime | None
-    position: int
-    flows: list[Flow]
-    digest: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """The answer as in DESIGN §8, with the log's digest at `position`."""
-        return {
-            "as_of": self.as_of.isoformat(),
-            "known_at": utc_text(self.known_at) if self.known_at else None,
-            "position": self.position,
-            "digest": self.digest,
-            "flows": [flow.to_json() for flow in self.flows],
-        }
-
-
-@dataclass(frozen=True)
-class Change:
-    """A flow's regime changing on one valid date."""
-
-    day: date
-    item: str
-    exporter: str
-    importer: str
-    level_before: Level
-    level_after: Level
-    measures: list[dict[str, Any]]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "date": self.day.isoformat(),
-            "item": self.item,
-            "from": self.exporter,
-            "to": self.importer,
-            "level_before": self.level_before.name,
-            "level_after": self.level_after.name,
-            "measures": self.measures,
-        }
-
-
-@dataclass(frozen=True)
-class FlowDifference:
-    """A flow whose level or measures differ between two dates."""
-
-    before: Flow
-    after: Flow
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "item": self.after.item,
-            "from": self.after.exporter,
-            "to": self.after.importer,
-            "before": _standing(self.before),
-            "after": _standing(self.after),
-        }
-
-
-def _standing(flow: Flow) -> dict[str, Any]:
-    return {
-        "level": flow.level.name,
-        "in_force": [summary["measure"] for summary in flow.in_force],
-        "suspended": [summary["measure"] for summary in flow.suspended],
-        "pending": [summary["measure"] for summary in flow.pending],
-    }
-
-
-def _statuses(flow: Flow) -> dict[str, str]:
-    return {summary["measure"]: summary["status"]
-            for listed in (flow.in_force, flow.suspended, flow.pending) for summary in listed}
+class AmbiguousDocument(RegimesError):
+    """`show` was given text that several documents contain."""
 
 
 #: Fewer events than this are always applied one by one.
@@ -181,9 +123,27 @@ class RegimeReader:
         generation, position, latest = self._position(known_at)
         entries = (entry for _, _, entry in
                    self._entries(generation, day, position, query, latest=latest))
+        return Answer(day, self._known(generation, position, query, known_at),
+                      assemble(entries, query))
+
+    def _known(self, generation: str, position: int, query: FlowQuery,
+               known_at: datetime | None) -> Known:
+        """What an answer at `position` reflects, with warnings about the question: items no
+        record mentions, a record time before the first record."""
+        warnings = []
+        if known_at is not None and position == 0:
+            first = next(self.app.records(1, 1), None)
+            warnings.append(
+                f"nothing was recorded by {utc_text(known_at)}" + (
+                    f"; the store's first record was appended at {utc_text(first.recorded_at)}"
+                    if first else "; the store is empty"))
+        if query.items:
+            mentioned = self.view.items_mentioned(generation, query.items, position)
+            if len(mentioned) < len(set(query.items)):
+                warnings += unmentioned(query.named or query.items, mentioned,
+                                        self.view.all_items(generation, position))
         digest = self.app.digest(position) if position else None
-        return Answer(day, known_at, position, assemble(entries, query),
-                      str(digest) if digest else None)
+        return Known(position, known_at, str(digest) if digest else None, warnings)
 
     def _entries(self, generation: str, day: date | None, position: int, query: FlowQuery,
                  *, latest: bool = False) -> Iterator[tuple[str, str, Entry]]:
@@ -196,48 +156,67 @@ class RegimeReader:
                 yield valid_from, valid_to, entry
 
     @damaged_view_explained()
-    def timeline(self, query: FlowQuery, known_at: datetime | None = None
-                 ) -> tuple[int, list[Change]]:
-        """Each valid date on which a matching flow's level or measures change."""
+    def timeline(self, query: FlowQuery, known_at: datetime | None = None, *,
+                 since: date | None = None, until: date | None = None, actions: bool = False
+                 ) -> Timeline:
+        """Each valid date (from `since` to `until`) on which a matching flow's level or
+        measures change, each measure's change citing the document of the record behind it;
+        with `actions`, the actions those measures respond to."""
         generation, position, latest = self._position(known_at)
-        by_flow: dict[tuple[str, str, str], list[tuple[str, str, Entry]]] = defaultdict(list)
+        by_flow: dict[tuple[str, str, str], list[Span]] = defaultdict(list)
         for valid_from, valid_to, entry in self._entries(generation, None, position, query,
                                                          latest=latest):
             by_flow[(entry.item, entry.exporter, entry.importer)].append(
                 (valid_from, valid_to, entry))
-        changes: list[Change] = []
-        for key in sorted(by_flow):
-            spans = by_flow[key]
-            days = sorted({day for start, end, _ in spans for day in (start, end)} - {OPEN_DATE})
-            before = Flow(*key)
-            for day in days:
-                current = [entry for start, end, entry in spans if start <= day < end]
-                after = (assemble(current, query) or [Flow(*key)])[0]
-                change = _change(date.fromisoformat(day), before, after)
-                if change is not None:
-                    changes.append(change)
-                before = after
-        changes.sort(key=lambda change: (change.day, change.item, change.exporter,
-                                         change.importer))
-        return position, changes
+        histories: dict[str, MeasureHistory | None] = {}
+
+        def cause(slug: str, day: date) -> Cause:
+            if slug not in histories:
+                histories[slug] = self._measure_history(generation, slug, position)
+            history = histories[slug]
+            return cause_on(history, day) if history else Cause("measure", None)
+
+        changes = sorted((change for change in flow_changes(by_flow, query, cause)
+                          if (since is None or change.day >= since)
+                          and (until is None or change.day <= until)),
+                         key=lambda change: (change.day, change.item, change.exporter,
+                                             change.importer))
+        context: list[dict[str, Any]] = []
+        if actions:
+            slugs = {entry["measure"] for change in changes for entry in change.measures}
+            context = [action.first for action in Catalog(
+                logged_events(self.app, position)).cited(slugs)]
+        return Timeline(self._known(generation, position, query, known_at), changes, context)
+
+    def _measure_history(self, generation: str, slug: str, position: int
+                         ) -> MeasureHistory | None:
+        """The measure's history as recorded up to `position` (None if not yet recorded)."""
+        positions = self.view.positions_of(generation, f"measure:{slug}")
+        known = sum(1 for logged in positions if logged.position <= position)
+        if not known:
+            return None
+        events = self.app.events.get(measure_id(slug), lte=known)
+        return MeasureHistory.of(cast("list[Measure.Event]", list(events)))
 
     @damaged_view_explained()
     def diff(self, first: date, second: date, query: FlowQuery,
-             known_at: datetime | None = None) -> tuple[int, list[FlowDifference]]:
+             known_at: datetime | None = None) -> Comparison:
         """Flows whose level or measures differ between two dates."""
         generation, position, latest = self._position(known_at)
-        before = {flow.key: flow for flow in assemble(
-            (e for _, _, e in self._entries(generation, first, position, query, latest=latest)),
-            query)}
-        after = {flow.key: flow for flow in assemble(
-            (e for _, _, e in self._entries(generation, second, position, query, latest=latest)),
-            query)}
+
+        def flows_on(day: date) -> dict[tuple[str, str, str], Flow]:
+            entries = (entry for _, _, entry in self._entries(generation, day, position, query,
+                                                              latest=latest))
+            return {flow.key: flow for flow in assemble(entries, query)}
+
+        before, after = flows_on(first), flows_on(second)
         differences = []
         for key in sorted(before.keys() | after.keys()):
             old, new = before.get(key, Flow(*key)), after.get(key, Flow(*key))
-            if old.level != new.level or _statuses(old) != _statuses(new):
+            if old.level != new.level or statuses(old) != statuses(new):
                 differences.append(FlowDifference(old, new))
-        return position, differences
+        return Comparison(first, second, self._known(generation, position, query, known_at),
+                          differences)
 
     @damaged_view_explained()
     def history(self, slug: str) -> list[LoggedRecord]:
@@ -252,25 +231,37 @@ class RegimeReader:
                         for p, event in zip(positions, events, strict=True)]
         raise UnknownId(f"no measure or action is called {slug!r}")
 
+    def search(self, query: SearchQuery, known_at: datetime | None = None) -> Found:
+        """The records matching `query` (DESIGN §12), with warnings for items and kinds no
+        record mentions."""
+        generation, position, _ = self._position(known_at)
+        catalog = Catalog(logged_events(self.app, position))
+        known = self._known(generation, position, query.flows, known_at)
+        known.warnings.extend(unmentioned(query.kinds, catalog.kinds(), catalog.kinds(),
+                                          what="kind"))
+        return Found(query.on, known, catalog.search(query))
 
-def _change(day: date, before: Flow, after: Flow) -> Change | None:
-    old, new = _statuses(before), _statuses(after)
-    if before.level == after.level and old == new:
-        return None
-    summaries = {summary["measure"]: summary for listed in
-                 (after.in_force, after.suspended, after.pending, before.in_force,
-                  before.suspended, before.pending) for summary in listed}
-    measures = [
-        {"measure": slug, "before": old.get(slug, "none"), "after": new.get(slug, "none"),
-         "kind": summaries[slug]["kind"], "document": _document_of(summaries[slug])}
-        for slug in sorted(old.keys() | new.keys()) if old.get(slug) != new.get(slug)
-    ]
-    return Change(day, after.item, after.exporter, after.importer, before.level, after.level,
-                  measures)
+    def show(self, wanted: str) -> Shown:
+        """The records about an id, or else those carrying the one document whose name
+        contains `wanted`; with the records that respond to the id."""
+        _, position, _ = self._position(None)
+        catalog = Catalog(logged_events(self.app, position))
+        try:
+            records = [(wanted, logged) for logged in self.history(wanted)]
+        except UnknownId:
+            documents = catalog.documents(wanted)
+            if len(documents) > 1:
+                listed = "; ".join(sorted(documents))
+                raise AmbiguousDocument(f"{len(documents)} documents contain {wanted!r}: "
+                                        f"{listed}") from None
+            if not documents:
+                raise UnknownId(f"no measure or action is called {wanted!r}, and no "
+                                "document's name contains it") from None
+            [(document, carrying)] = documents.items()
+            return Shown(_listed(carrying), [], document=document)
+        return Shown(records, _listed(catalog.responders(wanted)), id=wanted)
 
 
-def _document_of(summary: dict[str, Any]) -> str | None:
-    """The document behind a measure's standing: the suspension's while it is suspended."""
-    if summary["status"] == "suspended" and summary.get("suspension_document"):
-        return str(summary["suspension_document"])
-    return summary.get("document")
+def _listed(records: list[tuple[Subject, Logged]]) -> list[tuple[str, LoggedRecord]]:
+    return [(subject.slug, LoggedRecord(logged.position, logged.event.timestamp, logged.record))
+            for subject, logged in records]

@@ -397,3 +397,27 @@ class BitemporalView:
             return [tuple(record[name] for name in (
                 "measure", "item", "exporter", "importer", "valid_from", "valid_to", "status",
                 "level", "recorded_from", "recorded_to", "summary")) for record in c.fetchall()]
+
+    def items_mentioned(self, generation: str, items: Sequence[str], position: int
+                        ) -> set[str]:
+        """Which of `items` any row recorded by `position` names (through the flow indexes)."""
+        sql = self.sql(generation)
+        found: set[str] = set()
+        with self.transaction(commit=False) as c:
+            for item in items:
+                for believed in (f"recorded_to = {OPEN_POSITION}",
+                                 f"recorded_to < {OPEN_POSITION}"):
+                    c.execute(self._q(f"SELECT 1 AS found FROM {sql.rows} WHERE item = ? AND "
+                                      f"{believed} AND recorded_from <= ? LIMIT 1"),
+                              (item, position))
+                    if c.fetchone() is not None:
+                        found.add(item)
+                        break
+        return found
+
+    def all_items(self, generation: str, position: int) -> set[str]:
+        """Every item a row recorded by `position` names (a scan: for suggestions only)."""
+        with self.transaction(commit=False) as c:
+            c.execute(self._q(f"SELECT DISTINCT item FROM {self.sql(generation).rows} "
+                              "WHERE recorded_from <= ?"), (position,))
+            return {row["item"] for row in c.fetchall()}

@@ -1,0 +1,157 @@
+"""The answers queries give (DESIGN §8): typed values that print as the documented JSON.
+
+Every answer says what it knew: the log position it reflects, that position's digest, the
+knowledge filter asked, and warnings about names no record mentions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from projections.catchup import utc_text
+from projections.flows import Flow
+
+if TYPE_CHECKING:
+    from domain.application import LoggedRecord
+    from domain.vocabulary import Level
+    from projections.catalog import Hit
+
+
+@dataclass(frozen=True)
+class Known:
+    """What an answer reflects: the log position (and its digest), the knowledge filter asked,
+    and warnings about the question."""
+
+    position: int
+    known_at: datetime | None = None
+    digest: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"known_at": utc_text(self.known_at) if self.known_at else None,
+                "position": self.position, "digest": self.digest,
+                "warnings": self.warnings}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The regimes of the asked flows on one date."""
+
+    as_of: date
+    known: Known
+    flows: list[Flow]
+
+    @property
+    def position(self) -> int:
+        return self.known.position
+
+    def to_json(self) -> dict[str, Any]:
+        """The answer as in DESIGN §8."""
+        return {"as_of": self.as_of.isoformat(), **self.known.to_json(),
+                "flows": [flow.to_json() for flow in self.flows]}
+
+
+@dataclass(frozen=True)
+class Change:
+    """A flow's regime changing on one valid date, with each measure whose status changed."""
+
+    day: date
+    item: str
+    exporter: str
+    importer: str
+    level_before: Level
+    level_after: Level
+    measures: list[dict[str, Any]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"date": self.day.isoformat(), "item": self.item, "from": self.exporter,
+                "to": self.importer, "level_before": self.level_before.name,
+                "level_after": self.level_after.name, "measures": self.measures}
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The changes of the asked flows over valid time, and the actions their measures
+    respond to (when asked)."""
+
+    known: Known
+    changes: list[Change]
+    actions: list[dict[str, Any]]
+
+    @property
+    def position(self) -> int:
+        return self.known.position
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.known.to_json(), "changes": [change.to_json() for change in self.changes],
+                "actions": self.actions}
+
+
+@dataclass(frozen=True)
+class FlowDifference:
+    """A flow whose level or measures differ between two dates."""
+
+    before: Flow
+    after: Flow
+
+    def to_json(self) -> dict[str, Any]:
+        return {"item": self.after.item, "from": self.after.exporter, "to": self.after.importer,
+                "before": _standing(self.before), "after": _standing(self.after)}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The flows that differ between two dates."""
+
+    first: date
+    second: date
+    known: Known
+    differences: list[FlowDifference]
+
+    @property
+    def position(self) -> int:
+        return self.known.position
+
+    def to_json(self) -> dict[str, Any]:
+        return {"from_date": self.first.isoformat(), "to_date": self.second.isoformat(),
+                **self.known.to_json(),
+                "flows": [difference.to_json() for difference in self.differences]}
+
+
+@dataclass(frozen=True)
+class Found:
+    """What `search` found: one row per matching record."""
+
+    on: date
+    known: Known
+    hits: list[Hit]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"on": self.on.isoformat(), **self.known.to_json(),
+                "results": [hit.to_json() for hit in self.hits]}
+
+
+@dataclass(frozen=True)
+class Shown:
+    """`show`'s answer: the records about one id, or the records carrying one document, and
+    the records that respond to the id."""
+
+    records: list[tuple[str, LoggedRecord]]  # (subject id, record)
+    responders: list[tuple[str, LoggedRecord]]
+    id: str | None = None
+    document: str | None = None
+
+
+def statuses(flow: Flow) -> dict[str, str]:
+    """Each measure on the flow with its status."""
+    return {summary["measure"]: summary["status"]
+            for listed in (flow.in_force, flow.suspended, flow.pending) for summary in listed}
+
+
+def _standing(flow: Flow) -> dict[str, Any]:
+    return {"level": flow.level.name,
+            "in_force": [summary["measure"] for summary in flow.in_force],
+            "suspended": [summary["measure"] for summary in flow.suspended],
+            "pending": [summary["measure"] for summary in flow.pending]}

@@ -1,0 +1,88 @@
+"""Digests (DESIGN §14): the record chain names its position; the content chain is the same
+for every store holding the same records, and a digest not extended says where histories part."""
+
+from __future__ import annotations
+
+import time
+
+from tests.commands import invoke, invoked
+from tests.conftest import StoreFactory
+from tests.samples import action, follow_up, imposed, jsonl
+
+HISTORY = jsonl(imposed(), follow_up("measure_suspended", effective_on="2025-06-01"),
+                action())
+
+
+def _loaded(store: str, records: bytes = HISTORY) -> str:
+    invoked("--store", store, "append", "-", stdin=records)
+    return store
+
+
+def test_stores_loaded_apart_have_equal_content_digests_and_verify_each_other(
+        new_store: StoreFactory) -> None:
+    first = _loaded(new_store())
+    time.sleep(0.01)  # another record time
+    second = _loaded(new_store())
+    recorded = [invoked("--store", store, "digest").stdout.strip() for store in (first, second)]
+    assert recorded[0] != recorded[1]  # the record chain covers record times
+    content = [invoked("--store", store, "digest", "--content").stdout.strip()
+               for store in (first, second)]
+    assert content[0] == content[1]
+    assert content[0].startswith("content:")
+    assert content[0].endswith("@3")
+    for store in (first, second):
+        result = invoke("--store", store, "verify", "--digest", content[0])
+        assert result.exit_code == 0, result.stderr
+        assert f"extends {content[0]}" in result.stderr
+
+
+def test_a_content_digest_still_verifies_as_the_log_grows(new_store: StoreFactory) -> None:
+    store = _loaded(new_store())
+    cited = invoked("--store", store, "digest", "--content").stdout.strip()
+    invoked("--store", store, "append", "-", stdin=jsonl(imposed("a-later-one")))
+    assert invoked("--store", store, "digest", "--content").stdout.strip() != cited
+    assert invoke("--store", store, "verify", "--digest", cited).exit_code == 0
+
+
+def test_another_copys_record_digest_parts_without_blaming_alteration(
+        new_store: StoreFactory) -> None:
+    first = _loaded(new_store())
+    time.sleep(0.01)
+    second = _loaded(new_store())
+    theirs = invoked("--store", first, "digest").stdout.strip()
+    result = invoke("--store", second, "verify", "--digest", theirs)
+    assert result.exit_code == 1
+    assert "the two histories part at or before position 3" in result.stderr
+    assert "altered" not in result.stderr
+    assert "digest --content" in result.stderr
+
+
+def test_a_content_digest_of_other_records_names_the_record_count(
+        new_store: StoreFactory) -> None:
+    first = _loaded(new_store())
+    other = _loaded(new_store(), jsonl(imposed("something-else"), action()))
+    theirs = invoked("--store", other, "digest", "--content").stdout.strip()
+    result = invoke("--store", first, "verify", "--digest", theirs)
+    assert result.exit_code == 1
+    assert "part at or before record 2" in result.stderr
+    longer = invoked("--store", first, "digest", "--content").stdout.strip()
+    invoked("--store", other, "append", "-", stdin=jsonl(imposed("third")))
+    result = invoke("--store", other, "verify", "--digest", longer)
+    assert result.exit_code == 1
+
+
+def test_a_digest_past_the_end_of_the_log_says_where_the_log_ends(
+        new_store: StoreFactory) -> None:
+    store = _loaded(new_store())
+    link = invoked("--store", store, "digest").stdout.strip().split("@")[0]
+    result = invoke("--store", store, "verify", "--digest", f"{link}@9")
+    assert result.exit_code == 1
+    assert "this log ends at position 3" in result.stderr
+    result = invoke("--store", store, "verify", "--digest", f"content:{link}@9")
+    assert "holds 3 records, fewer than 9" in result.stderr
+
+
+def test_an_empty_log_has_no_content_digest(new_store: StoreFactory) -> None:
+    store = new_store()
+    invoked("--store", store, "init", "--empty")
+    assert invoked("--store", store, "digest", "--content").stdout.strip() == "the log is empty"
