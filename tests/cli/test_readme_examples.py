@@ -1,0 +1,47 @@
+"""The README's shown sessions (`$ regimes …` followed by its output) are what the commands
+print on the bundled history: every row shown is a row of the real output, cell for cell."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from tests.commands import invoke
+
+README = (Path(__file__).parents[2] / "README.md").read_text()
+#: A shown session: the command line, then the output lines up to the end of the block.
+SESSION = re.compile(r"```\n\$ (regimes [^\n]*)\n(.*?)```", re.S)
+SESSIONS = SESSION.findall(README)
+
+
+def _cells(line: str) -> tuple[str, ...]:
+    return tuple(cell.strip() for cell in re.split("[│┃]", line.strip().strip("│┃")))
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory: pytest.TempPathFactory) -> str:
+    store = str(tmp_path_factory.mktemp("readme") / "bundled.db")
+    assert invoke("--store", store, "init").exit_code == 0
+    return store
+
+
+def test_the_readme_shows_sessions() -> None:
+    assert len(SESSIONS) >= 4
+
+
+@pytest.mark.parametrize(("command", "shown"), SESSIONS, ids=[c for c, _ in SESSIONS])
+def test_a_readme_session_is_what_the_command_prints(bundled: str, command: str,
+                                                     shown: str) -> None:
+    result = invoke("--store", bundled, *shlex.split(command)[1:])
+    printed = result.stdout + result.stderr
+    rows = {_cells(line) for line in printed.splitlines()}
+    for line in shown.splitlines():
+        if "…" in line or not line.strip():
+            continue  # elided in the README
+        if "│" in line:
+            assert _cells(line) in rows, line
+        else:
+            assert line.strip() in printed, line
