@@ -149,6 +149,9 @@ def timeline(session: Session, elements: tuple[str, ...], items: tuple[str, ...]
     """
     from cli import render
 
+    if since is not None and until is not None and since > until:
+        raise click.BadParameter(f"--since {since} is after --until {until}",
+                                 param_hint="--since")
     with _reported():
         answer = session.reader().timeline(_query(elements, items, exporter, importer),
                                            known_at, since=since, until=until,

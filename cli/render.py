@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -90,13 +90,13 @@ def _measures_cell(flow: Flow) -> Text:
 
 def render_answer(answer: Answer, output_format: str) -> None:
     """An as-of answer in the chosen format; warnings on stderr."""
+    warn(answer.known)
     if output_format == "json":
         emit_json(answer.to_json())
         return
     if output_format == "csv":
         _answer_csv(answer)
         return
-    warn(answer.known)
     known = f", as known at {answer.to_json()['known_at']}" if answer.known.known_at else ""
     table = _table(f"Regimes as of {answer.as_of}{known} (log position {answer.position})",
                    ["level", "item", "flow", "measures (in force, then suspended and pending)"],
@@ -146,9 +146,10 @@ def render_timeline(answer: Timeline, output_format: str) -> None:
                 a["kind"], a["title"]) for a in answer.actions]
     columns = ["date", "item", "from", "to", "level_before", "level_after", "measure",
                "change", "document"]
-    if output_format == "csv":  # actions as rows whose change is "action: KIND"
-        _csv(columns, [*rows, *((day, "", issuer, to, "", "", slug, f"action: {kind}", title)
-                                for day, slug, issuer, to, kind, title in actions)])
+    if output_format == "csv":  # actions as rows whose change is "action: KIND", in date order
+        _csv(columns, sorted([*rows, *((day, "", issuer, to, "", "", slug, f"action: {kind}",
+                                        title) for day, slug, issuer, to, kind, title in actions)],
+                             key=lambda row: row[0]))
         return
     table = _table(f"Timeline (log position {answer.position})", columns)
     for row in rows:
@@ -166,10 +167,14 @@ def render_timeline(answer: Timeline, output_format: str) -> None:
 def _change_text(measure: dict[str, Any]) -> str:
     """A measure's change on a timeline, with its cause where the statuses do not say it."""
     text = f"{measure['before']} → {measure['after']}"
-    cause = measure.get("cause")
-    if cause in ("suspension_ended", "lifted", "expired", "amended", "resumed"):
+    cause = str(measure.get("cause") or "measure")
+    if cause in _TOLD_CAUSES or measure["before"] == measure["after"]:
         text += f" ({cause.replace('_', ' ')})"
     return text
+
+
+#: Causes a change of status does not tell by itself.
+_TOLD_CAUSES = frozenset({"suspension_ended", "lifted", "expired", "amended", "resumed"})
 
 
 def render_diff(comparison: Comparison, output_format: str) -> None:
@@ -203,10 +208,16 @@ def _listing(standing: dict[str, Any]) -> str:
     return "\n".join(parts) or "—"
 
 
-def _csv(columns: list[str], rows: Iterable[tuple[str, ...]]) -> None:
+def _csv(columns: list[str], rows: Iterable[Sequence[str]]) -> None:
+    """CSV with a fixed header and no line break inside a cell (DESIGN §7)."""
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerows([_one_line(cell) for cell in row] for row in rows)
+
+
+def _one_line(cell: str) -> str:
+    """A cell's line breaks as spaces: a CSV row stays one line for line-based tools."""
+    return " ".join(cell.splitlines()) if "\n" in cell or "\r" in cell else cell
 
 
 def render_log(records: Iterable[LoggedRecord], output_format: str) -> None:
@@ -239,7 +250,9 @@ def render_shown(shown: Shown, output_format: str) -> None:
         return
     out = console()
     if shown.document is not None:
-        out.print(f"{len(shown.records)} records carry the document {shown.document!r}",
+        count = len(shown.records)
+        out.print(f"{count} record{'s carry' if count != 1 else ' carries'} the document "
+                  f"{shown.document!r}",
                   highlight=False, markup=False)
     for slug, logged in shown.records:
         recorded = logged.recorded_at.strftime("%Y-%m-%d %H:%M:%S")
@@ -283,11 +296,12 @@ def render_found(found: Found, output_format: str) -> None:
     if output_format == "csv":
         _csv(_FOUND_COLUMNS, rows)
         return
+    shown = [index for index, column in enumerate(_FOUND_COLUMNS)
+             if column not in ("position", "title")]
     table = _table(f"Found {len(rows)} (status on {found.on}; log position "
-                   f"{found.known.position})",
-                   [column for column in _FOUND_COLUMNS if column not in ("position", "title")])
+                   f"{found.known.position})", [_FOUND_COLUMNS[index] for index in shown])
     for row in rows:
-        table.add_row(*map(_text, (*row[:3], *row[4:9])))
+        table.add_row(*(_text(row[index]) for index in shown))
     console().print(table if rows else "Nothing found.")
 
 

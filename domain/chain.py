@@ -69,9 +69,10 @@ class Digest:
     def parse(cls, text: str) -> Digest:
         content = text.startswith(CONTENT_PREFIX)
         link, _, position = text.removeprefix(CONTENT_PREFIX).partition("@")
-        if len(link) != 64 or not position.isdigit() or any(
+        if len(link) != 64 or not position.isdigit() or int(position) < 1 or any(
                 c not in "0123456789abcdef" for c in link):
-            raise ValueError(f"{text!r} is not a digest HASH@POSITION or content:HASH@N")
+            raise ValueError(f"{text!r} is not a digest HASH@POSITION or content:HASH@N "
+                             "(N from 1)")
         return cls(link, int(position), content)
 
 

@@ -3,23 +3,20 @@ from the log as known at a position; what `search` lists and `show` finds by doc
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from domain.vocabulary import WORLDWIDE
 from projections.flows import FlowQuery
 from projections.history import MeasureHistory
-from projections.lifecycle import measure_on
+from projections.lifecycle import measure_on, scope_of, terms_on, terms_stages
 
 if TYPE_CHECKING:
+    from eventsourcing.persistence import Notification
+
     from domain.application import Regimes
     from domain.events import RecordedEvent
-
-#: Subject types `search --type` takes (groups and parties come with their own records).
-SUBJECT_TYPES = ("measure", "action")
-
 
 class Logged(NamedTuple):
     """One record of the log: its position and the event it became."""
@@ -51,14 +48,14 @@ class Subject:
         return self.history.terms if self.history is not None else self.first
 
     def stages(self) -> list[dict[str, Any]]:
-        """Every set of terms the measure has had (corrected, then each amendment)."""
+        """Every set of terms the measure has had (corrected, then after each amendment)."""
         if self.history is None:
             return [self.first]
-        stages, terms = [self.history.terms], self.history.terms
-        for _, _, changes in self.history.amendments:
-            terms = {**terms, **changes}
-            stages.append(terms)
-        return stages
+        return [terms.terms for _, terms in terms_stages(self.history)]
+
+    def terms_on(self, day: date) -> dict[str, Any]:
+        """The terms in effect on `day` (an action's record)."""
+        return terms_on(self.history, day) if self.history is not None else self.first
 
     def status_on(self, day: date) -> str:
         """Where the subject stands on `day`, in words a search row can show."""
@@ -146,8 +143,8 @@ class Catalog:
         found: dict[str, list[tuple[Subject, Logged]]] = {}
         for subject in self.subjects.values():
             for logged in subject.records:
-                document = logged.record.get("document")
-                if isinstance(document, str) and needle in document.casefold():
+                document = _document_of(logged.record)
+                if document is not None and needle in document.casefold():
                     found.setdefault(document, []).append((subject, logged))
         exact = {document: records for document, records in found.items()
                  if document.casefold() == needle}
@@ -160,16 +157,6 @@ class Catalog:
                  if slug in (logged.record.get("responds_to") or ())]
         return sorted(found, key=lambda pair: pair[1].position)
 
-    def cited(self, slugs: Iterable[str]) -> list[Subject]:
-        """The actions the named measures' records respond to, by date."""
-        wanted: set[str] = set()
-        for slug in slugs:
-            subject = self.subjects.get(("measure", slug))
-            for logged in subject.records if subject else ():
-                wanted.update(logged.record.get("responds_to") or ())
-        actions = [self.subjects[("action", slug)] for slug in wanted
-                   if ("action", slug) in self.subjects]
-        return sorted(actions, key=lambda action: (action.first["occurred_on"], action.slug))
 
 
 _TEXT_FIELDS = ("title", "document", "notes", "reason")
@@ -188,7 +175,7 @@ def _text_of(subject: Subject, record: dict[str, Any]) -> Iterator[str]:
 
 
 def _hits(subject: Subject, query: SearchQuery) -> Iterator[Hit]:
-    terms = subject.terms
+    terms = subject.terms_on(query.on)
     records = subject.records
     if query.text is not None:
         needle = query.text.casefold()
@@ -200,12 +187,22 @@ def _hits(subject: Subject, query: SearchQuery) -> Iterator[Hit]:
     status = subject.status_on(query.on)
     for logged in records:
         record = logged.record
-        opening = logged is subject.records[0]
-        day = (record.get("effective_on") if not opening and subject.type == "measure"
-               else terms.get("announced_on") or terms.get("occurred_on"))
-        document = record.get("document") if not opening else terms.get("document")
+        if logged is subject.records[0]:
+            day, document = terms.get("announced_on") or terms.get("occurred_on"), \
+                terms.get("document")
+        else:  # a follow-up's own date; a correction's or retraction's is its record date
+            day = record.get("effective_on") or logged.event.timestamp.date().isoformat()
+            document = _document_of(record)
         yield Hit(subject.type, subject.slug, record["type"], logged.position,
                   terms["issuer"], terms["kind"], day, status, document, terms.get("title"))
+
+
+def _document_of(record: dict[str, Any]) -> str | None:
+    """The document a record carries, or the one a correction gives its measure."""
+    document = record.get("document")
+    if document is None and isinstance(record.get("fields"), dict):
+        document = record["fields"].get("document")
+    return document if isinstance(document, str) else None
 
 
 def _narrowed(subject: Subject, query: SearchQuery) -> bool:
@@ -227,28 +224,55 @@ def _narrowed(subject: Subject, query: SearchQuery) -> bool:
 
 
 def _covers(terms: dict[str, Any], flows: FlowQuery) -> bool:
-    """Whether one stage of a measure's terms applies to any of the asked flows."""
-    if flows.items and not set(flows.items) & set(terms["items"]):
-        return False
-    issuer = terms["issuer"]
-    if terms.get("direction", "export") == "import":
-        own, others, asked_own, asked_other = issuer, terms.get("origins") or (), \
-            flows.importer, flows.exporter
-    else:
-        own, others, asked_own, asked_other = issuer, terms.get("destinations") or (), \
-            flows.exporter, flows.importer
-    if asked_own is not None and asked_own != own:
-        return False
-    return asked_other is None or asked_other in others or WORLDWIDE in others
+    """Whether one stage of a measure's terms applies to any of the asked flows, by the rule
+    the answers use (`FlowQuery.resolve`)."""
+    return any(flows.resolve(item, exporter, importer) is not None
+               for item in terms["items"] for exporter, importer in scope_of(terms))
 
 
-def logged_events(app: Regimes, until: int, page: int = 1000) -> Iterator[tuple[int, Any]]:
-    """The log up to position `until`, as (position, event), a page at a time."""
+def read_catalog(app: Regimes, until: int, mentioning: Mention | None = None) -> Catalog:
+    """Every measure and action recorded up to position `until`; with `mentioning`, only
+    those with a record whose stored bytes it accepts (a first pass over the raw log, so that
+    only they are decoded)."""
+    if mentioning is None:
+        return Catalog(_decoded(app, _notifications(app, until)))
+    wanted = {notification.originator_id for notification in _notifications(app, until)
+              if mentioning(notification.state)}
+    return Catalog(_decoded(app, (notification for notification in _notifications(app, until)
+                                  if notification.originator_id in wanted)))
+
+
+#: A test on a record's stored bytes that every record of interest passes.
+Mention = Callable[[bytes], bool]
+
+
+def text_in(text: str) -> Mention | None:
+    """A byte test that every record whose text contains `text` (case-insensitive) passes,
+    or None where bytes cannot tell: text with quotes, backslashes or controls (escaped in
+    the stored JSON) or beyond ASCII (case rules beyond ASCII)."""
+    if not text.isascii() or not text.isprintable() or '"' in text or "\\" in text:
+        return None
+    needle = text.lower().encode()
+    return lambda state: needle in state.lower()
+
+
+def slug_in(slug: str) -> Mention:
+    """A byte test that every record naming `slug` (as an id or in `responds_to`) passes."""
+    needle = f'"{slug}"'.encode()
+    return lambda state: needle in state
+
+
+def _notifications(app: Regimes, until: int, page: int = 1000) -> Iterator[Notification]:
     start = 1
     while start <= until:
         notifications = app.recorder.select_notifications(start=start, limit=page, stop=until)
-        for notification in notifications:
-            yield notification.id, app.mapper.to_domain_event(notification)
+        yield from notifications
         if len(notifications) < page:
             return
         start = notifications[-1].id + 1
+
+
+def _decoded(app: Regimes, notifications: Iterable[Notification]
+             ) -> Iterator[tuple[int, RecordedEvent]]:
+    for notification in notifications:
+        yield notification.id, cast("RecordedEvent", app.mapper.to_domain_event(notification))

@@ -33,10 +33,7 @@ class MeasureOnDate(NamedTuple):
 
     def scope(self) -> list[tuple[str, str]]:
         """The (exporter, importer) pairs the measure applies to."""
-        issuer = self.terms["issuer"]
-        if self.terms.get("direction", "export") == "import":
-            return [(origin, issuer) for origin in self.terms.get("origins") or ()]
-        return [(issuer, destination) for destination in self.terms.get("destinations") or ()]
+        return scope_of(self.terms)
 
     def summary(self) -> dict[str, Any]:
         """The measure as listed on a flow (DESIGN §8)."""
@@ -61,6 +58,14 @@ class MeasureOnDate(NamedTuple):
             summary["suspended_until"] = _iso(self.suspended_until)
             summary["suspension_document"] = self.suspension_document
         return summary
+
+
+def scope_of(terms: dict[str, Any]) -> list[tuple[str, str]]:
+    """The (exporter, importer) pairs a measure's terms apply to."""
+    issuer = terms["issuer"]
+    if terms.get("direction", "export") == "import":
+        return [(origin, issuer) for origin in terms.get("origins") or ()]
+    return [(issuer, destination) for destination in terms.get("destinations") or ()]
 
 
 def _iso(value: date | None) -> str | None:
@@ -181,35 +186,43 @@ def change_dates(history: MeasureHistory, spans: list[Span]) -> list[date]:
     return sorted(days)
 
 
-#: Which follow-up speaks for a date on which several take effect, and how it is named.
-_CAUSES = {"measure_lifted": "lifted", "measure_suspended": "suspended",
-           "measure_resumed": "resumed", "measure_amended": "amended"}
-
-
 class Cause(NamedTuple):
-    """Why a measure's standing changes on a date, and the document that says so."""
+    """Why a measure's standing on a flow changes on a date, and the document that says so."""
 
-    kind: str  # lifted, suspended, resumed, amended, suspension_ended, announced, ...
+    kind: str  # announced, took_effect, suspended, resumed, suspension_ended, amended, ...
     document: str | None
 
 
-def cause_on(history: MeasureHistory, day: date) -> Cause:
-    """The record that changes the measure's standing on `day`: a follow-up taking effect
-    that day (a lifting before a suspension, a resumption, an amendment), else a suspension
-    running out that day, else the measure's own dates."""
+def cause_on(history: MeasureHistory, day: date, before: str, after: str) -> Cause:
+    """The record behind a measure's change from status `before` to `after` on `day` (each
+    `none` where the measure is not shown): the follow-up that makes that change, else the
+    measure's own dates."""
     taking_effect = {kind: document for kind, effective_on, document in history.follow_ups
                      if effective_on == day}
-    for kind, name in _CAUSES.items():
-        if kind in taking_effect:
-            return Cause(name, taking_effect[kind])
-    for suspension in history.suspensions:
-        if suspension.until == day:
-            return Cause("suspension_ended", suspension.document)
     terms = terms_on(history, day)
-    named = {terms.get("until"): "expired", terms["effective_on"]: "took_effect"}
-    kind = named.get(day.isoformat(), "announced" if day.isoformat() == terms["announced_on"]
-                     else "measure")
-    return Cause(kind, terms.get("document"))
+    if after == "suspended" and before != "suspended":
+        if "measure_suspended" in taking_effect:
+            return Cause("suspended", taking_effect["measure_suspended"])
+    elif before == "suspended" and after != "suspended":
+        if "measure_resumed" in taking_effect:
+            return Cause("resumed", taking_effect["measure_resumed"])
+        if "measure_lifted" in taking_effect:
+            return Cause("lifted", taking_effect["measure_lifted"])
+        ended = [suspension for suspension in history.suspensions if suspension.until == day]
+        if ended:
+            return Cause("suspension_ended", ended[-1].document)
+    elif after == "none":
+        if "measure_lifted" in taking_effect:
+            return Cause("lifted", taking_effect["measure_lifted"])
+        if terms.get("until") == day.isoformat():
+            return Cause("expired", terms.get("document"))
+    if "measure_amended" in taking_effect:
+        return Cause("amended", taking_effect["measure_amended"])
+    if after == "in_force" and terms["effective_on"] == day.isoformat():
+        return Cause("took_effect", terms.get("document"))
+    if before == "none" and terms["announced_on"] == day.isoformat():
+        return Cause("announced", terms.get("document"))
+    return Cause("measure", terms.get("document"))
 
 
 class Segment(NamedTuple):

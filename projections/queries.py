@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -17,6 +17,7 @@ from domain.ids import action_id, measure_id
 from domain.vocabulary import Level
 from projections.answers import (
     Answer,
+    Change,
     Comparison,
     FlowDifference,
     Found,
@@ -26,7 +27,14 @@ from projections.answers import (
     statuses,
 )
 from projections.backends import open_view
-from projections.catalog import Catalog, Logged, SearchQuery, Subject, logged_events
+from projections.catalog import (
+    Logged,
+    SearchQuery,
+    Subject,
+    read_catalog,
+    slug_in,
+    text_in,
+)
 from projections.catchup import CaughtUp, Histories, Progress, catch_up, utc_text
 from projections.flows import Entry, Flow, FlowQuery, assemble
 from projections.history import MeasureHistory
@@ -35,6 +43,7 @@ from projections.mentions import unmentioned
 from projections.timeline import Span, flow_changes
 
 if TYPE_CHECKING:
+    from domain.events import RecordedEvent
     from domain.measure import Measure
     from projections.replay import ReplayReport
 
@@ -127,9 +136,9 @@ class RegimeReader:
                       assemble(entries, query))
 
     def _known(self, generation: str, position: int, query: FlowQuery,
-               known_at: datetime | None) -> Known:
-        """What an answer at `position` reflects, with warnings about the question: items no
-        record mentions, a record time before the first record."""
+               known_at: datetime | None, more: Sequence[str] = ()) -> Known:
+        """What an answer at `position` reflects, with warnings about the question: a record
+        time before the first record, items no record mentions, and `more`."""
         warnings = []
         if known_at is not None and position == 0:
             first = next(self.app.records(1, 1), None)
@@ -142,6 +151,7 @@ class RegimeReader:
             if len(mentioned) < len(set(query.items)):
                 warnings += unmentioned(query.named or query.items, mentioned,
                                         self.view.all_items(generation, position))
+        warnings += more
         digest = self.app.digest(position) if position else None
         return Known(position, known_at, str(digest) if digest else None, warnings)
 
@@ -170,33 +180,46 @@ class RegimeReader:
                 (valid_from, valid_to, entry))
         histories: dict[str, MeasureHistory | None] = {}
 
-        def cause(slug: str, day: date) -> Cause:
+        def cause(slug: str, day: date, before: str, after: str) -> Cause:
             if slug not in histories:
                 histories[slug] = self._measure_history(generation, slug, position)
             history = histories[slug]
-            return cause_on(history, day) if history else Cause("measure", None)
+            return cause_on(history, day, before, after) if history else Cause("measure", None)
 
         changes = sorted((change for change in flow_changes(by_flow, query, cause)
                           if (since is None or change.day >= since)
                           and (until is None or change.day <= until)),
                          key=lambda change: (change.day, change.item, change.exporter,
                                              change.importer))
-        context: list[dict[str, Any]] = []
-        if actions:
-            slugs = {entry["measure"] for change in changes for entry in change.measures}
-            context = [action.first for action in Catalog(
-                logged_events(self.app, position)).cited(slugs)]
+        context = self._responded_to(generation, changes, position) if actions else []
         return Timeline(self._known(generation, position, query, known_at), changes, context)
 
     def _measure_history(self, generation: str, slug: str, position: int
                          ) -> MeasureHistory | None:
         """The measure's history as recorded up to `position` (None if not yet recorded)."""
-        positions = self.view.positions_of(generation, f"measure:{slug}")
+        events = self._known_events(generation, "measure", slug, position)
+        return MeasureHistory.of(cast("list[Measure.Event]", events)) if events else None
+
+    def _known_events(self, generation: str, kind: str, slug: str, position: int
+                      ) -> list[RecordedEvent]:
+        """The events about a measure or an action recorded up to `position`."""
+        positions = self.view.positions_of(generation, f"{kind}:{slug}")
         known = sum(1 for logged in positions if logged.position <= position)
         if not known:
-            return None
-        events = self.app.events.get(measure_id(slug), lte=known)
-        return MeasureHistory.of(cast("list[Measure.Event]", list(events)))
+            return []
+        key = measure_id(slug) if kind == "measure" else action_id(slug)
+        return cast("list[RecordedEvent]", list(self.app.events.get(key, lte=known)))
+
+    def _responded_to(self, generation: str, changes: list[Change], position: int
+                      ) -> list[dict[str, Any]]:
+        """The actions that the records of the changes' measures respond to, by date."""
+        slugs = {entry["measure"] for change in changes for entry in change.measures}
+        targets = {target for slug in slugs
+                   for event in self._known_events(generation, "measure", slug, position)
+                   for target in event.to_record().get("responds_to") or ()}
+        actions = [events[0].to_record() for target in targets
+                   if (events := self._known_events(generation, "action", target, position))]
+        return sorted(actions, key=lambda action: (action["occurred_on"], action["action"]))
 
     @damaged_view_explained()
     def diff(self, first: date, second: date, query: FlowQuery,
@@ -231,35 +254,47 @@ class RegimeReader:
                         for p, event in zip(positions, events, strict=True)]
         raise UnknownId(f"no measure or action is called {slug!r}")
 
+    @damaged_view_explained()
     def search(self, query: SearchQuery, known_at: datetime | None = None) -> Found:
         """The records matching `query` (DESIGN §12), with warnings for items and kinds no
         record mentions."""
         generation, position, _ = self._position(known_at)
-        catalog = Catalog(logged_events(self.app, position))
-        known = self._known(generation, position, query.flows, known_at)
-        known.warnings.extend(unmentioned(query.kinds, catalog.kinds(), catalog.kinds(),
-                                          what="kind"))
+        catalog = read_catalog(self.app, position, text_in(query.text) if query.text else None)
+        unknown_kinds: list[str] = []
+        if query.kinds:
+            kinds = read_catalog(self.app, position).kinds() if query.text else catalog.kinds()
+            unknown_kinds = unmentioned(query.kinds, kinds, kinds, what="kind")
+        known = self._known(generation, position, query.flows, known_at, unknown_kinds)
         return Found(query.on, known, catalog.search(query))
 
+    @damaged_view_explained()
     def show(self, wanted: str) -> Shown:
         """The records about an id, or else those carrying the one document whose name
-        contains `wanted`; with the records that respond to the id."""
+        contains `wanted`; with the records that respond to what is shown."""
         _, position, _ = self._position(None)
-        catalog = Catalog(logged_events(self.app, position))
         try:
             records = [(wanted, logged) for logged in self.history(wanted)]
         except UnknownId:
-            documents = catalog.documents(wanted)
-            if len(documents) > 1:
-                listed = "; ".join(sorted(documents))
-                raise AmbiguousDocument(f"{len(documents)} documents contain {wanted!r}: "
-                                        f"{listed}") from None
-            if not documents:
-                raise UnknownId(f"no measure or action is called {wanted!r}, and no "
-                                "document's name contains it") from None
-            [(document, carrying)] = documents.items()
-            return Shown(_listed(carrying), [], document=document)
-        return Shown(records, _listed(catalog.responders(wanted)), id=wanted)
+            return self._show_document(wanted, position)
+        responders = read_catalog(self.app, position, slug_in(wanted)).responders(wanted)
+        return Shown(records, _listed(responders), id=wanted)
+
+    def _show_document(self, wanted: str, position: int) -> Shown:
+        documents = read_catalog(self.app, position, text_in(wanted)).documents(wanted)
+        if len(documents) > 1:
+            listed = "; ".join(sorted(documents))
+            raise AmbiguousDocument(f"{len(documents)} documents contain {wanted!r}: {listed}")
+        if not documents:
+            raise UnknownId(f"no measure or action is called {wanted!r}, and no document's "
+                            "name contains it")
+        [(document, carrying)] = documents.items()
+        slugs = {subject.slug for subject, _ in carrying}
+        responders = read_catalog(self.app, position, lambda state: any(
+            check(state) for check in map(slug_in, slugs)))
+        return Shown(_listed(carrying), _listed(sorted(
+            {(subject.slug, logged.position): (subject, logged) for slug in slugs
+             for subject, logged in responders.responders(slug)}.values(),
+            key=lambda pair: pair[1].position)), document=document)
 
 
 def _listed(records: list[tuple[Subject, Logged]]) -> list[tuple[str, LoggedRecord]]:

@@ -6,15 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date
 
-from projections.answers import Change, statuses
+from projections.answers import Change
 from projections.flows import Entry, Flow, FlowQuery, assemble
 from projections.lifecycle import Cause
 from projections.view import OPEN_DATE
 
 #: A measure's rows on a flow: (valid_from, valid_to, entry), ISO dates.
 Span = tuple[str, str, Entry]
-#: Why a measure's standing changes on a date.
-CauseOf = Callable[[str, date], Cause]
+#: Why a measure's standing changes on a date: (measure, day, status before, status after).
+CauseOf = Callable[[str, date, str, str], Cause]
 
 
 def flow_changes(by_flow: dict[tuple[str, str, str], list[Span]], query: FlowQuery,
@@ -35,7 +35,9 @@ def flow_changes(by_flow: dict[tuple[str, str, str], list[Span]], query: FlowQue
 
 
 def _change(day: date, before: Flow, after: Flow, cause: CauseOf) -> Change | None:
-    old, new = statuses(before), statuses(after)
+    """The flow's change on `day`: each measure whose status or level changed (an amendment
+    may raise a measure's level and keep it in force), with the record behind it."""
+    old, new = standings(before), standings(after)
     if before.level == after.level and old == new:
         return None
     summaries = {summary["measure"]: summary for listed in
@@ -44,9 +46,20 @@ def _change(day: date, before: Flow, after: Flow, cause: CauseOf) -> Change | No
     measures = []
     for slug in sorted(old.keys() | new.keys()):
         if old.get(slug) != new.get(slug):
-            why = cause(slug, day)
-            measures.append({"measure": slug, "before": old.get(slug, "none"),
-                             "after": new.get(slug, "none"), "kind": summaries[slug]["kind"],
-                             "cause": why.kind, "document": why.document})
+            status_before, status_after = (old.get(slug, _GONE)[0], new.get(slug, _GONE)[0])
+            why = cause(slug, day, status_before, status_after)
+            measures.append({"measure": slug, "before": status_before, "after": status_after,
+                             "kind": summaries[slug]["kind"], "cause": why.kind,
+                             "document": why.document})
     return Change(day, after.item, after.exporter, after.importer, before.level, after.level,
                   measures)
+
+
+#: The standing of a measure not shown on the flow.
+_GONE = ("none", "none")
+
+
+def standings(flow: Flow) -> dict[str, tuple[str, str]]:
+    """Each measure on the flow with its status and the level it sets."""
+    return {summary["measure"]: (summary["status"], summary["level"])
+            for listed in (flow.in_force, flow.suspended, flow.pending) for summary in listed}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -18,6 +19,7 @@ from domain.bundled import bundled_batch
 from domain.reading import Batch, Numbered
 from projections.flows import FlowQuery
 from projections.queries import RegimeReader
+from tests.commands import invoke
 from tests.samples import RECORDED_AT
 
 
@@ -109,3 +111,12 @@ def test_a_fresh_default_store_exports_the_bundled_records() -> None:
 
 def _normalised(numbered: Numbered) -> dict[str, object]:
     return numbered.record.model_dump(mode="json", exclude_none=True)
+
+
+def test_the_bundled_history_has_the_content_digest_the_readme_prints(tmp_path: Path) -> None:
+    store = str(tmp_path / "bundled.db")
+    assert invoke("--store", store, "init").exit_code == 0
+    printed = invoke("--store", store, "digest", "--content").stdout.strip()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert printed.startswith("content:")
+    assert printed in readme

@@ -86,3 +86,11 @@ def test_an_empty_log_has_no_content_digest(new_store: StoreFactory) -> None:
     store = new_store()
     invoked("--store", store, "init", "--empty")
     assert invoked("--store", store, "digest", "--content").stdout.strip() == "the log is empty"
+
+
+def test_a_digest_of_position_0_and_reversed_bounds_are_usage_errors(
+        new_store: StoreFactory) -> None:
+    store = _loaded(new_store())
+    assert invoke("--store", store, "verify", "--digest", f"content:{'0' * 64}@0").exit_code == 2
+    assert invoke("--store", store, "timeline", "--since", "2026-01-01", "--until",
+                  "2025-01-01").exit_code == 2

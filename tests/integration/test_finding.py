@@ -6,10 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 from typing import Any
 
 import pytest
 
+from cli.render import render_found
+from projections.answers import Found, Known
+from projections.catalog import Hit
 from tests.commands import invoke, invoked
 
 NO_70 = "MOFCOM/GAC Announcement No. 70 of 2025"
@@ -101,3 +105,65 @@ def test_show_lists_the_records_that_respond_to_the_shown_one(bundled: str) -> N
     assert ("cn-mofcom-2025-57", "measure_suspended") in responders
     table = invoked("--store", bundled, "show", "cn-us-2025-busan-summit").stdout
     assert "Records that respond to cn-us-2025-busan-summit" in table
+
+
+HANDMADE = [
+    {"type": "measure_imposed", "measure": "m2", "issuer": "CN", "kind": "licence_requirement",
+     "items": ["Pr", "Nd"], "destinations": ["*"], "announced_on": "2025-01-01",
+     "effective_on": "2025-01-01", "document": "Doc M2", "notes": "line one\nline two",
+     "sources": [{"title": "s"}]},
+    {"type": "measure_amended", "measure": "m2", "effective_on": "2025-03-01",
+     "kind": "export_ban", "items": ["Nd"], "sources": [{"title": "s"}]},
+    {"type": "measure_corrected", "measure": "m2", "fields": {"document": "Doc M2 corrected"},
+     "reason": "misnamed"},
+    {"type": "action_taken", "action": "talks", "issuer": "JP", "kind": "statement",
+     "occurred_on": "2025-02-01", "title": "Talks", "counterparts": ["CN"],
+     "sources": [{"title": "s"}]},
+]
+
+
+@pytest.fixture
+def handmade(store_url: str) -> str:
+    invoked("--store", store_url, "append", "-",
+            stdin="".join(json.dumps(record) + "\n" for record in HANDMADE).encode())
+    return store_url
+
+
+def test_a_corrected_document_is_found_and_shown(handmade: str) -> None:
+    shown = json.loads(invoked("--store", handmade, "show", "Doc M2 corrected", "--format",
+                               "json").stdout)
+    assert shown["document"] == "Doc M2 corrected"
+    assert [record["record"]["type"] for record in shown["records"]] == ["measure_corrected"]
+    [hit] = _search(handmade, "misnamed")["results"]
+    assert (hit["record"], hit["document"]) == ("measure_corrected", "Doc M2 corrected")
+    assert hit["date"] is not None
+
+
+def test_search_shows_the_terms_in_effect_on_the_day_asked(handmade: str) -> None:
+    [before] = _search(handmade, "--kind", "export_ban", "--on", "2025-02-01")["results"]
+    [after] = _search(handmade, "--kind", "export_ban", "--on", "2025-04-01")["results"]
+    assert (before["kind"], after["kind"]) == ("licence_requirement", "export_ban")
+
+
+def test_search_covers_flows_by_the_rule_the_answers_use(handmade: str) -> None:
+    assert _search(handmade, "-e", "Nd", "--from", "CN", "--to", "CN")["results"] == []
+    assert [hit["id"] for hit in _search(handmade, "--from", "JP", "--to", "CN")["results"]] \
+        == ["talks"]
+    assert [hit["id"] for hit in _search(handmade, "-e", "Nd", "--from", "CN", "--to",
+                                         "US")["results"]] == ["m2"]
+
+
+def test_csv_cells_never_break_a_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """A document from a store written before text fields refused line breaks."""
+    hit = Hit("measure", "m2", "measure_imposed", 1, "CN", "export_ban", "2025-01-01",
+              "in_force", "Doc\nwith break", "Title\r\nacross lines")
+    render_found(Found(date(2025, 1, 1), Known(1), [hit]), "csv")
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[1][-2:] == ["Doc with break", "Title across lines"]
+
+
+def test_as_of_csv_warns_about_an_unknown_item_too(handmade: str) -> None:
+    result = invoke("--store", handmade, "as-of", "2025-06-01", "--item", "neodymiun",
+                    "--format", "csv")
+    assert result.exit_code == 0
+    assert "no record mentions item 'neodymiun'" in result.stderr
