@@ -70,17 +70,27 @@ def _table(title: str, columns: Iterable[str], *, show_lines: bool = False) -> T
 
 
 def _measure_line(summary: dict[str, Any]) -> str:
+    """A measure as a line of an as-of table: its status where not in force, its kind, its
+    certainty where not official, whom it covers, and its document."""
     document = f" — {summary['document']}" if summary.get("document") else ""
-    scope = f" [{summary['end_users']} end users]" if summary.get("end_users") else ""
+    terms = [summary["kind"]]
+    if summary.get("end_users"):
+        terms.append(f"{summary['end_users']} end users")
+    if summary.get("certainty", "in_force") not in ("in_force", summary["status"]):
+        terms.append(summary["certainty"].replace("_", " "))
+    if summary.get("via"):
+        side = "origins" if summary.get("direction") == "import" else "destinations"
+        terms.append(f"all {side}" if summary["via"] == "*" else "listed")
+    described = f"{summary['measure']} ({', '.join(terms)}){document}"
     status = summary["status"]
     if status == "in_force":
-        return f"{summary['measure']} ({summary['kind']}{scope}){document}"
+        return described
     if status == "suspended":
-        until = summary.get("suspended_until") or "further notice"
-        return f"SUSPENDED until {until}: {summary['measure']} ({summary['kind']}){document}"
+        return f"SUSPENDED until {summary.get('suspended_until') or 'further notice'}: " \
+            f"{described}"
     prefix = ("REPORTED" if status == "reported"
               else f"ANNOUNCED, effective {summary['effective_on']}")
-    return f"{prefix}: {summary['measure']} ({summary['kind']}{scope}){document}"
+    return f"{prefix}: {described}"
 
 
 def _measures_cell(flow: Flow) -> Text:
@@ -112,25 +122,31 @@ def render_answer(answer: Answer, output_format: str) -> None:
                   f"(log position {answer.position}).")
 
 
-_CSV_COLUMNS = ["as_of", "item", "from", "to", "flow_level", "measure", "status", "kind",
-                "measure_level", "effective_on", "until", "end_users", "document"]
+#: The as-of CSV header (DESIGN §7): fixed, whatever the question.
+AS_OF_CSV = ["as_of", "item", "from", "to", "level", "measure", "status", "kind",
+             "measure_level", "issuer", "direction", "certainty", "announced_on",
+             "effective_on", "until", "suspended_until", "end_users", "parties", "via",
+             "document", "source_url"]
+#: The diff CSV header (DESIGN §7).
+DIFF_CSV = ["from_date", "to_date", "item", "from", "to", "level_before", "level_after",
+            "measure", "before", "after", "document"]
 
 
 def _answer_csv(answer: Answer) -> None:
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(_CSV_COLUMNS)
+    """One row per flow and measure (a flow with nothing on it: one row, no measure)."""
+    rows = []
     for flow in answer.flows:
-        summaries: list[dict[str, Any] | None] = [
-            *flow.in_force, *flow.suspended, *flow.pending] or [None]
-        for summary in summaries:
-            writer.writerow([
+        summaries: list[dict[str, Any]] = [*flow.in_force, *flow.suspended, *flow.pending]
+        for summary in summaries or [{}]:
+            sources = summary.get("sources") or [{}]
+            rows.append([
                 answer.as_of.isoformat(), flow.item, flow.exporter, flow.importer,
-                flow.level.name,
-                *([summary["measure"], summary["status"], summary["kind"], summary["level"],
-                   summary["effective_on"], summary.get("until") or "",
-                   summary.get("end_users") or "", summary.get("document") or ""]
-                  if summary else [""] * 8),
-            ])
+                flow.level.name, *(str(summary.get(name) or "") for name in (
+                    "measure", "status", "kind", "level", "issuer", "direction", "certainty",
+                    "announced_on", "effective_on", "until", "suspended_until", "end_users")),
+                " ".join(summary.get("parties") or ()), summary.get("via") or "",
+                summary.get("document") or "", sources[0].get("url") or ""])
+    _csv(AS_OF_CSV, rows)
 
 
 def render_timeline(answer: Timeline, output_format: str) -> None:
@@ -192,7 +208,8 @@ def render_diff(comparison: Comparison, output_format: str) -> None:
     columns = ["item", "from", "to", f"level {first}", f"level {second}",
                f"measures {first}", f"measures {second}"]
     if output_format == "csv":
-        _csv(columns, rows)
+        _csv(DIFF_CSV, [[first, second, *row] for difference in comparison.differences
+                        for row in difference.measure_rows()])
         return
     table = _table(f"Changes from {first} to {second} (log position {comparison.position})",
                    columns, show_lines=True)

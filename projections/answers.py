@@ -100,6 +100,19 @@ class FlowDifference:
         return {"item": self.after.item, "from": self.after.exporter, "to": self.after.importer,
                 "before": _standing(self.before), "after": _standing(self.after)}
 
+    def measure_rows(self) -> list[list[str]]:
+        """One row per measure whose status differs: item, from, to, the flow's levels, the
+        measure, its status before and after (`none`: not shown), and its document."""
+        old, new = statuses(self.before), statuses(self.after)
+        documents = {summary["measure"]: summary.get("document") or ""
+                     for flow in (self.before, self.after)
+                     for listed in (flow.in_force, flow.suspended, flow.pending)
+                     for summary in listed}
+        return [[self.after.item, self.after.exporter, self.after.importer,
+                 self.before.level.name, self.after.level.name, slug, old.get(slug, "none"),
+                 new.get(slug, "none"), documents[slug]]
+                for slug in sorted(old.keys() | new.keys()) if old.get(slug) != new.get(slug)]
+
 
 @dataclass(frozen=True)
 class Comparison:

@@ -49,6 +49,16 @@ class Entry(NamedTuple):
     level: Level
     summary: dict[str, Any]
 
+    @classmethod
+    def on_flow(cls, item: str, flow: tuple[str, str], status: str, level: Level,
+                summary: dict[str, Any], scope: tuple[str, str]) -> Entry:
+        """The measure on `flow`, reached through its `scope` (exporter, importer): its
+        summary says `via` how the flow's country is covered (listed, or `*`)."""
+        exporter, importer = scope
+        covering = importer if summary["direction"] == "export" else exporter
+        via = WORLDWIDE if covering == WORLDWIDE else "listed"
+        return cls(item, *flow, status, level, {**summary, "via": via})
+
 
 @dataclass
 class Flow:
@@ -85,13 +95,15 @@ def assemble(entries: Iterable[Entry], query: FlowQuery) -> list[Flow]:
     When items, exporter and importer are all given, flows with nothing on them are listed too.
     """
     flows: dict[tuple[str, str, str], Flow] = {}
-    seen: set[tuple[str, str, str, str]] = set()
+    seen: dict[tuple[str, str, str, str], dict[str, Any]] = {}
     for entry in entries:
         key = (entry.item, entry.exporter, entry.importer)
         listing = (*key, entry.summary["measure"])
-        if listing in seen:
+        if listing in seen:  # listed by name and through `*`: listed is what says more
+            if entry.summary.get("via") == "listed":
+                seen[listing]["via"] = "listed"
             continue
-        seen.add(listing)
+        seen[listing] = entry.summary
         flow = flows.get(key)
         if flow is None:
             flow = flows[key] = Flow(*key)

@@ -47,7 +47,8 @@ def entries_on(
             for exporter, importer in state.scope():
                 flow = query.resolve(item, exporter, importer)
                 if flow is not None:
-                    yield Entry(item, *flow, state.status, state.level, summary)
+                    yield Entry.on_flow(item, flow, state.status, state.level, summary,
+                                        (exporter, importer))
 
 
 def regimes_as_of(

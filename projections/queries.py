@@ -162,7 +162,8 @@ class RegimeReader:
         for _, item, exporter, importer, valid_from, valid_to, level, summary in rows:
             flow = query.resolve(item, exporter, importer)
             if flow is not None:
-                entry = Entry(item, *flow, summary["status"], Level(level), summary)
+                entry = Entry.on_flow(item, flow, summary["status"], Level(level), summary,
+                                      (exporter, importer))
                 yield valid_from, valid_to, entry
 
     @damaged_view_explained()

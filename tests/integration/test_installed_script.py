@@ -89,7 +89,7 @@ def test_every_command_runs_in_the_installed_script(store_url: str) -> None:
     assert "verified" in stderr
     code, csv, stderr = run("as-of", "2026-01-08", "-e", "Dy", "--format", "csv")
     assert code == 0, stderr
-    assert csv.splitlines()[0].startswith("as_of,item,from,to,flow_level,measure")
+    assert csv.splitlines()[0].startswith("as_of,item,from,to,level,measure")
 
 
 def test_two_appends_at_once_on_one_sqlite_file_lose_and_duplicate_nothing(
