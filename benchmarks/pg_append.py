@@ -64,22 +64,24 @@ class Run:
     errors: list[str] = field(default_factory=list)
     final_position: int = 0
     chain_ok: bool | None = None
+    said: str = ""
 
     def report(self, before: int) -> str:
-        pre = [s for start, s, _ in self.latencies
-               if self.committed_at is None or start < self.committed_at]
-        post = [s for start, s, _ in self.latencies
-                if self.committed_at is not None and start >= self.committed_at]
+        """One line: the figures, and whether the batch was kept whole."""
+        # Before the commit: queries that answered from the log as it stood before the batch.
+        # The others met the commit: they applied the new records themselves, or failed.
+        pre = [s for _, s, position in self.latencies if position == before]
+        post = [s for _, s, position in self.latencies if position != before]
         kept = self.final_position - before
         whole = "all" if kept == self.records else "none" if kept == 0 else f"PART ({kept})"
         rate = self.records / self.seconds if self.seconds else 0
         commit = f"{self.committed_at:.1f} s" if self.committed_at is not None else "never"
         return (f"{self.case:6} {self.records:>7} records: exit {self.returncode}, "
                 f"{self.seconds:6.1f} s ({rate:,.0f} records/s), commit visible at {commit}; "
-                f"{len(pre)} queries before it, slowest {max(pre, default=0):.2f} s; "
-                f"{len(post)} after it, slowest {max(post, default=0):.2f} s; "
+                f"{len(pre)} queries answered before it, slowest {max(pre, default=0):.2f} s; "
+                f"{len(post)} met it, slowest {max(post, default=0):.2f} s; "
                 f"{len(self.errors)} query errors; batch kept: {whole}; "
-                f"chain verified: {self.chain_ok}")
+                f"chain verified: {self.chain_ok}; the append said: {self.said[-300:]!r}")
 
 
 def generate(records: int, out: Path) -> None:
@@ -123,16 +125,18 @@ def watch(run: Run, url: str, base: str, schema: str, before: int,
                 break
         session = Session(url)
         begun = time.perf_counter()
+        position = -1  # a query that failed, timed all the same
         try:
-            answer = session.reader().as_of(date(2020, 1, 1), query)
-            run.latencies.append((begun - started, time.perf_counter() - begun,
-                                  answer.position))
+            position = session.reader().as_of(date(2020, 1, 1), query).position
         except Exception as error:  # counted and reported
             run.errors.append(f"{type(error).__name__}: {str(error)[:120]}")
         finally:
             session.close()
+        run.latencies.append((begun - started, time.perf_counter() - begun, position))
     for process in processes:
         process.wait()
+    if processes[-1].stderr is not None:
+        run.said = processes[-1].stderr.read().strip().replace("\n", " | ")
     run.seconds = time.perf_counter() - started
     run.returncode = processes[-1].returncode
     if run.committed_at is None and last_position(base, schema) > before:
@@ -203,7 +207,8 @@ def run_case(case: str, args: argparse.Namespace, work: Path) -> str:
 def _append(url: str, source: str, env: dict[str, str], stdin: IO[bytes] | None = None
             ) -> subprocess.Popen[Any]:
     return subprocess.Popen([REGIMES, "--store", url, "append", source], stdin=stdin,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env=env)
 
 
 def main() -> None:
