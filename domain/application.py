@@ -98,6 +98,10 @@ class Regimes(Application[UUID]):
                 except IntegrityError:
                     continue  # another writer changed one of these measures: check again
                 except OperationalError as error:
+                    if disk_full(error):
+                        raise StoreError(
+                            f"the disk holding the store is full ({_first_line(error)}); "
+                            "nothing was written") from None
                     raise StoreBusy(f"the store is busy ({error}); try again") from error
                 assert positions, "an application recorder returns the positions it wrote"
                 return AppendReport(
@@ -162,12 +166,28 @@ class Regimes(Application[UUID]):
         return self.recorder.max_notification_id() or 0
 
 
+def disk_full(error: BaseException) -> bool:
+    """Whether a failed write ran out of disk (SQLite's SQLITE_FULL, PostgreSQL's DiskFull):
+    not a busy store, and no use trying again as it is."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if (getattr(cause, "sqlite_errorname", None) == "SQLITE_FULL"
+                or getattr(cause, "sqlstate", None) == "53100"):
+            return True
+        cause = cause.__cause__
+    return any(text in str(error) for text in ("database or disk is full",
+                                               "No space left on device"))
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
 def open_application(store: Store) -> Regimes:
     """The application on `store`, or a one-line `StoreError` saying why it cannot open."""
     try:
-        with store.opening():
-            return patiently(lambda: Regimes(env=store.env))
+        with store.opening() as env:
+            return patiently(lambda: Regimes(env=env))
     except (PersistenceError, OSError, sqlite3.Error) as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise StoreError(f"cannot open store {store.display}: {conceal(store, reason)}"
-                         ) from None
+        raise StoreError(f"cannot open store {store.display}: "
+                         f"{conceal(store, _first_line(error))}") from None

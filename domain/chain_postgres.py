@@ -8,8 +8,6 @@ from uuid import UUID
 
 from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
-from psycopg import Cursor
-from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from domain.chain import GENESIS, Digest, _links
@@ -22,6 +20,9 @@ class PostgresChainedRecorder(PostgresApplicationRecorder):
     Inserts are already serialised by the library's EXCLUSIVE lock on the events table, so
     reading the last link and writing the next ones cannot interleave with another writer.
     """
+
+    #: Events per INSERT statement of an append (about 0.3 MB of payload for typical records).
+    CHUNK = 1000
 
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
@@ -37,18 +38,51 @@ class PostgresChainedRecorder(PostgresApplicationRecorder):
             SQL("INSERT INTO {} VALUES ('schema', '{}') ON CONFLICT (key) DO NOTHING").format(
                 self.meta_table, SQL(str(STORE_SCHEMA))),
         ])
+        self.insert_links_statement = SQL(
+            "INSERT INTO {} SELECT * FROM unnest(%s::bigint[], %s::text[])").format(
+            self.chain_table)
 
-    def _fetch_ids_after_insert_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        assert ids is not None
-        curs.execute(SQL("SELECT link FROM {} ORDER BY position DESC LIMIT 1").format(
-            self.chain_table))
-        row = curs.fetchone()
-        curs.executemany(SQL("INSERT INTO {} VALUES (%s, %s)").format(self.chain_table),
-                         _links(row["link"] if row else GENESIS, ids, stored_events))
-        return ids
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any
+                      ) -> Sequence[int] | None:
+        """Writes the events and their chain links in one transaction, `CHUNK` events per
+        statement, and returns their positions in order.
+
+        This replaces the library's insert, which sends the whole batch as one parameter in
+        psycopg's pipeline mode: past about 16k events the client and the server each wait
+        for the other (psycopg's pipeline deadlock with large payloads) and the append never
+        returns. Here each statement is sent and its result read before the next, so the
+        payload in flight stays bounded, and everything still commits or rolls back together.
+        The library's EXCLUSIVE lock on the events table is taken first, as it does it, so
+        positions are handed out in commit order; readers (ACCESS SHARE) are not blocked by
+        it. Nothing is retried here: a failed append is reported by the application, which
+        knows whether trying again makes sense.
+        """
+        if not stored_events:
+            return []
+        positions: list[int] = []
+        with (self.datastore.get_connection() as connection, connection.transaction(),
+              connection.cursor() as curs):
+            self._lock_table(curs)
+            self._notify_channel(curs)
+            self._insert_events(curs, stored_events, **kwargs)
+            curs.execute(SQL("SELECT link FROM {} ORDER BY position DESC LIMIT 1").format(
+                self.chain_table))
+            row = curs.fetchone()
+            link = row["link"] if row else GENESIS
+            for start in range(0, len(stored_events), self.CHUNK):
+                chunk = stored_events[start:start + self.CHUNK]
+                curs.execute(self.insert_events_statement, ([
+                    self.construct_pg_stored_event(event.originator_id,
+                                                   event.originator_version, event.topic,
+                                                   event.state)
+                    for event in chunk],))
+                ids = [row["notification_id"] for row in curs.fetchall()]
+                links = _links(link, ids, chunk)
+                curs.execute(self.insert_links_statement,
+                             ([position for position, _ in links], [text for _, text in links]))
+                link = links[-1][1]
+                positions.extend(ids)
+        return positions
 
     def chain_links(self, start: int, limit: int) -> list[tuple[int, str]]:
         with self.datastore.transaction(commit=False) as curs:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from domain.errors import StoreError, StoreUrlError
 from domain.store_urls import (
@@ -41,21 +41,37 @@ class Store:
     is_default: bool = False
 
     def exists(self) -> bool:
-        """False only for a SQLite file that is not there yet."""
+        """Whether the store holds a log: False for a SQLite file that is not there yet, and
+        for a PostgreSQL schema without the log's table (a catalog read, no DDL)."""
+        if self.kind == "postgresql":
+            import psycopg
+
+            with _postgres_connection(self) as connection:
+                try:
+                    return _EVENTS_TABLE in _postgres_catalog(connection, self).tables
+                except psycopg.Error as error:
+                    raise StoreError(f"cannot open store {self.display}: "
+                                     f"{_first_line(error)}") from None
         return self.path is None or self.path.exists()
 
     @contextmanager
-    def opening(self) -> Iterator[None]:
-        """Creates what the library does not (a SQLite file's folder, a PostgreSQL schema) and
-        keeps other processes from creating the same tables at the same time."""
+    def opening(self) -> Iterator[dict[str, str]]:
+        """The eventsourcing environment to open the store with, after creating what the
+        library does not (a SQLite file's folder, a PostgreSQL schema); keeps other processes
+        from creating the same tables at the same time.
+
+        An existing, current PostgreSQL store is opened without any DDL (`CREATE_TABLE` off):
+        `CREATE INDEX IF NOT EXISTS` on the events table waits for a writer's lock, so every
+        reader would wait for the whole of a long append.
+        """
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             _check_sqlite_store(self.path)
         if self.kind != "postgresql":
-            yield
+            yield self.env
             return
-        with _postgres_ddl_lock(self):
-            yield
+        with _postgres_ddl_lock(self) as env:
+            yield env
 
 
 def _check_sqlite_store(path: Path) -> None:
@@ -178,13 +194,46 @@ def conceal(store: Store, text: str) -> str:
     return conceal_password(text, store.env.get("POSTGRES_PASSWORD"))
 
 
+#: The tables of a PostgreSQL store's log and of its view (the library names them after the
+#: application, `regimes`), its stored-event type and the index of log positions.
+_EVENTS_TABLE = "regimes_events"
+_LOG_TABLES = frozenset((_EVENTS_TABLE, "regimes_events_chain", "regimes_meta"))
+_VIEW_TABLES = frozenset(("regimes_tracking", "view_meta"))
+_EVENT_TYPE = "stored_event_uuid"
+_POSITION_INDEX = "regimes_events_notification_id_idx"
+#: The advisory lock key regimes holds while creating tables in PostgreSQL.
+_DDL_LOCK = 0x5245_4749_4D45
+
+
+@dataclass(frozen=True)
+class _Catalog:
+    """What a PostgreSQL schema holds of a store, read from the system catalogs."""
+
+    schema_exists: bool
+    tables: frozenset[str]
+    indexes: frozenset[str]
+    has_event_type: bool
+    version: int | None
+
+    @property
+    def log_complete(self) -> bool:
+        return (self.tables >= _LOG_TABLES and _POSITION_INDEX in self.indexes
+                and self.has_event_type and self.version is not None)
+
+    @property
+    def complete(self) -> bool:
+        return self.log_complete and self.tables >= _VIEW_TABLES
+
+
+def _postgres_schema(store: Store) -> str:
+    return store.env.get("POSTGRES_SCHEMA", "").strip() or "public"  # as the library does
+
+
 @contextmanager
-def _postgres_ddl_lock(store: Store) -> Iterator[None]:
-    """Connects first (failing fast with the server's reason where the library's pool would
-    only time out), then holds an advisory lock while schema and tables are created:
-    PostgreSQL's IF NOT EXISTS is not safe against concurrent creators."""
+def _postgres_connection(store: Store) -> Iterator[Any]:
+    """A connection of its own (autocommit), failing fast with the server's reason where the
+    library's pool would only time out."""
     import psycopg  # only PostgreSQL stores need the driver (the `postgres` extra)
-    from psycopg import sql
 
     env = store.env
     try:
@@ -196,19 +245,77 @@ def _postgres_ddl_lock(store: Store) -> Iterator[None]:
         reason = conceal(store, _first_line(error))
         raise StoreError(f"cannot open store {store.display}: {reason}") from None
     with connection:
-        connection.execute("SELECT pg_advisory_lock(%s)", (_DDL_LOCK,))
-        schema = env.get("POSTGRES_SCHEMA")
-        if schema:
-            connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
-                sql.Identifier(schema)))
+        yield connection
+
+
+def _postgres_catalog(connection: Any, store: Store) -> _Catalog:
+    """The store's tables, index, type and schema version: catalog reads, which never wait
+    for a writer's lock."""
+    from psycopg import sql
+
+    schema = _postgres_schema(store)
+    names = sorted(_LOG_TABLES | _VIEW_TABLES | {_POSITION_INDEX})
+    schema_exists = connection.execute(
+        "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s", (schema,)
+    ).fetchone() is not None
+    relations = connection.execute(
+        "SELECT c.relname, c.relkind FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+        "ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = ANY(%s)",
+        (schema, names)).fetchall()
+    has_event_type = connection.execute(
+        "SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n "
+        "ON n.oid = t.typnamespace WHERE n.nspname = %s AND t.typname = %s",
+        (schema, _EVENT_TYPE)).fetchone() is not None
+    tables = frozenset(name for name, kind in relations if kind in ("r", "p"))
+    version = None
+    if "regimes_meta" in tables:
+        row = connection.execute(sql.SQL("SELECT value FROM {}.{} WHERE key = 'schema'").format(
+            sql.Identifier(schema), sql.Identifier("regimes_meta"))).fetchone()
+        version = int(row[0]) if row else None
+    if version is not None and version > STORE_SCHEMA:
+        raise StoreError(f"store {store.display} was written by a newer version of regimes "
+                         f"(store schema {version}; this version reads up to {STORE_SCHEMA}); "
+                         "upgrade regimes")
+    return _Catalog(schema_exists, tables,
+                    frozenset(name for name, kind in relations if kind == "i"),
+                    has_event_type, version)
+
+
+@contextmanager
+def _postgres_ddl_lock(store: Store) -> Iterator[dict[str, str]]:
+    """The environment to open a PostgreSQL store with.
+
+    A store whose tables are all there, at this version's schema, opens with no DDL and no
+    lock. Otherwise an advisory lock is held while schema and tables are created
+    (PostgreSQL's IF NOT EXISTS is not safe against concurrent creators), and the library
+    creates the log's tables only if they are not all there: the events table may be held
+    by a writer while a reader creates the view's tables.
+    """
+    import psycopg
+    from psycopg import sql
+
+    with _postgres_connection(store) as connection:
         try:
-            yield
+            catalog = _postgres_catalog(connection, store)
+            if not catalog.complete:
+                # Waits for another process creating tables, but not forever.
+                connection.execute(sql.SQL("SET lock_timeout = {}").format(
+                    sql.Literal(f"{store.env.get('POSTGRES_LOCK_TIMEOUT', '20')}s")))
+                connection.execute("SELECT pg_advisory_lock(%s)", (_DDL_LOCK,))
+                catalog = _postgres_catalog(connection, store)  # another process may have
+                if not catalog.schema_exists:
+                    connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                        sql.Identifier(_postgres_schema(store))))
+        except psycopg.Error as error:
+            raise StoreError(f"cannot open store {store.display}: {_first_line(error)}"
+                             ) from None
+        if catalog.complete:
+            yield {**store.env, "CREATE_TABLE": "false"}
+            return
+        try:
+            yield {**store.env, "CREATE_TABLE": "false" if catalog.log_complete else "true"}
         finally:
             connection.execute("SELECT pg_advisory_unlock(%s)", (_DDL_LOCK,))
-
-
-#: The advisory lock key regimes holds while creating tables in PostgreSQL.
-_DDL_LOCK = 0x5245_4749_4D45
 
 
 def _first_line(error: BaseException) -> str:
