@@ -1,4 +1,10 @@
-"""How answers look: tables for people, JSON and CSV for programs. Data goes to stdout."""
+"""How answers look: tables for people, JSON and CSV for programs. Data goes to stdout.
+
+Every text that comes from the store passes through `visible` on its way into a table or a
+CSV cell: an older store may hold control characters that input now refuses (ESC sequences
+that clear a screen or set the clipboard), and they must show as escapes, never reach a
+terminal. JSON escapes them itself.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import orjson
+
+from domain.controls import visible
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -51,7 +59,7 @@ def _level(name: str) -> Text:
 def _text(value: str) -> Text:
     from rich.text import Text
 
-    return Text(value)
+    return Text(visible(value))
 
 
 def _table(title: str, columns: Iterable[str], *, show_lines: bool = False) -> Table:
@@ -78,7 +86,9 @@ def _measure_line(summary: dict[str, Any]) -> str:
 
 
 def _measures_cell(flow: Flow) -> Text:
-    return _text("\n".join(_measure_line(summary) for summary in
+    from rich.text import Text
+
+    return Text("\n".join(visible(_measure_line(summary)) for summary in
                           (*flow.in_force, *flow.suspended, *flow.pending)) or "—")
 
 
@@ -116,14 +126,14 @@ def _answer_csv(answer: Answer) -> None:
         summaries: list[dict[str, Any] | None] = [
             *flow.in_force, *flow.suspended, *flow.pending] or [None]
         for summary in summaries:
-            writer.writerow([
+            writer.writerow(map(visible, [
                 answer.as_of.isoformat(), flow.item, flow.exporter, flow.importer,
                 flow.level.name,
                 *([summary["measure"], summary["status"], summary["kind"], summary["level"],
                    summary["effective_on"], summary.get("until") or "",
                    summary.get("end_users") or "", summary.get("document") or ""]
                   if summary else [""] * 8),
-            ])
+            ]))
 
 
 def render_timeline(position: int, changes: list[Change], output_format: str) -> None:
@@ -131,9 +141,10 @@ def render_timeline(position: int, changes: list[Change], output_format: str) ->
     if output_format == "json":
         emit_json({"position": position, "changes": [change.to_json() for change in changes]})
         return
-    rows = [(c.day.isoformat(), c.item, c.exporter, c.importer, c.level_before.name,
-             c.level_after.name, m["measure"], f"{m['before']} → {m['after']}",
-             m.get("document") or "") for c in changes for m in c.measures]
+    rows = [tuple(map(visible, (
+        c.day.isoformat(), c.item, c.exporter, c.importer, c.level_before.name,
+        c.level_after.name, m["measure"], f"{m['before']} → {m['after']}",
+        m.get("document") or ""))) for c in changes for m in c.measures]
     columns = ["date", "item", "from", "to", "level_before", "level_after", "measure",
                "change", "document"]
     if output_format == "csv":
@@ -141,7 +152,8 @@ def render_timeline(position: int, changes: list[Change], output_format: str) ->
         return
     table = _table(f"Timeline (log position {position})", columns)
     for row in rows:
-        table.add_row(*map(_text, row[:4]), _level(row[4]), _level(row[5]), *map(_text, row[6:]))
+        table.add_row(*map(_lines, row[:4]), _level(row[4]), _level(row[5]),
+                      *map(_lines, row[6:]))
     console().print(table if rows else "No changes on the matching flows.")
 
 
@@ -155,8 +167,9 @@ def render_diff(first: str, second: str, position: int, differences: list[FlowDi
     rows = []
     for difference in differences:
         data = difference.to_json()
-        rows.append((data["item"], data["from"], data["to"], data["before"]["level"],
-                     data["after"]["level"], _listing(data["before"]), _listing(data["after"])))
+        rows.append((*map(visible, (data["item"], data["from"], data["to"])),
+                     data["before"]["level"], data["after"]["level"],
+                     _listing(data["before"]), _listing(data["after"])))
     columns = ["item", "from", "to", f"level {first}", f"level {second}",
                f"measures {first}", f"measures {second}"]
     if output_format == "csv":
@@ -165,15 +178,23 @@ def render_diff(first: str, second: str, position: int, differences: list[FlowDi
     table = _table(f"Changes from {first} to {second} (log position {position})", columns,
                    show_lines=True)
     for row in rows:
-        table.add_row(*map(_text, row[:3]), _level(row[3]), _level(row[4]), *map(_text, row[5:]))
+        table.add_row(*map(_lines, row[:3]), _level(row[3]), _level(row[4]),
+                      *map(_lines, row[5:]))
     console().print(table if rows else f"No flow changed between {first} and {second}.")
 
 
 def _listing(standing: dict[str, Any]) -> str:
-    parts = [*standing["in_force"],
-             *(f"{slug} (suspended)" for slug in standing["suspended"]),
-             *(f"{slug} (pending)" for slug in standing["pending"])]
+    parts = [*map(visible, standing["in_force"]),
+             *(f"{visible(slug)} (suspended)" for slug in standing["suspended"]),
+             *(f"{visible(slug)} (pending)" for slug in standing["pending"])]
     return "\n".join(parts) or "—"
+
+
+def _lines(value: str) -> Text:
+    """A cell whose text was already made visible (it may hold line breaks of its own)."""
+    from rich.text import Text
+
+    return Text(value)
 
 
 def _csv(columns: list[str], rows: Iterable[tuple[str, ...]]) -> None:
@@ -213,8 +234,9 @@ def render_history(slug: str, records: list[LoggedRecord], output_format: str) -
                   f"{logged.record['type']}", highlight=False)
         buffer = io.StringIO()
         json.dump({k: v for k, v in logged.record.items() if k != "type"}, buffer, indent=2,
-                  ensure_ascii=False)
-        out.print(buffer.getvalue(), highlight=False, markup=False)
+                  ensure_ascii=False)  # escapes C0 controls, but not DEL, C1 or bidi ones
+        lines = buffer.getvalue().split("\n")  # the dump's own line breaks, none in strings
+        out.print("\n".join(map(visible, lines)), highlight=False, markup=False)
 
 
 def describe_append(report: AppendReport) -> str:
