@@ -108,7 +108,7 @@ def _json_pairs(found: list[_Pairs]) -> Callable[[list[tuple[str, Any]]], _Pairs
 
 
 def _duplicate_path(value: Any, location: list[str | int]) -> list[str | int] | None:
-    """Where the first repeated key is, in document order, as a field path."""
+    """Where a repeated key is (an outer object's first), as a field path."""
     if isinstance(value, _Pairs) and hasattr(value, "duplicates"):
         return [*location, value.duplicates[0]]
     children = value.items() if isinstance(value, dict) else (
@@ -120,10 +120,10 @@ def _duplicate_path(value: Any, location: list[str | int]) -> list[str | int] | 
     return None
 
 
-def _duplicate_key(line: int, value: Any, also: str = "") -> DuplicateKey:
+def _duplicate_key(line: int, value: Any) -> DuplicateKey:
     location = _duplicate_path(value, []) or []
-    return DuplicateKey(line, field_path(location), "duplicate key: each key may be given once "
-                        f"in an object{also}", record=value)
+    return DuplicateKey(line, field_path(location),
+                        "duplicate key: each key may be given once in an object", record=value)
 
 
 def read_raw_records(stream: IO[bytes]) -> Iterator[tuple[int, Any | RecordError]]:
@@ -175,13 +175,14 @@ def _json_line(number: int, line: bytes) -> Any | RecordError:
     # one ':' outside the strings, and orjson writes back the strings' own ':' as they were,
     # so the line repeats a key exactly when it has more ':' than what orjson read back has;
     # unless a string spells ':' as \u003a, which the exact (slower) reading settles.
-    if line.count(b":") == orjson.dumps(value).count(b":") and b"u003" not in line:
+    if line.count(b":") == orjson.dumps(value).count(b":") and (
+            b"\\" not in line or b"u003" not in line):  # one byte is found the fastest
         return value
     found: list[_Pairs] = []
     try:
         checked = json.loads(line, object_pairs_hook=_json_pairs(found))
-    except RecursionError:
-        return value  # deeper than the standard reader goes: the record is refused anyway
+    except RecursionError:  # orjson reads deeper than the standard reader
+        return RecordError(number, "record", "invalid JSON: nested too deeply")
     return _duplicate_key(number, checked) if found else value
 
 
