@@ -73,6 +73,13 @@ def test_a_measure_refused_for_a_duplicate_key_does_not_make_its_follow_ups_unkn
     assert "cn-x" in batch.unreadable_ids
 
 
+def test_a_line_nested_deeper_than_the_exact_check_reads_is_refused_not_let_through() -> None:
+    depth = 1_020  # orjson reads it; the standard reader, which finds the key, cannot
+    data = b'{"notes": ' + b"[" * depth + b"]" * depth + b', "notes": "x"}\n'
+    assert errors(read(data)) == [(1, "record")]
+    assert "nested too deeply" in read(data).errors[0].message
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(alphabet=': "\\ab{}[],'),
