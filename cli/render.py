@@ -1,4 +1,10 @@
-"""How answers look: tables for people, JSON and CSV for programs. Data goes to stdout."""
+"""How answers look: tables for people, JSON and CSV for programs. Data goes to stdout.
+
+Every text that comes from the store passes through `visible` on its way into a table or a
+CSV cell: an older store may hold control characters that input now refuses (ESC sequences
+that clear a screen or set the clipboard), and they must show as escapes, never reach a
+terminal. JSON escapes them itself.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
+
+from domain.controls import visible
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -57,7 +65,7 @@ def _level(name: str) -> Text:
 def _text(value: str) -> Text:
     from rich.text import Text
 
-    return Text(value)
+    return Text(visible(value))
 
 
 def _table(title: str, columns: Iterable[str], *, show_lines: bool = False) -> Table:
@@ -94,7 +102,9 @@ def _measure_line(summary: dict[str, Any]) -> str:
 
 
 def _measures_cell(flow: Flow) -> Text:
-    return _text("\n".join(_measure_line(summary) for summary in
+    from rich.text import Text
+
+    return Text("\n".join(visible(_measure_line(summary)) for summary in
                           (*flow.in_force, *flow.suspended, *flow.pending)) or "—")
 
 
@@ -203,8 +213,9 @@ def render_diff(comparison: Comparison, output_format: str) -> None:
     rows = []
     for difference in comparison.differences:
         data = difference.to_json()
-        rows.append((data["item"], data["from"], data["to"], data["before"]["level"],
-                     data["after"]["level"], _listing(data["before"]), _listing(data["after"])))
+        rows.append((*map(visible, (data["item"], data["from"], data["to"])),
+                     data["before"]["level"], data["after"]["level"],
+                     _listing(data["before"]), _listing(data["after"])))
     columns = ["item", "from", "to", f"level {first}", f"level {second}",
                f"measures {first}", f"measures {second}"]
     if output_format == "csv":
@@ -214,27 +225,31 @@ def render_diff(comparison: Comparison, output_format: str) -> None:
     table = _table(f"Changes from {first} to {second} (log position {comparison.position})",
                    columns, show_lines=True)
     for row in rows:
-        table.add_row(*map(_text, row[:3]), _level(row[3]), _level(row[4]), *map(_text, row[5:]))
+        table.add_row(*map(_lines, row[:3]), _level(row[3]), _level(row[4]),
+                      *map(_lines, row[5:]))
     console().print(table if rows else f"No flow changed between {first} and {second}.")
 
 
 def _listing(standing: dict[str, Any]) -> str:
-    parts = [*standing["in_force"],
-             *(f"{slug} (suspended)" for slug in standing["suspended"]),
-             *(f"{slug} (pending)" for slug in standing["pending"])]
+    parts = [*map(visible, standing["in_force"]),
+             *(f"{visible(slug)} (suspended)" for slug in standing["suspended"]),
+             *(f"{visible(slug)} (pending)" for slug in standing["pending"])]
     return "\n".join(parts) or "—"
 
 
+def _lines(value: str) -> Text:
+    """A cell whose text was already made visible (it may hold line breaks of its own)."""
+    from rich.text import Text
+
+    return Text(value)
+
+
 def _csv(columns: list[str], rows: Iterable[Sequence[str]]) -> None:
-    """CSV with a fixed header and no line break inside a cell (DESIGN §7)."""
+    """CSV with a fixed header; every cell visible, so none holds a line break or a control
+    character (DESIGN §7)."""
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(columns)
-    writer.writerows([_one_line(cell) for cell in row] for row in rows)
-
-
-def _one_line(cell: str) -> str:
-    """A cell's line breaks as spaces: a CSV row stays one line for line-based tools."""
-    return " ".join(cell.splitlines()) if "\n" in cell or "\r" in cell else cell
+    writer.writerows([visible(cell) for cell in row] for row in rows)
 
 
 def render_log(records: Iterable[LoggedRecord], output_format: str) -> None:
@@ -269,19 +284,20 @@ def render_shown(shown: Shown, output_format: str) -> None:
     if shown.document is not None:
         count = len(shown.records)
         out.print(f"{count} record{'s carry' if count != 1 else ' carries'} the document "
-                  f"{shown.document!r}",
+                  f"{visible(repr(shown.document))}",
                   highlight=False, markup=False)
     for slug, logged in shown.records:
         recorded = logged.recorded_at.strftime("%Y-%m-%d %H:%M:%S")
         about = f"  {slug}" if shown.document is not None else ""
         out.print(f"[bold]#{logged.position}[/bold]  recorded {recorded} UTC  "
-                  f"{logged.record['type']}{_escape_markup(about)}", highlight=False)
+                  f"{logged.record['type']}{_escape_markup(visible(about))}", highlight=False)
         buffer = io.StringIO()
         json.dump({k: v for k, v in logged.record.items() if k != "type"}, buffer, indent=2,
-                  ensure_ascii=False)
-        out.print(buffer.getvalue(), highlight=False, markup=False)
+                  ensure_ascii=False)  # escapes C0 controls, but not DEL, C1 or bidi ones
+        lines = buffer.getvalue().split("\n")  # the dump's own line breaks, none in strings
+        out.print("\n".join(map(visible, lines)), highlight=False, markup=False)
     if shown.responders:
-        table = _table(f"Records that respond to {shown.id}",
+        table = _table(f"Records that respond to {visible(shown.id or '')}",
                        ["position", "id", "type", "date", "document"])
         for slug, logged in shown.responders:
             record = logged.record

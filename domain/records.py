@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from domain.controls import FORBIDDEN, NOTES_PATTERN, TEXT_PATTERN, first_forbidden, visible
 from domain.errors import RecordError
 from domain.vocabulary import (
     SLUG_MAX_LENGTH,
@@ -62,7 +63,8 @@ def _iso_date(value: object) -> object:
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=SLUG_MAX_LENGTH)]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=10_000, pattern=TEXT_PATTERN)]
+Notes = Annotated[str, StringConstraints(min_length=1, max_length=10_000, pattern=NOTES_PATTERN)]
 Country = Annotated[str, AfterValidator(lambda code: check_country(code, worldwide=False))]
 Place = Annotated[str, AfterValidator(check_country)]
 Places = Annotated[tuple[Place, ...], Field(min_length=1)]
@@ -74,7 +76,8 @@ Items = Annotated[
 HsCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4,10}$")]
 EndUsers = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_ -]*$", max_length=100)]
 ActionKind = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=50)]
-Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2_000)]
+_URL_PATTERN = rf"^https?://[^\s{FORBIDDEN}]+$"
+Url = Annotated[str, StringConstraints(pattern=_URL_PATTERN, max_length=2_000)]
 
 
 class _Strict(BaseModel):
@@ -125,7 +128,7 @@ class MeasureImposedRecord(_Record):
     document: Text | None = None
     hs_codes: tuple[HsCode, ...] | None = None
     responds_to: tuple[Slug, ...] | None = None
-    notes: Text | None = None
+    notes: Notes | None = None
     sources: Sources
 
     @field_validator("destinations")
@@ -185,7 +188,8 @@ def validate_terms(fields: dict[str, Any], allowed: tuple[str, ...]) -> dict[str
     """Checks each field as `measure_imposed` would, returning them as JSON-ready values."""
     unknown = sorted(set(fields) - set(allowed))
     if unknown:
-        raise ValueError(f"cannot change {', '.join(unknown)}; allowed: {', '.join(allowed)}")
+        raise ValueError(f"cannot change {', '.join(map(shown, unknown))}; "
+                         f"allowed: {', '.join(allowed)}")
     if not fields:
         raise ValueError(f"give one or more of {', '.join(allowed)}")
     checked: dict[str, Any] = {}
@@ -199,7 +203,7 @@ def validate_terms(fields: dict[str, Any], allowed: tuple[str, ...]) -> dict[str
                                                 exclude_none=True)
         except ValidationError as error:
             detail = error.errors()[0]
-            path = _field_path([name, *detail["loc"]])
+            path = field_path([name, *detail["loc"]])
             raise ValueError(f"{path}: {_message(detail)}") from None
     return checked
 
@@ -211,7 +215,7 @@ class _DatedFollowUp(_Record):
     effective_on: IsoDate
     document: Text | None = None
     responds_to: tuple[Slug, ...] | None = None
-    notes: Text | None = None
+    notes: Notes | None = None
     sources: Sources
 
 
@@ -309,7 +313,7 @@ class ActionTakenRecord(_Record):
     title: Text
     counterparts: tuple[Place, ...] | None = None
     responds_to: tuple[Slug, ...] | None = None
-    notes: Text | None = None
+    notes: Notes | None = None
     sources: Sources
 
 
@@ -369,7 +373,7 @@ def _record_error(line: int, detail: Any) -> RecordError:
         return RecordError(line, "type", f"{message}; one of {', '.join(RECORD_TYPES)}")
     if location and location[0] in RECORD_TYPES:
         location = location[1:]
-    return RecordError(line, _field_path(location), _message(detail))
+    return RecordError(line, field_path(location), _message(detail))
 
 
 def shown(value: object, limit: int = 60) -> str:
@@ -380,11 +384,17 @@ def shown(value: object, limit: int = 60) -> str:
     return f"a {type(value).__name__}"
 
 
-def _field_path(location: list[str | int]) -> str:
+def field_path(location: list[str | int]) -> str:
+    """Where in a record a problem is, as `sources[0].title`."""
     path = ""
     for part in location:
+        if isinstance(part, str) and not _FIELD_NAME.fullmatch(part):
+            part = visible(repr(part))  # an unknown key is input: never print it raw
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else part)
     return path or "record"
+
+
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _message(detail: Any) -> str:
@@ -392,7 +402,10 @@ def _message(detail: Any) -> str:
     if detail["type"] == "extra_forbidden":
         return "unknown field"
     if detail["type"] == "string_pattern_mismatch":
-        return f"{shown(detail['input'])} does not match {detail['ctx']['pattern']}"
+        pattern = detail["ctx"]["pattern"]
+        held = pattern in (TEXT_PATTERN, NOTES_PATTERN, _URL_PATTERN) and first_forbidden(
+            detail["input"], notes=pattern == NOTES_PATTERN)
+        return held or f"{shown(detail['input'])} does not match {pattern}"
     if detail["type"] == "too_short":
         return "at least one is required"
     if detail["type"] == "literal_error":
