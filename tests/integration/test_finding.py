@@ -159,7 +159,7 @@ def test_csv_cells_never_break_a_line(capsys: pytest.CaptureFixture[str]) -> Non
               "in_force", "Doc\nwith break", "Title\r\nacross lines")
     render_found(Found(date(2025, 1, 1), Known(1), [hit]), "csv")
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
-    assert rows[1][-2:] == ["Doc\\nwith break", "Title\\r\\nacross lines"]
+    assert rows[1][-2:] == ["Doc\\x0awith break", "Title\\x0d\\x0aacross lines"]
 
 
 def test_as_of_csv_warns_about_an_unknown_item_too(handmade: str) -> None:
