@@ -267,6 +267,12 @@ class RegimeReader:
                         "'regimes replay'")
                 return [LoggedRecord(p.position, event.timestamp, event.to_record())  # type: ignore[attr-defined]
                         for p, event in zip(positions, events, strict=True)]
+        if any(self.app.recorder.select_events(key, limit=1)
+               for key in (measure_id(slug), action_id(slug))):
+            raise ProjectionsDamaged(
+                f"the projections of this store are damaged (they list no log position for "
+                f"{slug!r}, which the log holds); rebuild them from the log with "
+                "'regimes replay'")
         raise UnknownId(f"no measure or action is called {slug!r}")
 
 
