@@ -176,7 +176,7 @@ class RegimeReader:
         try:
             caught_up = self.catch_up()
             generation, latest = caught_up.generation, caught_up.position
-        except (OperationalError, sqlite3.OperationalError) as error:
+        except OperationalError as error:
             # Readers are never failed by a writer, nor by a disk too full to take in the
             # newest records: the answer comes from the view as it stands, and says so.
             generation, latest = self.view.standing()
