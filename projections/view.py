@@ -134,7 +134,7 @@ class BitemporalView:
             # transaction reads next is the store as it stands at the switch.
             c.execute(self._q(f"UPDATE {meta} SET value = value WHERE key = ?"), ("live",))
             old = self.live_generation(c)
-            tracked = self._max_tracking_id(tracking_name(generation), c)  # type: ignore[attr-defined]
+            tracked = self._max_tracking_id(tracking_name(generation), c) or 0  # type: ignore[attr-defined]
             c.execute(f"SELECT COUNT(*) AS listed FROM {self.sql(generation).log}")
             listed = int(c.fetchone()["listed"])
             if old == generation or tracked != position or listed != events:

@@ -304,3 +304,13 @@ def test_what_a_user_keeps_beside_the_store_is_left_alone_by_a_sharded_replay(
     assert (user_folder / "thesis.txt").read_text() == "chapter 1\n"
     assert (unmarked / "1.sqlite").read_text() == "kept\n"
     assert sorted(scratch_folders(sqlite_path)) == [unmarked]
+
+
+def test_an_empty_store_replays_and_verifies(tmp_path: Path) -> None:
+    """A generation of nothing is complete: the switch's check lets it go live."""
+    store = str(tmp_path / "empty.db")
+    assert invoke("--store", store, "init", "--empty").exit_code == 0
+    replayed = invoke("--store", store, "replay")
+    assert replayed.exit_code == 0, replayed.stderr
+    verified = invoke("--store", store, "verify")
+    assert verified.exit_code == 0, verified.stderr
