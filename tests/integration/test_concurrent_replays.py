@@ -180,3 +180,22 @@ def test_concurrent_replays_of_a_30k_store_never_leave_a_partial_view(
             "SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert len({name for name in tables if name.startswith("regime_rows_")}) == 1
     assert not list(tmp_path.glob("*scratch*"))
+
+
+def test_a_catch_up_never_writes_into_a_generation_a_replay_switched_away_from(
+        sqlite_app: Regimes) -> None:
+    """A reader that read the live generation before a replay switched, writing once the
+    next replay has loaded that generation afresh, is refused: it would have put its rows
+    and tracking into the replay's fresh tables."""
+    from projections.replay import replay
+    from projections.view import GenerationMoved
+
+    sqlite_app.append(bundled_batch(), RECORDED_AT)
+    with opened(str(sqlite_app.env["SQLITE_DBNAME"])) as (_, reader):
+        stale, _ = reader.view.standing()
+        replay(sqlite_app, reader.view)
+        reader.view.reset_generation(stale)  # as the next replay starts, and has loaded
+        reader.view.index_generation(stale)  # it, about to switch
+        with pytest.raises(GenerationMoved):
+            reader.view.apply(stale, [], [], sqlite_app.last_position())
+        assert reader.view.standing(stale) == (stale, 0)
