@@ -6,6 +6,10 @@ with both of its record-time bounds, nothing is read back or updated, and the in
 built after the load. On a SQLite file with a large log the aggregates are split by id into
 one shard per core: this process loads the first shard into the fresh generation while helper
 processes load the others into scratch files beside the store, which it then copies in.
+
+One replay of a store runs at a time (`projections.serial`), and its generation goes live only
+if the switch finds it complete; whatever stops a replay, the fresh generation is dropped and
+the live one answers as before.
 """
 
 from __future__ import annotations
