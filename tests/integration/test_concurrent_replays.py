@@ -134,9 +134,10 @@ def test_two_replays_of_one_postgresql_store_run_one_after_the_other(
         app.append(batch(*mixed_history(300)), RECORDED_AT)
     expected = fold_answers(store)
     command = [REGIMES, "--store", store, "replay"]
-    for delay in (0.0, 0.3):
-        assert_ran_or_waited(started_together([command, command], delay))
-        assert_whole_view_answers_as_the_fold(store, expected)
+    # One timing: a process on PostgreSQL takes most of a second to start, which spreads
+    # the two over the first one's replay anyway.
+    assert_ran_or_waited(started_together([command, command], 0.2))
+    assert_whole_view_answers_as_the_fold(store, expected)
 
 
 # -- the full run: 30k records, two then four replays at ten timings each ---------------------
