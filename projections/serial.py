@@ -59,7 +59,8 @@ def _until(wait: float) -> float:
 @contextmanager
 def _file_lock(path: Path, wait: float) -> Iterator[None]:
     try:
-        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        # Never through a symbolic link: the lock file is only ever one this store made.
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
     except OSError as error:
         raise ReplayBusy(f"cannot take the replay lock {path}: {first_line(error)}") from None
     try:
