@@ -85,8 +85,7 @@ class Session:
     def close(self) -> None:
         if self._reader is not None:
             if self._reader.lagging:
-                click.echo("regimes: another process held the store past the lock timeout; "
-                           "this answer may miss its newest records", err=True)
+                click.echo(f"regimes: {self._reader.lagging}", err=True)
             self._reader.close()
         if self._app is not None:
             self._app.close()

@@ -17,7 +17,8 @@ from eventsourcing.sqlite import (
     SQLiteTrackingRecorder,
 )
 
-from projections.view import BitemporalView, LoggedPosition, tracking_name
+from projections.tables import LoggedPosition, tracking_name
+from projections.view import BitemporalView
 
 if TYPE_CHECKING:
     from domain.application import Regimes

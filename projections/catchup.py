@@ -20,7 +20,8 @@ from domain.collector import collection_paused
 from domain.ids import measure_id
 from projections.history import MeasureHistory
 from projections.pieces import Change, Piece, belief, revise
-from projections.view import BitemporalView, LoggedPosition
+from projections.tables import LoggedPosition
+from projections.view import BitemporalView, GenerationMoved
 
 if TYPE_CHECKING:
     from domain.application import Regimes
@@ -128,7 +129,8 @@ def catch_up(
 
     `histories` kept from an earlier catch-up spare reloading the measures it still holds.
     """
-    generation, start = view.standing(generation)
+    asked = generation
+    generation, start = view.standing(asked)
     histories = histories or Histories(app)
     applied = 0
     failures = 0
@@ -144,13 +146,14 @@ def catch_up(
         while page:
             try:
                 apply_notifications(app, view, generation, list(page), histories)
-            except IntegrityError:
-                # Another process applied these positions first; go on from where it got to.
+            except (IntegrityError, GenerationMoved):
+                # Another process applied these positions first, or a replay switched to a
+                # generation of its own: go on from where that one stands.
                 failures += 1
                 if failures > _ATTEMPTS:
                     raise
                 histories.forget()
-                _, start = view.standing(generation)
+                generation, start = view.standing(asked)
             else:
                 applied += len(page)
                 start = page[-1].id

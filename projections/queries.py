@@ -36,6 +36,7 @@ from projections.catalog import (
     text_in,
 )
 from projections.catchup import CaughtUp, Histories, Progress, catch_up, utc_text
+from projections.failures import ProjectionsDamaged, is_disk_full
 from projections.flows import Entry, Flow, FlowQuery, assemble
 from projections.history import MeasureHistory
 from projections.lifecycle import Cause, cause_on
@@ -83,9 +84,10 @@ class RegimeReader:
         #: Measure histories kept between catch-ups, so a follow-up to a measure this reader
         #: has seen recently needs no reload from the log.
         self.histories = Histories(app)
-        #: True when a writer held the store past the lock timeout and an answer had to come
-        #: from the view as it was, without the newest records.
-        self.lagging = False
+        #: Why an answer had to come from the view as it was, without the newest records
+        #: (a writer held the store past the lock timeout, or the disk is full); None when
+        #: every answer was up to date.
+        self.lagging: str | None = None
 
     def close(self) -> None:
         self.view.datastore.close()  # type: ignore[attr-defined]
@@ -102,25 +104,34 @@ class RegimeReader:
         last = self.app.last_position()
         behind = last - position
         if behind >= REBUILD_FROM and 2 * behind >= last:
-            return self.replay(progress=progress).events
+            # Not waiting for a replay already running: it rebuilds from the log anyway, and
+            # what it does not hold, the next query applies.
+            return self.replay(progress=progress, wait=0).events
         return self.catch_up(progress=progress).applied
 
     def replay(self, *, until: int | datetime | None = None, verify: bool = False,
-               progress: Progress | None = None) -> ReplayReport:
-        """Rebuilds every projection from position 1 into fresh tables and swaps them in."""
+               progress: Progress | None = None, wait: float | None = None) -> ReplayReport:
+        """Rebuilds every projection from position 1 into fresh tables and swaps them in
+        (waiting up to `wait` seconds for another replay of the store, by default a few
+        minutes)."""
         from projections.replay import replay  # only the replay command needs it
+        from projections.serial import REPLAY_WAIT
+
         if isinstance(until, datetime):
             self.catch_up()
             until = self.view.position_at(self.view.live_generation(), utc_text(until))
-        return replay(self.app, self.view, until=until, verify=verify, progress=progress)
+        return replay(self.app, self.view, until=until, verify=verify, progress=progress,
+                      wait=REPLAY_WAIT if wait is None else wait)
 
     def _position(self, known_at: datetime | None) -> tuple[str, int, bool]:
         try:
             caught_up = self.catch_up()
             generation, latest = caught_up.generation, caught_up.position
-        except OperationalError:
-            self.lagging = True  # readers are never failed by a writer: answer as of now
+        except OperationalError as error:
+            # Readers are never failed by a writer, nor by a disk too full to take in the
+            # newest records: the answer comes from the view as it stands, and says so.
             generation, latest = self.view.standing()
+            self.lagging = _lag_reason(error, latest, self.app.last_position())
         position = latest
         if known_at is not None:
             position = min(position, self.view.position_at(generation, utc_text(known_at)))
@@ -251,8 +262,20 @@ class RegimeReader:
             positions = self.view.positions_of(generation, subject)
             if positions:
                 events = list(self.app.events.get(key))
+                if len(positions) != len(events):
+                    raise ProjectionsDamaged(
+                        f"the projections of this store are damaged (they list "
+                        f"{len(positions)} log positions for {slug!r}, the log holds "
+                        f"{len(events)} records); rebuild them from the log with "
+                        "'regimes replay'")
                 return [LoggedRecord(p.position, event.timestamp, event.to_record())  # type: ignore[attr-defined]
                         for p, event in zip(positions, events, strict=True)]
+        if any(self.app.recorder.select_events(key, limit=1)
+               for key in (measure_id(slug), action_id(slug))):
+            raise ProjectionsDamaged(
+                f"the projections of this store are damaged (they list no log position for "
+                f"{slug!r}, which the log holds); rebuild them from the log with "
+                "'regimes replay'")
         raise UnknownId(f"no measure or action is called {slug!r}")
 
     @damaged_view_explained()
@@ -296,6 +319,16 @@ class RegimeReader:
             {(subject.slug, logged.position): (subject, logged) for slug in slugs
              for subject, logged in responders.responders(slug)}.values(),
             key=lambda pair: pair[1].position)), document=document)
+
+
+def _lag_reason(error: BaseException, position: int, last: int) -> str:
+    """Why an answer comes from position `position` of a log that ends at `last`."""
+    if is_disk_full(error):
+        return (f"the disk holding the store is full: the projections could not take in the "
+                f"newest records, so this answer is as of position {position} of {last}; "
+                "free some space and ask again")
+    return ("another process held the store past the lock timeout; this answer may miss its "
+            "newest records")
 
 
 def _listed(records: list[tuple[Subject, Logged]]) -> list[tuple[str, LoggedRecord]]:

@@ -6,6 +6,10 @@ with both of its record-time bounds, nothing is read back or updated, and the in
 built after the load. On a SQLite file with a large log the aggregates are split by id into
 one shard per core: this process loads the first shard into the fresh generation while helper
 processes load the others into scratch files beside the store, which it then copies in.
+
+One replay of a store runs at a time (`projections.serial`), and its generation goes live only
+if the switch finds it complete; whatever stops a replay, the fresh generation is dropped and
+the live one answers as before.
 """
 
 from __future__ import annotations
@@ -13,32 +17,31 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
+from eventsourcing.persistence import PersistenceError
+
 from domain.collector import collection_paused
-from domain.errors import RegimesError
+from domain.errors import RegimesError, StoreBusy, StoreError
 from projections.backends import SQLiteRegimeView
-from projections.catchup import Progress, catch_up, logged
+from projections.catchup import Progress, logged
+from projections.failures import DiskFull, first_line, is_disk_full
 from projections.history import MeasureHistory
 from projections.pieces import Piece, revise
-from projections.view import (
-    GENERATIONS,
-    OPEN_POSITION,
-    BitemporalView,
-    LoggedPosition,
-    Row,
-    ViewSQL,
-    insert_rows,
-)
+from projections.scratch import remove_leftovers, scratch_folder
+from projections.serial import REPLAY_WAIT, replay_lock
+from projections.tables import GENERATIONS, OPEN_POSITION, LoggedPosition, Row, ViewSQL, insert_rows
+from projections.verification import ViewMismatch as ViewMismatch
+from projections.verification import verify_against
+from projections.view import BitemporalView
 
 if TYPE_CHECKING:
     from domain.application import Regimes
@@ -72,10 +75,6 @@ class ReplayReport:
         return self.events / self.seconds if self.seconds else 0.0
 
 
-class ViewMismatch(RegimesError):
-    """The replayed view differs from the live one."""
-
-
 def replay(
     app: Regimes,
     view: BitemporalView,
@@ -84,41 +83,53 @@ def replay(
     verify: bool = False,
     progress: Progress | None = None,
     shards: int | None = None,
+    wait: float = REPLAY_WAIT,
 ) -> ReplayReport:
     """Rebuilds the view from position 1 into fresh tables, then swaps them in atomically.
 
     With `verify`, the fresh view must equal the live one (caught up to the same position)
     or `ViewMismatch` is raised and the live view is kept. `shards` overrides how many
     processes load the fresh tables (by default one per core for a large log on SQLite).
+    One replay of a store runs at a time: this one waits up to `wait` seconds for another to
+    finish, or raises `ReplayBusy`. Whatever stops it, the live view is kept as it was.
     """
-    started = time.perf_counter()
-    live = view.live_generation()
-    fresh = next(generation for generation in GENERATIONS if generation != live)
-    view.reset_generation(fresh)
-    last = app.recorder.max_notification_id() or 0
-    position = last if until is None else min(until, last)
-    events = load(app, view, fresh, position, progress, shards)
-    verified = None
-    if verify:
-        catch_up(app, view, live, until=position)
-        live_rows = [row for row in view.dump(live) if row[8] <= position]
-        live_rows = [(*row[:9], row[9] if row[9] <= position else None, row[10])
-                     for row in live_rows]
-        fresh_rows = [(*row[:9], None if row[9] > position else row[9], row[10])
-                      for row in view.dump(fresh)]
-        if live_rows != fresh_rows:
-            raise ViewMismatch(_first_difference(live_rows, fresh_rows))
-        verified = True
-    view.index_generation(fresh)
-    view.switch_to(fresh)
+    with replay_lock(view, wait), _failures_explained():
+        started = time.perf_counter()  # the replay's own time, not its wait for the lock
+        live = view.live_generation()
+        fresh = next(generation for generation in GENERATIONS if generation != live)
+        try:
+            view.reset_generation(fresh)
+            last = app.recorder.max_notification_id() or 0
+            position = last if until is None else min(until, last)
+            events = load(app, view, fresh, position, progress, shards)
+            verified = None
+            if verify:
+                verify_against(app, view, live, fresh, position)
+                verified = True
+            view.index_generation(fresh)
+            view.switch_to(fresh, position=position, events=events)
+        except BaseException:
+            with contextlib.suppress(Exception):  # space for the next try; a full disk may refuse
+                view.discard_generation(fresh)
+            raise
     return ReplayReport(events, time.perf_counter() - started, position, verified)
 
 
-def _first_difference(live: list[tuple[object, ...]], fresh: list[tuple[object, ...]]) -> str:
-    for index, (old, new) in enumerate(zip(live, fresh, strict=False)):
-        if old != new:
-            return f"row {index + 1}: live {old[:10]} != replayed {new[:10]}"
-    return f"live view has {len(live)} rows, the replay {len(fresh)}"
+@contextlib.contextmanager
+def _failures_explained() -> Iterator[None]:
+    """A replay's storage errors as one line saying what happened."""
+    kept = "the previous projections are kept and still answer"
+    try:
+        yield
+    except (PersistenceError, sqlite3.Error, OSError) as error:
+        if is_disk_full(error):
+            raise DiskFull(f"the disk holding the store is full ({first_line(error)}): the "
+                           f"fresh projections could not be written; {kept}; free some space "
+                           "and try again") from None
+        if "locked" in str(error):
+            raise StoreBusy(f"the store was busy ({first_line(error)}); {kept}; try again"
+                            ) from None
+        raise StoreError(f"the replay failed ({first_line(error)}); {kept}") from None
 
 
 # -- the bulk load ---------------------------------------------------------------------------
@@ -231,37 +242,40 @@ def _load_sharded(app: Regimes, view: SQLiteRegimeView, generation: str, positio
                   shards: int, into_view: Write, progress: Progress | None) -> int:
     """This process loads shard 0 into the view while helpers load the others into scratch
     files; then the scratch rows are copied into the view."""
-    scratch = Path(f"{view.db_name}.replay")
-    shutil.rmtree(scratch, ignore_errors=True)  # left by a replay that was killed
-    scratch.mkdir()
+    store = Path(view.db_name)
+    remove_leftovers(store)  # of a replay that was killed: this one holds the replay lock
     helpers: list[_Helper] = []
-    try:
-        for shard in range(1, shards):
-            helpers.append(_Helper.start(dict(app.env), generation, position,
-                                         _bounds(shard, shards), scratch / f"{shard}.sqlite"))
+    with scratch_folder(store) as scratch:
+        try:
+            for shard in range(1, shards):
+                helpers.append(_Helper.start(dict(app.env), generation, position,
+                                             _bounds(shard, shards), scratch / f"{shard}.sqlite"))
 
-        def overall(read: int) -> None:
-            helpers_read = sum(helper.progress() for helper in helpers)  # drains their pipes
+            def overall(read: int) -> None:
+                helpers_read = sum(helper.progress() for helper in helpers)  # drains pipes
+                if progress:
+                    progress(read + helpers_read)
+
+            read = load_shard(app, into_view, position, _bounds(0, shards), overall)
+            read += sum(helper.finish() for helper in helpers)
+            view.copy_in(generation, [helper.path for helper in helpers])
             if progress:
-                progress(read + helpers_read)
-
-        read = load_shard(app, into_view, position, _bounds(0, shards), overall)
-        read += sum(helper.finish() for helper in helpers)
-        view.copy_in(generation, [helper.path for helper in helpers])
-        if progress:
-            progress(read)
-        return read
-    finally:
-        for helper in helpers:
-            helper.stop()
-        shutil.rmtree(scratch, ignore_errors=True)
+                progress(read)
+            return read
+        finally:
+            for helper in helpers:  # before their folder goes: they may still be writing
+                helper.stop()
 
 
 @dataclass
 class _Helper:
-    """A `python -m projections.replay` process loading one shard into a scratch file; it
+    """A `python -P -m projections.replay` process loading one shard into a scratch file; it
     prints how many events it has read after each chunk (a line each), the total last, and
-    its errors into a log file beside its scratch file."""
+    its errors into a log file beside its scratch file.
+
+    `-P` keeps the working directory (and the script's folder) off the helper's import path:
+    a `projections` package there must never be what runs.
+    """
 
     process: subprocess.Popen[bytes]
     path: Path
@@ -275,7 +289,7 @@ class _Helper:
                 "bounds": [str(bound) if bound else None for bound in bounds],
                 "path": str(path), "parent": os.getpid()}
         with path.with_suffix(".log").open("wb") as errors:
-            process = subprocess.Popen([sys.executable, "-m", "projections.replay"],
+            process = subprocess.Popen([sys.executable, "-P", "-m", "projections.replay"],
                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                        stderr=errors)
         assert process.stdin is not None
@@ -302,6 +316,11 @@ class _Helper:
         if self.process.returncode != 0:
             errors = self.path.with_suffix(".log").read_text(errors="replace")
             lines = errors.strip().splitlines() or ["no message"]
+            if is_disk_full(RegimesError(lines[-1])):
+                raise DiskFull(f"the disk holding the store is full: a replay helper could not "
+                               f"write its scratch file ({lines[-1]}); the previous "
+                               "projections are kept and still answer; free some space and "
+                               "try again")
             raise RegimesError(f"a replay helper failed: {lines[-1]}")
         return self.read
 

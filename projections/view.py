@@ -9,136 +9,33 @@ its rows.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from eventsourcing.persistence import Tracking
 
+from domain.errors import StoreError
+from projections.tables import GENERATIONS as GENERATIONS
+from projections.tables import OPEN_DATE as OPEN_DATE
+from projections.tables import OPEN_POSITION as OPEN_POSITION
+from projections.tables import SCHEMA_VERSION, ViewSQL, insert_rows, tracking_name
+from projections.tables import LoggedPosition as LoggedPosition
+from projections.tables import Row as Row
+from projections.tables import state_key as state_key
+from projections.tables import summary_bytes as summary_bytes
+
 if TYPE_CHECKING:
     from projections.pieces import Change
 
-#: `recorded_to` of rows that are still believed.
-OPEN_POSITION = 2**62
-#: `valid_to` of rows that hold indefinitely.
-OPEN_DATE = "9999-12-31"
-GENERATIONS = ("a", "b")
-SCHEMA_VERSION = "1"
+
+class GenerationMoved(StoreError):
+    """The generation written to is no longer the live one: a replay switched meanwhile."""
 
 
-#: One measure on one (item, exporter, importer) over [valid_from, valid_to): the columns
-#: (item, exporter, importer, valid_from, valid_to, status, level, state), `state` being the
-#: key of the measure's summary in the states table. Plain tuples: millions are built.
-Row = tuple[str, str, str, str, str, str, int, str]
-
-
-class LoggedPosition(NamedTuple):
-    """One log position: when it was recorded, what kind of record, and about which id."""
-
-    position: int
-    recorded_at: str
-    record_type: str
-    subject: str
-
-
-def state_key(summary: bytes) -> str:
-    """A short content key for a measure summary."""
-    return hashlib.blake2b(summary, digest_size=12).hexdigest()
-
-
-def summary_bytes(summary: dict[str, Any]) -> bytes:
-    return orjson.dumps(summary)
-
-
-def tracking_name(generation: str) -> str:
-    """The tracking row of one generation of the view."""
-    return f"regimes.view-{generation}"
-
-
-class ViewSQL:
-    """The view's statements for one generation, written with `?` parameters."""
-
-    def __init__(self, generation: str, qualify: Any = lambda name: name) -> None:
-        self.generation = generation
-        self.rows = qualify(f"regime_rows_{generation}")
-        self.states = qualify(f"measure_states_{generation}")
-        self.log = qualify(f"log_positions_{generation}")
-        self.index_prefix = f"regime_rows_{generation}"
-
-    def create(self) -> list[str]:
-        """The tables, with every index."""
-        return [*self.create_for_loading(), *self.indexes()]
-
-    def create_for_loading(self) -> list[str]:
-        """The tables without any index or key, for a bulk load: `indexes` adds them after."""
-        return [
-            f"CREATE TABLE IF NOT EXISTS {self.rows} (measure TEXT NOT NULL, item TEXT NOT NULL, "
-            "exporter TEXT NOT NULL, importer TEXT NOT NULL, valid_from TEXT NOT NULL, "
-            "valid_to TEXT NOT NULL, status TEXT NOT NULL, level INTEGER NOT NULL, "
-            "state TEXT NOT NULL, recorded_from BIGINT NOT NULL, recorded_to BIGINT NOT NULL)",
-            f"CREATE TABLE IF NOT EXISTS {self.states} (key TEXT NOT NULL, summary TEXT NOT NULL)",
-            f"CREATE TABLE IF NOT EXISTS {self.log} (position BIGINT NOT NULL, "
-            "recorded_at TEXT NOT NULL, record_type TEXT NOT NULL, subject TEXT NOT NULL)",
-        ]
-
-    def indexes(self) -> list[str]:
-        """The keys and the indexes queries and catch-up read: built after a bulk load, far
-        cheaper than kept during it (the keys too: the load writes no duplicates)."""
-        return [
-            f"CREATE UNIQUE INDEX IF NOT EXISTS {self.index_prefix}_state_key "
-            f"ON {self.states} (key)",
-            f"CREATE UNIQUE INDEX IF NOT EXISTS {self.index_prefix}_log_position "
-            f"ON {self.log} (position)",
-            # The believed rows, by flow: what the latest answers read, and catch-up closes.
-            # valid_to too: rows that ended before the day asked are passed over inside the
-            # index, without reading them from the table.
-            f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_open_flow_span ON {self.rows} "
-            "(item, exporter, importer, valid_from, valid_to) "
-            f"WHERE recorded_to = {OPEN_POSITION}",
-            # The superseded rows, by flow: a question known at position P reads those that
-            # stood on the day asked, and whether each was closed after P, in the index.
-            f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_closed_flow ON {self.rows} "
-            "(item, exporter, importer, valid_from, valid_to, recorded_to) "
-            f"WHERE recorded_to < {OPEN_POSITION}",
-            # Questions without items, by importer and day; whether a row stood then, and
-            # was believed, is read in the index. (recorded_to leads no range here: without
-            # statistics SQLite would then prefer this index for one-flow questions too.)
-            f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_importer_span ON {self.rows} "
-            "(importer, valid_from, valid_to, recorded_to)",
-            f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_log_subject ON {self.log} (subject)",
-            f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_log_time ON {self.log} (recorded_at)",
-        ]
-
-    def close_open_row(self) -> str:
-        """Closes a believed row at a position: parameters (position, measure, item, exporter,
-        importer, valid_from), found through the believed rows' index."""
-        return (f"UPDATE {self.rows} SET recorded_to = ? WHERE measure = ? AND item = ? "
-                "AND exporter = ? AND importer = ? AND valid_from = ? "
-                f"AND recorded_to = {OPEN_POSITION}")
-
-    def drop(self) -> list[str]:
-        return [f"DROP TABLE IF EXISTS {name}" for name in (self.rows, self.states, self.log)]
-
-
-def insert_rows(c: Any, sql: ViewSQL, rows: Sequence[tuple[Any, ...]], states: dict[str, bytes],
-                positions: Sequence[LoggedPosition], param: str = "?", *,
-                known_states: bool = True) -> None:
-    """Inserts rows (all eleven columns), summaries and log positions into `sql`'s tables.
-
-    With `known_states`, a summary already in the table is passed over (catch-up meets a
-    measure's earlier states again); a bulk load writes each summary once, into a table that
-    has no key yet, and says False.
-    """
-    def q(statement: str) -> str:
-        return statement if param == "?" else statement.replace("?", param)
-
-    conflict = " ON CONFLICT (key) DO NOTHING" if known_states else ""
-    c.executemany(q(f"INSERT INTO {sql.states} VALUES (?, ?){conflict}"),
-                  [(key, summary.decode()) for key, summary in states.items()])
-    c.executemany(q(f"INSERT INTO {sql.rows} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"), rows)
-    c.executemany(q(f"INSERT INTO {sql.log} VALUES (?, ?, ?, ?)"), positions)
+class IncompleteGeneration(StoreError):
+    """A replay's fresh generation lacked part of the log when it was to go live."""
 
 
 class BitemporalView:
@@ -218,19 +115,49 @@ class BitemporalView:
             for statement in self.sql(generation).indexes():
                 c.execute(statement)
 
-    def switch_to(self, generation: str) -> None:
-        """Makes `generation` the live view, atomically, and drops the other one."""
-        old = self.live_generation()
+    def discard_generation(self, generation: str) -> None:
+        """Drops a generation that will not go live (a replay that failed), with its position."""
         with self.transaction(commit=True) as c:
-            c.execute(self._q(f"UPDATE {self.qualify('view_meta')} SET value = ? WHERE key = ?"),
-                      (generation, "live"))
-        if old != generation:
-            with self.transaction(commit=True) as c:
-                for statement in self.sql(old).drop():
-                    c.execute(statement)
-                c.execute(
-                    self._q(f"DELETE FROM {self.tracking_table} WHERE application_name = ?"),
-                    (tracking_name(old),))
+            for statement in self.sql(generation).drop():
+                c.execute(statement)
+            c.execute(self._q(f"DELETE FROM {self.tracking_table} WHERE application_name = ?"),
+                      (tracking_name(generation),))
+
+    def switch_to(self, generation: str, *, position: int, events: int) -> None:
+        """Makes a loaded generation the live view and drops the other one, in one transaction
+        that first checks the generation is complete: tracked at `position`, with each of the
+        `events` it was loaded with listed once. Otherwise nothing changes and
+        `IncompleteGeneration` says what was missing."""
+        meta = self.qualify("view_meta")
+        with self.transaction(commit=True) as c:
+            # A write first: on SQLite it takes the store's write lock, so that what this
+            # transaction reads next is the store as it stands at the switch.
+            c.execute(self._q(f"UPDATE {meta} SET value = value WHERE key = ?"), ("live",))
+            old = self.live_generation(c)
+            tracked = self._max_tracking_id(tracking_name(generation), c) or 0  # type: ignore[attr-defined]
+            c.execute(f"SELECT COUNT(*) AS listed FROM {self.sql(generation).log}")
+            listed = int(c.fetchone()["listed"])
+            if old == generation or tracked != position or listed != events:
+                raise IncompleteGeneration(
+                    f"the fresh projections were incomplete at the switch (tracked at "
+                    f"{tracked}, {listed} of {events} log positions; live: {old}); the previous "
+                    "projections are kept")
+            c.execute(self._q(f"UPDATE {meta} SET value = ? WHERE key = ?"), (generation, "live"))
+            for statement in self.sql(old).drop():
+                c.execute(statement)
+            c.execute(self._q(f"DELETE FROM {self.tracking_table} WHERE application_name = ?"),
+                      (tracking_name(old),))
+
+    def _check_live(self, c: Any, generation: str) -> None:
+        """Raises `GenerationMoved` unless `generation` is still the live one (on PostgreSQL
+        the row is held shared until the transaction ends, so no switch passes it)."""
+        lock = "" if self.param == "?" else " FOR SHARE"
+        c.execute(self._q(f"SELECT value FROM {self.qualify('view_meta')} WHERE key = ?{lock}"),
+                  ("live",))
+        if c.fetchone()["value"] != generation:
+            raise GenerationMoved(f"a replay switched the projections away from generation "
+                                  f"{generation} while they were being brought up to date; "
+                                  "try again")
 
     @property
     def tracking_table(self) -> str:
@@ -270,11 +197,19 @@ class BitemporalView:
                                                  OPEN_POSITION]
             states.update(change.states)
         sql = self.sql(generation)
+        # Only into the live generation: a replay may have switched away from it (and be
+        # loading it afresh) since the caller read it. PostgreSQL checks first, holding the
+        # row against a switch; SQLite last, once its first write has taken the write lock.
+        check_first = self.param != "?"
         with self.transaction(commit=True) as c:
+            if check_first:
+                self._check_live(c, generation)
             c.executemany(self._q(sql.close_open_row()), to_close)
             insert_rows(c, sql, [tuple(values) for values in (*closed_here, *opened.values())],
                         states, positions, self.param)
             self._insert_tracking(c, Tracking(tracking_name(generation), last_position))  # type: ignore[attr-defined]
+            if not check_first:
+                self._check_live(c, generation)
 
     def load(
         self,
@@ -384,19 +319,6 @@ class BitemporalView:
                               "ORDER BY position"), (subject,))
             return [LoggedPosition(r["position"], r["recorded_at"], r["record_type"],
                                    r["subject"]) for r in c.fetchall()]
-
-    def dump(self, generation: str) -> list[tuple[Any, ...]]:
-        """Every row of a generation, with its summary, in a stable order (for verification)."""
-        sql = self.sql(generation)
-        with self.transaction(commit=False) as c:
-            c.execute(f"SELECT r.measure, r.item, r.exporter, r.importer, r.valid_from, "
-                      f"r.valid_to, r.status, r.level, r.recorded_from, r.recorded_to, s.summary "
-                      f"FROM {sql.rows} r JOIN {sql.states} s ON s.key = r.state "
-                      "ORDER BY r.measure, r.item, r.exporter, r.importer, r.valid_from, "
-                      "r.recorded_from")
-            return [tuple(record[name] for name in (
-                "measure", "item", "exporter", "importer", "valid_from", "valid_to", "status",
-                "level", "recorded_from", "recorded_to", "summary")) for record in c.fetchall()]
 
     def items_mentioned(self, generation: str, items: Sequence[str], position: int
                         ) -> set[str]:

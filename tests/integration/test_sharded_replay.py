@@ -68,13 +68,18 @@ def test_a_replay_in_three_shards_verifies_against_the_view_built_by_catch_up(
         assert report.events == sqlite_app.last_position()
         after = [reader.as_of(day, query).to_json()["flows"] for day in days]
         assert after == before
-        assert not Path(f"{sqlite_path}.replay").exists()  # scratch files are gone
+        assert not scratch_folders(sqlite_path)  # scratch files are gone
         with sqlite3.connect(sqlite_path) as connection:
             (logged,) = connection.execute(
                 f"SELECT COUNT(*) FROM log_positions_{reader.view.live_generation()}").fetchone()
         assert logged == sqlite_app.last_position()
     finally:
         reader.close()
+
+
+def scratch_folders(store: Path) -> list[Path]:
+    """The scratch folders of sharded replays beside `store`."""
+    return list(store.parent.glob(f"{store.name}.regimes-replay-scratch-*"))
 
 
 def _children(pid: int) -> list[int]:
@@ -125,10 +130,11 @@ def test_a_sharded_replay_killed_midway_takes_its_helpers_along_and_leaves_the_v
     while any(_alive(helper) for helper in helpers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(_alive(helper) for helper in helpers)
+    assert len(scratch_folders(sqlite_path)) == 1  # the killed replay's, left behind
     try:
         assert reader.as_of(date(2026, 1, 8), query).to_json() == expected
         assert replay(sqlite_app, reader.view, verify=True, shards=2).verified is True
-        assert not Path(f"{sqlite_path}.replay").exists()
+        assert not scratch_folders(sqlite_path)  # provably the killed replay's: removed
         assert reader.as_of(date(2026, 1, 8), query).to_json() == expected
     finally:
         reader.close()
