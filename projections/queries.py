@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from eventsourcing.persistence import OperationalError, PersistenceError
 
@@ -36,11 +36,12 @@ from projections.catalog import (
     text_in,
 )
 from projections.catchup import CaughtUp, Histories, Progress, catch_up, utc_text
-from projections.failures import ProjectionsDamaged, is_disk_full
+from projections.failures import ProjectionsDamaged, first_line, is_disk_full
 from projections.flows import Entry, Flow, FlowQuery, assemble
 from projections.history import MeasureHistory
 from projections.lifecycle import Cause, cause_on
 from projections.mentions import unmentioned
+from projections.serial import replay_running
 from projections.timeline import Span, flow_changes
 
 if TYPE_CHECKING:
@@ -49,17 +50,30 @@ if TYPE_CHECKING:
     from projections.replay import ReplayReport
 
 
-@contextmanager
-def damaged_view_explained() -> Iterator[None]:
-    """Turns a missing or broken view table into a one-line cause and its remedy."""
-    try:
-        yield
-    except (PersistenceError, sqlite3.Error) as error:
-        if isinstance(error, OperationalError) and "locked" in str(error):
-            raise
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise StoreError(f"the projections of this store are damaged ({reason}); rebuild them "
-                         "from the log with 'regimes replay'") from None
+Query = TypeVar("Query", bound=Callable[..., Any])
+
+
+def damaged_view_explained(query: Query) -> Query:
+    """Turns a missing or broken view table into a one-line cause and its remedy. A table
+    that vanished because a replay in another process switched generations while this query
+    read the old one is no damage: the query is asked once more, of the new live one."""
+    @functools.wraps(query)
+    def asked(reader: RegimeReader, *args: Any, **kwargs: Any) -> Any:
+        for attempt in range(2):
+            generation = reader.view.live_generation()
+            try:
+                return query(reader, *args, **kwargs)
+            except (PersistenceError, sqlite3.Error) as error:
+                if isinstance(error, OperationalError) and "locked" in str(error):
+                    raise
+                if attempt == 0 and reader.view.live_generation() != generation:
+                    continue  # switched away under this query: ask again
+                reason = first_line(error)
+                raise StoreError(f"the projections of this store are damaged ({reason}); "
+                                 "rebuild them from the log with 'regimes replay'") from None
+        raise AssertionError("unreachable")
+
+    return cast(Query, asked)
 
 
 class UnknownId(RegimesError):
@@ -124,6 +138,15 @@ class RegimeReader:
                       wait=REPLAY_WAIT if wait is None else wait)
 
     def _position(self, known_at: datetime | None) -> tuple[str, int, bool]:
+        generation, applied = self.view.standing()
+        last = self.app.last_position()
+        if last - applied >= REBUILD_FROM and replay_running(self.view):
+            # Another process rebuilds the projections (a large append): catching up event by
+            # event meanwhile would take minutes, so the answer comes from the view as it
+            # stands, and says so.
+            self.lagging = (f"another process is rebuilding the projections of this store; "
+                            f"this answer is as of position {applied} of {last}")
+            return self._filtered(generation, applied, known_at)
         try:
             caught_up = self.catch_up()
             generation, latest = caught_up.generation, caught_up.position
@@ -132,12 +155,18 @@ class RegimeReader:
             # newest records: the answer comes from the view as it stands, and says so.
             generation, latest = self.view.standing()
             self.lagging = _lag_reason(error, latest, self.app.last_position())
+        return self._filtered(generation, latest, known_at)
+
+    def _filtered(self, generation: str, latest: int, known_at: datetime | None
+                  ) -> tuple[str, int, bool]:
+        """The generation, the position an answer reflects (`latest`, or the last recorded by
+        `known_at`), and whether that is the latest."""
         position = latest
         if known_at is not None:
             position = min(position, self.view.position_at(generation, utc_text(known_at)))
         return generation, position, position == latest
 
-    @damaged_view_explained()
+    @damaged_view_explained
     def as_of(self, day: date, query: FlowQuery, known_at: datetime | None = None) -> Answer:
         """The regimes of the asked flows on `day`, as known at `known_at`."""
         generation, position, latest = self._position(known_at)
@@ -177,7 +206,7 @@ class RegimeReader:
                                       (exporter, importer))
                 yield valid_from, valid_to, entry
 
-    @damaged_view_explained()
+    @damaged_view_explained
     def timeline(self, query: FlowQuery, known_at: datetime | None = None, *,
                  since: date | None = None, until: date | None = None, actions: bool = False
                  ) -> Timeline:
@@ -233,7 +262,7 @@ class RegimeReader:
                    if (events := self._known_events(generation, "action", target, position))]
         return sorted(actions, key=lambda action: (action["occurred_on"], action["action"]))
 
-    @damaged_view_explained()
+    @damaged_view_explained
     def diff(self, first: date, second: date, query: FlowQuery,
              known_at: datetime | None = None) -> Comparison:
         """Flows whose level or measures differ between two dates."""
@@ -253,7 +282,7 @@ class RegimeReader:
         return Comparison(first, second, self._known(generation, position, query, known_at),
                           differences)
 
-    @damaged_view_explained()
+    @damaged_view_explained
     def history(self, slug: str) -> list[LoggedRecord]:
         """Every record about one measure or action, with positions and record times."""
         generation, _, _ = self._position(None)
@@ -278,7 +307,7 @@ class RegimeReader:
                 "'regimes replay'")
         raise UnknownId(f"no measure or action is called {slug!r}")
 
-    @damaged_view_explained()
+    @damaged_view_explained
     def search(self, query: SearchQuery, known_at: datetime | None = None) -> Found:
         """The records matching `query` (DESIGN §12), with warnings for items and kinds no
         record mentions."""
@@ -291,7 +320,7 @@ class RegimeReader:
         known = self._known(generation, position, query.flows, known_at, unknown_kinds)
         return Found(query.on, known, catalog.search(query))
 
-    @damaged_view_explained()
+    @damaged_view_explained
     def show(self, wanted: str) -> Shown:
         """The records about an id, or else those carrying the one document whose name
         contains `wanted`; with the records that respond to what is shown."""

@@ -95,3 +95,12 @@ def _advisory_lock(view: BitemporalView, wait: float) -> Iterator[None]:
             yield
         finally:
             connection.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", key)
+
+
+def replay_running(view: BitemporalView) -> bool:
+    """Whether another process holds the store's replay lock now (asked without waiting)."""
+    try:
+        with replay_lock(view, wait=0):
+            return False
+    except ReplayBusy:
+        return True
