@@ -237,6 +237,16 @@ class MeasureAmendedRecord(_DatedFollowUp):
             raise ValueError(f"an amendment changes one or more of {', '.join(AMENDABLE)}")
         return self
 
+    @field_validator("items", "destinations", "origins", "kind", "certainty")
+    @classmethod
+    def _not_cleared(cls, value: object, info: ValidationInfo) -> object:
+        # A measure has these for all its life (only `until` and `end_users` may go): a null
+        # would leave it without a regime.
+        if value is None:
+            raise ValueError(f"cannot be cleared: an amendment gives the measure a new "
+                             f"{info.field_name}; leave the field out to keep the one it has")
+        return value
+
     @field_validator("until")
     @classmethod
     def _until_after_effect(cls, value: date | None, info: ValidationInfo) -> date | None:
