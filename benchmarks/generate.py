@@ -1,4 +1,4 @@
-"""A deterministic synthetic history in the append format (DESIGN §4), for the benchmarks.
+"""A deterministic synthetic history in the append format (docs/records.md), for the benchmarks.
 
     python benchmarks/generate.py --records 100000 --seed 1 --out /tmp/h100k.jsonl
 

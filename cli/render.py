@@ -132,12 +132,12 @@ def render_answer(answer: Answer, output_format: str) -> None:
                   f"(log position {answer.position}).")
 
 
-#: The as-of CSV header (DESIGN §7): fixed, whatever the question.
+#: The as-of CSV header (docs/output.md §7): fixed, whatever the question.
 AS_OF_CSV = ["as_of", "item", "from", "to", "level", "measure", "status", "kind",
              "measure_level", "issuer", "direction", "certainty", "announced_on",
              "effective_on", "until", "suspended_until", "end_users", "parties", "via",
              "document", "source_url"]
-#: The diff CSV header (DESIGN §7).
+#: The diff CSV header (docs/output.md §7).
 DIFF_CSV = ["from_date", "to_date", "item", "from", "to", "level_before", "level_after",
             "measure", "before", "after", "document"]
 
@@ -246,7 +246,7 @@ def _lines(value: str) -> Text:
 
 def _csv(columns: list[str], rows: Iterable[Sequence[str]]) -> None:
     """CSV with a fixed header; every cell visible, so none holds a line break or a control
-    character (DESIGN §7)."""
+    character (docs/output.md §7)."""
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(columns)
     writer.writerows([visible(cell) for cell in row] for row in rows)

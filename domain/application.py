@@ -150,7 +150,7 @@ class Regimes(Application[UUID]):
         return verify_chain(self.recorder, digest)
 
     def content_digest(self) -> Digest | None:
-        """The content chain over every record (DESIGN §14); None for an empty log."""
+        """The content chain over every record (docs/projections.md §7); None for an empty log."""
         link, count = GENESIS, 0
         for fingerprint in self.fingerprints():
             link, count = content_link(link, fingerprint), count + 1

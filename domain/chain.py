@@ -7,7 +7,7 @@ events and names the first position where it breaks.
 
 The content chain (`content:link@N`) covers the records alone, in the append format and in
 log order, without record times or positions: two stores holding the same records in the same
-order have the same content digest, however and whenever they were loaded (DESIGN §14).
+order have the same content digest, however and whenever they were loaded (docs/projections.md §7).
 """
 
 from __future__ import annotations

@@ -49,7 +49,7 @@ class RecordedEvent(DomainEvent):
                 if name not in ENVELOPE}
 
     def to_record(self) -> dict[str, Any]:
-        """The input record (DESIGN §4) this event was made from, as JSON-ready values."""
+        """The input record (docs/records.md §8) this event was made from, as JSON-ready values."""
         fields = to_jsonable_python(self.payload())
         record = {"type": self.record_type,
                   **{name: value for name, value in fields.items() if value is not None}}

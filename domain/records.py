@@ -1,4 +1,5 @@
-"""The input records of the append format (DESIGN §4): shape and vocabulary, validated once.
+"""The input records of the append format (docs/records.md §2-§4): shape and vocabulary, validated
+once.
 
 These models are the strict front door. What is stored is the events of `domain.measure` and
 `domain.action`, whose field types stay lenient so that a stricter rule here never makes an

@@ -1,4 +1,4 @@
-"""What a store name or URL says, checked part by part (DESIGN §6).
+"""What a store name or URL says, checked part by part (docs/stores.md §1, §3).
 
 A refusal says in one line what is wrong and never repeats a password: messages about a
 PostgreSQL URL that did not parse name the part at fault, never its text, because a URL that

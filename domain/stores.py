@@ -1,4 +1,4 @@
-"""Where the log lives: a store URL (DESIGN §6) becomes the eventsourcing environment."""
+"""Where the log lives: a store URL (docs/stores.md §1-§3) becomes the eventsourcing environment."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The answers queries give (DESIGN §8): typed values that print as the documented JSON.
+"""The answers queries give (docs/output.md §1-§6): typed values that print as the documented JSON.
 
 Every answer says what it knew: the log position it reflects, that position's digest, the
 knowledge filter asked, and warnings about names no record mentions.
@@ -48,7 +48,7 @@ class Answer:
         return self.known.position
 
     def to_json(self) -> dict[str, Any]:
-        """The answer as in DESIGN §8."""
+        """The answer as in docs/output.md §2."""
         return {"as_of": self.as_of.isoformat(), **self.known.to_json(),
                 "flows": [flow.to_json() for flow in self.flows]}
 

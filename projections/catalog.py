@@ -1,5 +1,5 @@
-"""Finding records (DESIGN §12): every measure and action with the records about it, folded
-from the log as known at a position; what `search` lists and `show` finds by document."""
+"""Finding records (docs/output.md §5-§6): every measure and action with the records about it,
+folded from the log as known at a position; what `search` lists and `show` finds by document."""
 
 from __future__ import annotations
 
@@ -96,7 +96,7 @@ class Hit:
 
 @dataclass(frozen=True)
 class SearchQuery:
-    """What `search` asks for: text, and the filters that narrow it (DESIGN §12)."""
+    """What `search` asks for: text, and the filters that narrow it (docs/output.md §5)."""
 
     on: date
     text: str | None = None

@@ -77,7 +77,7 @@ class Flow:
         return self.item, self.exporter, self.importer
 
     def to_json(self) -> dict[str, Any]:
-        """The flow as in DESIGN §8."""
+        """The flow as in docs/output.md §2."""
         return {
             "item": self.item,
             "from": self.exporter,

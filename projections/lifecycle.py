@@ -1,4 +1,4 @@
-"""Where a measure stands on a valid date (DESIGN §3), and the dates where that changes."""
+"""Where a measure stands on a valid date (docs/time.md §3), and the dates where that changes."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ class MeasureOnDate(NamedTuple):
         return scope_of(self.terms)
 
     def summary(self) -> dict[str, Any]:
-        """The measure as listed on a flow (DESIGN §8)."""
+        """The measure as listed on a flow (docs/output.md §2)."""
         terms = self.terms
         summary: dict[str, Any] = {
             "measure": self.slug,

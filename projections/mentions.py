@@ -1,4 +1,4 @@
-"""Names a question asks about that no record mentions (DESIGN §7): a typo must never read as
+"""Names a question asks about that no record mentions (docs/cli.md §4): a typo must never read as
 "no control", so each is answered with a warning and the closest names the store knows."""
 
 from __future__ import annotations

@@ -309,7 +309,7 @@ class RegimeReader:
 
     @damaged_view_explained
     def search(self, query: SearchQuery, known_at: datetime | None = None) -> Found:
-        """The records matching `query` (DESIGN §12), with warnings for items and kinds no
+        """The records matching `query` (docs/output.md §5), with warnings for items and kinds no
         record mentions."""
         generation, position, _ = self._position(known_at)
         catalog = read_catalog(self.app, position, text_in(query.text) if query.text else None)

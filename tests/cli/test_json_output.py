@@ -1,4 +1,4 @@
-"""JSON output: the bytes the standard encoder writes indented by two (DESIGN §8), written
+"""JSON output: the bytes the standard encoder writes indented by two (docs/output.md §8), written
 by orjson."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""CSV with the fixed headers of DESIGN §7, and as-of tables that say how certain a measure is
-and whom it covers (issue 15), on the bundled history."""
+"""CSV with the fixed headers of docs/output.md §7, and as-of tables that say how certain a measure
+is and whom it covers (issue 15), on the bundled history."""
 
 from __future__ import annotations
 

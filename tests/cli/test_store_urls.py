@@ -1,11 +1,11 @@
 """Store names and URLs: every form is checked or refused in one line, and no password shows.
 
 `tests/hostile/store-urls.json` holds hostile store names and URLs with the exit status and
-the words of the one line each must give (DESIGN §6, §7). Each is tried with an `append` (the
-command that writes) in a folder holding another application's SQLite database under two
-names; nothing there may change, no default store may appear, and no password (`secrets`)
-may be printed. `{closed_port}` is a port of 127.0.0.1 nothing listens on (refused at once),
-`{cwd}` the folder. Entries marked `script` also run through the installed script.
+the words of the one line each must give (docs/stores.md §1-§3, docs/cli.md §2). Each is tried with
+an `append` (the command that writes) in a folder holding another application's SQLite database
+under two names; nothing there may change, no default store may appear, and no password (`secrets`)
+may be printed. `{closed_port}` is a port of 127.0.0.1 nothing listens on (refused at once), `{cwd}`
+the folder. Entries marked `script` also run through the installed script.
 """
 
 from __future__ import annotations

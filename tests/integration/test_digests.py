@@ -1,5 +1,6 @@
-"""Digests (DESIGN §14): the record chain names its position; the content chain is the same
-for every store holding the same records, and a digest not extended says where histories part."""
+"""Digests (docs/projections.md §7-§8): the record chain names its position; the content chain is
+the same for every store holding the same records, and a digest not extended says where histories
+part."""
 
 from __future__ import annotations
 

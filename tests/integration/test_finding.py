@@ -1,5 +1,5 @@
-"""`search` and `show` find every record (DESIGN §12), on the bundled history, on SQLite and
-PostgreSQL."""
+"""`search` and `show` find every record (docs/output.md §5-§6), on the bundled history, on SQLite
+and PostgreSQL."""
 
 from __future__ import annotations
 

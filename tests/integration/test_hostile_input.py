@@ -2,10 +2,10 @@
 
 Each corpus file is appended to a store that already holds a few records and a built view;
 `tests/hostile/EXPECTED.json` names the `line N: field` of one error the CLI must print for
-it, and the store must stay byte for byte as it was (DESIGN §4). Entries with `generate` are
-written into tmp_path at run time (a 10 MB line, 100 000 nested brackets); an entry with
-`subprocess_timeout` is run as a child process under a time and memory limit, so a file that
-makes the reader blow up fails the test instead of the test run.
+it, and the store must stay byte for byte as it was (docs/records.md §6-§7). Entries with `generate`
+are written into tmp_path at run time (a 10 MB line, 100 000 nested brackets); an entry with
+`subprocess_timeout` is run as a child process under a time and memory limit, so a file that makes
+the reader blow up fails the test instead of the test run.
 
 Every file runs on SQLite; a representative subset also runs on PostgreSQL.
 """

@@ -1,4 +1,4 @@
-"""Questions on the view read indexes, and only the rows they may need (DESIGN §5).
+"""Questions on the view read indexes, and only the rows they may need (docs/projections.md §3).
 
 Latest answers read the believed rows only; answers known at an earlier position read the
 believed rows recorded by then and the rows superseded after it, each through its own

@@ -1,4 +1,4 @@
-"""`timeline` on the bundled history (DESIGN §7): every asked item appears, and each change
+"""`timeline` on the bundled history (docs/output.md §3): every asked item appears, and each change
 cites the document of the record that caused it. On SQLite and PostgreSQL."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A name no record mentions is answered with a warning, never a silent "none" (DESIGN §7)."""
+"""A name no record mentions is answered with a warning, never a silent "none" (docs/cli.md §4)."""
 
 from __future__ import annotations
 

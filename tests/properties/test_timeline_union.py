@@ -1,5 +1,5 @@
 """For any history, a timeline of several items is the union of each item's own timeline,
-with and without `--from`/`--to` (DESIGN §7)."""
+with and without `--from`/`--to` (docs/output.md §3)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
-"""For any history: fold == replayed view == incrementally caught-up view (DESIGN §5).
+"""For any history: fold == replayed view == incrementally caught-up view (docs/projections.md §6).
 
 Histories are random measures with random follow-ups, appended in several batches, each batch
 at its own record time; records the application rejects (state rules) are left out, so every
-history is one the store accepts. Answers are compared as the JSON flows of DESIGN §8.
+history is one the store accepts. Answers are compared as the JSON flows of docs/output.md §2.
 """
 
 from __future__ import annotations

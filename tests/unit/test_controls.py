@@ -1,4 +1,5 @@
-"""Control characters: which ones text may not hold, and how output shows them (DESIGN §4, §7)."""
+"""Control characters: which ones text may not hold, and how output shows them (docs/records.md §2,
+docs/output.md §9)."""
 
 from __future__ import annotations
 

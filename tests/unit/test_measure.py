@@ -1,4 +1,5 @@
-"""State rules of measures and actions (DESIGN §4), given a log, when a batch is appended."""
+"""State rules of measures and actions (docs/records.md §5), given a log, when a batch is
+appended."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Input records (DESIGN §4): what the append format accepts, and how it names what it refuses."""
+"""Input records (docs/records.md §1-§4, §7): what the append format accepts, and how it names what
+it refuses."""
 
 from __future__ import annotations
 

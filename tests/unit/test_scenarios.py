@@ -1,4 +1,5 @@
-"""Scenario tables: a flow's regime on the day before, of and after each boundary (DESIGN §3, §8).
+"""Scenario tables: a flow's regime on the day before, of and after each boundary (docs/time.md §3,
+docs/output.md §2).
 
 Every answer is computed twice, by the pure fold (the reference) and by the persisted view of a
 SQLite store through `RegimeReader.as_of`; the two must agree before the expected level and the
@@ -488,7 +489,7 @@ def test_a_query_reflects_records_appended_after_the_reader_was_opened(
         "end_user_ban", "cn-military-ban", LICENCE)
 
 
-# -- which flows are listed (DESIGN §8) -------------------------------------------------------
+# -- which flows are listed (docs/output.md §2) -----------------------------------------------
 
 
 def flow_keys(answer: dict[str, Any]) -> list[FlowKey]:
