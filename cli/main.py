@@ -23,6 +23,7 @@ from cli.params import (
     POSITION_OR_MOMENT,
 )
 from cli.session import Session, now
+from domain.controls import visible
 from domain.errors import BatchRejected, RegimesError, StoreUrlError
 from domain.vocabulary import expand_items
 
@@ -56,10 +57,10 @@ def _reported() -> Iterator[None]:
         yield
     except BatchRejected as error:
         for problem in error.errors:
-            click.echo(str(problem), err=True)
+            click.echo(visible(str(problem)), err=True)
         raise Rejected(f"rejected: {error}") from None
-    except RegimesError as error:
-        raise Rejected(str(error)) from None
+    except RegimesError as error:  # messages may quote stored text: never raw on a terminal
+        raise Rejected(visible(str(error))) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

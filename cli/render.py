@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from domain.controls import visible
+from domain.controls import json_visible, visible
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -53,7 +53,8 @@ def warn(known: Known) -> None:
 def emit_json(data: Any) -> None:
     """Writes JSON to stdout, one document, indented for reading (by orjson: a large answer
     takes the standard encoder, pure Python when indenting, seconds)."""
-    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+    sys.stdout.write(json_visible(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+                     + "\n")
 
 
 def _level(name: str) -> Text:
@@ -256,7 +257,7 @@ def render_log(records: Iterable[LoggedRecord], output_format: str) -> None:
     """The raw log: JSON Lines in the append format, or a table."""
     if output_format == "jsonl":
         for logged in records:
-            sys.stdout.write(json.dumps(logged.record, ensure_ascii=False) + "\n")
+            sys.stdout.write(json_visible(json.dumps(logged.record, ensure_ascii=False)) + "\n")
         return
     table = _table("Log", ("position", "recorded at (UTC)", "type", "id", "valid date", "title"))
     for logged in records:

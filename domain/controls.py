@@ -69,3 +69,25 @@ def visible(text: str) -> str:
     """`text` with every control and invisible formatting character written as an escape
     (`\\x1b`, `\\u202e`), so that printing it can neither drive a terminal nor hide text."""
     return _ANY.sub(_escaped, text) if _ANY.search(text) else text
+
+
+def _json_escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # beyond the BMP: JSON writes a surrogate pair
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+#: What JSON encoders leave raw in strings (they escape C0 controls, and C0 outside strings is
+#: the document's own layout).
+_RAW_IN_JSON = re.compile(rf"[\x7f-\x9f{_FORMAT}]")
+
+
+def json_visible(document: str) -> str:
+    """A JSON text with every control and invisible formatting character that its encoder
+    left raw (DEL, C1 controls, bidi and zero-width characters) written as a `\\uXXXX` escape:
+    the same JSON once parsed, harmless on a terminal. Such characters only ever stand inside
+    JSON strings, where an escape means the character itself."""
+    return (_RAW_IN_JSON.sub(_json_escaped, document) if _RAW_IN_JSON.search(document)
+            else document)

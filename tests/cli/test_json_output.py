@@ -1,5 +1,6 @@
 """JSON output: the bytes the standard encoder writes indented by two (docs/output.md §8), written
-by orjson."""
+by orjson, with the characters encoders leave raw that could drive a terminal or hide text
+(DEL, C1 controls, bidi and zero-width characters) escaped: the same JSON once parsed."""
 
 from __future__ import annotations
 
@@ -28,4 +29,7 @@ def test_an_answer_is_written_as_the_standard_encoder_writes_it(
               "empty": [], "nothing": {}, "nested": [[1, True], {"a": [False]}],
               "answer": answer}
     emit_json(sample)
-    assert capsys.readouterr().out == json.dumps(sample, indent=2, ensure_ascii=False) + "\n"
+    written = capsys.readouterr().out
+    standard = json.dumps(sample, indent=2, ensure_ascii=False)
+    assert written == standard.replace("\u2028", "\\u2028").replace("\u007f", "\\u007f") + "\n"
+    assert json.loads(written) == sample

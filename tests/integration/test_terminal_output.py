@@ -58,6 +58,11 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "log table": (("log",), "Licence\\x1b[2J\\x1b[H"),
     # JSON escapes C0 controls itself, then DEL, C1 and bidi controls are escaped too
     "show": (("show", "cn-escape"), '"notes": "n\\u0007\\x9b31m\\x7f",\n'),
+    # JSON: the encoder escapes C0 controls; DEL, C1 and bidi characters are escaped after it
+    "as-of json": (("as-of", "2025-07-01", "-e", "Dy", "--format", "json"),
+                   "Suspension\\u009b31m\\u202egpj.exe"),
+    "log jsonl": (("log", "--format", "jsonl"), "Suspension\\u009b31m\\u202egpj.exe"),
+    "search json": (("search", "Summit", "--format", "json"), "Summit\\u001b]52;c;"),
 }
 
 
@@ -109,3 +114,10 @@ def test_append_errors_echo_no_control_characters_of_file_names_or_keys(
     assert b"nothing was written" in done.stderr
     assert RAW_CONTROL.search(done.stderr) is None, done.stderr[:2000]
     assert b"\\x1b]0;owned\\x07.jsonl: line 1:" in done.stderr
+
+
+def test_an_ambiguous_document_is_named_escaped_in_the_error(store: str) -> None:
+    done = run("--store", store, "show", "S")  # two documents: No. 18… and Suspension…
+    assert done.returncode == 1
+    assert RAW_CONTROL.search(done.stderr) is None, done.stderr[:2000]
+    assert "\\x1b]52;c;" in done.stderr.decode()
