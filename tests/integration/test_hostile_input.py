@@ -50,6 +50,11 @@ ON_POSTGRES = frozenset({
     "duplicate-id-different-content.jsonl",
     "conflict-with-stored-measure.jsonl",
     "correction-of-retracted.jsonl",
+    "control-osc52-in-document.jsonl",
+    "control-c1-csi-in-document.jsonl",
+    "duplicate-key-nested.jsonl",
+    "duplicate-key-top-level.yaml",
+    "amendment-clearing-kind.jsonl",
 })
 
 TEN_MB = 10 * 1024 * 1024
