@@ -11,22 +11,19 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from domain.application import Regimes, open_application
+from domain.application import Regimes
 from domain.bundled import bundled_batch
-from domain.stores import parse_store
 from projections.flows import FlowQuery
-from projections.queries import RegimeReader
 from tests.commands import REGIMES, invoked
 from tests.conftest import StoreFactory
 from tests.integration.test_sharded_replay import mixed_history
-from tests.properties.test_view_matches_fold import folded, logged_events
+from tests.properties.test_view_matches_fold import folded, logged_events, opened
 from tests.samples import RECORDED_AT, batch
 
 #: A replay in a process of its own through the library, so that it can be made to shard
@@ -54,17 +51,6 @@ QUESTIONS = [(day, FlowQuery(items, exporter, importer))
              for day in (date(2011, 6, 1), date(2020, 1, 1), date(2026, 1, 8))
              for items, exporter, importer in ((("Dy",), "CN", "JP"), ((), None, "JP"),
                                                (("Ga", "graphite"), "CN", None))]
-
-
-@contextmanager
-def opened(store: str) -> Iterator[tuple[Regimes, RegimeReader]]:
-    app = open_application(parse_store(store))
-    reader = RegimeReader(app)
-    try:
-        yield app, reader
-    finally:
-        reader.close()
-        app.close()
 
 
 def fold_answers(store: str) -> list[list[dict[str, object]]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import product
@@ -18,9 +18,10 @@ from typing import Any, cast
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.application import Regimes
+from domain.application import Regimes, open_application
 from domain.errors import BatchRejected
 from domain.events import RecordedEvent
+from domain.stores import parse_store
 from domain.vocabulary import MEASURE_KINDS
 from projections.flows import FlowQuery
 from projections.fold import regimes_as_of
@@ -220,15 +221,20 @@ class Recorded:
 
 
 @contextmanager
-def popo_store() -> Iterator[tuple[Regimes, RegimeReader]]:
-    """A fresh in-memory store and a reader of it (its view in a private in-memory SQLite)."""
-    app = Regimes(env={"PERSISTENCE_MODULE": "domain.chain:POPOChainedFactory"})
+def opened(store: str) -> Iterator[tuple[Regimes, RegimeReader]]:
+    """The application on a store URL and a reader of it, closed afterwards."""
+    app = open_application(parse_store(store))
     reader = RegimeReader(app)
     try:
         yield app, reader
     finally:
         reader.close()
         app.close()
+
+
+def popo_store() -> AbstractContextManager[tuple[Regimes, RegimeReader]]:
+    """A fresh in-memory store and a reader of it (its view in a private in-memory SQLite)."""
+    return opened("memory:")
 
 
 def accepted(app: Regimes, records: Sequence[Record], recorded_at: datetime) -> list[Record]:
