@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import sqlite3
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
@@ -36,13 +37,14 @@ from projections.catalog import (
     text_in,
 )
 from projections.catchup import CaughtUp, Histories, Progress, catch_up, utc_text
-from projections.failures import ProjectionsDamaged, first_line, is_disk_full
+from projections.failures import ProjectionsDamaged, ReplayBusy, first_line, is_disk_full
 from projections.flows import Entry, Flow, FlowQuery, assemble
 from projections.history import MeasureHistory
 from projections.lifecycle import Cause, cause_on
 from projections.mentions import unmentioned
 from projections.serial import replay_running
 from projections.timeline import Span, flow_changes
+from projections.view import BitemporalView
 
 if TYPE_CHECKING:
     from domain.events import RecordedEvent
@@ -140,13 +142,23 @@ class RegimeReader:
     def _position(self, known_at: datetime | None) -> tuple[str, int, bool]:
         generation, applied = self.view.standing()
         last = self.app.last_position()
-        if last - applied >= REBUILD_FROM and replay_running(self.view):
-            # Another process rebuilds the projections (a large append): catching up event by
-            # event meanwhile would take minutes, so the answer comes from the view as it
-            # stands, and says so.
-            self.lagging = (f"another process is rebuilding the projections of this store; "
-                            f"this answer is as of position {applied} of {last}")
-            return self._filtered(generation, applied, known_at)
+        if last - applied >= REBUILD_FROM:
+            # Far behind (a large append just committed): while another process rebuilds the
+            # projections, catching up event by event would take minutes, so the answer comes
+            # from the view as it stands, and says so; else this query brings it up the
+            # cheaper way itself.
+            why = "another process is rebuilding the projections of this store"
+            try:
+                if not _rebuilt_elsewhere(self.view):
+                    self.update()
+            except ReplayBusy:
+                pass
+            except (RegimesError, OperationalError) as error:
+                why = f"the projections could not be brought up to the log ({first_line(error)})"
+            generation, applied = self.view.standing()
+            if last - applied >= REBUILD_FROM:
+                self.lagging = f"{why}; this answer is as of position {applied} of {last}"
+                return self._filtered(generation, applied, known_at)
         try:
             caught_up = self.catch_up()
             generation, latest = caught_up.generation, caught_up.position
@@ -348,6 +360,21 @@ class RegimeReader:
             {(subject.slug, logged.position): (subject, logged) for slug in slugs
              for subject, logged in responders.responders(slug)}.values(),
             key=lambda pair: pair[1].position)), document=document)
+
+
+#: How long a query far behind the log watches for another process's rebuild to start (an
+#: append's comes a moment after its commit) before it brings the view up itself.
+REBUILD_WATCH = 1.5
+
+
+def _rebuilt_elsewhere(view: BitemporalView) -> bool:
+    """Whether another process rebuilds the projections, now or within `REBUILD_WATCH`."""
+    deadline = time.monotonic() + REBUILD_WATCH
+    while not replay_running(view):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def _lag_reason(error: BaseException, position: int, last: int) -> str:
