@@ -103,9 +103,13 @@ def worker_append(store: str, records: str) -> dict[str, Any]:
     if batch.errors or report.appended != len(batch.records):
         raise SystemExit(f"append rejected or incomplete: {report} {batch.errors[:3]}")
     app.close()
-    return {"seconds": finished - started, "read_seconds": read - started,
-            "append_seconds": finished - read, "records": report.received,
-            "appended": report.appended}
+    return {
+        "seconds": finished - started,
+        "read_seconds": read - started,
+        "append_seconds": finished - read,
+        "records": report.received,
+        "appended": report.appended,
+    }
 
 
 class Minimal(Aggregate):
@@ -131,8 +135,7 @@ def worker_save(store: str, count: int) -> dict[str, Any]:
     finished = time.perf_counter()
     assert len(recordings) == count
     app.close()
-    return {"seconds": finished - built, "construct_seconds": built - started,
-            "events": count}
+    return {"seconds": finished - built, "construct_seconds": built - started, "events": count}
 
 
 def worker_replay(store: str) -> dict[str, Any]:
@@ -148,18 +151,26 @@ def worker_replay(store: str) -> dict[str, Any]:
     written = _view_counts(store)
     reader.close()
     app.close()
-    return {"seconds": seconds, "events": report.events, "written": written,
-            "rows": sum(written.values())}
+    return {
+        "seconds": seconds,
+        "events": report.events,
+        "written": written,
+        "rows": sum(written.values()),
+    }
 
 
 def _view_counts(store: str) -> dict[str, int]:
     """Rows in each table of the live generation of the view."""
     with sqlite3.connect(store) as connection:
         (live,) = connection.execute("SELECT value FROM view_meta WHERE key = 'live'").fetchone()
-        names = [name for (name,) in connection.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table'") if name.endswith(f"_{live}")]
-        return {name: connection.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0]
-                for name in names}
+        names = [
+            name
+            for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if name.endswith(f"_{live}")
+        ]
+        return {
+            name: connection.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0] for name in names
+        }
 
 
 #: The raw baseline's table: the columns of the view's rows, and (for the "indexed" and
@@ -194,8 +205,10 @@ def worker_raw(store: str, out: str, rows: int, shape: str = "bare") -> dict[str
             target.execute(statement)
     loads = orjson.loads
     insert = "INSERT INTO rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    track = ("INSERT INTO tracking VALUES ('raw', ?) ON CONFLICT (name) "
-             "DO UPDATE SET position = excluded.position")
+    track = (
+        "INSERT INTO tracking VALUES ('raw', ?) ON CONFLICT (name) "
+        "DO UPDATE SET position = excluded.position"
+    )
     gc.collect()
     started = time.perf_counter()
     last = 0
@@ -204,7 +217,9 @@ def worker_raw(store: str, out: str, rows: int, shape: str = "bare") -> dict[str
     while True:
         page = source.execute(
             "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
-            "WHERE rowid > ? ORDER BY rowid LIMIT ?", (last, BATCH)).fetchall()
+            "WHERE rowid > ? ORDER BY rowid LIMIT ?",
+            (last, BATCH),
+        ).fetchall()
         if not page:
             break
         states = [loads(record[4]) for record in page]
@@ -215,10 +230,21 @@ def worker_raw(store: str, out: str, rows: int, shape: str = "bare") -> dict[str
             state = states[index % len(states)]
             position = page[index % len(page)][0]
             items = state.get("items") or ("-",)
-            batch.append((state.get("measure") or state.get("action") or "", items[0],
-                          state.get("issuer") or "", "*", state.get("effective_on") or "",
-                          "9999-12-31", "in_force", index % 7, str(position), position,
-                          2**62))
+            batch.append(
+                (
+                    state.get("measure") or state.get("action") or "",
+                    items[0],
+                    state.get("issuer") or "",
+                    "*",
+                    state.get("effective_on") or "",
+                    "9999-12-31",
+                    "in_force",
+                    index % 7,
+                    str(position),
+                    position,
+                    2**62,
+                )
+            )
         written += due
         last = page[-1][0]
         target.execute("BEGIN")
@@ -235,8 +261,14 @@ def worker_raw(store: str, out: str, rows: int, shape: str = "bare") -> dict[str
     return {"seconds": seconds, "events": done, "rows": written}
 
 
-def worker_asof(store: str, flows_file: str, warmup: int, queries: int,
-                reference: str = "", reference_flows: str = "") -> dict[str, Any]:
+def worker_asof(
+    store: str,
+    flows_file: str,
+    warmup: int,
+    queries: int,
+    reference: str = "",
+    reference_flows: str = "",
+) -> dict[str, Any]:
     """Latency of `RegimeReader.as_of` for one flow, in process, after warm-up.
 
     With a reference store (the 10k history), its queries alternate one by one with this
@@ -269,14 +301,20 @@ def worker_asof(store: str, flows_file: str, warmup: int, queries: int,
             if index >= warmup:
                 times[which].append(elapsed)
                 shown[which] += any(f.in_force or f.suspended or f.pending for f in answer.flows)
-                listed[which] += sum(len(f.in_force) + len(f.suspended) + len(f.pending)
-                                     for f in answer.flows)
+                listed[which] += sum(
+                    len(f.in_force) + len(f.suspended) + len(f.pending) for f in answer.flows
+                )
     for app, reader, _ in stores:
         reader.close()
         app.close()
-    found = [{**_latency(spent), "answers_with_measures": shown[which],
-              "measures_listed_mean": listed[which] / queries}
-             for which, spent in enumerate(times)]
+    found = [
+        {
+            **_latency(spent),
+            "answers_with_measures": shown[which],
+            "measures_listed_mean": listed[which] / queries,
+        }
+        for which, spent in enumerate(times)
+    ]
     result = {**found[0], "queries": queries, "warmup": warmup}
     if reference:
         result["reference"] = found[1]
@@ -310,10 +348,13 @@ def worker_catchup(store: str, flows_file: str, rounds: int) -> dict[str, Any]:
     run = time.time_ns()  # a store measured again gets new records, not repeats
 
     def append_one(index: int, measure: str) -> int:
-        record = {"type": "measure_corrected", "measure": measure,
-                  "fields": {"title": f"Benchmark correction {index} of run {run}"},
-                  "reason": "benchmark: one record to catch up",
-                  "sources": [{"title": "benchmarks/bench.py"}]}
+        record = {
+            "type": "measure_corrected",
+            "measure": measure,
+            "fields": {"title": f"Benchmark correction {index} of run {run}"},
+            "reason": "benchmark: one record to catch up",
+            "sources": [{"title": "benchmarks/bench.py"}],
+        }
         batch = Batch()
         batch.read(io.BytesIO(orjson.dumps(record) + b"\n"))
         report = writer.append(batch, datetime.now(UTC))
@@ -342,12 +383,17 @@ def worker_catchup(store: str, flows_file: str, rounds: int) -> dict[str, Any]:
     reader.close()
     app.close()
     writer.close()
-    return {"first_ms": _ms(first), "steady_ms": _ms(steady), "catching_up_ms": _ms(caught_up),
-            "updating_ms": _ms(updating),
-            "first_p50_ms": 1000 * statistics.median(first),
-            "steady_p50_ms": 1000 * statistics.median(steady),
-            "catching_up_p50_ms": 1000 * statistics.median(caught_up),
-            "updating_p50_ms": 1000 * statistics.median(updating), "rounds": len(first)}
+    return {
+        "first_ms": _ms(first),
+        "steady_ms": _ms(steady),
+        "catching_up_ms": _ms(caught_up),
+        "updating_ms": _ms(updating),
+        "first_p50_ms": 1000 * statistics.median(first),
+        "steady_p50_ms": 1000 * statistics.median(steady),
+        "catching_up_p50_ms": 1000 * statistics.median(caught_up),
+        "updating_p50_ms": 1000 * statistics.median(updating),
+        "rounds": len(first),
+    }
 
 
 def _ms(values: Sequence[float]) -> list[float]:
@@ -356,9 +402,11 @@ def _ms(values: Sequence[float]) -> list[float]:
 
 def _latency(times: Sequence[float]) -> dict[str, float]:
     ordered = sorted(times)
-    return {"p50_ms": 1000 * statistics.median(ordered),
-            "p95_ms": 1000 * ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))],
-            "mean_ms": 1000 * statistics.fmean(ordered)}
+    return {
+        "p50_ms": 1000 * statistics.median(ordered),
+        "p95_ms": 1000 * ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))],
+        "mean_ms": 1000 * statistics.fmean(ordered),
+    }
 
 
 WORKERS: dict[str, Callable[..., dict[str, Any]]] = {
@@ -373,8 +421,17 @@ WORKERS: dict[str, Callable[..., dict[str, Any]]] = {
 
 def run_worker(kind: str, *args: object) -> dict[str, Any]:
     """Runs one worker in a fresh process (through the RSS wrapper); returns its result."""
-    command = [PYTHON, str(Path(__file__).resolve()), "rss", "--", PYTHON,
-               str(Path(__file__).resolve()), "worker", kind, *map(str, args)]
+    command = [
+        PYTHON,
+        str(Path(__file__).resolve()),
+        "rss",
+        "--",
+        PYTHON,
+        str(Path(__file__).resolve()),
+        "worker",
+        kind,
+        *map(str, args),
+    ]
     done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
     lines = done.stdout.strip().splitlines()
     if done.returncode or len(lines) < 2:
@@ -395,8 +452,9 @@ def rss_wrapper(command: list[str]) -> int:
 def timed_process(command: list[str], env: dict[str, str] | None = None) -> float:
     """Wall time of one whole process, which must succeed."""
     started = time.perf_counter()
-    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          env=env, check=False)
+    done = subprocess.run(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, check=False
+    )
     elapsed = time.perf_counter() - started
     if done.returncode:
         raise RuntimeError(f"{command[:4]} failed: {done.stderr.decode()[-2000:]}")
@@ -415,8 +473,9 @@ class Progress:
         self.started = time.perf_counter()
 
     def __call__(self, message: str) -> None:
-        print(f"[{time.perf_counter() - self.started:7.1f}s] {message}", file=sys.stderr,
-              flush=True)
+        print(
+            f"[{time.perf_counter() - self.started:7.1f}s] {message}", file=sys.stderr, flush=True
+        )
 
 
 def generated(size: int, seed: int, data: Path, say: Progress) -> Path:
@@ -424,8 +483,19 @@ def generated(size: int, seed: int, data: Path, say: Progress) -> Path:
     path = data / f"history-{size}-seed{seed}.jsonl"
     if not path.exists():
         say(f"generating {size} records")
-        subprocess.run([PYTHON, str(HERE / "generate.py"), "--records", str(size), "--seed",
-                        str(seed), "--out", str(path)], check=True)
+        subprocess.run(
+            [
+                PYTHON,
+                str(HERE / "generate.py"),
+                "--records",
+                str(size),
+                "--seed",
+                str(seed),
+                "--out",
+                str(path),
+            ],
+            check=True,
+        )
     return path
 
 
@@ -470,15 +540,29 @@ def plan_queries(history: Path, seed: int, count: int, catchups: int) -> dict[st
             continue
         announced = date.fromisoformat(record["announced_on"])
         day = announced + timedelta(days=rng.randint(-30, 3 * 365))
-        flows.append({"measure": record["measure"], "item": item, "exporter": exporter,
-                      "importer": importer, "day": day.isoformat()})
+        flows.append(
+            {
+                "measure": record["measure"],
+                "item": item,
+                "exporter": exporter,
+                "importer": importer,
+                "day": day.isoformat(),
+            }
+        )
     catchup = [flow for flow in flows if flow["measure"] not in retracted][:catchups]
     queries = flows[: int(count * 0.8)]
     while len(queries) < count:
         exporter, importer = rng.sample(country_list, 2)
         day = date(2000, 1, 1) + timedelta(days=rng.randrange(9700))
-        queries.append({"measure": None, "item": rng.choice(ELEMENTS), "exporter": exporter,
-                        "importer": importer, "day": day.isoformat()})
+        queries.append(
+            {
+                "measure": None,
+                "item": rng.choice(ELEMENTS),
+                "exporter": exporter,
+                "importer": importer,
+                "day": day.isoformat(),
+            }
+        )
     rng.shuffle(queries)
     process = next(flow for flow in queries if flow["measure"] and flow["item"] in ELEMENTS)
     return {"flows": queries, "catchup": catchup, "process": process}
@@ -499,24 +583,29 @@ def reference_store(args: argparse.Namespace, say: Progress) -> tuple[Path, Path
         work = Path(tempfile.mkdtemp(prefix="regimes-bench-reference-", dir=args.workdir))
         atexit.register(shutil.rmtree, work, ignore_errors=True)
         store, flows = work / "reference.db", work / "reference-flows.json"
-        say(f"{REFERENCE_SIZE}: appending and replaying (not measured), for the as-of "
-            "reference")
+        say(f"{REFERENCE_SIZE}: appending and replaying (not measured), for the as-of reference")
         run_worker("append", store, history)
         run_worker("replay", store)
-        flows.write_text(json.dumps(plan_queries(history, args.seed, args.queries,
-                                                 args.catchup_rounds)))
+        flows.write_text(
+            json.dumps(plan_queries(history, args.seed, args.queries, args.catchup_rounds))
+        )
         _reference = store, flows
     return _reference
 
 
-def measure_size(size: int, args: argparse.Namespace, say: Progress,
-                 known_rows: int | None = None) -> dict[str, Any]:
+def measure_size(
+    size: int, args: argparse.Namespace, say: Progress, known_rows: int | None = None
+) -> dict[str, Any]:
     """Every measurement at one size."""
     parts = set(args.only.split(",")) if args.only else set(PARTS)
     work = Path(tempfile.mkdtemp(prefix=f"regimes-bench-{size}-", dir=args.workdir))
     history = generated(size, args.seed, args.data, say)
-    result: dict[str, Any] = {"records": size, "seed": args.seed, "repeat": args.repeat,
-                              "history_bytes": history.stat().st_size}
+    result: dict[str, Any] = {
+        "records": size,
+        "seed": args.seed,
+        "repeat": args.repeat,
+        "history_bytes": history.stat().st_size,
+    }
     store = work / "store.db"
     try:
         appends: list[dict[str, Any]] = []
@@ -534,8 +623,11 @@ def measure_size(size: int, args: argparse.Namespace, say: Progress,
             if "cli-append" in parts:
                 say(f"{size}: regimes append (whole process), run {run + 1}")
                 target = _fresh(work, "cli-append.db")
-                processes.append(timed_process([regimes_script(), "--store", str(target),
-                                                "append", str(history)]))
+                processes.append(
+                    timed_process(
+                        [regimes_script(), "--store", str(target), "append", str(history)]
+                    )
+                )
                 if not store.exists():
                     _replace(target, store)
                 _remove(target)
@@ -544,11 +636,14 @@ def measure_size(size: int, args: argparse.Namespace, say: Progress,
             result["save_baseline"] = _summary(saves, size, "events_per_second")
             result["append"]["ratio_to_baseline"] = (
                 result["append"]["records_per_second"]
-                / result["save_baseline"]["events_per_second"])
+                / result["save_baseline"]["events_per_second"]
+            )
         if processes:
-            result["cli_append"] = {"seconds": statistics.median(processes),
-                                    "runs": _rounded(processes),
-                                    "records_per_second": size / statistics.median(processes)}
+            result["cli_append"] = {
+                "seconds": statistics.median(processes),
+                "runs": _rounded(processes),
+                "records_per_second": size / statistics.median(processes),
+            }
         if not store.exists():
             say(f"{size}: appending (not measured) for the query benchmarks")
             run_worker("append", store, history)
@@ -571,14 +666,15 @@ def measure_size(size: int, args: argparse.Namespace, say: Progress,
                 if shape not in args.raw_shapes.split(","):
                     continue
                 say(f"{size}: raw sqlite3 baseline, {shape} table ({rows} rows), run {run + 1}")
-                raws[section].append(run_worker("raw", store, _fresh(work, "raw.db"), rows,
-                                                shape))
+                raws[section].append(run_worker("raw", store, _fresh(work, "raw.db"), rows, shape))
                 _remove(work / "raw.db")
         if replays:
             say(f"{size}: replay again, replacing the full view the last one built")
             again = run_worker("replay", store)
             result["replay_over_full_view"] = {
-                "seconds": again["seconds"], "events_per_second": size / again["seconds"]}
+                "seconds": again["seconds"],
+                "events_per_second": size / again["seconds"],
+            }
             _remove(pristine)
             result["replay"] = _summary(replays, size, "events_per_second")
             result["replay"]["written"] = replays[-1]["written"]
@@ -593,25 +689,31 @@ def measure_size(size: int, args: argparse.Namespace, say: Progress,
             run_worker("replay", store)
         flows_file = work / "flows.json"
         if parts & {"asof", "cli-asof", "catchup"}:
-            flows_file.write_text(json.dumps(plan_queries(history, args.seed, args.queries,
-                                                          args.catchup_rounds)))
+            flows_file.write_text(
+                json.dumps(plan_queries(history, args.seed, args.queries, args.catchup_rounds))
+            )
         if "asof" in parts:
             reference: tuple[Path, Path] | None = None
             if size > REFERENCE_SIZE:
                 reference = reference_store(args, say)
-            say(f"{size}: as-of in process ({args.queries} queries"
-                f"{f', beside the {REFERENCE_SIZE:,} store' if reference else ''})")
-            result["asof"] = run_worker("asof", store, flows_file, args.warmup, args.queries,
-                                        *(reference or ()))
+            say(
+                f"{size}: as-of in process ({args.queries} queries"
+                f"{f', beside the {REFERENCE_SIZE:,} store' if reference else ''})"
+            )
+            result["asof"] = run_worker(
+                "asof", store, flows_file, args.warmup, args.queries, *(reference or ())
+            )
         if "cli-asof" in parts:
             result["cli_asof"] = cli_asof(store, flows_file, args.process_runs, size, say)
         if "catchup" in parts:
             say(f"{size}: catch-up ({args.catchup_rounds} rounds)")
             result["catchup"] = run_worker("catchup", store, flows_file, args.catchup_rounds)
-            result["catchup"]["ratio"] = (result["catchup"]["first_p50_ms"]
-                                          / result["catchup"]["steady_p50_ms"])
-            result["catchup"]["catching_up_ratio"] = (result["catchup"]["catching_up_p50_ms"]
-                                                      / result["catchup"]["steady_p50_ms"])
+            result["catchup"]["ratio"] = (
+                result["catchup"]["first_p50_ms"] / result["catchup"]["steady_p50_ms"]
+            )
+            result["catchup"]["catching_up_ratio"] = (
+                result["catchup"]["catching_up_p50_ms"] / result["catchup"]["steady_p50_ms"]
+            )
         result["store_bytes"] = store.stat().st_size if store.exists() else None
     finally:
         if not args.keep:
@@ -623,16 +725,29 @@ def measure_size(size: int, args: argparse.Namespace, say: Progress,
 
 PARTS = ("append", "cli-append", "replay", "raw", "asof", "cli-asof", "catchup")
 #: The raw replay baselines: the one the target names (a bare table), and two with indexes.
-RAW_SHAPES = {"raw_baseline": "bare", "raw_indexed_baseline": "indexed",
-              "raw_deferred_baseline": "deferred"}
+RAW_SHAPES = {
+    "raw_baseline": "bare",
+    "raw_indexed_baseline": "indexed",
+    "raw_deferred_baseline": "deferred",
+}
 
 
-def cli_asof(store: Path, flows_file: Path, runs: int, size: int, say: Progress
-             ) -> dict[str, Any]:
+def cli_asof(store: Path, flows_file: Path, runs: int, size: int, say: Progress) -> dict[str, Any]:
     """`regimes as-of` as a whole process against the bare import baseline, interleaved."""
     flow = json.loads(flows_file.read_text())["process"]
-    command = [regimes_script(), "--store", str(store), "as-of", flow["day"], "-e",
-               flow["item"], "--from", flow["exporter"], "--to", flow["importer"]]
+    command = [
+        regimes_script(),
+        "--store",
+        str(store),
+        "as-of",
+        flow["day"],
+        "-e",
+        flow["item"],
+        "--from",
+        flow["exporter"],
+        "--to",
+        flow["importer"],
+    ]
     baseline = [PYTHON, "-c", IMPORT_BASELINE]
     say(f"{size}: {' '.join(command[1:])} vs the import baseline, {runs} runs each")
     timed_process(command)  # warm the page cache once
@@ -642,17 +757,24 @@ def cli_asof(store: Path, flows_file: Path, runs: int, size: int, say: Progress
     for _ in range(runs):
         ours.append(timed_process(command))
         theirs.append(timed_process(baseline))
-    return {"command": " ".join(["regimes", *command[1:]]),
-            "seconds": statistics.median(ours), "runs": _rounded(ours),
-            "baseline_seconds": statistics.median(theirs), "baseline_runs": _rounded(theirs),
-            "ratio": statistics.median(ours) / statistics.median(theirs)}
+    return {
+        "command": " ".join(["regimes", *command[1:]]),
+        "seconds": statistics.median(ours),
+        "runs": _rounded(ours),
+        "baseline_seconds": statistics.median(theirs),
+        "baseline_runs": _rounded(theirs),
+        "ratio": statistics.median(ours) / statistics.median(theirs),
+    }
 
 
 def _summary(runs: list[dict[str, Any]], count: int, rate: str) -> dict[str, Any]:
     seconds = [run["seconds"] for run in runs]
-    summary: dict[str, Any] = {"seconds": statistics.median(seconds), "runs": _rounded(seconds),
-                               rate: count / statistics.median(seconds),
-                               "peak_rss_bytes": max(run["maxrss_bytes"] for run in runs)}
+    summary: dict[str, Any] = {
+        "seconds": statistics.median(seconds),
+        "runs": _rounded(seconds),
+        rate: count / statistics.median(seconds),
+        "peak_rss_bytes": max(run["maxrss_bytes"] for run in runs),
+    }
     for key in ("read_seconds", "append_seconds", "construct_seconds"):
         if key in runs[0]:
             summary[key] = statistics.median(run[key] for run in runs)
@@ -721,8 +843,14 @@ def targets(sizes: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
 
     found: list[dict[str, Any]] = []
 
-    def judge(name: str, limit: float, wanted: int, key: str,
-              check: Callable[[dict[str, Any]], tuple[float, str]], above: int = 0) -> None:
+    def judge(
+        name: str,
+        limit: float,
+        wanted: int,
+        key: str,
+        check: Callable[[dict[str, Any]], tuple[float, str]],
+        above: int = 0,
+    ) -> None:
         hit = at(wanted, key, above)
         size, result = hit if hit is not None else (wanted, {})
         value: float | None = None
@@ -735,65 +863,124 @@ def targets(sizes: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
                 text = f"not measured: no {missing}"
             except NotTogether as apart:
                 text = str(apart)
-        found.append({"target": name, "size": size, "wanted_size": wanted, "value": value,
-                      "limit": limit, "text": text, "met": _met(name, value, limit),
-                      "provisional": size != wanted,
-                      "code": _commit(result, key) if key in result else ""})
+        found.append(
+            {
+                "target": name,
+                "size": size,
+                "wanted_size": wanted,
+                "value": value,
+                "limit": limit,
+                "text": text,
+                "met": _met(name, value, limit),
+                "provisional": size != wanted,
+                "code": _commit(result, key) if key in result else "",
+            }
+        )
 
-    judge("append >= 0.5x save(*aggregates)", 0.5, 100_000, "append",
-          lambda r: (r["append"]["ratio_to_baseline"],
-                     f"{r['append']['records_per_second']:,.0f} rec/s vs "
-                     f"{r['save_baseline']['events_per_second']:,.0f} ev/s"))
+    judge(
+        "append >= 0.5x save(*aggregates)",
+        0.5,
+        100_000,
+        "append",
+        lambda r: (
+            r["append"]["ratio_to_baseline"],
+            f"{r['append']['records_per_second']:,.0f} rec/s vs "
+            f"{r['save_baseline']['events_per_second']:,.0f} ev/s",
+        ),
+    )
 
     def replay_check(r: dict[str, Any]) -> tuple[float, str]:
         _together(r["replay"], r["raw_baseline"])
-        return (_replay_ratio(r, "raw_baseline"),
-                f"{r['replay']['events_per_second']:,.0f} ev/s vs "
-                f"{r['raw_baseline']['events_per_second']:,.0f} ev/s")
+        return (
+            _replay_ratio(r, "raw_baseline"),
+            f"{r['replay']['events_per_second']:,.0f} ev/s vs "
+            f"{r['raw_baseline']['events_per_second']:,.0f} ev/s",
+        )
 
     judge("replay >= 0.4x raw sqlite3 (bare table)", 0.4, 1_000_000, "replay", replay_check)
-    judge("replay peak memory <= 1 GiB", 1.0, 1_000_000, "replay",
-          lambda r: (r["replay"]["peak_rss_bytes"] / GiB,
-                     f"{r['replay']['peak_rss_bytes'] / 2**20:,.0f} MiB"))
+    judge(
+        "replay peak memory <= 1 GiB",
+        1.0,
+        1_000_000,
+        "replay",
+        lambda r: (
+            r["replay"]["peak_rss_bytes"] / GiB,
+            f"{r['replay']['peak_rss_bytes'] / 2**20:,.0f} MiB",
+        ),
+    )
     # Judged only beside the reference store, which sizes above it are measured with.
-    judge("as-of p50 <= 1.5x p50 at 10k", 1.5, 1_000_000, "asof",
-          lambda r: (r["asof"]["ratio_to_reference"],
-                     f"{r['asof']['p50_ms']:.2f} ms vs "
-                     f"{r['asof']['reference']['p50_ms']:.2f} ms at "
-                     f"{REFERENCE_SIZE:,}, side by side"), above=REFERENCE_SIZE)
+    judge(
+        "as-of p50 <= 1.5x p50 at 10k",
+        1.5,
+        1_000_000,
+        "asof",
+        lambda r: (
+            r["asof"]["ratio_to_reference"],
+            f"{r['asof']['p50_ms']:.2f} ms vs "
+            f"{r['asof']['reference']['p50_ms']:.2f} ms at "
+            f"{REFERENCE_SIZE:,}, side by side",
+        ),
+        above=REFERENCE_SIZE,
+    )
     for size in [size for size in measured if "asof" in sizes[str(size)]] or [10_000]:
-        judge("as-of p50 <= 5 ms", 5.0, size, "asof",
-              lambda r: (r["asof"]["p50_ms"], f"p95 {r['asof']['p95_ms']:.2f} ms"))
-    judge("regimes as-of process <= 2x import baseline", 2.0, 1_000_000, "cli_asof",
-          lambda r: (r["cli_asof"]["ratio"],
-                     f"{r['cli_asof']['seconds'] * 1000:.0f} ms vs "
-                     f"{r['cli_asof']['baseline_seconds'] * 1000:.0f} ms"))
-    judge("first query after regimes append <= 2x caught-up query", 2.0, 1_000_000, "catchup",
-          lambda r: (r["catchup"]["ratio"],
-                     f"{r['catchup']['first_p50_ms']:.2f} ms vs "
-                     f"{r['catchup']['steady_p50_ms']:.2f} ms"))
+        judge(
+            "as-of p50 <= 5 ms",
+            5.0,
+            size,
+            "asof",
+            lambda r: (r["asof"]["p50_ms"], f"p95 {r['asof']['p95_ms']:.2f} ms"),
+        )
+    judge(
+        "regimes as-of process <= 2x import baseline",
+        2.0,
+        1_000_000,
+        "cli_asof",
+        lambda r: (
+            r["cli_asof"]["ratio"],
+            f"{r['cli_asof']['seconds'] * 1000:.0f} ms vs "
+            f"{r['cli_asof']['baseline_seconds'] * 1000:.0f} ms",
+        ),
+    )
+    judge(
+        "first query after regimes append <= 2x caught-up query",
+        2.0,
+        1_000_000,
+        "catchup",
+        lambda r: (
+            r["catchup"]["ratio"],
+            f"{r['catchup']['first_p50_ms']:.2f} ms vs {r['catchup']['steady_p50_ms']:.2f} ms",
+        ),
+    )
     base = sizes.get(str(REFERENCE_SIZE), {})
-    for key, rate, name in (("append", "records_per_second", "append growth"),
-                            ("replay", "events_per_second", "replay growth")):
+    for key, rate, name in (
+        ("append", "records_per_second", "append growth"),
+        ("replay", "events_per_second", "replay growth"),
+    ):
 
         def growth(r: dict[str, Any], key: str = key, rate: str = rate) -> tuple[float, str]:
             if key not in base:
                 raise KeyError(f"{key} at {REFERENCE_SIZE:,}")
             _together(r[key], base[key])
-            return (r[key][rate] / base[key][rate],
-                    f"{r[key][rate]:,.0f} vs {base[key][rate]:,.0f} /s at 10k "
-                    f"({_commit(base, key)})")
+            return (
+                r[key][rate] / base[key][rate],
+                f"{r[key][rate]:,.0f} vs {base[key][rate]:,.0f} /s at 10k ({_commit(base, key)})",
+            )
 
-        judge(f"{name}: throughput >= 0.75x of 10k", 0.75, 1_000_000, key, growth,
-              above=REFERENCE_SIZE)
+        judge(
+            f"{name}: throughput >= 0.75x of 10k",
+            0.75,
+            1_000_000,
+            key,
+            growth,
+            above=REFERENCE_SIZE,
+        )
     return found
 
 
 def _replay_ratio(result: dict[str, Any], section: str) -> float:
     """Replay throughput over one of its raw baselines' (the targets also require that both
     were measured in the same run)."""
-    return float(result["replay"]["events_per_second"]
-                 / result[section]["events_per_second"])
+    return float(result["replay"]["events_per_second"] / result[section]["events_per_second"])
 
 
 def _commit(result: dict[str, Any], section: str) -> str:
@@ -815,64 +1002,123 @@ def table(results: dict[str, Any]) -> str:
         r = results["sizes"][size]
         rows: list[tuple[str, str, str, str, str]] = []
         if "append" in r:
-            rows.append(("append (read+validate+write)",
-                         f"{r['append']['records_per_second']:,.0f} rec/s",
-                         f"{r['save_baseline']['events_per_second']:,.0f} ev/s",
-                         f"{r['append']['ratio_to_baseline']:.3f}",
-                         _commit(r, "append")))
+            rows.append(
+                (
+                    "append (read+validate+write)",
+                    f"{r['append']['records_per_second']:,.0f} rec/s",
+                    f"{r['save_baseline']['events_per_second']:,.0f} ev/s",
+                    f"{r['append']['ratio_to_baseline']:.3f}",
+                    _commit(r, "append"),
+                )
+            )
         if "cli_append" in r:
-            rows.append(("regimes append (process)", f"{r['cli_append']['seconds']:.2f} s",
-                         f"{r['cli_append']['records_per_second']:,.0f} rec/s", "",
-                         _commit(r, "cli_append")))
+            rows.append(
+                (
+                    "regimes append (process)",
+                    f"{r['cli_append']['seconds']:.2f} s",
+                    f"{r['cli_append']['records_per_second']:,.0f} rec/s",
+                    "",
+                    _commit(r, "cli_append"),
+                )
+            )
         if "replay" in r:
-            for section, what in (("raw_baseline", "replay vs raw (bare table)"),
-                                  ("raw_indexed_baseline", "  raw with indexes during load"),
-                                  ("raw_deferred_baseline", "  raw with indexes after load")):
+            for section, what in (
+                ("raw_baseline", "replay vs raw (bare table)"),
+                ("raw_indexed_baseline", "  raw with indexes during load"),
+                ("raw_deferred_baseline", "  raw with indexes after load"),
+            ):
                 if section in r:
-                    rows.append((what, f"{r['replay']['events_per_second']:,.0f} ev/s",
-                                 f"{r[section]['events_per_second']:,.0f} ev/s",
-                                 f"{_replay_ratio(r, section):.3f}",
-                                 f"{_commit(r, 'replay')}/{_commit(r, section)}"))
+                    rows.append(
+                        (
+                            what,
+                            f"{r['replay']['events_per_second']:,.0f} ev/s",
+                            f"{r[section]['events_per_second']:,.0f} ev/s",
+                            f"{_replay_ratio(r, section):.3f}",
+                            f"{_commit(r, 'replay')}/{_commit(r, section)}",
+                        )
+                    )
             if "replay_over_full_view" in r:
-                rows.append(("  replay replacing a full view",
-                             f"{r['replay_over_full_view']['events_per_second']:,.0f} ev/s",
-                             "", "", _commit(r, "replay")))
-            rows.append(("replay peak RSS / rows written",
-                         f"{r['replay']['peak_rss_bytes'] / 2**20:,.0f} MiB",
-                         f"{r['replay']['rows']:,} rows", "",
-                         _commit(r, "replay")))
+                rows.append(
+                    (
+                        "  replay replacing a full view",
+                        f"{r['replay_over_full_view']['events_per_second']:,.0f} ev/s",
+                        "",
+                        "",
+                        _commit(r, "replay"),
+                    )
+                )
+            rows.append(
+                (
+                    "replay peak RSS / rows written",
+                    f"{r['replay']['peak_rss_bytes'] / 2**20:,.0f} MiB",
+                    f"{r['replay']['rows']:,} rows",
+                    "",
+                    _commit(r, "replay"),
+                )
+            )
         if "asof" in r:
-            rows.append(("as-of in process p50 / p95", f"{r['asof']['p50_ms']:.2f} ms",
-                         f"p95 {r['asof']['p95_ms']:.2f} ms", "",
-                         _commit(r, "asof")))
+            rows.append(
+                (
+                    "as-of in process p50 / p95",
+                    f"{r['asof']['p50_ms']:.2f} ms",
+                    f"p95 {r['asof']['p95_ms']:.2f} ms",
+                    "",
+                    _commit(r, "asof"),
+                )
+            )
             if "reference" in r["asof"]:
-                rows.append((f"  p50 beside the {REFERENCE_SIZE:,} store",
-                             f"{r['asof']['p50_ms']:.2f} ms",
-                             f"{r['asof']['reference']['p50_ms']:.2f} ms",
-                             f"{r['asof']['ratio_to_reference']:.2f}", _commit(r, "asof")))
+                rows.append(
+                    (
+                        f"  p50 beside the {REFERENCE_SIZE:,} store",
+                        f"{r['asof']['p50_ms']:.2f} ms",
+                        f"{r['asof']['reference']['p50_ms']:.2f} ms",
+                        f"{r['asof']['ratio_to_reference']:.2f}",
+                        _commit(r, "asof"),
+                    )
+                )
         if "cli_asof" in r:
-            rows.append(("regimes as-of (process)", f"{r['cli_asof']['seconds'] * 1000:.0f} ms",
-                         f"{r['cli_asof']['baseline_seconds'] * 1000:.0f} ms",
-                         f"{r['cli_asof']['ratio']:.2f}",
-                         _commit(r, "cli_asof")))
+            rows.append(
+                (
+                    "regimes as-of (process)",
+                    f"{r['cli_asof']['seconds'] * 1000:.0f} ms",
+                    f"{r['cli_asof']['baseline_seconds'] * 1000:.0f} ms",
+                    f"{r['cli_asof']['ratio']:.2f}",
+                    _commit(r, "cli_asof"),
+                )
+            )
         if "catchup" in r:
-            rows.append(("first query after regimes append",
-                         f"{r['catchup']['first_p50_ms']:.2f} ms",
-                         f"{r['catchup']['steady_p50_ms']:.2f} ms",
-                         f"{r['catchup']['ratio']:.2f}",
-                         _commit(r, "catchup")))
+            rows.append(
+                (
+                    "first query after regimes append",
+                    f"{r['catchup']['first_p50_ms']:.2f} ms",
+                    f"{r['catchup']['steady_p50_ms']:.2f} ms",
+                    f"{r['catchup']['ratio']:.2f}",
+                    _commit(r, "catchup"),
+                )
+            )
             if "catching_up_p50_ms" in r["catchup"]:
-                rows.append(("  query catching up 1 event itself",
-                             f"{r['catchup']['catching_up_p50_ms']:.2f} ms",
-                             f"{r['catchup']['steady_p50_ms']:.2f} ms",
-                             f"{r['catchup']['catching_up_ratio']:.2f}",
-                             _commit(r, "catchup")))
-                rows.append(("  append's own projection update",
-                             f"{r['catchup']['updating_p50_ms']:.2f} ms", "", "",
-                             _commit(r, "catchup")))
+                rows.append(
+                    (
+                        "  query catching up 1 event itself",
+                        f"{r['catchup']['catching_up_p50_ms']:.2f} ms",
+                        f"{r['catchup']['steady_p50_ms']:.2f} ms",
+                        f"{r['catchup']['catching_up_ratio']:.2f}",
+                        _commit(r, "catchup"),
+                    )
+                )
+                rows.append(
+                    (
+                        "  append's own projection update",
+                        f"{r['catchup']['updating_p50_ms']:.2f} ms",
+                        "",
+                        "",
+                        _commit(r, "catchup"),
+                    )
+                )
         for what, figure, baseline, ratio, commit in rows:
-            lines.append(f"{int(size):>9,}  {what:<34} {figure:>18} {baseline:>18} {ratio:>7}"
-                         f"  {commit}")
+            lines.append(
+                f"{int(size):>9,}  {what:<34} {figure:>18} {baseline:>18} {ratio:>7}  {commit}"
+            )
     lines.append("")
     lines.append("targets:")
     for target in results.get("targets", []):
@@ -882,9 +1128,11 @@ def table(results: dict[str, Any]) -> str:
         if target["provisional"]:
             where += f" (target at {target['wanted_size']:,})"
         shown = f"{value:.3f}" if value is not None else "-"
-        lines.append(f"  {mark} {target['target']:<52} {shown} "
-                     f"(limit {target['limit']}) {where}: {target['text']}"
-                     f" [{target.get('code', '')}]")
+        lines.append(
+            f"  {mark} {target['target']:<52} {shown} "
+            f"(limit {target['limit']}) {where}: {target['text']}"
+            f" [{target.get('code', '')}]"
+        )
     return "\n".join(lines)
 
 
@@ -893,17 +1141,33 @@ def machine() -> dict[str, Any]:
     import eventsourcing
     import pydantic
 
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    memory = next((line.split(":", 1)[1].strip() for line in
-                   Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal")), "")
-    return {"nproc": os.cpu_count(), "cpu": cpu, "memory": memory,
-            "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
-            "eventsourcing": getattr(eventsourcing, "__version__", _version("eventsourcing")),
-            "pydantic": pydantic.VERSION, "orjson": orjson.__version__,
-            "platform": platform.platform()}
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        "",
+    )
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "memory": memory,
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "eventsourcing": getattr(eventsourcing, "__version__", _version("eventsourcing")),
+        "pydantic": pydantic.VERSION,
+        "orjson": orjson.__version__,
+        "platform": platform.platform(),
+    }
 
 
 def _version(name: str) -> str:
@@ -913,8 +1177,9 @@ def _version(name: str) -> str:
 
 
 def git(*words: str) -> str:
-    done = subprocess.run(["git", "-C", str(ROOT), *words], capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run(
+        ["git", "-C", str(ROOT), *words], capture_output=True, text=True, check=False
+    )
     return done.stdout.strip()
 
 
@@ -925,13 +1190,17 @@ def pin(revision: str, into: Path) -> dict[str, Any]:
     if not commit:
         raise SystemExit(f"--at: no commit {revision!r} in {ROOT}")
     into.mkdir(parents=True, exist_ok=True)
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "domain",
-                              "projections", "cli"], capture_output=True, check=True).stdout
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", commit, "domain", "projections", "cli"],
+        capture_output=True,
+        check=True,
+    ).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
     compile_packages(into)
     sys.path.insert(0, str(into))
     os.environ["PYTHONPATH"] = os.pathsep.join(
-        [str(into), *filter(None, [os.environ.get("PYTHONPATH")])])
+        [str(into), *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
     return {"commit": commit[:7], "uncommitted_code_changes": False, "pinned": True}
 
 
@@ -939,25 +1208,38 @@ def compile_packages(root: Path) -> None:
     """Compiles the project's modules to bytecode, as an installed package has them (a
     process timed with PYTHONDONTWRITEBYTECODE set would otherwise compile them every time,
     while the import baseline's libraries were compiled when they were installed)."""
-    done = subprocess.run([PYTHON, "-m", "compileall", "-q",
-                           *(str(root / name) for name in ("domain", "projections", "cli"))],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [
+            PYTHON,
+            "-m",
+            "compileall",
+            "-q",
+            *(str(root / name) for name in ("domain", "projections", "cli")),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode:
-        print(f"warning: could not compile {root} to bytecode (read-only?); the process "
-              f"figures then include compiling it: {done.stdout[-300:]}", file=sys.stderr)
+        print(
+            f"warning: could not compile {root} to bytecode (read-only?); the process "
+            f"figures then include compiling it: {done.stdout[-300:]}",
+            file=sys.stderr,
+        )
 
 
 def code_state() -> dict[str, Any]:
     """The commit measured, and a digest of uncommitted changes to the project's code."""
     diff = git("diff", "HEAD", "--", "domain", "projections", "cli")
-    untracked = git("ls-files", "--others", "--exclude-standard", "domain", "projections",
-                    "cli")
+    untracked = git("ls-files", "--others", "--exclude-standard", "domain", "projections", "cli")
     digest = hashlib.sha256(diff.encode())
     for name in untracked.split():
         digest.update((ROOT / name).read_bytes())
-    return {"commit": git("rev-parse", "--short", "HEAD"),
-            "uncommitted_code_changes": bool(diff or untracked),
-            "code_digest": digest.hexdigest()[:12]}
+    return {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "uncommitted_code_changes": bool(diff or untracked),
+        "code_digest": digest.hexdigest()[:12],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -969,30 +1251,51 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:2] == ["rss", "--"]:
         return rss_wrapper(argv[2:])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="10000,100000",
-                        help="comma-separated record counts (default 10000,100000)")
+    parser.add_argument(
+        "--sizes",
+        default="10000,100000",
+        help="comma-separated record counts (default 10000,100000)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs of each throughput step")
-    parser.add_argument("--out", type=Path, default=HERE / "results.json",
-                        help="JSON results; sizes already in it are kept unless measured again")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=HERE / "results.json",
+        help="JSON results; sizes already in it are kept unless measured again",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--only", help=f"comma-separated parts of: {','.join(PARTS)}")
     parser.add_argument("--queries", type=int, default=300, help="timed as-of queries")
     parser.add_argument("--warmup", type=int, default=50, help="as-of warm-up queries")
-    parser.add_argument("--process-runs", type=int, default=11,
-                        help="whole-process as-of runs (each, with the baseline)")
+    parser.add_argument(
+        "--process-runs",
+        type=int,
+        default=11,
+        help="whole-process as-of runs (each, with the baseline)",
+    )
     parser.add_argument("--catchup-rounds", type=int, default=10)
-    parser.add_argument("--raw-shapes", default="bare,indexed,deferred",
-                        help="raw baselines to run: bare (the target's), indexed, deferred")
+    parser.add_argument(
+        "--raw-shapes",
+        default="bare,indexed,deferred",
+        help="raw baselines to run: bare (the target's), indexed, deferred",
+    )
     parser.add_argument("--workdir", help="where the temporary stores go (default $TMPDIR)")
-    parser.add_argument("--data", type=Path, default=None,
-                        help="where generated histories are kept and reused "
-                             "(default: a folder in $TMPDIR)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="where generated histories are kept and reused (default: a folder in $TMPDIR)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the stores afterwards")
-    parser.add_argument("--at", metavar="REVISION",
-                        help="measure the project's code at this git revision (exported to a "
-                             "temporary folder), not the working tree")
-    parser.add_argument("--table", action="store_true",
-                        help="only print the table of --out and exit")
+    parser.add_argument(
+        "--at",
+        metavar="REVISION",
+        help="measure the project's code at this git revision (exported to a "
+        "temporary folder), not the working tree",
+    )
+    parser.add_argument(
+        "--table", action="store_true", help="only print the table of --out and exit"
+    )
     args = parser.parse_args(argv)
     results: dict[str, Any] = {"sizes": {}}
     if args.out.exists():
@@ -1019,7 +1322,8 @@ def main(argv: list[str] | None = None) -> int:
         measured["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         measured["code"] = results["code"]
         label = results["code"]["commit"] + (
-            "+changes" if results["code"]["uncommitted_code_changes"] else "")
+            "+changes" if results["code"]["uncommitted_code_changes"] else ""
+        )
         for name, section in measured.items():
             if name != "code" and isinstance(section, dict) and "code" not in section:
                 section["commit"] = label  # sizes merge by section: each names its code

@@ -31,32 +31,142 @@ import pycountry
 from domain.vocabulary import ELEMENTS, GROUPS
 
 #: Countries that issue most measures, always among the hundred used.
-MAJORS = ("CN", "US", "JP", "KR", "DE", "FR", "GB", "IN", "RU", "TW", "NL", "AU", "CA", "BR",
-          "ZA", "VN", "MY", "ID", "TR", "MX", "CL", "AR", "CD", "KZ", "MN", "SA", "AE", "IT")
+MAJORS = (
+    "CN",
+    "US",
+    "JP",
+    "KR",
+    "DE",
+    "FR",
+    "GB",
+    "IN",
+    "RU",
+    "TW",
+    "NL",
+    "AU",
+    "CA",
+    "BR",
+    "ZA",
+    "VN",
+    "MY",
+    "ID",
+    "TR",
+    "MX",
+    "CL",
+    "AR",
+    "CD",
+    "KZ",
+    "MN",
+    "SA",
+    "AE",
+    "IT",
+)
 COUNTRY_COUNT = 100
 #: Elements that controls name most often (weight 8; every other element has weight 1).
-CRITICAL = frozenset((*GROUPS["REE"], "Ga", "Ge", "Sb", "W", "Co", "Li", "Ni", "Mn", "In", "Te",
-                      "Bi", "Mo", "Nb", "Ta", "Si", "Mg", "U", "C", "Cu", "Al"))
-PRODUCTS = (
-    "dichlorosilane", "graphite", "graphite-anode", "synthetic-diamond", "gallium-nitride-wafer",
-    "germanium-wafer", "rare-earth-magnet", "ndfeb-magnet", "samarium-cobalt-magnet",
-    "lithium-hydroxide", "lithium-carbonate", "cathode-precursor", "battery-cell",
-    "polysilicon", "solar-wafer", "superhard-material", "tungsten-carbide", "antimony-trioxide",
-    "high-purity-alumina", "silicon-carbide-substrate", "euv-photoresist", "lithography-tool",
-    "dual-use-items", "drone-component", "night-vision-tube", "uranium-hexafluoride",
-    "enriched-uranium", "cobalt-hydroxide", "nickel-matte", "manganese-sulphate",
-    "steel-slab", "aluminium-ingot", "copper-cathode", "fertiliser", "potash", "urea",
-    "rice", "wheat", "seafood", "semiconductor-equipment",
+CRITICAL = frozenset(
+    (
+        *GROUPS["REE"],
+        "Ga",
+        "Ge",
+        "Sb",
+        "W",
+        "Co",
+        "Li",
+        "Ni",
+        "Mn",
+        "In",
+        "Te",
+        "Bi",
+        "Mo",
+        "Nb",
+        "Ta",
+        "Si",
+        "Mg",
+        "U",
+        "C",
+        "Cu",
+        "Al",
+    )
 )
-ACTION_KINDS = ("statement", "summit_agreement", "travel_advisory", "protest", "consultation",
-                "sanctions_threat", "investigation_announced")
-EXPORT_KINDS = (("licence_requirement", 30), ("export_ban", 14), ("export_tax", 10),
-                ("tightened_licence_review", 10), ("reporting_requirement", 8),
-                ("general_licence", 6), ("de_facto_embargo", 3), ("technology_export_ban", 4))
-IMPORT_KINDS = (("tariff", 35), ("anti_dumping_duty", 25), ("anti_dumping_investigation", 20),
-                ("import_ban", 20))
-PUBLISHERS = ("Official Gazette", "Reuters", "Ministry press release", "Federal Register",
-              "Nikkei Asia", "Financial Times", "Bloomberg", "Xinhua", "Kyodo", "Law firm alert")
+PRODUCTS = (
+    "dichlorosilane",
+    "graphite",
+    "graphite-anode",
+    "synthetic-diamond",
+    "gallium-nitride-wafer",
+    "germanium-wafer",
+    "rare-earth-magnet",
+    "ndfeb-magnet",
+    "samarium-cobalt-magnet",
+    "lithium-hydroxide",
+    "lithium-carbonate",
+    "cathode-precursor",
+    "battery-cell",
+    "polysilicon",
+    "solar-wafer",
+    "superhard-material",
+    "tungsten-carbide",
+    "antimony-trioxide",
+    "high-purity-alumina",
+    "silicon-carbide-substrate",
+    "euv-photoresist",
+    "lithography-tool",
+    "dual-use-items",
+    "drone-component",
+    "night-vision-tube",
+    "uranium-hexafluoride",
+    "enriched-uranium",
+    "cobalt-hydroxide",
+    "nickel-matte",
+    "manganese-sulphate",
+    "steel-slab",
+    "aluminium-ingot",
+    "copper-cathode",
+    "fertiliser",
+    "potash",
+    "urea",
+    "rice",
+    "wheat",
+    "seafood",
+    "semiconductor-equipment",
+)
+ACTION_KINDS = (
+    "statement",
+    "summit_agreement",
+    "travel_advisory",
+    "protest",
+    "consultation",
+    "sanctions_threat",
+    "investigation_announced",
+)
+EXPORT_KINDS = (
+    ("licence_requirement", 30),
+    ("export_ban", 14),
+    ("export_tax", 10),
+    ("tightened_licence_review", 10),
+    ("reporting_requirement", 8),
+    ("general_licence", 6),
+    ("de_facto_embargo", 3),
+    ("technology_export_ban", 4),
+)
+IMPORT_KINDS = (
+    ("tariff", 35),
+    ("anti_dumping_duty", 25),
+    ("anti_dumping_investigation", 20),
+    ("import_ban", 20),
+)
+PUBLISHERS = (
+    "Official Gazette",
+    "Reuters",
+    "Ministry press release",
+    "Federal Register",
+    "Nikkei Asia",
+    "Financial Times",
+    "Bloomberg",
+    "Xinhua",
+    "Kyodo",
+    "Law firm alert",
+)
 
 FIRST_DAY = date(2000, 1, 1).toordinal()
 LAST_DAY = date(2026, 6, 30).toordinal()
@@ -73,11 +183,31 @@ FOLLOW_UP_WEIGHTS = (30, 25, 20, 15, 10)
 class MeasureState:
     """What the generator must remember of a measure to keep its follow-ups valid."""
 
-    __slots__ = ("certainty", "closed", "direction", "end", "issuer", "kind", "last", "left",
-                 "slug", "start", "suspensions")
+    __slots__ = (
+        "certainty",
+        "closed",
+        "direction",
+        "end",
+        "issuer",
+        "kind",
+        "last",
+        "left",
+        "slug",
+        "start",
+        "suspensions",
+    )
 
-    def __init__(self, slug: str, issuer: str, kind: str, direction: str, certainty: str,
-                 start: int, end: int | None, left: int) -> None:
+    def __init__(
+        self,
+        slug: str,
+        issuer: str,
+        kind: str,
+        direction: str,
+        certainty: str,
+        start: int,
+        end: int | None,
+        left: int,
+    ) -> None:
         self.slug = slug
         self.issuer = issuer
         self.kind = kind
@@ -130,9 +260,13 @@ class Generator:
 
     def source(self, published: int) -> list[dict[str, Any]]:
         publisher = self.rng.choice(PUBLISHERS)
-        return [{"title": f"{publisher}, item {self.number}",
-                 "url": f"https://news.example.org/{self.number}",
-                 "published_on": self.iso(published)}]
+        return [
+            {
+                "title": f"{publisher}, item {self.number}",
+                "url": f"https://news.example.org/{self.number}",
+                "published_on": self.iso(published),
+            }
+        ]
 
     def places(self, issuer: str, worldwide: float, most: int) -> list[str]:
         rng = self.rng
@@ -196,9 +330,16 @@ class Generator:
         self.actions.append(slug)
         if len(self.actions) > 200:
             self.actions = self.actions[-100:]
-        return {"type": "action_taken", "action": slug, "issuer": issuer, "kind": kind,
-                "occurred_on": self.iso(today), "title": f"{kind.replace('_', ' ')} by {issuer}",
-                "counterparts": self.places(issuer, 0.0, 2), "sources": self.source(today)}
+        return {
+            "type": "action_taken",
+            "action": slug,
+            "issuer": issuer,
+            "kind": kind,
+            "occurred_on": self.iso(today),
+            "title": f"{kind.replace('_', ' ')} by {issuer}",
+            "counterparts": self.places(issuer, 0.0, 2),
+            "sources": self.source(today),
+        }
 
     def imposed(self) -> dict[str, Any]:
         rng = self.rng
@@ -211,13 +352,18 @@ class Generator:
         else:
             kind = rng.choices(self.import_kinds, cum_weights=self.import_weights)[0]
         shift = rng.random()
-        effective = announced + (0 if shift < 0.4 else rng.randint(1, 90) if shift < 0.95
-                                 else -rng.randint(1, 30))
+        effective = announced + (
+            0 if shift < 0.4 else rng.randint(1, 90) if shift < 0.95 else -rng.randint(1, 30)
+        )
         year = date.fromordinal(announced).year
         slug = f"{issuer.lower()}-{kind.replace('_', '-')}-{year}-{self.measures}"
         items = self.item_list()
-        record: dict[str, Any] = {"type": "measure_imposed", "measure": slug, "issuer": issuer,
-                                  "kind": kind}
+        record: dict[str, Any] = {
+            "type": "measure_imposed",
+            "measure": slug,
+            "issuer": issuer,
+            "kind": kind,
+        }
         if direction == "import":
             record["direction"] = "import"
             record["items"] = items
@@ -246,8 +392,11 @@ class Generator:
             record["responds_to"] = [rng.choice(self.actions)]
         record["sources"] = self.source(announced)
         left = rng.choices(FOLLOW_UPS, cum_weights=_FOLLOW_UP_CUMULATIVE)[0]
-        self.pool.append(MeasureState(slug, issuer, kind, direction, certainty,
-                                      max(announced, effective), end, left))
+        self.pool.append(
+            MeasureState(
+                slug, issuer, kind, direction, certainty, max(announced, effective), end, left
+            )
+        )
         return record
 
     def follow_up(self, state: MeasureState, *, terminal: bool = False) -> dict[str, Any]:
@@ -262,9 +411,15 @@ class Generator:
             kind = "lifted"
         else:
             draw = rng.random()
-            kind = ("amended" if draw < 0.42 else "suspended" if draw < 0.72
-                    else ("resumed" if state.suspensions else "suspended") if draw < 0.94
-                    else "corrected")
+            kind = (
+                "amended"
+                if draw < 0.42
+                else "suspended"
+                if draw < 0.72
+                else ("resumed" if state.suspensions else "suspended")
+                if draw < 0.94
+                else "corrected"
+            )
         if kind == "corrected":
             return self.corrected(state)
         earliest = state.start + 1
@@ -278,8 +433,11 @@ class Generator:
                 state.left = 0
                 return self.corrected(state)
             state.last = day
-        record: dict[str, Any] = {"type": f"measure_{kind}", "measure": state.slug,
-                                  "effective_on": self.iso(day)}
+        record: dict[str, Any] = {
+            "type": f"measure_{kind}",
+            "measure": state.slug,
+            "effective_on": self.iso(day),
+        }
         if kind == "amended":
             record.update(self.changes(state, day))
         elif kind == "suspended":
@@ -325,14 +483,21 @@ class Generator:
             fields = {"document": f"{state.issuer} notice {self.number} (corrected)"}
         else:
             fields = {"items": self.item_list()}
-        return {"type": "measure_corrected", "measure": state.slug, "fields": fields,
-                "reason": "the first report named the wrong terms",
-                "sources": self.source(self.today())}
+        return {
+            "type": "measure_corrected",
+            "measure": state.slug,
+            "fields": fields,
+            "reason": "the first report named the wrong terms",
+            "sources": self.source(self.today()),
+        }
 
     def retracted(self, state: MeasureState) -> dict[str, Any]:
-        return {"type": "measure_retracted", "measure": state.slug,
-                "reason": "recorded in error: the report was denied",
-                "sources": self.source(self.today())}
+        return {
+            "type": "measure_retracted",
+            "measure": state.slug,
+            "reason": "recorded in error: the report was denied",
+            "sources": self.source(self.today()),
+        }
 
 
 def _cumulative(weights: list[int] | tuple[int, ...]) -> list[int]:
@@ -374,8 +539,10 @@ def main(argv: list[str] | None = None) -> int:
     counts = generate(args.records, args.seed, args.out)
     seconds = time.perf_counter() - started
     summary = ", ".join(f"{kind} {count}" for kind, count in sorted(counts.items()))
-    print(f"wrote {args.records} records to {args.out} in {seconds:.1f} s ({summary})",
-          file=sys.stderr)
+    print(
+        f"wrote {args.records} records to {args.out} in {seconds:.1f} s ({summary})",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -45,21 +45,33 @@ def report(stats: pstats.Stats, title: str, top: int) -> str:
     entries: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
     total = max(cumulative for _, _, _, cumulative, _ in entries.values())
     project = tuple(f"{SOURCE / package}/" for package in PACKAGES)
-    own = sorted(((cumulative, internal, calls, key) for key, (_, calls, internal, cumulative, _)
-                  in entries.items() if key[0].startswith(project)), reverse=True)
-    lines = [f"# {title}", CODE, f"total profiled time: {total:.2f} s", "",
-             "## project functions by cumulative time",
-             f"{'cumulative s':>12} {'share':>6} {'internal s':>10} {'calls':>9}  function"]
+    own = sorted(
+        (
+            (cumulative, internal, calls, key)
+            for key, (_, calls, internal, cumulative, _) in entries.items()
+            if key[0].startswith(project)
+        ),
+        reverse=True,
+    )
+    lines = [
+        f"# {title}",
+        CODE,
+        f"total profiled time: {total:.2f} s",
+        "",
+        "## project functions by cumulative time",
+        f"{'cumulative s':>12} {'share':>6} {'internal s':>10} {'calls':>9}  function",
+    ]
     for cumulative, internal, calls, (path, line, name) in own[:top]:
         where = f"{Path(path).relative_to(SOURCE)}:{line}({name})"
-        lines.append(f"{cumulative:12.2f} {cumulative / total:6.1%} {internal:10.2f} "
-                     f"{calls:9d}  {where}")
+        lines.append(
+            f"{cumulative:12.2f} {cumulative / total:6.1%} {internal:10.2f} {calls:9d}  {where}"
+        )
     for order in ("cumulative", "tottime"):
         stream = io.StringIO()
         stats.stream = stream  # type: ignore[attr-defined]
         stats.sort_stats(order).print_stats(top)
         body = stream.getvalue()
-        lines += ["", f"## whole profile by {order}", body[body.find("   ncalls"):].rstrip()]
+        lines += ["", f"## whole profile by {order}", body[body.find("   ncalls") :].rstrip()]
     return "\n".join(lines) + "\n"
 
 
@@ -68,13 +80,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=HERE / "profiles")
-    parser.add_argument("--data", type=Path,
-                        default=Path(tempfile.gettempdir()) / "regimes-bench-data")
+    parser.add_argument(
+        "--data", type=Path, default=Path(tempfile.gettempdir()) / "regimes-bench-data"
+    )
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--catchup-rounds", type=int, default=50)
-    parser.add_argument("--at", metavar="REVISION",
-                        help="profile the project's code at this git revision, not the "
-                             "working tree")
+    parser.add_argument(
+        "--at",
+        metavar="REVISION",
+        help="profile the project's code at this git revision, not the working tree",
+    )
     args = parser.parse_args(argv)
     sys.path.insert(0, str(HERE))
     import bench  # the benchmark's own workers, profiled in this process
@@ -91,9 +106,19 @@ def main(argv: list[str] | None = None) -> int:
     args.data.mkdir(parents=True, exist_ok=True)
     history = args.data / f"history-{args.records}-seed{args.seed}.jsonl"
     if not history.exists():
-        subprocess.run([sys.executable, str(HERE / "generate.py"), "--records",
-                        str(args.records), "--seed", str(args.seed), "--out", str(history)],
-                       check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(HERE / "generate.py"),
+                "--records",
+                str(args.records),
+                "--seed",
+                str(args.seed),
+                "--out",
+                str(history),
+            ],
+            check=True,
+        )
     store = str(work / "store.db")
     size = f"{args.records // 1000}k"
     try:
@@ -107,29 +132,43 @@ def main(argv: list[str] | None = None) -> int:
                 batch.read(stream)
             app.append(batch, datetime.now(UTC))
 
-        write(args.out / f"append-{size}.txt",
-              report(profiled(append), f"append of {args.records} records (read + validate + "
-                     "write), cProfile", args.top))
+        write(
+            args.out / f"append-{size}.txt",
+            report(
+                profiled(append),
+                f"append of {args.records} records (read + validate + write), cProfile",
+                args.top,
+            ),
+        )
         app.close()
 
         from projections.queries import RegimeReader
 
         app = bench._open(store)
         reader = RegimeReader(app)
-        write(args.out / f"replay-{size}.txt",
-              report(profiled(reader.replay), f"replay of {args.records} events into fresh "
-                     "projections, cProfile", args.top))
+        write(
+            args.out / f"replay-{size}.txt",
+            report(
+                profiled(reader.replay),
+                f"replay of {args.records} events into fresh projections, cProfile",
+                args.top,
+            ),
+        )
         reader.close()
         app.close()
 
         flows = work / "flows.json"
         plan = bench.plan_queries(history, args.seed, 100, args.catchup_rounds)
         flows.write_text(json.dumps(plan))
-        write(args.out / f"catchup-{size}.txt",
-              report(profiled(lambda: bench.worker_catchup(store, str(flows),
-                                                           args.catchup_rounds)),
-                     f"{args.catchup_rounds} rounds of: 3 caught-up queries, append one "
-                     "record, first query (catch-up), cProfile", args.top))
+        write(
+            args.out / f"catchup-{size}.txt",
+            report(
+                profiled(lambda: bench.worker_catchup(store, str(flows), args.catchup_rounds)),
+                f"{args.catchup_rounds} rounds of: 3 caught-up queries, append one "
+                "record, first query (catch-up), cProfile",
+                args.top,
+            ),
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

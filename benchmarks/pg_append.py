@@ -76,36 +76,60 @@ class Run:
         whole = "all" if kept == self.records else "none" if kept == 0 else f"PART ({kept})"
         rate = self.records / self.seconds if self.seconds else 0
         commit = f"{self.committed_at:.1f} s" if self.committed_at is not None else "never"
-        return (f"{self.case:6} {self.records:>7} records: exit {self.returncode}, "
-                f"{self.seconds:6.1f} s ({rate:,.0f} records/s), commit visible at {commit}; "
-                f"{len(pre)} queries answered before it, slowest {max(pre, default=0):.2f} s; "
-                f"{len(post)} met it, slowest {max(post, default=0):.2f} s; "
-                f"{len(self.errors)} query errors; batch kept: {whole}; "
-                f"chain verified: {self.chain_ok}; the append said: {self.said[-300:]!r}")
+        return (
+            f"{self.case:6} {self.records:>7} records: exit {self.returncode}, "
+            f"{self.seconds:6.1f} s ({rate:,.0f} records/s), commit visible at {commit}; "
+            f"{len(pre)} queries answered before it, slowest {max(pre, default=0):.2f} s; "
+            f"{len(post)} met it, slowest {max(post, default=0):.2f} s; "
+            f"{len(self.errors)} query errors; batch kept: {whole}; "
+            f"chain verified: {self.chain_ok}; the append said: {self.said[-300:]!r}"
+        )
 
 
 def generate(records: int, out: Path) -> None:
     if not out.exists():
-        subprocess.run([sys.executable, str(REPO / "benchmarks" / "generate.py"), "--records",
-                        str(records), "--seed", "1", "--out", str(out)], check=True,
-                       capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(REPO / "benchmarks" / "generate.py"),
+                "--records",
+                str(records),
+                "--seed",
+                "1",
+                "--out",
+                str(out),
+            ],
+            check=True,
+            capture_output=True,
+        )
 
 
 def last_position(base: str, schema: str) -> int:
     with psycopg.connect(base) as connection:
-        row = connection.execute(sql.SQL("SELECT max(notification_id) FROM {}.regimes_events"
-                                         ).format(sql.Identifier(schema))).fetchone()
+        row = connection.execute(
+            sql.SQL("SELECT max(notification_id) FROM {}.regimes_events").format(
+                sql.Identifier(schema)
+            )
+        ).fetchone()
         return int(row[0]) if row and row[0] else 0
 
 
 def drop(base: str, schema: str) -> None:
     with psycopg.connect(base, autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
-            sql.Identifier(schema)))
+        connection.execute(
+            sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
+        )
 
 
-def watch(run: Run, url: str, base: str, schema: str, before: int,
-          processes: list[subprocess.Popen[Any]], kill_after: float | None) -> None:
+def watch(
+    run: Run,
+    url: str,
+    base: str,
+    schema: str,
+    before: int,
+    processes: list[subprocess.Popen[Any]],
+    kill_after: float | None,
+) -> None:
     """Queries the store until the last process ends (killing them all at `kill_after`)."""
     query = FlowQuery(("Dy",), "CN", None)
     started = time.perf_counter()
@@ -150,7 +174,8 @@ def _in_insert(base: str, schema: str) -> bool:
             "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
             "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s "
             "AND c.relname = 'regimes_events' AND l.mode = 'ExclusiveLock' AND l.granted",
-            (schema,)).fetchone()
+            (schema,),
+        ).fetchone()
         return bool(row and row[0])
 
 
@@ -162,34 +187,59 @@ def regimes_env(code: Path | None) -> dict[str, str]:
 
 
 def run_case(case: str, args: argparse.Namespace, work: Path) -> str:
-    lines = (work / f"h{args.records + args.first}.jsonl").read_text().splitlines(
-        keepends=True)
+    lines = (work / f"h{args.records + args.first}.jsonl").read_text().splitlines(keepends=True)
     schema = f"regimes_bench_{uuid.uuid4().hex[:10]}"
     url = f"{args.url}?schema={schema}"
     env = regimes_env(args.code)
     first, batch = work / f"{schema}-first.jsonl", work / f"{schema}-batch.jsonl"
-    first.write_text("".join(lines[:args.first]))
-    batch.write_text("".join(lines[args.first:]))
+    first.write_text("".join(lines[: args.first]))
+    batch.write_text("".join(lines[args.first :]))
     try:
-        subprocess.run([REGIMES, "--store", url, "append", str(first)], check=True, env=env,
-                       capture_output=True)
+        subprocess.run(
+            [REGIMES, "--store", url, "append", str(first)],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
         before = last_position(args.url, schema)
         run = Run(case, args.records)
         processes: list[subprocess.Popen[Any]] = []
         if case == "copy":
             source = work / f"{schema}.db"
-            subprocess.run([REGIMES, "--store", str(source), "append", str(first),
-                            str(batch)], check=True, env=env, capture_output=True)
-            log = subprocess.Popen([REGIMES, "--store", str(source), "log", "--since",
-                                    str(args.first + 1), "--format", "jsonl"],
-                                   stdout=subprocess.PIPE, env=env)
+            subprocess.run(
+                [REGIMES, "--store", str(source), "append", str(first), str(batch)],
+                check=True,
+                env=env,
+                capture_output=True,
+            )
+            log = subprocess.Popen(
+                [
+                    REGIMES,
+                    "--store",
+                    str(source),
+                    "log",
+                    "--since",
+                    str(args.first + 1),
+                    "--format",
+                    "jsonl",
+                ],
+                stdout=subprocess.PIPE,
+                env=env,
+            )
             assert log.stdout is not None
             processes = [log, _append(url, "-", env, stdin=log.stdout)]
             log.stdout.close()  # the append holds the pipe's reading end
         else:
             processes = [_append(url, str(batch), env)]
-        watch(run, url, args.url, schema, before, processes,
-              args.kill_after if case == "kill" else None)
+        watch(
+            run,
+            url,
+            args.url,
+            schema,
+            before,
+            processes,
+            args.kill_after if case == "kill" else None,
+        )
         run.final_position = last_position(args.url, schema)
         app = open_application(parse_store(url))
         try:
@@ -204,24 +254,36 @@ def run_case(case: str, args: argparse.Namespace, work: Path) -> str:
         drop(args.url, schema)
 
 
-def _append(url: str, source: str, env: dict[str, str], stdin: IO[bytes] | None = None
-            ) -> subprocess.Popen[Any]:
-    return subprocess.Popen([REGIMES, "--store", url, "append", source], stdin=stdin,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            env=env)
+def _append(
+    url: str, source: str, env: dict[str, str], stdin: IO[bytes] | None = None
+) -> subprocess.Popen[Any]:
+    return subprocess.Popen(
+        [REGIMES, "--store", url, "append", source],
+        stdin=stdin,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
-    parser.add_argument("--first", type=int, default=1000,
-                        help="records already in the store (default 1000)")
-    parser.add_argument("--case", default="append,copy",
-                        help="append, copy and/or kill, comma-separated")
+    parser.add_argument(
+        "--first", type=int, default=1000, help="records already in the store (default 1000)"
+    )
+    parser.add_argument(
+        "--case", default="append,copy", help="append, copy and/or kill, comma-separated"
+    )
     parser.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--kill-after", type=float, default=1.0)
-    parser.add_argument("--code", type=Path, default=None,
-                        help="run the regimes processes on this checkout (PYTHONPATH)")
+    parser.add_argument(
+        "--code",
+        type=Path,
+        default=None,
+        help="run the regimes processes on this checkout (PYTHONPATH)",
+    )
     parser.add_argument("--data", type=Path, default=None, help="where histories are kept")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="pg-append-") as scratch:

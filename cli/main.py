@@ -64,10 +64,14 @@ def _reported() -> Iterator[None]:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--store", envvar="REGIMES_STORE", metavar="URL",
-              help="PATH or sqlite:///PATH, postgresql://user[:pass]@host[:port]/db"
-                   "[?schema=NAME], or memory:. Default: the embedded store in your data "
-                   "directory (env REGIMES_STORE).")
+@click.option(
+    "--store",
+    envvar="REGIMES_STORE",
+    metavar="URL",
+    help="PATH or sqlite:///PATH, postgresql://user[:pass]@host[:port]/db"
+    "[?schema=NAME], or memory:. Default: the embedded store in your data "
+    "directory (env REGIMES_STORE).",
+)
 @click.version_option(package_name="regimes")
 @click.pass_context
 def main(ctx: click.Context, store: str | None) -> None:
@@ -90,24 +94,44 @@ def main(ctx: click.Context, store: str | None) -> None:
 def flow_filters(command: F) -> F:
     """The options that pick flows: elements, items, exporter, importer, record time, format."""
     options = [
-        click.option("-e", "--element", "elements", type=ELEMENT, multiple=True,
-                     help="Element symbol or group (REE); repeatable."),
-        click.option("--item", "items", type=ITEM, multiple=True,
-                     help="Product slug (or symbol); repeatable."),
+        click.option(
+            "-e",
+            "--element",
+            "elements",
+            type=ELEMENT,
+            multiple=True,
+            help="Element symbol or group (REE); repeatable.",
+        ),
+        click.option(
+            "--item",
+            "items",
+            type=ITEM,
+            multiple=True,
+            help="Product slug (or symbol); repeatable.",
+        ),
         click.option("--from", "exporter", type=COUNTRY, help="Exporting country (ISO alpha-2)."),
         click.option("--to", "importer", type=COUNTRY, help="Importing country (ISO alpha-2)."),
-        click.option("--known-at", type=MOMENT,
-                     help="Answer as the store knew it then (UTC; a date means its end)."),
-        click.option("--format", "output_format", type=click.Choice(["table", "json", "csv"]),
-                     default="table", show_default=True),
+        click.option(
+            "--known-at",
+            type=MOMENT,
+            help="Answer as the store knew it then (UTC; a date means its end).",
+        ),
+        click.option(
+            "--format",
+            "output_format",
+            type=click.Choice(["table", "json", "csv"]),
+            default="table",
+            show_default=True,
+        ),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def _query(elements: tuple[str, ...], items: tuple[str, ...], exporter: str | None,
-           importer: str | None) -> FlowQuery:
+def _query(
+    elements: tuple[str, ...], items: tuple[str, ...], exporter: str | None, importer: str | None
+) -> FlowQuery:
     from projections.flows import FlowQuery
 
     named = (*elements, *items)
@@ -118,9 +142,16 @@ def _query(elements: tuple[str, ...], items: tuple[str, ...], exporter: str | No
 @click.argument("day", metavar="DATE", type=DATE)
 @flow_filters
 @pass_session
-def as_of(session: Session, day: date, elements: tuple[str, ...], items: tuple[str, ...],
-          exporter: str | None, importer: str | None, known_at: datetime | None,
-          output_format: str) -> None:
+def as_of(
+    session: Session,
+    day: date,
+    elements: tuple[str, ...],
+    items: tuple[str, ...],
+    exporter: str | None,
+    importer: str | None,
+    known_at: datetime | None,
+    output_format: str,
+) -> None:
     """The regime of each matching flow on DATE: level, measures, documents.
 
     Example: regimes as-of 2026-01-08 -e Dy --from CN --to JP --format json
@@ -128,8 +159,7 @@ def as_of(session: Session, day: date, elements: tuple[str, ...], items: tuple[s
     from cli import render
 
     with _reported():
-        answer = session.reader().as_of(day, _query(elements, items, exporter, importer),
-                                        known_at)
+        answer = session.reader().as_of(day, _query(elements, items, exporter, importer), known_at)
     render.render_answer(answer, output_format)
 
 
@@ -137,13 +167,24 @@ def as_of(session: Session, day: date, elements: tuple[str, ...], items: tuple[s
 @flow_filters
 @click.option("--since", type=DATE, help="Only changes on or after this date.")
 @click.option("--until", type=DATE, help="Only changes on or before this date.")
-@click.option("--actions", is_flag=True,
-              help="Also list the actions that the measures on these flows respond to.")
+@click.option(
+    "--actions",
+    is_flag=True,
+    help="Also list the actions that the measures on these flows respond to.",
+)
 @pass_session
-def timeline(session: Session, elements: tuple[str, ...], items: tuple[str, ...],
-             exporter: str | None, importer: str | None, known_at: datetime | None,
-             output_format: str, since: date | None, until: date | None, actions: bool
-             ) -> None:
+def timeline(
+    session: Session,
+    elements: tuple[str, ...],
+    items: tuple[str, ...],
+    exporter: str | None,
+    importer: str | None,
+    known_at: datetime | None,
+    output_format: str,
+    since: date | None,
+    until: date | None,
+    actions: bool,
+) -> None:
     """Each date on which a matching flow's level or measures changed.
 
     Example: regimes timeline -e Ho --from CN --to US --actions
@@ -151,12 +192,15 @@ def timeline(session: Session, elements: tuple[str, ...], items: tuple[str, ...]
     from cli import render
 
     if since is not None and until is not None and since > until:
-        raise click.BadParameter(f"--since {since} is after --until {until}",
-                                 param_hint="--since")
+        raise click.BadParameter(f"--since {since} is after --until {until}", param_hint="--since")
     with _reported():
-        answer = session.reader().timeline(_query(elements, items, exporter, importer),
-                                           known_at, since=since, until=until,
-                                           actions=actions)
+        answer = session.reader().timeline(
+            _query(elements, items, exporter, importer),
+            known_at,
+            since=since,
+            until=until,
+            actions=actions,
+        )
     render.render_timeline(answer, output_format)
 
 
@@ -165,9 +209,17 @@ def timeline(session: Session, elements: tuple[str, ...], items: tuple[str, ...]
 @click.argument("second", metavar="DATE2", type=DATE)
 @flow_filters
 @pass_session
-def diff(session: Session, first: date, second: date, elements: tuple[str, ...],
-         items: tuple[str, ...], exporter: str | None, importer: str | None,
-         known_at: datetime | None, output_format: str) -> None:
+def diff(
+    session: Session,
+    first: date,
+    second: date,
+    elements: tuple[str, ...],
+    items: tuple[str, ...],
+    exporter: str | None,
+    importer: str | None,
+    known_at: datetime | None,
+    output_format: str,
+) -> None:
     """Flows whose level or measures differ between DATE1 and DATE2.
 
     Example: regimes diff 2025-10-01 2025-12-01 -e REE --from CN --to US
@@ -175,8 +227,9 @@ def diff(session: Session, first: date, second: date, elements: tuple[str, ...],
     from cli import render
 
     with _reported():
-        comparison = session.reader().diff(first, second,
-                                           _query(elements, items, exporter, importer), known_at)
+        comparison = session.reader().diff(
+            first, second, _query(elements, items, exporter, importer), known_at
+        )
     render.render_diff(comparison, output_format)
 
 
@@ -197,8 +250,7 @@ def append(session: Session, files: tuple[Any, ...], dry_run: bool) -> None:
     batch = Batch()
     with progress_bar("reading records", None) as advance:
         for stream in streams:
-            batch.read(stream, getattr(stream, "name", None) if len(streams) > 1 else None,
-                       advance)
+            batch.read(stream, getattr(stream, "name", None) if len(streams) > 1 else None, advance)
     with _reported():
         report = session.app(create=not dry_run).append(batch, now(), dry_run=dry_run)
     click.echo(render.describe_append(report), err=True)
@@ -209,8 +261,13 @@ def append(session: Session, files: tuple[Any, ...], dry_run: bool) -> None:
 @main.command()
 @click.option("--since", type=click.IntRange(1, MAX_POSITION), help="First position to print.")
 @click.option("--until", type=click.IntRange(1, MAX_POSITION), help="Last position to print.")
-@click.option("--format", "output_format", type=click.Choice(["jsonl", "table"]),
-              default="table", show_default=True)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["jsonl", "table"]),
+    default="table",
+    show_default=True,
+)
 @pass_session
 def log(session: Session, since: int | None, until: int | None, output_format: str) -> None:
     """The raw log in record order; jsonl prints the append format (export → append).
@@ -225,8 +282,13 @@ def log(session: Session, since: int | None, until: int | None, output_format: s
 
 @main.command()
 @click.argument("wanted", metavar="ID|DOCUMENT")
-@click.option("--format", "output_format", type=click.Choice(["table", "json"]),
-              default="table", show_default=True)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
 @pass_session
 def show(session: Session, wanted: str, output_format: str) -> None:
     """A measure's or action's whole history, or every record of one document, with
@@ -244,17 +306,37 @@ def show(session: Session, wanted: str, output_format: str) -> None:
 @main.command()
 @click.argument("text", required=False)
 @click.option("--issuer", type=COUNTRY, help="Only records issued by this country.")
-@click.option("--kind", "kinds", type=KIND, multiple=True,
-              help="Only measures or actions of this kind; repeatable.")
-@click.option("--type", "types", type=click.Choice(["measure", "action"]), multiple=True,
-              help="Only measures or only actions; repeatable.")
+@click.option(
+    "--kind",
+    "kinds",
+    type=KIND,
+    multiple=True,
+    help="Only measures or actions of this kind; repeatable.",
+)
+@click.option(
+    "--type",
+    "types",
+    type=click.Choice(["measure", "action"]),
+    multiple=True,
+    help="Only measures or only actions; repeatable.",
+)
 @click.option("--on", "day", type=DATE, help="The date statuses are shown for (default today).")
 @flow_filters
 @pass_session
-def search(session: Session, text: str | None, issuer: str | None, kinds: tuple[str, ...],
-           types: tuple[str, ...], day: date | None, elements: tuple[str, ...],
-           items: tuple[str, ...], exporter: str | None, importer: str | None,
-           known_at: datetime | None, output_format: str) -> None:
+def search(
+    session: Session,
+    text: str | None,
+    issuer: str | None,
+    kinds: tuple[str, ...],
+    types: tuple[str, ...],
+    day: date | None,
+    elements: tuple[str, ...],
+    items: tuple[str, ...],
+    exporter: str | None,
+    importer: str | None,
+    known_at: datetime | None,
+    output_format: str,
+) -> None:
     """Find measures and actions by text in their ids, titles, documents, notes and sources.
 
     Example: regimes search "No. 70" --issuer CN
@@ -262,16 +344,18 @@ def search(session: Session, text: str | None, issuer: str | None, kinds: tuple[
     from cli import render
     from projections.catalog import SearchQuery
 
-    query = SearchQuery(day or now().date(), text, issuer, kinds, types,
-                        _query(elements, items, exporter, importer))
+    query = SearchQuery(
+        day or now().date(), text, issuer, kinds, types, _query(elements, items, exporter, importer)
+    )
     with _reported():
         found = session.reader().search(query, known_at)
     render.render_found(found, output_format)
 
 
 @main.command()
-@click.option("--until", type=POSITION_OR_MOMENT,
-              help="Stop at this log position or record time (UTC).")
+@click.option(
+    "--until", type=POSITION_OR_MOMENT, help="Stop at this log position or record time (UTC)."
+)
 @click.option("--verify", is_flag=True, help="Fail if the fresh view differs from the live one.")
 @pass_session
 def replay(session: Session, until: int | datetime | None, verify: bool) -> None:
@@ -290,9 +374,12 @@ def replay(session: Session, until: int | datetime | None, verify: bool) -> None
 
 
 @main.command()
-@click.option("--content", is_flag=True,
-              help="The chain over the records alone (no record times): equal for any two "
-                   "stores holding the same records in the same order.")
+@click.option(
+    "--content",
+    is_flag=True,
+    help="The chain over the records alone (no record times): equal for any two "
+    "stores holding the same records in the same order.",
+)
 @pass_session
 def digest(session: Session, content: bool) -> None:
     """Print the log's fingerprint, HASH@POSITION: the head of its hash chain.
@@ -308,9 +395,14 @@ def digest(session: Session, content: bool) -> None:
 
 
 @main.command()
-@click.option("--digest", "expected", type=DIGEST, metavar="[content:]HASH@N",
-              help="Also require the log to still extend this digest (from `regimes digest` "
-                   "or `regimes digest --content`, of this store or another copy).")
+@click.option(
+    "--digest",
+    "expected",
+    type=DIGEST,
+    metavar="[content:]HASH@N",
+    help="Also require the log to still extend this digest (from `regimes digest` "
+    "or `regimes digest --content`, of this store or another copy).",
+)
 @pass_session
 def verify(session: Session, expected: Digest | None) -> None:
     """Recompute the hash chain from the stored events and check the projections.
@@ -324,9 +416,12 @@ def verify(session: Session, expected: Digest | None) -> None:
     with _reported():
         head = session.app().verify(expected)
         session.reader().replay(verify=True)
-    click.echo(f"verified: the log's chain holds up to {head or 'an empty log'}"
-               + (f" and extends {expected}" if expected else "")
-               + "; the projections equal a fresh replay", err=True)
+    click.echo(
+        f"verified: the log's chain holds up to {head or 'an empty log'}"
+        + (f" and extends {expected}" if expected else "")
+        + "; the projections equal a fresh replay",
+        err=True,
+    )
 
 
 @main.command()
@@ -340,9 +435,11 @@ def init(session: Session, empty: bool) -> None:
     with _reported():
         session.app(create=True, bundled=False)
         loaded = 0 if empty else session.load_history()
-    click.echo(f"store ready at {session.store.display}"
-               + ("" if empty else f" ({loaded} new records from the bundled history)"),
-               err=True)
+    click.echo(
+        f"store ready at {session.store.display}"
+        + ("" if empty else f" ({loaded} new records from the bundled history)"),
+        err=True,
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

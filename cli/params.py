@@ -20,8 +20,7 @@ class DateParam(click.ParamType[date, Any]):
 
     name = "DATE"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-                ) -> date:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
         if isinstance(value, date):
             return value
         try:
@@ -35,8 +34,9 @@ class MomentParam(click.ParamType[datetime, Any]):
 
     name = "DATETIME"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-                ) -> datetime:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
         if isinstance(value, datetime):
             return value
         try:
@@ -44,8 +44,7 @@ class MomentParam(click.ParamType[datetime, Any]):
                 day = date.fromisoformat(value)
                 return datetime.combine(day, time.max, UTC)
             moment = datetime.fromisoformat(value)
-            return moment.replace(tzinfo=UTC) if moment.tzinfo is None else \
-                moment.astimezone(UTC)
+            return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
         except (ValueError, OverflowError):
             self.fail(f"{value!r} is not a date or an ISO date-time (UTC) in range", param, ctx)
 
@@ -55,8 +54,9 @@ class PositionOrMoment(click.ParamType[int | datetime, Any]):
 
     name = "N|DATETIME"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-                ) -> int | datetime:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int | datetime:
         if isinstance(value, int | datetime):
             return value
         if value.isdigit():
@@ -72,8 +72,7 @@ class ElementParam(click.ParamType[str, Any]):
 
     name = "SYM|GROUP"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-                ) -> str:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         if is_element(value) or value in GROUPS:
             return str(value)
         hint = ""
@@ -81,8 +80,9 @@ class ElementParam(click.ParamType[str, Any]):
             if is_element(spelling) or spelling in GROUPS:
                 hint = f" (symbols are case-exact: {spelling})"
                 break
-        self.fail(f"{value!r} is not an element symbol or a group ({', '.join(GROUPS)}){hint}",
-                  param, ctx)
+        self.fail(
+            f"{value!r} is not an element symbol or a group ({', '.join(GROUPS)}){hint}", param, ctx
+        )
 
 
 class ItemParam(click.ParamType[str, Any]):
@@ -90,8 +90,7 @@ class ItemParam(click.ParamType[str, Any]):
 
     name = "SLUG"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-                ) -> str:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         try:
             return check_item(value)
         except ValueError as error:
@@ -103,8 +102,7 @@ class CountryParam(click.ParamType[str, Any]):
 
     name = "CC"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-                ) -> str:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         try:
             return check_country(value)
         except ValueError as error:
@@ -116,11 +114,14 @@ class KindParam(click.ParamType[str, Any]):
 
     name = "KIND"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-                ) -> str:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         if not re.fullmatch(r"[a-z][a-z0-9_]{0,49}", value):
-            self.fail(f"{value!r} is not a kind (lower case, words joined by _: "
-                      f"{', '.join(MEASURE_KINDS[:3])}, …)", param, ctx)
+            self.fail(
+                f"{value!r} is not a kind (lower case, words joined by _: "
+                f"{', '.join(MEASURE_KINDS[:3])}, …)",
+                param,
+                ctx,
+            )
         return str(value)
 
 
@@ -129,8 +130,9 @@ class DigestParam(click.ParamType[Digest, Any]):
 
     name = "[content:]HASH@N"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-                ) -> Digest:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Digest:
         if isinstance(value, Digest):
             return value
         try:

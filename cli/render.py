@@ -30,8 +30,13 @@ if TYPE_CHECKING:
     from projections.replay import ReplayReport
 
 _LEVEL_STYLES = {
-    "none": "dim", "monitoring": "cyan", "duty": "blue", "licence_required": "yellow",
-    "tightened_review": "dark_orange", "end_user_ban": "red", "ban": "bold red",
+    "none": "dim",
+    "monitoring": "cyan",
+    "duty": "blue",
+    "licence_required": "yellow",
+    "tightened_review": "dark_orange",
+    "end_user_ban": "red",
+    "ban": "bold red",
 }
 
 
@@ -53,8 +58,7 @@ def warn(known: Known) -> None:
 def emit_json(data: Any) -> None:
     """Writes JSON to stdout, one document, indented for reading (by orjson: a large answer
     takes the standard encoder, pure Python when indenting, seconds)."""
-    sys.stdout.write(json_visible(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
-                     + "\n")
+    sys.stdout.write(json_visible(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()) + "\n")
 
 
 def _level(name: str) -> Text:
@@ -95,18 +99,23 @@ def _measure_line(summary: dict[str, Any]) -> str:
     if status == "in_force":
         return described
     if status == "suspended":
-        return f"SUSPENDED until {summary.get('suspended_until') or 'further notice'}: " \
-            f"{described}"
-    prefix = ("REPORTED" if status == "reported"
-              else f"ANNOUNCED, effective {summary['effective_on']}")
+        return f"SUSPENDED until {summary.get('suspended_until') or 'further notice'}: {described}"
+    prefix = (
+        "REPORTED" if status == "reported" else f"ANNOUNCED, effective {summary['effective_on']}"
+    )
     return f"{prefix}: {described}"
 
 
 def _measures_cell(flow: Flow) -> Text:
     from rich.text import Text
 
-    return Text("\n".join(visible(_measure_line(summary)) for summary in
-                          (*flow.in_force, *flow.suspended, *flow.pending)) or "—")
+    return Text(
+        "\n".join(
+            visible(_measure_line(summary))
+            for summary in (*flow.in_force, *flow.suspended, *flow.pending)
+        )
+        or "—"
+    )
 
 
 def render_answer(answer: Answer, output_format: str) -> None:
@@ -119,28 +128,65 @@ def render_answer(answer: Answer, output_format: str) -> None:
         _answer_csv(answer)
         return
     known = f", as known at {answer.to_json()['known_at']}" if answer.known.known_at else ""
-    table = _table(f"Regimes as of {answer.as_of}{known} (log position {answer.position})",
-                   ["level", "item", "flow", "measures (in force, then suspended and pending)"],
-                   show_lines=True)
+    table = _table(
+        f"Regimes as of {answer.as_of}{known} (log position {answer.position})",
+        ["level", "item", "flow", "measures (in force, then suspended and pending)"],
+        show_lines=True,
+    )
     for flow in answer.flows:
-        table.add_row(_level(flow.level.name), _text(flow.item),
-                      _text(f"{flow.exporter} → {flow.importer}"), _measures_cell(flow))
+        table.add_row(
+            _level(flow.level.name),
+            _text(flow.item),
+            _text(f"{flow.exporter} → {flow.importer}"),
+            _measures_cell(flow),
+        )
     out = console()
     if answer.flows:
         out.print(table)
     else:
-        out.print(f"No measures on the matching flows on {answer.as_of} "
-                  f"(log position {answer.position}).")
+        out.print(
+            f"No measures on the matching flows on {answer.as_of} (log position {answer.position})."
+        )
 
 
 #: The as-of CSV header (docs/output.md §7): fixed, whatever the question.
-AS_OF_CSV = ["as_of", "item", "from", "to", "level", "measure", "status", "kind",
-             "measure_level", "issuer", "direction", "certainty", "announced_on",
-             "effective_on", "until", "suspended_until", "end_users", "parties", "via",
-             "document", "source_url"]
+AS_OF_CSV = [
+    "as_of",
+    "item",
+    "from",
+    "to",
+    "level",
+    "measure",
+    "status",
+    "kind",
+    "measure_level",
+    "issuer",
+    "direction",
+    "certainty",
+    "announced_on",
+    "effective_on",
+    "until",
+    "suspended_until",
+    "end_users",
+    "parties",
+    "via",
+    "document",
+    "source_url",
+]
 #: The diff CSV header (docs/output.md §7).
-DIFF_CSV = ["from_date", "to_date", "item", "from", "to", "level_before", "level_after",
-            "measure", "before", "after", "document"]
+DIFF_CSV = [
+    "from_date",
+    "to_date",
+    "item",
+    "from",
+    "to",
+    "level_before",
+    "level_after",
+    "measure",
+    "before",
+    "after",
+    "document",
+]
 
 
 def _answer_csv(answer: Answer) -> None:
@@ -150,13 +196,36 @@ def _answer_csv(answer: Answer) -> None:
         summaries: list[dict[str, Any]] = [*flow.in_force, *flow.suspended, *flow.pending]
         for summary in summaries or [{}]:
             sources = summary.get("sources") or [{}]
-            rows.append([
-                answer.as_of.isoformat(), flow.item, flow.exporter, flow.importer,
-                flow.level.name, *(str(summary.get(name) or "") for name in (
-                    "measure", "status", "kind", "level", "issuer", "direction", "certainty",
-                    "announced_on", "effective_on", "until", "suspended_until", "end_users")),
-                " ".join(summary.get("parties") or ()), summary.get("via") or "",
-                summary.get("document") or "", sources[0].get("url") or ""])
+            rows.append(
+                [
+                    answer.as_of.isoformat(),
+                    flow.item,
+                    flow.exporter,
+                    flow.importer,
+                    flow.level.name,
+                    *(
+                        str(summary.get(name) or "")
+                        for name in (
+                            "measure",
+                            "status",
+                            "kind",
+                            "level",
+                            "issuer",
+                            "direction",
+                            "certainty",
+                            "announced_on",
+                            "effective_on",
+                            "until",
+                            "suspended_until",
+                            "end_users",
+                        )
+                    ),
+                    " ".join(summary.get("parties") or ()),
+                    summary.get("via") or "",
+                    summary.get("document") or "",
+                    sources[0].get("url") or "",
+                ]
+            )
     _csv(AS_OF_CSV, rows)
 
 
@@ -166,17 +235,57 @@ def render_timeline(answer: Timeline, output_format: str) -> None:
     if output_format == "json":
         emit_json(answer.to_json())
         return
-    rows = [(c.day.isoformat(), c.item, c.exporter, c.importer, c.level_before.name,
-             c.level_after.name, m["measure"], _change_text(m), m.get("document") or "")
-            for c in answer.changes for m in c.measures]
-    actions = [(a["occurred_on"], a["action"], a["issuer"], " ".join(a.get("counterparts") or ()),
-                a["kind"], a["title"]) for a in answer.actions]
-    columns = ["date", "item", "from", "to", "level_before", "level_after", "measure",
-               "change", "document"]
+    rows = [
+        (
+            c.day.isoformat(),
+            c.item,
+            c.exporter,
+            c.importer,
+            c.level_before.name,
+            c.level_after.name,
+            m["measure"],
+            _change_text(m),
+            m.get("document") or "",
+        )
+        for c in answer.changes
+        for m in c.measures
+    ]
+    actions = [
+        (
+            a["occurred_on"],
+            a["action"],
+            a["issuer"],
+            " ".join(a.get("counterparts") or ()),
+            a["kind"],
+            a["title"],
+        )
+        for a in answer.actions
+    ]
+    columns = [
+        "date",
+        "item",
+        "from",
+        "to",
+        "level_before",
+        "level_after",
+        "measure",
+        "change",
+        "document",
+    ]
     if output_format == "csv":  # actions as rows whose change is "action: KIND", in date order
-        _csv(columns, sorted([*rows, *((day, "", issuer, to, "", "", slug, f"action: {kind}",
-                                        title) for day, slug, issuer, to, kind, title in actions)],
-                             key=lambda row: row[0]))
+        _csv(
+            columns,
+            sorted(
+                [
+                    *rows,
+                    *(
+                        (day, "", issuer, to, "", "", slug, f"action: {kind}", title)
+                        for day, slug, issuer, to, kind, title in actions
+                    ),
+                ],
+                key=lambda row: row[0],
+            ),
+        )
         return
     table = _table(f"Timeline (log position {answer.position})", columns)
     for row in rows:
@@ -184,8 +293,10 @@ def render_timeline(answer: Timeline, output_format: str) -> None:
     out = console()
     out.print(table if rows else "No changes on the matching flows.")
     if answer.actions:
-        context = _table("Actions the measures respond to",
-                         ["date", "action", "issuer", "counterparts", "kind", "title"])
+        context = _table(
+            "Actions the measures respond to",
+            ["date", "action", "issuer", "counterparts", "kind", "title"],
+        )
         for action in actions:
             context.add_row(*map(_text, action))
         out.print(context)
@@ -214,27 +325,50 @@ def render_diff(comparison: Comparison, output_format: str) -> None:
     rows = []
     for difference in comparison.differences:
         data = difference.to_json()
-        rows.append((*map(visible, (data["item"], data["from"], data["to"])),
-                     data["before"]["level"], data["after"]["level"],
-                     _listing(data["before"]), _listing(data["after"])))
-    columns = ["item", "from", "to", f"level {first}", f"level {second}",
-               f"measures {first}", f"measures {second}"]
+        rows.append(
+            (
+                *map(visible, (data["item"], data["from"], data["to"])),
+                data["before"]["level"],
+                data["after"]["level"],
+                _listing(data["before"]),
+                _listing(data["after"]),
+            )
+        )
+    columns = [
+        "item",
+        "from",
+        "to",
+        f"level {first}",
+        f"level {second}",
+        f"measures {first}",
+        f"measures {second}",
+    ]
     if output_format == "csv":
-        _csv(DIFF_CSV, [[first, second, *row] for difference in comparison.differences
-                        for row in difference.measure_rows()])
+        _csv(
+            DIFF_CSV,
+            [
+                [first, second, *row]
+                for difference in comparison.differences
+                for row in difference.measure_rows()
+            ],
+        )
         return
-    table = _table(f"Changes from {first} to {second} (log position {comparison.position})",
-                   columns, show_lines=True)
+    table = _table(
+        f"Changes from {first} to {second} (log position {comparison.position})",
+        columns,
+        show_lines=True,
+    )
     for row in rows:
-        table.add_row(*map(_lines, row[:3]), _level(row[3]), _level(row[4]),
-                      *map(_lines, row[5:]))
+        table.add_row(*map(_lines, row[:3]), _level(row[3]), _level(row[4]), *map(_lines, row[5:]))
     console().print(table if rows else f"No flow changed between {first} and {second}.")
 
 
 def _listing(standing: dict[str, Any]) -> str:
-    parts = [*map(visible, standing["in_force"]),
-             *(f"{visible(slug)} (suspended)" for slug in standing["suspended"]),
-             *(f"{visible(slug)} (pending)" for slug in standing["pending"])]
+    parts = [
+        *map(visible, standing["in_force"]),
+        *(f"{visible(slug)} (suspended)" for slug in standing["suspended"]),
+        *(f"{visible(slug)} (pending)" for slug in standing["pending"]),
+    ]
     return "\n".join(parts) or "—"
 
 
@@ -262,49 +396,91 @@ def render_log(records: Iterable[LoggedRecord], output_format: str) -> None:
     table = _table("Log", ("position", "recorded at (UTC)", "type", "id", "valid date", "title"))
     for logged in records:
         record = logged.record
-        table.add_row(*map(_text, (
-            str(logged.position), logged.recorded_at.strftime("%Y-%m-%d %H:%M:%S"),
-            record["type"], record.get("measure") or record.get("action", ""),
-            record.get("effective_on") or record.get("occurred_on") or "",
-            record.get("title") or record.get("reason") or "")))
+        table.add_row(
+            *map(
+                _text,
+                (
+                    str(logged.position),
+                    logged.recorded_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    record["type"],
+                    record.get("measure") or record.get("action", ""),
+                    record.get("effective_on") or record.get("occurred_on") or "",
+                    record.get("title") or record.get("reason") or "",
+                ),
+            )
+        )
     console().print(table)
 
 
 def render_shown(shown: Shown, output_format: str) -> None:
     """The records about one id (or carrying one document), and those responding to it."""
+
     def listed(records: list[tuple[str, LoggedRecord]]) -> list[dict[str, Any]]:
-        return [{"id": slug, "position": r.position, "recorded_at": r.recorded_at.isoformat(),
-                 "record": r.record} for slug, r in records]
+        return [
+            {
+                "id": slug,
+                "position": r.position,
+                "recorded_at": r.recorded_at.isoformat(),
+                "record": r.record,
+            }
+            for slug, r in records
+        ]
 
     if output_format == "json":
-        emit_json({"id": shown.id, "document": shown.document,
-                   "records": listed(shown.records),
-                   "responded_to_by": listed(shown.responders)})
+        emit_json(
+            {
+                "id": shown.id,
+                "document": shown.document,
+                "records": listed(shown.records),
+                "responded_to_by": listed(shown.responders),
+            }
+        )
         return
     out = console()
     if shown.document is not None:
         count = len(shown.records)
-        out.print(f"{count} record{'s carry' if count != 1 else ' carries'} the document "
-                  f"{visible(repr(shown.document))}",
-                  highlight=False, markup=False)
+        out.print(
+            f"{count} record{'s carry' if count != 1 else ' carries'} the document "
+            f"{visible(repr(shown.document))}",
+            highlight=False,
+            markup=False,
+        )
     for slug, logged in shown.records:
         recorded = logged.recorded_at.strftime("%Y-%m-%d %H:%M:%S")
         about = f"  {slug}" if shown.document is not None else ""
-        out.print(f"[bold]#{logged.position}[/bold]  recorded {recorded} UTC  "
-                  f"{logged.record['type']}{_escape_markup(visible(about))}", highlight=False)
+        out.print(
+            f"[bold]#{logged.position}[/bold]  recorded {recorded} UTC  "
+            f"{logged.record['type']}{_escape_markup(visible(about))}",
+            highlight=False,
+        )
         buffer = io.StringIO()
-        json.dump({k: v for k, v in logged.record.items() if k != "type"}, buffer, indent=2,
-                  ensure_ascii=False)  # escapes C0 controls, but not DEL, C1 or bidi ones
+        json.dump(
+            {k: v for k, v in logged.record.items() if k != "type"},
+            buffer,
+            indent=2,
+            ensure_ascii=False,
+        )  # escapes C0 controls, but not DEL, C1 or bidi ones
         lines = buffer.getvalue().split("\n")  # the dump's own line breaks, none in strings
         out.print("\n".join(map(visible, lines)), highlight=False, markup=False)
     if shown.responders:
-        table = _table(f"Records that respond to {visible(shown.id or '')}",
-                       ["position", "id", "type", "date", "document"])
+        table = _table(
+            f"Records that respond to {visible(shown.id or '')}",
+            ["position", "id", "type", "date", "document"],
+        )
         for slug, logged in shown.responders:
             record = logged.record
-            table.add_row(*map(_text, (str(logged.position), slug, record["type"],
-                                       record.get("effective_on") or record.get("occurred_on")
-                                       or "", record.get("document") or "")))
+            table.add_row(
+                *map(
+                    _text,
+                    (
+                        str(logged.position),
+                        slug,
+                        record["type"],
+                        record.get("effective_on") or record.get("occurred_on") or "",
+                        record.get("document") or "",
+                    ),
+                )
+            )
         out.print(table)
 
 
@@ -314,8 +490,18 @@ def _escape_markup(text: str) -> str:
     return escape(text)
 
 
-_FOUND_COLUMNS = ["type", "id", "record", "position", "date", "issuer", "kind", "status",
-                  "document", "title"]
+_FOUND_COLUMNS = [
+    "type",
+    "id",
+    "record",
+    "position",
+    "date",
+    "issuer",
+    "kind",
+    "status",
+    "document",
+    "title",
+]
 
 
 def render_found(found: Found, output_format: str) -> None:
@@ -324,16 +510,34 @@ def render_found(found: Found, output_format: str) -> None:
     if output_format == "json":
         emit_json(found.to_json())
         return
-    rows = [tuple(str(value) if value is not None else "" for value in (
-        hit.type, hit.id, hit.record, hit.position, hit.date, hit.issuer, hit.kind, hit.status,
-        hit.document, hit.title)) for hit in found.hits]
+    rows = [
+        tuple(
+            str(value) if value is not None else ""
+            for value in (
+                hit.type,
+                hit.id,
+                hit.record,
+                hit.position,
+                hit.date,
+                hit.issuer,
+                hit.kind,
+                hit.status,
+                hit.document,
+                hit.title,
+            )
+        )
+        for hit in found.hits
+    ]
     if output_format == "csv":
         _csv(_FOUND_COLUMNS, rows)
         return
-    shown = [index for index, column in enumerate(_FOUND_COLUMNS)
-             if column not in ("position", "title")]
-    table = _table(f"Found {len(rows)} (status on {found.on}; log position "
-                   f"{found.known.position})", [_FOUND_COLUMNS[index] for index in shown])
+    shown = [
+        index for index, column in enumerate(_FOUND_COLUMNS) if column not in ("position", "title")
+    ]
+    table = _table(
+        f"Found {len(rows)} (status on {found.on}; log position {found.known.position})",
+        [_FOUND_COLUMNS[index] for index in shown],
+    )
     for row in rows:
         table.add_row(*(_text(row[index]) for index in shown))
     console().print(table if rows else "Nothing found.")
@@ -342,20 +546,25 @@ def render_found(found: Found, output_format: str) -> None:
 def describe_append(report: AppendReport) -> str:
     """One line on stderr saying what an append did."""
     if report.dry_run:
-        return (f"dry run: {report.received} records valid; {report.appended} would be new, "
-                f"{report.unchanged} already in the log; nothing written")
+        return (
+            f"dry run: {report.received} records valid; {report.appended} would be new, "
+            f"{report.unchanged} already in the log; nothing written"
+        )
     if not report.received:
         return "0 new records: the input holds no records; nothing written"
     if not report.appended:
-        return (f"0 new records: all {report.received} were already in the log; "
-                "nothing written")
-    return (f"appended {report.appended} new records (positions {report.first_position} to "
-            f"{report.last_position}); {report.unchanged} already in the log")
+        return f"0 new records: all {report.received} were already in the log; nothing written"
+    return (
+        f"appended {report.appended} new records (positions {report.first_position} to "
+        f"{report.last_position}); {report.unchanged} already in the log"
+    )
 
 
 def describe_replay(report: ReplayReport) -> str:
     """One line saying what a replay did."""
     verified = " verified against the live view;" if report.verified else ""
-    return (f"replayed {report.events} events to position {report.position} in "
-            f"{report.seconds:.2f} s ({report.events_per_second:,.0f} events/s);{verified} "
-            "fresh projections swapped in")
+    return (
+        f"replayed {report.events} events to position {report.position} in "
+        f"{report.seconds:.2f} s ({report.events_per_second:,.0f} events/s);{verified} "
+        "fresh projections swapped in"
+    )

@@ -52,7 +52,9 @@ class Session:
         if announce:
             click.echo(
                 f"regimes: created the default store at {self.store.display} with the "
-                f"bundled history ({report.appended} records)", err=True)
+                f"bundled history ({report.appended} records)",
+                err=True,
+            )
         return report.appended
 
     def reader(self) -> RegimeReader:
@@ -79,8 +81,11 @@ class Session:
             with progress_bar("updating projections", None) as advance:
                 self.reader().update(progress=advance)
         except (RegimesError, PersistenceError, sqlite3.Error) as error:
-            click.echo(f"regimes: the projections were not updated ({error}); the next query "
-                       "will apply the new records", err=True)
+            click.echo(
+                f"regimes: the projections were not updated ({error}); the next query "
+                "will apply the new records",
+                err=True,
+            )
 
     def close(self) -> None:
         if self._reader is not None:

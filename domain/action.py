@@ -45,7 +45,8 @@ class Action(Aggregate):
     def check_repeat(self, record: ActionTakenRecord) -> None:
         """Accepts the same record again; refuses different content under this id."""
         if fingerprint(record.type, record.payload()) != fingerprint(
-                self.taken.record_type, self.taken.payload()):
+            self.taken.record_type, self.taken.payload()
+        ):
             raise RecordConflict(
                 "action", f"action {self.slug!r} already exists with different content"
             )

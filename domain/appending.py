@@ -25,8 +25,9 @@ from domain.records import ActionTakenRecord, MeasureImposedRecord, Record
 Loaded = dict[UUID, Measure | Action | None]
 
 
-def plan(repository: Repository[Any], batch: Batch, recorded_at: datetime
-         ) -> tuple[list[RecordedEvent], int]:
+def plan(
+    repository: Repository[Any], batch: Batch, recorded_at: datetime
+) -> tuple[list[RecordedEvent], int]:
     """The events the batch adds, in input order, and how many records were already logged.
 
     Raises `BatchRejected` with every reading error and broken rule, sorted by place.
@@ -55,8 +56,9 @@ def plan(repository: Repository[Any], batch: Batch, recorded_at: datetime
     return events, unchanged
 
 
-def _apply(repository: Repository[Any], record: Record, recorded_at: datetime, loaded: Loaded
-           ) -> Measure | Action | None:
+def _apply(
+    repository: Repository[Any], record: Record, recorded_at: datetime, loaded: Loaded
+) -> Measure | Action | None:
     """The aggregate the record changed, or None when it was already in the log."""
     if isinstance(record, ActionTakenRecord):
         key = action_id(record.action)
@@ -108,13 +110,16 @@ def _load(repository: Repository[Any], key: UUID, loaded: Loaded) -> Measure | A
     return loaded[key]
 
 
-def _unknown_references(repository: Repository[Any], batch: Batch, loaded: Loaded
-                        ) -> Iterator[RecordError]:
+def _unknown_references(
+    repository: Repository[Any], batch: Batch, loaded: Loaded
+) -> Iterator[RecordError]:
     for numbered in batch.records:
         for slug in getattr(numbered.record, "responds_to", None) or ():
             if slug in batch.unreadable_ids or any(
-                    _load(repository, key, loaded) for key in (measure_id(slug), action_id(slug))):
+                _load(repository, key, loaded) for key in (measure_id(slug), action_id(slug))
+            ):
                 continue
             error = UnknownReference(
-                "responds_to", f"{slug!r} is neither a measure nor an action in the log")
+                "responds_to", f"{slug!r} is neither a measure nor an action in the log"
+            )
             yield numbered.error(error.field, error.message)

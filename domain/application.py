@@ -69,8 +69,7 @@ class Regimes(Application[UUID]):
         "MAPPER_TOPIC": get_topic(PydanticMapper),
     }
 
-    def append(self, batch: Batch, recorded_at: datetime, *, dry_run: bool = False
-               ) -> AppendReport:
+    def append(self, batch: Batch, recorded_at: datetime, *, dry_run: bool = False) -> AppendReport:
         """Checks every record against the log, then writes the new ones in one transaction.
 
         Raises `BatchRejected` listing every error of the batch, those found reading it and
@@ -101,7 +100,8 @@ class Regimes(Application[UUID]):
                     if disk_full(error):
                         raise StoreError(
                             f"the disk holding the store is full ({_first_line(error)}); "
-                            "nothing was written") from None
+                            "nothing was written"
+                        ) from None
                     raise StoreBusy(f"the store is busy ({error}); try again") from error
                 assert positions, "an application recorder returns the positions it wrote"
                 return AppendReport(
@@ -111,8 +111,7 @@ class Regimes(Application[UUID]):
             f"other writers changed the same measures {_ATTEMPTS} times in a row; try again"
         )
 
-    def records(self, since: int | None = None, until: int | None = None
-                ) -> Iterator[LoggedRecord]:
+    def records(self, since: int | None = None, until: int | None = None) -> Iterator[LoggedRecord]:
         """The stored records in record order, from position `since` to `until` inclusive."""
         start = since or 1
         while True:
@@ -171,12 +170,15 @@ def disk_full(error: BaseException) -> bool:
     not a busy store, and no use trying again as it is."""
     cause: BaseException | None = error
     while cause is not None:
-        if (getattr(cause, "sqlite_errorname", None) == "SQLITE_FULL"
-                or getattr(cause, "sqlstate", None) == "53100"):
+        if (
+            getattr(cause, "sqlite_errorname", None) == "SQLITE_FULL"
+            or getattr(cause, "sqlstate", None) == "53100"
+        ):
             return True
         cause = cause.__cause__
-    return any(text in str(error) for text in ("database or disk is full",
-                                               "No space left on device"))
+    return any(
+        text in str(error) for text in ("database or disk is full", "No space left on device")
+    )
 
 
 def _first_line(error: BaseException) -> str:
@@ -189,5 +191,6 @@ def open_application(store: Store) -> Regimes:
         with store.opening() as env:
             return patiently(lambda: Regimes(env=env))
     except (PersistenceError, OSError, sqlite3.Error) as error:
-        raise StoreError(f"cannot open store {store.display}: "
-                         f"{conceal(store, _first_line(error))}") from None
+        raise StoreError(
+            f"cannot open store {store.display}: {conceal(store, _first_line(error))}"
+        ) from None

@@ -37,8 +37,10 @@ _BULK_CACHE_KIB = 256 * 1024
 def next_link(previous: str, position: int, stored: StoredEvent) -> str:
     """The chain's link for the record at `position`."""
     state = stored.state
-    head = f"{previous}\n{position}\n{stored.topic}\n{stored.originator_id}\n" \
+    head = (
+        f"{previous}\n{position}\n{stored.topic}\n{stored.originator_id}\n"
         f"{stored.originator_version}\n"
+    )
     body = state if isinstance(state, bytes) else str(state).encode()  # edited by hand?
     return hashlib.sha256(head.encode() + body).hexdigest()
 
@@ -69,10 +71,13 @@ class Digest:
     def parse(cls, text: str) -> Digest:
         content = text.startswith(CONTENT_PREFIX)
         link, _, position = text.removeprefix(CONTENT_PREFIX).partition("@")
-        if len(link) != 64 or not position.isdigit() or int(position) < 1 or any(
-                c not in "0123456789abcdef" for c in link):
-            raise ValueError(f"{text!r} is not a digest HASH@POSITION or content:HASH@N "
-                             "(N from 1)")
+        if (
+            len(link) != 64
+            or not position.isdigit()
+            or int(position) < 1
+            or any(c not in "0123456789abcdef" for c in link)
+        ):
+            raise ValueError(f"{text!r} is not a digest HASH@POSITION or content:HASH@N (N from 1)")
         return cls(link, int(position), content)
 
 
@@ -106,17 +111,24 @@ class Chained(Protocol):
 
     def existing_originators(self, ids: Sequence[UUID]) -> set[UUID]: ...
 
-    def select_notifications(self, start: int | None, limit: int, stop: int | None = None,
-                             topics: Sequence[str] = (), *, inclusive_of_start: bool = True
-                             ) -> Sequence[Notification]: ...
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]: ...
 
-    def events_by_originator(self, stop: int, lower: UUID | None = None,
-                             upper: UUID | None = None, page: int = 5000
-                             ) -> Iterator[Notification]: ...
+    def events_by_originator(
+        self, stop: int, lower: UUID | None = None, upper: UUID | None = None, page: int = 5000
+    ) -> Iterator[Notification]: ...
 
 
-def _links(previous: str, ids: Sequence[int], stored: Sequence[StoredEvent]
-           ) -> list[tuple[int, str]]:
+def _links(
+    previous: str, ids: Sequence[int], stored: Sequence[StoredEvent]
+) -> list[tuple[int, str]]:
     links = []
     for position, event in zip(ids, stored, strict=True):
         previous = next_link(previous, position, event)
@@ -137,8 +149,9 @@ class SQLiteChainedRecorder(SQLiteApplicationRecorder):
             "ON CONFLICT (key) DO NOTHING",
         ]
 
-    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
-                       **kwargs: Any) -> Sequence[int] | None:
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
         if len(stored_events) < _BULK:
             return self._insert_chained(c, stored_events, **kwargs)
         # Each event lands at a random place of the (originator, version) index; with the
@@ -151,20 +164,26 @@ class SQLiteChainedRecorder(SQLiteApplicationRecorder):
         finally:
             c.execute(f"PRAGMA cache_size = {int(row[0])}")
 
-    def _insert_chained(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
-                        **kwargs: Any) -> Sequence[int]:
+    def _insert_chained(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int]:
         ids = super()._insert_events(c, stored_events, **kwargs)
         assert ids is not None
         c.execute("SELECT link FROM log_chain ORDER BY position DESC LIMIT 1")
         row = c.fetchone()
-        c.executemany("INSERT INTO log_chain VALUES (?, ?)",
-                      _links(row["link"] if row else GENESIS, ids, stored_events))
+        c.executemany(
+            "INSERT INTO log_chain VALUES (?, ?)",
+            _links(row["link"] if row else GENESIS, ids, stored_events),
+        )
         return ids
 
     def chain_links(self, start: int, limit: int) -> list[tuple[int, str]]:
         with self.datastore.transaction(commit=False) as c:
-            c.execute("SELECT position, link FROM log_chain WHERE position >= ? "
-                      "ORDER BY position LIMIT ?", (start, limit))
+            c.execute(
+                "SELECT position, link FROM log_chain WHERE position >= ? "
+                "ORDER BY position LIMIT ?",
+                (start, limit),
+            )
             return [(row["position"], row["link"]) for row in c.fetchall()]
 
     def chain_link(self, position: int) -> str | None:
@@ -179,25 +198,31 @@ class SQLiteChainedRecorder(SQLiteApplicationRecorder):
             row = c.fetchone()
             return Digest(row["link"], row["position"]) if row else None
 
-    def events_by_originator(self, stop: int, lower: UUID | None = None,
-                             upper: UUID | None = None, page: int = 5000
-                             ) -> Iterator[Notification]:
+    def events_by_originator(
+        self, stop: int, lower: UUID | None = None, upper: UUID | None = None, page: int = 5000
+    ) -> Iterator[Notification]:
         """The events up to position `stop`, each aggregate's together in version order
         (read through the primary key, a page per transaction); with `lower` and `upper`,
         only the aggregates whose ids are in [lower, upper)."""
-        statement = (f"SELECT rowid, * FROM {self.events_table_name} WHERE "
-                     "(originator_id, originator_version) > (?, ?) AND rowid <= ? "
-                     f"{'AND originator_id < ? ' if upper else ''}"
-                     "ORDER BY originator_id, originator_version LIMIT ?")
+        statement = (
+            f"SELECT rowid, * FROM {self.events_table_name} WHERE "
+            "(originator_id, originator_version) > (?, ?) AND rowid <= ? "
+            f"{'AND originator_id < ? ' if upper else ''}"
+            "ORDER BY originator_id, originator_version LIMIT ?"
+        )
         after: tuple[str, int] = (lower.hex if lower else "", 0)
         while True:
             with self.datastore.transaction(commit=False) as c:
                 c.execute(statement, (*after, stop, *([upper.hex] if upper else []), page))
                 rows = c.fetchall()
             for row in rows:
-                yield Notification(id=row["rowid"], originator_id=UUID(row["originator_id"]),
-                                   originator_version=row["originator_version"],
-                                   topic=row["topic"], state=row["state"])
+                yield Notification(
+                    id=row["rowid"],
+                    originator_id=UUID(row["originator_id"]),
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=row["state"],
+                )
             if len(rows) < page:
                 return
             after = (rows[-1]["originator_id"], rows[-1]["originator_version"])
@@ -207,10 +232,13 @@ class SQLiteChainedRecorder(SQLiteApplicationRecorder):
         found: set[UUID] = set()
         with self.datastore.transaction(commit=False) as c:
             for start in range(0, len(ids), 500):
-                chunk = [key.hex for key in ids[start:start + 500]]
-                c.execute(f"SELECT originator_id FROM {self.events_table_name} WHERE "
-                          f"originator_version = 1 AND originator_id IN "
-                          f"({','.join('?' * len(chunk))})", chunk)
+                chunk = [key.hex for key in ids[start : start + 500]]
+                c.execute(
+                    f"SELECT originator_id FROM {self.events_table_name} WHERE "
+                    f"originator_version = 1 AND originator_id IN "
+                    f"({','.join('?' * len(chunk))})",
+                    chunk,
+                )
                 found.update(UUID(row["originator_id"]) for row in c.fetchall())
         return found
 
@@ -223,8 +251,9 @@ class POPOChainedRecorder(POPOApplicationRecorder):
         self._chain: dict[int, str] = {}
         self._head = GENESIS
 
-    def _insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any
-                       ) -> Sequence[int] | None:
+    def _insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
         with self._database_lock:
             ids = super()._insert_events(stored_events, **kwargs)
             assert ids is not None
@@ -244,12 +273,14 @@ class POPOChainedRecorder(POPOApplicationRecorder):
         position = max(self._chain)
         return Digest(self._chain[position], position)
 
-    def events_by_originator(self, stop: int, lower: UUID | None = None,
-                             upper: UUID | None = None, page: int = 5000
-                             ) -> Iterator[Notification]:
+    def events_by_originator(
+        self, stop: int, lower: UUID | None = None, upper: UUID | None = None, page: int = 5000
+    ) -> Iterator[Notification]:
         with self._database_lock:
-            events = [(UUID(str(event.originator_id)), event.originator_version, event)
-                      for event in self.select_notifications(1, stop, stop)]
+            events = [
+                (UUID(str(event.originator_id)), event.originator_version, event)
+                for event in self.select_notifications(1, stop, stop)
+            ]
         for key, _, event in sorted(events, key=lambda keyed: keyed[:2]):
             if (lower is None or key >= lower) and (upper is None or key < upper):
                 yield event
@@ -266,8 +297,9 @@ class POPOChainedFactory(POPOFactory):
         return POPOChainedRecorder()
 
 
-def verify_chain(recorder: Chained, digest: Digest | None = None, page: int = 1000
-                 ) -> Digest | None:
+def verify_chain(
+    recorder: Chained, digest: Digest | None = None, page: int = 1000
+) -> Digest | None:
     """Recomputes the chain from the stored events; raises `ChainBroken` at the first fault.
 
     With `digest`, the log must still extend it: its link at that position must match.
@@ -281,23 +313,29 @@ def verify_chain(recorder: Chained, digest: Digest | None = None, page: int = 10
             raise ChainBroken(position, "a stored event the chain never recorded (inserted?)")
         previous = next_link(previous, position, event)
         if previous != kept:
-            raise ChainBroken(position, "the stored event differs from what was appended "
-                                        "(edited or reordered?)")
+            raise ChainBroken(
+                position, "the stored event differs from what was appended (edited or reordered?)"
+            )
         head = Digest(previous, position)
     if digest is not None:
         if head is None or head.position < digest.position:
             held = head.position if head else 0
             raise HistoriesPart(digest, f"this log ends at position {held}, before it")
         if recorder.chain_link(digest.position) != digest.link:
-            raise HistoriesPart(digest, _PARTED.format(at=f"position {digest.position}")
-                                + "; copies loaded at different times always differ here "
-                                "(record times), so compare 'regimes digest --content'")
+            raise HistoriesPart(
+                digest,
+                _PARTED.format(at=f"position {digest.position}")
+                + "; copies loaded at different times always differ here "
+                "(record times), so compare 'regimes digest --content'",
+            )
     return head
 
 
 #: Why an intact log does not extend a digest: another history, parted somewhere up to `at`.
-_PARTED = ("the two histories part at or before {at} (this log's own chain is intact; "
-           "compare both logs with 'regimes log' from position 1)")
+_PARTED = (
+    "the two histories part at or before {at} (this log's own chain is intact; "
+    "compare both logs with 'regimes log' from position 1)"
+)
 
 
 def verify_content(fingerprints: Iterator[bytes], digest: Digest) -> None:
@@ -312,8 +350,7 @@ def verify_content(fingerprints: Iterator[bytes], digest: Digest) -> None:
     raise HistoriesPart(digest, f"this log holds {count} records, fewer than {digest.position}")
 
 
-def _aligned(recorder: Chained, page: int
-             ) -> Iterator[tuple[int, StoredEvent | None, str | None]]:
+def _aligned(recorder: Chained, page: int) -> Iterator[tuple[int, StoredEvent | None, str | None]]:
     """Stored events and kept links side by side, by position (a merge of two sorted runs)."""
     events, links = _stored(recorder, page), _kept(recorder, page)
     event, link = next(events, None), next(links, None)

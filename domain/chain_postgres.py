@@ -30,20 +30,27 @@ class PostgresChainedRecorder(PostgresApplicationRecorder):
         chain = Identifier(f"{self.events_table_name}_chain")
         self.chain_table = SQL("{}.{}").format(schema, chain)
         self.meta_table = SQL("{}.{}").format(schema, Identifier("regimes_meta"))
-        self.sql_create_statements.extend([
-            SQL("CREATE TABLE IF NOT EXISTS {} (position BIGINT PRIMARY KEY, link TEXT NOT NULL)"
+        self.sql_create_statements.extend(
+            [
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {} "
+                    "(position BIGINT PRIMARY KEY, link TEXT NOT NULL)"
                 ).format(self.chain_table),
-            SQL("CREATE TABLE IF NOT EXISTS {} (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {} (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
                 ).format(self.meta_table),
-            SQL("INSERT INTO {} VALUES ('schema', '{}') ON CONFLICT (key) DO NOTHING").format(
-                self.meta_table, SQL(str(STORE_SCHEMA))),
-        ])
+                SQL("INSERT INTO {} VALUES ('schema', '{}') ON CONFLICT (key) DO NOTHING").format(
+                    self.meta_table, SQL(str(STORE_SCHEMA))
+                ),
+            ]
+        )
         self.insert_links_statement = SQL(
-            "INSERT INTO {} SELECT * FROM unnest(%s::bigint[], %s::text[])").format(
-            self.chain_table)
+            "INSERT INTO {} SELECT * FROM unnest(%s::bigint[], %s::text[])"
+        ).format(self.chain_table)
 
-    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any
-                      ) -> Sequence[int] | None:
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
         """Writes the events and their chain links in one transaction, `CHUNK` events per
         statement, and returns their positions in order.
 
@@ -60,64 +67,87 @@ class PostgresChainedRecorder(PostgresApplicationRecorder):
         if not stored_events:
             return []
         positions: list[int] = []
-        with (self.datastore.get_connection() as connection, connection.transaction(),
-              connection.cursor() as curs):
+        with (
+            self.datastore.get_connection() as connection,
+            connection.transaction(),
+            connection.cursor() as curs,
+        ):
             self._lock_table(curs)
             self._notify_channel(curs)
             self._insert_events(curs, stored_events, **kwargs)
-            curs.execute(SQL("SELECT link FROM {} ORDER BY position DESC LIMIT 1").format(
-                self.chain_table))
+            curs.execute(
+                SQL("SELECT link FROM {} ORDER BY position DESC LIMIT 1").format(self.chain_table)
+            )
             row = curs.fetchone()
             link = row["link"] if row else GENESIS
             for start in range(0, len(stored_events), self.CHUNK):
-                chunk = stored_events[start:start + self.CHUNK]
-                curs.execute(self.insert_events_statement, ([
-                    self.construct_pg_stored_event(event.originator_id,
-                                                   event.originator_version, event.topic,
-                                                   event.state)
-                    for event in chunk],))
+                chunk = stored_events[start : start + self.CHUNK]
+                curs.execute(
+                    self.insert_events_statement,
+                    (
+                        [
+                            self.construct_pg_stored_event(
+                                event.originator_id,
+                                event.originator_version,
+                                event.topic,
+                                event.state,
+                            )
+                            for event in chunk
+                        ],
+                    ),
+                )
                 ids = [row["notification_id"] for row in curs.fetchall()]
                 links = _links(link, ids, chunk)
-                curs.execute(self.insert_links_statement,
-                             ([position for position, _ in links], [text for _, text in links]))
+                curs.execute(
+                    self.insert_links_statement,
+                    ([position for position, _ in links], [text for _, text in links]),
+                )
                 link = links[-1][1]
                 positions.extend(ids)
         return positions
 
     def chain_links(self, start: int, limit: int) -> list[tuple[int, str]]:
         with self.datastore.transaction(commit=False) as curs:
-            curs.execute(SQL("SELECT position, link FROM {} WHERE position >= %s "
-                             "ORDER BY position LIMIT %s").format(self.chain_table),
-                         (start, limit))
+            curs.execute(
+                SQL(
+                    "SELECT position, link FROM {} WHERE position >= %s ORDER BY position LIMIT %s"
+                ).format(self.chain_table),
+                (start, limit),
+            )
             return [(row["position"], row["link"]) for row in curs.fetchall()]
 
     def chain_link(self, position: int) -> str | None:
         with self.datastore.transaction(commit=False) as curs:
-            curs.execute(SQL("SELECT link FROM {} WHERE position = %s").format(
-                self.chain_table), (position,))
+            curs.execute(
+                SQL("SELECT link FROM {} WHERE position = %s").format(self.chain_table), (position,)
+            )
             row = curs.fetchone()
             return str(row["link"]) if row else None
 
     def existing_originators(self, ids: Sequence[UUID]) -> set[UUID]:
         """Which of these aggregates have events already, in one query."""
         with self.datastore.transaction(commit=False) as curs:
-            curs.execute(SQL("SELECT originator_id FROM {}.{} WHERE originator_version = 1 "
-                             "AND originator_id = ANY(%s)").format(
-                Identifier(self.datastore.schema), Identifier(self.events_table_name)),
-                (list(ids),))
+            curs.execute(
+                SQL(
+                    "SELECT originator_id FROM {}.{} WHERE originator_version = 1 "
+                    "AND originator_id = ANY(%s)"
+                ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name)),
+                (list(ids),),
+            )
             return {row["originator_id"] for row in curs.fetchall()}
 
-    def events_by_originator(self, stop: int, lower: UUID | None = None,
-                             upper: UUID | None = None, page: int = 5000
-                             ) -> Iterator[Notification]:
+    def events_by_originator(
+        self, stop: int, lower: UUID | None = None, upper: UUID | None = None, page: int = 5000
+    ) -> Iterator[Notification]:
         """The events up to position `stop`, each aggregate's together in version order
         (read through the primary key, a page per transaction); with `lower` and `upper`,
         only the aggregates whose ids are in [lower, upper)."""
         statement = SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state "
             "FROM {}.{} WHERE (originator_id, originator_version) > (%s, %s) "
-            "AND notification_id <= %s " + ("AND originator_id < %s " if upper else "") +
-            "ORDER BY originator_id, originator_version LIMIT %s"
+            "AND notification_id <= %s "
+            + ("AND originator_id < %s " if upper else "")
+            + "ORDER BY originator_id, originator_version LIMIT %s"
         ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
         after: tuple[UUID, int] = (lower or UUID(int=0), 0)
         while True:
@@ -125,16 +155,23 @@ class PostgresChainedRecorder(PostgresApplicationRecorder):
                 curs.execute(statement, (*after, stop, *([upper] if upper else []), page))
                 rows = curs.fetchall()
             for row in rows:
-                yield Notification(id=row["notification_id"], originator_id=row["originator_id"],
-                                   originator_version=row["originator_version"],
-                                   topic=row["topic"], state=bytes(row["state"]))
+                yield Notification(
+                    id=row["notification_id"],
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                )
             if len(rows) < page:
                 return
             after = (rows[-1]["originator_id"], rows[-1]["originator_version"])
 
     def chain_head(self) -> Digest | None:
         with self.datastore.transaction(commit=False) as curs:
-            curs.execute(SQL("SELECT position, link FROM {} ORDER BY position DESC LIMIT 1"
-                             ).format(self.chain_table))
+            curs.execute(
+                SQL("SELECT position, link FROM {} ORDER BY position DESC LIMIT 1").format(
+                    self.chain_table
+                )
+            )
             row = curs.fetchone()
             return Digest(row["link"], row["position"]) if row else None

@@ -37,10 +37,22 @@ TEXT_PATTERN = rf"^[^{FORBIDDEN}]*$"
 NOTES_PATTERN = rf"^[^{FORBIDDEN_IN_NOTES}]*$"
 
 _ANY = re.compile(f"[{FORBIDDEN}]")
-_NAMES = {0x00: "NUL", 0x07: "BEL", 0x08: "backspace", 0x09: "tab", 0x0A: "line feed",
-          0x0D: "carriage return", 0x1B: "ESC", 0x7F: "DEL", 0x9B: "CSI", 0x9D: "OSC",
-          0x202E: "right-to-left override", 0x200B: "zero-width space",
-          0x2028: "line separator", 0xFEFF: "byte-order mark"}
+_NAMES = {
+    0x00: "NUL",
+    0x07: "BEL",
+    0x08: "backspace",
+    0x09: "tab",
+    0x0A: "line feed",
+    0x0D: "carriage return",
+    0x1B: "ESC",
+    0x7F: "DEL",
+    0x9B: "CSI",
+    0x9D: "OSC",
+    0x202E: "right-to-left override",
+    0x200B: "zero-width space",
+    0x2028: "line separator",
+    0xFEFF: "byte-order mark",
+}
 
 
 def first_forbidden(text: str, *, notes: bool = False) -> str | None:
@@ -49,10 +61,11 @@ def first_forbidden(text: str, *, notes: bool = False) -> str | None:
         if _ANY.match(character) and not (notes and character in "\t\n"):
             code = ord(character)
             name = _NAMES.get(code)
-            kind = ("control character" if code < 0xA0 else "invisible formatting character")
+            kind = "control character" if code < 0xA0 else "invisible formatting character"
             called = f" ({name})" if name else ""
-            return (f"the {kind} U+{code:04X}{called} at character {index + 1} is not allowed"
-                    + ("; tabs and line breaks only in notes" if character in "\t\n" else ""))
+            return f"the {kind} U+{code:04X}{called} at character {index + 1} is not allowed" + (
+                "; tabs and line breaks only in notes" if character in "\t\n" else ""
+            )
     return None
 
 
@@ -89,5 +102,4 @@ def json_visible(document: str) -> str:
     left raw (DEL, C1 controls, bidi and zero-width characters) written as a `\\uXXXX` escape:
     the same JSON once parsed, harmless on a terminal. Such characters only ever stand inside
     JSON strings, where an escape means the character itself."""
-    return (_RAW_IN_JSON.sub(_json_escaped, document) if _RAW_IN_JSON.search(document)
-            else document)
+    return _RAW_IN_JSON.sub(_json_escaped, document) if _RAW_IN_JSON.search(document) else document

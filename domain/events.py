@@ -45,17 +45,22 @@ class RecordedEvent(DomainEvent):
 
     def payload(self) -> dict[str, Any]:
         """The event's own fields, without the store's envelope."""
-        return {name: getattr(self, name) for name in type(self).model_fields
-                if name not in ENVELOPE}
+        return {
+            name: getattr(self, name) for name in type(self).model_fields if name not in ENVELOPE
+        }
 
     def to_record(self) -> dict[str, Any]:
         """The input record (docs/records.md §8) this event was made from, as JSON-ready values."""
         fields = to_jsonable_python(self.payload())
-        record = {"type": self.record_type,
-                  **{name: value for name, value in fields.items() if value is not None}}
+        record = {
+            "type": self.record_type,
+            **{name: value for name, value in fields.items() if value is not None},
+        }
         if record.get("sources"):
-            record["sources"] = [{name: value for name, value in source.items()
-                                  if value is not None} for source in record["sources"]]
+            record["sources"] = [
+                {name: value for name, value in source.items() if value is not None}
+                for source in record["sources"]
+            ]
         return record
 
 
@@ -75,19 +80,33 @@ class Aggregate(eventsourcing.domain.Aggregate):
     """
 
     @classmethod
-    def _begin(cls, event_class: type[Aggregate.Created], originator_id: UUID,
-               timestamp: datetime, payload: dict[str, Any]) -> Self:
-        event = event_class(originator_topic=get_topic(cls), originator_id=originator_id,
-                            originator_version=cls.INITIAL_VERSION, timestamp=timestamp,
-                            **payload)
+    def _begin(
+        cls,
+        event_class: type[Aggregate.Created],
+        originator_id: UUID,
+        timestamp: datetime,
+        payload: dict[str, Any],
+    ) -> Self:
+        event = event_class(
+            originator_topic=get_topic(cls),
+            originator_id=originator_id,
+            originator_version=cls.INITIAL_VERSION,
+            timestamp=timestamp,
+            **payload,
+        )
         aggregate = cast(Self, event.mutate(None))
         aggregate.pending_events.append(event)
         return aggregate
 
-    def _trigger(self, event_class: type[Aggregate.Event], timestamp: datetime,
-                 payload: dict[str, Any]) -> None:
-        event = event_class(originator_id=self.id, originator_version=self.version + 1,
-                            timestamp=timestamp, **payload)
+    def _trigger(
+        self, event_class: type[Aggregate.Event], timestamp: datetime, payload: dict[str, Any]
+    ) -> None:
+        event = event_class(
+            originator_id=self.id,
+            originator_version=self.version + 1,
+            timestamp=timestamp,
+            **payload,
+        )
         event.mutate(self)
         self.pending_events.append(event)
 

@@ -34,8 +34,9 @@ from domain.records import (
 )
 
 #: Fields whose rules involve other fields (direction and places, dates and sunset).
-_ACROSS_FIELDS = frozenset({"issuer", "direction", "destinations", "origins", "announced_on",
-                            "effective_on", "until"})
+_ACROSS_FIELDS = frozenset(
+    {"issuer", "direction", "destinations", "origins", "announced_on", "effective_on", "until"}
+)
 
 
 class Measure(Aggregate):
@@ -168,13 +169,15 @@ class Measure(Aggregate):
                 terms.update(event.fields)
         return terms
 
-    def has_recorded(self, record: MeasureRecord, payload: dict[str, Any] | None = None
-                     ) -> bool:
+    def has_recorded(self, record: MeasureRecord, payload: dict[str, Any] | None = None) -> bool:
         """True when the log already holds a record saying exactly this about the measure
         (`payload` is the record's, when the caller has it already)."""
         recorded = self._recorded(record.type)  # when empty, no fingerprint is needed
-        return bool(recorded) and fingerprint(
-            record.type, record.payload() if payload is None else payload) in recorded
+        return (
+            bool(recorded)
+            and fingerprint(record.type, record.payload() if payload is None else payload)
+            in recorded
+        )
 
     def _recorded(self, record_type: str) -> set[bytes]:
         """The fingerprints of the history's records of this type, each computed once.
@@ -182,8 +185,7 @@ class Measure(Aggregate):
         Kept beside the history and extended with the events added since the last call, so
         that a measure with many follow-ups in one batch is not fingerprinted over and over.
         """
-        kept: dict[str, tuple[int, set[bytes]]] = self.__dict__.setdefault("_recorded_by_type",
-                                                                           {})
+        kept: dict[str, tuple[int, set[bytes]]] = self.__dict__.setdefault("_recorded_by_type", {})
         counted, known = kept.get(record_type, (0, set()))
         for event in self.history[counted:]:
             if event.record_type == record_type:
@@ -230,8 +232,7 @@ class Measure(Aggregate):
             if not any(start <= effective_on for start in self.suspension_starts):
                 raise NothingToResume(
                     "effective_on",
-                    f"measure {self.slug!r} has no suspension starting on or before "
-                    f"{effective_on}",
+                    f"measure {self.slug!r} has no suspension starting on or before {effective_on}",
                 )
             return self.Resumed
         if isinstance(record, MeasureAmendedRecord):
@@ -255,5 +256,6 @@ class Measure(Aggregate):
             detail = error.errors()[0]
             name = ".".join(str(part) for part in detail["loc"]) or "record"
             message = str(detail["msg"]).removeprefix("Value error, ")
-            raise DomainError(field, f"the measure would become invalid: {name}: {message}") \
-                from None
+            raise DomainError(
+                field, f"the measure would become invalid: {name}: {message}"
+            ) from None

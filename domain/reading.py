@@ -45,15 +45,20 @@ class Batch:
     #: Ids named by records that could not be read, so follow-ups on them are not blamed.
     unreadable_ids: set[str] = field(default_factory=set)
 
-    def read(self, stream: IO[bytes], source: str | None = None,
-             progress: Callable[[int], None] | None = None) -> None:
+    def read(
+        self,
+        stream: IO[bytes],
+        source: str | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
         """Adds every record of one input, naming it `source` in errors; `progress` hears
         how many records this batch holds, every thousand."""
         with collection_paused():
             self._read(stream, source, progress)
 
-    def _read(self, stream: IO[bytes], source: str | None,
-              progress: Callable[[int], None] | None) -> None:
+    def _read(
+        self, stream: IO[bytes], source: str | None, progress: Callable[[int], None] | None
+    ) -> None:
         if source is not None:
             source = visible(source)  # a file name is printed with every error
         for line, raw in read_raw_records(stream):
@@ -73,7 +78,8 @@ class Batch:
     def _unreadable(self, raw: Any) -> None:
         if isinstance(raw, dict):  # only plain ids: never render arbitrary input
             self.unreadable_ids.update(
-                raw[key] for key in ("measure", "action") if isinstance(raw.get(key), str))
+                raw[key] for key in ("measure", "action") if isinstance(raw.get(key), str)
+            )
 
 
 @dataclass(frozen=True)
@@ -111,8 +117,11 @@ def _duplicate_path(value: Any, location: list[str | int]) -> list[str | int] | 
     """Where a repeated key is (an outer object's first), as a field path."""
     if isinstance(value, _Pairs) and hasattr(value, "duplicates"):
         return [*location, value.duplicates[0]]
-    children = value.items() if isinstance(value, dict) else (
-        enumerate(value) if isinstance(value, list) else ())
+    children = (
+        value.items()
+        if isinstance(value, dict)
+        else (enumerate(value) if isinstance(value, list) else ())
+    )
     for key, child in children:
         found = _duplicate_path(child, [*location, key])
         if found is not None:
@@ -122,8 +131,12 @@ def _duplicate_path(value: Any, location: list[str | int]) -> list[str | int] | 
 
 def _duplicate_key(line: int, value: Any) -> DuplicateKey:
     location = _duplicate_path(value, []) or []
-    return DuplicateKey(line, field_path(location),
-                        "duplicate key: each key may be given once in an object", record=value)
+    return DuplicateKey(
+        line,
+        field_path(location),
+        "duplicate key: each key may be given once in an object",
+        record=value,
+    )
 
 
 def read_raw_records(stream: IO[bytes]) -> Iterator[tuple[int, Any | RecordError]]:
@@ -131,8 +144,14 @@ def read_raw_records(stream: IO[bytes]) -> Iterator[tuple[int, Any | RecordError
     raw: Any = stream
     buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)
     if buffered.peek(3).startswith(_BOM):
-        yield 1, RecordError(1, "record", "the file starts with a UTF-8 byte-order mark; "
-                                          "save it as UTF-8 without BOM")
+        yield (
+            1,
+            RecordError(
+                1,
+                "record",
+                "the file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM",
+            ),
+        )
         return
     blank = 0
     first_line = buffered.readline()
@@ -176,7 +195,8 @@ def _json_line(number: int, line: bytes) -> Any | RecordError:
     # so the line repeats a key exactly when it has more ':' than what orjson read back has;
     # unless a string spells ':' as \u003a, which the exact (slower) reading settles.
     if line.count(b":") == orjson.dumps(value).count(b":") and (
-            b"\\" not in line or b"u003" not in line):  # one byte is found the fastest
+        b"\\" not in line or b"u003" not in line
+    ):  # one byte is found the fastest
         return value
     found: list[_Pairs] = []
     try:
@@ -195,8 +215,12 @@ def _json_array(text: str) -> Iterator[tuple[int, Any | RecordError]]:
         start = _skip_space(text, index)
         if start < len(text) and text[start] == "]":
             if text[start + 1 :].strip():
-                yield _line_at(text, start + 1), RecordError(
-                    _line_at(text, start + 1), "record", "text after the end of the JSON array")
+                yield (
+                    _line_at(text, start + 1),
+                    RecordError(
+                        _line_at(text, start + 1), "record", "text after the end of the JSON array"
+                    ),
+                )
             return
         line = _line_at(text, start)
         try:
@@ -266,8 +290,9 @@ def _checking_loader() -> Any:
 _MERGE = "tag:yaml.org,2002:merge"
 
 
-def _node_path(node: Any, target: Any, location: list[str | int], seen: set[int]
-               ) -> list[str | int] | None:
+def _node_path(
+    node: Any, target: Any, location: list[str | int], seen: set[int]
+) -> list[str | int] | None:
     """Where `target` is under `node`, as a field path (aliases are followed once)."""
     if node is target:
         return location
@@ -286,13 +311,16 @@ def _node_path(node: Any, target: Any, location: list[str | int], seen: set[int]
     return None
 
 
-def _yaml_duplicate(line: int, item: Any, value: Any, repeated: tuple[Any, Any]
-                    ) -> DuplicateKey:
+def _yaml_duplicate(line: int, item: Any, value: Any, repeated: tuple[Any, Any]) -> DuplicateKey:
     mapping, key_node = repeated
     location = _node_path(item, mapping, [], set()) or []
-    return DuplicateKey(line, field_path([*location, str(key_node.value)]),
-                        "duplicate key: each key may be given once in an object (again on "
-                        f"line {key_node.start_mark.line + 1})", record=value)
+    return DuplicateKey(
+        line,
+        field_path([*location, str(key_node.value)]),
+        "duplicate key: each key may be given once in an object (again on "
+        f"line {key_node.start_mark.line + 1})",
+        record=value,
+    )
 
 
 def _yaml_list(text: str) -> Iterator[tuple[int, Any | RecordError]]:
@@ -304,8 +332,12 @@ def _yaml_list(text: str) -> Iterator[tuple[int, Any | RecordError]]:
         node = loader.get_single_node()
         if not isinstance(node, yaml.SequenceNode):
             line = node.start_mark.line + 1 if node is not None else 1
-            yield line, RecordError(line, "record",
-                                    "expected JSON Lines, a JSON array or a YAML list of records")
+            yield (
+                line,
+                RecordError(
+                    line, "record", "expected JSON Lines, a JSON array or a YAML list of records"
+                ),
+            )
             return
         for item in node.value:
             line = item.start_mark.line + 1

@@ -44,8 +44,12 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _iso_date(value: object) -> object:
-    if type(value) is str and len(value) == 10 and value[4] == value[7] == "-" \
-            and value[:4].isdigit():
+    if (
+        type(value) is str
+        and len(value) == 10
+        and value[4] == value[7] == "-"
+        and value[:4].isdigit()
+    ):
         try:  # the common case first: records carry many dates
             return date.fromisoformat(value)
         except ValueError as error:
@@ -189,8 +193,9 @@ def validate_terms(fields: dict[str, Any], allowed: tuple[str, ...]) -> dict[str
     """Checks each field as `measure_imposed` would, returning them as JSON-ready values."""
     unknown = sorted(set(fields) - set(allowed))
     if unknown:
-        raise ValueError(f"cannot change {', '.join(map(shown, unknown))}; "
-                         f"allowed: {', '.join(allowed)}")
+        raise ValueError(
+            f"cannot change {', '.join(map(shown, unknown))}; allowed: {', '.join(allowed)}"
+        )
     if not fields:
         raise ValueError(f"give one or more of {', '.join(allowed)}")
     checked: dict[str, Any] = {}
@@ -200,8 +205,9 @@ def validate_terms(fields: dict[str, Any], allowed: tuple[str, ...]) -> dict[str
             continue
         adapter = _field_adapter(name)
         try:
-            checked[name] = adapter.dump_python(adapter.validate_python(value), mode="json",
-                                                exclude_none=True)
+            checked[name] = adapter.dump_python(
+                adapter.validate_python(value), mode="json", exclude_none=True
+            )
         except ValidationError as error:
             detail = error.errors()[0]
             path = field_path([name, *detail["loc"]])
@@ -244,8 +250,10 @@ class MeasureAmendedRecord(_DatedFollowUp):
         # A measure has these for all its life (only `until` and `end_users` may go): a null
         # would leave it without a regime.
         if value is None:
-            raise ValueError(f"cannot be cleared: an amendment gives the measure a new "
-                             f"{info.field_name}; leave the field out to keep the one it has")
+            raise ValueError(
+                f"cannot be cleared: an amendment gives the measure a new "
+                f"{info.field_name}; leave the field out to keep the one it has"
+            )
         return value
 
     @field_validator("until")
@@ -260,7 +268,8 @@ class MeasureAmendedRecord(_DatedFollowUp):
 
     def payload(self) -> dict[str, Any]:
         payload = self.model_dump(
-            include={"measure", "effective_on", "document", "responds_to", "notes", "sources"})
+            include={"measure", "effective_on", "document", "responds_to", "notes", "sources"}
+        )
         payload["changes"] = self.changes()
         return payload
 
@@ -342,9 +351,7 @@ RECORD_TYPES: tuple[str, ...] = tuple(
     get_args(model.model_fields["type"].annotation)[0] for model in get_args(Record)
 )
 
-_RECORD_ADAPTER: TypeAdapter[Record] = TypeAdapter(
-    Annotated[Record, Field(discriminator="type")]
-)
+_RECORD_ADAPTER: TypeAdapter[Record] = TypeAdapter(Annotated[Record, Field(discriminator="type")])
 
 
 def parse_record(raw: object, line: int) -> Record:
@@ -353,8 +360,13 @@ def parse_record(raw: object, line: int) -> Record:
         return _RECORD_ADAPTER.validate_python(raw)
     except ValidationError as error:
         details = error.errors()
-        raise RecordErrors([_record_error(line, detail) for detail in details
-                            if not _follows_from_others(detail, details)]) from None
+        raise RecordErrors(
+            [
+                _record_error(line, detail)
+                for detail in details
+                if not _follows_from_others(detail, details)
+            ]
+        ) from None
 
 
 def _follows_from_others(detail: Any, details: list[Any]) -> bool:
@@ -362,7 +374,8 @@ def _follows_from_others(detail: Any, details: list[Any]) -> bool:
     location = tuple(detail["loc"])
     return detail["type"] == "too_short" and any(
         tuple(other["loc"])[: len(location)] == location and len(other["loc"]) > len(location)
-        for other in details)
+        for other in details
+    )
 
 
 class RecordErrors(ValueError):
@@ -378,7 +391,8 @@ def _record_error(line: int, detail: Any) -> RecordError:
     location = list(detail["loc"])
     if kind in ("union_tag_not_found", "union_tag_invalid"):
         message = (
-            "missing record type" if kind == "union_tag_not_found"
+            "missing record type"
+            if kind == "union_tag_not_found"
             else f"unknown record type {shown(detail['input'].get('type'))}"
         )
         return RecordError(line, "type", f"{message}; one of {', '.join(RECORD_TYPES)}")
@@ -415,7 +429,8 @@ def _message(detail: Any) -> str:
     if detail["type"] == "string_pattern_mismatch":
         pattern = detail["ctx"]["pattern"]
         held = pattern in (TEXT_PATTERN, NOTES_PATTERN, _URL_PATTERN) and first_forbidden(
-            detail["input"], notes=pattern == NOTES_PATTERN)
+            detail["input"], notes=pattern == NOTES_PATTERN
+        )
         return held or f"{shown(detail['input'])} does not match {pattern}"
     if detail["type"] == "too_short":
         return "at least one is required"

@@ -44,12 +44,16 @@ _URL_WITHOUT_SCHEME = re.compile(r"[^/:@]*:[^/]*@|(?i:postgres|postgresql|sqlite
 def check_store_name(name: str) -> None:
     """Refuses a store name that is empty or holds what no message may print."""
     if not name.strip():
-        raise StoreUrlError("the store name (--store or REGIMES_STORE) is empty: give a path "
-                            "or URL, or leave it out (unset REGIMES_STORE) for the default store")
+        raise StoreUrlError(
+            "the store name (--store or REGIMES_STORE) is empty: give a path "
+            "or URL, or leave it out (unset REGIMES_STORE) for the default store"
+        )
     for character in name:
         if unicodedata.category(character) in ("Cc", "Zl", "Zp"):
-            raise StoreUrlError(f"the store name holds a control character "
-                                f"(U+{ord(character):04X}): give a plain path or URL")
+            raise StoreUrlError(
+                f"the store name holds a control character "
+                f"(U+{ord(character):04X}): give a plain path or URL"
+            )
 
 
 def url_scheme(name: str) -> str | None:
@@ -60,28 +64,33 @@ def url_scheme(name: str) -> str | None:
 
 def sqlite_url_path(url: str) -> Path:
     """The file of `sqlite:///PATH`: taken as written, with no parameters."""
-    rest = url[len("sqlite://"):]
+    rest = url[len("sqlite://") :]
     if not rest.startswith("/"):
         # Not echoed: what stands before the path could be `user:password@`.
-        raise StoreUrlError("store URL sqlite://…: write sqlite:///PATH (three slashes) for a "
-                            "file")
+        raise StoreUrlError("store URL sqlite://…: write sqlite:///PATH (three slashes) for a file")
     if "?" in rest:
-        raise StoreUrlError("store URL sqlite://…: sqlite:/// URLs take no parameters (?…); "
-                            "for a file whose name holds '?', give its plain path")
+        raise StoreUrlError(
+            "store URL sqlite://…: sqlite:/// URLs take no parameters (?…); "
+            "for a file whose name holds '?', give its plain path"
+        )
     return Path(rest[1:] if rest.startswith("//") else rest)
 
 
 def plain_path(name: str) -> Path:
     """The file of a store given by its path, refusing what SQLite would read otherwise."""
     if name.startswith("file:"):
-        raise StoreUrlError(f"store {name!r}: SQLite URI filenames (file:…) are not accepted, "
-                            "as their parameters bypass the store checks; give the file's path "
-                            "(or memory: for a throwaway store); for a file named 'file:…', "
-                            "write ./file:…")
+        raise StoreUrlError(
+            f"store {name!r}: SQLite URI filenames (file:…) are not accepted, "
+            "as their parameters bypass the store checks; give the file's path "
+            "(or memory: for a throwaway store); for a file named 'file:…', "
+            "write ./file:…"
+        )
     if _URL_WITHOUT_SCHEME.match(name):
-        raise StoreUrlError("the store name looks like a URL without its scheme or its '//' "
-                            f"(user:…@…, postgresql:/…): write {POSTGRES_FORM} or "
-                            "sqlite:///PATH; for a file of that name, write ./ before it")
+        raise StoreUrlError(
+            "the store name looks like a URL without its scheme or its '//' "
+            f"(user:…@…, postgresql:/…): write {POSTGRES_FORM} or "
+            "sqlite:///PATH; for a file of that name, write ./ before it"
+        )
     return Path(name)
 
 
@@ -91,8 +100,9 @@ def sqlite_file(path: Path) -> Path:
         path = path.expanduser()
     except RuntimeError:  # pathlib's "Could not determine home directory."
         user = str(path).split("/", 1)[0]
-        raise StoreUrlError(f"store {str(path)!r}: cannot expand {user!r}: no such user's "
-                            "home directory") from None
+        raise StoreUrlError(
+            f"store {str(path)!r}: cannot expand {user!r}: no such user's home directory"
+        ) from None
     try:
         full = str(path.absolute())
         os.fsencode(full)
@@ -103,15 +113,19 @@ def sqlite_file(path: Path) -> Path:
     # The storage library takes any name holding these for a database in memory: its records
     # would be lost when the command ends.
     if ":memory:" in full or "mode=memory" in full:
-        which = ("SQLite's in-memory database" if str(path) in (":memory:", "/:memory:")
-                 else "a path the storage library takes for an in-memory database")
-        raise StoreUrlError(f"store {str(path)!r} is {which}: its records would be lost when "
-                            "the command ends; give a file path (or memory: for a throwaway "
-                            "store)")
+        which = (
+            "SQLite's in-memory database"
+            if str(path) in (":memory:", "/:memory:")
+            else "a path the storage library takes for an in-memory database"
+        )
+        raise StoreUrlError(
+            f"store {str(path)!r} is {which}: its records would be lost when "
+            "the command ends; give a file path (or memory: for a throwaway "
+            "store)"
+        )
     try:
         if path.is_dir():
-            raise StoreUrlError(f"store {str(path)!r} is a folder: give the path of the store "
-                                "file")
+            raise StoreUrlError(f"store {str(path)!r} is a folder: give the path of the store file")
     except OSError as error:  # too long a name, a folder it may not look into...
         raise StoreUrlError(f"store {str(path)!r}: {error.strerror}") from None
     return path
@@ -130,7 +144,6 @@ class PostgresUrl:
     display: str  # the URL as written, its password as ***
 
 
-
 def parse_postgres_url(url: str) -> PostgresUrl:
     """`postgresql://user[:password]@host[:port]/database[?schema=NAME]`, every part checked."""
     scheme, rest = url.split("://", 1)
@@ -143,8 +156,10 @@ def parse_postgres_url(url: str) -> PostgresUrl:
     end = min((rest.index(mark) for mark in "/?#" if mark in rest), default=len(rest))
     authority, tail = rest[:end], rest[end:]
     if "@" in tail:
-        raise refused("'@' after the host: in a user name or password, percent-encode "
-                      "'/', '?', '#' and '@' (%2F, %3F, %23, %40)")
+        raise refused(
+            "'@' after the host: in a user name or password, percent-encode "
+            "'/', '?', '#' and '@' (%2F, %3F, %23, %40)"
+        )
     if "#" in tail:
         raise refused("a store URL has no #fragment (percent-encode '#' as %23)")
     userinfo, at, host_port = authority.rpartition("@")
@@ -159,8 +174,7 @@ def parse_postgres_url(url: str) -> PostgresUrl:
     path, _, query = tail.partition("?")
     if not path.startswith("/") or len(path) == 1:
         raise refused(f"no database: write {POSTGRES_FORM}")
-    database = _name(_decoded(path[1:], "the database name", refused), "the database name",
-                     refused)
+    database = _name(_decoded(path[1:], "the database name", refused), "the database name", refused)
     schema = _schema(query, password, refused)
     shown_userinfo = f"{raw_user}:***" if colon else raw_user
     display = f"{scheme}://{shown_userinfo}@{host_port}{tail}"
@@ -171,8 +185,9 @@ def conceal_password(text: str, password: str | None) -> str:
     """`text` (a driver's message, say) with `password`, as given or percent-encoded, as ***."""
     if not password or len(password) < 4:  # too short to tell from chance
         return text
-    for form in sorted({password, quote(password, safe=""), quote(password)}, key=len,
-                       reverse=True):
+    for form in sorted(
+        {password, quote(password, safe=""), quote(password)}, key=len, reverse=True
+    ):
         text = text.replace(form, "***")
     return text
 
@@ -225,8 +240,9 @@ def _host_port(host_port: str, refused: _Refusal) -> tuple[str, int]:
         if not host:
             raise refused(f"no host: write {POSTGRES_FORM}")
         if len(host) > 253 or not _HOST_NAME.fullmatch(host):
-            raise refused("the host is not a host name or address (ASCII letters, digits, "
-                          "'-', '.')")
+            raise refused(
+                "the host is not a host name or address (ASCII letters, digits, '-', '.')"
+            )
     if not port:
         return host, 5432
     if not _PORT.fullmatch(port) or not 1 <= int(port) <= 65535:
@@ -242,22 +258,31 @@ def _schema(query: str, password: str | None, refused: _Refusal) -> str | None:
         raw_name, equals, raw_value = parameter.partition("=")
         name = _decoded(raw_name, "a parameter name", refused)
         if name == "password":
-            raise refused("a ?password= parameter is not accepted: write the password as "
-                          "postgresql://user:PASSWORD@host/db, or set PGPASSWORD")
+            raise refused(
+                "a ?password= parameter is not accepted: write the password as "
+                "postgresql://user:PASSWORD@host/db, or set PGPASSWORD"
+            )
         if name != SCHEMA:
-            shown = (repr(name) if _PARAMETER_NAME.fullmatch(name)
-                     and not (password and password in name) else "")
-            raise refused(f"unknown parameter {shown or '(not shown)'}: the only one is "
-                          f"{SCHEMA}=NAME")
+            shown = (
+                repr(name)
+                if _PARAMETER_NAME.fullmatch(name) and not (password and password in name)
+                else ""
+            )
+            raise refused(
+                f"unknown parameter {shown or '(not shown)'}: the only one is {SCHEMA}=NAME"
+            )
         if schema is not None:
             raise refused(f"{SCHEMA}= is given twice")
         value = _decoded(raw_value, f"the {SCHEMA}", refused) if equals else ""
         if not value:
-            raise refused(f"{SCHEMA}= is empty: name a schema, or leave the parameter out "
-                          "for the database's public schema")
-        if (len(value) > _NAME_BYTES or not _SCHEMA_NAME.fullmatch(value)
-                or value.startswith("pg_")):
-            raise refused(f"the {SCHEMA} must be a lower-case name of letters, digits and _ "
-                          f"(at most {_NAME_BYTES}, not starting with pg_)")
+            raise refused(
+                f"{SCHEMA}= is empty: name a schema, or leave the parameter out "
+                "for the database's public schema"
+            )
+        if len(value) > _NAME_BYTES or not _SCHEMA_NAME.fullmatch(value) or value.startswith("pg_"):
+            raise refused(
+                f"the {SCHEMA} must be a lower-case name of letters, digits and _ "
+                f"(at most {_NAME_BYTES}, not starting with pg_)"
+            )
         schema = value
     return schema

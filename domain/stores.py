@@ -50,8 +50,9 @@ class Store:
                 try:
                     return _EVENTS_TABLE in _postgres_catalog(connection, self).tables
                 except psycopg.Error as error:
-                    raise StoreError(f"cannot open store {self.display}: "
-                                     f"{_first_line(error)}") from None
+                    raise StoreError(
+                        f"cannot open store {self.display}: {_first_line(error)}"
+                    ) from None
         return self.path is None or self.path.exists()
 
     @contextmanager
@@ -81,31 +82,43 @@ def _check_sqlite_store(path: Path) -> None:
     # The file is read through SQLite only: closing a descriptor of our own on it would drop
     # the POSIX locks this process's open connections hold (then "disk I/O error").
     if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
-        raise StoreError(f"store {path} is read-only: regimes writes to its store even to "
-                         "answer queries (the projections catch up first); copy it somewhere "
-                         "writable")
+        raise StoreError(
+            f"store {path} is read-only: regimes writes to its store even to "
+            "answer queries (the projections catch up first); copy it somewhere "
+            "writable"
+        )
     read_only = f"{path.absolute().as_uri()}?mode=ro"  # a file URI needs an absolute path
     try:
         with closing(sqlite3.connect(read_only, uri=True)) as connection:
-            tables = {name for (name,) in connection.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            tables = {
+                name
+                for (name,) in connection.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'"
+                )
+            }
             schema = None
             if "regimes_meta" in tables:
                 row = connection.execute(
-                    "SELECT value FROM regimes_meta WHERE key = 'schema'").fetchone()
+                    "SELECT value FROM regimes_meta WHERE key = 'schema'"
+                ).fetchone()
                 schema = int(row[0]) if row else None
     except sqlite3.Error as error:
         if getattr(error, "sqlite_errorname", None) == "SQLITE_NOTADB":
-            raise StoreError(f"{path} is not a regimes store: it is not a SQLite database"
-                             ) from None
+            raise StoreError(
+                f"{path} is not a regimes store: it is not a SQLite database"
+            ) from None
         raise StoreError(f"cannot open store {path}: {error}") from None
     if tables and "stored_events" not in tables:
-        raise StoreError(f"{path} is a SQLite database but not a regimes store (it holds "
-                         f"{', '.join(sorted(tables)[:5])}); regimes will not write into it")
+        raise StoreError(
+            f"{path} is a SQLite database but not a regimes store (it holds "
+            f"{', '.join(sorted(tables)[:5])}); regimes will not write into it"
+        )
     if schema is not None and schema > STORE_SCHEMA:
-        raise StoreError(f"store {path} was written by a newer version of regimes (store "
-                         f"schema {schema}; this version reads up to {STORE_SCHEMA}); upgrade "
-                         "regimes")
+        raise StoreError(
+            f"store {path} was written by a newer version of regimes (store "
+            f"schema {schema}; this version reads up to {STORE_SCHEMA}); upgrade "
+            "regimes"
+        )
 
 
 def patiently(open_: Callable[[], T], attempts: int = 6) -> T:
@@ -142,16 +155,17 @@ def parse_store(url: str | None) -> Store:
         return _sqlite(default_store_path(), is_default=True)
     check_store_name(url)
     if url in ("memory:", "popo:"):
-        return Store("memory", {"PERSISTENCE_MODULE": "domain.chain:POPOChainedFactory"},
-                     "memory:")
+        return Store("memory", {"PERSISTENCE_MODULE": "domain.chain:POPOChainedFactory"}, "memory:")
     scheme = url_scheme(url)
     if scheme in ("postgresql", "postgres"):
         return _postgres(url)
     if scheme == "sqlite":
         return _sqlite(sqlite_url_path(url))
     if scheme is not None:
-        raise StoreUrlError(f"unknown store scheme {scheme!r}: use a path, sqlite:///PATH "
-                            "or postgresql://user@host/db")
+        raise StoreUrlError(
+            f"unknown store scheme {scheme!r}: use a path, sqlite:///PATH "
+            "or postgresql://user@host/db"
+        )
     return _sqlite(plain_path(url))
 
 
@@ -217,8 +231,12 @@ class _Catalog:
 
     @property
     def log_complete(self) -> bool:
-        return (self.tables >= _LOG_TABLES and _POSITION_INDEX in self.indexes
-                and self.has_event_type and self.version is not None)
+        return (
+            self.tables >= _LOG_TABLES
+            and _POSITION_INDEX in self.indexes
+            and self.has_event_type
+            and self.version is not None
+        )
 
     @property
     def complete(self) -> bool:
@@ -238,9 +256,14 @@ def _postgres_connection(store: Store) -> Iterator[Any]:
     env = store.env
     try:
         connection = psycopg.connect(
-            host=env["POSTGRES_HOST"], port=int(env["POSTGRES_PORT"]),
-            dbname=env["POSTGRES_DBNAME"], user=env["POSTGRES_USER"],
-            password=env["POSTGRES_PASSWORD"] or None, connect_timeout=5, autocommit=True)
+            host=env["POSTGRES_HOST"],
+            port=int(env["POSTGRES_PORT"]),
+            dbname=env["POSTGRES_DBNAME"],
+            user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"] or None,
+            connect_timeout=5,
+            autocommit=True,
+        )
     except psycopg.Error as error:
         reason = conceal(store, _first_line(error))
         raise StoreError(f"cannot open store {store.display}: {reason}") from None
@@ -255,30 +278,47 @@ def _postgres_catalog(connection: Any, store: Store) -> _Catalog:
 
     schema = _postgres_schema(store)
     names = sorted(_LOG_TABLES | _VIEW_TABLES | {_POSITION_INDEX})
-    schema_exists = connection.execute(
-        "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s", (schema,)
-    ).fetchone() is not None
+    schema_exists = (
+        connection.execute(
+            "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s", (schema,)
+        ).fetchone()
+        is not None
+    )
     relations = connection.execute(
         "SELECT c.relname, c.relkind FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
         "ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = ANY(%s)",
-        (schema, names)).fetchall()
-    has_event_type = connection.execute(
-        "SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n "
-        "ON n.oid = t.typnamespace WHERE n.nspname = %s AND t.typname = %s",
-        (schema, _EVENT_TYPE)).fetchone() is not None
+        (schema, names),
+    ).fetchall()
+    has_event_type = (
+        connection.execute(
+            "SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n "
+            "ON n.oid = t.typnamespace WHERE n.nspname = %s AND t.typname = %s",
+            (schema, _EVENT_TYPE),
+        ).fetchone()
+        is not None
+    )
     tables = frozenset(name for name, kind in relations if kind in ("r", "p"))
     version = None
     if "regimes_meta" in tables:
-        row = connection.execute(sql.SQL("SELECT value FROM {}.{} WHERE key = 'schema'").format(
-            sql.Identifier(schema), sql.Identifier("regimes_meta"))).fetchone()
+        row = connection.execute(
+            sql.SQL("SELECT value FROM {}.{} WHERE key = 'schema'").format(
+                sql.Identifier(schema), sql.Identifier("regimes_meta")
+            )
+        ).fetchone()
         version = int(row[0]) if row else None
     if version is not None and version > STORE_SCHEMA:
-        raise StoreError(f"store {store.display} was written by a newer version of regimes "
-                         f"(store schema {version}; this version reads up to {STORE_SCHEMA}); "
-                         "upgrade regimes")
-    return _Catalog(schema_exists, tables,
-                    frozenset(name for name, kind in relations if kind == "i"),
-                    has_event_type, version)
+        raise StoreError(
+            f"store {store.display} was written by a newer version of regimes "
+            f"(store schema {version}; this version reads up to {STORE_SCHEMA}); "
+            "upgrade regimes"
+        )
+    return _Catalog(
+        schema_exists,
+        tables,
+        frozenset(name for name, kind in relations if kind == "i"),
+        has_event_type,
+        version,
+    )
 
 
 @contextmanager
@@ -299,16 +339,21 @@ def _postgres_ddl_lock(store: Store) -> Iterator[dict[str, str]]:
             catalog = _postgres_catalog(connection, store)
             if not catalog.complete:
                 # Waits for another process creating tables, but not forever.
-                connection.execute(sql.SQL("SET lock_timeout = {}").format(
-                    sql.Literal(f"{store.env.get('POSTGRES_LOCK_TIMEOUT', '20')}s")))
+                connection.execute(
+                    sql.SQL("SET lock_timeout = {}").format(
+                        sql.Literal(f"{store.env.get('POSTGRES_LOCK_TIMEOUT', '20')}s")
+                    )
+                )
                 connection.execute("SELECT pg_advisory_lock(%s)", (_DDL_LOCK,))
                 catalog = _postgres_catalog(connection, store)  # another process may have
                 if not catalog.schema_exists:
-                    connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
-                        sql.Identifier(_postgres_schema(store))))
+                    connection.execute(
+                        sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                            sql.Identifier(_postgres_schema(store))
+                        )
+                    )
         except psycopg.Error as error:
-            raise StoreError(f"cannot open store {store.display}: {_first_line(error)}"
-                             ) from None
+            raise StoreError(f"cannot open store {store.display}: {_first_line(error)}") from None
         if catalog.complete:
             yield {**store.env, "CREATE_TABLE": "false"}
             return

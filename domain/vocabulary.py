@@ -104,8 +104,10 @@ def check_item(item: str) -> str:
         return item
     for spelling in (item.capitalize(), item.upper()):
         if spelling in _ELEMENT_SET or spelling in GROUPS:
-            raise ValueError(f"unknown item {item[:40]!r}: symbols and groups are case-exact "
-                             f"(did you mean {spelling!r}?)")
+            raise ValueError(
+                f"unknown item {item[:40]!r}: symbols and groups are case-exact "
+                f"(did you mean {spelling!r}?)"
+            )
     if is_slug(item):
         return item
     raise ValueError(

@@ -30,9 +30,12 @@ class Known:
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"known_at": utc_text(self.known_at) if self.known_at else None,
-                "position": self.position, "digest": self.digest,
-                "warnings": self.warnings}
+        return {
+            "known_at": utc_text(self.known_at) if self.known_at else None,
+            "position": self.position,
+            "digest": self.digest,
+            "warnings": self.warnings,
+        }
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,11 @@ class Answer:
 
     def to_json(self) -> dict[str, Any]:
         """The answer as in docs/output.md §2."""
-        return {"as_of": self.as_of.isoformat(), **self.known.to_json(),
-                "flows": [flow.to_json() for flow in self.flows]}
+        return {
+            "as_of": self.as_of.isoformat(),
+            **self.known.to_json(),
+            "flows": [flow.to_json() for flow in self.flows],
+        }
 
 
 @dataclass(frozen=True)
@@ -66,9 +72,15 @@ class Change:
     measures: list[dict[str, Any]]
 
     def to_json(self) -> dict[str, Any]:
-        return {"date": self.day.isoformat(), "item": self.item, "from": self.exporter,
-                "to": self.importer, "level_before": self.level_before.name,
-                "level_after": self.level_after.name, "measures": self.measures}
+        return {
+            "date": self.day.isoformat(),
+            "item": self.item,
+            "from": self.exporter,
+            "to": self.importer,
+            "level_before": self.level_before.name,
+            "level_after": self.level_after.name,
+            "measures": self.measures,
+        }
 
 
 @dataclass(frozen=True)
@@ -85,8 +97,11 @@ class Timeline:
         return self.known.position
 
     def to_json(self) -> dict[str, Any]:
-        return {**self.known.to_json(), "changes": [change.to_json() for change in self.changes],
-                "actions": self.actions}
+        return {
+            **self.known.to_json(),
+            "changes": [change.to_json() for change in self.changes],
+            "actions": self.actions,
+        }
 
 
 @dataclass(frozen=True)
@@ -97,21 +112,39 @@ class FlowDifference:
     after: Flow
 
     def to_json(self) -> dict[str, Any]:
-        return {"item": self.after.item, "from": self.after.exporter, "to": self.after.importer,
-                "before": _standing(self.before), "after": _standing(self.after)}
+        return {
+            "item": self.after.item,
+            "from": self.after.exporter,
+            "to": self.after.importer,
+            "before": _standing(self.before),
+            "after": _standing(self.after),
+        }
 
     def measure_rows(self) -> list[list[str]]:
         """One row per measure whose status differs: item, from, to, the flow's levels, the
         measure, its status before and after (`none`: not shown), and its document."""
         old, new = statuses(self.before), statuses(self.after)
-        documents = {summary["measure"]: summary.get("document") or ""
-                     for flow in (self.before, self.after)
-                     for listed in (flow.in_force, flow.suspended, flow.pending)
-                     for summary in listed}
-        return [[self.after.item, self.after.exporter, self.after.importer,
-                 self.before.level.name, self.after.level.name, slug, old.get(slug, "none"),
-                 new.get(slug, "none"), documents[slug]]
-                for slug in sorted(old.keys() | new.keys()) if old.get(slug) != new.get(slug)]
+        documents = {
+            summary["measure"]: summary.get("document") or ""
+            for flow in (self.before, self.after)
+            for listed in (flow.in_force, flow.suspended, flow.pending)
+            for summary in listed
+        }
+        return [
+            [
+                self.after.item,
+                self.after.exporter,
+                self.after.importer,
+                self.before.level.name,
+                self.after.level.name,
+                slug,
+                old.get(slug, "none"),
+                new.get(slug, "none"),
+                documents[slug],
+            ]
+            for slug in sorted(old.keys() | new.keys())
+            if old.get(slug) != new.get(slug)
+        ]
 
 
 @dataclass(frozen=True)
@@ -128,9 +161,12 @@ class Comparison:
         return self.known.position
 
     def to_json(self) -> dict[str, Any]:
-        return {"from_date": self.first.isoformat(), "to_date": self.second.isoformat(),
-                **self.known.to_json(),
-                "flows": [difference.to_json() for difference in self.differences]}
+        return {
+            "from_date": self.first.isoformat(),
+            "to_date": self.second.isoformat(),
+            **self.known.to_json(),
+            "flows": [difference.to_json() for difference in self.differences],
+        }
 
 
 @dataclass(frozen=True)
@@ -142,8 +178,11 @@ class Found:
     hits: list[Hit]
 
     def to_json(self) -> dict[str, Any]:
-        return {"on": self.on.isoformat(), **self.known.to_json(),
-                "results": [hit.to_json() for hit in self.hits]}
+        return {
+            "on": self.on.isoformat(),
+            **self.known.to_json(),
+            "results": [hit.to_json() for hit in self.hits],
+        }
 
 
 @dataclass(frozen=True)
@@ -159,12 +198,17 @@ class Shown:
 
 def statuses(flow: Flow) -> dict[str, str]:
     """Each measure on the flow with its status."""
-    return {summary["measure"]: summary["status"]
-            for listed in (flow.in_force, flow.suspended, flow.pending) for summary in listed}
+    return {
+        summary["measure"]: summary["status"]
+        for listed in (flow.in_force, flow.suspended, flow.pending)
+        for summary in listed
+    }
 
 
 def _standing(flow: Flow) -> dict[str, Any]:
-    return {"level": flow.level.name,
-            "in_force": [summary["measure"] for summary in flow.in_force],
-            "suspended": [summary["measure"] for summary in flow.suspended],
-            "pending": [summary["measure"] for summary in flow.pending]}
+    return {
+        "level": flow.level.name,
+        "in_force": [summary["measure"] for summary in flow.in_force],
+        "suspended": [summary["measure"] for summary in flow.suspended],
+        "pending": [summary["measure"] for summary in flow.pending],
+    }

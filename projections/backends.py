@@ -113,17 +113,25 @@ def postgres_view_class() -> Any:
         def tracking_table(self) -> str:
             return self.qualify(self.tracking_table_name)
 
-        def load(self, generation: str, rows: Sequence[tuple[Any, ...]],
-                 states: dict[str, bytes], positions: Sequence[LoggedPosition],
-                 last_position: int | None = None) -> None:
+        def load(
+            self,
+            generation: str,
+            rows: Sequence[tuple[Any, ...]],
+            states: dict[str, bytes],
+            positions: Sequence[LoggedPosition],
+            last_position: int | None = None,
+        ) -> None:
             """As `BitemporalView.load`, through COPY: a generation being loaded has no keys
             to check, and one INSERT per row (psycopg's executemany) took most of a replay
             (28 s of 43 s after a 30k append)."""
             sql = self.sql(generation)
             summaries = [(key, summary.decode()) for key, summary in states.items()]
             with self.transaction(commit=True) as c:
-                for table, records in ((sql.states, summaries), (sql.rows, rows),
-                                       (sql.log, positions)):
+                for table, records in (
+                    (sql.states, summaries),
+                    (sql.rows, rows),
+                    (sql.log, positions),
+                ):
                     if records:
                         with c.copy(f"COPY {table} FROM STDIN") as copy:
                             for record in records:
@@ -139,8 +147,9 @@ def postgres_view_class() -> Any:
         def prepare_live_generation(self) -> None:
             live = self.live_generation()
             sql = self.sql(live)
-            tables = [f"{prefix}_{live}"
-                      for prefix in ("regime_rows", "measure_states", "log_positions")]
+            tables = [
+                f"{prefix}_{live}" for prefix in ("regime_rows", "measure_states", "log_positions")
+            ]
             if not self._missing(tables, indexes=len(sql.indexes())):
                 return
             super().prepare_live_generation()
@@ -149,14 +158,18 @@ def postgres_view_class() -> Any:
             """Whether any of these tables, or fewer than `indexes` indexes on them, are
             missing from the store's schema (catalog reads only)."""
             with self.transaction(commit=False) as c:
-                c.execute("SELECT count(*) AS n FROM pg_catalog.pg_tables "
-                          "WHERE schemaname = %s AND tablename = ANY(%s)",
-                          (self.datastore.schema, tables))
+                c.execute(
+                    "SELECT count(*) AS n FROM pg_catalog.pg_tables "
+                    "WHERE schemaname = %s AND tablename = ANY(%s)",
+                    (self.datastore.schema, tables),
+                )
                 if c.fetchone()["n"] < len(tables):
                     return True
-                c.execute("SELECT count(*) AS n FROM pg_catalog.pg_indexes "
-                          "WHERE schemaname = %s AND tablename = ANY(%s)",
-                          (self.datastore.schema, tables))
+                c.execute(
+                    "SELECT count(*) AS n FROM pg_catalog.pg_indexes "
+                    "WHERE schemaname = %s AND tablename = ANY(%s)",
+                    (self.datastore.schema, tables),
+                )
                 return bool(c.fetchone()["n"] < indexes)
 
     return PostgresRegimeView

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from domain.application import Regimes
     from domain.events import RecordedEvent
 
+
 class Logged(NamedTuple):
     """One record of the log: its position and the event it became."""
 
@@ -88,10 +89,18 @@ class Hit:
     title: str | None
 
     def to_json(self) -> dict[str, Any]:
-        return {"type": self.type, "id": self.id, "record": self.record,
-                "position": self.position, "issuer": self.issuer, "kind": self.kind,
-                "date": self.date, "status": self.status, "document": self.document,
-                "title": self.title}
+        return {
+            "type": self.type,
+            "id": self.id,
+            "record": self.record,
+            "position": self.position,
+            "issuer": self.issuer,
+            "kind": self.kind,
+            "date": self.date,
+            "status": self.status,
+            "document": self.document,
+            "title": self.title,
+        }
 
 
 @dataclass(frozen=True)
@@ -113,8 +122,11 @@ class Catalog:
         self.subjects: dict[tuple[str, str], Subject] = {}
         for position, event in log:
             facts: Any = event
-            key = (("action", facts.action) if event.record_type == "action_taken"
-                   else ("measure", facts.measure))
+            key = (
+                ("action", facts.action)
+                if event.record_type == "action_taken"
+                else ("measure", facts.measure)
+            )
             subject = self.subjects.get(key)
             if subject is None:
                 subject = self.subjects[key] = Subject(*key)
@@ -127,14 +139,17 @@ class Catalog:
     def search(self, query: SearchQuery) -> list[Hit]:
         """The records matching the query's text (one row each), or without text one row per
         subject; narrowed by the filters, in date order."""
-        hits = [hit for subject in self.subjects.values() if _narrowed(subject, query)
-                for hit in _hits(subject, query)]
+        hits = [
+            hit
+            for subject in self.subjects.values()
+            if _narrowed(subject, query)
+            for hit in _hits(subject, query)
+        ]
         return sorted(hits, key=lambda hit: (hit.date or "", hit.type, hit.id, hit.position))
 
     def kinds(self) -> set[str]:
         """Every kind a measure or an action has had."""
-        return {stage["kind"] for subject in self.subjects.values()
-                for stage in subject.stages()}
+        return {stage["kind"] for subject in self.subjects.values() for stage in subject.stages()}
 
     def documents(self, text: str) -> dict[str, list[tuple[Subject, Logged]]]:
         """The documents whose name contains `text` (case-insensitive), each with the records
@@ -146,17 +161,22 @@ class Catalog:
                 document = _document_of(logged.record)
                 if document is not None and needle in document.casefold():
                     found.setdefault(document, []).append((subject, logged))
-        exact = {document: records for document, records in found.items()
-                 if document.casefold() == needle}
+        exact = {
+            document: records
+            for document, records in found.items()
+            if document.casefold() == needle
+        }
         return exact or found
 
     def responders(self, slug: str) -> list[tuple[Subject, Logged]]:
         """The records that respond to `slug` (their `responds_to` names it), in log order."""
-        found = [(subject, logged) for subject in self.subjects.values()
-                 for logged in subject.records
-                 if slug in (logged.record.get("responds_to") or ())]
+        found = [
+            (subject, logged)
+            for subject in self.subjects.values()
+            for logged in subject.records
+            if slug in (logged.record.get("responds_to") or ())
+        ]
         return sorted(found, key=lambda pair: pair[1].position)
-
 
 
 _TEXT_FIELDS = ("title", "document", "notes", "reason")
@@ -179,22 +199,36 @@ def _hits(subject: Subject, query: SearchQuery) -> Iterator[Hit]:
     records = subject.records
     if query.text is not None:
         needle = query.text.casefold()
-        records = [logged for logged in records
-                   if any(needle in text.casefold() for text in _text_of(subject,
-                                                                          logged.record))]
+        records = [
+            logged
+            for logged in records
+            if any(needle in text.casefold() for text in _text_of(subject, logged.record))
+        ]
     else:
         records = records[:1]
     status = subject.status_on(query.on)
     for logged in records:
         record = logged.record
         if logged is subject.records[0]:
-            day, document = terms.get("announced_on") or terms.get("occurred_on"), \
-                terms.get("document")
+            day, document = (
+                terms.get("announced_on") or terms.get("occurred_on"),
+                terms.get("document"),
+            )
         else:  # a follow-up's own date; a correction's or retraction's is its record date
             day = record.get("effective_on") or logged.event.timestamp.date().isoformat()
             document = _document_of(record)
-        yield Hit(subject.type, subject.slug, record["type"], logged.position,
-                  terms["issuer"], terms["kind"], day, status, document, terms.get("title"))
+        yield Hit(
+            subject.type,
+            subject.slug,
+            record["type"],
+            logged.position,
+            terms["issuer"],
+            terms["kind"],
+            day,
+            status,
+            document,
+            terms.get("title"),
+        )
 
 
 def _document_of(record: dict[str, Any]) -> str | None:
@@ -217,17 +251,22 @@ def _narrowed(subject: Subject, query: SearchQuery) -> bool:
         return False
     flows = query.flows
     if subject.type == "action":
-        return (not flows.items and flows.exporter in (None, terms["issuer"])
-                and (flows.importer is None or flows.importer in (terms.get("counterparts")
-                                                                  or ())))
+        return (
+            not flows.items
+            and flows.exporter in (None, terms["issuer"])
+            and (flows.importer is None or flows.importer in (terms.get("counterparts") or ()))
+        )
     return any(_covers(stage, flows) for stage in stages)
 
 
 def _covers(terms: dict[str, Any], flows: FlowQuery) -> bool:
     """Whether one stage of a measure's terms applies to any of the asked flows, by the rule
     the answers use (`FlowQuery.resolve`)."""
-    return any(flows.resolve(item, exporter, importer) is not None
-               for item in terms["items"] for exporter, importer in scope_of(terms))
+    return any(
+        flows.resolve(item, exporter, importer) is not None
+        for item in terms["items"]
+        for exporter, importer in scope_of(terms)
+    )
 
 
 def read_catalog(app: Regimes, until: int, mentioning: Mention | None = None) -> Catalog:
@@ -236,10 +275,21 @@ def read_catalog(app: Regimes, until: int, mentioning: Mention | None = None) ->
     only they are decoded)."""
     if mentioning is None:
         return Catalog(_decoded(app, _notifications(app, until)))
-    wanted = {notification.originator_id for notification in _notifications(app, until)
-              if mentioning(notification.state)}
-    return Catalog(_decoded(app, (notification for notification in _notifications(app, until)
-                                  if notification.originator_id in wanted)))
+    wanted = {
+        notification.originator_id
+        for notification in _notifications(app, until)
+        if mentioning(notification.state)
+    }
+    return Catalog(
+        _decoded(
+            app,
+            (
+                notification
+                for notification in _notifications(app, until)
+                if notification.originator_id in wanted
+            ),
+        )
+    )
 
 
 #: A test on a record's stored bytes that every record of interest passes.
@@ -272,7 +322,8 @@ def _notifications(app: Regimes, until: int, page: int = 1000) -> Iterator[Notif
         start = notifications[-1].id + 1
 
 
-def _decoded(app: Regimes, notifications: Iterable[Notification]
-             ) -> Iterator[tuple[int, RecordedEvent]]:
+def _decoded(
+    app: Regimes, notifications: Iterable[Notification]
+) -> Iterator[tuple[int, RecordedEvent]]:
     for notification in notifications:
         yield notification.id, cast("RecordedEvent", app.mapper.to_domain_event(notification))

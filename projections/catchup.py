@@ -69,16 +69,18 @@ class Histories:
         self.kept.clear()
 
     def _load(self, event: Measure.Event) -> MeasureHistory:
-        earlier = self.app.events.get(measure_id(event.measure),
-                                      lte=event.originator_version - 1)
+        earlier = self.app.events.get(measure_id(event.measure), lte=event.originator_version - 1)
         return MeasureHistory.of(cast("list[Measure.Event]", list(earlier)))
 
 
 def logged(position: int, event: RecordedEvent) -> LoggedPosition:
     """The log position of `event`, as the view lists it."""
     facts: Any = event
-    subject = (f"action:{facts.action}" if event.record_type == "action_taken"
-               else f"measure:{facts.measure}")
+    subject = (
+        f"action:{facts.action}"
+        if event.record_type == "action_taken"
+        else f"measure:{facts.measure}"
+    )
     return LoggedPosition(position, utc_text(event.timestamp), event.record_type, subject)
 
 
@@ -136,8 +138,9 @@ def catch_up(
     failures = 0
 
     def after(start: int) -> Sequence[Notification]:
-        return app.recorder.select_notifications(start=start, limit=_BATCH, stop=until,
-                                                 inclusive_of_start=False)
+        return app.recorder.select_notifications(
+            start=start, limit=_BATCH, stop=until, inclusive_of_start=False
+        )
 
     page = after(start)
     if not page:

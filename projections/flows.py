@@ -50,8 +50,15 @@ class Entry(NamedTuple):
     summary: dict[str, Any]
 
     @classmethod
-    def on_flow(cls, item: str, flow: tuple[str, str], status: str, level: Level,
-                summary: dict[str, Any], scope: tuple[str, str]) -> Entry:
+    def on_flow(
+        cls,
+        item: str,
+        flow: tuple[str, str],
+        status: str,
+        level: Level,
+        summary: dict[str, Any],
+        scope: tuple[str, str],
+    ) -> Entry:
         """The measure on `flow`, reached through its `scope` (exporter, importer): its
         summary says `via` how the flow's country is covered (listed, or `*`)."""
         exporter, importer = scope
@@ -117,8 +124,10 @@ def assemble(entries: Iterable[Entry], query: FlowQuery) -> list[Flow]:
     if query.exporter is not None and query.importer is not None:
         for item in query.items:
             if query.resolve(item, query.exporter, query.importer):
-                flows.setdefault((item, query.exporter, query.importer),
-                                 Flow(item, query.exporter, query.importer))
+                flows.setdefault(
+                    (item, query.exporter, query.importer),
+                    Flow(item, query.exporter, query.importer),
+                )
     for flow in flows.values():
         for listed in (flow.in_force, flow.suspended, flow.pending):
             listed.sort(key=lambda summary: (-Level[summary["level"]], summary["measure"]))

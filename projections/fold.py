@@ -34,9 +34,7 @@ def histories_at(
     return histories
 
 
-def entries_on(
-    histories: Iterable[MeasureHistory], day: date, query: FlowQuery
-) -> Iterator[Entry]:
+def entries_on(histories: Iterable[MeasureHistory], day: date, query: FlowQuery) -> Iterator[Entry]:
     """Each measure standing on `day` on each flow the query asks about."""
     for history in histories:
         state = measure_on(history, day)
@@ -47,8 +45,9 @@ def entries_on(
             for exporter, importer in state.scope():
                 flow = query.resolve(item, exporter, importer)
                 if flow is not None:
-                    yield Entry.on_flow(item, flow, state.status, state.level, summary,
-                                        (exporter, importer))
+                    yield Entry.on_flow(
+                        item, flow, state.status, state.level, summary, (exporter, importer)
+                    )
 
 
 def regimes_as_of(

@@ -79,11 +79,25 @@ class MeasureHistory:
         return history
 
 
-_FOLLOW_UPS = frozenset({"measure_amended", "measure_suspended", "measure_resumed",
-                        "measure_lifted"})
+_FOLLOW_UPS = frozenset(
+    {"measure_amended", "measure_suspended", "measure_resumed", "measure_lifted"}
+)
 
 _TERM_FIELDS = {
-    "issuer", "kind", "direction", "items", "destinations", "origins", "announced_on",
-    "effective_on", "until", "certainty", "end_users", "title", "document", "hs_codes",
-    "responds_to", "sources",
+    "issuer",
+    "kind",
+    "direction",
+    "items",
+    "destinations",
+    "origins",
+    "announced_on",
+    "effective_on",
+    "until",
+    "certainty",
+    "end_users",
+    "title",
+    "document",
+    "hs_codes",
+    "responds_to",
+    "sources",
 }

@@ -123,8 +123,9 @@ def measure_on(history: MeasureHistory, day: date) -> MeasureOnDate | None:
     return standing(history, day, Terms.of(terms_on(history, day)), suspension_spans(history))
 
 
-def standing(history: MeasureHistory, day: date, terms: Terms, spans: list[Span]
-             ) -> MeasureOnDate | None:
+def standing(
+    history: MeasureHistory, day: date, terms: Terms, spans: list[Span]
+) -> MeasureOnDate | None:
     """The measure on `day` under `terms` (those in effect that day), or None when it is not
     shown then."""
     if day < terms.shown_from or (history.lifted_on and day >= history.lifted_on):
@@ -138,8 +139,9 @@ def standing(history: MeasureHistory, day: date, terms: Terms, spans: list[Span]
         # Suspended before taking effect counts as suspended, not pending (No. 57 of 2025).
         # The latest suspension to start speaks for it: valid time, not recording order.
         latest = max(covering, key=lambda span: span[0])
-        return MeasureOnDate(history.slug, "suspended", terms.terms, _resumes_on(spans, day),
-                             latest[2])
+        return MeasureOnDate(
+            history.slug, "suspended", terms.terms, _resumes_on(spans, day), latest[2]
+        )
     if day < terms.effective_on:
         return MeasureOnDate(history.slug, "announced", terms.terms)
     return MeasureOnDate(history.slug, "in_force", terms.terms)
@@ -160,8 +162,9 @@ def _resumes_on(spans: list[Span], day: date) -> date | None:
     """When suspensions covering `day`, and those overlapping them, have all ended."""
     end = day
     while True:
-        later = [until for start, until, _ in spans
-                 if start <= end and (until is None or until > end)]
+        later = [
+            until for start, until, _ in spans if start <= end and (until is None or until > end)
+        ]
         if not later:
             return end
         if None in later:
@@ -197,8 +200,9 @@ def cause_on(history: MeasureHistory, day: date, before: str, after: str) -> Cau
     """The record behind a measure's change from status `before` to `after` on `day` (each
     `none` where the measure is not shown): the follow-up that makes that change, else the
     measure's own dates."""
-    taking_effect = {kind: document for kind, effective_on, document in history.follow_ups
-                     if effective_on == day}
+    taking_effect = {
+        kind: document for kind, effective_on, document in history.follow_ups if effective_on == day
+    }
     terms = terms_on(history, day)
     if after == "suspended" and before != "suspended":
         if "measure_suspended" in taking_effect:

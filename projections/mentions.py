@@ -9,8 +9,9 @@ from collections.abc import Collection, Sequence
 from domain.vocabulary import GROUPS
 
 
-def unmentioned(asked: Sequence[str], mentioned: Collection[str], known: Collection[str],
-                what: str = "item") -> list[str]:
+def unmentioned(
+    asked: Sequence[str], mentioned: Collection[str], known: Collection[str], what: str = "item"
+) -> list[str]:
     """A warning for each asked name (a group counts as named when any member is) that no
     record mentions, with up to three close names from `known`."""
     warnings = []

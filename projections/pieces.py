@@ -53,7 +53,9 @@ def render(segment: Segment, known: Sequence[Piece] = ()) -> Piece:
     status, level, scope = state.status, int(state.level), state.scope()
     rows: frozenset[Row] = frozenset(
         (item, exporter, importer, valid_from, valid_to, status, level, key)
-        for item in state.items for exporter, importer in scope)
+        for item in state.items
+        for exporter, importer in scope
+    )
     return Piece(segment, rows, key, summary)
 
 
@@ -62,8 +64,9 @@ def belief(history: MeasureHistory) -> list[Piece]:
     return [render(segment) for segment in segments(history)]
 
 
-def revise(history: MeasureHistory, position: int, before: Sequence[Piece]
-           ) -> tuple[list[Piece], Change]:
+def revise(
+    history: MeasureHistory, position: int, before: Sequence[Piece]
+) -> tuple[list[Piece], Change]:
     """The measure's pieces once its history includes the event at `position`, and the change
     from `before` (its pieces just before that event)."""
     earlier = {piece.segment.valid_from: piece for piece in before}
@@ -81,6 +84,11 @@ def revise(history: MeasureHistory, position: int, before: Sequence[Piece]
     # differs), so comparing what was removed with what was added is the whole difference.
     removed_rows = frozenset().union(*(piece.rows for piece in earlier.values()))
     added_rows = frozenset().union(*(piece.rows for piece in added))
-    change = Change(history.slug, position, removed_rows - added_rows, added_rows - removed_rows,
-                    {piece.state: piece.summary for piece in added})
+    change = Change(
+        history.slug,
+        position,
+        removed_rows - added_rows,
+        added_rows - removed_rows,
+        {piece.state: piece.summary for piece in added},
+    )
     return after, change

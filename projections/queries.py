@@ -59,6 +59,7 @@ def damaged_view_explained(query: Query) -> Query:
     """Turns a missing or broken view table into a one-line cause and its remedy. A table
     that vanished because a replay in another process switched generations while this query
     read the old one is no damage: the query is asked once more, of the new live one."""
+
     @functools.wraps(query)
     def asked(reader: RegimeReader, *args: Any, **kwargs: Any) -> Any:
         for attempt in range(2):
@@ -71,8 +72,10 @@ def damaged_view_explained(query: Query) -> Query:
                 if attempt == 0 and reader.view.live_generation() != generation:
                     continue  # switched away under this query: ask again
                 reason = first_line(error)
-                raise StoreError(f"the projections of this store are damaged ({reason}); "
-                                 "rebuild them from the log with 'regimes replay'") from None
+                raise StoreError(
+                    f"the projections of this store are damaged ({reason}); "
+                    "rebuild them from the log with 'regimes replay'"
+                ) from None
         raise AssertionError("unreachable")
 
     return cast(Query, asked)
@@ -125,8 +128,14 @@ class RegimeReader:
             return self.replay(progress=progress, wait=0).events
         return self.catch_up(progress=progress).applied
 
-    def replay(self, *, until: int | datetime | None = None, verify: bool = False,
-               progress: Progress | None = None, wait: float | None = None) -> ReplayReport:
+    def replay(
+        self,
+        *,
+        until: int | datetime | None = None,
+        verify: bool = False,
+        progress: Progress | None = None,
+        wait: float | None = None,
+    ) -> ReplayReport:
         """Rebuilds every projection from position 1 into fresh tables and swaps them in
         (waiting up to `wait` seconds for another replay of the store, by default a few
         minutes)."""
@@ -136,8 +145,14 @@ class RegimeReader:
         if isinstance(until, datetime):
             self.catch_up()
             until = self.view.position_at(self.view.live_generation(), utc_text(until))
-        return replay(self.app, self.view, until=until, verify=verify, progress=progress,
-                      wait=REPLAY_WAIT if wait is None else wait)
+        return replay(
+            self.app,
+            self.view,
+            until=until,
+            verify=verify,
+            progress=progress,
+            wait=REPLAY_WAIT if wait is None else wait,
+        )
 
     def _position(self, known_at: datetime | None) -> tuple[str, int, bool]:
         generation, applied = self.view.standing()
@@ -169,8 +184,9 @@ class RegimeReader:
             self.lagging = _lag_reason(error, latest, self.app.last_position())
         return self._filtered(generation, latest, known_at)
 
-    def _filtered(self, generation: str, latest: int, known_at: datetime | None
-                  ) -> tuple[str, int, bool]:
+    def _filtered(
+        self, generation: str, latest: int, known_at: datetime | None
+    ) -> tuple[str, int, bool]:
         """The generation, the position an answer reflects (`latest`, or the last recorded by
         `known_at`), and whether that is the latest."""
         position = latest
@@ -182,55 +198,85 @@ class RegimeReader:
     def as_of(self, day: date, query: FlowQuery, known_at: datetime | None = None) -> Answer:
         """The regimes of the asked flows on `day`, as known at `known_at`."""
         generation, position, latest = self._position(known_at)
-        entries = (entry for _, _, entry in
-                   self._entries(generation, day, position, query, latest=latest))
-        return Answer(day, self._known(generation, position, query, known_at),
-                      assemble(entries, query))
+        entries = (
+            entry for _, _, entry in self._entries(generation, day, position, query, latest=latest)
+        )
+        return Answer(
+            day, self._known(generation, position, query, known_at), assemble(entries, query)
+        )
 
-    def _known(self, generation: str, position: int, query: FlowQuery,
-               known_at: datetime | None, more: Sequence[str] = ()) -> Known:
+    def _known(
+        self,
+        generation: str,
+        position: int,
+        query: FlowQuery,
+        known_at: datetime | None,
+        more: Sequence[str] = (),
+    ) -> Known:
         """What an answer at `position` reflects, with warnings about the question: a record
         time before the first record, items no record mentions, and `more`."""
         warnings = []
         if known_at is not None and position == 0:
             first = next(self.app.records(1, 1), None)
             warnings.append(
-                f"nothing was recorded by {utc_text(known_at)}" + (
+                f"nothing was recorded by {utc_text(known_at)}"
+                + (
                     f"; the store's first record was appended at {utc_text(first.recorded_at)}"
-                    if first else "; the store is empty"))
+                    if first
+                    else "; the store is empty"
+                )
+            )
         if query.items:
             mentioned = self.view.items_mentioned(generation, query.items, position)
             if len(mentioned) < len(set(query.items)):
-                warnings += unmentioned(query.named or query.items, mentioned,
-                                        self.view.all_items(generation, position))
+                warnings += unmentioned(
+                    query.named or query.items, mentioned, self.view.all_items(generation, position)
+                )
         warnings += more
         digest = self.app.digest(position) if position else None
         return Known(position, known_at, str(digest) if digest else None, warnings)
 
-    def _entries(self, generation: str, day: date | None, position: int, query: FlowQuery,
-                 *, latest: bool = False) -> Iterator[tuple[str, str, Entry]]:
-        rows = self.view.rows_on(generation, day, position, query.items, query.exporter,
-                                 query.importer, latest=latest)
+    def _entries(
+        self,
+        generation: str,
+        day: date | None,
+        position: int,
+        query: FlowQuery,
+        *,
+        latest: bool = False,
+    ) -> Iterator[tuple[str, str, Entry]]:
+        rows = self.view.rows_on(
+            generation, day, position, query.items, query.exporter, query.importer, latest=latest
+        )
         for _, item, exporter, importer, valid_from, valid_to, level, summary in rows:
             flow = query.resolve(item, exporter, importer)
             if flow is not None:
-                entry = Entry.on_flow(item, flow, summary["status"], Level(level), summary,
-                                      (exporter, importer))
+                entry = Entry.on_flow(
+                    item, flow, summary["status"], Level(level), summary, (exporter, importer)
+                )
                 yield valid_from, valid_to, entry
 
     @damaged_view_explained
-    def timeline(self, query: FlowQuery, known_at: datetime | None = None, *,
-                 since: date | None = None, until: date | None = None, actions: bool = False
-                 ) -> Timeline:
+    def timeline(
+        self,
+        query: FlowQuery,
+        known_at: datetime | None = None,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+        actions: bool = False,
+    ) -> Timeline:
         """Each valid date (from `since` to `until`) on which a matching flow's level or
         measures change, each measure's change citing the document of the record behind it;
         with `actions`, the actions those measures respond to."""
         generation, position, latest = self._position(known_at)
         by_flow: dict[tuple[str, str, str], list[Span]] = defaultdict(list)
-        for valid_from, valid_to, entry in self._entries(generation, None, position, query,
-                                                         latest=latest):
+        for valid_from, valid_to, entry in self._entries(
+            generation, None, position, query, latest=latest
+        ):
             by_flow[(entry.item, entry.exporter, entry.importer)].append(
-                (valid_from, valid_to, entry))
+                (valid_from, valid_to, entry)
+            )
         histories: dict[str, MeasureHistory | None] = {}
 
         def cause(slug: str, day: date, before: str, after: str) -> Cause:
@@ -239,22 +285,25 @@ class RegimeReader:
             history = histories[slug]
             return cause_on(history, day, before, after) if history else Cause("measure", None)
 
-        changes = sorted((change for change in flow_changes(by_flow, query, cause)
-                          if (since is None or change.day >= since)
-                          and (until is None or change.day <= until)),
-                         key=lambda change: (change.day, change.item, change.exporter,
-                                             change.importer))
+        changes = sorted(
+            (
+                change
+                for change in flow_changes(by_flow, query, cause)
+                if (since is None or change.day >= since) and (until is None or change.day <= until)
+            ),
+            key=lambda change: (change.day, change.item, change.exporter, change.importer),
+        )
         context = self._responded_to(generation, changes, position) if actions else []
         return Timeline(self._known(generation, position, query, known_at), changes, context)
 
-    def _measure_history(self, generation: str, slug: str, position: int
-                         ) -> MeasureHistory | None:
+    def _measure_history(self, generation: str, slug: str, position: int) -> MeasureHistory | None:
         """The measure's history as recorded up to `position` (None if not yet recorded)."""
         events = self._known_events(generation, "measure", slug, position)
         return MeasureHistory.of(cast("list[Measure.Event]", events)) if events else None
 
-    def _known_events(self, generation: str, kind: str, slug: str, position: int
-                      ) -> list[RecordedEvent]:
+    def _known_events(
+        self, generation: str, kind: str, slug: str, position: int
+    ) -> list[RecordedEvent]:
         """The events about a measure or an action recorded up to `position`."""
         positions = self.view.positions_of(generation, f"{kind}:{slug}")
         known = sum(1 for logged in positions if logged.position <= position)
@@ -263,26 +312,36 @@ class RegimeReader:
         key = measure_id(slug) if kind == "measure" else action_id(slug)
         return cast("list[RecordedEvent]", list(self.app.events.get(key, lte=known)))
 
-    def _responded_to(self, generation: str, changes: list[Change], position: int
-                      ) -> list[dict[str, Any]]:
+    def _responded_to(
+        self, generation: str, changes: list[Change], position: int
+    ) -> list[dict[str, Any]]:
         """The actions that the records of the changes' measures respond to, by date."""
         slugs = {entry["measure"] for change in changes for entry in change.measures}
-        targets = {target for slug in slugs
-                   for event in self._known_events(generation, "measure", slug, position)
-                   for target in event.to_record().get("responds_to") or ()}
-        actions = [events[0].to_record() for target in targets
-                   if (events := self._known_events(generation, "action", target, position))]
+        targets = {
+            target
+            for slug in slugs
+            for event in self._known_events(generation, "measure", slug, position)
+            for target in event.to_record().get("responds_to") or ()
+        }
+        actions = [
+            events[0].to_record()
+            for target in targets
+            if (events := self._known_events(generation, "action", target, position))
+        ]
         return sorted(actions, key=lambda action: (action["occurred_on"], action["action"]))
 
     @damaged_view_explained
-    def diff(self, first: date, second: date, query: FlowQuery,
-             known_at: datetime | None = None) -> Comparison:
+    def diff(
+        self, first: date, second: date, query: FlowQuery, known_at: datetime | None = None
+    ) -> Comparison:
         """Flows whose level or measures differ between two dates."""
         generation, position, latest = self._position(known_at)
 
         def flows_on(day: date) -> dict[tuple[str, str, str], Flow]:
-            entries = (entry for _, _, entry in self._entries(generation, day, position, query,
-                                                              latest=latest))
+            entries = (
+                entry
+                for _, _, entry in self._entries(generation, day, position, query, latest=latest)
+            )
             return {flow.key: flow for flow in assemble(entries, query)}
 
         before, after = flows_on(first), flows_on(second)
@@ -291,15 +350,18 @@ class RegimeReader:
             old, new = before.get(key, Flow(*key)), after.get(key, Flow(*key))
             if old.level != new.level or statuses(old) != statuses(new):
                 differences.append(FlowDifference(old, new))
-        return Comparison(first, second, self._known(generation, position, query, known_at),
-                          differences)
+        return Comparison(
+            first, second, self._known(generation, position, query, known_at), differences
+        )
 
     @damaged_view_explained
     def history(self, slug: str) -> list[LoggedRecord]:
         """Every record about one measure or action, with positions and record times."""
         generation, _, _ = self._position(None)
-        for subject, key in ((f"measure:{slug}", measure_id(slug)),
-                             (f"action:{slug}", action_id(slug))):
+        for subject, key in (
+            (f"measure:{slug}", measure_id(slug)),
+            (f"action:{slug}", action_id(slug)),
+        ):
             positions = self.view.positions_of(generation, subject)
             if positions:
                 events = list(self.app.events.get(key))
@@ -308,15 +370,21 @@ class RegimeReader:
                         f"the projections of this store are damaged (they list "
                         f"{len(positions)} log positions for {slug!r}, the log holds "
                         f"{len(events)} records); rebuild them from the log with "
-                        "'regimes replay'")
-                return [LoggedRecord(p.position, event.timestamp, event.to_record())  # type: ignore[attr-defined]
-                        for p, event in zip(positions, events, strict=True)]
-        if any(self.app.recorder.select_events(key, limit=1)
-               for key in (measure_id(slug), action_id(slug))):
+                        "'regimes replay'"
+                    )
+                return [
+                    LoggedRecord(p.position, event.timestamp, event.to_record())  # type: ignore[attr-defined]
+                    for p, event in zip(positions, events, strict=True)
+                ]
+        if any(
+            self.app.recorder.select_events(key, limit=1)
+            for key in (measure_id(slug), action_id(slug))
+        ):
             raise ProjectionsDamaged(
                 f"the projections of this store are damaged (they list no log position for "
                 f"{slug!r}, which the log holds); rebuild them from the log with "
-                "'regimes replay'")
+                "'regimes replay'"
+            )
         raise UnknownId(f"no measure or action is called {slug!r}")
 
     @damaged_view_explained
@@ -350,16 +418,28 @@ class RegimeReader:
             listed = "; ".join(sorted(documents))
             raise AmbiguousDocument(f"{len(documents)} documents contain {wanted!r}: {listed}")
         if not documents:
-            raise UnknownId(f"no measure or action is called {wanted!r}, and no document's "
-                            "name contains it")
+            raise UnknownId(
+                f"no measure or action is called {wanted!r}, and no document's name contains it"
+            )
         [(document, carrying)] = documents.items()
         slugs = {subject.slug for subject, _ in carrying}
-        responders = read_catalog(self.app, position, lambda state: any(
-            check(state) for check in map(slug_in, slugs)))
-        return Shown(_listed(carrying), _listed(sorted(
-            {(subject.slug, logged.position): (subject, logged) for slug in slugs
-             for subject, logged in responders.responders(slug)}.values(),
-            key=lambda pair: pair[1].position)), document=document)
+        responders = read_catalog(
+            self.app, position, lambda state: any(check(state) for check in map(slug_in, slugs))
+        )
+        return Shown(
+            _listed(carrying),
+            _listed(
+                sorted(
+                    {
+                        (subject.slug, logged.position): (subject, logged)
+                        for slug in slugs
+                        for subject, logged in responders.responders(slug)
+                    }.values(),
+                    key=lambda pair: pair[1].position,
+                )
+            ),
+            document=document,
+        )
 
 
 #: How long a query far behind the log watches for another process's rebuild to start (an
@@ -380,13 +460,19 @@ def _rebuilt_elsewhere(view: BitemporalView) -> bool:
 def _lag_reason(error: BaseException, position: int, last: int) -> str:
     """Why an answer comes from position `position` of a log that ends at `last`."""
     if is_disk_full(error):
-        return (f"the disk holding the store is full: the projections could not take in the "
-                f"newest records, so this answer is as of position {position} of {last}; "
-                "free some space and ask again")
-    return ("another process held the store past the lock timeout; this answer may miss its "
-            "newest records")
+        return (
+            f"the disk holding the store is full: the projections could not take in the "
+            f"newest records, so this answer is as of position {position} of {last}; "
+            "free some space and ask again"
+        )
+    return (
+        "another process held the store past the lock timeout; this answer may miss its "
+        "newest records"
+    )
 
 
 def _listed(records: list[tuple[Subject, Logged]]) -> list[tuple[str, LoggedRecord]]:
-    return [(subject.slug, LoggedRecord(logged.position, logged.event.timestamp, logged.record))
-            for subject, logged in records]
+    return [
+        (subject.slug, LoggedRecord(logged.position, logged.event.timestamp, logged.record))
+        for subject, logged in records
+    ]

@@ -123,25 +123,36 @@ def _failures_explained() -> Iterator[None]:
         yield
     except (PersistenceError, sqlite3.Error, OSError) as error:
         if is_disk_full(error):
-            raise DiskFull(f"the disk holding the store is full ({first_line(error)}): the "
-                           f"fresh projections could not be written; {kept}; free some space "
-                           "and try again") from None
+            raise DiskFull(
+                f"the disk holding the store is full ({first_line(error)}): the "
+                f"fresh projections could not be written; {kept}; free some space "
+                "and try again"
+            ) from None
         if "locked" in str(error):
-            raise StoreBusy(f"the store was busy ({first_line(error)}); {kept}; try again"
-                            ) from None
+            raise StoreBusy(
+                f"the store was busy ({first_line(error)}); {kept}; try again"
+            ) from None
         raise StoreError(f"the replay failed ({first_line(error)}); {kept}") from None
 
 
 # -- the bulk load ---------------------------------------------------------------------------
 
-def load(app: Regimes, view: BitemporalView, generation: str, position: int,
-         progress: Progress | None = None, shards: int | None = None) -> int:
+
+def load(
+    app: Regimes,
+    view: BitemporalView,
+    generation: str,
+    position: int,
+    progress: Progress | None = None,
+    shards: int | None = None,
+) -> int:
     """Loads an empty generation with the log up to `position`; returns the events read."""
     if shards is None:
         shards = _cores() if position >= SHARDED_FROM else 1
 
-    def into_view(rows: list[tuple[Any, ...]], states: dict[str, bytes],
-                  positions: list[LoggedPosition]) -> None:
+    def into_view(
+        rows: list[tuple[Any, ...]], states: dict[str, bytes], positions: list[LoggedPosition]
+    ) -> None:
         view.load(generation, rows, states, positions)
 
     with collection_paused():
@@ -178,9 +189,13 @@ def _bounds(shard: int, shards: int) -> tuple[UUID | None, UUID | None]:
     return cut(shard), cut(shard + 1)
 
 
-def load_shard(app: Regimes, write: Write, position: int,
-               bounds: tuple[UUID | None, UUID | None], progress: Progress | None = None
-               ) -> int:
+def load_shard(
+    app: Regimes,
+    write: Write,
+    position: int,
+    bounds: tuple[UUID | None, UUID | None],
+    progress: Progress | None = None,
+) -> int:
     """Loads the aggregates with ids within `bounds`, up to `position`, through `write`;
     returns the events read."""
     mapper, recorder = app.mapper, cast("Chained", app.recorder)
@@ -238,8 +253,16 @@ def load_shard(app: Regimes, write: Write, position: int,
 
 # -- shards in helper processes --------------------------------------------------------------
 
-def _load_sharded(app: Regimes, view: SQLiteRegimeView, generation: str, position: int,
-                  shards: int, into_view: Write, progress: Progress | None) -> int:
+
+def _load_sharded(
+    app: Regimes,
+    view: SQLiteRegimeView,
+    generation: str,
+    position: int,
+    shards: int,
+    into_view: Write,
+    progress: Progress | None,
+) -> int:
     """This process loads shard 0 into the view while helpers load the others into scratch
     files; then the scratch rows are copied into the view."""
     store = Path(view.db_name)
@@ -248,8 +271,15 @@ def _load_sharded(app: Regimes, view: SQLiteRegimeView, generation: str, positio
     with scratch_folder(store) as scratch:
         try:
             for shard in range(1, shards):
-                helpers.append(_Helper.start(dict(app.env), generation, position,
-                                             _bounds(shard, shards), scratch / f"{shard}.sqlite"))
+                helpers.append(
+                    _Helper.start(
+                        dict(app.env),
+                        generation,
+                        position,
+                        _bounds(shard, shards),
+                        scratch / f"{shard}.sqlite",
+                    )
+                )
 
             def overall(read: int) -> None:
                 helpers_read = sum(helper.progress() for helper in helpers)  # drains pipes
@@ -283,15 +313,29 @@ class _Helper:
     pending: bytes = b""  # a line not yet complete
 
     @classmethod
-    def start(cls, env: dict[str, str], generation: str, position: int,
-              bounds: tuple[UUID | None, UUID | None], path: Path) -> _Helper:
-        task = {"env": env, "generation": generation, "position": position,
-                "bounds": [str(bound) if bound else None for bound in bounds],
-                "path": str(path), "parent": os.getpid()}
+    def start(
+        cls,
+        env: dict[str, str],
+        generation: str,
+        position: int,
+        bounds: tuple[UUID | None, UUID | None],
+        path: Path,
+    ) -> _Helper:
+        task = {
+            "env": env,
+            "generation": generation,
+            "position": position,
+            "bounds": [str(bound) if bound else None for bound in bounds],
+            "path": str(path),
+            "parent": os.getpid(),
+        }
         with path.with_suffix(".log").open("wb") as errors:
-            process = subprocess.Popen([sys.executable, "-P", "-m", "projections.replay"],
-                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                       stderr=errors)
+            process = subprocess.Popen(
+                [sys.executable, "-P", "-m", "projections.replay"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+            )
         assert process.stdin is not None
         assert process.stdout is not None
         process.stdin.write(json.dumps(task).encode())
@@ -317,10 +361,12 @@ class _Helper:
             errors = self.path.with_suffix(".log").read_text(errors="replace")
             lines = errors.strip().splitlines() or ["no message"]
             if is_disk_full(RegimesError(lines[-1])):
-                raise DiskFull(f"the disk holding the store is full: a replay helper could not "
-                               f"write its scratch file ({lines[-1]}); the previous "
-                               "projections are kept and still answer; free some space and "
-                               "try again")
+                raise DiskFull(
+                    f"the disk holding the store is full: a replay helper could not "
+                    f"write its scratch file ({lines[-1]}); the previous "
+                    "projections are kept and still answer; free some space and "
+                    "try again"
+                )
             raise RegimesError(f"a replay helper failed: {lines[-1]}")
         return self.read
 
@@ -353,13 +399,24 @@ def _helper_main() -> None:
             raise RegimesError("the replay this helper worked for has stopped")
         print(read, flush=True)
 
-    load_into_scratch(task["env"], task["generation"], task["position"],
-                      cast("tuple[UUID | None, UUID | None]", bounds), task["path"], report)
+    load_into_scratch(
+        task["env"],
+        task["generation"],
+        task["position"],
+        cast("tuple[UUID | None, UUID | None]", bounds),
+        task["path"],
+        report,
+    )
 
 
-def load_into_scratch(env: dict[str, str], generation: str, position: int,
-                      bounds: tuple[UUID | None, UUID | None], path: str,
-                      progress: Progress | None = None) -> int:
+def load_into_scratch(
+    env: dict[str, str],
+    generation: str,
+    position: int,
+    bounds: tuple[UUID | None, UUID | None],
+    path: str,
+    progress: Progress | None = None,
+) -> int:
     """Loads one shard into a scratch SQLite file with the view's tables."""
     from domain.application import Regimes
     from domain.stores import patiently
@@ -374,8 +431,9 @@ def load_into_scratch(env: dict[str, str], generation: str, position: int,
     for statement in sql.create_for_loading():
         scratch.execute(statement)
 
-    def write(rows: list[tuple[Any, ...]], states: dict[str, bytes],
-              positions: list[LoggedPosition]) -> None:
+    def write(
+        rows: list[tuple[Any, ...]], states: dict[str, bytes], positions: list[LoggedPosition]
+    ) -> None:
         scratch.execute("BEGIN")
         insert_rows(scratch, sql, rows, states, positions, known_states=False)
         scratch.execute("COMMIT")

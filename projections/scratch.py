@@ -57,8 +57,11 @@ def _made_for(folder: Path, store: Path) -> bool:
         names = [entry.name for entry in folder.iterdir()]
     except (OSError, ValueError):
         return False
-    return (isinstance(mark, dict) and mark.get("store") == _identity(store)
-            and all(name == _MARK or _HELPER_FILE.fullmatch(name) for name in names))
+    return (
+        isinstance(mark, dict)
+        and mark.get("store") == _identity(store)
+        and all(name == _MARK or _HELPER_FILE.fullmatch(name) for name in names)
+    )
 
 
 def _remove(folder: Path) -> None:

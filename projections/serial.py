@@ -48,8 +48,10 @@ def replay_lock(view: BitemporalView, wait: float = REPLAY_WAIT) -> Any:
 def _busy(waited: float) -> ReplayBusy:
     if not waited:
         return ReplayBusy("another replay of this store is running")
-    return ReplayBusy(f"another replay of this store was still running after {waited:.0f} s; "
-                      "try again when it has finished")
+    return ReplayBusy(
+        f"another replay of this store was still running after {waited:.0f} s; "
+        "try again when it has finished"
+    )
 
 
 def _until(wait: float) -> float:
@@ -86,8 +88,9 @@ def _advisory_lock(view: BitemporalView, wait: float) -> Iterator[None]:
     # below, or by the server when this process's connection goes.
     with datastore.get_connection() as connection:
         deadline = _until(wait)
-        while not connection.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s)) AS held",
-                                     key).fetchone()["held"]:
+        while not connection.execute(
+            "SELECT pg_try_advisory_lock(%s, hashtext(%s)) AS held", key
+        ).fetchone()["held"]:
             if time.monotonic() >= deadline:
                 raise _busy(wait)
             time.sleep(_POLL)

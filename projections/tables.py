@@ -103,28 +103,40 @@ class ViewSQL:
     def close_open_row(self) -> str:
         """Closes a believed row at a position: parameters (position, measure, item, exporter,
         importer, valid_from), found through the believed rows' index."""
-        return (f"UPDATE {self.rows} SET recorded_to = ? WHERE measure = ? AND item = ? "
-                "AND exporter = ? AND importer = ? AND valid_from = ? "
-                f"AND recorded_to = {OPEN_POSITION}")
+        return (
+            f"UPDATE {self.rows} SET recorded_to = ? WHERE measure = ? AND item = ? "
+            "AND exporter = ? AND importer = ? AND valid_from = ? "
+            f"AND recorded_to = {OPEN_POSITION}"
+        )
 
     def drop(self) -> list[str]:
         return [f"DROP TABLE IF EXISTS {name}" for name in (self.rows, self.states, self.log)]
 
 
-def insert_rows(c: Any, sql: ViewSQL, rows: Sequence[tuple[Any, ...]], states: dict[str, bytes],
-                positions: Sequence[LoggedPosition], param: str = "?", *,
-                known_states: bool = True) -> None:
+def insert_rows(
+    c: Any,
+    sql: ViewSQL,
+    rows: Sequence[tuple[Any, ...]],
+    states: dict[str, bytes],
+    positions: Sequence[LoggedPosition],
+    param: str = "?",
+    *,
+    known_states: bool = True,
+) -> None:
     """Inserts rows (all eleven columns), summaries and log positions into `sql`'s tables.
 
     With `known_states`, a summary already in the table is passed over (catch-up meets a
     measure's earlier states again); a bulk load writes each summary once, into a table that
     has no key yet, and says False.
     """
+
     def q(statement: str) -> str:
         return statement if param == "?" else statement.replace("?", param)
 
     conflict = " ON CONFLICT (key) DO NOTHING" if known_states else ""
-    c.executemany(q(f"INSERT INTO {sql.states} VALUES (?, ?){conflict}"),
-                  [(key, summary.decode()) for key, summary in states.items()])
+    c.executemany(
+        q(f"INSERT INTO {sql.states} VALUES (?, ?){conflict}"),
+        [(key, summary.decode()) for key, summary in states.items()],
+    )
     c.executemany(q(f"INSERT INTO {sql.rows} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"), rows)
     c.executemany(q(f"INSERT INTO {sql.log} VALUES (?, ?, ?, ?)"), positions)

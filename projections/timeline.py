@@ -17,8 +17,9 @@ Span = tuple[str, str, Entry]
 CauseOf = Callable[[str, date, str, str], Cause]
 
 
-def flow_changes(by_flow: dict[tuple[str, str, str], list[Span]], query: FlowQuery,
-                 cause: CauseOf) -> Iterable[Change]:
+def flow_changes(
+    by_flow: dict[tuple[str, str, str], list[Span]], query: FlowQuery, cause: CauseOf
+) -> Iterable[Change]:
     """Each change of each flow, from the spans of the measures on it."""
     for key in sorted(by_flow):
         spans = by_flow[key]
@@ -26,8 +27,7 @@ def flow_changes(by_flow: dict[tuple[str, str, str], list[Span]], query: FlowQue
         before = Flow(*key)
         for day in days:
             current = [entry for start, end, entry in spans if start <= day < end]
-            after = next((flow for flow in assemble(current, query) if flow.key == key),
-                         Flow(*key))
+            after = next((flow for flow in assemble(current, query) if flow.key == key), Flow(*key))
             change = _change(date.fromisoformat(day), before, after, cause)
             if change is not None:
                 yield change
@@ -40,19 +40,36 @@ def _change(day: date, before: Flow, after: Flow, cause: CauseOf) -> Change | No
     old, new = standings(before), standings(after)
     if before.level == after.level and old == new:
         return None
-    summaries = {summary["measure"]: summary for listed in
-                 (before.in_force, before.suspended, before.pending, after.in_force,
-                  after.suspended, after.pending) for summary in listed}
+    summaries = {
+        summary["measure"]: summary
+        for listed in (
+            before.in_force,
+            before.suspended,
+            before.pending,
+            after.in_force,
+            after.suspended,
+            after.pending,
+        )
+        for summary in listed
+    }
     measures = []
     for slug in sorted(old.keys() | new.keys()):
         if old.get(slug) != new.get(slug):
             status_before, status_after = (old.get(slug, _GONE)[0], new.get(slug, _GONE)[0])
             why = cause(slug, day, status_before, status_after)
-            measures.append({"measure": slug, "before": status_before, "after": status_after,
-                             "kind": summaries[slug]["kind"], "cause": why.kind,
-                             "document": why.document})
-    return Change(day, after.item, after.exporter, after.importer, before.level, after.level,
-                  measures)
+            measures.append(
+                {
+                    "measure": slug,
+                    "before": status_before,
+                    "after": status_after,
+                    "kind": summaries[slug]["kind"],
+                    "cause": why.kind,
+                    "document": why.document,
+                }
+            )
+    return Change(
+        day, after.item, after.exporter, after.importer, before.level, after.level, measures
+    )
 
 
 #: The standing of a measure not shown on the flow.
@@ -61,5 +78,8 @@ _GONE = ("none", "none")
 
 def standings(flow: Flow) -> dict[str, tuple[str, str]]:
     """Each measure on the flow with its status and the level it sets."""
-    return {summary["measure"]: (summary["status"], summary["level"])
-            for listed in (flow.in_force, flow.suspended, flow.pending) for summary in listed}
+    return {
+        summary["measure"]: (summary["status"], summary["level"])
+        for listed in (flow.in_force, flow.suspended, flow.pending)
+        for summary in listed
+    }

@@ -14,16 +14,28 @@ from projections.view import BitemporalView
 if TYPE_CHECKING:
     from domain.application import Regimes
 
-_ROW_COLUMNS = ("measure", "item", "exporter", "importer", "valid_from", "valid_to", "status",
-                "level", "recorded_from", "recorded_to", "summary")
+_ROW_COLUMNS = (
+    "measure",
+    "item",
+    "exporter",
+    "importer",
+    "valid_from",
+    "valid_to",
+    "status",
+    "level",
+    "recorded_from",
+    "recorded_to",
+    "summary",
+)
 
 
 class ViewMismatch(RegimesError):
     """The live projections differ from a fresh replay."""
 
 
-def verify_against(app: Regimes, view: BitemporalView, live: str, fresh: str,
-                   position: int) -> None:
+def verify_against(
+    app: Regimes, view: BitemporalView, live: str, fresh: str, position: int
+) -> None:
     """Raises `ViewMismatch` naming each table of the live generation that differs from the
     fresh one, loaded up to `position`; catches the live one up to there first, unless its
     tracking is already past what its tables hold (then catching up would fail)."""
@@ -32,20 +44,34 @@ def verify_against(app: Regimes, view: BitemporalView, live: str, fresh: str,
     _, tracked = view.standing(live)
     listed = _last_listed(view, live)
     if listed > tracked:
-        raise ViewMismatch(_report([f"tracking: the live projections say they applied up to "
-                                    f"position {tracked} but list position {listed}"]))
+        raise ViewMismatch(
+            _report(
+                [
+                    f"tracking: the live projections say they applied up to "
+                    f"position {tracked} but list position {listed}"
+                ]
+            )
+        )
     if tracked < position:
         catch_up(app, view, live, until=position)
         _, tracked = view.standing(live)
     problems = []
     last = app.last_position()
     if tracked > last:
-        problems.append(f"tracking: the live projections say they applied up to position "
-                        f"{tracked}, the log ends at {last}")
+        problems.append(
+            f"tracking: the live projections say they applied up to position "
+            f"{tracked}, the log ends at {last}"
+        )
     # The live generation as it stood at `position`: later rows left out, later closings
     # undone.
-    live_rows = sorted(((*row[:9], row[9] if row[9] <= position else OPEN_POSITION, row[10])
-                        for row in _rows(view, live) if row[8] <= position), key=_sortable)
+    live_rows = sorted(
+        (
+            (*row[:9], row[9] if row[9] <= position else OPEN_POSITION, row[10])
+            for row in _rows(view, live)
+            if row[8] <= position
+        ),
+        key=_sortable,
+    )
     fresh_states = _states(view, fresh)
     live_states = _states(view, live)
     if tracked > position:  # summaries met after `position` are not the replay's concern
@@ -64,12 +90,16 @@ def verify_against(app: Regimes, view: BitemporalView, live: str, fresh: str,
 
 
 def _report(problems: list[str]) -> str:
-    return ("the projections differ from a fresh replay of the log — "
-            + "; ".join(problems) + "; rebuild them with 'regimes replay'")
+    return (
+        "the projections differ from a fresh replay of the log — "
+        + "; ".join(problems)
+        + "; rebuild them with 'regimes replay'"
+    )
 
 
-def first_difference(live: Sequence[tuple[Any, ...]], fresh: Sequence[tuple[Any, ...]]
-                     ) -> str | None:
+def first_difference(
+    live: Sequence[tuple[Any, ...]], fresh: Sequence[tuple[Any, ...]]
+) -> str | None:
     """Where two sorted listings first differ, in one line; None when they are equal."""
     for index, (old, new) in enumerate(zip(live, fresh, strict=False)):
         if old != new:
@@ -84,8 +114,9 @@ def _short(entry: tuple[Any, ...]) -> str:
     return text if len(text) <= 200 else f"{text[:197]}..."
 
 
-def _select(view: BitemporalView, statement: str, params: Sequence[Any] = ()
-            ) -> Iterator[tuple[Any, ...]]:
+def _select(
+    view: BitemporalView, statement: str, params: Sequence[Any] = ()
+) -> Iterator[tuple[Any, ...]]:
     with view.transaction(commit=False) as c:
         c.execute(view._q(statement), tuple(params))
         for record in c.fetchall():
@@ -96,9 +127,14 @@ def _rows(view: BitemporalView, generation: str) -> list[tuple[Any, ...]]:
     """Every row with its summary, in an order every column decides."""
     sql = view.sql(generation)
     columns = ", ".join(f"r.{name}" for name in _ROW_COLUMNS[:-1])
-    return list(_select(view, f"SELECT {columns}, s.summary FROM {sql.rows} r "
-                              f"LEFT JOIN {sql.states} s ON s.key = r.state "
-                              f"ORDER BY {columns}, s.summary"))
+    return list(
+        _select(
+            view,
+            f"SELECT {columns}, s.summary FROM {sql.rows} r "
+            f"LEFT JOIN {sql.states} s ON s.key = r.state "
+            f"ORDER BY {columns}, s.summary",
+        )
+    )
 
 
 def _sortable(row: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -112,9 +148,15 @@ def _states(view: BitemporalView, generation: str) -> list[tuple[Any, ...]]:
 
 def _positions(view: BitemporalView, generation: str, position: int) -> list[tuple[Any, ...]]:
     sql = view.sql(generation)
-    return list(_select(view, f"SELECT position, recorded_at, record_type, subject FROM "
-                              f"{sql.log} WHERE position <= ? ORDER BY position, recorded_at, "
-                              "record_type, subject", (position,)))
+    return list(
+        _select(
+            view,
+            f"SELECT position, recorded_at, record_type, subject FROM "
+            f"{sql.log} WHERE position <= ? ORDER BY position, recorded_at, "
+            "record_type, subject",
+            (position,),
+        )
+    )
 
 
 def _last_listed(view: BitemporalView, generation: str) -> int:

@@ -87,8 +87,9 @@ class BitemporalView:
         if cursor is None:
             with self.transaction(commit=False) as c:
                 return self.live_generation(c)
-        cursor.execute(self._q(f"SELECT value FROM {self.qualify('view_meta')} WHERE key = ?"),
-                       ("live",))
+        cursor.execute(
+            self._q(f"SELECT value FROM {self.qualify('view_meta')} WHERE key = ?"), ("live",)
+        )
         return str(cursor.fetchone()["value"])
 
     def standing(self, generation: str | None = None) -> tuple[str, int]:
@@ -106,8 +107,10 @@ class BitemporalView:
         with self.transaction(commit=True) as c:
             for statement in [*sql.drop(), *sql.create_for_loading()]:
                 c.execute(statement)
-            c.execute(self._q(f"DELETE FROM {self.tracking_table} WHERE application_name = ?"),
-                      (tracking_name(generation),))
+            c.execute(
+                self._q(f"DELETE FROM {self.tracking_table} WHERE application_name = ?"),
+                (tracking_name(generation),),
+            )
 
     def index_generation(self, generation: str) -> None:
         """Builds the keys and indexes of a loaded generation."""
@@ -120,8 +123,10 @@ class BitemporalView:
         with self.transaction(commit=True) as c:
             for statement in self.sql(generation).drop():
                 c.execute(statement)
-            c.execute(self._q(f"DELETE FROM {self.tracking_table} WHERE application_name = ?"),
-                      (tracking_name(generation),))
+            c.execute(
+                self._q(f"DELETE FROM {self.tracking_table} WHERE application_name = ?"),
+                (tracking_name(generation),),
+            )
 
     def switch_to(self, generation: str, *, position: int, events: int) -> None:
         """Makes a loaded generation the live view and drops the other one, in one transaction
@@ -141,23 +146,29 @@ class BitemporalView:
                 raise IncompleteGeneration(
                     f"the fresh projections were incomplete at the switch (tracked at "
                     f"{tracked}, {listed} of {events} log positions; live: {old}); the previous "
-                    "projections are kept")
+                    "projections are kept"
+                )
             c.execute(self._q(f"UPDATE {meta} SET value = ? WHERE key = ?"), (generation, "live"))
             for statement in self.sql(old).drop():
                 c.execute(statement)
-            c.execute(self._q(f"DELETE FROM {self.tracking_table} WHERE application_name = ?"),
-                      (tracking_name(old),))
+            c.execute(
+                self._q(f"DELETE FROM {self.tracking_table} WHERE application_name = ?"),
+                (tracking_name(old),),
+            )
 
     def _check_live(self, c: Any, generation: str) -> None:
         """Raises `GenerationMoved` unless `generation` is still the live one (on PostgreSQL
         the row is held shared until the transaction ends, so no switch passes it)."""
         lock = "" if self.param == "?" else " FOR SHARE"
-        c.execute(self._q(f"SELECT value FROM {self.qualify('view_meta')} WHERE key = ?{lock}"),
-                  ("live",))
+        c.execute(
+            self._q(f"SELECT value FROM {self.qualify('view_meta')} WHERE key = ?{lock}"), ("live",)
+        )
         if c.fetchone()["value"] != generation:
-            raise GenerationMoved(f"a replay switched the projections away from generation "
-                                  f"{generation} while they were being brought up to date; "
-                                  "try again")
+            raise GenerationMoved(
+                f"a replay switched the projections away from generation "
+                f"{generation} while they were being brought up to date; "
+                "try again"
+            )
 
     @property
     def tracking_table(self) -> str:
@@ -190,11 +201,16 @@ class BitemporalView:
                     closed_here.append(values)
                 else:
                     item, exporter, importer, valid_from = row[:4]
-                    to_close.append((change.position, change.measure, item, exporter, importer,
-                                     valid_from))
+                    to_close.append(
+                        (change.position, change.measure, item, exporter, importer, valid_from)
+                    )
             for row in change.opened:
-                opened[(change.measure, row)] = [change.measure, *row, change.position,
-                                                 OPEN_POSITION]
+                opened[(change.measure, row)] = [
+                    change.measure,
+                    *row,
+                    change.position,
+                    OPEN_POSITION,
+                ]
             states.update(change.states)
         sql = self.sql(generation)
         # Only into the live generation: a replay may have switched away from it (and be
@@ -205,8 +221,14 @@ class BitemporalView:
             if check_first:
                 self._check_live(c, generation)
             c.executemany(self._q(sql.close_open_row()), to_close)
-            insert_rows(c, sql, [tuple(values) for values in (*closed_here, *opened.values())],
-                        states, positions, self.param)
+            insert_rows(
+                c,
+                sql,
+                [tuple(values) for values in (*closed_here, *opened.values())],
+                states,
+                positions,
+                self.param,
+            )
             self._insert_tracking(c, Tracking(tracking_name(generation), last_position))  # type: ignore[attr-defined]
             if not check_first:
                 self._check_live(c, generation)
@@ -252,14 +274,22 @@ class BitemporalView:
         Yields (measure, item, exporter, importer, valid_from, valid_to, level, summary)
         with the status inside the summary.
         """
-        statement, params = self.rows_statement(generation, day, position, items, exporter,
-                                                importer, latest=latest)
+        statement, params = self.rows_statement(
+            generation, day, position, items, exporter, importer, latest=latest
+        )
         with self.transaction(commit=False) as c:
             c.execute(statement, params)
             for record in c.fetchall():
-                yield (record["measure"], record["item"], record["exporter"], record["importer"],
-                       record["valid_from"], record["valid_to"], record["level"],
-                       orjson.loads(record["summary"]))
+                yield (
+                    record["measure"],
+                    record["item"],
+                    record["exporter"],
+                    record["importer"],
+                    record["valid_from"],
+                    record["valid_to"],
+                    record["level"],
+                    orjson.loads(record["summary"]),
+                )
 
     def rows_statement(
         self,
@@ -299,39 +329,62 @@ class BitemporalView:
         believed = " AND ".join([f"r.recorded_to = {OPEN_POSITION}", *where])
         if latest:
             return self._q(select + believed), params
-        superseded = " AND ".join([f"r.recorded_to < {OPEN_POSITION}", "r.recorded_to > ?",
-                                   "r.recorded_from <= ?", *where])
+        superseded = " AND ".join(
+            [
+                f"r.recorded_to < {OPEN_POSITION}",
+                "r.recorded_to > ?",
+                "r.recorded_from <= ?",
+                *where,
+            ]
+        )
         statement = f"{select}{believed} AND r.recorded_from <= ? UNION ALL {select}{superseded}"
         return self._q(statement), [*params, position, position, position, *params]
 
     def position_at(self, generation: str, recorded_at: str) -> int:
         """The last log position recorded at or before `recorded_at` (ISO, UTC)."""
         with self.transaction(commit=False) as c:
-            c.execute(self._q(f"SELECT MAX(position) AS position FROM {self.sql(generation).log} "
-                              "WHERE recorded_at <= ?"), (recorded_at,))
+            c.execute(
+                self._q(
+                    f"SELECT MAX(position) AS position FROM {self.sql(generation).log} "
+                    "WHERE recorded_at <= ?"
+                ),
+                (recorded_at,),
+            )
             return int(c.fetchone()["position"] or 0)
 
     def positions_of(self, generation: str, subject: str) -> list[LoggedPosition]:
         """Every log position about one measure or action, in record order."""
         with self.transaction(commit=False) as c:
-            c.execute(self._q(f"SELECT position, recorded_at, record_type, subject "
-                              f"FROM {self.sql(generation).log} WHERE subject = ? "
-                              "ORDER BY position"), (subject,))
-            return [LoggedPosition(r["position"], r["recorded_at"], r["record_type"],
-                                   r["subject"]) for r in c.fetchall()]
+            c.execute(
+                self._q(
+                    f"SELECT position, recorded_at, record_type, subject "
+                    f"FROM {self.sql(generation).log} WHERE subject = ? "
+                    "ORDER BY position"
+                ),
+                (subject,),
+            )
+            return [
+                LoggedPosition(r["position"], r["recorded_at"], r["record_type"], r["subject"])
+                for r in c.fetchall()
+            ]
 
-    def items_mentioned(self, generation: str, items: Sequence[str], position: int
-                        ) -> set[str]:
+    def items_mentioned(self, generation: str, items: Sequence[str], position: int) -> set[str]:
         """Which of `items` any row recorded by `position` names (through the flow indexes)."""
         sql = self.sql(generation)
         found: set[str] = set()
         with self.transaction(commit=False) as c:
             for item in items:
-                for believed in (f"recorded_to = {OPEN_POSITION}",
-                                 f"recorded_to < {OPEN_POSITION}"):
-                    c.execute(self._q(f"SELECT 1 AS found FROM {sql.rows} WHERE item = ? AND "
-                                      f"{believed} AND recorded_from <= ? LIMIT 1"),
-                              (item, position))
+                for believed in (
+                    f"recorded_to = {OPEN_POSITION}",
+                    f"recorded_to < {OPEN_POSITION}",
+                ):
+                    c.execute(
+                        self._q(
+                            f"SELECT 1 AS found FROM {sql.rows} WHERE item = ? AND "
+                            f"{believed} AND recorded_from <= ? LIMIT 1"
+                        ),
+                        (item, position),
+                    )
                     if c.fetchone() is not None:
                         found.add(item)
                         break
@@ -340,6 +393,11 @@ class BitemporalView:
     def all_items(self, generation: str, position: int) -> set[str]:
         """Every item a row recorded by `position` names (a scan: for suggestions only)."""
         with self.transaction(commit=False) as c:
-            c.execute(self._q(f"SELECT DISTINCT item FROM {self.sql(generation).rows} "
-                              "WHERE recorded_from <= ?"), (position,))
+            c.execute(
+                self._q(
+                    f"SELECT DISTINCT item FROM {self.sql(generation).rows} "
+                    "WHERE recorded_from <= ?"
+                ),
+                (position,),
+            )
             return {row["item"] for row in c.fetchall()}

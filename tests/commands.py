@@ -15,11 +15,19 @@ from cli.main import main
 REGIMES = str(Path(sys.executable).parent / "regimes")
 
 
-def regimes(*args: str, env: dict[str, str] | None = None, stdin: bytes | None = None
-            ) -> subprocess.CompletedProcess[str]:
+def regimes(
+    *args: str, env: dict[str, str] | None = None, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[str]:
     """A command in a process of its own, as a user runs it."""
-    return subprocess.run([REGIMES, *args], input=stdin.decode() if stdin is not None else None,
-                          capture_output=True, text=True, env=env, timeout=120, check=False)
+    return subprocess.run(
+        [REGIMES, *args],
+        input=stdin.decode() if stdin is not None else None,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
 
 
 def invoke(*args: str, stdin: bytes | None = None) -> Result:

@@ -12,7 +12,9 @@ import pytest
 from domain.application import Regimes, open_application
 from domain.stores import parse_store
 
-POSTGRES_URL = os.environ.get("REGIMES_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+POSTGRES_URL = os.environ.get(
+    "REGIMES_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
 #: Run first: the suites whose tests take seconds each (real processes, hypothesis), so that
@@ -72,8 +74,9 @@ def _drop_schema(schema: str) -> None:
     from psycopg import sql
 
     with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
-            sql.Identifier(schema)))
+        connection.execute(
+            sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
+        )
 
 
 #: A new, empty store of the test's kind each time it is called.

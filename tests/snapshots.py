@@ -16,8 +16,19 @@ def snapshot(url: str) -> object:
     schema = store.env["POSTGRES_SCHEMA"]
     base = url.split("?", 1)[0]
     with psycopg.connect(base) as connection:
-        tables = [row[0] for row in connection.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
-            "ORDER BY table_name", (schema,))]
-        return {table: connection.execute(sql.SQL("SELECT * FROM {}.{} ORDER BY 1").format(
-            sql.Identifier(schema), sql.Identifier(table))).fetchall() for table in tables}
+        tables = [
+            row[0]
+            for row in connection.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
+                "ORDER BY table_name",
+                (schema,),
+            )
+        ]
+        return {
+            table: connection.execute(
+                sql.SQL("SELECT * FROM {}.{} ORDER BY 1").format(
+                    sql.Identifier(schema), sql.Identifier(table)
+                )
+            ).fetchall()
+            for table in tables
+        }

@@ -39,8 +39,7 @@ def test_every_record_type_appends_and_the_log_prints_them_back(store_url: str) 
     assert records[6]["items"][:3] == ["Sc", "Y", "La"]  # REE expanded on input
 
 
-def test_export_then_append_into_an_empty_store_reproduces_the_log(
-        new_store: StoreFactory) -> None:
+def test_export_then_append_into_an_empty_store_reproduces_the_log(new_store: StoreFactory) -> None:
     first, second = new_store(), new_store()
     run(first, "append", str(EXAMPLES))
     text = run(first, "log", "--format", "jsonl").stdout
@@ -69,19 +68,20 @@ BAD_LINES = {
 }
 
 
-def test_a_bad_batch_lists_every_error_and_leaves_the_store_byte_for_byte(
-        store_url: str) -> None:
+def test_a_bad_batch_lists_every_error_and_leaves_the_store_byte_for_byte(store_url: str) -> None:
     store = store_url
     run(store, "append", str(EXAMPLES))
     run(store, "as-of", "2026-01-01")  # the view too is part of what must not change
     before = snapshot(store)
     good = imposed("a-good-one", items=["Ga"])
-    result = run(store, "append", "-",
-                 stdin=jsonl(good, *(record for _, record in BAD_LINES.values())))
+    result = run(
+        store, "append", "-", stdin=jsonl(good, *(record for _, record in BAD_LINES.values()))
+    )
     assert result.exit_code == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("line ")]
     assert [(line.split(":")[0], line.split(":")[1].strip()) for line in errors] == [
-        (f"line {number}", field) for number, (field, _) in BAD_LINES.items()]
+        (f"line {number}", field) for number, (field, _) in BAD_LINES.items()
+    ]
     assert "nothing was written" in result.stderr
     assert snapshot(store) == before
 
@@ -102,7 +102,9 @@ def test_show_prints_a_measures_whole_history_with_positions(store_url: str) -> 
     assert result.exit_code == 0, result.stderr
     shown = json.loads(result.stdout)
     assert [(r["position"], r["record"]["type"]) for r in shown["records"]] == [
-        (5, "measure_imposed"), (6, "measure_suspended")]
+        (5, "measure_imposed"),
+        (6, "measure_suspended"),
+    ]
     assert all(r["recorded_at"] for r in shown["records"])
 
 
@@ -130,14 +132,19 @@ def test_init_loads_the_bundled_history_unless_empty(new_store: StoreFactory) ->
     assert exported(empty) == []
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["as-of", "2025-13-01"], "is not a date"),
-    (["as-of", "2025-01-01", "-e", "dy"], "case-exact: Dy"),
-    (["as-of", "2025-01-01", "--to", "jp"], "must be upper case"),
-    (["log", "--since", "0"], "0"),
-], ids=["bad-date", "lower-case-element", "lower-case-country", "position-zero"])
-def test_bad_arguments_are_usage_errors_with_exit_2(tmp_path: Path, args: list[str],
-                                                    message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["as-of", "2025-13-01"], "is not a date"),
+        (["as-of", "2025-01-01", "-e", "dy"], "case-exact: Dy"),
+        (["as-of", "2025-01-01", "--to", "jp"], "must be upper case"),
+        (["log", "--since", "0"], "0"),
+    ],
+    ids=["bad-date", "lower-case-element", "lower-case-country", "position-zero"],
+)
+def test_bad_arguments_are_usage_errors_with_exit_2(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
     result = run(tmp_path / "t.db", *args)
     assert result.exit_code == 2
     assert message in result.stderr

@@ -15,8 +15,19 @@ COMMANDS = sorted(main.commands)
 
 
 def test_the_cli_has_the_commands_of_the_design() -> None:
-    assert COMMANDS == ["append", "as-of", "diff", "digest", "init", "log", "replay", "search",
-                        "show", "timeline", "verify"]
+    assert COMMANDS == [
+        "append",
+        "as-of",
+        "diff",
+        "digest",
+        "init",
+        "log",
+        "replay",
+        "search",
+        "show",
+        "timeline",
+        "verify",
+    ]
 
 
 @pytest.mark.parametrize("name", COMMANDS)

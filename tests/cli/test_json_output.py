@@ -18,16 +18,22 @@ from tests.samples import RECORDED_AT
 
 
 def test_an_answer_is_written_as_the_standard_encoder_writes_it(
-        popo_app: Regimes, capsys: pytest.CaptureFixture[str]) -> None:
+    popo_app: Regimes, capsys: pytest.CaptureFixture[str]
+) -> None:
     popo_app.append(bundled_batch(), RECORDED_AT)
     reader = RegimeReader(popo_app)
     try:
         answer = reader.as_of(date(2026, 1, 8), FlowQuery()).to_json()
     finally:
         reader.close()
-    sample = {"text": "Seltene Erden — 稀土, “quoted”, \u2028, \u001f, \u007f", "none": None,
-              "empty": [], "nothing": {}, "nested": [[1, True], {"a": [False]}],
-              "answer": answer}
+    sample = {
+        "text": "Seltene Erden — 稀土, “quoted”, \u2028, \u001f, \u007f",
+        "none": None,
+        "empty": [],
+        "nothing": {},
+        "nested": [[1, True], {"a": [False]}],
+        "answer": answer,
+    }
     emit_json(sample)
     written = capsys.readouterr().out
     standard = json.dumps(sample, indent=2, ensure_ascii=False)

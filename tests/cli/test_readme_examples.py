@@ -33,8 +33,9 @@ def test_the_readme_shows_sessions() -> None:
 
 
 @pytest.mark.parametrize(("command", "shown"), SESSIONS, ids=[c for c, _ in SESSIONS])
-def test_a_readme_session_is_what_the_command_prints(bundled: str, command: str,
-                                                     shown: str) -> None:
+def test_a_readme_session_is_what_the_command_prints(
+    bundled: str, command: str, shown: str
+) -> None:
     result = invoke("--store", bundled, *shlex.split(command)[1:])
     printed = result.stdout + result.stderr
     rows = {_cells(line) for line in printed.splitlines()}

@@ -51,8 +51,10 @@ def _section(offset: int) -> str:
 
 
 EXAMPLES = [(_section(match.start()), match.group(1)) for match in _JSON_BLOCK.finditer(README)]
-KEY_LISTS = [(_section(match.start()), " ".join(match.group(1).split()))
-             for match in _KEY_LIST.finditer(README)]
+KEY_LISTS = [
+    (_section(match.start()), " ".join(match.group(1).split()))
+    for match in _KEY_LIST.finditer(README)
+]
 
 
 @pytest.fixture(scope="module")
@@ -66,9 +68,10 @@ def bundled(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="module")
 def answers(bundled: str) -> dict[tuple[str, ...], Any]:
     """Each question's JSON answer, asked once."""
-    return {question: json.loads(invoked("--store", bundled, *question, "--format",
-                                         "json").stdout)
-            for question in (*QUESTIONS.values(), *KEY_LIST_QUESTIONS.values())}
+    return {
+        question: json.loads(invoked("--store", bundled, *question, "--format", "json").stdout)
+        for question in (*QUESTIONS.values(), *KEY_LIST_QUESTIONS.values())
+    }
 
 
 def _json_type(value: Any) -> str:
@@ -95,8 +98,10 @@ def mismatches(shown: Any, real: Any, path: str = "$", *, values: bool) -> list[
     """Where the answer `real` differs from the example `shown`: in shape (keys present, JSON
     types, elided list items found in order), and with `values` in the scalars shown too."""
     if _json_type(shown) != _json_type(real):
-        return [f"{path}: the README shows {_json_type(shown)}, the answer has "
-                f"{_json_type(real)} ({json.dumps(real, ensure_ascii=False)[:80]})"]
+        return [
+            f"{path}: the README shows {_json_type(shown)}, the answer has "
+            f"{_json_type(real)} ({json.dumps(real, ensure_ascii=False)[:80]})"
+        ]
     if isinstance(shown, dict):
         found = []
         for key, value in shown.items():
@@ -109,27 +114,43 @@ def mismatches(shown: Any, real: Any, path: str = "$", *, values: bool) -> list[
         return found
     if isinstance(shown, list):
         if not shown:
-            return [] if not real or not values else [
-                f"{path}: the README shows an empty list, the answer has {len(real)} items"]
+            return (
+                []
+                if not real or not values
+                else [f"{path}: the README shows an empty list, the answer has {len(real)} items"]
+            )
         found, start = [], 0
         for index, item in enumerate(shown):
-            at = next((j for j in range(start, len(real))
-                       if not mismatches(item, real[j], values=values)), None)
+            at = next(
+                (
+                    j
+                    for j in range(start, len(real))
+                    if not mismatches(item, real[j], values=values)
+                ),
+                None,
+            )
             if at is None:
-                closest = mismatches(item, real[min(start, len(real) - 1)],
-                                     f"{path}[{index}]", values=values) if real else []
-                found.append(f"{path}[{index}]: no item of the answer (after those matched "
-                             f"before it) is this one; against the next: {closest[:3]}")
+                closest = (
+                    mismatches(
+                        item, real[min(start, len(real) - 1)], f"{path}[{index}]", values=values
+                    )
+                    if real
+                    else []
+                )
+                found.append(
+                    f"{path}[{index}]: no item of the answer (after those matched "
+                    f"before it) is this one; against the next: {closest[:3]}"
+                )
             else:
                 start = at + 1
         return found
     if not values:
         return []
     if isinstance(shown, str) and ELIDED in shown:
-        return [] if _elided_match(shown, real) else [
-            f"{path}: {real!r} is not of the form {shown!r}"]
-    return [] if shown == real else [f"{path}: the README shows {shown!r}, the answer has "
-                                     f"{real!r}"]
+        return (
+            [] if _elided_match(shown, real) else [f"{path}: {real!r} is not of the form {shown!r}"]
+        )
+    return [] if shown == real else [f"{path}: the README shows {shown!r}, the answer has {real!r}"]
 
 
 def _example_ids() -> list[str]:
@@ -139,8 +160,8 @@ def _example_ids() -> list[str]:
 def _answer(command: str, answers: dict[tuple[str, ...], Any]) -> Any:
     question = QUESTIONS.get(command)
     assert question is not None, (
-        f"a JSON example in the section of {command!r}: name the question it answers in "
-        "QUESTIONS")
+        f"a JSON example in the section of {command!r}: name the question it answers in QUESTIONS"
+    )
     return answers[question]
 
 
@@ -156,19 +177,22 @@ def test_an_example_is_json(command: str, example: str) -> None:
 
 @pytest.mark.parametrize(("command", "example"), EXAMPLES, ids=_example_ids())
 def test_every_key_an_example_shows_is_in_the_answer_with_its_json_type(
-        command: str, example: str, answers: dict[tuple[str, ...], Any]) -> None:
+    command: str, example: str, answers: dict[tuple[str, ...], Any]
+) -> None:
     assert mismatches(json.loads(example), _answer(command, answers), values=False) == []
 
 
 @pytest.mark.parametrize(("command", "example"), EXAMPLES, ids=_example_ids())
 def test_every_value_an_example_shows_is_the_answers(
-        command: str, example: str, answers: dict[tuple[str, ...], Any]) -> None:
+    command: str, example: str, answers: dict[tuple[str, ...], Any]
+) -> None:
     assert mismatches(json.loads(example), _answer(command, answers), values=True) == []
 
 
 @pytest.mark.parametrize(("command", "example"), EXAMPLES, ids=_example_ids())
 def test_an_example_shows_every_top_level_key_of_the_answer(
-        command: str, example: str, answers: dict[tuple[str, ...], Any]) -> None:
+    command: str, example: str, answers: dict[tuple[str, ...], Any]
+) -> None:
     shown = json.loads(example)
     real = _answer(command, answers)
     assert ELIDED not in shown, "the top level of an example elides no key"
@@ -199,8 +223,7 @@ def key_mismatches(shown: Any, real: Any, path: str = "$") -> list[str]:
             return [f"{path}: the README shows an object, the answer has {_json_type(real)}"]
         found = []
         if set(shown) != set(real):
-            found.append(f"{path}: the README lists {sorted(shown)}, the answer has "
-                         f"{sorted(real)}")
+            found.append(f"{path}: the README lists {sorted(shown)}, the answer has {sorted(real)}")
         for key in shown.keys() & real.keys():
             found += key_mismatches(shown[key], real[key], f"{path}.{key}")
         return found
@@ -209,26 +232,32 @@ def key_mismatches(shown: Any, real: Any, path: str = "$") -> list[str]:
             return [f"{path}: the README shows a list, the answer has {_json_type(real)}"]
         if not real:
             return [f"{path}: the question checked has no item here; ask one that has"]
-        return [problem for index, item in enumerate(real) for shape in shown[:1]
-                for problem in key_mismatches(shape, item, f"{path}[{index}]")]
+        return [
+            problem
+            for index, item in enumerate(real)
+            for shape in shown[:1]
+            for problem in key_mismatches(shape, item, f"{path}[{index}]")
+        ]
     return []
 
 
-@pytest.mark.parametrize(("command", "listed"), KEY_LISTS,
-                         ids=[command for command, _ in KEY_LISTS])
+@pytest.mark.parametrize(
+    ("command", "listed"), KEY_LISTS, ids=[command for command, _ in KEY_LISTS]
+)
 def test_a_json_key_list_names_the_keys_of_the_answer(
-        command: str, listed: str, answers: dict[tuple[str, ...], Any]) -> None:
+    command: str, listed: str, answers: dict[tuple[str, ...], Any]
+) -> None:
     question = KEY_LIST_QUESTIONS.get(command)
     assert question is not None, (
         f"a 'JSON:' key list in the section of {command!r}: name a question for it in "
-        "KEY_LIST_QUESTIONS")
+        "KEY_LIST_QUESTIONS"
+    )
     assert key_mismatches(key_list(listed), answers[question]) == []
 
 
 def test_the_comparison_catches_what_it_should() -> None:
     real = {"a": 1, "b": "x@60", "c": [{"k": 1}, {"k": 2}, {"k": 3}], "d": None}
-    assert mismatches({"a": 1, "b": "…@60", "c": [{"k": 2}], "d": None}, real,
-                      values=True) == []
+    assert mismatches({"a": 1, "b": "…@60", "c": [{"k": 2}], "d": None}, real, values=True) == []
     assert mismatches({"a": 2}, real, values=True)  # a value that is not the answer's
     assert not mismatches({"a": 2}, real, values=False)
     assert mismatches({"a": "1"}, real, values=False)  # another JSON type
@@ -238,5 +267,8 @@ def test_the_comparison_catches_what_it_should() -> None:
     assert mismatches({"c": []}, real, values=True)  # an empty list states emptiness
     assert not mismatches({"c": [{"k": 1, "…": "…"}]}, real, values=True)
     assert key_list('{"a", "b": [{"c", "d": {…}}], "e": [same]}') == {
-        "a": "…", "b": [{"c": "…", "d": "…"}], "e": "…"}
+        "a": "…",
+        "b": [{"c": "…", "d": "…"}],
+        "e": "…",
+    }
     assert key_mismatches(key_list('{"a", "b"}'), {"a": 1, "b": 2, "c": 3})

@@ -50,8 +50,11 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def contents(folder: Path) -> dict[str, bytes]:
-    return {str(path.relative_to(folder)): path.read_bytes()
-            for path in sorted(folder.rglob("*")) if path.is_file()}
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
 
 
 def store_of(entry: dict[str, Any], cwd: Path) -> str:
@@ -81,7 +84,8 @@ def test_the_corpus_covers_each_way_to_fail() -> None:
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
 def test_a_hostile_store_is_refused_in_one_line_and_nothing_is_written(
-        name: str, workdir: Path, tmp_path: Path) -> None:
+    name: str, workdir: Path, tmp_path: Path
+) -> None:
     entry = CORPUS[name]
     before = contents(workdir)
     result = invoke("--store", store_of(entry, workdir), "append", "-", stdin=RECORD)
@@ -92,7 +96,8 @@ def test_a_hostile_store_is_refused_in_one_line_and_nothing_is_written(
 
 @pytest.mark.parametrize("name", sorted(name for name in CORPUS if CORPUS[name].get("script")))
 def test_the_installed_script_refuses_a_hostile_store_in_one_line(
-        name: str, workdir: Path, tmp_path: Path) -> None:
+    name: str, workdir: Path, tmp_path: Path
+) -> None:
     entry = CORPUS[name]
     before = contents(workdir)
     done = regimes("--store", store_of(entry, workdir), "append", "-", stdin=RECORD)
@@ -102,18 +107,22 @@ def test_the_installed_script_refuses_a_hostile_store_in_one_line(
 
 
 def test_an_empty_regimes_store_variable_is_refused_not_read_as_the_default(
-        workdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    workdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("REGIMES_STORE", "")
     result = invoke("append", "-", stdin=RECORD)
     assert result.exit_code == 2
-    assert result.stderr == ("Error: the store name (--store or REGIMES_STORE) is empty: give "
-                             "a path or URL, or leave it out (unset REGIMES_STORE) for the "
-                             "default store\n")
+    assert result.stderr == (
+        "Error: the store name (--store or REGIMES_STORE) is empty: give "
+        "a path or URL, or leave it out (unset REGIMES_STORE) for the "
+        "default store\n"
+    )
     assert not (tmp_path / "data").exists()
 
 
 def test_the_installed_script_refuses_an_empty_regimes_store_variable(
-        workdir: Path, tmp_path: Path) -> None:
+    workdir: Path, tmp_path: Path
+) -> None:
     import os
 
     env = {**os.environ, "REGIMES_STORE": "", "XDG_DATA_HOME": str(tmp_path / "data")}

@@ -55,33 +55,83 @@ PINNED = [
     ("Sb", "CN", "JP", "2024-09-14", "none", [], [], ["cn-mofcom-2024-33"]),
     ("Sb", "CN", "JP", "2024-09-15", "licence_required", ["cn-mofcom-2024-33"], [], []),
     ("Ga", "CN", "US", "2024-12-02", "licence_required", ["cn-mofcom-2023-23"], [], []),
-    ("Ga", "CN", "US", "2024-12-03", "ban",
-     ["cn-mofcom-2024-46-minerals", "cn-mofcom-2024-46-military", "cn-mofcom-2023-23"], [], []),
-    ("Ga", "CN", "US", "2025-11-09", "end_user_ban",
-     ["cn-mofcom-2024-46-military", "cn-mofcom-2023-23"], ["cn-mofcom-2024-46-minerals"], []),
+    (
+        "Ga",
+        "CN",
+        "US",
+        "2024-12-03",
+        "ban",
+        ["cn-mofcom-2024-46-minerals", "cn-mofcom-2024-46-military", "cn-mofcom-2023-23"],
+        [],
+        [],
+    ),
+    (
+        "Ga",
+        "CN",
+        "US",
+        "2025-11-09",
+        "end_user_ban",
+        ["cn-mofcom-2024-46-military", "cn-mofcom-2023-23"],
+        ["cn-mofcom-2024-46-minerals"],
+        [],
+    ),
     ("Dy", "CN", "JP", "2025-04-03", "none", [], [], []),
     ("Dy", "CN", "JP", "2025-04-04", "licence_required", ["cn-mofcom-2025-18"], [], []),
     ("Ho", "CN", "US", "2025-11-06", "none", [], [], ["cn-mofcom-2025-57"]),
     ("Ho", "CN", "US", "2025-11-07", "none", [], ["cn-mofcom-2025-57"], []),
     ("Ho", "CN", "US", "2025-11-25", "none", [], ["cn-mofcom-2025-57"], []),
-    ("Dy", "CN", "JP", "2026-01-05", "licence_required", ["cn-mofcom-2025-18"], [],
-     ["cn-2025-rare-earth-general-licences"]),
-    ("Dy", "CN", "JP", "2026-01-06", "end_user_ban", ["cn-mofcom-2026-1", "cn-mofcom-2025-18"],
-     [], ["cn-2026-rare-earth-licence-tightening-japan", "cn-2025-rare-earth-general-licences"]),
+    (
+        "Dy",
+        "CN",
+        "JP",
+        "2026-01-05",
+        "licence_required",
+        ["cn-mofcom-2025-18"],
+        [],
+        ["cn-2025-rare-earth-general-licences"],
+    ),
+    (
+        "Dy",
+        "CN",
+        "JP",
+        "2026-01-06",
+        "end_user_ban",
+        ["cn-mofcom-2026-1", "cn-mofcom-2025-18"],
+        [],
+        ["cn-2026-rare-earth-licence-tightening-japan", "cn-2025-rare-earth-general-licences"],
+    ),
     ("dichlorosilane", "JP", "CN", "2026-01-06", "none", [], [], []),
     ("dichlorosilane", "JP", "CN", "2026-02-15", "monitoring", ["cn-mofcom-2026-2"], [], []),
     ("seafood", "JP", "CN", "2025-11-18", "none", [], [], []),
-    ("seafood", "JP", "CN", "2025-11-19", "ban", ["cn-2025-japan-seafood-import-suspension"],
-     [], []),
+    (
+        "seafood",
+        "JP",
+        "CN",
+        "2025-11-19",
+        "ban",
+        ["cn-2025-japan-seafood-import-suspension"],
+        [],
+        [],
+    ),
 ]
 
 
 @pytest.mark.parametrize(
     ("item", "exporter", "importer", "day", "level", "in_force", "suspended", "pending"),
-    PINNED, ids=[f"{row[0]}-{row[1]}-{row[2]}-{row[3]}" for row in PINNED])
-def test_pinned_answers(reader: RegimeReader, item: str, exporter: str, importer: str,
-                        day: str, level: str, in_force: list[str], suspended: list[str],
-                        pending: list[str]) -> None:
+    PINNED,
+    ids=[f"{row[0]}-{row[1]}-{row[2]}-{row[3]}" for row in PINNED],
+)
+def test_pinned_answers(
+    reader: RegimeReader,
+    item: str,
+    exporter: str,
+    importer: str,
+    day: str,
+    level: str,
+    in_force: list[str],
+    suspended: list[str],
+    pending: list[str],
+) -> None:
     answer = reader.as_of(date.fromisoformat(day), FlowQuery((item,), exporter, importer))
     [flow] = answer.flows
     assert flow.level.name == level
@@ -91,7 +141,8 @@ def test_pinned_answers(reader: RegimeReader, item: str, exporter: str, importer
 
 
 def test_the_military_end_user_ban_on_dysprosium_to_japan_holds_after_2026_01_06(
-        reader: RegimeReader) -> None:
+    reader: RegimeReader,
+) -> None:
     [flow] = reader.as_of(date(2026, 3, 1), FlowQuery(("Dy",), "CN", "JP")).flows
     ban = next(entry for entry in flow.in_force if entry["measure"] == "cn-mofcom-2026-1")
     assert ban["end_users"] == "military"
@@ -106,7 +157,8 @@ def test_a_fresh_default_store_exports_the_bundled_records() -> None:
     exported.read(io.BytesIO(result.stdout.encode()))
     assert exported.errors == []
     assert [_normalised(numbered) for numbered in exported.records] == [
-        _normalised(numbered) for numbered in bundled_batch().records]
+        _normalised(numbered) for numbered in bundled_batch().records
+    ]
 
 
 def _normalised(numbered: Numbered) -> dict[str, object]:

@@ -47,10 +47,15 @@ finally:
     app.close()
 """
 
-QUESTIONS = [(day, FlowQuery(items, exporter, importer))
-             for day in (date(2011, 6, 1), date(2020, 1, 1), date(2026, 1, 8))
-             for items, exporter, importer in ((("Dy",), "CN", "JP"), ((), None, "JP"),
-                                               (("Ga", "graphite"), "CN", None))]
+QUESTIONS = [
+    (day, FlowQuery(items, exporter, importer))
+    for day in (date(2011, 6, 1), date(2020, 1, 1), date(2026, 1, 8))
+    for items, exporter, importer in (
+        (("Dy",), "CN", "JP"),
+        ((), None, "JP"),
+        (("Ga", "graphite"), "CN", None),
+    )
+]
 
 
 def fold_answers(store: str) -> list[list[dict[str, object]]]:
@@ -92,20 +97,21 @@ def assert_ran_or_waited(processes: Sequence[subprocess.Popen[str]]) -> None:
             print("refused:", err.strip())  # how often, in the test's output
 
 
-def started_together(commands: Sequence[list[str]], delay: float
-                     ) -> list[subprocess.Popen[str]]:
+def started_together(commands: Sequence[list[str]], delay: float) -> list[subprocess.Popen[str]]:
     """Starts the commands `delay` seconds apart."""
     processes = []
     for index, command in enumerate(commands):
         if index:
             time.sleep(delay)
-        processes.append(subprocess.Popen(command, stdout=subprocess.PIPE,
-                                          stderr=subprocess.PIPE, text=True))
+        processes.append(
+            subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        )
     return processes
 
 
 def test_two_sharded_replays_started_together_run_one_after_the_other(
-        sqlite_app: Regimes, sqlite_path: Path) -> None:
+    sqlite_app: Regimes, sqlite_path: Path
+) -> None:
     sqlite_app.append(bundled_batch(), RECORDED_AT)
     sqlite_app.append(batch(*mixed_history(800)), RECORDED_AT)
     store = str(sqlite_path)
@@ -120,7 +126,8 @@ def test_two_sharded_replays_started_together_run_one_after_the_other(
 @pytest.mark.postgres
 @pytest.mark.parametrize("new_store", ["postgresql"], indirect=True)
 def test_two_replays_of_one_postgresql_store_run_one_after_the_other(
-        new_store: StoreFactory) -> None:
+    new_store: StoreFactory,
+) -> None:
     store = new_store()
     invoked("--store", store, "init")
     with opened(store) as (app, _):
@@ -147,8 +154,12 @@ def store_30k(tmp_path_factory: pytest.TempPathFactory) -> Path:
     generate(30_000, 1, history)
     store = folder / "store.db"
     invoked("--store", str(store), "init", "--empty")
-    done = subprocess.run([REGIMES, "--store", str(store), "append", str(history)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [REGIMES, "--store", str(store), "append", str(history)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return store
 
@@ -156,7 +167,8 @@ def store_30k(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.slow
 @pytest.mark.parametrize("replays", [2, 4])
 def test_concurrent_replays_of_a_30k_store_never_leave_a_partial_view(
-        store_30k: Path, tmp_path: Path, replays: int) -> None:
+    store_30k: Path, tmp_path: Path, replays: int
+) -> None:
     store = tmp_path / "store.db"
     shutil.copy(store_30k, store)
     expected = fold_answers(str(store))
@@ -170,14 +182,17 @@ def test_concurrent_replays_of_a_30k_store_never_leave_a_partial_view(
         assert_ran_or_waited(started_together([command] * replays, gap))
         assert_whole_view_answers_as_the_fold(str(store), expected)
     with sqlite3.connect(store) as connection:
-        tables = {name for (name,) in connection.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        tables = {
+            name
+            for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
     assert len({name for name in tables if name.startswith("regime_rows_")}) == 1
     assert not list(tmp_path.glob("*scratch*"))
 
 
 def test_a_catch_up_never_writes_into_a_generation_a_replay_switched_away_from(
-        sqlite_app: Regimes) -> None:
+    sqlite_app: Regimes,
+) -> None:
     """A reader that read the live generation before a replay switched, writing once the
     next replay has loaded that generation afresh, is refused: it would have put its rows
     and tracking into the replay's fresh tables."""

@@ -10,8 +10,7 @@ from tests.commands import invoke, invoked
 from tests.conftest import StoreFactory
 from tests.samples import action, follow_up, imposed, jsonl
 
-HISTORY = jsonl(imposed(), follow_up("measure_suspended", effective_on="2025-06-01"),
-                action())
+HISTORY = jsonl(imposed(), follow_up("measure_suspended", effective_on="2025-06-01"), action())
 
 
 def _loaded(store: str, records: bytes = HISTORY) -> str:
@@ -20,14 +19,16 @@ def _loaded(store: str, records: bytes = HISTORY) -> str:
 
 
 def test_stores_loaded_apart_have_equal_content_digests_and_verify_each_other(
-        new_store: StoreFactory) -> None:
+    new_store: StoreFactory,
+) -> None:
     first = _loaded(new_store())
     time.sleep(0.01)  # another record time
     second = _loaded(new_store())
     recorded = [invoked("--store", store, "digest").stdout.strip() for store in (first, second)]
     assert recorded[0] != recorded[1]  # the record chain covers record times
-    content = [invoked("--store", store, "digest", "--content").stdout.strip()
-               for store in (first, second)]
+    content = [
+        invoked("--store", store, "digest", "--content").stdout.strip() for store in (first, second)
+    ]
     assert content[0] == content[1]
     assert content[0].startswith("content:")
     assert content[0].endswith("@3")
@@ -46,7 +47,8 @@ def test_a_content_digest_still_verifies_as_the_log_grows(new_store: StoreFactor
 
 
 def test_another_copys_record_digest_parts_without_blaming_alteration(
-        new_store: StoreFactory) -> None:
+    new_store: StoreFactory,
+) -> None:
     first = _loaded(new_store())
     time.sleep(0.01)
     second = _loaded(new_store())
@@ -58,8 +60,7 @@ def test_another_copys_record_digest_parts_without_blaming_alteration(
     assert "digest --content" in result.stderr
 
 
-def test_a_content_digest_of_other_records_names_the_record_count(
-        new_store: StoreFactory) -> None:
+def test_a_content_digest_of_other_records_names_the_record_count(new_store: StoreFactory) -> None:
     first = _loaded(new_store())
     other = _loaded(new_store(), jsonl(imposed("something-else"), action()))
     theirs = invoked("--store", other, "digest", "--content").stdout.strip()
@@ -72,8 +73,7 @@ def test_a_content_digest_of_other_records_names_the_record_count(
     assert result.exit_code == 1
 
 
-def test_a_digest_past_the_end_of_the_log_says_where_the_log_ends(
-        new_store: StoreFactory) -> None:
+def test_a_digest_past_the_end_of_the_log_says_where_the_log_ends(new_store: StoreFactory) -> None:
     store = _loaded(new_store())
     link = invoked("--store", store, "digest").stdout.strip().split("@")[0]
     result = invoke("--store", store, "verify", "--digest", f"{link}@9")
@@ -90,8 +90,13 @@ def test_an_empty_log_has_no_content_digest(new_store: StoreFactory) -> None:
 
 
 def test_a_digest_of_position_0_and_reversed_bounds_are_usage_errors(
-        new_store: StoreFactory) -> None:
+    new_store: StoreFactory,
+) -> None:
     store = _loaded(new_store())
     assert invoke("--store", store, "verify", "--digest", f"content:{'0' * 64}@0").exit_code == 2
-    assert invoke("--store", store, "timeline", "--since", "2026-01-01", "--until",
-                  "2025-01-01").exit_code == 2
+    assert (
+        invoke(
+            "--store", store, "timeline", "--since", "2026-01-01", "--until", "2025-01-01"
+        ).exit_code
+        == 2
+    )

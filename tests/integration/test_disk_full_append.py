@@ -26,7 +26,8 @@ def _pages(path: Path) -> int:
 
 
 def test_an_append_that_fills_the_disk_says_so_and_writes_nothing(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = tmp_path / "store.db"
     first, batch = tmp_path / "first.jsonl", tmp_path / "batch.jsonl"
     first.write_bytes(jsonl(imposed("first-measure")))

@@ -26,8 +26,9 @@ def bundled(store_url: str) -> str:
 
 
 def _search(store: str, *args: str) -> dict[str, Any]:
-    found: dict[str, Any] = json.loads(invoked("--store", store, "search", *args, "--format",
-                                               "json").stdout)
+    found: dict[str, Any] = json.loads(
+        invoked("--store", store, "search", *args, "--format", "json").stdout
+    )
     return found
 
 
@@ -64,8 +65,18 @@ def test_search_without_anything_lists_each_measure_and_action_once(bundled: str
 def test_search_csv_has_a_fixed_header_and_no_line_breaks_in_cells(bundled: str) -> None:
     output = invoked("--store", bundled, "search", "rare earth", "--format", "csv").stdout
     rows = list(csv.reader(io.StringIO(output)))
-    assert rows[0] == ["type", "id", "record", "position", "date", "issuer", "kind", "status",
-                       "document", "title"]
+    assert rows[0] == [
+        "type",
+        "id",
+        "record",
+        "position",
+        "date",
+        "issuer",
+        "kind",
+        "status",
+        "document",
+        "title",
+    ]
     assert len(rows) > 5
     assert output.count("\n") == len(rows)
 
@@ -77,8 +88,9 @@ def test_an_unknown_kind_is_said_not_silently_empty(bundled: str) -> None:
 
 
 def test_show_takes_a_document_and_shows_every_record_carrying_it(bundled: str) -> None:
-    shown = json.loads(invoked("--store", bundled, "show", "No. 70 of 2025", "--format",
-                               "json").stdout)
+    shown = json.loads(
+        invoked("--store", bundled, "show", "No. 70 of 2025", "--format", "json").stdout
+    )
     assert shown["document"] == NO_70
     assert {record["id"] for record in shown["records"]} >= {"cn-mofcom-2025-57"}
     assert {record["record"]["type"] for record in shown["records"]} == {"measure_suspended"}
@@ -99,8 +111,9 @@ def test_show_of_nothing_known_exits_1(bundled: str) -> None:
 
 
 def test_show_lists_the_records_that_respond_to_the_shown_one(bundled: str) -> None:
-    shown = json.loads(invoked("--store", bundled, "show", "cn-us-2025-busan-summit",
-                               "--format", "json").stdout)
+    shown = json.loads(
+        invoked("--store", bundled, "show", "cn-us-2025-busan-summit", "--format", "json").stdout
+    )
     responders = {(entry["id"], entry["record"]["type"]) for entry in shown["responded_to_by"]}
     assert ("cn-mofcom-2025-57", "measure_suspended") in responders
     table = invoked("--store", bundled, "show", "cn-us-2025-busan-summit").stdout
@@ -108,30 +121,62 @@ def test_show_lists_the_records_that_respond_to_the_shown_one(bundled: str) -> N
 
 
 HANDMADE = [
-    {"type": "measure_imposed", "measure": "m2", "issuer": "CN", "kind": "licence_requirement",
-     "items": ["Pr", "Nd"], "destinations": ["*"], "announced_on": "2025-01-01",
-     "effective_on": "2025-01-01", "document": "Doc M2", "notes": "line one\nline two",
-     "sources": [{"title": "s"}]},
-    {"type": "measure_amended", "measure": "m2", "effective_on": "2025-03-01",
-     "kind": "export_ban", "items": ["Nd"], "sources": [{"title": "s"}]},
-    {"type": "measure_corrected", "measure": "m2", "fields": {"document": "Doc M2 corrected"},
-     "reason": "misnamed"},
-    {"type": "action_taken", "action": "talks", "issuer": "JP", "kind": "statement",
-     "occurred_on": "2025-02-01", "title": "Talks", "counterparts": ["CN"],
-     "sources": [{"title": "s"}]},
+    {
+        "type": "measure_imposed",
+        "measure": "m2",
+        "issuer": "CN",
+        "kind": "licence_requirement",
+        "items": ["Pr", "Nd"],
+        "destinations": ["*"],
+        "announced_on": "2025-01-01",
+        "effective_on": "2025-01-01",
+        "document": "Doc M2",
+        "notes": "line one\nline two",
+        "sources": [{"title": "s"}],
+    },
+    {
+        "type": "measure_amended",
+        "measure": "m2",
+        "effective_on": "2025-03-01",
+        "kind": "export_ban",
+        "items": ["Nd"],
+        "sources": [{"title": "s"}],
+    },
+    {
+        "type": "measure_corrected",
+        "measure": "m2",
+        "fields": {"document": "Doc M2 corrected"},
+        "reason": "misnamed",
+    },
+    {
+        "type": "action_taken",
+        "action": "talks",
+        "issuer": "JP",
+        "kind": "statement",
+        "occurred_on": "2025-02-01",
+        "title": "Talks",
+        "counterparts": ["CN"],
+        "sources": [{"title": "s"}],
+    },
 ]
 
 
 @pytest.fixture
 def handmade(store_url: str) -> str:
-    invoked("--store", store_url, "append", "-",
-            stdin="".join(json.dumps(record) + "\n" for record in HANDMADE).encode())
+    invoked(
+        "--store",
+        store_url,
+        "append",
+        "-",
+        stdin="".join(json.dumps(record) + "\n" for record in HANDMADE).encode(),
+    )
     return store_url
 
 
 def test_a_corrected_document_is_found_and_shown(handmade: str) -> None:
-    shown = json.loads(invoked("--store", handmade, "show", "Doc M2 corrected", "--format",
-                               "json").stdout)
+    shown = json.loads(
+        invoked("--store", handmade, "show", "Doc M2 corrected", "--format", "json").stdout
+    )
     assert shown["document"] == "Doc M2 corrected"
     assert [record["record"]["type"] for record in shown["records"]] == ["measure_corrected"]
     [hit] = _search(handmade, "misnamed")["results"]
@@ -147,23 +192,36 @@ def test_search_shows_the_terms_in_effect_on_the_day_asked(handmade: str) -> Non
 
 def test_search_covers_flows_by_the_rule_the_answers_use(handmade: str) -> None:
     assert _search(handmade, "-e", "Nd", "--from", "CN", "--to", "CN")["results"] == []
-    assert [hit["id"] for hit in _search(handmade, "--from", "JP", "--to", "CN")["results"]] \
-        == ["talks"]
-    assert [hit["id"] for hit in _search(handmade, "-e", "Nd", "--from", "CN", "--to",
-                                         "US")["results"]] == ["m2"]
+    assert [hit["id"] for hit in _search(handmade, "--from", "JP", "--to", "CN")["results"]] == [
+        "talks"
+    ]
+    assert [
+        hit["id"] for hit in _search(handmade, "-e", "Nd", "--from", "CN", "--to", "US")["results"]
+    ] == ["m2"]
 
 
 def test_csv_cells_never_break_a_line(capsys: pytest.CaptureFixture[str]) -> None:
     """A document from a store written before text fields refused line breaks."""
-    hit = Hit("measure", "m2", "measure_imposed", 1, "CN", "export_ban", "2025-01-01",
-              "in_force", "Doc\nwith break", "Title\r\nacross lines")
+    hit = Hit(
+        "measure",
+        "m2",
+        "measure_imposed",
+        1,
+        "CN",
+        "export_ban",
+        "2025-01-01",
+        "in_force",
+        "Doc\nwith break",
+        "Title\r\nacross lines",
+    )
     render_found(Found(date(2025, 1, 1), Known(1), [hit]), "csv")
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
     assert rows[1][-2:] == ["Doc\\x0awith break", "Title\\x0d\\x0aacross lines"]
 
 
 def test_as_of_csv_warns_about_an_unknown_item_too(handmade: str) -> None:
-    result = invoke("--store", handmade, "as-of", "2025-06-01", "--item", "neodymiun",
-                    "--format", "csv")
+    result = invoke(
+        "--store", handmade, "as-of", "2025-06-01", "--item", "neodymiun", "--format", "csv"
+    )
     assert result.exit_code == 0
     assert "no record mentions item 'neodymiun'" in result.stderr

@@ -36,26 +36,27 @@ EXPECTED: dict[str, dict[str, Any]] = json.loads((HOSTILE / "EXPECTED.json").rea
 SEED = jsonl(
     imposed("seed-licence"),
     action("seed-summit"),
-    follow_up("measure_suspended", "seed-licence", effective_on="2025-06-01",
-              until="2025-09-01"),
+    follow_up("measure_suspended", "seed-licence", effective_on="2025-06-01", until="2025-09-01"),
 )
 
 #: The files that also run on PostgreSQL: one of each way to fail (reading, shape, state).
-ON_POSTGRES = frozenset({
-    "json-truncated-object.jsonl",
-    "yaml-bad-indentation.yaml",
-    "utf8-bom.jsonl",
-    "invalid-utf8-line.bin",
-    "mixed-valid-invalid.jsonl",
-    "duplicate-id-different-content.jsonl",
-    "conflict-with-stored-measure.jsonl",
-    "correction-of-retracted.jsonl",
-    "control-osc52-in-document.jsonl",
-    "control-c1-csi-in-document.jsonl",
-    "duplicate-key-nested.jsonl",
-    "duplicate-key-top-level.yaml",
-    "amendment-clearing-kind.jsonl",
-})
+ON_POSTGRES = frozenset(
+    {
+        "json-truncated-object.jsonl",
+        "yaml-bad-indentation.yaml",
+        "utf8-bom.jsonl",
+        "invalid-utf8-line.bin",
+        "mixed-valid-invalid.jsonl",
+        "duplicate-id-different-content.jsonl",
+        "conflict-with-stored-measure.jsonl",
+        "correction-of-retracted.jsonl",
+        "control-osc52-in-document.jsonl",
+        "control-c1-csi-in-document.jsonl",
+        "duplicate-key-nested.jsonl",
+        "duplicate-key-top-level.yaml",
+        "amendment-clearing-kind.jsonl",
+    }
+)
 
 TEN_MB = 10 * 1024 * 1024
 DEPTH = 100_000
@@ -72,8 +73,9 @@ def _deeply_nested_array(path: Path) -> None:
 
 
 def _deeply_nested_line(path: Path) -> None:
-    path.write_bytes(jsonl(action("shallow")) + b'{"type": "action_taken", "notes": '
-                     + b"[" * DEPTH + b"\n")
+    path.write_bytes(
+        jsonl(action("shallow")) + b'{"type": "action_taken", "notes": ' + b"[" * DEPTH + b"\n"
+    )
 
 
 GENERATORS: dict[str, Callable[[Path], None]] = {
@@ -96,11 +98,15 @@ def run_limited(store: str, path: Path, seconds: float) -> tuple[int, str]:
     try:
         done = subprocess.run(
             [sys.executable, "-m", "cli.main", "--store", store, "append", str(path)],
-            cwd=ROOT, env=os.environ.copy(), capture_output=True, timeout=seconds,
-            preexec_fn=limit_memory, check=False)
+            cwd=ROOT,
+            env=os.environ.copy(),
+            capture_output=True,
+            timeout=seconds,
+            preexec_fn=limit_memory,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
-        pytest.fail(f"`regimes append {path.name}` was still running after {seconds} s "
-                    "(killed)")
+        pytest.fail(f"`regimes append {path.name}` was still running after {seconds} s (killed)")
     return done.returncode, done.stderr.decode("utf-8", "replace")
 
 
@@ -139,7 +145,10 @@ def assert_seed_intact(store: str) -> None:
     result = run(store, "log", "--format", "jsonl")
     assert result.exit_code == 0, result.stderr
     assert [json.loads(text)["type"] for text in result.stdout.splitlines()] == [
-        "measure_imposed", "action_taken", "measure_suspended"]
+        "measure_imposed",
+        "action_taken",
+        "measure_suspended",
+    ]
 
 
 def reports(stderr: str, line: int, field: str) -> bool:
@@ -153,8 +162,11 @@ def _cases() -> list[Any]:
     for name in sorted(EXPECTED):
         cases.append(pytest.param(name, "sqlite", id=f"{name}-sqlite"))
         if name in ON_POSTGRES:
-            cases.append(pytest.param(name, "postgresql", id=f"{name}-postgresql",
-                                      marks=pytest.mark.postgres))
+            cases.append(
+                pytest.param(
+                    name, "postgresql", id=f"{name}-postgresql", marks=pytest.mark.postgres
+                )
+            )
     return cases
 
 
@@ -163,8 +175,11 @@ def _cases() -> list[Any]:
 
 def test_the_corpus_and_its_expectations_name_the_same_files() -> None:
     # store-urls.json is the corpus of store names and URLs (tests/cli/test_store_urls.py).
-    committed = {path.name for path in HOSTILE.iterdir()
-                 if path.name not in ("EXPECTED.json", "store-urls.json")}
+    committed = {
+        path.name
+        for path in HOSTILE.iterdir()
+        if path.name not in ("EXPECTED.json", "store-urls.json")
+    }
     generated = {name for name, expected in EXPECTED.items() if "generate" in expected}
     assert committed == set(EXPECTED) - generated
     assert {EXPECTED[name]["generate"] for name in generated} <= set(GENERATORS)
@@ -179,7 +194,8 @@ def test_the_corpus_and_its_expectations_name_the_same_files() -> None:
 
 @pytest.mark.parametrize(("name", "new_store"), _cases(), indirect=["new_store"])
 def test_a_hostile_file_is_rejected_whole_with_its_line_and_field(
-        name: str, store_url: str, tmp_path: Path) -> None:
+    name: str, store_url: str, tmp_path: Path
+) -> None:
     expected = EXPECTED[name]
     path = corpus_file(name, tmp_path)
     seed(store_url, tmp_path)
@@ -196,8 +212,9 @@ def test_a_hostile_file_is_rejected_whole_with_its_line_and_field(
     assert snapshot(store_url) == before
 
 
-def test_hostile_records_on_stdin_are_located_like_in_a_file(store_url: str,
-                                                             tmp_path: Path) -> None:
+def test_hostile_records_on_stdin_are_located_like_in_a_file(
+    store_url: str, tmp_path: Path
+) -> None:
     seed(store_url, tmp_path)
     before = snapshot(store_url)
     for name in ("utf8-bom.jsonl", "yaml-tab-indentation.yaml", "mixed-valid-invalid.jsonl"):
@@ -209,7 +226,8 @@ def test_hostile_records_on_stdin_are_located_like_in_a_file(store_url: str,
 
 
 def test_several_hostile_files_are_one_rejected_batch_naming_each_file(
-        store_url: str, tmp_path: Path) -> None:
+    store_url: str, tmp_path: Path
+) -> None:
     seed(store_url, tmp_path)
     before = snapshot(store_url)
     names = ("json-truncated-object.jsonl", "yaml-scalar.yaml", "lifted-twice.jsonl")
@@ -218,8 +236,7 @@ def test_several_hostile_files_are_one_rejected_batch_naming_each_file(
     for name in names:
         expected = EXPECTED[name]
         prefix = f"{HOSTILE / name}: line {expected['line']}: {expected['field']}: "
-        assert any(text.startswith(prefix) for text in result.stderr.splitlines()), \
-            result.stderr
+        assert any(text.startswith(prefix) for text in result.stderr.splitlines()), result.stderr
     assert snapshot(store_url) == before
 
 
@@ -284,13 +301,18 @@ def test_a_malformed_argument_is_a_usage_error(arguments: tuple[str, ...], seede
     assert snapshot(store) == before
 
 
-def test_malformed_arguments_are_usage_errors_on_every_store(store_url: str,
-                                                             tmp_path: Path) -> None:
+def test_malformed_arguments_are_usage_errors_on_every_store(
+    store_url: str, tmp_path: Path
+) -> None:
     seed(store_url, tmp_path)
     before = snapshot(store_url)
-    for arguments in (("as-of", "2025-02-30"), ("as-of", "2025-06-01", "-e", "dy"),
-                      ("as-of", "2025-06-01", "--to", "XX"), ("log", "--since", "-1"),
-                      ("show", "seed-licence", "--format", "yaml")):
+    for arguments in (
+        ("as-of", "2025-02-30"),
+        ("as-of", "2025-06-01", "-e", "dy"),
+        ("as-of", "2025-06-01", "--to", "XX"),
+        ("log", "--since", "-1"),
+        ("show", "seed-licence", "--format", "yaml"),
+    ):
         result = run(store_url, *arguments)
         assert result.exit_code == 2, (arguments, result.output)
     assert snapshot(store_url) == before
@@ -304,10 +326,22 @@ def test_an_extreme_argument_never_crashes(arguments: tuple[str, ...], seeded: s
     assert_seed_intact(seeded)
 
 
-@pytest.mark.parametrize("slug", ["Seed-Licence", "no such id", "-x", "a" * 101, "bell\x07",
-                                  "", "../../etc/passwd", "'; DROP TABLE events; --"])
+@pytest.mark.parametrize(
+    "slug",
+    [
+        "Seed-Licence",
+        "no such id",
+        "-x",
+        "a" * 101,
+        "bell\x07",
+        "",
+        "../../etc/passwd",
+        "'; DROP TABLE events; --",
+    ],
+)
 def test_show_of_an_id_that_cannot_exist_says_so_without_changing_the_store(
-        slug: str, seeded: str) -> None:
+    slug: str, seeded: str
+) -> None:
     store = seeded
     before = snapshot(store)
     result = run(store, "show", slug)

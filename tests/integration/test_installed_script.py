@@ -31,9 +31,21 @@ def user_env(tmp_path: Path) -> dict[str, str]:
 
 
 def test_first_query_creates_the_default_store_with_the_bundled_history(
-        user_env: dict[str, str], tmp_path: Path) -> None:
-    done = regimes("as-of", "2026-01-08", "--element", "Dy", "--from", "CN", "--to", "JP",
-                   "--format", "json", env=user_env)
+    user_env: dict[str, str], tmp_path: Path
+) -> None:
+    done = regimes(
+        "as-of",
+        "2026-01-08",
+        "--element",
+        "Dy",
+        "--from",
+        "CN",
+        "--to",
+        "JP",
+        "--format",
+        "json",
+        env=user_env,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stderr.count("\n") == 1
     assert "created the default store" in done.stderr
@@ -41,12 +53,15 @@ def test_first_query_creates_the_default_store_with_the_bundled_history(
     [flow] = json.loads(done.stdout)["flows"]
     assert flow["level"] == "end_user_ban"
     documents = {entry["document"] for entry in flow["in_force"]}
-    assert {"MOFCOM/GAC Announcement No. 18 of 2025",
-            "MOFCOM Announcement No. 1 of 2026"} <= documents
-    assert any(entry["status"] == "reported" and entry["kind"] == "tightened_licence_review"
-               for entry in flow["pending"])
-    again = regimes("as-of", "2026-01-08", "-e", "Dy", "--from", "CN", "--to", "JP",
-                    env=user_env)
+    assert {
+        "MOFCOM/GAC Announcement No. 18 of 2025",
+        "MOFCOM Announcement No. 1 of 2026",
+    } <= documents
+    assert any(
+        entry["status"] == "reported" and entry["kind"] == "tightened_licence_review"
+        for entry in flow["pending"]
+    )
+    again = regimes("as-of", "2026-01-08", "-e", "Dy", "--from", "CN", "--to", "JP", env=user_env)
     assert again.returncode == 0
     assert again.stderr == ""
 
@@ -92,20 +107,25 @@ def test_every_command_runs_in_the_installed_script(store_url: str) -> None:
     assert csv.splitlines()[0].startswith("as_of,item,from,to,level,measure")
 
 
-def test_two_appends_at_once_on_one_sqlite_file_lose_and_duplicate_nothing(
-        tmp_path: Path) -> None:
+def test_two_appends_at_once_on_one_sqlite_file_lose_and_duplicate_nothing(tmp_path: Path) -> None:
     store = str(tmp_path / "s.db")
     invoked("--store", store, "init", "--empty")
     files = []
     for name in ("a", "b"):
         path = tmp_path / f"{name}.jsonl"
-        path.write_bytes(jsonl(*(imposed(f"{name}-{index}", items=["Ga"])
-                                 for index in range(300))))
+        path.write_bytes(jsonl(*(imposed(f"{name}-{index}", items=["Ga"]) for index in range(300))))
         files.append(path)
-    processes = [subprocess.Popen([REGIMES, "--store", store, "append", str(path)],
-                                  stderr=subprocess.PIPE, text=True) for path in files]
-    outcomes = [(process.returncode, stderr) for process in processes
-                for _, stderr in [process.communicate(timeout=120)]]
+    processes = [
+        subprocess.Popen(
+            [REGIMES, "--store", store, "append", str(path)], stderr=subprocess.PIPE, text=True
+        )
+        for path in files
+    ]
+    outcomes = [
+        (process.returncode, stderr)
+        for process in processes
+        for _, stderr in [process.communicate(timeout=120)]
+    ]
     for code, stderr in outcomes:
         assert code == 0 or "try again" in stderr, stderr
     log = invoked("--store", store, "log", "--format", "jsonl").stdout.splitlines()
@@ -120,8 +140,12 @@ def test_the_same_file_appended_twice_at_once_is_recorded_once(tmp_path: Path) -
     invoked("--store", store, "init", "--empty")
     path = tmp_path / "same.jsonl"
     path.write_bytes(jsonl(*(imposed(f"m-{index}", items=["Ga"]) for index in range(200))))
-    processes = [subprocess.Popen([REGIMES, "--store", store, "append", str(path)],
-                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    processes = [
+        subprocess.Popen(
+            [REGIMES, "--store", store, "append", str(path)], stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
     for process in processes:
         _, stderr = process.communicate(timeout=120)
         assert process.returncode == 0, stderr
@@ -130,20 +154,34 @@ def test_the_same_file_appended_twice_at_once_is_recorded_once(tmp_path: Path) -
 
 
 def _spawn_appends(store: str, files: list[Path]) -> list[tuple[int, str]]:
-    processes = [subprocess.Popen([REGIMES, "--store", store, "append", str(path)],
-                                  stderr=subprocess.PIPE, text=True) for path in files]
-    return [(process.returncode, stderr) for process in processes
-            for _, stderr in [process.communicate(timeout=180)]]
+    processes = [
+        subprocess.Popen(
+            [REGIMES, "--store", store, "append", str(path)], stderr=subprocess.PIPE, text=True
+        )
+        for path in files
+    ]
+    return [
+        (process.returncode, stderr)
+        for process in processes
+        for _, stderr in [process.communicate(timeout=180)]
+    ]
 
 
 def test_four_writers_with_disjoint_batches_all_land_once_in_order(
-        store_url: str, tmp_path: Path) -> None:
+    store_url: str, tmp_path: Path
+) -> None:
     invoked("--store", store_url, "init", "--empty")
     files = []
     for writer in range(4):
         path = tmp_path / f"w{writer}.jsonl"
-        path.write_bytes(jsonl(*(imposed(f"w{writer}-{index}", items=["Ga"],
-                                         destinations=["JP"]) for index in range(150))))
+        path.write_bytes(
+            jsonl(
+                *(
+                    imposed(f"w{writer}-{index}", items=["Ga"], destinations=["JP"])
+                    for index in range(150)
+                )
+            )
+        )
         files.append(path)
     for code, stderr in _spawn_appends(store_url, files):
         assert code == 0, stderr
@@ -156,14 +194,29 @@ def test_four_writers_with_disjoint_batches_all_land_once_in_order(
     assert positions == sorted(set(positions))
     measures = [record.record["measure"] for record in logged]
     assert sorted(measures) == sorted(f"w{w}-{i}" for w in range(4) for i in range(150))
-    answer = json.loads(invoked("--store", store_url, "as-of", "2025-05-01", "-e", "Ga",
-                                "--from", "CN", "--to", "JP", "--format", "json").stdout)
+    answer = json.loads(
+        invoked(
+            "--store",
+            store_url,
+            "as-of",
+            "2025-05-01",
+            "-e",
+            "Ga",
+            "--from",
+            "CN",
+            "--to",
+            "JP",
+            "--format",
+            "json",
+        ).stdout
+    )
     assert len(answer["flows"][0]["in_force"]) == 600
     invoked("--store", store_url, "replay", "--verify")
 
 
 def test_conflicting_follow_ups_from_two_writers_one_wins_cleanly(
-        store_url: str, tmp_path: Path) -> None:
+    store_url: str, tmp_path: Path
+) -> None:
     invoked("--store", store_url, "init", "--empty")
     invoked("--store", store_url, "append", "-", stdin=jsonl(imposed("contested")))
     files = []
@@ -185,11 +238,15 @@ def test_conflicting_follow_ups_from_two_writers_one_wins_cleanly(
     assert len(log) == 1 + 50 + 1  # the winner's whole batch, nothing of the loser's
 
 
-@pytest.mark.parametrize("url", [
-    "postgresql://analyst:s3cret-pw@127.0.0.1:1/regimes",
-    "postgresql://analyst:s3cret-pw@127.0.0.1:5432/no_such_database_here",
-    "postgresql://analyst:s3cret-pw@no-such-host.invalid/regimes",
-], ids=["refused", "wrong-database", "wrong-host"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://analyst:s3cret-pw@127.0.0.1:1/regimes",
+        "postgresql://analyst:s3cret-pw@127.0.0.1:5432/no_such_database_here",
+        "postgresql://analyst:s3cret-pw@no-such-host.invalid/regimes",
+    ],
+    ids=["refused", "wrong-database", "wrong-host"],
+)
 def test_an_unreachable_postgresql_store_is_one_line_without_its_password(url: str) -> None:
     done = regimes("--store", url, "as-of", "2026-01-01")
     assert done.returncode == 1

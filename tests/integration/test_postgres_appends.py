@@ -46,8 +46,12 @@ def _url(schema: str) -> str:
 
 def _schema_exists(schema: str) -> bool:
     with psycopg.connect(POSTGRES_URL) as connection:
-        return connection.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s",
-                                  (schema,)).fetchone() is not None
+        return (
+            connection.execute(
+                "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)
+            ).fetchone()
+            is not None
+        )
 
 
 def _rows(url: str) -> dict[str, list[str]]:
@@ -60,8 +64,20 @@ def _rows(url: str) -> dict[str, list[str]]:
 
 def _history(tmp_path: Path, records: int) -> list[str]:
     out = tmp_path / f"history-{records}.jsonl"
-    subprocess.run([sys.executable, str(GENERATE), "--records", str(records), "--seed", "7",
-                    "--out", str(out)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(GENERATE),
+            "--records",
+            str(records),
+            "--seed",
+            "7",
+            "--out",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return out.read_text().splitlines(keepends=True)
 
 
@@ -79,7 +95,8 @@ def test_a_query_on_a_schema_without_a_store_fails_and_creates_nothing(schema: s
 
 
 def test_queries_on_a_current_store_do_not_wait_for_a_writer_holding_the_log(
-        schema: str, tmp_path: Path) -> None:
+    schema: str, tmp_path: Path
+) -> None:
     """A writer holds the events table's EXCLUSIVE lock (as an append does for its whole
     transaction): opening the store and answering must not wait for it, which they did
     while opening ran `CREATE ... IF NOT EXISTS` on that table."""
@@ -88,13 +105,18 @@ def test_queries_on_a_current_store_do_not_wait_for_a_writer_holding_the_log(
     history.write_text("".join(_history(tmp_path, 200)))
     invoked("--store", url, "append", str(history))
     with psycopg.connect(POSTGRES_URL) as writer:
-        writer.execute(sql.SQL("LOCK TABLE {}.regimes_events IN EXCLUSIVE MODE").format(
-            sql.Identifier(schema)))
+        writer.execute(
+            sql.SQL("LOCK TABLE {}.regimes_events IN EXCLUSIVE MODE").format(sql.Identifier(schema))
+        )
         started = time.perf_counter()
         try:
-            done = subprocess.run([REGIMES, "--store", url, "as-of", "2020-01-01", "-e", "Dy",
-                                   "--format", "json"], capture_output=True, text=True,
-                                  timeout=15, check=False)
+            done = subprocess.run(
+                [REGIMES, "--store", url, "as-of", "2020-01-01", "-e", "Dy", "--format", "json"],
+                capture_output=True,
+                text=True,
+                timeout=15,
+                check=False,
+            )
         except subprocess.TimeoutExpired:
             pytest.fail("the query waited for the writer's lock")
         elapsed = time.perf_counter() - started
@@ -105,7 +127,8 @@ def test_queries_on_a_current_store_do_not_wait_for_a_writer_holding_the_log(
 
 
 def test_a_failure_in_the_last_chunk_of_an_append_leaves_the_store_as_it_was(
-        schema: str, tmp_path: Path) -> None:
+    schema: str, tmp_path: Path
+) -> None:
     """A batch over several statements, the last of which breaks the log's key: none of its
     events, nor any chain link, is kept."""
     url = _url(schema)
@@ -118,12 +141,19 @@ def test_a_failure_in_the_last_chunk_of_an_append_leaves_the_store_as_it_was(
         recorder = app.recorder
         assert isinstance(recorder, PostgresChainedRecorder)
         [first] = recorder.select_notifications(start=1, limit=1)
-        fresh = [StoredEvent(uuid.uuid4(), 1, first.topic, first.state)
-                 for _ in range(2 * recorder.CHUNK + 10)]
+        fresh = [
+            StoredEvent(uuid.uuid4(), 1, first.topic, first.state)
+            for _ in range(2 * recorder.CHUNK + 10)
+        ]
         with pytest.raises(IntegrityError):
-            recorder.insert_events([*fresh, StoredEvent(first.originator_id,
-                                                        first.originator_version,
-                                                        first.topic, first.state)])
+            recorder.insert_events(
+                [
+                    *fresh,
+                    StoredEvent(
+                        first.originator_id, first.originator_version, first.topic, first.state
+                    ),
+                ]
+            )
     finally:
         app.close()
     assert _rows(url) == before
@@ -131,13 +161,17 @@ def test_a_failure_in_the_last_chunk_of_an_append_leaves_the_store_as_it_was(
 
 def _last_position(schema: str) -> int:
     with psycopg.connect(POSTGRES_URL) as connection:
-        row = connection.execute(sql.SQL("SELECT max(notification_id) FROM {}.regimes_events"
-                                         ).format(sql.Identifier(schema))).fetchone()
+        row = connection.execute(
+            sql.SQL("SELECT max(notification_id) FROM {}.regimes_events").format(
+                sql.Identifier(schema)
+            )
+        ).fetchone()
         return int(row[0]) if row and row[0] else 0
 
 
 def test_a_30k_append_completes_while_queries_answer_within_a_second(
-        schema: str, tmp_path: Path) -> None:
+    schema: str, tmp_path: Path
+) -> None:
     """The append that hung past ~16k records, in the installed script. Queries opened in
     this process while it validates and writes (until its records are committed) answer from
     the log as it stood, each in under a second: opening runs no DDL on the events table the
@@ -155,12 +189,17 @@ def test_a_30k_append_completes_while_queries_answer_within_a_second(
     invoked("--store", url, "append", str(first))
     query = FlowQuery(("Dy",), "CN", None)
     latencies: list[float] = []
-    append = subprocess.Popen([REGIMES, "--store", url, "append", str(batch)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    append = subprocess.Popen(
+        [REGIMES, "--store", url, "append", str(batch)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 180  # a few times what it takes on a busy machine
     try:
-        while (append.poll() is None and _last_position(schema) == 1000
-               and time.monotonic() < deadline):
+        while (
+            append.poll() is None and _last_position(schema) == 1000 and time.monotonic() < deadline
+        ):
             started = time.perf_counter()
             session = Session(url)
             try:

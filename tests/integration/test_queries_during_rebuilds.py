@@ -22,29 +22,31 @@ from tests.samples import RECORDED_AT, batch, imposed, jsonl
 
 
 def test_a_query_far_behind_a_running_rebuild_answers_from_the_view_and_says_so(
-        store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     invoked("--store", store_url, "append", "-", stdin=jsonl(imposed()))
     app = open_application(parse_store(store_url))
     try:
         # Records appended past the view (as by another process that has not updated it yet).
-        app.append(batch(*(imposed(f"later-{n}", items=["Ga"]) for n in range(12))),
-                   RECORDED_AT)
+        app.append(batch(*(imposed(f"later-{n}", items=["Ga"]) for n in range(12))), RECORDED_AT)
         monkeypatch.setattr(queries, "REBUILD_FROM", 10)
         reader = RegimeReader(app)
         try:
             with replay_lock(reader.view):  # the other process's rebuild
-                result = invoke("--store", store_url, "as-of", "2025-06-01", "--format",
-                                "json")
+                result = invoke("--store", store_url, "as-of", "2025-06-01", "--format", "json")
         finally:
             reader.close()
     finally:
         app.close()
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["position"] == 1
-    assert "another process is rebuilding the projections of this store; this answer is " \
-           "as of position 1 of 13" in result.stderr
-    caught_up = json.loads(invoked("--store", store_url, "as-of", "2025-06-01", "--format",
-                                   "json").stdout)
+    assert (
+        "another process is rebuilding the projections of this store; this answer is "
+        "as of position 1 of 13" in result.stderr
+    )
+    caught_up = json.loads(
+        invoked("--store", store_url, "as-of", "2025-06-01", "--format", "json").stdout
+    )
     assert caught_up["position"] == 13
 
 

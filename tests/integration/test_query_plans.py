@@ -40,22 +40,46 @@ def reader(request: pytest.FixtureRequest, sqlite_app: Regimes) -> Iterator[Regi
 #: id: (day, known at position (None: the latest), items, exporter, importer, and for each
 #: statement of the question, the index its rows are read through and how the search
 #: starts ("" for a scan of that index)).
-QUESTIONS: dict[str, tuple[date | None, int | None, tuple[str, ...], str | None, str | None,
-                           list[tuple[str, str]]]] = {
+QUESTIONS: dict[
+    str,
+    tuple[date | None, int | None, tuple[str, ...], str | None, str | None, list[tuple[str, str]]],
+] = {
     "as-of-one-flow": (DAY, None, ("Dy",), "CN", "JP", [(OPEN, ONE_FLOW)]),
-    "as-of-one-flow-known-at": (DAY, 5, ("Dy",), "CN", "JP",
-                                [(OPEN, ONE_FLOW), (CLOSED, ONE_FLOW)]),
+    "as-of-one-flow-known-at": (
+        DAY,
+        5,
+        ("Dy",),
+        "CN",
+        "JP",
+        [(OPEN, ONE_FLOW), (CLOSED, ONE_FLOW)],
+    ),
     "as-of-two-items-anywhere": (DAY, None, ("Dy", "Tb"), None, None, [(OPEN, "(item=?")]),
-    "as-of-an-item-from-a-country": (DAY, None, ("Dy",), "CN", None,
-                                     [(OPEN, "(item=? AND exporter=?")]),
+    "as-of-an-item-from-a-country": (
+        DAY,
+        None,
+        ("Dy",),
+        "CN",
+        None,
+        [(OPEN, "(item=? AND exporter=?")],
+    ),
     "timeline-of-one-flow": (None, None, ("Ga",), "CN", "US", [(OPEN, ONE_FLOW)]),
-    "timeline-known-at": (None, 5, ("Ga",), "CN", "US",
-                          [(OPEN, ONE_FLOW), (CLOSED, ONE_FLOW)]),
-    "as-of-everything-into-a-country": (DAY, None, (), None, "JP",
-                                        [(IMPORTER, "(importer=? AND valid_from<?")]),
-    "as-of-into-a-country-known-at": (DAY, 5, (), None, "JP",
-                                      [(IMPORTER, "(importer=? AND valid_from<?"),
-                                       (IMPORTER, "(importer=? AND valid_from<?")]),
+    "timeline-known-at": (None, 5, ("Ga",), "CN", "US", [(OPEN, ONE_FLOW), (CLOSED, ONE_FLOW)]),
+    "as-of-everything-into-a-country": (
+        DAY,
+        None,
+        (),
+        None,
+        "JP",
+        [(IMPORTER, "(importer=? AND valid_from<?")],
+    ),
+    "as-of-into-a-country-known-at": (
+        DAY,
+        5,
+        (),
+        None,
+        "JP",
+        [(IMPORTER, "(importer=? AND valid_from<?"), (IMPORTER, "(importer=? AND valid_from<?")],
+    ),
     "as-of-everything-from-a-country": (DAY, None, (), "CN", None, [(OPEN, "")]),
     "as-of-everything": (DAY, None, (), None, None, [(OPEN, "")]),
     "as-of-everything-known-at": (DAY, 5, (), None, None, [(OPEN, ""), (CLOSED, "")]),
@@ -67,16 +91,25 @@ def _row_steps(plan: list[str]) -> list[str]:
     return [step for step in plan if re.match(r"(SEARCH|SCAN) (TABLE )?r\b", step)]
 
 
-@pytest.mark.parametrize(("day", "known_at", "items", "exporter", "importer", "expected"),
-                         list(QUESTIONS.values()), ids=list(QUESTIONS))
+@pytest.mark.parametrize(
+    ("day", "known_at", "items", "exporter", "importer", "expected"),
+    list(QUESTIONS.values()),
+    ids=list(QUESTIONS),
+)
 def test_a_question_reads_only_the_rows_it_may_need_through_an_index(
-        reader: RegimeReader, sqlite_path: Path, day: date | None, known_at: int | None,
-        items: tuple[str, ...], exporter: str | None, importer: str | None,
-        expected: list[tuple[str, str]]) -> None:
+    reader: RegimeReader,
+    sqlite_path: Path,
+    day: date | None,
+    known_at: int | None,
+    items: tuple[str, ...],
+    exporter: str | None,
+    importer: str | None,
+    expected: list[tuple[str, str]],
+) -> None:
     generation, latest = reader.view.standing()
     statement, params = reader.view.rows_statement(
-        generation, day, known_at or latest, items, exporter, importer,
-        latest=known_at is None)
+        generation, day, known_at or latest, items, exporter, importer, latest=known_at is None
+    )
     with sqlite3.connect(sqlite_path) as connection:
         plan = [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {statement}", params)]
     steps = _row_steps(plan)
@@ -89,16 +122,24 @@ def test_a_question_reads_only_the_rows_it_may_need_through_an_index(
         assert step.startswith("SEARCH") == bool(search), step
     summaries = [step for step in plan if re.match(r"(SEARCH|SCAN) (TABLE )?s\b", step)]
     assert summaries, plan
-    assert all(f"INDEX regime_rows_{generation}_state_key (key=?)" in step
-               for step in summaries), plan
+    assert all(f"INDEX regime_rows_{generation}_state_key (key=?)" in step for step in summaries), (
+        plan
+    )
 
 
 def test_catch_up_closes_a_believed_row_through_the_believed_rows_index(
-        reader: RegimeReader, sqlite_path: Path) -> None:
+    reader: RegimeReader, sqlite_path: Path
+) -> None:
     generation, latest = reader.view.standing()
     statement = reader.view.sql(generation).close_open_row()
     with sqlite3.connect(sqlite_path) as connection:
-        plan = [row[3] for row in connection.execute(
-            f"EXPLAIN QUERY PLAN {statement}", (latest, "m", "Dy", "CN", "JP", "2025-01-01"))]
-    assert plan == [f"SEARCH regime_rows_{generation} USING INDEX "
-                    f"regime_rows_{generation}_{OPEN} {ONE_FLOW} AND valid_from=?)"], plan
+        plan = [
+            row[3]
+            for row in connection.execute(
+                f"EXPLAIN QUERY PLAN {statement}", (latest, "m", "Dy", "CN", "JP", "2025-01-01")
+            )
+        ]
+    assert plan == [
+        f"SEARCH regime_rows_{generation} USING INDEX "
+        f"regime_rows_{generation}_{OPEN} {ONE_FLOW} AND valid_from=?)"
+    ], plan

@@ -34,8 +34,7 @@ def log_count(store: Path) -> int:
 @pytest.fixture(scope="module")
 def big_batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("batches") / "big.jsonl"
-    records = [imposed(f"big-{index}", items=["Ga"], destinations=["JP"])
-               for index in range(BATCH)]
+    records = [imposed(f"big-{index}", items=["Ga"], destinations=["JP"]) for index in range(BATCH)]
     path.write_bytes(jsonl(*records))
     return path
 
@@ -57,8 +56,11 @@ def copy_of(seeded: Path, folder: Path) -> Path:
 
 
 def _kill_append_after(delay: float, store: Path, batch: Path) -> int:
-    process = subprocess.Popen([REGIMES, "--store", str(store), "append", str(batch)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [REGIMES, "--store", str(store), "append", str(batch)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(delay)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=60)
@@ -79,21 +81,35 @@ def _timed_pair(seeded: Path, batch: Path, folder: Path) -> list[float]:
 
 
 def test_an_append_killed_at_any_moment_leaves_all_of_its_batch_or_none(
-        seeded: Path, big_batch: Path, tmp_path: Path) -> None:
+    seeded: Path, big_batch: Path, tmp_path: Path
+) -> None:
     before = log_count(seeded)
     whole = max(_timed_pair(seeded, big_batch, tmp_path))
     # Most kill points fall from the middle on, where the batch is read, written, then
     # projected; two fall early, while the process starts.
     points = [whole * 0.1, whole * 0.25] + [
-        whole * (0.4 + 0.6 * index / (KILLS - 3)) for index in range(KILLS - 2)]
+        whole * (0.4 + 0.6 * index / (KILLS - 3)) for index in range(KILLS - 2)
+    ]
     stores = [copy_of(seeded, tmp_path / f"kill-{index}") for index in range(len(points))]
     with ThreadPoolExecutor(max_workers=2) as pool:
         counts = list(pool.map(_kill_append_after, points, stores, [big_batch] * len(stores)))
     print("kill outcomes:", [count - before for count in counts])
     assert all(count in (before, before + BATCH) for count in counts), counts
     for store in stores[:: max(1, len(stores) // 5)]:
-        answer = invoke("--store", str(store), "as-of", "2025-06-01", "-e", "Ga", "--from",
-                        "CN", "--to", "JP", "--format", "json")
+        answer = invoke(
+            "--store",
+            str(store),
+            "as-of",
+            "2025-06-01",
+            "-e",
+            "Ga",
+            "--from",
+            "CN",
+            "--to",
+            "JP",
+            "--format",
+            "json",
+        )
         assert answer.exit_code == 0, answer.stderr
         assert json.loads(answer.stdout)["position"] == log_count(store)
         verified = invoke("--store", str(store), "verify")
@@ -101,17 +117,33 @@ def test_an_append_killed_at_any_moment_leaves_all_of_its_batch_or_none(
 
 
 def test_a_replay_killed_midway_leaves_the_previous_view_answering(
-        seeded: Path, big_batch: Path, tmp_path: Path) -> None:
+    seeded: Path, big_batch: Path, tmp_path: Path
+) -> None:
     store = copy_of(seeded, tmp_path)
     assert invoke("--store", str(store), "append", str(big_batch)).exit_code == 0
-    question = ("--store", str(store), "as-of", "2025-06-01", "-e", "Ga", "--from", "CN",
-                "--to", "JP", "--format", "json")
+    question = (
+        "--store",
+        str(store),
+        "as-of",
+        "2025-06-01",
+        "-e",
+        "Ga",
+        "--from",
+        "CN",
+        "--to",
+        "JP",
+        "--format",
+        "json",
+    )
     expected = invoke(*question)
     assert expected.exit_code == 0
     interrupted = 0
     for delay in (0.3, 0.5, 0.7, 0.9):
-        process = subprocess.Popen([REGIMES, "--store", str(store), "replay"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [REGIMES, "--store", str(store), "replay"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(delay)
         process.send_signal(signal.SIGKILL)
         interrupted += process.wait(timeout=60) == -signal.SIGKILL  # not done by then
@@ -124,8 +156,20 @@ def test_a_replay_killed_midway_leaves_the_previous_view_answering(
 
 def test_replay_restores_a_deleted_or_corrupted_view(seeded: Path, tmp_path: Path) -> None:
     store = copy_of(seeded, tmp_path)
-    question = ("--store", str(store), "as-of", "2026-01-08", "-e", "Dy", "--from", "CN",
-                "--to", "JP", "--format", "json")
+    question = (
+        "--store",
+        str(store),
+        "as-of",
+        "2026-01-08",
+        "-e",
+        "Dy",
+        "--from",
+        "CN",
+        "--to",
+        "JP",
+        "--format",
+        "json",
+    )
     expected = json.loads(invoke(*question).stdout)
     with sqlite3.connect(store) as connection:
         live = connection.execute("SELECT value FROM view_meta WHERE key = 'live'").fetchone()[0]
@@ -149,24 +193,39 @@ def _view_position(store: Path) -> int:
         live = connection.execute("SELECT value FROM view_meta WHERE key = 'live'").fetchone()[0]
         (position,) = connection.execute(
             "SELECT MAX(notification_id) FROM tracking WHERE application_name = ?",
-            (f"regimes.view-{live}",)).fetchone()
+            (f"regimes.view-{live}",),
+        ).fetchone()
         return int(position or 0)
 
 
 def test_append_leaves_the_projections_up_to_date_for_the_next_query(
-        seeded: Path, big_batch: Path, tmp_path: Path) -> None:
+    seeded: Path, big_batch: Path, tmp_path: Path
+) -> None:
     store = copy_of(seeded, tmp_path)
     before = _view_position(store)
     assert invoke("--store", str(store), "append", str(big_batch)).exit_code == 0
     assert log_count(store) == before + BATCH
     assert _view_position(store) == log_count(store)
-    answer = invoke("--store", str(store), "as-of", "2025-06-01", "-e", "Ga", "--from", "CN",
-                    "--to", "JP", "--format", "json")
+    answer = invoke(
+        "--store",
+        str(store),
+        "as-of",
+        "2025-06-01",
+        "-e",
+        "Ga",
+        "--from",
+        "CN",
+        "--to",
+        "JP",
+        "--format",
+        "json",
+    )
     assert json.loads(answer.stdout)["position"] == log_count(store)
 
 
 def test_an_append_whose_projections_cannot_be_updated_still_succeeds(
-        seeded: Path, big_batch: Path, tmp_path: Path) -> None:
+    seeded: Path, big_batch: Path, tmp_path: Path
+) -> None:
     store = copy_of(seeded, tmp_path)
     logged = log_count(store)
     with sqlite3.connect(store) as connection:
@@ -184,6 +243,7 @@ def test_an_append_whose_projections_cannot_be_updated_still_succeeds(
 
 # -- the verifiable log ----------------------------------------------------------------------
 
+
 def _tamper(store: Path, *statements: str) -> None:
     with sqlite3.connect(store) as connection:
         for statement in statements:
@@ -191,24 +251,39 @@ def _tamper(store: Path, *statements: str) -> None:
 
 
 TAMPERING = {
-    "edited-payload": (["UPDATE stored_events SET state = CAST(REPLACE(CAST(state AS TEXT), "
-                        "'Announcement No. 18', 'Announcement No. 81') AS BLOB) "
-                        "WHERE rowid = (SELECT rowid FROM stored_events WHERE "
-                        "CAST(state AS TEXT) LIKE '%Announcement No. 18 of 2025%' LIMIT 1)"],
-                       None),
+    "edited-payload": (
+        [
+            "UPDATE stored_events SET state = CAST(REPLACE(CAST(state AS TEXT), "
+            "'Announcement No. 18', 'Announcement No. 81') AS BLOB) "
+            "WHERE rowid = (SELECT rowid FROM stored_events WHERE "
+            "CAST(state AS TEXT) LIKE '%Announcement No. 18 of 2025%' LIMIT 1)"
+        ],
+        None,
+    ),
     "deleted-row": (["DELETE FROM stored_events WHERE rowid = 17"], 17),
-    "swapped-rows": (["UPDATE stored_events SET rowid = -1 WHERE rowid = 20",
-                      "UPDATE stored_events SET rowid = 20 WHERE rowid = 21",
-                      "UPDATE stored_events SET rowid = 21 WHERE rowid = -1"], 20),
-    "inserted-row": (["INSERT INTO stored_events (rowid, originator_id, originator_version, "
-                      "topic, state) SELECT 1000, originator_id, 99, topic, state "
-                      "FROM stored_events WHERE rowid = 3"], 1000),
+    "swapped-rows": (
+        [
+            "UPDATE stored_events SET rowid = -1 WHERE rowid = 20",
+            "UPDATE stored_events SET rowid = 20 WHERE rowid = 21",
+            "UPDATE stored_events SET rowid = 21 WHERE rowid = -1",
+        ],
+        20,
+    ),
+    "inserted-row": (
+        [
+            "INSERT INTO stored_events (rowid, originator_id, originator_version, "
+            "topic, state) SELECT 1000, originator_id, 99, topic, state "
+            "FROM stored_events WHERE rowid = 3"
+        ],
+        1000,
+    ),
 }
 
 
 @pytest.mark.parametrize("case", list(TAMPERING), ids=list(TAMPERING))
 def test_verify_names_the_first_position_where_the_log_was_altered(
-        seeded: Path, tmp_path: Path, case: str) -> None:
+    seeded: Path, tmp_path: Path, case: str
+) -> None:
     store = copy_of(seeded, tmp_path)
     assert invoke("--store", str(store), "verify").exit_code == 0
     statements, position = TAMPERING[case]
@@ -222,11 +297,14 @@ def test_verify_names_the_first_position_where_the_log_was_altered(
 
 
 def test_a_digest_cited_earlier_still_verifies_while_the_log_grows(
-        seeded: Path, tmp_path: Path) -> None:
+    seeded: Path, tmp_path: Path
+) -> None:
     store = copy_of(seeded, tmp_path)
     cited = invoke("--store", str(store), "digest").stdout.strip()
-    assert invoke("--store", str(store), "append", "-",
-                  stdin=jsonl(imposed("later-one"))).exit_code == 0
+    assert (
+        invoke("--store", str(store), "append", "-", stdin=jsonl(imposed("later-one"))).exit_code
+        == 0
+    )
     assert invoke("--store", str(store), "digest").stdout.strip() != cited
     assert invoke("--store", str(store), "verify", "--digest", cited).exit_code == 0
     forged = ("f" * 64) + "@" + cited.split("@")[1]
@@ -234,12 +312,14 @@ def test_a_digest_cited_earlier_still_verifies_while_the_log_grows(
     assert result.exit_code == 1
     assert "does not extend" in result.stderr
     assert "altered" not in result.stderr
-    answer = json.loads(invoke("--store", str(store), "as-of", "2026-01-01", "--format",
-                               "json").stdout)
+    answer = json.loads(
+        invoke("--store", str(store), "as-of", "2026-01-01", "--format", "json").stdout
+    )
     assert answer["digest"] == invoke("--store", str(store), "digest").stdout.strip()
 
 
 # -- store health ----------------------------------------------------------------------------
+
 
 @pytest.fixture
 def immutable(tmp_path: Path) -> Iterator[Path]:
@@ -294,9 +374,16 @@ def test_a_store_from_a_newer_regimes_is_refused(seeded: Path, tmp_path: Path) -
 def test_conflicting_lifts_in_one_batch_are_refused_whole(seeded: Path, tmp_path: Path) -> None:
     store = copy_of(seeded, tmp_path)
     before = store.read_bytes()
-    result = invoke("--store", str(store), "append", "-", stdin=jsonl(
-        follow_up("measure_lifted", "cn-mofcom-2025-18", effective_on="2026-02-01"),
-        follow_up("measure_lifted", "cn-mofcom-2025-18", effective_on="2026-03-01")))
+    result = invoke(
+        "--store",
+        str(store),
+        "append",
+        "-",
+        stdin=jsonl(
+            follow_up("measure_lifted", "cn-mofcom-2025-18", effective_on="2026-02-01"),
+            follow_up("measure_lifted", "cn-mofcom-2025-18", effective_on="2026-03-01"),
+        ),
+    )
     assert result.exit_code == 1
     assert "line 2: measure:" in result.stderr
     assert store.read_bytes() == before

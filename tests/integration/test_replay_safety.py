@@ -39,14 +39,17 @@ DY_CN_JP = ("as-of", "2026-01-08", "-e", "Dy", "--from", "CN", "--to", "JP", "--
 
 def live_generation(store: Path) -> str:
     with sqlite3.connect(store) as connection:
-        return str(connection.execute(
-            "SELECT value FROM view_meta WHERE key = 'live'").fetchone()[0])
+        return str(
+            connection.execute("SELECT value FROM view_meta WHERE key = 'live'").fetchone()[0]
+        )
 
 
 def tables(store: Path) -> set[str]:
     with sqlite3.connect(store) as connection:
-        return {name for (name,) in connection.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        return {
+            name
+            for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
 
 
 def scratch_folders(store: Path) -> list[Path]:
@@ -64,9 +67,11 @@ def one_line_error(result: Any) -> str:
 
 # -- the working directory -------------------------------------------------------------------
 
-HOSTILE = ("import pathlib\n"
-           "pathlib.Path(__file__).resolve().parent.parent.joinpath('PWNED').write_text("
-           "__name__)\n")
+HOSTILE = (
+    "import pathlib\n"
+    "pathlib.Path(__file__).resolve().parent.parent.joinpath('PWNED').write_text("
+    "__name__)\n"
+)
 
 
 def hostile_folder(tmp_path: Path) -> Path:
@@ -80,8 +85,8 @@ def hostile_folder(tmp_path: Path) -> Path:
 
 
 def test_replay_helpers_never_import_from_the_working_directory(
-        sqlite_app: Regimes, sqlite_path: Path, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    sqlite_app: Regimes, sqlite_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sqlite_app.append(bundled_batch(), RECORDED_AT)
     sqlite_app.append(batch(*mixed_history(300)), RECORDED_AT)
     work = hostile_folder(tmp_path)
@@ -108,8 +113,14 @@ def test_a_projections_package_in_the_working_directory_never_runs(tmp_path: Pat
     store = tmp_path / "store.db"
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run([REGIMES, "--store", str(store), *args], cwd=work,
-                              capture_output=True, text=True, timeout=300, check=False)
+        done = subprocess.run(
+            [REGIMES, "--store", str(store), *args],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
         assert done.returncode == 0, done.stderr
         assert "not updated" not in done.stderr
         return done
@@ -147,7 +158,8 @@ def fill_disk(monkeypatch: pytest.MonkeyPatch) -> FillDisk:
 
 @pytest.mark.parametrize("command", ["replay", "verify"])
 def test_replay_and_verify_on_a_full_disk_say_so_and_keep_the_view(
-        seeded: Path, tmp_path: Path, fill_disk: FillDisk, command: str) -> None:
+    seeded: Path, tmp_path: Path, fill_disk: FillDisk, command: str
+) -> None:
     store = copy_of(seeded, tmp_path)
     expected = json.loads(invoke("--store", str(store), *DY_CN_JP).stdout)
     live, before = live_generation(store), tables(store)
@@ -164,7 +176,8 @@ def test_replay_and_verify_on_a_full_disk_say_so_and_keep_the_view(
 
 
 def test_a_query_on_a_full_disk_answers_from_the_view_and_says_why(
-        seeded: Path, tmp_path: Path, big_batch: Path, fill_disk: FillDisk) -> None:
+    seeded: Path, tmp_path: Path, big_batch: Path, fill_disk: FillDisk
+) -> None:
     store = copy_of(seeded, tmp_path)
     expected = json.loads(invoke("--store", str(store), *DY_CN_JP).stdout)
     fill_disk()
@@ -182,7 +195,8 @@ def test_a_query_on_a_full_disk_answers_from_the_view_and_says_why(
 
 
 def test_a_sharded_replay_on_a_full_disk_leaves_no_scratch_files(
-        sqlite_app: Regimes, sqlite_path: Path, fill_disk: FillDisk) -> None:
+    sqlite_app: Regimes, sqlite_path: Path, fill_disk: FillDisk
+) -> None:
     sqlite_app.append(bundled_batch(), RECORDED_AT)
     sqlite_app.append(batch(*mixed_history(800)), RECORDED_AT)
     query = FlowQuery(("Dy",), "CN", "JP")
@@ -203,25 +217,42 @@ def test_a_sharded_replay_on_a_full_disk_leaves_no_scratch_files(
 # -- tampered projections --------------------------------------------------------------------
 
 TAMPERING = {
-    "log-position-edited": ("log positions", [
-        "UPDATE log_positions_{live} SET recorded_at = '2001-01-01T00:00:00.000000Z' "
-        "WHERE position = 5"]),
-    "log-position-deleted": ("log positions", [
-        "DELETE FROM log_positions_{live} WHERE position = 7"]),
-    "summary-edited": ("measure summaries", [
-        "UPDATE measure_states_{live} SET summary = REPLACE(summary, 'No. 18', 'No. 81')"]),
-    "tracking-behind": ("tracking", [
-        "UPDATE tracking SET notification_id = notification_id - 3 "
-        "WHERE application_name = 'regimes.view-{live}'"]),
-    "tracking-ahead": ("tracking", [
-        "UPDATE tracking SET notification_id = notification_id + 1000 "
-        "WHERE application_name = 'regimes.view-{live}'"]),
+    "log-position-edited": (
+        "log positions",
+        [
+            "UPDATE log_positions_{live} SET recorded_at = '2001-01-01T00:00:00.000000Z' "
+            "WHERE position = 5"
+        ],
+    ),
+    "log-position-deleted": (
+        "log positions",
+        ["DELETE FROM log_positions_{live} WHERE position = 7"],
+    ),
+    "summary-edited": (
+        "measure summaries",
+        ["UPDATE measure_states_{live} SET summary = REPLACE(summary, 'No. 18', 'No. 81')"],
+    ),
+    "tracking-behind": (
+        "tracking",
+        [
+            "UPDATE tracking SET notification_id = notification_id - 3 "
+            "WHERE application_name = 'regimes.view-{live}'"
+        ],
+    ),
+    "tracking-ahead": (
+        "tracking",
+        [
+            "UPDATE tracking SET notification_id = notification_id + 1000 "
+            "WHERE application_name = 'regimes.view-{live}'"
+        ],
+    ),
 }
 
 
 @pytest.mark.parametrize("case", list(TAMPERING), ids=list(TAMPERING))
 def test_verify_names_the_projection_table_that_was_tampered_with(
-        seeded: Path, tmp_path: Path, case: str) -> None:
+    seeded: Path, tmp_path: Path, case: str
+) -> None:
     store = copy_of(seeded, tmp_path)
     table, statements = TAMPERING[case]
     live = live_generation(store)
@@ -237,14 +268,17 @@ def test_verify_names_the_projection_table_that_was_tampered_with(
 
 
 def test_show_on_projections_missing_a_log_position_says_they_are_damaged(
-        seeded: Path, tmp_path: Path) -> None:
+    seeded: Path, tmp_path: Path
+) -> None:
     store = copy_of(seeded, tmp_path)
     live = live_generation(store)
     for slug in ("cn-mofcom-2025-18", "cn-mofcom-2025-57"):
         with sqlite3.connect(store) as connection:
             connection.execute(
                 f"DELETE FROM log_positions_{live} WHERE position = (SELECT MIN(position) "
-                f"FROM log_positions_{live} WHERE subject = ?)", (f"measure:{slug}",))
+                f"FROM log_positions_{live} WHERE subject = ?)",
+                (f"measure:{slug}",),
+            )
         line = one_line_error(invoke("--store", str(store), "show", slug))
         assert "damaged" in line
         assert "regimes replay" in line
@@ -265,12 +299,17 @@ def test_verify_on_postgresql_names_a_tampered_log_position(new_store: StoreFact
     assert invoke("--store", store, "verify").exit_code == 0
     schema = store.rsplit("schema=", 1)[1]
     with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-        live = connection.execute(sql.SQL("SELECT value FROM {}.view_meta WHERE key = 'live'")
-                                  .format(sql.Identifier(schema))).fetchone()
+        live = connection.execute(
+            sql.SQL("SELECT value FROM {}.view_meta WHERE key = 'live'").format(
+                sql.Identifier(schema)
+            )
+        ).fetchone()
         assert live is not None
-        connection.execute(sql.SQL("UPDATE {}.{} SET subject = 'measure:nothing' "
-                                   "WHERE position = 3").format(
-            sql.Identifier(schema), sql.Identifier(f"log_positions_{live[0]}")))
+        connection.execute(
+            sql.SQL("UPDATE {}.{} SET subject = 'measure:nothing' WHERE position = 3").format(
+                sql.Identifier(schema), sql.Identifier(f"log_positions_{live[0]}")
+            )
+        )
     line = one_line_error(invoke("--store", store, "verify"))
     assert "log positions:" in line
     assert invoke("--store", store, "replay").exit_code == 0
@@ -279,8 +318,10 @@ def test_verify_on_postgresql_names_a_tampered_log_position(new_store: StoreFact
 
 # -- beside the store ------------------------------------------------------------------------
 
+
 def test_what_a_user_keeps_beside_the_store_is_left_alone_by_a_sharded_replay(
-        sqlite_app: Regimes, sqlite_path: Path) -> None:
+    sqlite_app: Regimes, sqlite_path: Path
+) -> None:
     sqlite_app.append(bundled_batch(), RECORDED_AT)
     sqlite_app.append(batch(*mixed_history(300)), RECORDED_AT)
     folder = sqlite_path.parent

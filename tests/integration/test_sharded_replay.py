@@ -32,21 +32,38 @@ def mixed_history(measures: int, seed: int = 7) -> list[dict[str, Any]]:
     for index in range(measures):
         slug = f"m-{index}"
         year = 2010 + index % 15
-        records.append(imposed(
-            slug, items=chance.sample(ITEMS, chance.randint(1, 3)),
-            destinations=chance.sample(PLACES, chance.randint(1, 2)),
-            announced_on=f"{year}-03-01", effective_on=f"{year}-05-01"))
+        records.append(
+            imposed(
+                slug,
+                items=chance.sample(ITEMS, chance.randint(1, 3)),
+                destinations=chance.sample(PLACES, chance.randint(1, 2)),
+                announced_on=f"{year}-03-01",
+                effective_on=f"{year}-05-01",
+            )
+        )
         kind = index % 6
         if kind == 1:
-            records.append(follow_up("measure_suspended", slug, effective_on=f"{year + 1}-01-01",
-                                     until=f"{year + 2}-01-01"))
+            records.append(
+                follow_up(
+                    "measure_suspended",
+                    slug,
+                    effective_on=f"{year + 1}-01-01",
+                    until=f"{year + 2}-01-01",
+                )
+            )
         elif kind == 2:
-            records.append(follow_up("measure_amended", slug, effective_on=f"{year}-09-01",
-                                     items=["Dy", "Tb"]))
+            records.append(
+                follow_up("measure_amended", slug, effective_on=f"{year}-09-01", items=["Dy", "Tb"])
+            )
         elif kind == 3:
-            records.append(follow_up("measure_corrected", slug,
-                                     fields={"destinations": ["JP", "KR"]},
-                                     reason="destinations misread"))
+            records.append(
+                follow_up(
+                    "measure_corrected",
+                    slug,
+                    fields={"destinations": ["JP", "KR"]},
+                    reason="destinations misread",
+                )
+            )
         elif kind == 4:
             records.append(follow_up("measure_lifted", slug, effective_on=f"{year + 3}-06-01"))
         elif kind == 5:
@@ -55,7 +72,8 @@ def mixed_history(measures: int, seed: int = 7) -> list[dict[str, Any]]:
 
 
 def test_a_replay_in_three_shards_verifies_against_the_view_built_by_catch_up(
-        sqlite_app: Regimes, sqlite_path: Path) -> None:
+    sqlite_app: Regimes, sqlite_path: Path
+) -> None:
     sqlite_app.append(bundled_batch(), RECORDED_AT)
     sqlite_app.append(batch(*mixed_history(240)), RECORDED_AT)
     reader = RegimeReader(sqlite_app)
@@ -71,7 +89,8 @@ def test_a_replay_in_three_shards_verifies_against_the_view_built_by_catch_up(
         assert not scratch_folders(sqlite_path)  # scratch files are gone
         with sqlite3.connect(sqlite_path) as connection:
             (logged,) = connection.execute(
-                f"SELECT COUNT(*) FROM log_positions_{reader.view.live_generation()}").fetchone()
+                f"SELECT COUNT(*) FROM log_positions_{reader.view.live_generation()}"
+            ).fetchone()
         assert logged == sqlite_app.last_position()
     finally:
         reader.close()
@@ -100,7 +119,8 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
 def test_a_sharded_replay_killed_midway_takes_its_helpers_along_and_leaves_the_view(
-        sqlite_app: Regimes, sqlite_path: Path) -> None:
+    sqlite_app: Regimes, sqlite_path: Path
+) -> None:
     sqlite_app.append(bundled_batch(), RECORDED_AT)
     sqlite_app.append(batch(*mixed_history(800)), RECORDED_AT)
     reader = RegimeReader(sqlite_app)
@@ -108,18 +128,23 @@ def test_a_sharded_replay_killed_midway_takes_its_helpers_along_and_leaves_the_v
     expected = reader.as_of(date(2026, 1, 8), query).to_json()
     # Small chunks in this process's own shard (the helpers keep theirs), so that its first
     # one is loaded (and reported) well before the end.
-    script = ("import sys\n"
-              "import projections.replay\n"
-              "from domain.application import open_application\n"
-              "from domain.stores import parse_store\n"
-              "from projections.queries import RegimeReader\n"
-              "projections.replay._LOAD_ROWS = 500\n"
-              "app = open_application(parse_store(sys.argv[1]))\n"
-              "reader = RegimeReader(app)\n"
-              "projections.replay.replay(app, reader.view, shards=2,\n"
-              "                          progress=lambda done: print(done, flush=True))\n")
-    process = subprocess.Popen([sys.executable, "-c", script, str(sqlite_path)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    script = (
+        "import sys\n"
+        "import projections.replay\n"
+        "from domain.application import open_application\n"
+        "from domain.stores import parse_store\n"
+        "from projections.queries import RegimeReader\n"
+        "projections.replay._LOAD_ROWS = 500\n"
+        "app = open_application(parse_store(sys.argv[1]))\n"
+        "reader = RegimeReader(app)\n"
+        "projections.replay.replay(app, reader.view, shards=2,\n"
+        "                          progress=lambda done: print(done, flush=True))\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, str(sqlite_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert process.stdout is not None
     process.stdout.readline()  # the first chunk is loaded: its helper is at work
     helpers = _children(process.pid)
@@ -141,7 +166,8 @@ def test_a_sharded_replay_killed_midway_takes_its_helpers_along_and_leaves_the_v
 
 
 def test_an_update_rebuilds_a_view_missing_most_of_the_log_and_applies_a_few_events(
-        sqlite_app: Regimes, monkeypatch: pytest.MonkeyPatch) -> None:
+    sqlite_app: Regimes, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("projections.queries.REBUILD_FROM", 50)
     reader = RegimeReader(sqlite_app)
     try:
@@ -159,8 +185,10 @@ def test_an_update_rebuilds_a_view_missing_most_of_the_log_and_applies_a_few_eve
 
 
 def test_a_helper_that_fails_names_its_error(tmp_path: Path) -> None:
-    env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
-           "SQLITE_DBNAME": str(tmp_path / "missing" / "folder" / "store.db")}
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(tmp_path / "missing" / "folder" / "store.db"),
+    }
     helper = _Helper.start(env, "b", 10, (None, None), tmp_path / "1.sqlite")
     with pytest.raises(RegimesError, match=r"a replay helper failed: .+"):
         helper.finish()

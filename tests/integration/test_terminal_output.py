@@ -33,34 +33,48 @@ BIDI = "\u202egpj.exe"
 
 #: Every record as (valid record, the text fields to put hostile text into afterwards).
 OLDER_RECORDS: list[tuple[dict[str, Any], dict[str, Any]]] = [
-    (imposed("cn-escape", items=["Dy"], destinations=["*"]),
-     {"title": f"Licence{CLEAR_SCREEN}", "document": f"No. 18{CLIPBOARD}{HYPERLINK}",
-      "notes": f"n\x07{C1_CSI}\x7f"}),
-    (follow_up("measure_suspended", "cn-escape", effective_on="2025-06-01", until="2025-09-01"),
-     {"document": f"Suspension{C1_CSI}{BIDI}"}),
+    (
+        imposed("cn-escape", items=["Dy"], destinations=["*"]),
+        {
+            "title": f"Licence{CLEAR_SCREEN}",
+            "document": f"No. 18{CLIPBOARD}{HYPERLINK}",
+            "notes": f"n\x07{C1_CSI}\x7f",
+        },
+    ),
+    (
+        follow_up("measure_suspended", "cn-escape", effective_on="2025-06-01", until="2025-09-01"),
+        {"document": f"Suspension{C1_CSI}{BIDI}"},
+    ),
     (action("summit-escape"), {"title": f"Summit{CLIPBOARD}{BIDI}"}),
 ]
 SOURCE_TITLE = f"Reuters{CLEAR_SCREEN}\x00"
 
 #: A raw control byte, a C1 control or a bidi override as UTF-8, anywhere in the output.
 RAW_CONTROL = re.compile(
-    rb"[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\x8b\xa8-\xae]|\xe2\x81[\xa6-\xa9]")
+    rb"[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\x8b\xa8-\xae]|\xe2\x81[\xa6-\xa9]"
+)
 
 #: The commands whose output is for people, each with the escaped text it must show.
 COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "as-of table": (("as-of", "2025-05-01", "-e", "Dy"), "No. 18\\x1b]52;c;"),
-    "as-of csv": (("as-of", "2025-05-01", "-e", "Dy", "--format", "csv"),
-                  "No. 18\\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGUgfCBzaA==\\x07\\x1b]8;;"),
+    "as-of csv": (
+        ("as-of", "2025-05-01", "-e", "Dy", "--format", "csv"),
+        "No. 18\\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGUgfCBzaA==\\x07\\x1b]8;;",
+    ),
     "timeline table": (("timeline", "-e", "Dy"), "Suspension\\x9b31m\\u202egpj.exe"),
-    "timeline csv": (("timeline", "-e", "Dy", "--format", "csv"),
-                     "Suspension\\x9b31m\\u202egpj.exe"),
+    "timeline csv": (
+        ("timeline", "-e", "Dy", "--format", "csv"),
+        "Suspension\\x9b31m\\u202egpj.exe",
+    ),
     "diff table": (("diff", "2025-01-01", "2025-07-01", "-e", "Dy"), "cn-escape"),
     "log table": (("log",), "Licence\\x1b[2J\\x1b[H"),
     # JSON escapes C0 controls itself, then DEL, C1 and bidi controls are escaped too
     "show": (("show", "cn-escape"), '"notes": "n\\u0007\\x9b31m\\x7f",\n'),
     # JSON: the encoder escapes C0 controls; DEL, C1 and bidi characters are escaped after it
-    "as-of json": (("as-of", "2025-07-01", "-e", "Dy", "--format", "json"),
-                   "Suspension\\u009b31m\\u202egpj.exe"),
+    "as-of json": (
+        ("as-of", "2025-07-01", "-e", "Dy", "--format", "json"),
+        "Suspension\\u009b31m\\u202egpj.exe",
+    ),
     "log jsonl": (("log", "--format", "jsonl"), "Suspension\\u009b31m\\u202egpj.exe"),
     "search json": (("search", "Summit", "--format", "json"), "Summit\\u001b]52;c;"),
 }
@@ -95,7 +109,8 @@ def run(*args: str) -> subprocess.CompletedProcess[bytes]:
 
 @pytest.mark.parametrize(("command", "escaped"), COMMANDS.values(), ids=COMMANDS.keys())
 def test_no_control_character_from_an_older_store_reaches_the_terminal(
-        store: str, command: tuple[str, ...], escaped: str) -> None:
+    store: str, command: tuple[str, ...], escaped: str
+) -> None:
     done = run("--store", store, *command)
     assert done.returncode == 0, done.stderr.decode(errors="replace")
     assert RAW_CONTROL.search(done.stdout) is None, done.stdout[:2000]
@@ -104,7 +119,8 @@ def test_no_control_character_from_an_older_store_reaches_the_terminal(
 
 
 def test_append_errors_echo_no_control_characters_of_file_names_or_keys(
-        store: str, tmp_path: Path) -> None:
+    store: str, tmp_path: Path
+) -> None:
     named = tmp_path / "\x1b]0;owned\x07.jsonl"
     named.write_bytes(b'{"type": "action_taken", "\\u001b[2J": 1}\n')
     other = tmp_path / "other.jsonl"

@@ -31,8 +31,10 @@ def _items(changes: list[dict[str, Any]]) -> set[str]:
 
 
 def test_several_items_between_two_countries_each_get_their_changes(bundled: str) -> None:
-    assert _items(_timeline(bundled, "-e", "Ga", "-e", "Ge", "--from", "CN", "--to", "US")) \
-        == {"Ga", "Ge"}
+    assert _items(_timeline(bundled, "-e", "Ga", "-e", "Ge", "--from", "CN", "--to", "US")) == {
+        "Ga",
+        "Ge",
+    }
     rare_earths_to_us = _items(_timeline(bundled, "-e", "REE", "--from", "CN", "--to", "US"))
     assert {"Dy", "Tb", "Ho", "Er"} <= rare_earths_to_us
     rare_earths_to_japan = _items(_timeline(bundled, "-e", "REE", "--from", "CN", "--to", "JP"))
@@ -41,51 +43,93 @@ def test_several_items_between_two_countries_each_get_their_changes(bundled: str
 
 def test_each_item_asked_together_changes_as_when_asked_alone(bundled: str) -> None:
     together = _timeline(bundled, "-e", "Ga", "-e", "Ge", "--from", "CN", "--to", "US")
-    alone = [change for item in ("Ga", "Ge")
-             for change in _timeline(bundled, "-e", item, "--from", "CN", "--to", "US")]
+    alone = [
+        change
+        for item in ("Ga", "Ge")
+        for change in _timeline(bundled, "-e", item, "--from", "CN", "--to", "US")
+    ]
     key = lambda change: (change["date"], change["item"])  # noqa: E731
     assert sorted(together, key=key) == sorted(alone, key=key)
 
 
 def _cited(changes: list[dict[str, Any]], measure: str) -> dict[str, tuple[str, str | None]]:
-    return {change["date"]: (entry["cause"], entry["document"]) for change in changes
-            for entry in change["measures"] if entry["measure"] == measure}
+    return {
+        change["date"]: (entry["cause"], entry["document"])
+        for change in changes
+        for entry in change["measures"]
+        if entry["measure"] == measure
+    }
 
 
 def test_a_suspension_cites_the_suspension_and_its_end_says_so(bundled: str) -> None:
-    cited = _cited(_timeline(bundled, "-e", "Ho", "--from", "CN", "--to", "US"),
-                   "cn-mofcom-2025-57")
-    assert cited == {"2025-10-09": ("announced", NO_57),
-                     "2025-11-07": ("suspended", NO_70),
-                     "2026-11-10": ("suspension_ended", NO_70)}
+    cited = _cited(
+        _timeline(bundled, "-e", "Ho", "--from", "CN", "--to", "US"), "cn-mofcom-2025-57"
+    )
+    assert cited == {
+        "2025-10-09": ("announced", NO_57),
+        "2025-11-07": ("suspended", NO_70),
+        "2026-11-10": ("suspension_ended", NO_70),
+    }
 
 
 def test_a_lifting_cites_its_own_document_not_the_measures(bundled: str) -> None:
-    cited = _cited(_timeline(bundled, "--item", "dual-use-items", "--from", "JP", "--to", "KR"),
-                   "jp-2019-kr-whitelist-removal")
+    cited = _cited(
+        _timeline(bundled, "--item", "dual-use-items", "--from", "JP", "--to", "KR"),
+        "jp-2019-kr-whitelist-removal",
+    )
     assert cited["2019-08-28"][0] == "took_effect"
-    assert cited["2023-07-21"] == ("lifted", "Cabinet Order amending the Export Trade Control "
-                                             "Order (Cabinet approval 2023-06-27)")
+    assert cited["2023-07-21"] == (
+        "lifted",
+        "Cabinet Order amending the Export Trade Control Order (Cabinet approval 2023-06-27)",
+    )
 
 
 def test_the_table_says_why_a_suspended_measure_came_back(bundled: str) -> None:
-    table = invoked("--store", bundled, "timeline", "-e", "Ho", "--from", "CN", "--to",
-                    "US").stdout
+    table = invoked("--store", bundled, "timeline", "-e", "Ho", "--from", "CN", "--to", "US").stdout
     assert "suspended → in_force (suspension ended)" in table
 
 
 def test_since_and_until_bound_the_changes_and_actions_give_context(bundled: str) -> None:
-    output = invoked("--store", bundled, "timeline", "-e", "Ho", "--from", "CN", "--to", "US",
-                     "--since", "2025-11-01", "--until", "2026-12-31", "--actions",
-                     "--format", "json").stdout
+    output = invoked(
+        "--store",
+        bundled,
+        "timeline",
+        "-e",
+        "Ho",
+        "--from",
+        "CN",
+        "--to",
+        "US",
+        "--since",
+        "2025-11-01",
+        "--until",
+        "2026-12-31",
+        "--actions",
+        "--format",
+        "json",
+    ).stdout
     timeline = json.loads(output)
     assert [change["date"] for change in timeline["changes"]] == ["2025-11-07", "2026-11-10"]
     assert [action["action"] for action in timeline["actions"]] == ["cn-us-2025-busan-summit"]
     assert {"position", "digest", "known_at", "warnings"} <= timeline.keys()
-    table = invoked("--store", bundled, "timeline", "-e", "Ho", "--from", "CN", "--to", "US",
-                    "--actions").stdout
+    table = invoked(
+        "--store", bundled, "timeline", "-e", "Ho", "--from", "CN", "--to", "US", "--actions"
+    ).stdout
     assert "Actions the measures respond to" in table
     assert "cn-us-2025-busan-summit" in table
-    without = json.loads(invoked("--store", bundled, "timeline", "-e", "Ho", "--from", "CN",
-                                 "--to", "US", "--format", "json").stdout)
+    without = json.loads(
+        invoked(
+            "--store",
+            bundled,
+            "timeline",
+            "-e",
+            "Ho",
+            "--from",
+            "CN",
+            "--to",
+            "US",
+            "--format",
+            "json",
+        ).stdout
+    )
     assert without["actions"] == []

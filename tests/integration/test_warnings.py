@@ -16,28 +16,35 @@ def bundled(store_url: str) -> str:
 
 
 def test_a_misspelt_item_warns_with_the_closest_names(bundled: str) -> None:
-    result = invoke("--store", bundled, "as-of", "2025-06-01", "--item", "graphit", "--from",
-                    "CN", "--to", "US")
+    result = invoke(
+        "--store", bundled, "as-of", "2025-06-01", "--item", "graphit", "--from", "CN", "--to", "US"
+    )
     assert result.exit_code == 0
     assert "none" in result.stdout
-    assert "regimes: warning: no record mentions item 'graphit'; did you mean 'graphite'" \
+    assert (
+        "regimes: warning: no record mentions item 'graphit'; did you mean 'graphite'"
         in result.stderr
-    answer = json.loads(invoked("--store", bundled, "as-of", "2025-06-01", "--item", "graphit",
-                                "--format", "json").stdout)
+    )
+    answer = json.loads(
+        invoked(
+            "--store", bundled, "as-of", "2025-06-01", "--item", "graphit", "--format", "json"
+        ).stdout
+    )
     assert answer["warnings"] == ["no record mentions item 'graphit'; did you mean 'graphite'?"]
 
 
-def test_a_known_item_and_a_group_with_known_members_answer_without_warnings(
-        bundled: str) -> None:
+def test_a_known_item_and_a_group_with_known_members_answer_without_warnings(bundled: str) -> None:
     for filters in (("-e", "Dy"), ("-e", "REE"), ("--item", "graphite")):
-        answer = json.loads(invoked("--store", bundled, "as-of", "2025-06-01", *filters,
-                                    "--format", "json").stdout)
+        answer = json.loads(
+            invoked("--store", bundled, "as-of", "2025-06-01", *filters, "--format", "json").stdout
+        )
         assert answer["warnings"] == [], filters
 
 
 def test_timeline_and_diff_warn_too(bundled: str) -> None:
-    timeline = json.loads(invoked("--store", bundled, "timeline", "-e", "Os", "--format",
-                                  "json").stdout)
+    timeline = json.loads(
+        invoked("--store", bundled, "timeline", "-e", "Os", "--format", "json").stdout
+    )
     assert timeline["warnings"] == ["no record mentions item 'Os'"]
     assert timeline["changes"] == []
     diff = invoke("--store", bundled, "diff", "2025-01-01", "2026-01-01", "--item", "galium")
@@ -45,8 +52,20 @@ def test_timeline_and_diff_warn_too(bundled: str) -> None:
 
 
 def test_a_record_time_before_the_first_record_says_so(bundled: str) -> None:
-    answer = json.loads(invoked("--store", bundled, "as-of", "2025-06-01", "-e", "Dy",
-                                "--known-at", "2001-01-01", "--format", "json").stdout)
+    answer = json.loads(
+        invoked(
+            "--store",
+            bundled,
+            "as-of",
+            "2025-06-01",
+            "-e",
+            "Dy",
+            "--known-at",
+            "2001-01-01",
+            "--format",
+            "json",
+        ).stdout
+    )
     assert answer["position"] == 0
     assert answer["warnings"][0].startswith("nothing was recorded by 2001-01-01T23:59:59")
     assert "the store's first record was appended at" in answer["warnings"][0]

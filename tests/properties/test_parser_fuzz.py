@@ -33,9 +33,16 @@ from domain.records import (
     parse_record,
 )
 
-MODELS = (ActionTakenRecord, MeasureAmendedRecord, MeasureCorrectedRecord, MeasureImposedRecord,
-          MeasureLiftedRecord, MeasureResumedRecord, MeasureRetractedRecord,
-          MeasureSuspendedRecord)
+MODELS = (
+    ActionTakenRecord,
+    MeasureAmendedRecord,
+    MeasureCorrectedRecord,
+    MeasureImposedRecord,
+    MeasureLiftedRecord,
+    MeasureResumedRecord,
+    MeasureRetractedRecord,
+    MeasureSuspendedRecord,
+)
 #: Every field name any record has, in a stable order.
 FIELD_NAMES = sorted({name for model in MODELS for name in model.model_fields})
 SOURCE_FIELDS = sorted(SourceRecord.model_fields)
@@ -43,34 +50,83 @@ SOURCE_FIELDS = sorted(SourceRecord.model_fields)
 
 def fuzz(examples: int) -> settings:
     """Few enough examples that the whole file runs in a few seconds; no deadline."""
-    return settings(max_examples=examples, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
 
 
 #: Anything JSON (or YAML) can hold.
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
 #: Words a record is made of, right and almost right, so the fuzzer reaches deep checks.
-PLAUSIBLE = st.sampled_from([
-    "2025-04-04", "2025-02-30", "2025-13-01", "0000-01-01", "2025-1-5", "2025-04-04T10:00:00",
-    "9999-12-31", "0001-01-01", "Dy", "dy", "Xx", "REE", "ree", "graphite", "*", "CN", "JP",
-    "jp", "XX", "JPN", "cn-mofcom-2025-18", "Bad Id", "-x", "a" * 101, "export", "import",
-    "licence_requirement", "export_ban", "tariff", "in_force", "reported", "de_facto",
-    "military", "summit", "https://example.org/a", "ftp://x", "", " ", "\x00", "\ufeff",
-    *RECORD_TYPES, *FIELD_NAMES,
-])
+PLAUSIBLE = st.sampled_from(
+    [
+        "2025-04-04",
+        "2025-02-30",
+        "2025-13-01",
+        "0000-01-01",
+        "2025-1-5",
+        "2025-04-04T10:00:00",
+        "9999-12-31",
+        "0001-01-01",
+        "Dy",
+        "dy",
+        "Xx",
+        "REE",
+        "ree",
+        "graphite",
+        "*",
+        "CN",
+        "JP",
+        "jp",
+        "XX",
+        "JPN",
+        "cn-mofcom-2025-18",
+        "Bad Id",
+        "-x",
+        "a" * 101,
+        "export",
+        "import",
+        "licence_requirement",
+        "export_ban",
+        "tariff",
+        "in_force",
+        "reported",
+        "de_facto",
+        "military",
+        "summit",
+        "https://example.org/a",
+        "ftp://x",
+        "",
+        " ",
+        "\x00",
+        "\ufeff",
+        *RECORD_TYPES,
+        *FIELD_NAMES,
+    ]
+)
 plausible_values = st.one_of(
     PLAUSIBLE,
     st.lists(PLAUSIBLE, max_size=4),
-    st.lists(st.dictionaries(st.sampled_from(SOURCE_FIELDS) | st.text(max_size=5),
-                             PLAUSIBLE | json_values, max_size=4), max_size=3),
-    st.dictionaries(st.sampled_from(FIELD_NAMES), PLAUSIBLE | st.lists(PLAUSIBLE, max_size=3),
-                    max_size=4),
+    st.lists(
+        st.dictionaries(
+            st.sampled_from(SOURCE_FIELDS) | st.text(max_size=5),
+            PLAUSIBLE | json_values,
+            max_size=4,
+        ),
+        max_size=3,
+    ),
+    st.dictionaries(
+        st.sampled_from(FIELD_NAMES), PLAUSIBLE | st.lists(PLAUSIBLE, max_size=3), max_size=4
+    ),
     json_values,
 )
 
@@ -79,8 +135,13 @@ plausible_values = st.one_of(
 def field_dicts(draw: st.DrawFn) -> dict[str, Any]:
     """A dict of real field names with arbitrary values, usually with a real record type."""
     record: dict[str, Any] = {"type": draw(st.sampled_from(RECORD_TYPES) | json_values)}
-    record.update(draw(st.dictionaries(st.sampled_from(FIELD_NAMES), plausible_values,
-                                       max_size=len(FIELD_NAMES))))
+    record.update(
+        draw(
+            st.dictionaries(
+                st.sampled_from(FIELD_NAMES), plausible_values, max_size=len(FIELD_NAMES)
+            )
+        )
+    )
     return record
 
 
@@ -137,8 +198,10 @@ def test_any_dict_of_real_fields_is_a_record_or_located_errors(raw: dict[str, An
 
 
 @fuzz(100)
-@given(st.lists(field_dicts() | json_values, min_size=1, max_size=4),
-       st.sampled_from(["jsonl", "json", "yaml"]))
+@given(
+    st.lists(field_dicts() | json_values, min_size=1, max_size=4),
+    st.sampled_from(["jsonl", "json", "yaml"]),
+)
 def test_any_records_in_any_format_are_read_or_located(records: list[Any], form: str) -> None:
     if form == "jsonl":
         data = "".join(json.dumps(record) + "\n" for record in records).encode()
@@ -152,8 +215,17 @@ def test_any_records_in_any_format_are_read_or_located(records: list[Any], form:
         assert len(batch.records) == len(records)
 
 
-PREFIXES = [b"", b"{", b"[", b"- ", b"[{", b'{"type": "measure_imposed", ', b"\xef\xbb\xbf",
-            b"\n\n", b"- type: action_taken\n  "]
+PREFIXES = [
+    b"",
+    b"{",
+    b"[",
+    b"- ",
+    b"[{",
+    b'{"type": "measure_imposed", ',
+    b"\xef\xbb\xbf",
+    b"\n\n",
+    b"- type: action_taken\n  ",
+]
 
 
 @fuzz(500)
@@ -175,8 +247,20 @@ def test_any_bytes_are_read_or_located(prefix: bytes, data: bytes) -> None:
     check_read(prefix + data)
 
 
-@pytest.mark.parametrize("text", ["[1e999999]", "[-1e999999]", "[NaN, Infinity]", "[{}]",
-                                  "[[]]", "[null]", '[{"type": null}]', '[{"type": {}}]',
-                                  '[{"type": []}]', '[{"type": "measure_imposed", "fields": 1}]'])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[1e999999]",
+        "[-1e999999]",
+        "[NaN, Infinity]",
+        "[{}]",
+        "[[]]",
+        "[null]",
+        '[{"type": null}]',
+        '[{"type": {}}]',
+        '[{"type": []}]',
+        '[{"type": "measure_imposed", "fields": 1}]',
+    ],
+)
 def test_json_array_oddities_are_read_or_located(text: str) -> None:
     check_read(text.encode())

@@ -35,9 +35,11 @@ CLOSED_PORT = _closed_port()
 
 def fuzz(examples: int) -> settings:
     """Few enough examples to run in a few seconds; no deadline; the fixtures are read-only."""
-    return settings(max_examples=examples, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow,
-                                           HealthCheck.function_scoped_fixture])
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
 
 
 #: The characters that break URLs and parsers, and their full-width look-alikes; with any
@@ -55,13 +57,31 @@ reachable_hosts = st.sampled_from(["127.0.0.1", "[::1]", "localhost"])
 # A character no host name holds, so a host with one is refused before any connection.
 not_in_host_names = st.sampled_from("!$'()*+,; ~é中\uff11\uff20\uff0f")
 unreachable_hosts = st.tuples(
-    st.text(st.characters(blacklist_characters="/?#@:[]%"), max_size=5), not_in_host_names,
+    st.text(st.characters(blacklist_characters="/?#@:[]%"), max_size=5),
+    not_in_host_names,
     st.text(st.characters(blacklist_characters="/?#@:[]%"), max_size=5),
 ).map(lambda parts: "".join(parts))
-ports = st.sampled_from([str(CLOSED_PORT)] * 30 + [
-    "0", "65536", "99999", "abc", "-1", "\uff15\uff14\uff13\uff12", "1e3", " 1", "+5432", "5432 "])
-schemas = st.one_of(st.none(), st.none(), st.sampled_from(
-    ["", "regimes", "regimes", "Regimes", "pg_x", "a-b", "s" * 64]), awkward_text)
+ports = st.sampled_from(
+    [str(CLOSED_PORT)] * 30
+    + [
+        "0",
+        "65536",
+        "99999",
+        "abc",
+        "-1",
+        "\uff15\uff14\uff13\uff12",
+        "1e3",
+        " 1",
+        "+5432",
+        "5432 ",
+    ]
+)
+schemas = st.one_of(
+    st.none(),
+    st.none(),
+    st.sampled_from(["", "regimes", "regimes", "Regimes", "pg_x", "a-b", "s" * 64]),
+    awkward_text,
+)
 
 
 @st.composite
@@ -105,9 +125,13 @@ def test_a_postgresql_url_never_shows_its_password(case: tuple[str, str]) -> Non
     assert_refused_in_one_line(result.exit_code, result.stdout, result.stderr)
     event("refused" if result.exit_code == 2 else "connection refused")
     output = result.stdout + result.stderr
-    marker = password[password.index("Pw"):][:8]
-    for secret in {marker, password, quote(password, safe="", errors="surrogatepass"),
-                   quote(password, errors="surrogatepass")}:
+    marker = password[password.index("Pw") :][:8]
+    for secret in {
+        marker,
+        password,
+        quote(password, safe="", errors="surrogatepass"),
+        quote(password, errors="surrogatepass"),
+    }:
         assert secret not in output
 
 
@@ -117,13 +141,20 @@ def utf8(text: str) -> bool:
 
 
 @fuzz(200)
-@given(users.filter(utf8), passwords.filter(utf8), databases.filter(bool).filter(utf8),
-       st.sampled_from(["regimes", "a_1", "_x"]) | st.none())
+@given(
+    users.filter(utf8),
+    passwords.filter(utf8),
+    databases.filter(bool).filter(utf8),
+    st.sampled_from(["regimes", "a_1", "_x"]) | st.none(),
+)
 def test_a_well_written_url_gives_back_each_part_as_written(
-        user: str, password: str, database: str, schema: str | None) -> None:
+    user: str, password: str, database: str, schema: str | None
+) -> None:
     """Percent-encoding each part is the one way to write any user, password or database."""
-    url = (f"postgresql://{quote(user, safe='')}:{quote(password, safe='')}@127.0.0.1:5999/"
-           f"{quote(database, safe='')}" + (f"?schema={schema}" if schema else ""))
+    url = (
+        f"postgresql://{quote(user, safe='')}:{quote(password, safe='')}@127.0.0.1:5999/"
+        f"{quote(database, safe='')}" + (f"?schema={schema}" if schema else "")
+    )
     try:
         parts = parse_postgres_url(url)
     except StoreUrlError as error:
@@ -134,18 +165,37 @@ def test_a_well_written_url_gives_back_each_part_as_written(
         assert any(word in refusal for word in ("control character", "NUL", "63 bytes"))
         return
     assert (parts.user, parts.password, parts.database, parts.schema) == (
-        user, password, database, schema)
+        user,
+        password,
+        database,
+        schema,
+    )
     assert (parts.host, parts.port) == ("127.0.0.1", 5999)
     assert quote(password, safe="") not in parts.display
     assert ":***@127.0.0.1:5999/" in parts.display
 
 
 #: Ways of writing a SQLite store, right and wrong, around random names.
-sqlite_prefixes = st.sampled_from(["", "./", "sub/", "sqlite://", "sqlite:///", "sqlite:////",
-                                   "file:", "file://", "~nouser/", "~/", ":memory:", "u:p@",
-                                   "postgresql:/"])
-sqlite_suffixes = st.sampled_from(["", ".db", "?mode=memory", "?mode=ro", ":memory:", "/",
-                                   "#1", "/..", "\n"])
+sqlite_prefixes = st.sampled_from(
+    [
+        "",
+        "./",
+        "sub/",
+        "sqlite://",
+        "sqlite:///",
+        "sqlite:////",
+        "file:",
+        "file://",
+        "~nouser/",
+        "~/",
+        ":memory:",
+        "u:p@",
+        "postgresql:/",
+    ]
+)
+sqlite_suffixes = st.sampled_from(
+    ["", ".db", "?mode=memory", "?mode=ro", ":memory:", "/", "#1", "/..", "\n"]
+)
 
 
 @fuzz(150)
@@ -155,8 +205,8 @@ sqlite_suffixes = st.sampled_from(["", ".db", "?mode=memory", "?mode=ro", ":memo
 @example(prefix="file:", name="x", suffix="?mode=memory")
 @example(prefix="~nouser/", name="x", suffix=".db")
 def test_a_sqlite_name_is_opened_or_refused_in_one_line(
-        prefix: str, name: str, suffix: str, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    prefix: str, name: str, suffix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A query (which never creates a store) in an empty folder: exit 1 (no store there) or
     2 (refused), one line, and nothing written."""
     store = prefix + name + suffix

@@ -26,16 +26,23 @@ def _key(change: dict[str, Any]) -> tuple[str, str, str, str]:
 
 
 @PROPERTY_SETTINGS
-@given(history=histories(),
-       items=st.lists(st.sampled_from(ITEMS), min_size=2, max_size=4, unique=True),
-       exporter=countries, importer=countries)
+@given(
+    history=histories(),
+    items=st.lists(st.sampled_from(ITEMS), min_size=2, max_size=4, unique=True),
+    exporter=countries,
+    importer=countries,
+)
 def test_a_timeline_of_several_items_is_the_union_of_each_items_timeline(
     history: list[list[Record]], items: list[str], exporter: str | None, importer: str | None
 ) -> None:
     with popo_store() as (app, reader):
         record_history(app, history)
         together = reader.timeline(FlowQuery(tuple(items), exporter, importer)).changes
-        alone = [change for item in items
-                 for change in reader.timeline(FlowQuery((item,), exporter, importer)).changes]
-    assert sorted((change.to_json() for change in together), key=_key) == \
-        sorted((change.to_json() for change in alone), key=_key)
+        alone = [
+            change
+            for item in items
+            for change in reader.timeline(FlowQuery((item,), exporter, importer)).changes
+        ]
+    assert sorted((change.to_json() for change in together), key=_key) == sorted(
+        (change.to_json() for change in alone), key=_key
+    )

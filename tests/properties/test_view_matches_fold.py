@@ -46,8 +46,11 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 PROPERTY_SETTINGS = settings(
     max_examples=20,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                           HealthCheck.filter_too_much],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
 )
 
 
@@ -73,18 +76,35 @@ def later(day: date, most: int) -> st.SearchStrategy[date]:
 def impositions(draw: st.DrawFn, slug: str) -> Record:
     """A `measure_imposed` of any kind, direction, certainty and dates."""
     issuer = draw(st.sampled_from(ISSUERS))
-    places = draw(st.lists(st.sampled_from([place for place in PLACES if place != issuer]),
-                           min_size=1, max_size=2, unique=True))
+    places = draw(
+        st.lists(
+            st.sampled_from([place for place in PLACES if place != issuer]),
+            min_size=1,
+            max_size=2,
+            unique=True,
+        )
+    )
     direction = draw(st.sampled_from(("export", "import")))
-    scope: Record = ({"destinations": places} if direction == "export"
-                     else {"destinations": None, "origins": places})
+    scope: Record = (
+        {"destinations": places}
+        if direction == "export"
+        else {"destinations": None, "origins": places}
+    )
     effective_on = draw(days)
     until = draw(st.none() | later(effective_on, 500))
     return imposed(
-        slug, issuer=issuer, direction=direction, kind=draw(st.sampled_from(MEASURE_KINDS)),
-        items=draw(item_lists), announced_on=draw(days).isoformat(),
-        effective_on=effective_on.isoformat(), until=until.isoformat() if until else None,
-        certainty=draw(st.sampled_from(CERTAINTIES)), end_users=draw(end_users), **scope)
+        slug,
+        issuer=issuer,
+        direction=direction,
+        kind=draw(st.sampled_from(MEASURE_KINDS)),
+        items=draw(item_lists),
+        announced_on=draw(days).isoformat(),
+        effective_on=effective_on.isoformat(),
+        until=until.isoformat() if until else None,
+        certainty=draw(st.sampled_from(CERTAINTIES)),
+        end_users=draw(end_users),
+        **scope,
+    )
 
 
 AMENDABLE: dict[str, st.SearchStrategy[Any]] = {
@@ -102,8 +122,12 @@ CORRECTABLE: dict[str, st.SearchStrategy[Any]] = {
 }
 #: Retractions end a measure's story, so they are drawn less often than the rest.
 FOLLOW_UP_TYPES = (
-    "measure_amended", "measure_suspended", "suspended_and_resumed", "measure_resumed",
-    "measure_lifted", "measure_corrected",
+    "measure_amended",
+    "measure_suspended",
+    "suspended_and_resumed",
+    "measure_resumed",
+    "measure_lifted",
+    "measure_corrected",
 ) * 2 + ("measure_retracted",)
 
 
@@ -115,8 +139,7 @@ def follow_ups(draw: st.DrawFn, slug: str) -> list[Record]:
     if record_type == "suspended_and_resumed":
         suspension = draw(suspensions(slug))
         resumed = draw(later(date.fromisoformat(suspension["effective_on"]), 200))
-        return [suspension,
-                follow_up("measure_resumed", slug, effective_on=resumed.isoformat())]
+        return [suspension, follow_up("measure_resumed", slug, effective_on=resumed.isoformat())]
     if record_type == "measure_suspended":
         return [draw(suspensions(slug))]
     return [draw(single_follow_ups(slug, record_type))]
@@ -135,13 +158,15 @@ def suspensions(draw: st.DrawFn, slug: str) -> Record:
 def single_follow_ups(draw: st.DrawFn, slug: str, record_type: str) -> Record:
     """One follow-up record of `record_type` on `slug`."""
     if record_type == "measure_amended":
-        names = draw(st.lists(st.sampled_from(sorted(AMENDABLE)), min_size=1, max_size=2,
-                              unique=True))
+        names = draw(
+            st.lists(st.sampled_from(sorted(AMENDABLE)), min_size=1, max_size=2, unique=True)
+        )
         changes = {name: draw(AMENDABLE[name]) for name in names}
         return follow_up(record_type, slug, effective_on=draw(days).isoformat(), **changes)
     if record_type == "measure_corrected":
-        names = draw(st.lists(st.sampled_from(sorted(CORRECTABLE)), min_size=1, max_size=2,
-                              unique=True))
+        names = draw(
+            st.lists(st.sampled_from(sorted(CORRECTABLE)), min_size=1, max_size=2, unique=True)
+        )
         fields = {name: draw(CORRECTABLE[name]) for name in names}
         return follow_up(record_type, slug, fields=fields, reason="we had it wrong")
     if record_type == "measure_retracted":
@@ -185,9 +210,14 @@ def histories(draw: st.DrawFn) -> list[list[Record]]:
     one), in batches."""
     count = draw(st.integers(1, 4))
     sequences = [
-        [draw(impositions(f"m{n}")),
-         *(record for records in draw(st.lists(follow_ups(f"m{n}"), max_size=5))
-           for record in records)]
+        [
+            draw(impositions(f"m{n}")),
+            *(
+                record
+                for records in draw(st.lists(follow_ups(f"m{n}"), max_size=5))
+                for record in records
+            ),
+        ]
         for n in range(count)
     ]
     return draw(batched(sequences))
@@ -258,8 +288,9 @@ def record_batch(app: Regimes, records: Sequence[Record], recorded: Recorded) ->
     recorded.positions.append(app.last_position())
 
 
-def record_history(app: Regimes, batches: Sequence[Sequence[Record]],
-                   after_each: RegimeReader | None = None) -> Recorded:
+def record_history(
+    app: Regimes, batches: Sequence[Sequence[Record]], after_each: RegimeReader | None = None
+) -> Recorded:
     """Appends each batch, without the records it rejects; asks `after_each` after each one."""
     recorded = Recorded()
     for records in batches:
@@ -273,17 +304,24 @@ def record_history(app: Regimes, batches: Sequence[Sequence[Record]],
 
 def logged_events(app: Regimes) -> list[tuple[int, RecordedEvent]]:
     """The whole log as (position, event) pairs, the input of the pure fold."""
-    return [(notification.id, cast(RecordedEvent, app.mapper.to_domain_event(notification)))
-            for notification in app.recorder.select_notifications(start=1, limit=10**6)]
+    return [
+        (notification.id, cast(RecordedEvent, app.mapper.to_domain_event(notification)))
+        for notification in app.recorder.select_notifications(start=1, limit=10**6)
+    ]
 
 
-def folded(log: Sequence[tuple[int, RecordedEvent]], day: date, query: FlowQuery,
-           position: int | None = None) -> Flows:
+def folded(
+    log: Sequence[tuple[int, RecordedEvent]],
+    day: date,
+    query: FlowQuery,
+    position: int | None = None,
+) -> Flows:
     return [flow.to_json() for flow in regimes_as_of(log, day, query, position)]
 
 
-def viewed(reader: RegimeReader, day: date, query: FlowQuery,
-           known_at: datetime | None = None) -> Flows:
+def viewed(
+    reader: RegimeReader, day: date, query: FlowQuery, known_at: datetime | None = None
+) -> Flows:
     flows: Flows = reader.as_of(day, query, known_at).to_json()["flows"]
     return flows
 
@@ -310,8 +348,9 @@ def days_named(batches: Sequence[Sequence[Record]]) -> list[date]:
 def days_to_check(data: st.DataObject, recorded: Recorded) -> list[date]:
     """A few of the days the history names, and a few any days."""
     named = days_named(recorded.batches)
-    return data.draw(st.lists(st.sampled_from(named) | days, min_size=1, max_size=8,
-                              unique=True), label="days")
+    return data.draw(
+        st.lists(st.sampled_from(named) | days, min_size=1, max_size=8, unique=True), label="days"
+    )
 
 
 def queries_to_check(data: st.DataObject) -> list[FlowQuery]:
@@ -353,12 +392,16 @@ def test_a_replayed_view_gives_the_same_answers_and_verifies_against_the_live_on
         moments = recorded.moments()
 
         def answers() -> list[Flows]:
-            return [viewed(reader, day, query, known_at)
-                    for (known_at, _), (day, query) in product(moments, checks)]
+            return [
+                viewed(reader, day, query, known_at)
+                for (known_at, _), (day, query) in product(moments, checks)
+            ]
 
         before = answers()
-        assert before == [folded(log, day, query, position)
-                          for (_, position), (day, query) in product(moments, checks)]
+        assert before == [
+            folded(log, day, query, position)
+            for (_, position), (day, query) in product(moments, checks)
+        ]
         report = reader.replay()
         assert report.position == recorded.positions[-1]
         assert answers() == before

@@ -33,10 +33,16 @@ def test_an_amendment_may_clear_a_sunset_or_the_end_users(field: str) -> None:
 def test_a_store_refuses_a_null_kind_and_keeps_answering(tmp_path: object) -> None:
     store = f"{tmp_path}/store.db"
     invoked("--store", store, "append", "-", stdin=jsonl(imposed()))
-    result = invoke("--store", store, "append", "-", stdin=jsonl(
-        follow_up("measure_amended", effective_on="2025-05-01", kind=None)))
+    result = invoke(
+        "--store",
+        store,
+        "append",
+        "-",
+        stdin=jsonl(follow_up("measure_amended", effective_on="2025-05-01", kind=None)),
+    )
     assert result.exit_code == 1
     assert "line 1: kind: " in result.stderr
-    answer = json.loads(invoked("--store", store, "as-of", "2025-06-01", "-e", "Dy",
-                                "--format", "json").stdout)
+    answer = json.loads(
+        invoked("--store", store, "as-of", "2025-06-01", "-e", "Dy", "--format", "json").stdout
+    )
     assert answer["flows"][0]["level"] == "licence_required"

@@ -16,11 +16,13 @@ def cache_size(app: Regimes) -> int:
 
 
 def test_a_bulk_insert_restores_the_page_cache_and_keeps_the_chain(
-        sqlite_app: Regimes, monkeypatch: pytest.MonkeyPatch) -> None:
+    sqlite_app: Regimes, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(domain.chain, "_BULK", 3)
     before = cache_size(sqlite_app)
-    report = sqlite_app.append(batch(*(imposed(f"m-{number}") for number in range(5)),
-                                     action()), RECORDED_AT)
+    report = sqlite_app.append(
+        batch(*(imposed(f"m-{number}") for number in range(5)), action()), RECORDED_AT
+    )
     assert (report.appended, report.first_position, report.last_position) == (6, 1, 6)
     assert cache_size(sqlite_app) == before
     head = sqlite_app.verify()

@@ -15,13 +15,36 @@ from tests.unit.test_records import LINE, rejection
 
 #: Every character a text field refuses, by range.
 REFUSED = [
-    *map(chr, range(0x20)), *map(chr, range(0x7F, 0xA0)), "\u200b",
-    *map(chr, range(0x2028, 0x202F)), *map(chr, range(0x2060, 0x2070)), "\ufeff",
-    "\ufff9", "\ufffa", "\ufffb", *map(chr, range(0xE0000, 0xE0080)),
+    *map(chr, range(0x20)),
+    *map(chr, range(0x7F, 0xA0)),
+    "\u200b",
+    *map(chr, range(0x2028, 0x202F)),
+    *map(chr, range(0x2060, 0x2070)),
+    "\ufeff",
+    "\ufff9",
+    "\ufffa",
+    "\ufffb",
+    *map(chr, range(0xE0000, 0xE0080)),
 ]
 #: Characters real titles need, which look harmless on a terminal.
-KEPT = ["é", "中", "ب", "ש", " ", "\u00a0", "\u200c", "\u200d", "\u200e", "\u200f", "\u061c",
-        "\u00ad", "—", "€", "😀", "\\"]
+KEPT = [
+    "é",
+    "中",
+    "ب",
+    "ש",
+    " ",
+    "\u00a0",
+    "\u200c",
+    "\u200d",
+    "\u200e",
+    "\u200f",
+    "\u061c",
+    "\u00ad",
+    "—",
+    "€",
+    "😀",
+    "\\",
+]
 
 
 @pytest.mark.parametrize("character", REFUSED, ids=lambda c: f"U+{ord(c):04X}")
@@ -52,9 +75,12 @@ def test_notes_may_hold_tabs_and_line_breaks_but_nothing_else() -> None:
 
 def test_a_refusal_names_the_character_and_where_it_is() -> None:
     assert first_forbidden("No. 18\x1b[2J") == (
-        "the control character U+001B (ESC) at character 7 is not allowed")
-    assert first_forbidden("a\tb") == ("the control character U+0009 (tab) at character 2 is "
-                                       "not allowed; tabs and line breaks only in notes")
+        "the control character U+001B (ESC) at character 7 is not allowed"
+    )
+    assert first_forbidden("a\tb") == (
+        "the control character U+0009 (tab) at character 2 is "
+        "not allowed; tabs and line breaks only in notes"
+    )
     assert "U+202E (right-to-left override)" in (first_forbidden("\u202egpj.exe") or "")
 
 
@@ -91,23 +117,31 @@ TEXT_FIELDS: dict[str, Any] = {
     "source-title": lambda value: (imposed(sources=[{"title": value}]), "sources[0].title"),
     "source-url": lambda value: (
         imposed(sources=[{"title": "t", "url": f"https://example.org/{value}"}]),
-        "sources[0].url"),
+        "sources[0].url",
+    ),
     "action-title": lambda value: (action(title=value), "title"),
     "action-notes": lambda value: (action(notes=value), "notes"),
     "follow-up-document": lambda value: (
-        follow_up("measure_lifted", effective_on="2025-05-01", document=value), "document"),
+        follow_up("measure_lifted", effective_on="2025-05-01", document=value),
+        "document",
+    ),
     "follow-up-notes": lambda value: (
-        follow_up("measure_suspended", effective_on="2025-05-01", notes=value), "notes"),
+        follow_up("measure_suspended", effective_on="2025-05-01", notes=value),
+        "notes",
+    ),
     "retraction-reason": lambda value: (follow_up("measure_retracted", reason=value), "reason"),
     "corrected-title": lambda value: (
-        follow_up("measure_corrected", fields={"title": value}, reason="r"), "fields"),
+        follow_up("measure_corrected", fields={"title": value}, reason="r"),
+        "fields",
+    ),
 }
 
 
 @pytest.mark.parametrize("text", HOSTILE_TEXT.values(), ids=HOSTILE_TEXT.keys())
 @pytest.mark.parametrize("where", TEXT_FIELDS.values(), ids=TEXT_FIELDS.keys())
 def test_a_control_character_in_any_text_field_is_refused_naming_the_field(
-        where: Any, text: str) -> None:
+    where: Any, text: str
+) -> None:
     raw, field = where(text)
     errors = rejection(raw)
     assert [(error.line, error.field) for error in errors] == [(LINE, field)]
@@ -131,8 +165,10 @@ def test_notes_keep_tabs_and_line_breaks_that_titles_refuse() -> None:
 
 
 def test_titles_in_any_script_with_their_joiners_and_direction_marks_are_kept() -> None:
-    title = ("\u0627\u0644\u0635\u064a\u0646 \u200f(MOFCOM)\u200f "
-             "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 — 中国商务部 é")
+    title = (
+        "\u0627\u0644\u0635\u064a\u0646 \u200f(MOFCOM)\u200f "
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 — 中国商务部 é"
+    )
     record = parse_record(action(title=title), LINE)
     assert isinstance(record, ActionTakenRecord)
     assert record.title == title

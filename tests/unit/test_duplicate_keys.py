@@ -45,19 +45,23 @@ def test_a_top_level_key_given_twice_in_a_json_line_is_refused_with_its_line() -
 
 
 def test_a_nested_key_given_twice_in_a_json_line_is_refused_with_its_path() -> None:
-    data = line(imposed()).replace(b'"published_on": "2025-04-04"',
-                                   b'"published_on": "2025-04-04", "published_on": "2025-05-01"')
+    data = line(imposed()).replace(
+        b'"published_on": "2025-04-04"',
+        b'"published_on": "2025-04-04", "published_on": "2025-05-01"',
+    )
     assert errors(read(data)) == [(1, "sources[0].published_on")]
 
 
 def test_a_key_spelled_once_plainly_and_once_with_escapes_is_the_same_key() -> None:
-    assert errors(read(line(imposed(title="First"), '"\\u0074itle": "Second"'))) == [
-        (1, "title")]
+    assert errors(read(line(imposed(title="First"), '"\\u0074itle": "Second"'))) == [(1, "title")]
 
 
 def test_colons_in_values_and_escaped_colons_are_no_duplicates() -> None:
-    record = imposed(title="Note: a: b", document="MOFCOM 18: annex",
-                     sources=[{"title": "Re: x", "url": "https://example.org:8443/a:b"}])
+    record = imposed(
+        title="Note: a: b",
+        document="MOFCOM 18: annex",
+        sources=[{"title": "Re: x", "url": "https://example.org:8443/a:b"}],
+    )
     assert errors(read(line(record))) == []
     escaped = line(record).replace(b"Note: a", b"Note\\u003a a")
     batch = read(escaped)
@@ -67,8 +71,12 @@ def test_colons_in_values_and_escaped_colons_are_no_duplicates() -> None:
 
 
 def test_a_measure_refused_for_a_duplicate_key_does_not_make_its_follow_ups_unknown() -> None:
-    follow = {"type": "measure_lifted", "measure": "cn-x", "effective_on": "2025-06-01",
-              "sources": [{"title": "t"}]}
+    follow = {
+        "type": "measure_lifted",
+        "measure": "cn-x",
+        "effective_on": "2025-06-01",
+        "sources": [{"title": "t"}],
+    }
     batch = read(line(imposed("cn-x"), '"issuer": "CN"') + jsonl(follow))
     assert "cn-x" in batch.unreadable_ids
 
@@ -81,11 +89,18 @@ def test_a_line_nested_deeper_than_the_exact_check_reads_is_refused_not_let_thro
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(alphabet=': "\\ab{}[],'),
-    lambda children: st.lists(children, max_size=3) | st.lists(
-        st.tuples(st.sampled_from(["a", "b", "a:b", ":", "\\", '"']), children), max_size=4),
-    max_leaves=12))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(alphabet=': "\\ab{}[],'),
+        lambda children: (
+            st.lists(children, max_size=3)
+            | st.lists(
+                st.tuples(st.sampled_from(["a", "b", "a:b", ":", "\\", '"']), children), max_size=4
+            )
+        ),
+        max_leaves=12,
+    )
+)
 def test_the_fast_check_of_a_json_line_agrees_with_reading_every_pair(value: object) -> None:
     """Objects are written from lists of pairs, so keys may repeat anywhere."""
 
@@ -111,8 +126,13 @@ def test_the_fast_check_of_a_json_line_agrees_with_reading_every_pair(value: obj
 
 
 def test_a_key_given_twice_in_a_json_array_element_is_refused_on_its_line() -> None:
-    data = (b"[\n" + line(imposed("one")).rstrip() + b",\n"
-            + line(imposed("two"), '"kind": "export_ban"').rstrip() + b"\n]\n")
+    data = (
+        b"[\n"
+        + line(imposed("one")).rstrip()
+        + b",\n"
+        + line(imposed("two"), '"kind": "export_ban"').rstrip()
+        + b"\n]\n"
+    )
     batch = read(data)
     assert errors(batch) == [(3, "kind")]
     assert [numbered.line for numbered in batch.records] == [2]
@@ -143,9 +163,11 @@ def test_a_nested_key_given_twice_in_yaml_is_refused_with_its_path() -> None:
 
 
 def test_yaml_merge_keys_may_be_overridden_as_yaml_means_them_to() -> None:
-    data = (b"- &base {type: action_taken, action: one, issuer: CN, kind: summit,\n"
-            b"         occurred_on: '2025-10-30', title: T, sources: [{title: x}]}\n"
-            b"- <<: *base\n  action: two\n")
+    data = (
+        b"- &base {type: action_taken, action: one, issuer: CN, kind: summit,\n"
+        b"         occurred_on: '2025-10-30', title: T, sources: [{title: x}]}\n"
+        b"- <<: *base\n  action: two\n"
+    )
     batch = read(data)
     assert errors(batch) == []
     assert [numbered.line for numbered in batch.records] == [1, 3]

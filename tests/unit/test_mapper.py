@@ -33,24 +33,48 @@ GOLDEN_TOPICS = [
 ]
 
 FULL_IMPOSED = imposed(
-    kind="export_ban", items=["Dy", "Tb"], destinations=["JP", "US"], until="2026-04-04",
-    certainty="de_facto", end_users="military", title="Ban", document="MOFCOM 2025-18",
-    hs_codes=["2805"], responds_to=["busan-summit"], notes="n",
-    sources=[SOURCE, {"title": "Reuters"}])
+    kind="export_ban",
+    items=["Dy", "Tb"],
+    destinations=["JP", "US"],
+    until="2026-04-04",
+    certainty="de_facto",
+    end_users="military",
+    title="Ban",
+    document="MOFCOM 2025-18",
+    hs_codes=["2805"],
+    responds_to=["busan-summit"],
+    notes="n",
+    sources=[SOURCE, {"title": "Reuters"}],
+)
 
 #: One record of each type, in an order the log accepts.
 HISTORY: dict[str, dict[str, Any]] = {
     "action_taken": action(notes="n"),
     "measure_imposed": FULL_IMPOSED,
-    "measure_amended": follow_up("measure_amended", effective_on="2025-05-01",
-                                 items=["Ho"], until="2026-06-01", certainty="in_force",
-                                 document="d", responds_to=["busan-summit"], notes="n"),
-    "measure_suspended": follow_up("measure_suspended", effective_on="2025-05-02",
-                                   until="2025-06-01", notes="n"),
+    "measure_amended": follow_up(
+        "measure_amended",
+        effective_on="2025-05-01",
+        items=["Ho"],
+        until="2026-06-01",
+        certainty="in_force",
+        document="d",
+        responds_to=["busan-summit"],
+        notes="n",
+    ),
+    "measure_suspended": follow_up(
+        "measure_suspended", effective_on="2025-05-02", until="2025-06-01", notes="n"
+    ),
     "measure_resumed": follow_up("measure_resumed", effective_on="2025-05-20"),
-    "measure_corrected": follow_up("measure_corrected", reason="typo", sources=[SOURCE],
-                                   fields={"items": ["Ho", "Er"], "announced_on": "2025-04-03",
-                                           "sources": [{"title": "Gazette"}]}),
+    "measure_corrected": follow_up(
+        "measure_corrected",
+        reason="typo",
+        sources=[SOURCE],
+        fields={
+            "items": ["Ho", "Er"],
+            "announced_on": "2025-04-03",
+            "sources": [{"title": "Gazette"}],
+        },
+    ),
     "measure_lifted": follow_up("measure_lifted", effective_on="2025-07-01"),
     "measure_retracted": follow_up("measure_retracted", reason="never happened"),
 }
@@ -62,9 +86,14 @@ def mapper() -> PydanticMapper:
 
 def stored_event_classes() -> list[type[RecordedEvent]]:
     """Every event class of the aggregates that is made from an input record."""
-    return [value for aggregate in (Measure, Action) for value in vars(aggregate).values()
-            if isinstance(value, type) and issubclass(value, RecordedEvent)
-            and hasattr(value, "record_type")]
+    return [
+        value
+        for aggregate in (Measure, Action)
+        for value in vars(aggregate).values()
+        if isinstance(value, type)
+        and issubclass(value, RecordedEvent)
+        and hasattr(value, "record_type")
+    ]
 
 
 def history_events() -> dict[str, RecordedEvent]:
@@ -95,7 +124,9 @@ def test_every_event_round_trips_through_the_mapper(record_type: str) -> None:
     assert loaded == event
     assert stored.topic == get_topic(type(event))
     assert (stored.originator_id, stored.originator_version) == (
-        event.originator_id, event.originator_version)
+        event.originator_id,
+        event.originator_version,
+    )
 
 
 def test_the_history_has_an_event_of_every_record_type() -> None:
@@ -111,9 +142,13 @@ def test_loaded_events_hold_dates_tuples_and_sources_not_json() -> None:
     assert imposed_event.items == ("Dy", "Tb")
     assert imposed_event.destinations == ("JP", "US")
     assert imposed_event.sources == (
-        Source(title="MOFCOM announcement", url="https://example.org/mofcom",
-               published_on=date(2025, 4, 4)),
-        Source(title="Reuters"))
+        Source(
+            title="MOFCOM announcement",
+            url="https://example.org/mofcom",
+            published_on=date(2025, 4, 4),
+        ),
+        Source(title="Reuters"),
+    )
     assert imposed_event.timestamp == RECORDED_AT
 
 
@@ -125,8 +160,10 @@ def test_changes_and_fields_keep_their_json_values() -> None:
     assert isinstance(corrected, Measure.Corrected)
     assert amended.changes == {"items": ["Ho"], "certainty": "in_force", "until": "2026-06-01"}
     assert corrected.fields == {
-        "items": ["Ho", "Er"], "announced_on": "2025-04-03",
-        "sources": [{"title": "Gazette"}]}
+        "items": ["Ho", "Er"],
+        "announced_on": "2025-04-03",
+        "sources": [{"title": "Gazette"}],
+    }
 
 
 def test_the_stored_state_is_json_without_the_id_and_version() -> None:
@@ -167,15 +204,25 @@ class LiftedV3(LiftedV2):
 
 def lifted_v1_state(**fields: Any) -> bytes:
     """The stored state of a version 1 `Measure.Lifted`, as an old log holds it."""
-    state = {"timestamp": "2025-12-01T10:00:00+00:00", "measure": "cn-mofcom-2025-18",
-             "effective_on": "2025-07-01", "document": None, "responds_to": None,
-             "notes": None, "sources": [{"title": "t", "url": None, "published_on": None}]}
+    state = {
+        "timestamp": "2025-12-01T10:00:00+00:00",
+        "measure": "cn-mofcom-2025-18",
+        "effective_on": "2025-07-01",
+        "document": None,
+        "responds_to": None,
+        "notes": None,
+        "sources": [{"title": "t", "url": None, "published_on": None}],
+    }
     return orjson.dumps({**state, **fields})
 
 
 def test_a_version_1_state_is_upcast_when_loaded() -> None:
-    stored = StoredEvent(originator_id=uuid4(), originator_version=3,
-                         topic=get_topic(LiftedV2), state=lifted_v1_state())
+    stored = StoredEvent(
+        originator_id=uuid4(),
+        originator_version=3,
+        topic=get_topic(LiftedV2),
+        state=lifted_v1_state(),
+    )
     event = mapper().to_domain_event(stored)
     assert isinstance(event, LiftedV2)
     assert event.ended_by == "the issuer"
@@ -184,12 +231,22 @@ def test_a_version_1_state_is_upcast_when_loaded() -> None:
 
 
 def test_upcasters_run_in_sequence_from_the_stored_version() -> None:
-    from_v1 = mapper().to_domain_event(StoredEvent(
-        originator_id=uuid4(), originator_version=2, topic=get_topic(LiftedV3),
-        state=lifted_v1_state(notes="by decree")))
-    from_v2 = mapper().to_domain_event(StoredEvent(
-        originator_id=uuid4(), originator_version=2, topic=get_topic(LiftedV3),
-        state=lifted_v1_state(class_version=2, ended_by="a court", notes=None)))
+    from_v1 = mapper().to_domain_event(
+        StoredEvent(
+            originator_id=uuid4(),
+            originator_version=2,
+            topic=get_topic(LiftedV3),
+            state=lifted_v1_state(notes="by decree"),
+        )
+    )
+    from_v2 = mapper().to_domain_event(
+        StoredEvent(
+            originator_id=uuid4(),
+            originator_version=2,
+            topic=get_topic(LiftedV3),
+            state=lifted_v1_state(class_version=2, ended_by="a court", notes=None),
+        )
+    )
     assert isinstance(from_v1, LiftedV3)
     assert isinstance(from_v2, LiftedV3)
     assert (from_v1.ended_by, from_v1.remarks) == ("the issuer", ("by decree",))
@@ -197,9 +254,15 @@ def test_upcasters_run_in_sequence_from_the_stored_version() -> None:
 
 
 def test_a_current_version_is_stored_with_its_version_and_not_upcast_again() -> None:
-    event = LiftedV2(originator_id=uuid4(), originator_version=2, timestamp=RECORDED_AT,
-                     measure="m", effective_on=date(2025, 7, 1), sources=(Source(title="t"),),
-                     ended_by="a court")
+    event = LiftedV2(
+        originator_id=uuid4(),
+        originator_version=2,
+        timestamp=RECORDED_AT,
+        measure="m",
+        effective_on=date(2025, 7, 1),
+        sources=(Source(title="t"),),
+        ended_by="a court",
+    )
     stored = mapper().to_stored_event(event)
     assert orjson.loads(stored.state)["class_version"] == 2
     assert mapper().to_domain_event(stored) == event
@@ -229,32 +292,45 @@ REPLY = action("reply", responds_to=["busan-summit"], notes="n")
 
 TO_RECORD = [
     pytest.param([], imposed(), imposed() | IMPOSED_DEFAULTS, id="measure_imposed-minimal"),
-    pytest.param([action()], FULL_IMPOSED, FULL_IMPOSED | {"direction": "export"},
-                 id="measure_imposed-full"),
-    pytest.param([], imposed(issuer="JP", direction="import", destinations=None,
-                             origins=["CN"]),
-                 imposed(issuer="JP", direction="import", destinations=None, origins=["CN"],
-                         certainty="in_force"), id="measure_imposed-import"),
+    pytest.param(
+        [action()], FULL_IMPOSED, FULL_IMPOSED | {"direction": "export"}, id="measure_imposed-full"
+    ),
+    pytest.param(
+        [],
+        imposed(issuer="JP", direction="import", destinations=None, origins=["CN"]),
+        imposed(
+            issuer="JP", direction="import", destinations=None, origins=["CN"], certainty="in_force"
+        ),
+        id="measure_imposed-import",
+    ),
     pytest.param([], action(), action(), id="action_taken"),
     pytest.param([action()], REPLY, REPLY, id="action_taken-full"),
-    *(pytest.param(list(HISTORY.values())[:index], record, record, id=record_type)
-      for index, (record_type, record) in enumerate(HISTORY.items())
-      if index >= 2),
-    pytest.param([imposed(until="2026-01-01")],
-                 follow_up("measure_amended", effective_on="2025-05-01", until=None),
-                 follow_up("measure_amended", effective_on="2025-05-01", until=None),
-                 id="measure_amended-removing-the-sunset"),
-    pytest.param([imposed(kind="export_ban", end_users="military")],
-                 follow_up("measure_corrected", fields={"end_users": None}, reason="r"),
-                 follow_up("measure_corrected", fields={"end_users": None}, reason="r"),
-                 id="measure_corrected-to-no-end-users"),
+    *(
+        pytest.param(list(HISTORY.values())[:index], record, record, id=record_type)
+        for index, (record_type, record) in enumerate(HISTORY.items())
+        if index >= 2
+    ),
+    pytest.param(
+        [imposed(until="2026-01-01")],
+        follow_up("measure_amended", effective_on="2025-05-01", until=None),
+        follow_up("measure_amended", effective_on="2025-05-01", until=None),
+        id="measure_amended-removing-the-sunset",
+    ),
+    pytest.param(
+        [imposed(kind="export_ban", end_users="military")],
+        follow_up("measure_corrected", fields={"end_users": None}, reason="r"),
+        follow_up("measure_corrected", fields={"end_users": None}, reason="r"),
+        id="measure_corrected-to-no-end-users",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("history", "record", "expected"), TO_RECORD)
 def test_an_event_prints_back_the_record_it_was_made_from(
-    popo_app: Regimes, history: list[dict[str, Any]], record: dict[str, Any],
-    expected: dict[str, Any]
+    popo_app: Regimes,
+    history: list[dict[str, Any]],
+    record: dict[str, Any],
+    expected: dict[str, Any],
 ) -> None:
     popo_app.append(batch(*history, record), RECORDED_AT)
     *_, logged = popo_app.records()

@@ -59,16 +59,16 @@ def follow_up_record(record_type: str, **fields: Any) -> MeasureRecord:
 # --- unknown and retracted measures -------------------------------------------------------------
 
 FOLLOW_UPS = [
-    pytest.param(follow_up("measure_amended", effective_on="2025-07-01", items=["Ho"]),
-                 id="measure_amended"),
-    pytest.param(follow_up("measure_suspended", effective_on="2025-07-01"),
-                 id="measure_suspended"),
+    pytest.param(
+        follow_up("measure_amended", effective_on="2025-07-01", items=["Ho"]), id="measure_amended"
+    ),
+    pytest.param(follow_up("measure_suspended", effective_on="2025-07-01"), id="measure_suspended"),
     pytest.param(follow_up("measure_resumed", effective_on="2025-07-01"), id="measure_resumed"),
     pytest.param(follow_up("measure_lifted", effective_on="2025-07-01"), id="measure_lifted"),
-    pytest.param(follow_up("measure_corrected", fields={"items": ["Ho"]}, reason="r"),
-                 id="measure_corrected"),
-    pytest.param(follow_up("measure_retracted", reason="a second thought"),
-                 id="measure_retracted"),
+    pytest.param(
+        follow_up("measure_corrected", fields={"items": ["Ho"]}, reason="r"), id="measure_corrected"
+    ),
+    pytest.param(follow_up("measure_retracted", reason="a second thought"), id="measure_retracted"),
 ]
 
 
@@ -84,15 +84,17 @@ def test_a_follow_up_on_an_unknown_measure_is_refused(
 def test_any_follow_up_on_a_retracted_measure_is_refused(
     popo_app: Regimes, record: dict[str, Any]
 ) -> None:
-    given(popo_app, imposed(), SUSPENDED,
-          follow_up("measure_retracted", reason="never happened"))
+    given(popo_app, imposed(), SUSPENDED, follow_up("measure_retracted", reason="never happened"))
     assert refused(popo_app, record) == [(1, "measure")]
 
 
 def test_a_follow_up_after_a_retraction_in_the_same_batch_is_refused(popo_app: Regimes) -> None:
     given(popo_app, imposed())
-    assert refused(popo_app, follow_up("measure_retracted", reason="r"),
-                   follow_up("measure_lifted", effective_on="2025-07-01")) == [(2, "measure")]
+    assert refused(
+        popo_app,
+        follow_up("measure_retracted", reason="r"),
+        follow_up("measure_lifted", effective_on="2025-07-01"),
+    ) == [(2, "measure")]
 
 
 def test_a_follow_up_on_a_measure_imposed_earlier_in_the_batch_is_accepted(
@@ -111,25 +113,31 @@ def test_a_follow_up_on_a_measure_whose_imposition_is_invalid_is_not_blamed_too(
 # --- lifting -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("effective_on", ["2025-05-31", "2025-06-01", "2025-07-01"],
-                         ids=["earlier", "same-day-other-source", "later"])
+@pytest.mark.parametrize(
+    "effective_on",
+    ["2025-05-31", "2025-06-01", "2025-07-01"],
+    ids=["earlier", "same-day-other-source", "later"],
+)
 def test_lifting_a_lifted_measure_is_refused(popo_app: Regimes, effective_on: str) -> None:
     given(popo_app, imposed(), LIFTED)
-    again = follow_up("measure_lifted", effective_on=effective_on,
-                      sources=[{"title": "Global Times"}])
+    again = follow_up(
+        "measure_lifted", effective_on=effective_on, sources=[{"title": "Global Times"}]
+    )
     assert refused(popo_app, again) == [(1, "measure")]
 
 
 def test_lifting_twice_in_one_batch_is_refused(popo_app: Regimes) -> None:
     given(popo_app, imposed())
-    assert refused(popo_app, LIFTED,
-                   follow_up("measure_lifted", effective_on="2025-08-01")) == [(2, "measure")]
+    assert refused(popo_app, LIFTED, follow_up("measure_lifted", effective_on="2025-08-01")) == [
+        (2, "measure")
+    ]
 
 
 def test_lifting_a_lifted_measure_raises_measure_lifted_on_the_aggregate() -> None:
     measure = Measure.impose(imposed_record(), RECORDED_AT)
-    assert measure.record(follow_up_record("measure_lifted", effective_on="2025-06-01"),
-                          RECORDED_AT)
+    assert measure.record(
+        follow_up_record("measure_lifted", effective_on="2025-06-01"), RECORDED_AT
+    )
     with pytest.raises(MeasureLifted) as caught:
         measure.record(follow_up_record("measure_lifted", effective_on="2025-07-01"), LATER)
     assert caught.value.field == "measure"
@@ -140,9 +148,11 @@ def test_lifting_a_lifted_measure_raises_measure_lifted_on_the_aggregate() -> No
 AFTER_LIFTING = [
     pytest.param(record_type, day, accepted, id=f"{record_type}-{name}")
     for record_type in ("measure_suspended", "measure_resumed", "measure_amended")
-    for day, accepted, name in (("2025-05-31", True, "day-before"),
-                                ("2025-06-01", False, "day-of"),
-                                ("2025-06-02", False, "day-after"))
+    for day, accepted, name in (
+        ("2025-05-31", True, "day-before"),
+        ("2025-06-01", False, "day-of"),
+        ("2025-06-02", False, "day-after"),
+    )
 ]
 
 
@@ -171,12 +181,15 @@ def test_a_correction_after_the_lifting_is_accepted(popo_app: Regimes) -> None:
 def test_resuming_a_measure_never_suspended_is_refused(popo_app: Regimes) -> None:
     given(popo_app, imposed())
     assert refused(popo_app, follow_up("measure_resumed", effective_on="2025-05-01")) == [
-        (1, "effective_on")]
+        (1, "effective_on")
+    ]
 
 
-@pytest.mark.parametrize(("effective_on", "accepted"),
-                         [("2025-04-30", False), ("2025-05-01", True), ("2025-05-02", True)],
-                         ids=["day-before-the-suspension", "day-of", "day-after"])
+@pytest.mark.parametrize(
+    ("effective_on", "accepted"),
+    [("2025-04-30", False), ("2025-05-01", True), ("2025-05-02", True)],
+    ids=["day-before-the-suspension", "day-of", "day-after"],
+)
 def test_resuming_needs_a_suspension_starting_on_or_before_it(
     popo_app: Regimes, effective_on: str, accepted: bool
 ) -> None:
@@ -193,7 +206,8 @@ def test_resuming_a_suspension_recorded_earlier_in_the_batch_is_accepted(
 ) -> None:
     given(popo_app, imposed())
     report = popo_app.append(
-        batch(SUSPENDED, follow_up("measure_resumed", effective_on="2025-06-01")), LATER)
+        batch(SUSPENDED, follow_up("measure_resumed", effective_on="2025-06-01")), LATER
+    )
     assert report.appended == 2
 
 
@@ -206,13 +220,16 @@ def test_suspensions_may_overlap(popo_app: Regimes) -> None:
 # --- conflicts and idempotency -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("changed", [
-    pytest.param({"items": ["Dy", "Tb"]}, id="items"),
-    pytest.param({"kind": "export_ban"}, id="kind"),
-    pytest.param({"notes": "a new note"}, id="notes"),
-    pytest.param({"sources": [{"title": "Xinhua"}]}, id="sources"),
-    pytest.param({"certainty": "reported"}, id="certainty"),
-])
+@pytest.mark.parametrize(
+    "changed",
+    [
+        pytest.param({"items": ["Dy", "Tb"]}, id="items"),
+        pytest.param({"kind": "export_ban"}, id="kind"),
+        pytest.param({"notes": "a new note"}, id="notes"),
+        pytest.param({"sources": [{"title": "Xinhua"}]}, id="sources"),
+        pytest.param({"certainty": "reported"}, id="certainty"),
+    ],
+)
 def test_imposing_an_existing_measure_with_different_content_is_a_conflict(
     popo_app: Regimes, changed: dict[str, Any]
 ) -> None:
@@ -269,9 +286,14 @@ def test_a_record_repeated_within_one_batch_is_written_once(popo_app: Regimes) -
 
 
 def test_repeats_among_many_follow_ups_of_one_measure_are_each_written_once(
-        popo_app: Regimes) -> None:
-    amendments = [follow_up("measure_amended", effective_on="2025-07-01", items=["Ho"],
-                            notes=f"amendment {number}") for number in range(5)]
+    popo_app: Regimes,
+) -> None:
+    amendments = [
+        follow_up(
+            "measure_amended", effective_on="2025-07-01", items=["Ho"], notes=f"amendment {number}"
+        )
+        for number in range(5)
+    ]
     given(popo_app, imposed(), *amendments[:2])
     report = popo_app.append(batch(*amendments[1:], amendments[3], amendments[0]), LATER)
     assert (report.appended, report.unchanged) == (3, 3)
@@ -280,9 +302,18 @@ def test_repeats_among_many_follow_ups_of_one_measure_are_each_written_once(
 
 def test_restating_defaults_or_groups_is_the_same_record(popo_app: Regimes) -> None:
     given(popo_app, imposed(items=["REE"]))
-    restated = imposed(items=["Sc", "Y", "REE"], direction="export", certainty="in_force",
-                       sources=[{"published_on": "2025-04-04", "title": "MOFCOM announcement",
-                                 "url": "https://example.org/mofcom"}])
+    restated = imposed(
+        items=["Sc", "Y", "REE"],
+        direction="export",
+        certainty="in_force",
+        sources=[
+            {
+                "published_on": "2025-04-04",
+                "title": "MOFCOM announcement",
+                "url": "https://example.org/mofcom",
+            }
+        ],
+    )
     assert popo_app.append(batch(restated), LATER).unchanged == 1
 
 
@@ -308,24 +339,31 @@ def test_a_measure_and_an_action_may_share_a_slug(popo_app: Regimes) -> None:
 def test_responding_to_an_unknown_id_is_refused(popo_app: Regimes) -> None:
     given(popo_app, action())
     assert refused(popo_app, imposed(responds_to=["busan-summit", "no-such-thing"])) == [
-        (1, "responds_to")]
+        (1, "responds_to")
+    ]
 
 
 def test_responding_to_an_id_defined_later_in_the_batch_is_accepted(popo_app: Regimes) -> None:
-    report = popo_app.append(batch(
-        imposed("first", responds_to=["second", "busan-summit"]),
-        imposed("second"),
-        action(responds_to=["first"]),
-    ), RECORDED_AT)
+    report = popo_app.append(
+        batch(
+            imposed("first", responds_to=["second", "busan-summit"]),
+            imposed("second"),
+            action(responds_to=["first"]),
+        ),
+        RECORDED_AT,
+    )
     assert report.appended == 3
 
 
 def test_responding_to_an_id_already_in_the_log_is_accepted(popo_app: Regimes) -> None:
     given(popo_app, imposed("us-tariffs"), action("us-statement"))
-    report = popo_app.append(batch(
-        imposed(responds_to=["us-tariffs", "us-statement"]),
-        follow_up("measure_suspended", effective_on="2025-11-10", responds_to=["us-tariffs"]),
-    ), LATER)
+    report = popo_app.append(
+        batch(
+            imposed(responds_to=["us-tariffs", "us-statement"]),
+            follow_up("measure_suspended", effective_on="2025-11-10", responds_to=["us-tariffs"]),
+        ),
+        LATER,
+    )
     assert report.appended == 2
 
 
@@ -333,7 +371,8 @@ def test_responding_to_a_record_that_could_not_be_read_is_not_blamed(
     popo_app: Regimes,
 ) -> None:
     assert refused(popo_app, action(issuer="cn"), imposed(responds_to=["busan-summit"])) == [
-        (1, "issuer")]
+        (1, "issuer")
+    ]
 
 
 # --- corrections and amendments keep the measure valid -------------------------------------------
@@ -345,11 +384,14 @@ def test_a_correction_to_an_import_without_origins_is_refused(popo_app: Regimes)
     assert refused(popo_app, corrected) == [(1, "fields")]
 
 
-@pytest.mark.parametrize("fields", [
-    pytest.param({"effective_on": "2026-02-01"}, id="effective-after-its-until"),
-    pytest.param({"issuer": "JP"}, id="issuer-among-its-destinations"),
-    pytest.param({"origins": ["AU"]}, id="origins-on-an-export"),
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        pytest.param({"effective_on": "2026-02-01"}, id="effective-after-its-until"),
+        pytest.param({"issuer": "JP"}, id="issuer-among-its-destinations"),
+        pytest.param({"origins": ["AU"]}, id="origins-on-an-export"),
+    ],
+)
 def test_a_correction_that_would_make_the_measure_invalid_is_refused(
     popo_app: Regimes, fields: dict[str, Any]
 ) -> None:
@@ -360,8 +402,9 @@ def test_a_correction_that_would_make_the_measure_invalid_is_refused(
 
 def test_a_correction_keeping_the_measure_valid_is_accepted(popo_app: Regimes) -> None:
     given(popo_app, imposed(destinations=["JP"]))
-    corrected = follow_up("measure_corrected", reason="r",
-                          fields={"issuer": "US", "effective_on": "2025-04-05"})
+    corrected = follow_up(
+        "measure_corrected", reason="r", fields={"issuer": "US", "effective_on": "2025-04-05"}
+    )
     assert popo_app.append(batch(corrected), LATER).appended == 1
 
 
@@ -384,30 +427,41 @@ def test_a_batch_with_several_errors_lists_them_all_by_line_and_writes_nothing(
     popo_app: Regimes,
 ) -> None:
     log = given(popo_app, imposed(), action())
-    data = b"\n".join([
-        b'{"type": "measure_imposed", "measure": "new", "issuer": "US", "kind": "tariff",'
-        b' "items": ["Ga"], "destinations": ["CN"], "announced_on": "2025-02-01",'
-        b' "effective_on": "2025-02-04", "sources": [{"title": "USTR"}]}',
-        b'{"type": "measure_lifted", "measure": "nowhere", "effective_on": "2025-05-01",'
-        b' "sources": [{"title": "t"}]}',
-        b"{not json",
-        b'{"type": "action_taken", "action": "busan-summit", "issuer": "US", "kind": "summit",'
-        b' "occurred_on": "2025-10-30", "title": "t", "sources": [{"title": "t"}]}',
-        b'{"type": "measure_resumed", "measure": "cn-mofcom-2025-18",'
-        b' "effective_on": "2025-05-01", "sources": [{"title": "t"}]}',
-        b'{"type": "measure_suspended", "measure": "new", "effective_on": "2025-02-30",'
-        b' "sources": [{"title": "t"}]}',
-        b'{"type": "measure_suspended", "measure": "new", "effective_on": "2025-03-01",'
-        b' "responds_to": ["unheard-of"], "sources": [{"title": "t"}]}',
-    ]) + b"\n"
+    data = (
+        b"\n".join(
+            [
+                b'{"type": "measure_imposed", "measure": "new", "issuer": "US", "kind": "tariff",'
+                b' "items": ["Ga"], "destinations": ["CN"], "announced_on": "2025-02-01",'
+                b' "effective_on": "2025-02-04", "sources": [{"title": "USTR"}]}',
+                b'{"type": "measure_lifted", "measure": "nowhere", "effective_on": "2025-05-01",'
+                b' "sources": [{"title": "t"}]}',
+                b"{not json",
+                b'{"type": "action_taken", "action": "busan-summit", "issuer": "US",'
+                b' "kind": "summit",'
+                b' "occurred_on": "2025-10-30", "title": "t", "sources": [{"title": "t"}]}',
+                b'{"type": "measure_resumed", "measure": "cn-mofcom-2025-18",'
+                b' "effective_on": "2025-05-01", "sources": [{"title": "t"}]}',
+                b'{"type": "measure_suspended", "measure": "new", "effective_on": "2025-02-30",'
+                b' "sources": [{"title": "t"}]}',
+                b'{"type": "measure_suspended", "measure": "new", "effective_on": "2025-03-01",'
+                b' "responds_to": ["unheard-of"], "sources": [{"title": "t"}]}',
+            ]
+        )
+        + b"\n"
+    )
     read = Batch()
     read.read(io.BytesIO(data), source="in.jsonl")
     with pytest.raises(BatchRejected) as caught:
         popo_app.append(read, LATER)
     errors = caught.value.errors
     assert [(error.line, error.field) for error in errors] == [
-        (2, "measure"), (3, "record"), (4, "action"), (5, "effective_on"),
-        (6, "effective_on"), (7, "responds_to")]
+        (2, "measure"),
+        (3, "record"),
+        (4, "action"),
+        (5, "effective_on"),
+        (6, "effective_on"),
+        (7, "responds_to"),
+    ]
     assert {error.source for error in errors} == {"in.jsonl"}
     assert list(popo_app.records()) == log
 
@@ -418,8 +472,9 @@ def test_a_dry_run_checks_everything_and_writes_nothing(popo_app: Regimes) -> No
     assert (report.appended, report.unchanged, report.dry_run) == (2, 1, True)
     assert list(popo_app.records()) == log
     with pytest.raises(BatchRejected):
-        popo_app.append(batch(follow_up("measure_resumed", effective_on="2025-01-01")), LATER,
-                        dry_run=True)
+        popo_app.append(
+            batch(follow_up("measure_resumed", effective_on="2025-01-01")), LATER, dry_run=True
+        )
 
 
 def test_batch_rejected_counts_its_errors_and_is_a_regimes_error() -> None:
@@ -434,7 +489,10 @@ def test_batch_rejected_counts_its_errors_and_is_a_regimes_error() -> None:
 def test_domain_errors_name_their_field() -> None:
     error = MeasureRetracted("measure", "measure 'x' was retracted")
     assert (error.field, error.message, str(error)) == (
-        "measure", "measure 'x' was retracted", "measure 'x' was retracted")
+        "measure",
+        "measure 'x' was retracted",
+        "measure 'x' was retracted",
+    )
 
 
 # --- ids -----------------------------------------------------------------------------------------
@@ -462,7 +520,8 @@ def test_a_measure_is_stored_under_the_id_of_its_slug(popo_app: Regimes) -> None
 
 
 def test_the_collector_resumes_after_an_append_whether_it_is_written_or_refused(
-        popo_app: Regimes) -> None:
+    popo_app: Regimes,
+) -> None:
     assert gc.isenabled()
     given(popo_app, imposed())
     assert gc.isenabled()

@@ -88,9 +88,10 @@ def test_errors_name_the_input_they_come_from() -> None:
     batch.read(io.BytesIO(jsonl(imposed(issuer="cn"))), "first.jsonl")
     batch.read(io.BytesIO(jsonl(action(), action(kind="Summit"))), "second.jsonl")
     assert [str(error).split(": ")[:3] for error in batch.errors] == [
-        ["first.jsonl", "line 1", "issuer"], ["second.jsonl", "line 2", "kind"]]
-    assert [(numbered.source, numbered.line) for numbered in batch.records] == [
-        ("second.jsonl", 1)]
+        ["first.jsonl", "line 1", "issuer"],
+        ["second.jsonl", "line 2", "kind"],
+    ]
+    assert [(numbered.source, numbered.line) for numbered in batch.records] == [("second.jsonl", 1)]
 
 
 def test_a_real_file_is_read(tmp_path: Path) -> None:
@@ -106,12 +107,21 @@ def test_a_real_file_is_read(tmp_path: Path) -> None:
 
 
 def test_a_json_array_gives_each_element_the_line_it_starts_on() -> None:
-    text = ("[\n" + json.dumps(imposed()) + ",\n\n" + json.dumps(action(), indent=2)
-            + ",\n" + json.dumps(action("second")) + "\n]\n")
+    text = (
+        "[\n"
+        + json.dumps(imposed())
+        + ",\n\n"
+        + json.dumps(action(), indent=2)
+        + ",\n"
+        + json.dumps(action("second"))
+        + "\n]\n"
+    )
     batch = read(text.encode())
-    assert lines(batch) == [(2, "measure_imposed"), (4, "action_taken"),
-                            (4 + json.dumps(action(), indent=2).count("\n") + 1,
-                             "action_taken")]
+    assert lines(batch) == [
+        (2, "measure_imposed"),
+        (4, "action_taken"),
+        (4 + json.dumps(action(), indent=2).count("\n") + 1, "action_taken"),
+    ]
     assert batch.errors == []
 
 
@@ -179,8 +189,7 @@ YAML = b"""\
 
 def test_a_yaml_list_gives_each_item_the_line_it_starts_on() -> None:
     batch = read(YAML)
-    assert lines(batch) == [(2, "measure_imposed"), (14, "action_taken"),
-                            (16, "measure_lifted")]
+    assert lines(batch) == [(2, "measure_imposed"), (14, "action_taken"), (16, "measure_lifted")]
     assert batch.errors == []
 
 
@@ -277,8 +286,9 @@ def test_deeply_nested_json_array_is_an_error_not_a_crash() -> None:
 
 
 def test_deeply_nested_json_after_a_good_element_keeps_the_good_one() -> None:
-    batch = read(b"[\n" + json.dumps(imposed()).encode() + b",\n" + b"[" * 100_000
-                 + b"]" * 100_000 + b"\n]")
+    batch = read(
+        b"[\n" + json.dumps(imposed()).encode() + b",\n" + b"[" * 100_000 + b"]" * 100_000 + b"\n]"
+    )
     assert lines(batch) == [(2, "measure_imposed")]
     assert errors(batch) == [(3, "record")]
 

@@ -27,20 +27,47 @@ from domain.records import (
 from tests.samples import SOURCE, action, follow_up, imposed
 
 #: The 17 rare earths, in the order `REE` expands to.
-RARE_EARTHS = ["Sc", "Y", "La", "Ce", "Pr", "Nd", "Pm", "Sm", "Eu", "Gd", "Tb", "Dy", "Ho",
-               "Er", "Tm", "Yb", "Lu"]
+RARE_EARTHS = [
+    "Sc",
+    "Y",
+    "La",
+    "Ce",
+    "Pr",
+    "Nd",
+    "Pm",
+    "Sm",
+    "Eu",
+    "Gd",
+    "Tb",
+    "Dy",
+    "Ho",
+    "Er",
+    "Tm",
+    "Yb",
+    "Lu",
+]
 
 BARE_SOURCE = {"title": "Reuters"}
 LINE = 7
 
 #: A value for every field a `measure_corrected` record may replace (valid together).
 CORRECTED_FIELDS: dict[str, Any] = {
-    "issuer": "CN", "kind": "export_ban", "direction": "export", "items": ["Ga", "Ge"],
-    "destinations": ["US"], "origins": ["JP"], "announced_on": "2024-12-03",
+    "issuer": "CN",
+    "kind": "export_ban",
+    "direction": "export",
+    "items": ["Ga", "Ge"],
+    "destinations": ["US"],
+    "origins": ["JP"],
+    "announced_on": "2024-12-03",
     "effective_on": "2024-12-03",
-    "until": "2026-11-27", "certainty": "de_facto", "end_users": "military",
-    "title": "Ban on gallium to the US", "document": "MOFCOM 2024-46", "hs_codes": ["8112"],
-    "responds_to": ["us-bis-2024-12"], "notes": "corrected from the Gazette",
+    "until": "2026-11-27",
+    "certainty": "de_facto",
+    "end_users": "military",
+    "title": "Ban on gallium to the US",
+    "document": "MOFCOM 2024-46",
+    "hs_codes": ["8112"],
+    "responds_to": ["us-bis-2024-12"],
+    "notes": "corrected from the Gazette",
     "sources": [SOURCE],
 }
 
@@ -53,25 +80,57 @@ def minimal(record_type: str) -> dict[str, Any]:
     """The smallest valid record of each type."""
     records: dict[str, dict[str, Any]] = {
         "measure_imposed": {
-            "type": "measure_imposed", "measure": "m", "issuer": "CN",
-            "kind": "licence_requirement", "items": ["Dy"], "destinations": ["JP"],
-            "announced_on": "2025-04-04", "effective_on": "2025-04-04",
-            "sources": [BARE_SOURCE]},
-        "measure_amended": {"type": "measure_amended", "measure": "m",
-                            "effective_on": "2025-05-01", "kind": "export_ban",
-                            "sources": [BARE_SOURCE]},
-        "measure_suspended": {"type": "measure_suspended", "measure": "m",
-                              "effective_on": "2025-05-01", "sources": [BARE_SOURCE]},
-        "measure_resumed": {"type": "measure_resumed", "measure": "m",
-                            "effective_on": "2025-05-01", "sources": [BARE_SOURCE]},
-        "measure_lifted": {"type": "measure_lifted", "measure": "m",
-                           "effective_on": "2025-05-01", "sources": [BARE_SOURCE]},
-        "measure_corrected": {"type": "measure_corrected", "measure": "m",
-                              "fields": {"items": ["Ho"]}, "reason": "typo"},
+            "type": "measure_imposed",
+            "measure": "m",
+            "issuer": "CN",
+            "kind": "licence_requirement",
+            "items": ["Dy"],
+            "destinations": ["JP"],
+            "announced_on": "2025-04-04",
+            "effective_on": "2025-04-04",
+            "sources": [BARE_SOURCE],
+        },
+        "measure_amended": {
+            "type": "measure_amended",
+            "measure": "m",
+            "effective_on": "2025-05-01",
+            "kind": "export_ban",
+            "sources": [BARE_SOURCE],
+        },
+        "measure_suspended": {
+            "type": "measure_suspended",
+            "measure": "m",
+            "effective_on": "2025-05-01",
+            "sources": [BARE_SOURCE],
+        },
+        "measure_resumed": {
+            "type": "measure_resumed",
+            "measure": "m",
+            "effective_on": "2025-05-01",
+            "sources": [BARE_SOURCE],
+        },
+        "measure_lifted": {
+            "type": "measure_lifted",
+            "measure": "m",
+            "effective_on": "2025-05-01",
+            "sources": [BARE_SOURCE],
+        },
+        "measure_corrected": {
+            "type": "measure_corrected",
+            "measure": "m",
+            "fields": {"items": ["Ho"]},
+            "reason": "typo",
+        },
         "measure_retracted": {"type": "measure_retracted", "measure": "m", "reason": "hoax"},
-        "action_taken": {"type": "action_taken", "action": "a", "issuer": "CN",
-                         "kind": "statement", "occurred_on": "2025-10-09",
-                         "title": "MOFCOM statement", "sources": [BARE_SOURCE]},
+        "action_taken": {
+            "type": "action_taken",
+            "action": "a",
+            "issuer": "CN",
+            "kind": "statement",
+            "occurred_on": "2025-10-09",
+            "title": "MOFCOM statement",
+            "sources": [BARE_SOURCE],
+        },
     }
     return records[record_type]
 
@@ -80,28 +139,59 @@ def full(record_type: str) -> dict[str, Any]:
     """A valid record of each type with every optional field given."""
     extra: dict[str, dict[str, Any]] = {
         "measure_imposed": {
-            "kind": "export_ban", "direction": "export", "items": ["Dy", "dichlorosilane"],
-            "destinations": ["JP", "US"], "until": "2026-04-04", "certainty": "de_facto",
-            "end_users": "military", "title": "Export ban on dysprosium",
-            "document": "MOFCOM 2025-18", "hs_codes": ["2805", "28053010"],
-            "responds_to": ["us-tariffs-2025"], "notes": "as reported by customs",
-            "sources": [SOURCE, BARE_SOURCE]},
+            "kind": "export_ban",
+            "direction": "export",
+            "items": ["Dy", "dichlorosilane"],
+            "destinations": ["JP", "US"],
+            "until": "2026-04-04",
+            "certainty": "de_facto",
+            "end_users": "military",
+            "title": "Export ban on dysprosium",
+            "document": "MOFCOM 2025-18",
+            "hs_codes": ["2805", "28053010"],
+            "responds_to": ["us-tariffs-2025"],
+            "notes": "as reported by customs",
+            "sources": [SOURCE, BARE_SOURCE],
+        },
         "measure_amended": {
-            "items": ["Ho"], "destinations": ["JP"], "kind": "export_ban",
-            "end_users": "military", "certainty": "in_force", "until": "2026-01-01",
-            "document": "MOFCOM 2025-61", "responds_to": ["busan-summit"], "notes": "n",
-            "sources": [SOURCE]},
-        "measure_suspended": {"until": "2026-11-10", "document": "MOFCOM 2025-70",
-                              "responds_to": ["busan-summit"], "notes": "one year",
-                              "sources": [SOURCE]},
-        "measure_resumed": {"document": "d", "responds_to": ["busan-summit"], "notes": "n",
-                            "sources": [SOURCE]},
-        "measure_lifted": {"document": "d", "responds_to": ["busan-summit"], "notes": "n",
-                           "sources": [SOURCE]},
+            "items": ["Ho"],
+            "destinations": ["JP"],
+            "kind": "export_ban",
+            "end_users": "military",
+            "certainty": "in_force",
+            "until": "2026-01-01",
+            "document": "MOFCOM 2025-61",
+            "responds_to": ["busan-summit"],
+            "notes": "n",
+            "sources": [SOURCE],
+        },
+        "measure_suspended": {
+            "until": "2026-11-10",
+            "document": "MOFCOM 2025-70",
+            "responds_to": ["busan-summit"],
+            "notes": "one year",
+            "sources": [SOURCE],
+        },
+        "measure_resumed": {
+            "document": "d",
+            "responds_to": ["busan-summit"],
+            "notes": "n",
+            "sources": [SOURCE],
+        },
+        "measure_lifted": {
+            "document": "d",
+            "responds_to": ["busan-summit"],
+            "notes": "n",
+            "sources": [SOURCE],
+        },
         "measure_corrected": {"fields": CORRECTED_FIELDS, "sources": [SOURCE]},
         "measure_retracted": {"sources": [SOURCE]},
-        "action_taken": {"counterparts": ["US", "JP"], "responds_to": ["us-tariffs-2025"],
-                         "notes": "n", "sources": [SOURCE, BARE_SOURCE]},
+        "action_taken": {
+            "counterparts": ["US", "JP"],
+            "responds_to": ["us-tariffs-2025"],
+            "notes": "n",
+            "sources": [SOURCE, BARE_SOURCE],
+        },
     }
     return {**minimal(record_type), **extra[record_type]}
 
@@ -120,21 +210,38 @@ MODELS: dict[str, type[Any]] = {
 ACCEPTED = [
     *(pytest.param(minimal(name), name, id=f"{name}-minimal") for name in MODELS),
     *(pytest.param(full(name), name, id=f"{name}-full") for name in MODELS),
-    pytest.param(_without(minimal("measure_imposed"), "destinations")
-                 | {"direction": "import", "origins": ["AU"]},
-                 "measure_imposed", id="measure_imposed-import"),
-    pytest.param(_without(minimal("measure_imposed"), "destinations")
-                 | {"direction": "import", "origins": ["*"]},
-                 "measure_imposed", id="measure_imposed-import-from-everywhere"),
-    pytest.param(minimal("measure_imposed") | {"destinations": ["*"]},
-                 "measure_imposed", id="measure_imposed-to-everywhere"),
-    pytest.param(minimal("measure_imposed") | {"announced_on": "2025-05-01",
-                                               "effective_on": "2025-04-01"},
-                 "measure_imposed", id="measure_imposed-retroactive"),
-    pytest.param(minimal("measure_imposed") | {"measure": "a" * 100},
-                 "measure_imposed", id="measure_imposed-id-of-100-characters"),
-    pytest.param(_without(minimal("measure_amended"), "kind") | {"until": None},
-                 "measure_amended", id="measure_amended-removes-its-sunset"),
+    pytest.param(
+        _without(minimal("measure_imposed"), "destinations")
+        | {"direction": "import", "origins": ["AU"]},
+        "measure_imposed",
+        id="measure_imposed-import",
+    ),
+    pytest.param(
+        _without(minimal("measure_imposed"), "destinations")
+        | {"direction": "import", "origins": ["*"]},
+        "measure_imposed",
+        id="measure_imposed-import-from-everywhere",
+    ),
+    pytest.param(
+        minimal("measure_imposed") | {"destinations": ["*"]},
+        "measure_imposed",
+        id="measure_imposed-to-everywhere",
+    ),
+    pytest.param(
+        minimal("measure_imposed") | {"announced_on": "2025-05-01", "effective_on": "2025-04-01"},
+        "measure_imposed",
+        id="measure_imposed-retroactive",
+    ),
+    pytest.param(
+        minimal("measure_imposed") | {"measure": "a" * 100},
+        "measure_imposed",
+        id="measure_imposed-id-of-100-characters",
+    ),
+    pytest.param(
+        _without(minimal("measure_amended"), "kind") | {"until": None},
+        "measure_amended",
+        id="measure_amended-removes-its-sunset",
+    ),
 ]
 
 
@@ -182,16 +289,33 @@ def test_every_field_of_measure_imposed_but_measure_can_be_corrected() -> None:
 
 
 def test_a_correction_holds_its_fields_as_json_ready_values() -> None:
-    record = parse_record(follow_up("measure_corrected", reason="r", fields={
-        "items": ["Ho"], "effective_on": "2025-04-05", "sources": [BARE_SOURCE]}), LINE)
+    record = parse_record(
+        follow_up(
+            "measure_corrected",
+            reason="r",
+            fields={"items": ["Ho"], "effective_on": "2025-04-05", "sources": [BARE_SOURCE]},
+        ),
+        LINE,
+    )
     assert isinstance(record, MeasureCorrectedRecord)
-    assert record.fields == {"items": ["Ho"], "effective_on": "2025-04-05",
-                             "sources": [{"title": "Reuters"}]}
+    assert record.fields == {
+        "items": ["Ho"],
+        "effective_on": "2025-04-05",
+        "sources": [{"title": "Reuters"}],
+    }
 
 
 def test_an_amendment_lists_only_the_fields_it_changes_in_a_stable_order() -> None:
-    record = parse_record(follow_up("measure_amended", effective_on="2025-05-01",
-                                    until="2026-01-01", items=["Ho"], notes="n"), LINE)
+    record = parse_record(
+        follow_up(
+            "measure_amended",
+            effective_on="2025-05-01",
+            until="2026-01-01",
+            items=["Ho"],
+            notes="n",
+        ),
+        LINE,
+    )
     assert isinstance(record, MeasureAmendedRecord)
     assert list(record.changes().items()) == [("items", ["Ho"]), ("until", "2026-01-01")]
 
@@ -212,10 +336,12 @@ def test_ree_expansion_keeps_the_first_place_of_each_item_and_drops_duplicates()
 
 
 def test_ree_expands_in_amendments_and_corrections_too() -> None:
-    amended = parse_record(follow_up("measure_amended", effective_on="2025-05-01",
-                                     items=["REE"]), LINE)
-    corrected = parse_record(follow_up("measure_corrected", fields={"items": ["REE", "Sc"]},
-                                       reason="r"), LINE)
+    amended = parse_record(
+        follow_up("measure_amended", effective_on="2025-05-01", items=["REE"]), LINE
+    )
+    corrected = parse_record(
+        follow_up("measure_corrected", fields={"items": ["REE", "Sc"]}, reason="r"), LINE
+    )
     assert isinstance(amended, MeasureAmendedRecord)
     assert isinstance(corrected, MeasureCorrectedRecord)
     assert amended.changes()["items"] == RARE_EARTHS
@@ -224,8 +350,9 @@ def test_ree_expands_in_amendments_and_corrections_too() -> None:
 
 def test_every_country_is_allowed_in_destinations_and_origins() -> None:
     export = parse_record(imposed(destinations=["*"]), LINE)
-    imports = parse_record(imposed(issuer="JP", direction="import", destinations=None,
-                                   origins=["*"]), LINE)
+    imports = parse_record(
+        imposed(issuer="JP", direction="import", destinations=None, origins=["*"]), LINE
+    )
     assert isinstance(export, MeasureImposedRecord)
     assert isinstance(imports, MeasureImposedRecord)
     assert (export.destinations, imports.origins) == (("*",), ("*",))
@@ -252,131 +379,244 @@ REJECTED = [
     pytest.param(imposed(items=["Dy", "dy"]), "items[1]", "dy", id="lower-case-element"),
     pytest.param(imposed(items=["DY"]), "items[0]", "case-exact", id="upper-case-element"),
     pytest.param(imposed(items=["ree"]), "items[0]", "ree", id="lower-case-group"),
-    pytest.param(imposed(items=["graphite\n"]), "items[0]", "graphite",
-                 id="product-slug-with-a-trailing-newline"),
+    pytest.param(
+        imposed(items=["graphite\n"]),
+        "items[0]",
+        "graphite",
+        id="product-slug-with-a-trailing-newline",
+    ),
     pytest.param(imposed(items=[]), "items", "at least one", id="empty-items"),
     # countries
-    pytest.param(imposed(destinations=["jp"]), "destinations[0]", "upper case",
-                 id="lower-case-country"),
-    pytest.param(imposed(destinations=["JPN"]), "destinations[0]", "JPN",
-                 id="alpha-3-country"),
+    pytest.param(
+        imposed(destinations=["jp"]), "destinations[0]", "upper case", id="lower-case-country"
+    ),
+    pytest.param(imposed(destinations=["JPN"]), "destinations[0]", "JPN", id="alpha-3-country"),
     pytest.param(imposed(destinations=["XX"]), "destinations[0]", "XX", id="unknown-country"),
     pytest.param(imposed(issuer="cn"), "issuer", "upper case", id="lower-case-issuer"),
     pytest.param(imposed(issuer="*"), "issuer", "*", id="everyone-as-issuer"),
     pytest.param(action(issuer="*"), "issuer", "*", id="everyone-as-action-issuer"),
-    pytest.param(action(counterparts=["us"]), "counterparts[0]", "upper case",
-                 id="lower-case-counterpart"),
-    pytest.param(imposed(destinations=[]), "destinations", "at least one",
-                 id="empty-destinations"),
+    pytest.param(
+        action(counterparts=["us"]), "counterparts[0]", "upper case", id="lower-case-counterpart"
+    ),
+    pytest.param(imposed(destinations=[]), "destinations", "at least one", id="empty-destinations"),
     # dates
-    pytest.param(imposed(effective_on="2025-02-30"), "effective_on", "2025-02-30",
-                 id="february-30"),
-    pytest.param(imposed(announced_on="2025-04-04T10:00:00"), "announced_on", "date",
-                 id="date-time-string"),
-    pytest.param(imposed(effective_on=datetime(2025, 4, 4, 10, 0)), "effective_on",
-                 "date and time", id="date-time-value"),
-    pytest.param(imposed(effective_on="04/04/2025"), "effective_on", "04/04/2025",
-                 id="not-iso-date"),
-    pytest.param(imposed(effective_on=20250404), "effective_on", "20250404",
-                 id="number-as-date"),
-    pytest.param(imposed(sources=[{"title": "t", "published_on": "2025-13-01"}]),
-                 "sources[0].published_on", "2025-13-01", id="source-date"),
+    pytest.param(
+        imposed(effective_on="2025-02-30"), "effective_on", "2025-02-30", id="february-30"
+    ),
+    pytest.param(
+        imposed(announced_on="2025-04-04T10:00:00"), "announced_on", "date", id="date-time-string"
+    ),
+    pytest.param(
+        imposed(effective_on=datetime(2025, 4, 4, 10, 0)),
+        "effective_on",
+        "date and time",
+        id="date-time-value",
+    ),
+    pytest.param(
+        imposed(effective_on="04/04/2025"), "effective_on", "04/04/2025", id="not-iso-date"
+    ),
+    pytest.param(imposed(effective_on=20250404), "effective_on", "20250404", id="number-as-date"),
+    pytest.param(
+        imposed(sources=[{"title": "t", "published_on": "2025-13-01"}]),
+        "sources[0].published_on",
+        "2025-13-01",
+        id="source-date",
+    ),
     # shape
     pytest.param(imposed(colour="red"), "colour", "unknown field", id="unknown-field"),
-    pytest.param(imposed(sources=[{"title": "t", "author": "me"}]), "sources[0].author",
-                 "unknown field", id="unknown-source-field"),
-    pytest.param(_without(imposed(), "type"), "type", "missing record type",
-                 id="missing-type"),
-    pytest.param(imposed(type="measure_frozen"), "type", "measure_frozen",
-                 id="unknown-type"),
-    pytest.param(_without(follow_up("measure_lifted"), "effective_on") | {"measure": "m"},
-                 "effective_on", "required", id="missing-required-field"),
+    pytest.param(
+        imposed(sources=[{"title": "t", "author": "me"}]),
+        "sources[0].author",
+        "unknown field",
+        id="unknown-source-field",
+    ),
+    pytest.param(_without(imposed(), "type"), "type", "missing record type", id="missing-type"),
+    pytest.param(imposed(type="measure_frozen"), "type", "measure_frozen", id="unknown-type"),
+    pytest.param(
+        _without(follow_up("measure_lifted"), "effective_on") | {"measure": "m"},
+        "effective_on",
+        "required",
+        id="missing-required-field",
+    ),
     pytest.param(imposed(kind="embargo"), "kind", "embargo", id="unknown-kind"),
-    pytest.param(imposed(certainty="rumoured"), "certainty", "rumoured",
-                 id="unknown-certainty"),
+    pytest.param(imposed(certainty="rumoured"), "certainty", "rumoured", id="unknown-certainty"),
     pytest.param(imposed(direction="both"), "direction", "both", id="unknown-direction"),
     pytest.param(imposed(hs_codes=["28.05"]), "hs_codes[0]", "28.05", id="hs-code"),
     # ids
     pytest.param(imposed(measure="cn mofcom"), "measure", "cn mofcom", id="id-with-space"),
     pytest.param(imposed(measure="CN-mofcom"), "measure", "CN-mofcom", id="id-upper-case"),
-    pytest.param(imposed(measure="cn\x00mofcom"), "measure", "does not match",
-                 id="id-with-nul"),
+    pytest.param(imposed(measure="cn\x00mofcom"), "measure", "does not match", id="id-with-nul"),
     pytest.param(imposed(measure="cn\tmofcom"), "measure", "does not match", id="id-with-tab"),
-    pytest.param(imposed(measure="cn-mofcom\n"), "measure", "does not match",
-                 id="id-with-trailing-newline"),
-    pytest.param(imposed(measure="-cn-mofcom"), "measure", "does not match",
-                 id="id-starting-with-hyphen"),
+    pytest.param(
+        imposed(measure="cn-mofcom\n"), "measure", "does not match", id="id-with-trailing-newline"
+    ),
+    pytest.param(
+        imposed(measure="-cn-mofcom"), "measure", "does not match", id="id-starting-with-hyphen"
+    ),
     pytest.param(imposed(measure="a" * 101), "measure", "100", id="id-over-100-characters"),
     pytest.param(imposed(measure=""), "measure", "does not match", id="id-empty"),
-    pytest.param(action(slug="Busan Summit"), "action", "Busan Summit",
-                 id="action-id-with-space"),
-    pytest.param(imposed(responds_to=["Busan"]), "responds_to[0]", "Busan",
-                 id="responds-to-id-upper-case"),
+    pytest.param(action(slug="Busan Summit"), "action", "Busan Summit", id="action-id-with-space"),
+    pytest.param(
+        imposed(responds_to=["Busan"]), "responds_to[0]", "Busan", id="responds-to-id-upper-case"
+    ),
     # sources
     pytest.param(imposed(sources=[]), "sources", "at least one", id="empty-sources"),
     pytest.param(_without(imposed(), "sources"), "sources", "required", id="missing-sources"),
-    pytest.param(imposed(sources=[{"title": "t", "url": "ftp://example.org/x"}]),
-                 "sources[0].url", "ftp://", id="ftp-url"),
-    pytest.param(imposed(sources=[{"title": "t", "url": "javascript:alert(1)"}]),
-                 "sources[0].url", "javascript", id="javascript-url"),
-    pytest.param(imposed(sources=[{"title": "t", "url": "example.org/x"}]),
-                 "sources[0].url", "example.org", id="url-without-scheme"),
-    pytest.param(imposed(sources=[{"title": ""}]), "sources[0].title", "",
-                 id="empty-source-title"),
+    pytest.param(
+        imposed(sources=[{"title": "t", "url": "ftp://example.org/x"}]),
+        "sources[0].url",
+        "ftp://",
+        id="ftp-url",
+    ),
+    pytest.param(
+        imposed(sources=[{"title": "t", "url": "javascript:alert(1)"}]),
+        "sources[0].url",
+        "javascript",
+        id="javascript-url",
+    ),
+    pytest.param(
+        imposed(sources=[{"title": "t", "url": "example.org/x"}]),
+        "sources[0].url",
+        "example.org",
+        id="url-without-scheme",
+    ),
+    pytest.param(imposed(sources=[{"title": ""}]), "sources[0].title", "", id="empty-source-title"),
     # direction
-    pytest.param(imposed(issuer="JP", direction="import", origins=["CN"]), "destinations",
-                 "import", id="destinations-for-an-import"),
-    pytest.param(imposed(issuer="JP", direction="import", destinations=None), "origins",
-                 "required", id="import-without-origins"),
-    pytest.param(imposed(destinations=None), "destinations", "required",
-                 id="export-without-destinations"),
+    pytest.param(
+        imposed(issuer="JP", direction="import", origins=["CN"]),
+        "destinations",
+        "import",
+        id="destinations-for-an-import",
+    ),
+    pytest.param(
+        imposed(issuer="JP", direction="import", destinations=None),
+        "origins",
+        "required",
+        id="import-without-origins",
+    ),
+    pytest.param(
+        imposed(destinations=None), "destinations", "required", id="export-without-destinations"
+    ),
     pytest.param(imposed(origins=["JP"]), "origins", "export", id="origins-for-an-export"),
-    pytest.param(imposed(destinations=["JP", "CN"]), "destinations", "issuer",
-                 id="issuer-in-its-own-destinations"),
-    pytest.param(imposed(issuer="JP", direction="import", destinations=None,
-                         origins=["JP"]), "origins", "issuer",
-                 id="issuer-in-its-own-origins"),
+    pytest.param(
+        imposed(destinations=["JP", "CN"]),
+        "destinations",
+        "issuer",
+        id="issuer-in-its-own-destinations",
+    ),
+    pytest.param(
+        imposed(issuer="JP", direction="import", destinations=None, origins=["JP"]),
+        "origins",
+        "issuer",
+        id="issuer-in-its-own-origins",
+    ),
     # until
     pytest.param(imposed(until="2025-04-04"), "until", "after", id="imposed-until-same-day"),
     pytest.param(imposed(until="2025-04-03"), "until", "after", id="imposed-until-before"),
-    pytest.param(follow_up("measure_suspended", effective_on="2025-05-01", until="2025-05-01"),
-                 "until", "after", id="suspended-until-same-day"),
-    pytest.param(follow_up("measure_suspended", effective_on="2025-05-01", until="2025-04-01"),
-                 "until", "after", id="suspended-until-before"),
-    pytest.param(follow_up("measure_amended", effective_on="2025-05-01", until="2025-05-01"),
-                 "until", "after", id="amended-until-same-day"),
+    pytest.param(
+        follow_up("measure_suspended", effective_on="2025-05-01", until="2025-05-01"),
+        "until",
+        "after",
+        id="suspended-until-same-day",
+    ),
+    pytest.param(
+        follow_up("measure_suspended", effective_on="2025-05-01", until="2025-04-01"),
+        "until",
+        "after",
+        id="suspended-until-before",
+    ),
+    pytest.param(
+        follow_up("measure_amended", effective_on="2025-05-01", until="2025-05-01"),
+        "until",
+        "after",
+        id="amended-until-same-day",
+    ),
     # amendments
-    pytest.param(follow_up("measure_amended", effective_on="2025-05-01"), "record",
-                 "amendment", id="amendment-changing-nothing"),
-    pytest.param(follow_up("measure_amended", effective_on="2025-05-01", notes="n",
-                           document="d"), "record", "amendment",
-                 id="amendment-changing-only-notes"),
-    pytest.param(follow_up("measure_amended", effective_on="2025-05-01", issuer="US"),
-                 "issuer", "unknown field", id="amendment-changing-the-issuer"),
-    pytest.param(follow_up("measure_amended", effective_on="2025-05-01", items=["Xx"]),
-                 "items[0]", "Xx", id="amendment-with-an-unknown-element"),
+    pytest.param(
+        follow_up("measure_amended", effective_on="2025-05-01"),
+        "record",
+        "amendment",
+        id="amendment-changing-nothing",
+    ),
+    pytest.param(
+        follow_up("measure_amended", effective_on="2025-05-01", notes="n", document="d"),
+        "record",
+        "amendment",
+        id="amendment-changing-only-notes",
+    ),
+    pytest.param(
+        follow_up("measure_amended", effective_on="2025-05-01", issuer="US"),
+        "issuer",
+        "unknown field",
+        id="amendment-changing-the-issuer",
+    ),
+    pytest.param(
+        follow_up("measure_amended", effective_on="2025-05-01", items=["Xx"]),
+        "items[0]",
+        "Xx",
+        id="amendment-with-an-unknown-element",
+    ),
     # corrections
-    pytest.param(follow_up("measure_corrected", fields={"measure": "other"}, reason="r"),
-                 "fields", "measure", id="correction-of-the-id"),
-    pytest.param(follow_up("measure_corrected", fields={"type": "action_taken"}, reason="r"),
-                 "fields", "type", id="correction-of-the-type"),
-    pytest.param(follow_up("measure_corrected", fields={"colour": "red"}, reason="r"),
-                 "fields", "colour", id="correction-of-an-unknown-field"),
-    pytest.param(follow_up("measure_corrected", fields={}, reason="r"), "fields",
-                 "one or more", id="correction-of-nothing"),
-    pytest.param(follow_up("measure_corrected", fields={"items": ["Xx"]}, reason="r"),
-                 "fields", "Xx", id="correction-to-an-unknown-element"),
-    pytest.param(follow_up("measure_corrected", fields={"effective_on": "2025-02-30"},
-                           reason="r"), "fields", "2025-02-30",
-                 id="correction-to-an-impossible-date"),
-    pytest.param(follow_up("measure_corrected", fields={"kind": "embargo"}, reason="r"),
-                 "fields", "embargo", id="correction-to-an-unknown-kind"),
-    pytest.param(follow_up("measure_corrected", fields={"destinations": ["jp"]}, reason="r"),
-                 "fields", "jp", id="correction-to-a-lower-case-country"),
-    pytest.param(_without(follow_up("measure_corrected", fields={"items": ["Ho"]}), "reason"),
-                 "reason", "required", id="correction-without-a-reason"),
-    pytest.param(follow_up("measure_retracted", reason=""), "reason", "",
-                 id="retraction-with-an-empty-reason"),
+    pytest.param(
+        follow_up("measure_corrected", fields={"measure": "other"}, reason="r"),
+        "fields",
+        "measure",
+        id="correction-of-the-id",
+    ),
+    pytest.param(
+        follow_up("measure_corrected", fields={"type": "action_taken"}, reason="r"),
+        "fields",
+        "type",
+        id="correction-of-the-type",
+    ),
+    pytest.param(
+        follow_up("measure_corrected", fields={"colour": "red"}, reason="r"),
+        "fields",
+        "colour",
+        id="correction-of-an-unknown-field",
+    ),
+    pytest.param(
+        follow_up("measure_corrected", fields={}, reason="r"),
+        "fields",
+        "one or more",
+        id="correction-of-nothing",
+    ),
+    pytest.param(
+        follow_up("measure_corrected", fields={"items": ["Xx"]}, reason="r"),
+        "fields",
+        "Xx",
+        id="correction-to-an-unknown-element",
+    ),
+    pytest.param(
+        follow_up("measure_corrected", fields={"effective_on": "2025-02-30"}, reason="r"),
+        "fields",
+        "2025-02-30",
+        id="correction-to-an-impossible-date",
+    ),
+    pytest.param(
+        follow_up("measure_corrected", fields={"kind": "embargo"}, reason="r"),
+        "fields",
+        "embargo",
+        id="correction-to-an-unknown-kind",
+    ),
+    pytest.param(
+        follow_up("measure_corrected", fields={"destinations": ["jp"]}, reason="r"),
+        "fields",
+        "jp",
+        id="correction-to-a-lower-case-country",
+    ),
+    pytest.param(
+        _without(follow_up("measure_corrected", fields={"items": ["Ho"]}), "reason"),
+        "reason",
+        "required",
+        id="correction-without-a-reason",
+    ),
+    pytest.param(
+        follow_up("measure_retracted", reason=""),
+        "reason",
+        "",
+        id="retraction-with-an-empty-reason",
+    ),
 ]
 
 
@@ -407,5 +647,12 @@ def test_a_record_error_reads_as_line_field_message() -> None:
 
 
 def test_amendable_fields_are_the_ones_the_design_lists() -> None:
-    assert set(AMENDABLE) == {"items", "destinations", "origins", "kind", "end_users",
-                              "certainty", "until"}
+    assert set(AMENDABLE) == {
+        "items",
+        "destinations",
+        "origins",
+        "kind",
+        "end_users",
+        "certainty",
+        "until",
+    }

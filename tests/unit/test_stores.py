@@ -17,7 +17,8 @@ from tests.samples import RECORDED_AT, batch, imposed
 
 
 def test_checking_an_open_store_never_opens_its_file_outside_sqlite(
-        sqlite_app: Regimes, sqlite_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sqlite_app: Regimes, sqlite_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Closing a descriptor of our own on the file would drop the POSIX locks this process's
     SQLite connections hold on it (seen as "disk I/O error" later)."""
     sqlite_app.append(batch(imposed()), RECORDED_AT)
@@ -45,7 +46,8 @@ def test_a_file_that_is_not_sqlite_is_refused_in_one_line(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize("name", ["store.db", "my stores/#1 store.db"])
 def test_an_existing_store_opens_by_a_relative_path(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / name).parent.mkdir(exist_ok=True)
     app = open_application(parse_store(name))
@@ -58,10 +60,19 @@ def test_an_existing_store_opens_by_a_relative_path(
         again.close()
 
 
-@pytest.mark.parametrize("name", ["store.db", "./store.db", "sub/../store.db",
-                                  "sqlite:///{cwd}/store.db", "sqlite:////{cwd}/store.db"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "store.db",
+        "./store.db",
+        "sub/../store.db",
+        "sqlite:///{cwd}/store.db",
+        "sqlite:////{cwd}/store.db",
+    ],
+)
 def test_every_way_of_naming_a_sqlite_file_gives_the_library_its_absolute_path(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
     """The library opens names as SQLite URIs: a relative `file:…` name would be read as one."""
     monkeypatch.chdir(tmp_path)
     store = parse_store(name.replace("{cwd}", str(tmp_path).lstrip("/")))
@@ -70,7 +81,8 @@ def test_every_way_of_naming_a_sqlite_file_gives_the_library_its_absolute_path(
 
 
 def test_a_file_named_file_colon_is_given_to_the_library_as_a_path(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     store = parse_store("./file:store.db")
     assert store.env["SQLITE_DBNAME"] == str(tmp_path / "file:store.db")
@@ -94,16 +106,27 @@ def test_a_driver_message_about_a_store_never_holds_its_password() -> None:
     assert conceal(parse_store("postgresql://ana:pw@h/db"), "pw") == "pw"  # too short to tell
 
 
-@pytest.mark.parametrize(("url", "says"), [
-    ("postgresql://ana:S3cret@h:99999/db", "the port must be a number from 1 to 65535"),
-    ("postgresql://ana:S3cret@h/db?schema=", "schema= is empty"),
-    ("postgresql://ana:S3cret@h/db?schema=x&foo=1", "unknown parameter 'foo'"),
-    ("~nouser/x.db", "cannot expand '~nouser'"),
-    (":memory:", "SQLite's in-memory database"),
-    ("file:store.db", "SQLite URI filenames (file:…) are not accepted"),
-    ("", "is empty"),
-], ids=["port", "empty-schema", "unknown-parameter", "unknown-user", "memory", "file-uri",
-        "empty"])
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("postgresql://ana:S3cret@h:99999/db", "the port must be a number from 1 to 65535"),
+        ("postgresql://ana:S3cret@h/db?schema=", "schema= is empty"),
+        ("postgresql://ana:S3cret@h/db?schema=x&foo=1", "unknown parameter 'foo'"),
+        ("~nouser/x.db", "cannot expand '~nouser'"),
+        (":memory:", "SQLite's in-memory database"),
+        ("file:store.db", "SQLite URI filenames (file:…) are not accepted"),
+        ("", "is empty"),
+    ],
+    ids=[
+        "port",
+        "empty-schema",
+        "unknown-parameter",
+        "unknown-user",
+        "memory",
+        "file-uri",
+        "empty",
+    ],
+)
 def test_a_refused_store_name_is_a_store_url_error(url: str, says: str) -> None:
     with pytest.raises(StoreUrlError) as refusal:
         parse_store(url)

@@ -13,21 +13,50 @@ from projections.queries import RegimeReader
 from tests.samples import RECORDED_AT, batch, follow_up, imposed
 
 HISTORY = batch(
-    imposed("a1", items=["Sb"], announced_on="2025-01-01", effective_on="2025-01-01",
-            document="A1"),
-    follow_up("measure_suspended", "a1", effective_on="2025-02-01", until="2025-03-01",
-              document="A1 suspended"),
-    follow_up("measure_amended", "a1", effective_on="2025-03-01", destinations=["*", "JP"],
-              document="A1 destinations"),
-    follow_up("measure_amended", "a1", effective_on="2025-04-01", kind="export_ban",
-              document="A1 to a ban"),
+    imposed(
+        "a1", items=["Sb"], announced_on="2025-01-01", effective_on="2025-01-01", document="A1"
+    ),
+    follow_up(
+        "measure_suspended",
+        "a1",
+        effective_on="2025-02-01",
+        until="2025-03-01",
+        document="A1 suspended",
+    ),
+    follow_up(
+        "measure_amended",
+        "a1",
+        effective_on="2025-03-01",
+        destinations=["*", "JP"],
+        document="A1 destinations",
+    ),
+    follow_up(
+        "measure_amended",
+        "a1",
+        effective_on="2025-04-01",
+        kind="export_ban",
+        document="A1 to a ban",
+    ),
     follow_up("measure_suspended", "a1", effective_on="2025-05-01", document="A1 again"),
     follow_up("measure_resumed", "a1", effective_on="2025-06-01", document="A1 resumed"),
-    imposed("b1", kind="export_ban", items=["Sb"], destinations=["JP"],
-            announced_on="2025-04-01", effective_on="2025-05-01", until="2025-09-01",
-            document="B1"),
-    imposed("c1", items=["Sb"], destinations=["JP"], announced_on="2025-01-15",
-            effective_on="2025-02-15", document="C1"),
+    imposed(
+        "b1",
+        kind="export_ban",
+        items=["Sb"],
+        destinations=["JP"],
+        announced_on="2025-04-01",
+        effective_on="2025-05-01",
+        until="2025-09-01",
+        document="B1",
+    ),
+    imposed(
+        "c1",
+        items=["Sb"],
+        destinations=["JP"],
+        announced_on="2025-01-15",
+        effective_on="2025-02-15",
+        document="C1",
+    ),
     follow_up("measure_lifted", "c1", effective_on="2025-07-01", document="C1 lifted"),
 )
 
@@ -60,15 +89,26 @@ CASES = {
 
 def test_each_change_names_the_record_that_caused_it(reader: RegimeReader) -> None:
     changes = reader.timeline(FlowQuery(("Sb",), "CN", "JP")).changes
-    found = {(change.day.isoformat(), entry["measure"]):
-             (entry["before"], entry["after"], entry["cause"], entry["document"])
-             for change in changes for entry in change.measures}
+    found = {
+        (change.day.isoformat(), entry["measure"]): (
+            entry["before"],
+            entry["after"],
+            entry["cause"],
+            entry["document"],
+        )
+        for change in changes
+        for entry in change.measures
+    }
     assert found == CASES
 
 
 def test_an_amendment_that_only_raises_the_level_is_listed_with_the_level(
-        reader: RegimeReader) -> None:
-    [change] = [change for change in reader.timeline(FlowQuery(("Sb",), "CN", "JP")).changes
-                if change.day.isoformat() == "2025-04-01"]
+    reader: RegimeReader,
+) -> None:
+    [change] = [
+        change
+        for change in reader.timeline(FlowQuery(("Sb",), "CN", "JP")).changes
+        if change.day.isoformat() == "2025-04-01"
+    ]
     assert (change.level_before.name, change.level_after.name) == ("licence_required", "ban")
     assert [entry["measure"] for entry in change.measures] == ["a1", "b1"]
