@@ -60,7 +60,7 @@ class Answer:
 
 
 @dataclass(frozen=True)
-class Change:
+class FlowChange:
     """A flow's regime changing on one valid date, with each measure whose status changed."""
 
     day: date
@@ -89,7 +89,7 @@ class Timeline:
     respond to (when asked)."""
 
     known: Known
-    changes: list[Change]
+    changes: list[FlowChange]
     actions: list[dict[str, Any]]
 
     @property

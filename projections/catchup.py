@@ -19,7 +19,7 @@ from eventsourcing.persistence import IntegrityError, Notification
 from domain.collector import collection_paused
 from domain.ids import measure_id
 from projections.history import MeasureHistory
-from projections.pieces import Change, Piece, belief, revise
+from projections.pieces import Piece, RowChange, belief, revise
 from projections.tables import LoggedPosition
 from projections.view import BitemporalView, GenerationMoved
 
@@ -45,7 +45,7 @@ class Histories:
         self.app = app
         self.kept: OrderedDict[str, tuple[MeasureHistory, list[Piece]]] = OrderedDict()
 
-    def change(self, event: Measure.Event, position: int) -> Change:
+    def change(self, event: Measure.Event, position: int) -> RowChange:
         """What `event` (at `position`) changes in its measure's rows."""
         before: list[Piece]
         if event.record_type == "measure_imposed":
@@ -99,7 +99,7 @@ def apply_notifications(
     histories: Histories,
 ) -> None:
     """Applies one batch of the log to a generation of the view, with its tracking."""
-    changes: list[Change] = []
+    changes: list[RowChange] = []
     positions: list[LoggedPosition] = []
     for notification in notifications:
         event = cast("RecordedEvent", app.mapper.to_domain_event(notification))

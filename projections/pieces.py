@@ -27,7 +27,7 @@ class Piece(NamedTuple):
 
 
 @dataclass(frozen=True)
-class Change:
+class RowChange:
     """What one event at `position` changes in a measure's rows."""
 
     measure: str
@@ -66,7 +66,7 @@ def belief(history: MeasureHistory) -> list[Piece]:
 
 def revise(
     history: MeasureHistory, position: int, before: Sequence[Piece]
-) -> tuple[list[Piece], Change]:
+) -> tuple[list[Piece], RowChange]:
     """The measure's pieces once its history includes the event at `position`, and the change
     from `before` (its pieces just before that event)."""
     earlier = {piece.segment.valid_from: piece for piece in before}
@@ -84,7 +84,7 @@ def revise(
     # differs), so comparing what was removed with what was added is the whole difference.
     removed_rows = frozenset().union(*(piece.rows for piece in earlier.values()))
     added_rows = frozenset().union(*(piece.rows for piece in added))
-    change = Change(
+    change = RowChange(
         history.slug,
         position,
         removed_rows - added_rows,

@@ -18,8 +18,8 @@ from domain.ids import action_id, measure_id
 from domain.vocabulary import Level
 from projections.answers import (
     Answer,
-    Change,
     Comparison,
+    FlowChange,
     FlowDifference,
     Found,
     Known,
@@ -313,7 +313,7 @@ class RegimeReader:
         return cast("list[RecordedEvent]", list(self.app.events.get(key, lte=known)))
 
     def _responded_to(
-        self, generation: str, changes: list[Change], position: int
+        self, generation: str, changes: list[FlowChange], position: int
     ) -> list[dict[str, Any]]:
         """The actions that the records of the changes' measures respond to, by date."""
         slugs = {entry["measure"] for change in changes for entry in change.measures}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date
 
-from projections.answers import Change
+from projections.answers import FlowChange
 from projections.flows import Entry, Flow, FlowQuery, assemble
 from projections.lifecycle import Cause
 from projections.view import OPEN_DATE
@@ -19,7 +19,7 @@ CauseOf = Callable[[str, date, str, str], Cause]
 
 def flow_changes(
     by_flow: dict[tuple[str, str, str], list[Span]], query: FlowQuery, cause: CauseOf
-) -> Iterable[Change]:
+) -> Iterable[FlowChange]:
     """Each change of each flow, from the spans of the measures on it."""
     for key in sorted(by_flow):
         spans = by_flow[key]
@@ -34,7 +34,7 @@ def flow_changes(
             before = after
 
 
-def _change(day: date, before: Flow, after: Flow, cause: CauseOf) -> Change | None:
+def _change(day: date, before: Flow, after: Flow, cause: CauseOf) -> FlowChange | None:
     """The flow's change on `day`: each measure whose status or level changed (an amendment
     may raise a measure's level and keep it in force), with the record behind it."""
     old, new = standings(before), standings(after)
@@ -67,7 +67,7 @@ def _change(day: date, before: Flow, after: Flow, cause: CauseOf) -> Change | No
                     "document": why.document,
                 }
             )
-    return Change(
+    return FlowChange(
         day, after.item, after.exporter, after.importer, before.level, after.level, measures
     )
 

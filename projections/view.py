@@ -27,7 +27,7 @@ from projections.tables import state_key as state_key
 from projections.tables import summary_bytes as summary_bytes
 
 if TYPE_CHECKING:
-    from projections.pieces import Change
+    from projections.pieces import RowChange
 
 
 class GenerationMoved(StoreError):
@@ -179,7 +179,7 @@ class BitemporalView:
     def apply(
         self,
         generation: str,
-        changes: Sequence[Change],
+        changes: Sequence[RowChange],
         positions: Sequence[LoggedPosition],
         last_position: int,
     ) -> None:
