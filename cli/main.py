@@ -22,14 +22,12 @@ from cli.params import (
     MOMENT,
     POSITION_OR_MOMENT,
 )
-from cli.session import Session, now
+from cli.session import Session
 from domain.controls import visible
 from domain.errors import BatchRejected, RegimesError, StoreUrlError
-from domain.vocabulary import expand_items
 
 if TYPE_CHECKING:
     from domain.chain import Digest
-    from projections.flows import FlowQuery
 
 # Each command imports what it renders and queries when it runs: `regimes as-of` should not
 # pay for building the append models, nor `append` for the tables.
@@ -129,15 +127,6 @@ def flow_filters(command: F) -> F:
     return command
 
 
-def _query(
-    elements: tuple[str, ...], items: tuple[str, ...], exporter: str | None, importer: str | None
-) -> FlowQuery:
-    from projections.flows import FlowQuery
-
-    named = (*elements, *items)
-    return FlowQuery(expand_items(named), exporter, importer, named)
-
-
 @main.command("as-of")
 @click.argument("day", metavar="DATE", type=DATE)
 @flow_filters
@@ -159,7 +148,14 @@ def as_of(
     from cli import render
 
     with _reported():
-        answer = session.reader().as_of(day, _query(elements, items, exporter, importer), known_at)
+        answer = session.as_of(
+            day,
+            elements=elements,
+            items=items,
+            exporter=exporter,
+            importer=importer,
+            known_at=known_at,
+        )
     render.render_answer(answer, output_format)
 
 
@@ -194,9 +190,12 @@ def timeline(
     if since is not None and until is not None and since > until:
         raise click.BadParameter(f"--since {since} is after --until {until}", param_hint="--since")
     with _reported():
-        answer = session.reader().timeline(
-            _query(elements, items, exporter, importer),
-            known_at,
+        answer = session.timeline(
+            elements=elements,
+            items=items,
+            exporter=exporter,
+            importer=importer,
+            known_at=known_at,
             since=since,
             until=until,
             actions=actions,
@@ -227,8 +226,14 @@ def diff(
     from cli import render
 
     with _reported():
-        comparison = session.reader().diff(
-            first, second, _query(elements, items, exporter, importer), known_at
+        comparison = session.diff(
+            first,
+            second,
+            elements=elements,
+            items=items,
+            exporter=exporter,
+            importer=importer,
+            known_at=known_at,
         )
     render.render_diff(comparison, output_format)
 
@@ -252,7 +257,7 @@ def append(session: Session, files: tuple[Any, ...], dry_run: bool) -> None:
         for stream in streams:
             batch.read(stream, getattr(stream, "name", None) if len(streams) > 1 else None, advance)
     with _reported():
-        report = session.app(create=not dry_run).append(batch, now(), dry_run=dry_run)
+        report = session.append_batch(batch, dry_run=dry_run, update=False)
     click.echo(render.describe_append(report), err=True)
     if report.appended and not dry_run:
         session.update_projections()
@@ -277,7 +282,7 @@ def log(session: Session, since: int | None, until: int | None, output_format: s
     from cli import render
 
     with _reported():
-        render.render_log(session.app().records(since, until), output_format)
+        render.render_log(session.log(since, until), output_format)
 
 
 @main.command()
@@ -299,7 +304,7 @@ def show(session: Session, wanted: str, output_format: str) -> None:
     from cli import render
 
     with _reported():
-        shown = session.reader().show(wanted)
+        shown = session.show(wanted)
     render.render_shown(shown, output_format)
 
 
@@ -342,13 +347,20 @@ def search(
     Example: regimes search "No. 70" --issuer CN
     """
     from cli import render
-    from projections.catalog import SearchQuery
 
-    query = SearchQuery(
-        day or now().date(), text, issuer, kinds, types, _query(elements, items, exporter, importer)
-    )
     with _reported():
-        found = session.reader().search(query, known_at)
+        found = session.search(
+            text,
+            on=day,
+            issuer=issuer,
+            kinds=kinds,
+            types=types,
+            elements=elements,
+            items=items,
+            exporter=exporter,
+            importer=importer,
+            known_at=known_at,
+        )
     render.render_found(found, output_format)
 
 
@@ -366,10 +378,8 @@ def replay(session: Session, until: int | datetime | None, verify: bool) -> None
     from cli import render
     from cli.progress import progress_bar
 
-    with _reported():
-        app = session.app()
-        with progress_bar("replaying", app.last_position()) as advance:
-            report = session.reader().replay(until=until, verify=verify, progress=advance)
+    with _reported(), progress_bar("replaying", session.app().last_position()) as advance:
+        report = session.replay(until=until, verify=verify, progress=advance)
     click.echo(render.describe_replay(report), err=True)
 
 
@@ -389,8 +399,7 @@ def digest(session: Session, content: bool) -> None:
     Example: regimes digest --content
     """
     with _reported():
-        app = session.app()
-        head = app.content_digest() if content else app.digest()
+        head = session.digest(content=content)
     click.echo(str(head) if head else "the log is empty")
 
 
@@ -414,8 +423,7 @@ def verify(session: Session, expected: Digest | None) -> None:
     Example: regimes verify --digest content:3f2a…@60
     """
     with _reported():
-        head = session.app().verify(expected)
-        session.reader().replay(verify=True)
+        head = session.verify(expected)
     click.echo(
         f"verified: the log's chain holds up to {head or 'an empty log'}"
         + (f" and extends {expected}" if expected else "")
@@ -436,7 +444,7 @@ def init(session: Session, empty: bool) -> None:
         session.app(create=True, bundled=False)
         loaded = 0 if empty else session.load_history()
     click.echo(
-        f"store ready at {session.store.display}"
+        f"store ready at {session.location.display}"
         + ("" if empty else f" ({loaded} new records from the bundled history)"),
         err=True,
     )

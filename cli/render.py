@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from domain.controls import json_visible, visible
+from projections.answers import AS_OF_COLUMNS
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -149,30 +150,6 @@ def render_answer(answer: Answer, output_format: str) -> None:
         )
 
 
-#: The as-of CSV header (docs/output.md §7): fixed, whatever the question.
-AS_OF_CSV = [
-    "as_of",
-    "item",
-    "from",
-    "to",
-    "level",
-    "measure",
-    "status",
-    "kind",
-    "measure_level",
-    "issuer",
-    "direction",
-    "certainty",
-    "announced_on",
-    "effective_on",
-    "until",
-    "suspended_until",
-    "end_users",
-    "parties",
-    "via",
-    "document",
-    "source_url",
-]
 #: The diff CSV header (docs/output.md §7).
 DIFF_CSV = [
     "from_date",
@@ -190,43 +167,9 @@ DIFF_CSV = [
 
 
 def _answer_csv(answer: Answer) -> None:
-    """One row per flow and measure (a flow with nothing on it: one row, no measure)."""
-    rows = []
-    for flow in answer.flows:
-        summaries: list[dict[str, Any]] = [*flow.in_force, *flow.suspended, *flow.pending]
-        for summary in summaries or [{}]:
-            sources = summary.get("sources") or [{}]
-            rows.append(
-                [
-                    answer.as_of.isoformat(),
-                    flow.item,
-                    flow.exporter,
-                    flow.importer,
-                    flow.level.name,
-                    *(
-                        str(summary.get(name) or "")
-                        for name in (
-                            "measure",
-                            "status",
-                            "kind",
-                            "level",
-                            "issuer",
-                            "direction",
-                            "certainty",
-                            "announced_on",
-                            "effective_on",
-                            "until",
-                            "suspended_until",
-                            "end_users",
-                        )
-                    ),
-                    " ".join(summary.get("parties") or ()),
-                    summary.get("via") or "",
-                    summary.get("document") or "",
-                    sources[0].get("url") or "",
-                ]
-            )
-    _csv(AS_OF_CSV, rows)
+    """One row per flow and measure, under the fixed header."""
+    rows = [[row[column] for column in AS_OF_COLUMNS] for row in answer.rows()]
+    _csv(list(AS_OF_COLUMNS), rows)
 
 
 def render_timeline(answer: Timeline, output_format: str) -> None:

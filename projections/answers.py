@@ -19,6 +19,49 @@ if TYPE_CHECKING:
     from projections.catalog import Hit
 
 
+#: The columns of an as-of answer's rows and CSV (docs/output.md §7): fixed, whatever the
+#: question.
+AS_OF_COLUMNS = (
+    "as_of",
+    "item",
+    "from",
+    "to",
+    "level",
+    "measure",
+    "status",
+    "kind",
+    "measure_level",
+    "issuer",
+    "direction",
+    "certainty",
+    "announced_on",
+    "effective_on",
+    "until",
+    "suspended_until",
+    "end_users",
+    "parties",
+    "via",
+    "document",
+    "source_url",
+)
+#: The row columns taken from a measure's summary as they are (the summary's `level` is the
+#: measure's own).
+_SUMMARY_COLUMNS = (
+    ("measure", "measure"),
+    ("status", "status"),
+    ("kind", "kind"),
+    ("measure_level", "level"),
+    ("issuer", "issuer"),
+    ("direction", "direction"),
+    ("certainty", "certainty"),
+    ("announced_on", "announced_on"),
+    ("effective_on", "effective_on"),
+    ("until", "until"),
+    ("suspended_until", "suspended_until"),
+    ("end_users", "end_users"),
+)
+
+
 @dataclass(frozen=True)
 class Known:
     """What an answer reflects: the log position (and its digest), the knowledge filter asked,
@@ -49,6 +92,33 @@ class Answer:
     @property
     def position(self) -> int:
         return self.known.position
+
+    def rows(self) -> list[dict[str, str]]:
+        """One flat row per flow and measure (a flow with nothing on it: one row without a
+        measure), keyed by `AS_OF_COLUMNS`: the CSV's rows, and what a data frame wants."""
+        rows = []
+        for flow in self.flows:
+            summaries: list[dict[str, Any]] = [*flow.in_force, *flow.suspended, *flow.pending]
+            for summary in summaries or [{}]:
+                sources = summary.get("sources") or [{}]
+                row = {
+                    "as_of": self.as_of.isoformat(),
+                    "item": flow.item,
+                    "from": flow.exporter,
+                    "to": flow.importer,
+                    "level": flow.level.name,
+                }
+                row.update(
+                    {column: str(summary.get(name) or "") for column, name in _SUMMARY_COLUMNS}
+                )
+                row.update(
+                    parties=" ".join(summary.get("parties") or ()),
+                    via=summary.get("via") or "",
+                    document=summary.get("document") or "",
+                    source_url=sources[0].get("url") or "",
+                )
+                rows.append(row)
+        return rows
 
     def to_json(self) -> dict[str, Any]:
         """The answer as in docs/output.md §2."""

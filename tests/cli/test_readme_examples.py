@@ -46,3 +46,12 @@ def test_a_readme_session_is_what_the_command_prints(
             assert _cells(line) in rows, line
         else:
             assert line.strip() in printed, line
+
+
+def test_the_readme_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    start = README.index("## From Python")
+    opening = README.index("```python\n", start) + len("```python\n")
+    example = README[opening : README.index("```", opening)]
+    monkeypatch.chdir(tmp_path)  # team.db is made here; the default store is the test's own
+    exec(compile(example, "README.md", "exec"), {})
+    assert (tmp_path / "team.db").exists()

@@ -1,0 +1,303 @@
+"""A store of diplomatic and trade actions, for scripts and notebooks: open it, append
+records, and ask what regime applied on a date. The `regimes` command is a client of this.
+
+    import regimes
+    with regimes.open("team.db") as store:
+        answer = store.as_of("2026-01-08", elements=["Dy"], exporter="CN", importer="JP")
+        answer.flows[0].level.name          # 'end_user_ban'
+        pandas.DataFrame(answer.rows())     # one row per flow and measure
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import IO, TYPE_CHECKING, Any, cast
+
+import orjson
+
+from domain.errors import RegimesError, StoreError
+from domain.stores import Store as Location
+from domain.stores import parse_store, patiently
+from domain.vocabulary import expand_items
+
+if TYPE_CHECKING:
+    from domain.application import AppendReport, LoggedRecord, Regimes
+    from domain.chain import Digest
+    from domain.reading import Batch
+    from projections.answers import Answer, Comparison, Found, Shown, Timeline
+    from projections.catchup import Progress
+    from projections.flows import FlowQuery
+    from projections.queries import RegimeReader
+    from projections.replay import ReplayReport
+
+#: Told a line worth saying (a store created, projections lagging); silent by default.
+Notify = Callable[[str], None]
+#: What `append` reads: a file's path, its bytes or open stream, or records as dicts.
+Source = str | Path | bytes | IO[bytes] | Iterable[dict[str, Any]]
+
+
+def now() -> datetime:
+    """Record time for what is appended now (only entry points read the clock)."""
+    return datetime.now(UTC)
+
+
+def _day(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def flow_query(
+    elements: Sequence[str] = (),
+    items: Sequence[str] = (),
+    exporter: str | None = None,
+    importer: str | None = None,
+) -> FlowQuery:
+    """The flows asked about: elements and items (groups such as REE expanded), from, to."""
+    from projections.flows import FlowQuery
+
+    named = (*elements, *items)
+    return FlowQuery(expand_items(named), exporter, importer, named)
+
+
+class Store:
+    """One store, opened lazily: a query needs the store to exist, an append may create it;
+    the default store (no URL) is created with the bundled history on first use."""
+
+    def __init__(self, url: str | None = None, *, notify: Notify | None = None) -> None:
+        self.location: Location = parse_store(url)
+        self.notify: Notify = notify or (lambda message: None)
+        self._app: Regimes | None = None
+        self._reader: RegimeReader | None = None
+
+    # -- opening and closing -------------------------------------------------------------
+
+    def app(self, *, create: bool = False, bundled: bool = True) -> Regimes:
+        """The event store; a new default store gets the bundled history unless `bundled`
+        is off."""
+        if self._app is None:
+            fresh = not self.location.exists()
+            if fresh and not (create or self.location.is_default):
+                raise StoreError(
+                    f"no store at {self.location.display}: create it with "
+                    f"'regimes --store {self.location.display} init' or append to it"
+                )
+            from domain.application import open_application
+
+            self._app = open_application(self.location)
+            if fresh and self.location.is_default and bundled:
+                appended = self.load_history()
+                self.notify(
+                    f"regimes: created the default store at {self.location.display} with "
+                    f"the bundled history ({appended} records)"
+                )
+        return self._app
+
+    def reader(self) -> RegimeReader:
+        """The query side over the same store."""
+        if self._reader is None:
+            from projections.queries import RegimeReader
+
+            app = self.app()
+            with self.location.opening():
+                self._reader = patiently(lambda: RegimeReader(app))
+        return self._reader
+
+    def close(self) -> None:
+        """Closes the store's connections; says why an answer lagged, if one did."""
+        if self._reader is not None:
+            if self._reader.lagging:
+                self.notify(f"regimes: {self._reader.lagging}")
+            self._reader.close()
+            self._reader = None
+        if self._app is not None:
+            self._app.close()
+            self._app = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------------------
+
+    def load_history(self) -> int:
+        """Loads the bundled history; returns how many records were new."""
+        from domain.bundled import load_bundled_history
+
+        return load_bundled_history(self.app(create=True, bundled=False), now()).appended
+
+    def append(
+        self, source: Source, *, dry_run: bool = False, recorded_at: datetime | None = None
+    ) -> AppendReport:
+        """Validates records and appends them in one transaction, then brings the
+        projections up to them; raises `BatchRejected` (every error located) and writes
+        nothing if any record is wrong."""
+        return self.append_batch(read_records(source), dry_run=dry_run, recorded_at=recorded_at)
+
+    def append_batch(
+        self,
+        batch: Batch,
+        *,
+        dry_run: bool = False,
+        recorded_at: datetime | None = None,
+        update: bool = True,
+    ) -> AppendReport:
+        """Appends records already read (`domain.reading.Batch`); with `update`, then brings
+        the projections up to them (`update_projections`)."""
+        report = self.app(create=not dry_run).append(batch, recorded_at or now(), dry_run=dry_run)
+        if update and report.appended and not dry_run:
+            self.update_projections()
+        return report
+
+    def update_projections(self, progress: Progress | None = None) -> None:
+        """Applies what was appended to the projections, so the next query has nothing to
+        catch up. The records are already safe in the log: if this fails, the next query
+        applies them instead, and the append still succeeded."""
+        import sqlite3
+
+        from eventsourcing.persistence import PersistenceError
+
+        try:
+            self.reader().update(progress=progress)
+        except (RegimesError, PersistenceError, sqlite3.Error) as error:
+            self.notify(
+                f"regimes: the projections were not updated ({error}); the next query "
+                "will apply the new records"
+            )
+
+    # -- asking --------------------------------------------------------------------------
+
+    def as_of(
+        self,
+        day: date | str,
+        *,
+        elements: Sequence[str] = (),
+        items: Sequence[str] = (),
+        exporter: str | None = None,
+        importer: str | None = None,
+        known_at: datetime | None = None,
+    ) -> Answer:
+        """The regime of each matching flow on `day`, as the store knew it at `known_at`."""
+        query = flow_query(elements, items, exporter, importer)
+        return self.reader().as_of(_day(day), query, known_at)
+
+    def timeline(
+        self,
+        *,
+        elements: Sequence[str] = (),
+        items: Sequence[str] = (),
+        exporter: str | None = None,
+        importer: str | None = None,
+        known_at: datetime | None = None,
+        since: date | str | None = None,
+        until: date | str | None = None,
+        actions: bool = False,
+    ) -> Timeline:
+        """Each date on which a matching flow's level or measures changed."""
+        return self.reader().timeline(
+            flow_query(elements, items, exporter, importer),
+            known_at,
+            since=_day(since) if since else None,
+            until=_day(until) if until else None,
+            actions=actions,
+        )
+
+    def diff(
+        self,
+        first: date | str,
+        second: date | str,
+        *,
+        elements: Sequence[str] = (),
+        items: Sequence[str] = (),
+        exporter: str | None = None,
+        importer: str | None = None,
+        known_at: datetime | None = None,
+    ) -> Comparison:
+        """The flows whose level or measures differ between two dates."""
+        query = flow_query(elements, items, exporter, importer)
+        return self.reader().diff(_day(first), _day(second), query, known_at)
+
+    def search(
+        self,
+        text: str | None = None,
+        *,
+        on: date | str | None = None,
+        issuer: str | None = None,
+        kinds: Sequence[str] = (),
+        types: Sequence[str] = (),
+        elements: Sequence[str] = (),
+        items: Sequence[str] = (),
+        exporter: str | None = None,
+        importer: str | None = None,
+        known_at: datetime | None = None,
+    ) -> Found:
+        """Measures and actions whose text contains `text`, narrowed by the filters, each
+        with its status on `on` (today by default)."""
+        from projections.catalog import SearchQuery
+
+        query = SearchQuery(
+            _day(on) if on else now().date(),
+            text,
+            issuer,
+            tuple(kinds),
+            tuple(types),
+            flow_query(elements, items, exporter, importer),
+        )
+        return self.reader().search(query, known_at)
+
+    def show(self, wanted: str) -> Shown:
+        """Every record about an id, or carrying one document, and those responding to it."""
+        return self.reader().show(wanted)
+
+    def log(self, since: int | None = None, until: int | None = None) -> Iterator[LoggedRecord]:
+        """The log in record order, each record in the append format with its position."""
+        return self.app().records(since, until)
+
+    def digest(self, *, content: bool = False) -> Digest | None:
+        """The log's fingerprint: its hash chain's head, or the chain over its records."""
+        app = self.app()
+        return app.content_digest() if content else app.digest()
+
+    def verify(self, expected: Digest | None = None) -> Digest | None:
+        """Checks the hash chain (and that the log extends `expected`), then that the
+        projections equal a fresh replay; returns the head it verified."""
+        head = self.app().verify(expected)
+        self.reader().replay(verify=True)
+        return head
+
+    def replay(
+        self,
+        *,
+        until: int | datetime | None = None,
+        verify: bool = False,
+        progress: Progress | None = None,
+    ) -> ReplayReport:
+        """Rebuilds every projection from the log into fresh tables and swaps them in."""
+        return self.reader().replay(until=until, verify=verify, progress=progress)
+
+
+def read_records(source: Source) -> Batch:
+    """Records from a file's path, bytes, a binary stream, or dicts, as one batch."""
+    from domain.reading import Batch
+
+    batch = Batch()
+    if isinstance(source, str | Path):
+        with open(source, "rb") as stream:
+            batch.read(stream)
+    elif isinstance(source, bytes):
+        batch.read(io.BytesIO(source))
+    elif isinstance(source, io.IOBase):
+        batch.read(cast("IO[bytes]", source))
+    else:
+        records = cast("Iterable[dict[str, Any]]", source)
+        batch.read(io.BytesIO(b"".join(orjson.dumps(record) + b"\n" for record in records)))
+    return batch

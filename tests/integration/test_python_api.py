@@ -1,0 +1,92 @@
+"""`import regimes`: the library the CLI is a client of (issue 16), used as a notebook would."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import regimes
+from tests.samples import follow_up, imposed
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_script_answers_the_quick_start_question_from_the_default_store(
+    tmp_path: Path,
+) -> None:
+    script = (
+        "import regimes\n"
+        "with regimes.open() as store:\n"
+        "    answer = store.as_of('2026-01-08', elements=['Dy'], exporter='CN', importer='JP')\n"
+        "    print(answer.flows[0].level.name, answer.rows()[0]['measure'])\n"
+    )
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
+    env.pop("REGIMES_STORE", None)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["end_user_ban", "cn-mofcom-2026-1"]
+    assert "created the default store" not in done.stderr  # the library says nothing itself
+
+
+def test_records_appended_as_dicts_answer_as_typed_values_and_plain_rows(store_url: str) -> None:
+    heard: list[str] = []
+    store = regimes.Store(store_url, notify=heard.append)
+    with store:
+        report = store.append(
+            [imposed(), follow_up("measure_suspended", effective_on="2025-06-01")]
+        )
+        assert (report.appended, report.first_position) == (2, 1)
+        answer = store.as_of("2025-07-01", elements=["Dy"], exporter="CN", importer="JP")
+        [flow] = answer.flows
+        assert [summary["measure"] for summary in flow.suspended] == ["cn-mofcom-2025-18"]
+        [row] = answer.rows()
+        assert (row["status"], row["via"], row["level"]) == ("suspended", "*", "none")
+        assert answer.to_json()["position"] == 2
+        timeline = store.timeline(elements=["Dy"], exporter="CN", importer="JP")
+        assert [change.day.isoformat() for change in timeline.changes] == [
+            "2025-04-04",
+            "2025-06-01",
+        ]
+        assert store.search("MOFCOM").known.position == 2
+        assert str(store.digest(content=True)).startswith("content:")
+    assert heard == []
+
+
+def test_a_rejected_batch_raises_with_every_located_problem(store_url: str) -> None:
+    with regimes.open(store_url) as store, pytest.raises(regimes.BatchRejected) as raised:
+        store.append([imposed(items=["dy"]), imposed("b", kind="nonsense")])
+    assert [(error.line, error.field) for error in raised.value.errors] == [
+        (1, "items[0]"),
+        (2, "kind"),
+    ]
+
+
+def _imports(package: str) -> set[str]:
+    """The top-level packages a package's modules import."""
+    found: set[str] = set()
+    for path in (ROOT / package).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module.split(".")[0])
+    return found
+
+
+@pytest.mark.parametrize(
+    ("package", "never"),
+    [
+        ("domain", {"projections", "regimes", "cli", "click"}),
+        ("projections", {"regimes", "cli", "click"}),
+        ("regimes", {"cli", "click"}),
+    ],
+)
+def test_imports_point_one_way(package: str, never: set[str]) -> None:
+    assert _imports(package) & never == set()
