@@ -7,12 +7,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from regimes.store import Store, now
+from regimes.store import Store
 
 if TYPE_CHECKING:
     from projections.catchup import Progress
-
-__all__ = ["Session", "now"]
 
 
 def _say(message: str) -> None:
