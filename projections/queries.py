@@ -107,6 +107,8 @@ class RegimeReader:
         #: (a writer held the store past the lock timeout, or the disk is full); None when
         #: every answer was up to date.
         self.lagging: str | None = None
+        #: Whether an answer's warnings carried `lagging` already (said once, not twice).
+        self.lagging_told = False
 
     def close(self) -> None:
         self.view.datastore.close()  # type: ignore[attr-defined]
@@ -213,9 +215,13 @@ class RegimeReader:
         known_at: datetime | None,
         more: Sequence[str] = (),
     ) -> Known:
-        """What an answer at `position` reflects, with warnings about the question: a record
-        time before the first record, items no record mentions, and `more`."""
+        """What an answer at `position` reflects, with warnings about the question: an answer
+        that could not take in the newest records, a record time before the first record,
+        items no record mentions, and `more`."""
         warnings = []
+        if self.lagging:
+            warnings.append(self.lagging)
+            self.lagging_told = True
         if known_at is not None and position == 0:
             first = next(self.app.records(1, 1), None)
             warnings.append(

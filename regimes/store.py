@@ -108,7 +108,7 @@ class Store:
     def close(self) -> None:
         """Closes the store's connections; says why an answer lagged, if one did."""
         if self._reader is not None:
-            if self._reader.lagging:
+            if self._reader.lagging and not self._reader.lagging_told:
                 self.notify(f"regimes: {self._reader.lagging}")
             self._reader.close()
             self._reader = None
