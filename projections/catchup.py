@@ -126,13 +126,15 @@ def catch_up(
     until: int | None = None,
     progress: Progress | None = None,
     histories: Histories | None = None,
+    standing: tuple[str, int] | None = None,
 ) -> CaughtUp:
     """Applies every event after the generation's position (by default the live one's).
 
-    `histories` kept from an earlier catch-up spare reloading the measures it still holds.
+    `histories` kept from an earlier catch-up spare reloading the measures it still holds;
+    `standing` (the live generation and its position, just read) spares reading them again.
     """
     asked = generation
-    generation, start = view.standing(asked)
+    generation, start = standing if standing is not None else view.standing(asked)
     histories = histories or Histories(app)
     applied = 0
     failures = 0

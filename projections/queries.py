@@ -6,7 +6,7 @@ import functools
 import sqlite3
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -63,13 +63,13 @@ def damaged_view_explained(query: Query) -> Query:
     @functools.wraps(query)
     def asked(reader: RegimeReader, *args: Any, **kwargs: Any) -> Any:
         for attempt in range(2):
-            generation = reader.view.live_generation()
             try:
                 return query(reader, *args, **kwargs)
             except (PersistenceError, sqlite3.Error) as error:
                 if isinstance(error, OperationalError) and "locked" in str(error):
                     raise
-                if attempt == 0 and reader.view.live_generation() != generation:
+                read = reader.generation_read
+                if attempt == 0 and read and reader.view.live_generation() != read:
                     continue  # switched away under this query: ask again
                 reason = first_line(error)
                 raise StoreError(
@@ -109,13 +109,19 @@ class RegimeReader:
         self.lagging: str | None = None
         #: Whether an answer's warnings carried `lagging` already (said once, not twice).
         self.lagging_told = False
+        #: The generation the last question read (to tell a switch under it from damage).
+        self.generation_read: str | None = None
 
     def close(self) -> None:
         self.view.datastore.close()  # type: ignore[attr-defined]
 
-    def catch_up(self, progress: Progress | None = None) -> CaughtUp:
-        """Applies what the log holds beyond the live view."""
-        return catch_up(self.app, self.view, progress=progress, histories=self.histories)
+    def catch_up(
+        self, progress: Progress | None = None, standing: tuple[str, int] | None = None
+    ) -> CaughtUp:
+        """Applies what the log holds beyond the live view (whose `standing` may be given)."""
+        return catch_up(
+            self.app, self.view, progress=progress, histories=self.histories, standing=standing
+        )
 
     def update(self, progress: Progress | None = None) -> int:
         """Brings the live view up to the log the cheaper way, as after an append; returns
@@ -157,7 +163,10 @@ class RegimeReader:
         )
 
     def _position(self, known_at: datetime | None) -> tuple[str, int, bool]:
+        """The generation to read, the position the answer reflects, and whether that is the
+        log's latest: the view caught up first (or, when it cannot be, as it stands)."""
         generation, applied = self.view.standing()
+        self.generation_read = generation
         last = self.app.last_position()
         if last - applied >= REBUILD_FROM:
             # Far behind (a large append just committed): while another process rebuilds the
@@ -173,12 +182,14 @@ class RegimeReader:
             except (RegimesError, OperationalError) as error:
                 why = f"the projections could not be brought up to the log ({first_line(error)})"
             generation, applied = self.view.standing()
+            self.generation_read = generation
             if last - applied >= REBUILD_FROM:
                 self.lagging = f"{why}; this answer is as of position {applied} of {last}"
                 return self._filtered(generation, applied, known_at)
         try:
-            caught_up = self.catch_up()
+            caught_up = self.catch_up(standing=(generation, applied))
             generation, latest = caught_up.generation, caught_up.position
+            self.generation_read = generation
         except OperationalError as error:
             # Readers are never failed by a writer, nor by a disk too full to take in the
             # newest records: the answer comes from the view as it stands, and says so.
@@ -200,12 +211,11 @@ class RegimeReader:
     def as_of(self, day: date, query: FlowQuery, known_at: datetime | None = None) -> Answer:
         """The regimes of the asked flows on `day`, as known at `known_at`."""
         generation, position, latest = self._position(known_at)
-        entries = (
+        entries = [
             entry for _, _, entry in self._entries(generation, day, position, query, latest=latest)
-        )
-        return Answer(
-            day, self._known(generation, position, query, known_at), assemble(entries, query)
-        )
+        ]
+        known = self._known(generation, position, query, known_at, seen=_items_of(entries))
+        return Answer(day, known, assemble(entries, query))
 
     def _known(
         self,
@@ -214,10 +224,11 @@ class RegimeReader:
         query: FlowQuery,
         known_at: datetime | None,
         more: Sequence[str] = (),
+        seen: Collection[str] = (),
     ) -> Known:
         """What an answer at `position` reflects, with warnings about the question: an answer
         that could not take in the newest records, a record time before the first record,
-        items no record mentions, and `more`."""
+        items no record mentions (beyond those `seen` in the answer's rows), and `more`."""
         warnings = []
         if self.lagging:
             warnings.append(self.lagging)
@@ -232,9 +243,10 @@ class RegimeReader:
                     else "; the store is empty"
                 )
             )
-        if query.items:
-            mentioned = self.view.items_mentioned(generation, query.items, position)
-            if len(mentioned) < len(set(query.items)):
+        unseen = [item for item in query.items if item not in seen]
+        if unseen:
+            mentioned = {*seen, *self.view.items_mentioned(generation, unseen, position)}
+            if len(mentioned & set(query.items)) < len(set(query.items)):
                 warnings += unmentioned(
                     query.named or query.items, mentioned, self.view.all_items(generation, position)
                 )
@@ -300,7 +312,10 @@ class RegimeReader:
             key=lambda change: (change.day, change.item, change.exporter, change.importer),
         )
         context = self._responded_to(generation, changes, position) if actions else []
-        return Timeline(self._known(generation, position, query, known_at), changes, context)
+        seen = {item for item, _, _ in by_flow}
+        return Timeline(
+            self._known(generation, position, query, known_at, seen=seen), changes, context
+        )
 
     def _measure_history(self, generation: str, slug: str, position: int) -> MeasureHistory | None:
         """The measure's history as recorded up to `position` (None if not yet recorded)."""
@@ -356,14 +371,21 @@ class RegimeReader:
             old, new = before.get(key, Flow(*key)), after.get(key, Flow(*key))
             if old.level != new.level or statuses(old) != statuses(new):
                 differences.append(FlowDifference(old, new))
-        return Comparison(
-            first, second, self._known(generation, position, query, known_at), differences
-        )
+        seen = {
+            flow.item
+            for flow in (*before.values(), *after.values())
+            if flow.in_force or flow.suspended or flow.pending
+        }
+        known = self._known(generation, position, query, known_at, seen=seen)
+        return Comparison(first, second, known, differences)
 
     @damaged_view_explained
     def history(self, slug: str) -> list[LoggedRecord]:
         """Every record about one measure or action, with positions and record times."""
         generation, _, _ = self._position(None)
+        return self._history(generation, slug)
+
+    def _history(self, generation: str, slug: str) -> list[LoggedRecord]:
         for subject, key in (
             (f"measure:{slug}", measure_id(slug)),
             (f"action:{slug}", action_id(slug)),
@@ -400,7 +422,9 @@ class RegimeReader:
         generation, position, _ = self._position(known_at)
         catalog = read_catalog(self.app, position, text_in(query.text) if query.text else None)
         unknown_kinds: list[str] = []
-        if query.kinds:
+        if query.kinds and not set(query.kinds) <= catalog.kinds():
+            # A kind the text-matched records lack may still be any other record's: only
+            # then is the whole log read, to tell a typo from a kind nothing matched.
             kinds = read_catalog(self.app, position).kinds() if query.text else catalog.kinds()
             unknown_kinds = unmentioned(query.kinds, kinds, kinds, what="kind")
         known = self._known(generation, position, query.flows, known_at, unknown_kinds)
@@ -410,13 +434,12 @@ class RegimeReader:
     def show(self, wanted: str) -> Shown:
         """The records about an id, or else those carrying the one document whose name
         contains `wanted`; with the records that respond to what is shown."""
-        _, position, _ = self._position(None)
+        generation, position, _ = self._position(None)
         try:
-            records = [(wanted, logged) for logged in self.history(wanted)]
+            records = [(wanted, logged) for logged in self._history(generation, wanted)]
         except UnknownId:
             return self._show_document(wanted, position)
-        responders = read_catalog(self.app, position, slug_in(wanted)).responders(wanted)
-        return Shown(records, _listed(responders), id=wanted)
+        return Shown(records, self._responders({wanted}, position), id=wanted)
 
     def _show_document(self, wanted: str, position: int) -> Shown:
         documents = read_catalog(self.app, position, text_in(wanted)).documents(wanted)
@@ -429,23 +452,20 @@ class RegimeReader:
             )
         [(document, carrying)] = documents.items()
         slugs = {subject.slug for subject, _ in carrying}
-        responders = read_catalog(
-            self.app, position, lambda state: any(check(state) for check in map(slug_in, slugs))
+        return Shown(_listed(carrying), self._responders(slugs, position), document=document)
+
+    def _responders(self, slugs: set[str], position: int) -> list[tuple[str, LoggedRecord]]:
+        """The records, up to `position`, that respond to any of `slugs`, in log order."""
+        checks = [slug_in(slug) for slug in slugs]
+        catalog = read_catalog(
+            self.app, position, lambda state: any(check(state) for check in checks)
         )
-        return Shown(
-            _listed(carrying),
-            _listed(
-                sorted(
-                    {
-                        (subject.slug, logged.position): (subject, logged)
-                        for slug in slugs
-                        for subject, logged in responders.responders(slug)
-                    }.values(),
-                    key=lambda pair: pair[1].position,
-                )
-            ),
-            document=document,
-        )
+        found = {
+            (subject.slug, logged.position): (subject, logged)
+            for slug in slugs
+            for subject, logged in catalog.responders(slug)
+        }
+        return _listed(sorted(found.values(), key=lambda pair: pair[1].position))
 
 
 #: How long a query far behind the log watches for another process's rebuild to start (an
@@ -461,6 +481,11 @@ def _rebuilt_elsewhere(view: BitemporalView) -> bool:
             return False
         time.sleep(0.05)
     return True
+
+
+def _items_of(entries: Iterable[Entry]) -> set[str]:
+    """The items an answer's rows name: mentioned, with no need to ask the view."""
+    return {entry.item for entry in entries}
 
 
 def _lag_reason(error: BaseException, position: int, last: int) -> str:
