@@ -455,19 +455,7 @@ def render_found(found: Found, output_format: str) -> None:
         return
     rows = [
         tuple(
-            str(value) if value is not None else ""
-            for value in (
-                hit.type,
-                hit.id,
-                hit.record,
-                hit.position,
-                hit.date,
-                hit.issuer,
-                hit.kind,
-                hit.status,
-                hit.document,
-                hit.title,
-            )
+            "" if value is None else str(value) for value in map(hit.to_json().get, _FOUND_COLUMNS)
         )
         for hit in found.hits
     ]
