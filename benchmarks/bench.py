@@ -81,22 +81,23 @@ def regimes_script() -> str:
 
 
 def _open(store: str) -> Any:
-    from domain.application import open_application
-    from domain.stores import parse_store
+    from store.locations import parse_store
+    from store.log import open_application
 
     return open_application(parse_store(store))
 
 
 def worker_append(store: str, records: str) -> dict[str, Any]:
     """Read + validate + write through the library API, as `regimes append FILE` does."""
-    from domain.reading import Batch
+    from domain.batch import Batch
+    from regimes.reading import read_into
 
     app = _open(store)
     gc.collect()
     started = time.perf_counter()
     batch = Batch()
     with open(records, "rb") as stream:
-        batch.read(stream)
+        read_into(batch, stream)
     read = time.perf_counter()
     report = app.append(batch, datetime.now(UTC))
     finished = time.perf_counter()
@@ -331,9 +332,10 @@ def worker_catchup(store: str, flows_file: str, rounds: int) -> dict[str, Any]:
     leaves the query to catch up the view itself. The first is the target's figure, the
     second shows what catching up one event costs a query.
     """
-    from domain.reading import Batch
+    from domain.batch import Batch
     from projections.flows import FlowQuery
     from projections.queries import RegimeReader
+    from regimes.reading import read_into
 
     plan = json.loads(Path(flows_file).read_text())
     app = _open(store)
@@ -356,7 +358,7 @@ def worker_catchup(store: str, flows_file: str, rounds: int) -> dict[str, Any]:
             "sources": [{"title": "benchmarks/bench.py"}],
         }
         batch = Batch()
-        batch.read(io.BytesIO(orjson.dumps(record) + b"\n"))
+        read_into(batch, io.BytesIO(orjson.dumps(record) + b"\n"))
         report = writer.append(batch, datetime.now(UTC))
         assert report.appended == 1, report
         return int(report.last_position)

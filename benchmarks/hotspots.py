@@ -122,14 +122,15 @@ def main(argv: list[str] | None = None) -> int:
     store = str(work / "store.db")
     size = f"{args.records // 1000}k"
     try:
-        from domain.reading import Batch
+        from domain.batch import Batch
+        from regimes.reading import read_into
 
         app = bench._open(store)
 
         def append() -> None:
             batch = Batch()
             with history.open("rb") as stream:
-                batch.read(stream)
+                read_into(batch, stream)
             app.append(batch, datetime.now(UTC))
 
         write(

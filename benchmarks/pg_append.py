@@ -44,9 +44,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from cli.session import Session  # noqa: E402
-from domain.application import open_application  # noqa: E402
-from domain.stores import parse_store  # noqa: E402
 from projections.flows import FlowQuery  # noqa: E402
+from store.locations import parse_store  # noqa: E402
+from store.log import open_application  # noqa: E402
 
 REGIMES = str(Path(sys.executable).parent / "regimes")
 
@@ -243,7 +243,7 @@ def run_case(case: str, args: argparse.Namespace, work: Path) -> str:
         run.final_position = last_position(args.url, schema)
         app = open_application(parse_store(url))
         try:
-            run.chain_ok = app.verify() == app.digest()
+            run.chain_ok = log.verify(app) == log.digest(app)
         finally:
             app.close()
         text = run.report(before)

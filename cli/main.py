@@ -27,7 +27,7 @@ from domain.controls import visible
 from domain.errors import BatchRejected, RegimesError, StoreUrlError
 
 if TYPE_CHECKING:
-    from domain.chain import Digest
+    from store.chain import Digest
 
 # Each command imports what it renders and queries when it runs: `regimes as-of` should not
 # pay for building the append models, nor `append` for the tables.
@@ -249,13 +249,16 @@ def append(session: Session, files: tuple[Any, ...], dry_run: bool) -> None:
     """
     from cli import render
     from cli.progress import progress_bar
-    from domain.reading import Batch
+    from domain.batch import Batch
+    from regimes.reading import read_into
 
     streams: tuple[Any, ...] = files or (sys.stdin.buffer,)
     batch = Batch()
     with progress_bar("reading records", None) as advance:
         for stream in streams:
-            batch.read(stream, getattr(stream, "name", None) if len(streams) > 1 else None, advance)
+            read_into(
+                batch, stream, getattr(stream, "name", None) if len(streams) > 1 else None, advance
+            )
     with _reported():
         report = session.append_batch(batch, dry_run=dry_run, update=False)
     click.echo(render.describe_append(report), err=True)

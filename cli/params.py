@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from domain.chain import Digest
 from domain.vocabulary import GROUPS, MEASURE_KINDS, check_country, check_item, is_element
+from store.chain import Digest
 
 #: No log position is larger (the stores keep positions in signed 64-bit integers).
 MAX_POSITION = 2**62

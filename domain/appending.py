@@ -6,20 +6,19 @@ applies the records in input order, and gathers every error with its line.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Protocol, cast, runtime_checkable
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Repository
 
 from domain.action import Action
-from domain.chain import Chained
+from domain.batch import Batch
 from domain.errors import BatchRejected, DomainError, RecordError, UnknownMeasure, UnknownReference
 from domain.events import RecordedEvent
 from domain.ids import action_id, measure_id
 from domain.measure import Measure
-from domain.reading import Batch
 from domain.records import ActionTakenRecord, MeasureImposedRecord, Record
 
 Loaded = dict[UUID, Measure | Action | None]
@@ -78,11 +77,18 @@ def _apply(
     return loaded[key]
 
 
+@runtime_checkable
+class KnownOriginators(Protocol):
+    """A log that can say in bulk which aggregates it already holds (the store's recorders)."""
+
+    def existing_originators(self, ids: Sequence[UUID]) -> set[UUID]: ...
+
+
 def _absent(repository: Repository[Any], batch: Batch) -> Loaded:
     """The batch's ids that the log has never seen, found in bulk (a bulk import is mostly
     new measures, and asking for each one alone would cost a query per record)."""
     recorder = repository.event_store.recorder
-    if not isinstance(recorder, Chained):
+    if not isinstance(recorder, KnownOriginators):
         return {}
     measures: set[str] = set()
     actions: set[str] = set()

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from eventsourcing.persistence import IntegrityError, Notification
 
-from domain.collector import collection_paused
 from domain.ids import measure_id
+from projections.collector import collection_paused
 from projections.history import MeasureHistory
 from projections.pieces import Piece, RowChange, belief, revise
 from projections.tables import LoggedPosition

@@ -37,7 +37,7 @@ from projections.catalog import (
     text_in,
 )
 from projections.catchup import CaughtUp, Histories, Progress, catch_up, utc_text
-from projections.failures import ProjectionsDamaged, ReplayBusy, first_line, is_disk_full
+from projections.failures import ProjectionsDamaged, ReplayBusy
 from projections.flows import Entry, Flow, FlowQuery, assemble
 from projections.history import MeasureHistory
 from projections.lifecycle import Cause, cause_on
@@ -45,6 +45,8 @@ from projections.mentions import unmentioned
 from projections.serial import replay_running
 from projections.timeline import Span, flow_changes
 from projections.view import BitemporalView
+from store import log
+from store.failures import first_line, is_disk_full
 
 if TYPE_CHECKING:
     from domain.events import RecordedEvent
@@ -251,7 +253,7 @@ class RegimeReader:
                     query.named or query.items, mentioned, self.view.all_items(generation, position)
                 )
         warnings += more
-        digest = self.app.digest(position) if position else None
+        digest = log.digest(self.app, position) if position else None
         return Known(position, known_at, str(digest) if digest else None, warnings)
 
     def _entries(

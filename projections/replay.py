@@ -24,16 +24,15 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 from uuid import UUID
 
-from eventsourcing.persistence import PersistenceError
+from eventsourcing.persistence import Notification, PersistenceError
 
-from domain.collector import collection_paused
 from domain.errors import RegimesError, StoreBusy, StoreError
 from projections.backends import SQLiteRegimeView
 from projections.catchup import Progress, logged
-from projections.failures import DiskFull, first_line, is_disk_full
+from projections.collector import collection_paused
 from projections.history import MeasureHistory
 from projections.pieces import Piece, revise
 from projections.scratch import remove_leftovers, scratch_folder
@@ -42,12 +41,22 @@ from projections.tables import GENERATIONS, OPEN_POSITION, LoggedPosition, Row, 
 from projections.verification import ViewMismatch as ViewMismatch
 from projections.verification import verify_against
 from projections.view import BitemporalView
+from store.failures import DiskFull, first_line, is_disk_full
 
 if TYPE_CHECKING:
     from domain.application import Regimes
-    from domain.chain import Chained
     from domain.events import RecordedEvent
     from domain.measure import Measure
+
+
+class ByOriginator(Protocol):
+    """A log that reads its events aggregate by aggregate (the store's recorders): what a
+    replay's shards read."""
+
+    def events_by_originator(
+        self, stop: int, lower: UUID | None = None, upper: UUID | None = None, page: int = 5000
+    ) -> Iterator[Notification]: ...
+
 
 #: Rows gathered before they are written, in one transaction.
 _LOAD_ROWS = 50_000
@@ -198,7 +207,7 @@ def load_shard(
 ) -> int:
     """Loads the aggregates with ids within `bounds`, up to `position`, through `write`;
     returns the events read."""
-    mapper, recorder = app.mapper, cast("Chained", app.recorder)
+    mapper, recorder = app.mapper, cast("ByOriginator", app.recorder)
     rows: list[tuple[Any, ...]] = []
     states: dict[str, bytes] = {}
     positions: list[LoggedPosition] = []
@@ -419,7 +428,7 @@ def load_into_scratch(
 ) -> int:
     """Loads one shard into a scratch SQLite file with the view's tables."""
     from domain.application import Regimes
-    from domain.stores import patiently
+    from store.locations import patiently
 
     # The parent is writing the fresh generation meanwhile: opening the store (its table
     # creation writes a seed row) may meet its write lock, and is then tried again.

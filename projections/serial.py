@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from projections.backends import SQLiteRegimeView
-from projections.failures import ReplayBusy, first_line
+from projections.failures import ReplayBusy
 from projections.view import BitemporalView
+from store.failures import first_line
 
 #: How long a replay waits for another one of the same store to finish (a 1M-record replay
 #: takes about two minutes on two cores).

@@ -20,19 +20,19 @@ from typing import IO, TYPE_CHECKING, Any, cast
 import orjson
 
 from domain.errors import RegimesError, StoreError
-from domain.stores import Store as Location
-from domain.stores import parse_store, patiently
 from domain.vocabulary import expand_items
+from store.locations import Store as Location
+from store.locations import parse_store, patiently
 
 if TYPE_CHECKING:
     from domain.application import AppendReport, LoggedRecord, Regimes
-    from domain.chain import Digest
-    from domain.reading import Batch
+    from domain.batch import Batch
     from projections.answers import Answer, Comparison, Found, Shown, Timeline
     from projections.catchup import Progress
     from projections.flows import FlowQuery
     from projections.queries import RegimeReader
     from projections.replay import ReplayReport
+    from store.chain import Digest
 
 #: Told a line worth saying (a store created, projections lagging); silent by default.
 Notify = Callable[[str], None]
@@ -84,7 +84,7 @@ class Store:
                     f"no store at {self.location.display}: create it with "
                     f"'regimes --store {self.location.display} init' or append to it"
                 )
-            from domain.application import open_application
+            from store.log import open_application
 
             self._app = open_application(self.location)
             if fresh and self.location.is_default and bundled:
@@ -131,7 +131,7 @@ class Store:
 
     def load_history(self) -> int:
         """Loads the bundled history; returns how many records were new."""
-        from domain.bundled import load_bundled_history
+        from regimes.bundled import load_bundled_history
 
         return load_bundled_history(self.app(create=True, bundled=False), now()).appended
 
@@ -153,7 +153,11 @@ class Store:
     ) -> AppendReport:
         """Appends records already read (`domain.reading.Batch`); with `update`, then brings
         the projections up to them (`update_projections`)."""
-        report = self.app(create=not dry_run).append(batch, recorded_at or now(), dry_run=dry_run)
+        from projections.collector import collection_paused
+
+        app = self.app(create=not dry_run)
+        with collection_paused():
+            report = app.append(batch, recorded_at or now(), dry_run=dry_run)
         if update and report.appended and not dry_run:
             self.update_projections()
         return report
@@ -265,12 +269,16 @@ class Store:
     def digest(self, *, content: bool = False) -> Digest | None:
         """The log's fingerprint: its hash chain's head, or the chain over its records."""
         app = self.app()
-        return app.content_digest() if content else app.digest()
+        from store import log
+
+        return log.content_digest(app) if content else log.digest(app)
 
     def verify(self, expected: Digest | None = None) -> Digest | None:
         """Checks the hash chain (and that the log extends `expected`), then that the
         projections equal a fresh replay; returns the head it verified."""
-        head = self.app().verify(expected)
+        from store import log
+
+        head = log.verify(self.app(), expected)
         self.reader().replay(verify=True)
         return head
 
@@ -287,17 +295,18 @@ class Store:
 
 def read_records(source: Source) -> Batch:
     """Records from a file's path, bytes, a binary stream, or dicts, as one batch."""
-    from domain.reading import Batch
+    from domain.batch import Batch
+    from regimes.reading import read_into
 
     batch = Batch()
     if isinstance(source, str | Path):
         with open(source, "rb") as stream:
-            batch.read(stream)
+            read_into(batch, stream)
     elif isinstance(source, bytes):
-        batch.read(io.BytesIO(source))
+        read_into(batch, io.BytesIO(source))
     elif isinstance(source, io.IOBase):
-        batch.read(cast("IO[bytes]", source))
+        read_into(batch, cast("IO[bytes]", source))
     else:
         records = cast("Iterable[dict[str, Any]]", source)
-        batch.read(io.BytesIO(b"".join(orjson.dumps(record) + b"\n" for record in records)))
+        read_into(batch, io.BytesIO(b"".join(orjson.dumps(record) + b"\n" for record in records)))
     return batch

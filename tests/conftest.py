@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from domain.application import Regimes, open_application
-from domain.stores import parse_store
+from domain.application import Regimes
+from store.locations import parse_store
+from store.log import open_application
 
 POSTGRES_URL = os.environ.get(
     "REGIMES_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -37,7 +38,7 @@ def _private_default_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 @pytest.fixture
 def popo_app() -> Iterator[Regimes]:
     """An in-memory application, for unit tests."""
-    app = Regimes(env={"PERSISTENCE_MODULE": "domain.chain:POPOChainedFactory"})
+    app = open_application(parse_store("memory:"))
     yield app
     app.close()
 

@@ -7,7 +7,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.reading import Batch
+from domain.batch import Batch
+from regimes.reading import read_into
 
 #: The record time tests append at, unless they need several.
 RECORDED_AT = datetime(2026, 1, 10, 9, 30, tzinfo=UTC)
@@ -71,5 +72,5 @@ def jsonl(*records: dict[str, Any]) -> bytes:
 def batch(*records: dict[str, Any]) -> Batch:
     """Records read as one JSON Lines input (line N is the N-th record)."""
     read = Batch()
-    read.read(io.BytesIO(jsonl(*records)))
+    read_into(read, io.BytesIO(jsonl(*records)))
     return read

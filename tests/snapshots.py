@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.stores import parse_store
+from store.locations import parse_store
 
 
 def snapshot(url: str) -> object:

@@ -11,9 +11,9 @@ import pytest
 
 from cli.render import emit_json
 from domain.application import Regimes
-from domain.bundled import bundled_batch
 from projections.flows import FlowQuery
 from projections.queries import RegimeReader
+from regimes.bundled import bundled_batch
 from tests.samples import RECORDED_AT
 
 

@@ -15,10 +15,12 @@ from click.testing import CliRunner
 
 from cli.main import main
 from domain.application import Regimes
-from domain.bundled import bundled_batch
-from domain.reading import Batch, Numbered
+from domain.batch import Batch, Numbered
 from projections.flows import FlowQuery
 from projections.queries import RegimeReader
+from regimes.bundled import bundled_batch
+from regimes.reading import read_into
+from store.locations import MAPPER_ENV
 from tests.commands import invoke
 from tests.samples import RECORDED_AT
 
@@ -26,7 +28,9 @@ from tests.samples import RECORDED_AT
 @pytest.fixture(scope="module")
 def reader(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegimeReader]:
     path = tmp_path_factory.mktemp("bundled") / "store.db"
-    app = Regimes(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)})
+    app = Regimes(
+        env={**MAPPER_ENV, "PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
+    )
     app.append(bundled_batch(), RECORDED_AT)
     reader = RegimeReader(app)
     yield reader
@@ -154,7 +158,7 @@ def test_a_fresh_default_store_exports_the_bundled_records() -> None:
     assert result.exit_code == 0, result.stderr
     assert "created the default store" in result.stderr
     exported = Batch()
-    exported.read(io.BytesIO(result.stdout.encode()))
+    read_into(exported, io.BytesIO(result.stdout.encode()))
     assert exported.errors == []
     assert [_normalised(numbered) for numbered in exported.records] == [
         _normalised(numbered) for numbered in bundled_batch().records

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from domain.application import Regimes
-from domain.bundled import bundled_batch
 from projections.flows import FlowQuery
+from regimes.bundled import bundled_batch
 from tests.commands import REGIMES, invoked
 from tests.conftest import StoreFactory
 from tests.integration.test_sharded_replay import mixed_history
@@ -30,9 +30,9 @@ from tests.samples import RECORDED_AT, batch
 #: a small log; it fails as the CLI does, in one line.
 REPLAY = """
 import sys
-from domain.application import open_application
+from store.log import open_application
 from domain.errors import RegimesError
-from domain.stores import parse_store
+from store.locations import parse_store
 from projections.queries import RegimeReader
 from projections.replay import replay
 

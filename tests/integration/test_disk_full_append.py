@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from eventsourcing.sqlite import SQLiteConnection, SQLiteConnectionPool
 
-from domain.application import disk_full
+from store.failures import is_disk_full as disk_full
 from tests.commands import invoke, invoked
 from tests.samples import imposed, jsonl
 from tests.snapshots import snapshot

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from domain.application import open_application
-from domain.stores import parse_store
+from store.locations import parse_store
+from store.log import open_application
 from tests.commands import REGIMES, invoke, invoked, regimes
 from tests.samples import follow_up, imposed, jsonl
 

@@ -17,11 +17,12 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from psycopg import sql
 
 from cli.session import Session
-from domain.application import open_application
-from domain.chain_postgres import PostgresChainedRecorder
 from domain.errors import StoreError
-from domain.stores import parse_store
 from projections.flows import FlowQuery
+from store import log
+from store.locations import parse_store
+from store.log import open_application
+from store.postgres import PostgresChainedRecorder
 from tests.commands import REGIMES, invoked, regimes
 from tests.conftest import POSTGRES_URL, _drop_schema, _postgres_or_skip
 from tests.snapshots import snapshot
@@ -227,7 +228,7 @@ def test_a_30k_append_completes_while_queries_answer_within_a_second(
     assert not slow, f"queries took a second or more during the append: {slow}"
     app = open_application(parse_store(url))
     try:  # the chain runs on across the append's statements
-        assert app.verify() == app.digest()
+        assert log.verify(app) == log.digest(app)
         assert app.last_position() == 31_000
     finally:
         app.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -83,10 +84,23 @@ def _imports(package: str) -> set[str]:
 @pytest.mark.parametrize(
     ("package", "never"),
     [
-        ("domain", {"projections", "regimes", "cli", "click"}),
+        ("domain", {"store", "projections", "regimes", "cli", "click", "sqlite3", "psycopg"}),
+        ("store", {"projections", "regimes", "cli", "click"}),
         ("projections", {"regimes", "cli", "click"}),
         ("regimes", {"cli", "click"}),
     ],
 )
 def test_imports_point_one_way(package: str, never: set[str]) -> None:
     assert _imports(package) & never == set()
+
+
+def test_the_model_holds_no_sql() -> None:
+    """domain/ is the model: statements live with the recorders (store/) and the view."""
+    statement = re.compile(r"\b(SELECT|INSERT INTO|CREATE TABLE|UPDATE \w+ SET|DELETE FROM)\b")
+    found = [
+        f"{path}:{number}"
+        for path in sorted((ROOT / "domain").rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if statement.search(line)
+    ]
+    assert found == []

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from domain.application import open_application
-from domain.stores import parse_store
 from projections import queries
 from projections.flows import FlowQuery
 from projections.queries import RegimeReader
 from projections.serial import replay_lock
+from store.locations import parse_store
+from store.log import open_application
 from tests.commands import invoke, invoked
 from tests.samples import RECORDED_AT, batch, imposed, jsonl
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from domain.application import Regimes
-from domain.bundled import bundled_batch
 from projections.queries import RegimeReader
+from regimes.bundled import bundled_batch
 from tests.samples import RECORDED_AT
 
 DAY = date(2025, 6, 1)

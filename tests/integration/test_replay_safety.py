@@ -20,12 +20,12 @@ import pytest
 from eventsourcing.sqlite import SQLiteConnection
 
 from domain.application import Regimes
-from domain.bundled import bundled_batch
 from domain.errors import RegimesError
 from projections.backends import _RelaxedPool
 from projections.flows import FlowQuery
 from projections.queries import RegimeReader
 from projections.replay import SHARDED_FROM, _cores, replay
+from regimes.bundled import bundled_batch
 from tests.commands import REGIMES, invoke
 from tests.conftest import StoreFactory
 from tests.integration.test_reliability import BATCH, big_batch, copy_of, seeded

@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 
 from domain.application import Regimes
-from domain.bundled import bundled_batch
 from domain.errors import RegimesError
 from projections.flows import FlowQuery
 from projections.queries import RegimeReader
 from projections.replay import _Helper, replay
+from regimes.bundled import bundled_batch
+from store.locations import MAPPER_ENV
 from tests.samples import RECORDED_AT, batch, follow_up, imposed
 
 PLACES = ("*", "JP", "US", "KR", "DE")
@@ -131,8 +132,8 @@ def test_a_sharded_replay_killed_midway_takes_its_helpers_along_and_leaves_the_v
     script = (
         "import sys\n"
         "import projections.replay\n"
-        "from domain.application import open_application\n"
-        "from domain.stores import parse_store\n"
+        "from store.log import open_application\n"
+        "from store.locations import parse_store\n"
         "from projections.queries import RegimeReader\n"
         "projections.replay._LOAD_ROWS = 500\n"
         "app = open_application(parse_store(sys.argv[1]))\n"
@@ -186,6 +187,7 @@ def test_an_update_rebuilds_a_view_missing_most_of_the_log_and_applies_a_few_eve
 
 def test_a_helper_that_fails_names_its_error(tmp_path: Path) -> None:
     env = {
+        **MAPPER_ENV,
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(tmp_path / "missing" / "folder" / "store.db"),
     }

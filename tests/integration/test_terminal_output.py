@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from domain.application import open_application
-from domain.reading import Batch, Numbered
+from domain.batch import Batch, Numbered
 from domain.records import SourceRecord, parse_record
-from domain.stores import parse_store
+from store.locations import parse_store
+from store.log import open_application
 from tests.commands import REGIMES, invoked
 from tests.samples import RECORDED_AT, action, follow_up, imposed
 

@@ -16,8 +16,8 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from domain.batch import Batch
 from domain.errors import RecordError
-from domain.reading import Batch
 from domain.records import (
     RECORD_TYPES,
     ActionTakenRecord,
@@ -32,6 +32,7 @@ from domain.records import (
     SourceRecord,
     parse_record,
 )
+from regimes.reading import read_into
 
 MODELS = (
     ActionTakenRecord,
@@ -173,7 +174,7 @@ def check_parse(raw: object, line: int = 7) -> None:
 def check_read(data: bytes) -> Batch:
     """`Batch.read` never raises; everything it could not take is a located `RecordError`."""
     batch = Batch()
-    batch.read(io.BytesIO(data), "fuzz.input")
+    read_into(batch, io.BytesIO(data), "fuzz.input")
     for numbered in batch.records:
         assert numbered.line >= 1
         assert isinstance(numbered.record, MODELS)

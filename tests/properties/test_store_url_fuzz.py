@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from domain.errors import StoreUrlError
-from domain.store_urls import parse_postgres_url
+from store.urls import parse_postgres_url
 from tests.commands import invoke
 
 

@@ -18,10 +18,9 @@ from typing import Any, cast
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.application import Regimes, open_application
+from domain.application import Regimes
 from domain.errors import BatchRejected
 from domain.events import RecordedEvent
-from domain.stores import parse_store
 from domain.vocabulary import MEASURE_KINDS
 from projections.flows import FlowQuery
 from projections.fold import regimes_as_of
@@ -29,6 +28,8 @@ from projections.history import MeasureHistory
 from projections.lifecycle import measure_on
 from projections.pieces import Piece, belief, revise
 from projections.queries import RegimeReader
+from store.locations import parse_store
+from store.log import open_application
 from tests.samples import RECORDED_AT, batch, follow_up, imposed
 
 Record = dict[str, Any]

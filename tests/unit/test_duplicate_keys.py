@@ -12,7 +12,8 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.reading import Batch, _json_line
+from domain.batch import Batch
+from regimes.reading import _json_line, read_into
 from tests.samples import action, imposed, jsonl
 
 DUPLICATE = "duplicate key"
@@ -20,7 +21,7 @@ DUPLICATE = "duplicate key"
 
 def read(data: bytes) -> Batch:
     batch = Batch()
-    batch.read(io.BytesIO(data))
+    read_into(batch, io.BytesIO(data))
     return batch
 
 

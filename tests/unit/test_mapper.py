@@ -14,9 +14,10 @@ from eventsourcing.utils import get_topic
 from domain.action import Action
 from domain.application import Regimes
 from domain.events import RecordedEvent, Source
-from domain.mapper import OrjsonTranscoder, PydanticMapper
 from domain.measure import Measure
 from domain.records import RECORD_TYPES, ActionTakenRecord, MeasureImposedRecord, parse_record
+from store.locations import MAPPER_ENV
+from store.mapper import OrjsonTranscoder, PydanticMapper
 from tests.samples import RECORDED_AT, SOURCE, action, batch, follow_up, imposed
 
 #: Every topic under which events are stored. These strings are in every log ever written:
@@ -342,7 +343,7 @@ def test_the_printed_log_appends_as_itself(popo_app: Regimes) -> None:
     popo_app.append(batch(*HISTORY.values()), RECORDED_AT)
     printed = [logged.record for logged in popo_app.records()]
     assert popo_app.append(batch(*printed), RECORDED_AT).unchanged == len(printed)
-    fresh = Regimes(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    fresh = Regimes(env={**MAPPER_ENV, "PERSISTENCE_MODULE": "eventsourcing.popo"})
     try:
         assert fresh.append(batch(*printed), RECORDED_AT).appended == len(printed)
         assert [logged.record for logged in fresh.records()] == printed

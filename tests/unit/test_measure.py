@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from domain.application import LoggedRecord, Regimes
+from domain.batch import Batch
 from domain.errors import (
     BatchRejected,
     MeasureLifted,
@@ -21,8 +22,8 @@ from domain.errors import (
 )
 from domain.ids import action_id, measure_id
 from domain.measure import Measure
-from domain.reading import Batch
 from domain.records import ActionTakenRecord, MeasureImposedRecord, MeasureRecord, parse_record
+from regimes.reading import read_into
 from tests.samples import RECORDED_AT, action, batch, follow_up, imposed
 
 LATER = datetime(2026, 2, 1, 8, 0, tzinfo=UTC)
@@ -450,7 +451,7 @@ def test_a_batch_with_several_errors_lists_them_all_by_line_and_writes_nothing(
         + b"\n"
     )
     read = Batch()
-    read.read(io.BytesIO(data), source="in.jsonl")
+    read_into(read, io.BytesIO(data), source="in.jsonl")
     with pytest.raises(BatchRejected) as caught:
         popo_app.append(read, LATER)
     errors = caught.value.errors

@@ -9,8 +9,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from domain.reading import Batch
+from domain.batch import Batch
 from domain.records import MeasureImposedRecord
+from regimes.reading import read_into
 from tests.samples import action, imposed, jsonl
 
 TEN_MB = 10 * 1024 * 1024
@@ -19,7 +20,7 @@ TEN_MB = 10 * 1024 * 1024
 def read(data: bytes, source: str | None = None) -> Batch:
     """A batch read from one input."""
     batch = Batch()
-    batch.read(io.BytesIO(data), source)
+    read_into(batch, io.BytesIO(data), source)
     return batch
 
 
@@ -85,8 +86,8 @@ def test_a_record_that_fails_validation_is_reported_with_its_field_and_id() -> N
 
 def test_errors_name_the_input_they_come_from() -> None:
     batch = Batch()
-    batch.read(io.BytesIO(jsonl(imposed(issuer="cn"))), "first.jsonl")
-    batch.read(io.BytesIO(jsonl(action(), action(kind="Summit"))), "second.jsonl")
+    read_into(batch, io.BytesIO(jsonl(imposed(issuer="cn"))), "first.jsonl")
+    read_into(batch, io.BytesIO(jsonl(action(), action(kind="Summit"))), "second.jsonl")
     assert [str(error).split(": ")[:3] for error in batch.errors] == [
         ["first.jsonl", "line 1", "issuer"],
         ["second.jsonl", "line 2", "kind"],
@@ -99,7 +100,7 @@ def test_a_real_file_is_read(tmp_path: Path) -> None:
     path.write_bytes(jsonl(imposed(), action()))
     batch = Batch()
     with path.open("rb") as stream:
-        batch.read(stream, str(path))
+        read_into(batch, stream, str(path))
     assert lines(batch) == [(1, "measure_imposed"), (2, "action_taken")]
 
 

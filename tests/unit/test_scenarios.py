@@ -21,6 +21,7 @@ from domain.events import RecordedEvent
 from projections.flows import FlowQuery
 from projections.fold import regimes_as_of
 from projections.queries import RegimeReader
+from store.locations import MAPPER_ENV
 from tests.samples import RECORDED_AT, batch, follow_up, imposed
 
 Record = dict[str, Any]
@@ -523,6 +524,7 @@ def test_the_order_overlapping_suspensions_were_recorded_in_does_not_change_the_
     record(sqlite_app, [LICENCE_NOW, first, extension])
     other = Regimes(
         env={
+            **MAPPER_ENV,
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(tmp_path / "other.db"),
         }

@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from domain.application import Regimes, open_application
+from domain.application import Regimes
 from domain.errors import StoreError, StoreUrlError
-from domain.store_urls import redact
-from domain.stores import conceal, parse_store
+from store.locations import conceal, parse_store
+from store.log import open_application
+from store.urls import redact
 from tests.samples import RECORDED_AT, batch, imposed
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from domain.errors import StoreError, StoreUrlError
-from domain.store_urls import (
+from store.urls import (
     check_store_name,
     conceal_password,
     parse_postgres_url,
@@ -23,6 +23,12 @@ from domain.store_urls import (
 )
 
 T = TypeVar("T")
+
+#: How every store writes and reads events: pydantic models as orjson bytes (store.mapper).
+MAPPER_ENV = {
+    "TRANSCODER_TOPIC": "store.mapper:OrjsonTranscoder",
+    "MAPPER_TOPIC": "store.mapper:PydanticMapper",
+}
 
 #: The version of the store's own tables; a store written by a newer regimes is refused.
 STORE_SCHEMA = 1
@@ -155,7 +161,8 @@ def parse_store(url: str | None) -> Store:
         return _sqlite(default_store_path(), is_default=True)
     check_store_name(url)
     if url in ("memory:", "popo:"):
-        return Store("memory", {"PERSISTENCE_MODULE": "domain.chain:POPOChainedFactory"}, "memory:")
+        env = {**MAPPER_ENV, "PERSISTENCE_MODULE": "store.popo:POPOChainedFactory"}
+        return Store("memory", env, "memory:")
     scheme = url_scheme(url)
     if scheme in ("postgresql", "postgres"):
         return _postgres(url)
@@ -172,12 +179,13 @@ def parse_store(url: str | None) -> Store:
 def _sqlite(path: Path, *, is_default: bool = False) -> Store:
     path = sqlite_file(path)
     env = {
+        **MAPPER_ENV,
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         # Absolute: the library opens names as SQLite URIs, and a relative `file:…` (what
         # ./file:x.db becomes) would be read as one.
         "SQLITE_DBNAME": str(path.absolute()),
         "SQLITE_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT),
-        "APPLICATION_RECORDER_TOPIC": "domain.chain:SQLiteChainedRecorder",
+        "APPLICATION_RECORDER_TOPIC": "store.sqlite:SQLiteChainedRecorder",
     }
     display = str(path)
     if display.startswith("file:"):  # as written, it would now be refused as a URI
@@ -188,6 +196,7 @@ def _sqlite(path: Path, *, is_default: bool = False) -> Store:
 def _postgres(url: str) -> Store:
     parts = parse_postgres_url(url)
     env = {
+        **MAPPER_ENV,
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": parts.database,
         "POSTGRES_HOST": parts.host,
@@ -196,7 +205,7 @@ def _postgres(url: str) -> Store:
         "POSTGRES_PASSWORD": parts.password or "",
         "POSTGRES_CONNECT_TIMEOUT": "5",
         "POSTGRES_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT),
-        "APPLICATION_RECORDER_TOPIC": "domain.chain_postgres:PostgresChainedRecorder",
+        "APPLICATION_RECORDER_TOPIC": "store.postgres:PostgresChainedRecorder",
     }
     if parts.schema:
         env["POSTGRES_SCHEMA"] = parts.schema

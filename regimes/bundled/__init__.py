@@ -6,14 +6,15 @@ from datetime import datetime
 from importlib.resources import files
 
 from domain.application import AppendReport, Regimes
-from domain.reading import Batch
+from domain.batch import Batch
+from regimes.reading import read_into
 
 
 def bundled_batch() -> Batch:
     """The bundled history, read and validated."""
     batch = Batch()
     with files(__package__).joinpath("history.yaml").open("rb") as stream:
-        batch.read(stream, "bundled history.yaml")
+        read_into(batch, stream, "bundled history.yaml")
     return batch
 
 

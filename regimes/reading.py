@@ -1,4 +1,5 @@
-"""Reads records from JSON Lines, a JSON array or a YAML list, keeping each record's line."""
+"""Reads input files into a batch: JSON Lines, a JSON array or a YAML list, keeping each
+record's line and refusing repeated keys."""
 
 from __future__ import annotations
 
@@ -6,16 +7,15 @@ import io
 import itertools
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import IO, Any
 
 import orjson
 
-from domain.collector import collection_paused
-from domain.controls import visible
+from domain.batch import Batch, DuplicateKey, printable_source
 from domain.errors import RecordError
-from domain.records import Record, RecordErrors, field_path, parse_record
+from domain.records import field_path
+from projections.collector import collection_paused
 
 #: A raw record (whatever the file held) or why it could not be read, with its first line.
 RawRecord = tuple[int, Any]
@@ -23,70 +23,20 @@ RawRecord = tuple[int, Any]
 _BOM = b"\xef\xbb\xbf"
 
 
-@dataclass(frozen=True)
-class Numbered:
-    """A valid record and where it was read: its input and first line."""
-
-    line: int
-    record: Record
-    source: str | None = None
-
-    def error(self, field: str, message: str) -> RecordError:
-        """A problem with this record, located."""
-        return RecordError(self.line, field, message, self.source)
-
-
-@dataclass
-class Batch:
-    """Records read from one or more inputs: the valid ones, and what was wrong with the rest."""
-
-    records: list[Numbered] = field(default_factory=list)
-    errors: list[RecordError] = field(default_factory=list)
-    #: Ids named by records that could not be read, so follow-ups on them are not blamed.
-    unreadable_ids: set[str] = field(default_factory=set)
-
-    def read(
-        self,
-        stream: IO[bytes],
-        source: str | None = None,
-        progress: Callable[[int], None] | None = None,
-    ) -> None:
-        """Adds every record of one input, naming it `source` in errors; `progress` hears
-        how many records this batch holds, every thousand."""
-        with collection_paused():
-            self._read(stream, source, progress)
-
-    def _read(
-        self, stream: IO[bytes], source: str | None, progress: Callable[[int], None] | None
-    ) -> None:
-        if source is not None:
-            source = visible(source)  # a file name is printed with every error
+def read_into(
+    batch: Batch,
+    stream: IO[bytes],
+    source: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Adds every record of one input to `batch`, naming it `source` in errors; `progress`
+    hears how many records the batch holds, every thousand."""
+    source = printable_source(source)
+    with collection_paused():
         for line, raw in read_raw_records(stream):
             if progress is not None and line % 1000 == 0:
-                progress(len(self.records) + len(self.errors))
-            if isinstance(raw, RecordError):
-                self.errors.append(RecordError(raw.line, raw.field, raw.message, source))
-                if isinstance(raw, DuplicateKey):
-                    self._unreadable(raw.record)
-                continue
-            try:
-                self.records.append(Numbered(line, parse_record(raw, line), source))
-            except RecordErrors as error:
-                self.errors.extend(replace(e, source=source) for e in error.errors)
-                self._unreadable(raw)
-
-    def _unreadable(self, raw: Any) -> None:
-        if isinstance(raw, dict):  # only plain ids: never render arbitrary input
-            self.unreadable_ids.update(
-                raw[key] for key in ("measure", "action") if isinstance(raw.get(key), str)
-            )
-
-
-@dataclass(frozen=True)
-class DuplicateKey(RecordError):
-    """A record that gives one key twice in an object: the file does not say which it means."""
-
-    record: Any = field(default=None, compare=False, repr=False)
+                progress(len(batch))
+            batch.add(line, raw, source)
 
 
 class _Pairs(dict[str, Any]):

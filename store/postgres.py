@@ -10,8 +10,9 @@ from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg.sql import SQL, Identifier
 
-from domain.chain import GENESIS, Digest, _links
-from domain.stores import STORE_SCHEMA
+from store.chain import GENESIS, Digest, chain_links_for
+from store.failures import full_disk_told
+from store.locations import STORE_SCHEMA
 
 
 class PostgresChainedRecorder(PostgresApplicationRecorder):
@@ -68,6 +69,7 @@ class PostgresChainedRecorder(PostgresApplicationRecorder):
             return []
         positions: list[int] = []
         with (
+            full_disk_told(),
             self.datastore.get_connection() as connection,
             connection.transaction(),
             connection.cursor() as curs,
@@ -97,7 +99,7 @@ class PostgresChainedRecorder(PostgresApplicationRecorder):
                     ),
                 )
                 ids = [row["notification_id"] for row in curs.fetchall()]
-                links = _links(link, ids, chunk)
+                links = chain_links_for(link, ids, chunk)
                 curs.execute(
                     self.insert_links_statement,
                     ([position for position, _ in links], [text for _, text in links]),

@@ -1,0 +1,70 @@
+"""A batch of input records: the valid ones with their lines, and what was wrong with the rest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from domain.controls import visible
+from domain.errors import RecordError
+from domain.records import Record, RecordErrors, parse_record
+
+
+def printable_source(source: str | None) -> str | None:
+    """An input's name as errors print it (control characters made visible)."""
+    return None if source is None else visible(source)
+
+
+@dataclass(frozen=True)
+class Numbered:
+    """A valid record and where it was read: its input and first line."""
+
+    line: int
+    record: Record
+    source: str | None = None
+
+    def error(self, field: str, message: str) -> RecordError:
+        """A problem with this record, located."""
+        return RecordError(self.line, field, message, self.source)
+
+
+@dataclass
+class Batch:
+    """Records read from one or more inputs: the valid ones, and what was wrong with the rest."""
+
+    records: list[Numbered] = field(default_factory=list)
+    errors: list[RecordError] = field(default_factory=list)
+    #: Ids named by records that could not be read, so follow-ups on them are not blamed.
+    unreadable_ids: set[str] = field(default_factory=set)
+
+    def __len__(self) -> int:
+        return len(self.records) + len(self.errors)
+
+    def add(self, line: int, raw: Any, source: str | None = None) -> None:
+        """Adds one record as read from input `source` (a file's name, shown with its errors:
+        see `printable_source`), starting at `line`: valid, it joins the records; otherwise
+        its errors join the errors. `raw` may be the reader's own `RecordError` for what
+        could not be read at all."""
+        if isinstance(raw, RecordError):
+            self.errors.append(RecordError(raw.line, raw.field, raw.message, source))
+            if isinstance(raw, DuplicateKey):
+                self._unreadable(raw.record)
+            return
+        try:
+            self.records.append(Numbered(line, parse_record(raw, line), source))
+        except RecordErrors as error:
+            self.errors.extend(replace(e, source=source) for e in error.errors)
+            self._unreadable(raw)
+
+    def _unreadable(self, raw: Any) -> None:
+        if isinstance(raw, dict):  # only plain ids: never render arbitrary input
+            self.unreadable_ids.update(
+                raw[key] for key in ("measure", "action") if isinstance(raw.get(key), str)
+            )
+
+
+@dataclass(frozen=True)
+class DuplicateKey(RecordError):
+    """A record that gives one key twice in an object: the file does not say which it means."""
+
+    record: Any = field(default=None, compare=False, repr=False)
