@@ -103,3 +103,7 @@ def json_visible(document: str) -> str:
     the same JSON once parsed, harmless on a terminal. Such characters only ever stand inside
     JSON strings, where an escape means the character itself."""
     return _RAW_IN_JSON.sub(_json_escaped, document) if _RAW_IN_JSON.search(document) else document
+
+
+#: A source URL: http(s), no spaces and none of the forbidden characters.
+URL_PATTERN = rf"^https?://[^\s{FORBIDDEN}]+$"

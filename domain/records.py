@@ -27,8 +27,9 @@ from pydantic import (
     model_validator,
 )
 
-from domain.controls import FORBIDDEN, NOTES_PATTERN, TEXT_PATTERN, first_forbidden, visible
-from domain.errors import RecordError
+from domain.controls import NOTES_PATTERN, TEXT_PATTERN, URL_PATTERN
+from domain.record_errors import RecordErrors as RecordErrors
+from domain.record_errors import field_path, located_errors, message_for, shown
 from domain.vocabulary import (
     SLUG_MAX_LENGTH,
     SLUG_PATTERN,
@@ -81,8 +82,7 @@ Items = Annotated[
 HsCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4,10}$")]
 EndUsers = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_ -]*$", max_length=100)]
 ActionKind = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=50)]
-_URL_PATTERN = rf"^https?://[^\s{FORBIDDEN}]+$"
-Url = Annotated[str, StringConstraints(pattern=_URL_PATTERN, max_length=2_000)]
+Url = Annotated[str, StringConstraints(pattern=URL_PATTERN, max_length=2_000)]
 
 
 class _Strict(BaseModel):
@@ -211,7 +211,7 @@ def validate_terms(fields: dict[str, Any], allowed: tuple[str, ...]) -> dict[str
         except ValidationError as error:
             detail = error.errors()[0]
             path = field_path([name, *detail["loc"]])
-            raise ValueError(f"{path}: {_message(detail)}") from None
+            raise ValueError(f"{path}: {message_for(detail)}") from None
     return checked
 
 
@@ -359,81 +359,4 @@ def parse_record(raw: object, line: int) -> Record:
     try:
         return _RECORD_ADAPTER.validate_python(raw)
     except ValidationError as error:
-        details = error.errors()
-        raise RecordErrors(
-            [
-                _record_error(line, detail)
-                for detail in details
-                if not _follows_from_others(detail, details)
-            ]
-        ) from None
-
-
-def _follows_from_others(detail: Any, details: list[Any]) -> bool:
-    """A too-short list whose items themselves failed: the items' errors say it all."""
-    location = tuple(detail["loc"])
-    return detail["type"] == "too_short" and any(
-        tuple(other["loc"])[: len(location)] == location and len(other["loc"]) > len(location)
-        for other in details
-    )
-
-
-class RecordErrors(ValueError):
-    """Every problem found in one input record."""
-
-    def __init__(self, errors: list[RecordError]) -> None:
-        super().__init__("; ".join(str(error) for error in errors))
-        self.errors = errors
-
-
-def _record_error(line: int, detail: Any) -> RecordError:
-    kind = detail["type"]
-    location = list(detail["loc"])
-    if kind in ("union_tag_not_found", "union_tag_invalid"):
-        message = (
-            "missing record type"
-            if kind == "union_tag_not_found"
-            else f"unknown record type {shown(detail['input'].get('type'))}"
-        )
-        return RecordError(line, "type", f"{message}; one of {', '.join(RECORD_TYPES)}")
-    if location and location[0] in RECORD_TYPES:
-        location = location[1:]
-    return RecordError(line, field_path(location), _message(detail))
-
-
-def shown(value: object, limit: int = 60) -> str:
-    """A value as quoted in an error: short, and never rendering a whole structure."""
-    if isinstance(value, str | int | float | bool) or value is None:
-        text = repr(value)
-        return text if len(text) <= limit else text[: limit - 1] + "…"
-    return f"a {type(value).__name__}"
-
-
-def field_path(location: list[str | int]) -> str:
-    """Where in a record a problem is, as `sources[0].title`."""
-    path = ""
-    for part in location:
-        if isinstance(part, str) and not _FIELD_NAME.fullmatch(part):
-            part = visible(repr(part))  # an unknown key is input: never print it raw
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else part)
-    return path or "record"
-
-
-_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def _message(detail: Any) -> str:
-    message = str(detail["msg"]).removeprefix("Value error, ")
-    if detail["type"] == "extra_forbidden":
-        return "unknown field"
-    if detail["type"] == "string_pattern_mismatch":
-        pattern = detail["ctx"]["pattern"]
-        held = pattern in (TEXT_PATTERN, NOTES_PATTERN, _URL_PATTERN) and first_forbidden(
-            detail["input"], notes=pattern == NOTES_PATTERN
-        )
-        return held or f"{shown(detail['input'])} does not match {pattern}"
-    if detail["type"] == "too_short":
-        return "at least one is required"
-    if detail["type"] == "literal_error":
-        return f"{shown(detail['input'])} is not one of {detail['ctx']['expected']}"
-    return message
+        raise RecordErrors(located_errors(line, error.errors(), RECORD_TYPES)) from None

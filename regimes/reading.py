@@ -14,7 +14,7 @@ import orjson
 
 from domain.batch import Batch, DuplicateKey, printable_source
 from domain.errors import RecordError
-from domain.records import field_path
+from domain.record_errors import field_path
 from projections.collector import collection_paused
 
 #: A raw record (whatever the file held) or why it could not be read, with its first line.
