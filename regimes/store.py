@@ -151,7 +151,7 @@ class Store:
         recorded_at: datetime | None = None,
         update: bool = True,
     ) -> AppendReport:
-        """Appends records already read (`domain.reading.Batch`); with `update`, then brings
+        """Appends records already read (`domain.batch.Batch`); with `update`, then brings
         the projections up to them (`update_projections`)."""
         from projections.collector import collection_paused
 
