@@ -13,22 +13,40 @@ from tests.commands import invoke, invoked
 from tests.fixtures.capture_answers import changes, flows
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-ANSWERS: dict[str, Any] = json.loads((FIXTURES / "store-0.1.0-answers.json").read_text())
-QUESTIONS = {name: answer for name, answer in ANSWERS.items() if "args" in answer}
+#: Each version that wrote a fixture store, and what it answered on it.
+VERSIONS = ("0.1.0", "0.2.0")
+ANSWERS: dict[str, dict[str, Any]] = {
+    version: json.loads((FIXTURES / f"store-{version}-answers.json").read_text())
+    for version in VERSIONS
+}
+QUESTIONS = [
+    (version, name)
+    for version in VERSIONS
+    for name, answer in sorted(ANSWERS[version].items())
+    if "args" in answer
+]
+
+
+def _copy(version: str, folder: Path) -> str:
+    """A copy of the store `version` wrote (queries write: the view catches up)."""
+    path = folder / f"store-{version}.db"
+    shutil.copyfile(FIXTURES / f"store-{version}.db", path)
+    return str(path)
 
 
 @pytest.fixture
 def old_store(tmp_path: Path) -> str:
-    """A copy of the 0.1.0 store (queries write: the view catches up)."""
-    path = tmp_path / "store-0.1.0.db"
-    shutil.copyfile(FIXTURES / "store-0.1.0.db", path)
-    return str(path)
+    """A copy of the 0.1.0 store."""
+    return _copy("0.1.0", tmp_path)
 
 
-@pytest.mark.parametrize("name", sorted(QUESTIONS))
-def test_a_0_1_0_store_answers_as_0_1_0_did(old_store: str, name: str) -> None:
-    expected = QUESTIONS[name]
-    answer = json.loads(invoked("--store", old_store, *expected["args"], "--format", "json").stdout)
+@pytest.mark.parametrize(("version", "name"), QUESTIONS)
+def test_an_earlier_store_answers_as_its_version_did(
+    version: str, name: str, tmp_path: Path
+) -> None:
+    store = _copy(version, tmp_path)
+    expected = ANSWERS[version][name]
+    answer = json.loads(invoked("--store", store, *expected["args"], "--format", "json").stdout)
     assert (answer["position"], answer["digest"]) == (expected["position"], expected["digest"])
     assert flows(answer) == expected["flows"]
 
@@ -56,14 +74,14 @@ def test_a_0_1_0_store_keeps_its_timeline_and_digest(old_store: str) -> None:
         for change in changes(timeline)
         if any(entry["before"] != entry["after"] for entry in change["measures"])
     ]
-    assert status_changes == ANSWERS["timeline-ga-cn-us"]["changes"]
-    assert invoked("--store", old_store, "digest").stdout.strip() == ANSWERS["digest"]
+    assert status_changes == ANSWERS["0.1.0"]["timeline-ga-cn-us"]["changes"]
+    assert invoked("--store", old_store, "digest").stdout.strip() == ANSWERS["0.1.0"]["digest"]
 
 
 def test_a_0_1_0_store_verifies_and_replays_to_the_same_answers(old_store: str) -> None:
     assert invoke("--store", old_store, "verify").exit_code == 0
     invoked("--store", old_store, "replay")
-    expected = QUESTIONS["ga-cn-us-2024-10-01-before-correction"]
+    expected = ANSWERS["0.1.0"]["ga-cn-us-2024-10-01-before-correction"]
     answer = json.loads(invoked("--store", old_store, *expected["args"], "--format", "json").stdout)
     assert flows(answer) == expected["flows"]
 
@@ -75,6 +93,16 @@ def test_a_0_1_0_store_exports_what_a_new_store_answers_the_same(
     fresh = str(tmp_path / "fresh.db")
     invoked("--store", fresh, "append", "-", stdin=exported.encode())
     for name in ("dy-cn-jp-2026-01-08", "ga-cn-us-2024-10-01", "dcs-cn-jp-2023-06-01"):
-        expected = QUESTIONS[name]
+        expected = ANSWERS["0.1.0"][name]
         answer = json.loads(invoked("--store", fresh, *expected["args"], "--format", "json").stdout)
         assert flows(answer) == expected["flows"], name
+
+
+def test_a_0_2_0_store_keeps_its_timeline_digest_and_view(tmp_path: Path) -> None:
+    """0.2.0 wrote its projections too: the current code answers from them as they stand."""
+    store = _copy("0.2.0", tmp_path)
+    args = ("timeline", "-e", "Ga", "--from", "CN", "--to", "US", "--format", "json")
+    timeline = json.loads(invoked("--store", store, *args).stdout)
+    assert changes(timeline) == ANSWERS["0.2.0"]["timeline-ga-cn-us"]["changes"]
+    assert invoked("--store", store, "digest").stdout.strip() == ANSWERS["0.2.0"]["digest"]
+    assert invoke("--store", store, "verify").exit_code == 0
