@@ -200,7 +200,7 @@ def _dates(since: date | None, until: date | None) -> str:
 def _today(facts: ReportFacts) -> str:
     answer = facts.today
     heading = f"<h2>Today, {answer.as_of}</h2>"
-    if not answer.flows:
+    if not any(flow.in_force or flow.suspended or flow.pending for flow in answer.flows):
         return (
             f'<section id="today">{heading}<p class="nothing">Nothing applies today to '
             f"{_text(facts.question.flows())}: no measure is in force, suspended or pending "
@@ -230,9 +230,10 @@ def _measure_today(summary: dict[str, Any]) -> str:
     suspended = (
         f" until {_text(summary['suspended_until'])}" if summary.get("suspended_until") else ""
     )
+    title = f' <span class="title">{_text(summary["title"])}</span>' if summary.get("title") else ""
     return (
-        f"{_status(summary['status'])}{suspended} <code>{_text(summary['measure'])}</code> "
-        f"({details}) — {_cite(summary.get('document'), summary.get('sources'))}"
+        f"{_status(summary['status'])}{suspended} <code>{_text(summary['measure'])}</code>"
+        f"{title} ({details}) — {_cite(summary.get('document'), summary.get('sources'))}"
     )
 
 

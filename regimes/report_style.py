@@ -19,6 +19,7 @@ th { background: #f6f8fa; }
 td ul { margin: 0; padding-left: 1.1rem; }
 code { font-size: .88rem; }
 a { color: #0a58ca; }
+.title { font-style: italic; }
 .sources { color: #57606a; font-size: .85rem; }
 .nothing { font-size: 1.05rem; padding: .8rem 1rem; background: #f6f8fa; border-radius: 4px; }
 .note { color: #57606a; font-size: .9rem; margin: 0 0 .4rem; }
