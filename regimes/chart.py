@@ -55,7 +55,7 @@ def require_plotly() -> None:
 def shown(text: str | None) -> str:
     """Stored text as a chart label shows it: escaped, so that Plotly's own markup in a
     label (`<b>`, `<a href>`) reads as text, and controls written as escapes."""
-    return html.escape(visible(text)) if text else "—"
+    return html.escape(visible(text), quote=False) if text else "—"
 
 
 def flow_label(flow: FlowKey) -> str:
