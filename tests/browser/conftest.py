@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,45 +13,25 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.browser.chromium import missing, start_chromium
+
 if TYPE_CHECKING:
     from selenium.webdriver import Chrome as WebDriver
-
-#: Debian's packages: `apt-get install chromium chromium-driver`.
-CHROMIUM = "chromium"
-CHROMEDRIVER = "chromedriver"
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[WebDriver]:
     """Headless Chromium, logging the console and the network."""
-    found = {name: shutil.which(name) for name in (CHROMIUM, CHROMEDRIVER)}
-    missing = [name for name, path in found.items() if path is None]
-    if missing:
+    absent = missing()
+    if absent:
         reason = (
-            f"no {' or '.join(missing)} on PATH for the browser tests "
+            f"no {' or '.join(absent)} on PATH for the browser tests "
             "(apt-get install chromium chromium-driver)"
         )
         if os.environ.get("REGIMES_REQUIRE_BROWSER") == "1":
             pytest.fail(f"REGIMES_REQUIRE_BROWSER=1 but {reason}")
         pytest.skip(reason)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(found[CHROMIUM])
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",  # root in a container has no user namespace to sandbox in
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-extensions",
-        "--disable-background-networking",
-        "--window-size=1400,1000",
-    ):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(str(found[CHROMEDRIVER])))
+    driver = start_chromium()
     yield driver
     driver.quit()
 
