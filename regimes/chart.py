@@ -71,7 +71,8 @@ def chart_html(
     since: date | None = None,
     until: date | None = None,
 ) -> str:
-    """The chart as an HTML fragment holding Plotly's JavaScript, or "" with no period."""
+    """The chart as an HTML fragment holding Plotly's JavaScript, or "" with no period: a
+    row per flow and measure with a period within the dates shown."""
     require_plotly()
     from plotly.subplots import make_subplots
 
@@ -79,8 +80,13 @@ def chart_html(
         return ""
     first, last = _window(periods, today, since, until)
     one_flow = len({period.flow for period in periods}) == 1
+    drawn = [
+        period
+        for period in periods
+        if period.start < last and (period.end is None or period.end > first)
+    ]
     rows: dict[tuple[FlowKey, str], str] = {}
-    for period in sorted(periods, key=lambda period: (period.flow, period.start, period.measure)):
+    for period in sorted(drawn, key=lambda period: (period.flow, period.start, period.measure)):
         rows.setdefault(
             (period.flow, period.measure),
             period.measure if one_flow else f"{flow_label(period.flow)} · {period.measure}",
@@ -95,9 +101,8 @@ def chart_html(
     for line in _level_lines(levels, first, last, one_flow):
         figure.add_trace(line, row=1, col=1)
     bars: dict[str, list[Period]] = defaultdict(list)
-    for period in periods:
-        if period.start < last and (period.end is None or period.end > first):
-            bars[period.band].append(period)
+    for period in drawn:
+        bars[period.band].append(period)
     for band in COLOURS:
         if bars[band]:
             figure.add_trace(_bars(band, bars[band], rows, first, last, one_flow), row=2, col=1)

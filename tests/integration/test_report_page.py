@@ -135,8 +135,10 @@ def test_the_changes_are_those_within_the_dates_asked(bundled: str) -> None:
         )
     assert [str(change.day) for change in report.facts.changes.changes][:1] == ["2025-04-04"]
     assert "<h2>Changes (from 2025-01-01)</h2>" in report.html
-    # the 2010 halt is still a period of the flow, before the chart's window
-    assert str(report.facts.periods[0].start) == "2010-09-21"
+    # the 2010 halt is still a period of the flow, but before the chart's window: no row
+    assert report.facts.periods[0].measure == "cn-2010-rare-earth-halt-japan"
+    assert "cn-2010-rare-earth-halt-japan" not in report.html
+    assert "cn-mofcom-2025-18" in report.html[report.html.index('id="timeline-chart"') :]
 
 
 def test_each_change_links_the_sources_of_the_record_behind_it(tmp_path: Path) -> None:
