@@ -22,7 +22,8 @@ def check_writable(path: str | Path) -> Path:
     if target.is_dir():
         raise NotWritten(f"cannot write {target}: it is a directory")
     if not parent.is_dir():
-        raise NotWritten(f"cannot write {target}: no directory {parent}")
+        why = "is not a directory" if parent.exists() else "does not exist"
+        raise NotWritten(f"cannot write {target}: {parent} {why}")
     if not os.access(parent, os.W_OK | os.X_OK) or (
         target.exists() and not os.access(target, os.W_OK)
     ):

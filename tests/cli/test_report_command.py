@@ -46,7 +46,7 @@ def test_a_name_no_record_mentions_is_warned_about_and_on_the_page(
         (
             ("--out", "missing/r.html"),
             1,
-            "Error: cannot write missing/r.html: no directory missing",
+            "Error: cannot write missing/r.html: missing does not exist",
         ),
         (("-e", "Xx", "--out", "r.html"), 2, "Error: Invalid value for '-e' / '--element': 'Xx'"),
         (

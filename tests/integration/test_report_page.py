@@ -178,8 +178,8 @@ def test_without_plotly_the_report_names_the_extra_and_writes_nothing(
     ("where", "says"),
     [
         (".", "it is a directory"),
-        ("missing/report.html", "no directory"),
-        ("a-file/report.html", "no directory"),
+        ("missing/report.html", "missing does not exist"),
+        ("a-file/report.html", "a-file is not a directory"),
     ],
     ids=["a directory", "in a missing directory", "under a file"],
 )
