@@ -20,7 +20,7 @@ from domain.controls import visible
 from projections.answers import Answer, Known, Timeline
 from projections.catchup import utc_text
 from regimes.chart import chart_html
-from regimes.periods import Period, level_steps, status_periods
+from regimes.periods import BANDS, Period, level_steps, status_periods
 from regimes.report_style import STYLE
 
 #: The record behind each cause of a change (docs/output.md §3), for its sources.
@@ -151,7 +151,7 @@ def _cite(document: str | None, sources: Sequence[dict[str, Any]] | None) -> str
 
 
 def _status(status: str) -> str:
-    band = {"announced": "pending", "reported": "pending"}.get(status, status)
+    band = BANDS.get(status, status)
     return f'<span class="status {_text(band)}">{_text(STATUS_WORDS.get(status, status))}</span>'
 
 
@@ -159,10 +159,10 @@ def _level(level: str) -> str:
     return f'<span class="level {_text(level)}">{_text(level)}</span>'
 
 
-def _table(headings: Iterable[str], rows: Iterable[Iterable[str]], caption: str = "") -> str:
+def _table(headings: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
     head = "".join(f"<th>{heading}</th>" for heading in headings)
     body = "\n".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
-    return f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>"
+    return f"<table><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>"
 
 
 def _header(facts: ReportFacts, title: str) -> str:
