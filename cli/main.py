@@ -22,6 +22,7 @@ from cli.params import (
     MOMENT,
     POSITION_OR_MOMENT,
 )
+from cli.report import report
 from cli.session import Session
 from domain.controls import visible
 from domain.errors import BatchRejected, RegimesError, StoreUrlError
@@ -452,6 +453,8 @@ def init(session: Session, empty: bool) -> None:
         err=True,
     )
 
+
+main.add_command(report)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -7,7 +7,8 @@
         rows = answer.rows()               # plain dicts, e.g. for pandas.DataFrame(rows)
 
 Answers are typed values (`Answer`, `Timeline`, `Comparison`, `Found`, `Shown`) whose
-`to_json()` is the documented JSON (docs/output.md); errors are `RegimesError`s, and a
+`to_json()` is the documented JSON (docs/output.md); `store.report(...)` makes the HTML report
+(a `regimes.report.Report`; it needs the `report` extra); errors are `RegimesError`s, and a
 rejected append is a `BatchRejected` listing every located problem.
 """
 

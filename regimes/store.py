@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from projections.flows import FlowQuery
     from projections.queries import RegimeReader
     from projections.replay import ReplayReport
+    from regimes.report import Question, Report, ReportFacts
     from store.chain import Digest
 
 #: Told a line worth saying (a store created, projections lagging); silent by default.
@@ -258,6 +259,79 @@ class Store:
         )
         return self.reader().search(query, known_at)
 
+    def report(
+        self,
+        *,
+        elements: Sequence[str] = (),
+        items: Sequence[str] = (),
+        exporter: str | None = None,
+        importer: str | None = None,
+        known_at: datetime | None = None,
+        since: date | str | None = None,
+        until: date | str | None = None,
+        out: str | Path | None = None,
+        today: date | str | None = None,
+    ) -> Report:
+        """The report on the matching flows, one self-contained HTML page: today's answer,
+        the timeline chart, the changes from `since` to `until` with their documents' sources,
+        and the actions their measures respond to; written to `out`, whole or not at all."""
+        from regimes.chart import require_plotly
+        from regimes.report import Question, Report, render_page
+        from regimes.writing import check_writable, write_atomically
+
+        require_plotly()
+        if out is not None:
+            check_writable(out)
+        question = Question(
+            tuple(elements),
+            tuple(items),
+            exporter,
+            importer,
+            _day(since) if since else None,
+            _day(until) if until else None,
+            known_at,
+        )
+        generated_at = now()
+        today = _day(today) if today else generated_at.date()
+        facts = self._report_facts(question, today, generated_at)
+        report = Report(facts, render_page(facts))
+        if out is not None:
+            write_atomically(out, report.html)
+        return report
+
+    def _report_facts(self, question: Question, today: date, generated_at: datetime) -> ReportFacts:
+        """The answers a report shows, all at one log position (asked again, a few times,
+        while appends move the log on between them)."""
+        from regimes.report import ReportFacts
+
+        query = flow_query(question.elements, question.items, question.exporter, question.importer)
+        bounded = question.since is not None or question.until is not None
+        reader, known_at = self.reader(), question.known_at
+        for _ in range(_REPORT_TRIES):
+            answer = reader.as_of(today, query, known_at)
+            history = reader.timeline(query, known_at, actions=not bounded)
+            changes = history
+            if bounded:
+                changes = reader.timeline(
+                    query, known_at, since=question.since, until=question.until, actions=True
+                )
+            if answer.position == history.position == changes.position:
+                break
+        else:
+            raise StoreError("the log kept growing while the report was made; try again")
+        slugs = {entry["measure"] for change in history.changes for entry in change.measures}
+        records = {
+            slug: [
+                logged.record
+                for logged in reader.history(slug)
+                if logged.position <= answer.position
+            ]
+            for slug in sorted(slugs)
+        }
+        return ReportFacts(
+            question, answer, history, changes, records, self.location.display, generated_at
+        )
+
     def show(self, wanted: str) -> Shown:
         """Every record about an id, or carrying one document, and those responding to it."""
         return self.reader().show(wanted)
@@ -291,6 +365,10 @@ class Store:
     ) -> ReplayReport:
         """Rebuilds every projection from the log into fresh tables and swaps them in."""
         return self.reader().replay(until=until, verify=verify, progress=progress)
+
+
+#: How many times a report asks its questions again while appends move the log on.
+_REPORT_TRIES = 3
 
 
 def read_records(source: Source) -> Batch:

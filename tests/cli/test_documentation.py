@@ -23,6 +23,7 @@ def test_the_cli_has_the_commands_of_the_design() -> None:
         "init",
         "log",
         "replay",
+        "report",
         "search",
         "show",
         "timeline",

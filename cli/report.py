@@ -1,0 +1,80 @@
+"""`regimes report`: the HTML report on some flows, written to a file (docs/cli.md §5)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+
+from cli.params import COUNTRY, DATE, ELEMENT, ITEM, MOMENT
+from cli.session import Session
+
+
+@click.command()
+@click.option(
+    "-e",
+    "--element",
+    "elements",
+    type=ELEMENT,
+    multiple=True,
+    help="Element symbol or group (REE); repeatable.",
+)
+@click.option(
+    "--item", "items", type=ITEM, multiple=True, help="Product slug (or symbol); repeatable."
+)
+@click.option("--from", "exporter", type=COUNTRY, help="Exporting country (ISO alpha-2).")
+@click.option("--to", "importer", type=COUNTRY, help="Importing country (ISO alpha-2).")
+@click.option("--since", type=DATE, help="Only changes on or after this date.")
+@click.option("--until", type=DATE, help="Only changes on or before this date.")
+@click.option(
+    "--known-at", type=MOMENT, help="Answer as the store knew it then (UTC; a date means its end)."
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    required=True,
+    metavar="FILE.html",
+    help="Where to write the page (replaced whole, or left as it was on an error).",
+)
+@click.pass_obj
+def report(
+    session: Session,
+    elements: tuple[str, ...],
+    items: tuple[str, ...],
+    exporter: str | None,
+    importer: str | None,
+    since: date | None,
+    until: date | None,
+    known_at: datetime | None,
+    out: Path,
+) -> None:
+    """Write one self-contained HTML page on the matching flows: today's answer, a timeline
+    chart, the changes with their documents' sources, and the actions behind them.
+
+    Example: regimes report -e Dy --from CN --to JP --out dy-cn-jp.html
+    """
+    from cli.main import _reported  # imported here: cli.main registers this command
+    from cli.render import warn
+    from domain.controls import visible
+
+    if since is not None and until is not None and since > until:
+        raise click.BadParameter(f"--since {since} is after --until {until}", param_hint="--since")
+    with _reported():
+        page = session.report(
+            elements=elements,
+            items=items,
+            exporter=exporter,
+            importer=importer,
+            known_at=known_at,
+            since=since,
+            until=until,
+            out=out,
+        )
+    warn(page.known)
+    bars = len(page.facts.periods)
+    click.echo(
+        f"regimes: wrote {visible(str(out))} ({bars} status period{'s' * (bars != 1)} "
+        f"charted, log position {page.known.position})",
+        err=True,
+    )
