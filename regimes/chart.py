@@ -1,6 +1,6 @@
 """The report's timeline chart, drawn by Plotly: one bar per measure and status period on a
 shared date axis, coloured by status, under each flow's level over time. The page carries
-Plotly's JavaScript itself, so it opens offline: the basic bundle (chart_js/README.md)."""
+Plotly's JavaScript itself, from the installed plotly, so it opens offline."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ import html
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
-from functools import cache
-from importlib.resources import files
 from typing import Any
 
 from domain.controls import visible
@@ -32,9 +30,6 @@ LEVEL_HEIGHT = 150
 MARGINS = 170
 
 _DAY_MS = 86_400_000
-#: The plotly.js of the bundle in chart_js/: the figures of a plotly that ships another
-#: major or minor version are drawn by that plotly's own full bundle.
-BASIC_BUNDLE_VERSION = "4.1.1"
 
 
 class ReportNeedsPlotly(RegimesError):
@@ -107,25 +102,13 @@ def chart_html(
         if bars[band]:
             figure.add_trace(_bars(band, bars[band], rows, first, last, one_flow), row=2, col=1)
     _lay_out(figure, rows, first, last, today)
-    bundle = basic_bundle()
     chart = figure.to_html(
-        include_plotlyjs=bundle is None,
+        include_plotlyjs=True,
         full_html=False,
         div_id="timeline-chart",
         config={"displaylogo": False, "responsive": True},
     )
-    return str(chart) if bundle is None else f"<script>{bundle}</script>\n{chart}"
-
-
-@cache
-def basic_bundle() -> str | None:
-    """Plotly's basic bundle (scatter and bar), if it is the installed plotly's plotly.js
-    version; else None."""
-    from plotly.offline import get_plotlyjs_version
-
-    if get_plotlyjs_version().split(".")[:2] != BASIC_BUNDLE_VERSION.split(".")[:2]:
-        return None
-    return files("regimes").joinpath("chart_js/plotly-basic.min.js").read_text("utf-8")
+    return str(chart)
 
 
 def _window(
