@@ -1,0 +1,159 @@
+"""The tables a run prints: its figures beside their baselines, and the targets judged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from targets import REFERENCE_SIZE, Sizes, commit, replay_ratio
+
+
+def table(results: dict[str, Any]) -> str:
+    """The figures, their baselines and ratios, then the targets."""
+    lines = figures(results["sizes"])
+    lines += ["", "targets:", *judged(results.get("targets", []))]
+    return "\n".join(lines)
+
+
+def figures(sizes: Sizes) -> list[str]:
+    """Every figure of every size, beside its baseline, with their ratio and commit."""
+    lines = [f"{'size':>9}  {'what':<34} {'figure':>18} {'baseline':>18} {'ratio':>7}  code"]
+    for size in sorted(sizes, key=int):
+        r = sizes[size]
+        rows: list[tuple[str, str, str, str, str]] = []
+        if "append" in r:
+            rows.append(
+                (
+                    "append (read+validate+write)",
+                    f"{r['append']['records_per_second']:,.0f} rec/s",
+                    f"{r['save_baseline']['events_per_second']:,.0f} ev/s",
+                    f"{r['append']['ratio_to_baseline']:.3f}",
+                    commit(r, "append"),
+                )
+            )
+        if "cli_append" in r:
+            rows.append(
+                (
+                    "regimes append (process)",
+                    f"{r['cli_append']['seconds']:.2f} s",
+                    f"{r['cli_append']['records_per_second']:,.0f} rec/s",
+                    "",
+                    commit(r, "cli_append"),
+                )
+            )
+        if "replay" in r:
+            for section, what in (
+                ("raw_baseline", "replay vs raw (bare table)"),
+                ("raw_indexed_baseline", "  raw with indexes during load"),
+                ("raw_deferred_baseline", "  raw with indexes after load"),
+            ):
+                if section in r:
+                    rows.append(
+                        (
+                            what,
+                            f"{r['replay']['events_per_second']:,.0f} ev/s",
+                            f"{r[section]['events_per_second']:,.0f} ev/s",
+                            f"{replay_ratio(r, section):.3f}",
+                            f"{commit(r, 'replay')}/{commit(r, section)}",
+                        )
+                    )
+            if "replay_over_full_view" in r:
+                rows.append(
+                    (
+                        "  replay replacing a full view",
+                        f"{r['replay_over_full_view']['events_per_second']:,.0f} ev/s",
+                        "",
+                        "",
+                        commit(r, "replay"),
+                    )
+                )
+            rows.append(
+                (
+                    "replay peak RSS / rows written",
+                    f"{r['replay']['peak_rss_bytes'] / 2**20:,.0f} MiB",
+                    f"{r['replay']['rows']:,} rows",
+                    "",
+                    commit(r, "replay"),
+                )
+            )
+        if "asof" in r:
+            rows.append(
+                (
+                    "as-of in process p50 / p95",
+                    f"{r['asof']['p50_ms']:.2f} ms",
+                    f"p95 {r['asof']['p95_ms']:.2f} ms",
+                    "",
+                    commit(r, "asof"),
+                )
+            )
+            if "reference" in r["asof"]:
+                rows.append(
+                    (
+                        f"  p50 beside the {REFERENCE_SIZE:,} store",
+                        f"{r['asof']['p50_ms']:.2f} ms",
+                        f"{r['asof']['reference']['p50_ms']:.2f} ms",
+                        f"{r['asof']['ratio_to_reference']:.2f}",
+                        commit(r, "asof"),
+                    )
+                )
+        if "cli_asof" in r:
+            rows.append(
+                (
+                    "regimes as-of (process)",
+                    f"{r['cli_asof']['seconds'] * 1000:.0f} ms",
+                    f"{r['cli_asof']['baseline_seconds'] * 1000:.0f} ms",
+                    f"{r['cli_asof']['ratio']:.2f}",
+                    commit(r, "cli_asof"),
+                )
+            )
+        if "catchup" in r:
+            rows.append(
+                (
+                    "first query after regimes append",
+                    f"{r['catchup']['first_p50_ms']:.2f} ms",
+                    f"{r['catchup']['steady_p50_ms']:.2f} ms",
+                    f"{r['catchup']['ratio']:.2f}",
+                    commit(r, "catchup"),
+                )
+            )
+            if "catching_up_p50_ms" in r["catchup"]:
+                rows.append(
+                    (
+                        "  query catching up 1 event itself",
+                        f"{r['catchup']['catching_up_p50_ms']:.2f} ms",
+                        f"{r['catchup']['steady_p50_ms']:.2f} ms",
+                        f"{r['catchup']['catching_up_ratio']:.2f}",
+                        commit(r, "catchup"),
+                    )
+                )
+                rows.append(
+                    (
+                        "  append's own projection update",
+                        f"{r['catchup']['updating_p50_ms']:.2f} ms",
+                        "",
+                        "",
+                        commit(r, "catchup"),
+                    )
+                )
+        for what, figure, baseline, ratio, code in rows:
+            lines.append(
+                f"{int(size):>9,}  {what:<34} {figure:>18} {baseline:>18} {ratio:>7}  {code}"
+            )
+    return lines
+
+
+def judged(found: list[dict[str, Any]]) -> list[str]:
+    """One line per target: met, missed or not measured, with its value and figures."""
+    lines = []
+    for target in found:
+        value = target["value"]
+        mark = "MET " if target["met"] else "MISS" if value is not None else "N/M "
+        where = f"at {target['size']:,}"
+        if target["provisional"]:
+            where += f" (target at {target['wanted_size']:,})"
+        shown = f"{value:.3f}" if value is not None else "-"
+        lines.append(
+            f"  {mark} {target['target']:<52} {shown} "
+            f"(limit {target['limit']}) {where}: {target['text']}"
+            f" [{target.get('code', '')}]"
+        )
+    return lines
