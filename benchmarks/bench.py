@@ -26,7 +26,9 @@ Every timed step runs in its own worker process (`bench.py worker …`), started
 small wrapper process that reports the worker's peak RSS (`RUSAGE_CHILDREN`). Results merge
 into `--out` by size and section, each section naming the commit it was measured on, so
 sizes and parts (`--only`) can be measured in separate runs; `--at REVISION` measures a
-commit rather than the working tree. The modules beside this one: `revisions.py` (the code
+commit rather than the working tree. `--baseline-at REVISION` measures a second commit in
+the same run, step by step in alternation with the first, and prints each target ratio at
+both with the change (`measure.py`). The modules beside this one: `revisions.py` (the code
 measured), `layout.py` (the project's modules in either layout), `workers.py`,
 `baselines.py`, `histories.py`, `measure.py`, `targets.py`, `tables.py`.
 """
@@ -51,7 +53,7 @@ import orjson
 from measure import PARTS, Progress, measure_size
 from revisions import ROOT, Code, pin, working_tree
 from tables import table
-from targets import targets
+from targets import comparison, targets
 from workers import WORKERS, rss_wrapper
 
 HERE = Path(__file__).resolve().parent
@@ -79,10 +81,17 @@ def main(argv: list[str] | None = None) -> int:
     args.data.mkdir(parents=True, exist_ok=True)
     say = Progress()
     codes = [revision(args.at) if args.at else working_tree()]
+    if args.baseline_at:
+        codes.append(revision(args.baseline_at))
+        say(f"measuring {codes[0].label}, side by side with {codes[1].label}")
     codes[0].use_here()  # this process plans the queries with the measured code
     results["machine"] = machine()
     results["code"] = codes[0].state
     places = [results]
+    if args.baseline_at:
+        baseline = results.setdefault("baseline", {"sizes": {}})
+        baseline["code"] = codes[1].state
+        places.append(baseline)
     run = datetime.now(UTC).isoformat(timespec="seconds")  # names this run's sections
     for size in (int(text.replace("_", "")) for text in args.sizes.split(",")):
         known = results["sizes"].get(str(size), {}).get("replay", {}).get("rows")
@@ -144,6 +153,12 @@ def parser() -> argparse.ArgumentParser:
         "temporary folder), not the working tree",
     )
     parser.add_argument(
+        "--baseline-at",
+        metavar="REVISION",
+        help="also measure this git revision in the same run, each step alternating with "
+        "the measured code's, and compare their target ratios",
+    )
+    parser.add_argument(
         "--table", action="store_true", help="only print the table of --out and exit"
     )
     return parser
@@ -157,8 +172,9 @@ def revision(name: str) -> Code:
 
 
 def merge(place: dict[str, Any], size: int, measured: dict[str, Any], code: Code, run: str) -> None:
-    """Puts one size's results into `place`, replacing the sections measured again; every
-    section names its code and its run, which the targets check."""
+    """Puts one size's results into `place` (the measured revision's results, or the
+    baseline's), replacing the sections measured again; every section names its code and
+    its run, which the targets and the comparison check."""
     measured["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     measured["code"] = code.state
     for name, section in measured.items():
@@ -173,8 +189,10 @@ def merge(place: dict[str, Any], size: int, measured: dict[str, Any], code: Code
 
 
 def judge(results: dict[str, Any]) -> None:
-    """The targets of the measured revision."""
+    """The targets of the measured revision, and the comparison with the baseline's."""
     results["targets"] = targets(results.get("sizes", {}))
+    if "baseline" in results:
+        results["comparison"] = comparison(results["sizes"], results["baseline"]["sizes"])
 
 
 def machine() -> dict[str, Any]:

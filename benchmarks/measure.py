@@ -1,4 +1,12 @@
-"""One size measured: every part, for each revision of the run in turn."""
+"""One size measured: every part, for each revision of the run in turn.
+
+With a baseline revision (`--baseline-at`), each step runs for both revisions one after the
+other, the measured revision first in even runs and the baseline first in odd ones, so both
+see the same phases of a machine whose speed drifts. The baselines that do not depend on the
+project's code (the library's save, the raw sqlite3 load, the bare imports) run once per run
+and are shared: a change of a target ratio between the revisions is then a change of the
+revision's own figure.
+"""
 
 from __future__ import annotations
 

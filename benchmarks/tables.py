@@ -1,16 +1,23 @@
-"""The tables a run prints: its figures beside their baselines, and the targets judged."""
+"""The tables a run prints: its figures beside their baselines, the targets judged, two
+revisions' target ratios side by side, and the append's two write paths."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from targets import REFERENCE_SIZE, Sizes, commit, replay_ratio
+from targets import REFERENCE_SIZE, WORSE_LIMIT, Sizes, commit, replay_ratio
 
 
 def table(results: dict[str, Any]) -> str:
-    """The figures, their baselines and ratios, then the targets."""
+    """The figures, their baselines and ratios, then the targets; with a baseline revision,
+    its figures and the comparison."""
     lines = figures(results["sizes"])
     lines += ["", "targets:", *judged(results.get("targets", []))]
+    baseline = results.get("baseline")
+    if baseline:
+        lines += ["", f"at the baseline revision, {baseline['code']['commit']}:"]
+        lines += figures(baseline["sizes"])
+        lines += ["", *side_by_side(results)]
     return "\n".join(lines)
 
 
@@ -157,3 +164,38 @@ def judged(found: list[dict[str, Any]]) -> list[str]:
             f" [{target.get('code', '')}]"
         )
     return lines
+
+
+def side_by_side(results: dict[str, Any]) -> list[str]:
+    """Each target's value at the measured revision and at the baseline revision, measured
+    in the same run, and the change; WORSE marks a change beyond the limit in the target's
+    bad direction."""
+    ours = results["code"]["commit"]
+    theirs = results["baseline"]["code"]["commit"]
+    lines = [
+        f"side by side: {ours} against {theirs}, every pair measured in one run "
+        f"(WORSE: more than {WORSE_LIMIT:.0%} worse than at {theirs})",
+        f"  {'target':<56} {'size':>9} {ours:>9} {theirs:>9} {'change':>8}",
+    ]
+    for row in results.get("comparison", []):
+        value, base, change = row["value"], row["baseline"], row["change"]
+        shown = "-" if change is None else f"{change:+.1%}"
+        mark = "WORSE" if row["worse"] else "" if change is not None else row["text"]
+        lines.append(
+            f"  {row['target']:<56} {row['size']:>9,} {_number(value):>9} "
+            f"{_number(base):>9} {shown:>8}  {mark}".rstrip()
+        )
+    flagged = [row for row in results.get("comparison", []) if row["worse"]]
+    lines.append(
+        f"  {len(flagged)} of {len(results.get('comparison', []))} worse by more than "
+        f"{WORSE_LIMIT:.0%}" + (": " + "; ".join(_named(row) for row in flagged) if flagged else "")
+    )
+    return lines
+
+
+def _named(row: dict[str, Any]) -> str:
+    return f"{row['target']} at {row['size']:,} ({row['change']:+.1%})"
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"

@@ -1,5 +1,5 @@
 """The issue's targets: each a ratio (or a figure) with its limit and the size it names,
-judged from the figures of one run."""
+judged from the figures of one run; and two revisions' target ratios side by side."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from typing import Any
 GiB = 1024**3
 #: The size the as-of latency and the throughput of larger stores are compared with.
 REFERENCE_SIZE = 10_000
+#: A target ratio worse than the baseline revision's by more than this is flagged.
+WORSE_LIMIT = 0.10
 
 Sizes = dict[str, dict[str, Any]]
 #: From one size's results (and every size's, for growth): the value and what it compares.
@@ -219,3 +221,42 @@ def targets(sizes: Sizes) -> list[dict[str, Any]]:
                 }
             )
     return found
+
+
+def comparison(sizes: Sizes, baseline: Sizes) -> list[dict[str, Any]]:
+    """Every target's value at every size both revisions were measured at, the change from
+    the baseline revision's, and whether it is worse by more than `WORSE_LIMIT` (in the
+    target's own direction). Values measured in different runs are not compared."""
+    rows: list[dict[str, Any]] = []
+    common = sorted(int(size) for size in sizes if size in baseline)
+    for target in TARGETS:
+        for size in common:
+            measured = (sizes[str(size)], baseline[str(size)])
+            if size <= target.above or all(target.section not in r for r in measured):
+                continue  # the target does not apply, or its part was not measured here
+            value, text = target.value(sizes, size)
+            base, base_text = target.value(baseline, size)
+            change: float | None = None
+            if value is not None and base is not None:
+                ours, theirs = (r[target.section] for r in measured)
+                if ours.get("run") and ours.get("run") == theirs.get("run"):
+                    change = value / base - 1
+                else:
+                    text = "not measured in the same run as the baseline's"
+            worse = change is not None and (
+                change < -WORSE_LIMIT if target.higher_is_better else change > WORSE_LIMIT
+            )
+            rows.append(
+                {
+                    "target": target.name,
+                    "size": size,
+                    "value": value,
+                    "baseline": base,
+                    "change": change,
+                    "worse": worse,
+                    "text": text,
+                    "baseline_text": base_text,
+                    "higher_is_better": target.higher_is_better,
+                }
+            )
+    return rows
