@@ -21,6 +21,9 @@ Per size, in fresh temporary directories, it measures (medians over `--repeat` r
   `python -c "import eventsourcing.application, pydantic, click"`.
 - catch-up: the first query after appending one record; baseline: the same query with
   nothing to catch up.
+- write path (`--only write-path`, asked for by name): `Regimes.append` through the
+  library's `Application.save()` against the bypass a46d99d used (map each event, then
+  `recorder.insert_events`), implemented in `write_path.py`, alternating runs.
 
 Every timed step runs in its own worker process (`bench.py worker …`), started through a
 small wrapper process that reports the worker's peak RSS (`RUSAGE_CHILDREN`). Results merge
@@ -30,7 +33,7 @@ commit rather than the working tree. `--baseline-at REVISION` measures a second 
 the same run, step by step in alternation with the first, and prints each target ratio at
 both with the change (`measure.py`). The modules beside this one: `revisions.py` (the code
 measured), `layout.py` (the project's modules in either layout), `workers.py`,
-`baselines.py`, `histories.py`, `measure.py`, `targets.py`, `tables.py`.
+`baselines.py`, `write_path.py`, `histories.py`, `measure.py`, `targets.py`, `tables.py`.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from measure import PARTS, Progress, measure_size
+from measure import DEFAULT_PARTS, PARTS, Progress, measure_size
 from revisions import ROOT, Code, pin, working_tree
 from tables import table
 from targets import comparison, targets
@@ -122,7 +125,8 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--only",
-        help=f"comma-separated parts of: {','.join(PARTS)}",
+        help=f"comma-separated parts of: {','.join(PARTS)} (default: all but write-path, "
+        f"i.e. {','.join(DEFAULT_PARTS)})",
     )
     parser.add_argument("--queries", type=int, default=300, help="timed as-of queries")
     parser.add_argument("--warmup", type=int, default=50, help="as-of warm-up queries")

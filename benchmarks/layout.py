@@ -93,6 +93,15 @@ def append(app: Any, batch: Any, recorded_at: datetime) -> Any:
         return app.append(batch, recorded_at)
 
 
+def plan_events(app: Any, batch: Any, recorded_at: datetime) -> tuple[list[Any], int]:
+    """The new events of a batch checked against the log, and how many records were
+    unchanged (`domain.appending.plan`, in both layouts)."""
+    from domain.appending import plan
+
+    events, unchanged = plan(app.repository, batch, recorded_at)
+    return list(events), int(unchanged)
+
+
 def digest(app: Any) -> Any:
     """The head of the log's hash chain."""
     if stores_moved():

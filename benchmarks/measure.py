@@ -29,8 +29,12 @@ from histories import generated, plan_queries
 from revisions import PYTHON, Code
 from targets import REFERENCE_SIZE
 from workers import run_worker, timed_process
+from write_path import PATHS
 
-PARTS = ("append", "cli-append", "replay", "raw", "asof", "cli-asof", "catchup")
+#: Every part, and those a run measures unless `--only` says otherwise (the write path is
+#: issue 16's one-off question: asked for by name).
+PARTS = ("append", "cli-append", "replay", "raw", "asof", "cli-asof", "catchup", "write-path")
+DEFAULT_PARTS = PARTS[:-1]
 QUERY_PARTS = {"asof", "cli-asof", "catchup"}
 #: The raw replay baselines: the one the target names (a bare table), and two with indexes.
 RAW_SHAPES = {
@@ -129,7 +133,7 @@ def measure_size(
         say,
         work,
         history,
-        set(args.only.split(",")) if args.only else set(PARTS),
+        set(args.only.split(",")) if args.only else set(DEFAULT_PARTS),
     )
     for which in range(len(codes)):
         sizing.results.append(
@@ -144,13 +148,15 @@ def measure_size(
         sizing.viewed.append(False)
     try:
         measure_append(sizing)
-        if sizing.parts - {"append", "cli-append"}:
+        if sizing.parts - {"append", "cli-append", "write-path"}:
             for which, store in enumerate(sizing.stores):
                 if not store.exists():
                     sizing.log(f"appending{sizing.at(which)} (not measured) for the next parts")
                     run_worker(codes[which], "append", store, history)
         measure_replay(sizing, known_rows)
         measure_queries(sizing)
+        if "write-path" in sizing.parts:
+            measure_write_path(sizing)
         for result, store in zip(sizing.results, sizing.stores, strict=True):
             result["store_bytes"] = store.stat().st_size if store.exists() else None
     finally:
@@ -340,6 +346,31 @@ def cli_asof(s: Sizing, flow: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def measure_write_path(s: Sizing) -> None:
+    """The measured revision's append through `Application.save()` against the benchmark's
+    bypass of it, alternating, each on a fresh store from the same history."""
+    runs: dict[str, list[dict[str, Any]]] = {path: [] for path in PATHS}
+    for run in range(s.args.repeat):
+        for path in PATHS if run % 2 == 0 else PATHS[::-1]:
+            s.log(f"write path{s.at(0)}: {path}, run {run + 1}")
+            target = _fresh(s.work, "write.db")
+            runs[path].append(run_worker(s.codes[0], "write", target, s.history, path))
+            _remove(target)
+    found: dict[str, Any] = {
+        path: _summary(done, s.size, "records_per_second") for path, done in runs.items()
+    }
+    found["bypass_over_save"] = (
+        found["bypass"]["records_per_second"] / found["save"]["records_per_second"]
+    )
+    # Each run's two appends ran one right after the other: their ratio, run by run.
+    found["paired_ratios"] = [
+        round(save["seconds"] / bypass["seconds"], 4)
+        for save, bypass in zip(runs["save"], runs["bypass"], strict=True)
+    ]
+    found["cpu_bypass_over_save"] = found["save"]["cpu_seconds"] / found["bypass"]["cpu_seconds"]
+    s.results[0]["write_path"] = found
+
+
 def _summary(runs: list[dict[str, Any]], count: int, rate: str) -> dict[str, Any]:
     seconds = [run["seconds"] for run in runs]
     summary: dict[str, Any] = {
@@ -348,7 +379,15 @@ def _summary(runs: list[dict[str, Any]], count: int, rate: str) -> dict[str, Any
         rate: count / statistics.median(seconds),
         "peak_rss_bytes": max(run["maxrss_bytes"] for run in runs),
     }
-    for key in ("read_seconds", "append_seconds", "construct_seconds"):
+    for key in (
+        "read_seconds",
+        "append_seconds",
+        "construct_seconds",
+        "plan_seconds",
+        "write_seconds",
+        "cpu_seconds",
+        "append_cpu_seconds",
+    ):
         if key in runs[0]:
             summary[key] = statistics.median(run[key] for run in runs)
     return summary

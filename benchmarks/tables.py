@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from targets import REFERENCE_SIZE, WORSE_LIMIT, Sizes, commit, replay_ratio
+from write_path import KEEP_BYPASS_ABOVE
 
 
 def table(results: dict[str, Any]) -> str:
     """The figures, their baselines and ratios, then the targets; with a baseline revision,
-    its figures and the comparison."""
+    its figures and the comparison; then the write paths, if measured."""
     lines = figures(results["sizes"])
     lines += ["", "targets:", *judged(results.get("targets", []))]
     baseline = results.get("baseline")
@@ -18,6 +19,8 @@ def table(results: dict[str, Any]) -> str:
         lines += ["", f"at the baseline revision, {baseline['code']['commit']}:"]
         lines += figures(baseline["sizes"])
         lines += ["", *side_by_side(results)]
+    if any("write_path" in r for r in results["sizes"].values()):
+        lines += ["", *write_paths(results["sizes"])]
     return "\n".join(lines)
 
 
@@ -37,6 +40,16 @@ def figures(sizes: Sizes) -> list[str]:
                     commit(r, "append"),
                 )
             )
+            if "cpu_seconds" in r["append"] and "cpu_seconds" in r["save_baseline"]:
+                rows.append(
+                    (
+                        "  the same in CPU time",
+                        f"{r['append']['cpu_seconds']:.2f} s",
+                        f"{r['save_baseline']['cpu_seconds']:.2f} s",
+                        f"{r['save_baseline']['cpu_seconds'] / r['append']['cpu_seconds']:.3f}",
+                        commit(r, "append"),
+                    )
+                )
         if "cli_append" in r:
             rows.append(
                 (
@@ -199,3 +212,75 @@ def _named(row: dict[str, Any]) -> str:
 
 def _number(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
+
+
+def write_paths(sizes: Sizes) -> list[str]:
+    """The product's append through `Application.save()` against the bypass, per size."""
+    lines = [
+        "write path: Regimes.append through Application.save() against the bypass "
+        "(map + recorder.insert_events), same history, alternating runs",
+        f"{'size':>9}  {'what':<34} {'save()':>14} {'bypass':>14} {'bypass/save':>12}  code",
+    ]
+    for size in sorted(sizes, key=int):
+        found = sizes[size].get("write_path")
+        if not found:
+            continue
+        save, bypass = found["save"], found["bypass"]
+        rows = [
+            (
+                "append (read+validate+write)",
+                f"{save['records_per_second']:,.0f} rec/s",
+                f"{bypass['records_per_second']:,.0f} rec/s",
+                f"{found['bypass_over_save']:.3f}",
+            ),
+            (
+                "  the append call (plan+write)",
+                f"{save['append_seconds']:.2f} s",
+                f"{bypass['append_seconds']:.2f} s",
+                f"{save['append_seconds'] / bypass['append_seconds']:.3f}",
+            ),
+            (
+                "  its write alone (after plan)",
+                f"{save['write_seconds']:.2f} s",
+                f"{bypass['write_seconds']:.2f} s",
+                f"{save['write_seconds'] / bypass['write_seconds']:.3f}",
+            ),
+            (
+                "  its plan (check against the log)",
+                f"{save['plan_seconds']:.2f} s",
+                f"{bypass['plan_seconds']:.2f} s",
+                "",
+            ),
+            (
+                "  CPU time of the whole append",
+                f"{save['cpu_seconds']:.2f} s",
+                f"{bypass['cpu_seconds']:.2f} s",
+                f"{found['cpu_bypass_over_save']:.3f}",
+            ),
+            (
+                "  CPU time of the append call",
+                f"{save['append_cpu_seconds']:.2f} s",
+                f"{bypass['append_cpu_seconds']:.2f} s",
+                f"{save['append_cpu_seconds'] / bypass['append_cpu_seconds']:.3f}",
+            ),
+            (
+                "  peak RSS",
+                f"{save['peak_rss_bytes'] / 2**20:,.0f} MiB",
+                f"{bypass['peak_rss_bytes'] / 2**20:,.0f} MiB",
+                f"{bypass['peak_rss_bytes'] / save['peak_rss_bytes']:.3f}",
+            ),
+        ]
+        for what, first, second, ratio in rows:
+            lines.append(
+                f"{int(size):>9,}  {what:<34} {first:>14} {second:>14} {ratio:>12}  "
+                f"{found.get('commit', '')}"
+            )
+        gain = found["bypass_over_save"] - 1
+        verdict = "keep the bypass" if gain > KEEP_BYPASS_ABOVE else "save() stays"
+        paired = ", ".join(f"{ratio:.3f}" for ratio in found.get("paired_ratios", []))
+        lines += [
+            f"{'':>9}  bypass/save run by run (each pair back to back): {paired}",
+            f"{'':>9}  the bypass is worth {gain:+.1%} of append throughput "
+            f"(rule: > {KEEP_BYPASS_ABOVE:.0%} to keep it): {verdict}",
+        ]
+    return lines
