@@ -16,11 +16,11 @@ Per size, in fresh temporary directories, it measures (medians over `--repeat` r
   during the load, and built after it.
 - as-of in process: p50/p95 of `RegimeReader.as_of` over random flows, after warm-up;
   above 10k, alternated one by one with queries planned the same way on a 10k store, for
-  the growth ratio.
+  the growth ratio; the latencies of `--repeat` runs pooled.
 - as-of as a process: `regimes --store X as-of DATE -e SYM --from CC --to CC`; baseline:
   `python -c "import eventsourcing.application, pydantic, click"`.
 - catch-up: the first query after appending one record; baseline: the same query with
-  nothing to catch up.
+  nothing to catch up; the rounds of `--repeat` runs pooled.
 - write path (`--only write-path`, asked for by name): `Regimes.append` through the
   library's `Application.save()` against the bypass a46d99d used (map each event, then
   `recorder.insert_events`), implemented in `write_path.py`, alternating runs.

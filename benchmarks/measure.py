@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import atexit
 import json
-import os
 import shutil
 import statistics
 import sys
@@ -27,8 +26,9 @@ from typing import Any
 from baselines import IMPORT_BASELINE
 from histories import generated, plan_queries
 from revisions import PYTHON, Code
+from scratch import copy_store, fresh_store, move_store, remove_store
 from targets import REFERENCE_SIZE
-from workers import run_worker, timed_process
+from workers import pooled_asof, pooled_catchup, rounded, run_worker, summary, timed_process
 from write_path import PATHS
 
 #: Every part, and those a run measures unless `--only` says otherwise (the write path is
@@ -175,26 +175,26 @@ def measure_append(s: Sizing) -> None:
     for run in range(s.args.repeat):
         if "append" in s.parts:
             s.log(f"baseline save(*aggregates), run {run + 1}")
-            saves.append(run_worker(s.codes[0], "save", _fresh(s.work, "save.db"), s.size))
-            _remove(s.work / "save.db")
+            saves.append(run_worker(s.codes[0], "save", fresh_store(s.work, "save.db"), s.size))
+            remove_store(s.work / "save.db")
             for which in s.turns(run):
                 s.log(f"Regimes.append{s.at(which)}, run {run + 1}")
-                target = _fresh(s.work, f"append-{which}.db")
+                target = fresh_store(s.work, f"append-{which}.db")
                 appends[which].append(run_worker(s.codes[which], "append", target, s.history))
-                _replace(target, s.stores[which])
+                move_store(target, s.stores[which])
         if "cli-append" in s.parts:
             for which in s.turns(run):
                 s.log(f"regimes append (whole process){s.at(which)}, run {run + 1}")
-                target = _fresh(s.work, f"cli-append-{which}.db")
+                target = fresh_store(s.work, f"cli-append-{which}.db")
                 command = [regimes_script(), "--store", str(target), "append", str(s.history)]
                 processes[which].append(timed_process(command, env=s.codes[which].env()))
                 if not s.stores[which].exists():
-                    _replace(target, s.stores[which])
-                _remove(target)
+                    move_store(target, s.stores[which])
+                remove_store(target)
     for which, result in enumerate(s.results):
         if appends[which]:
-            result["append"] = _summary(appends[which], s.size, "records_per_second")
-            result["save_baseline"] = _summary(saves, s.size, "events_per_second")
+            result["append"] = summary(appends[which], s.size, "records_per_second")
+            result["save_baseline"] = summary(saves, s.size, "events_per_second")
             result["append"]["ratio_to_baseline"] = (
                 result["append"]["records_per_second"]
                 / result["save_baseline"]["events_per_second"]
@@ -203,7 +203,7 @@ def measure_append(s: Sizing) -> None:
             median = statistics.median(processes[which])
             result["cli_append"] = {
                 "seconds": median,
-                "runs": _rounded(processes[which]),
+                "runs": rounded(processes[which]),
                 "records_per_second": s.size / median,
             }
 
@@ -218,12 +218,12 @@ def measure_replay(s: Sizing, known_rows: int | None) -> None:
     pristine = [s.work / f"pristine-{which}.db" for which in range(len(s.codes))]
     if "replay" in s.parts:
         for store, copy in zip(s.stores, pristine, strict=True):
-            _copy(store, copy)  # the appended store, its view never built
+            copy_store(store, copy)  # the appended store, its view never built
     for run in range(s.args.repeat if s.parts & {"replay", "raw"} else 0):
         if "replay" in s.parts:
             for which in s.turns(run):
                 s.log(f"replay{s.at(which)}, run {run + 1}")
-                _copy(pristine[which], s.stores[which])  # every run from the same state
+                copy_store(pristine[which], s.stores[which])  # every run from the same state
                 replays[which].append(run_worker(s.codes[which], "replay", s.stores[which]))
                 s.viewed[which] = True
             rows = replays[0][-1]["rows"]
@@ -234,9 +234,9 @@ def measure_replay(s: Sizing, known_rows: int | None) -> None:
         for section, shape in RAW_SHAPES.items():
             if shape in shapes:
                 s.log(f"raw sqlite3 baseline, {shape} table ({rows} rows), run {run + 1}")
-                raw = _fresh(s.work, "raw.db")
+                raw = fresh_store(s.work, "raw.db")
                 raws[section].append(run_worker(s.codes[0], "raw", s.stores[0], raw, rows, shape))
-                _remove(raw)
+                remove_store(raw)
     for which, result in enumerate(s.results):
         if replays[which]:
             s.log(f"replay{s.at(which)} again, replacing the full view the last one built")
@@ -245,14 +245,14 @@ def measure_replay(s: Sizing, known_rows: int | None) -> None:
                 "seconds": again["seconds"],
                 "events_per_second": s.size / again["seconds"],
             }
-            _remove(pristine[which])
-            result["replay"] = _summary(replays[which], s.size, "events_per_second")
+            remove_store(pristine[which])
+            result["replay"] = summary(replays[which], s.size, "events_per_second")
             result["replay"]["written"] = replays[which][-1]["written"]
             result["replay"]["rows"] = replays[which][-1]["rows"]
             result["replay"]["peak_rss_bytes"] = max(r["maxrss_bytes"] for r in replays[which])
         for section, runs in raws.items():
             if runs:
-                result[section] = _summary(runs, s.size, "events_per_second")
+                result[section] = summary(runs, s.size, "events_per_second")
                 result[section]["rows"] = rows
 
 
@@ -269,35 +269,45 @@ def measure_queries(s: Sizing) -> None:
     plan = plan_queries(s.history, s.args.seed, s.args.queries, s.args.catchup_rounds)
     flows.write_text(json.dumps(plan))
     if "asof" in s.parts:
-        for which in s.turns(0):
-            reference: tuple[Path, Path] | None = None
-            if s.size > REFERENCE_SIZE:
-                reference = reference_store(s.codes[which], s.args, s.say)
-            s.log(
-                f"as-of in process{s.at(which)} ({s.args.queries} queries"
-                f"{f', beside the {REFERENCE_SIZE:,} store' if reference else ''})"
-            )
-            s.results[which]["asof"] = run_worker(
-                s.codes[which],
-                "asof",
-                s.stores[which],
-                flows,
-                s.args.warmup,
-                s.args.queries,
-                *(reference or ()),
-            )
+        asked: list[list[dict[str, Any]]] = [[] for _ in s.codes]
+        for run in range(s.args.repeat):
+            for which in s.turns(run):
+                reference: tuple[Path, Path] | None = None
+                if s.size > REFERENCE_SIZE:
+                    reference = reference_store(s.codes[which], s.args, s.say)
+                s.log(
+                    f"as-of in process{s.at(which)} ({s.args.queries} queries"
+                    f"{f', beside the {REFERENCE_SIZE:,} store' if reference else ''}), "
+                    f"run {run + 1}"
+                )
+                asked[which].append(
+                    run_worker(
+                        s.codes[which],
+                        "asof",
+                        s.stores[which],
+                        flows,
+                        s.args.warmup,
+                        s.args.queries,
+                        *(reference or ()),
+                    )
+                )
+        for result, runs in zip(s.results, asked, strict=True):
+            result["asof"] = pooled_asof(runs)
     if "cli-asof" in s.parts:
         for result, found in zip(s.results, cli_asof(s, plan["process"]), strict=True):
             result["cli_asof"] = found
     if "catchup" in s.parts:
-        for which in s.turns(0):
-            s.log(f"catch-up{s.at(which)} ({s.args.catchup_rounds} rounds)")
-            found = run_worker(
-                s.codes[which], "catchup", s.stores[which], flows, s.args.catchup_rounds
-            )
-            found["ratio"] = found["first_p50_ms"] / found["steady_p50_ms"]
-            found["catching_up_ratio"] = found["catching_up_p50_ms"] / found["steady_p50_ms"]
-            s.results[which]["catchup"] = found
+        rounds: list[list[dict[str, Any]]] = [[] for _ in s.codes]
+        for run in range(s.args.repeat):
+            for which in s.turns(run):
+                s.log(f"catch-up{s.at(which)} ({s.args.catchup_rounds} rounds), run {run + 1}")
+                rounds[which].append(
+                    run_worker(
+                        s.codes[which], "catchup", s.stores[which], flows, s.args.catchup_rounds
+                    )
+                )
+        for result, runs in zip(s.results, rounds, strict=True):
+            result["catchup"] = pooled_catchup(runs)
 
 
 def cli_asof(s: Sizing, flow: dict[str, Any]) -> list[dict[str, Any]]:
@@ -337,9 +347,9 @@ def cli_asof(s: Sizing, flow: dict[str, Any]) -> list[dict[str, Any]]:
         {
             "command": " ".join(["regimes", *commands[which][1:]]),
             "seconds": statistics.median(ours),
-            "runs": _rounded(ours),
+            "runs": rounded(ours),
             "baseline_seconds": statistics.median(theirs),
-            "baseline_runs": _rounded(theirs),
+            "baseline_runs": rounded(theirs),
             "ratio": statistics.median(ours) / statistics.median(theirs),
         }
         for which, ours in enumerate(times)
@@ -353,11 +363,11 @@ def measure_write_path(s: Sizing) -> None:
     for run in range(s.args.repeat):
         for path in PATHS if run % 2 == 0 else PATHS[::-1]:
             s.log(f"write path{s.at(0)}: {path}, run {run + 1}")
-            target = _fresh(s.work, "write.db")
+            target = fresh_store(s.work, "write.db")
             runs[path].append(run_worker(s.codes[0], "write", target, s.history, path))
-            _remove(target)
+            remove_store(target)
     found: dict[str, Any] = {
-        path: _summary(done, s.size, "records_per_second") for path, done in runs.items()
+        path: summary(done, s.size, "records_per_second") for path, done in runs.items()
     }
     found["bypass_over_save"] = (
         found["bypass"]["records_per_second"] / found["save"]["records_per_second"]
@@ -377,54 +387,3 @@ def measure_write_path(s: Sizing) -> None:
         shared + found["bypass"]["write_seconds"]
     )
     s.results[0]["write_path"] = found
-
-
-def _summary(runs: list[dict[str, Any]], count: int, rate: str) -> dict[str, Any]:
-    seconds = [run["seconds"] for run in runs]
-    summary: dict[str, Any] = {
-        "seconds": statistics.median(seconds),
-        "runs": _rounded(seconds),
-        rate: count / statistics.median(seconds),
-        "peak_rss_bytes": max(run["maxrss_bytes"] for run in runs),
-    }
-    for key in (
-        "read_seconds",
-        "append_seconds",
-        "construct_seconds",
-        "plan_seconds",
-        "write_seconds",
-        "cpu_seconds",
-        "append_cpu_seconds",
-    ):
-        if key in runs[0]:
-            summary[key] = statistics.median(run[key] for run in runs)
-    return summary
-
-
-def _rounded(values: Sequence[float]) -> list[float]:
-    return [round(value, 4) for value in values]
-
-
-def _fresh(work: Path, name: str) -> Path:
-    path = work / name
-    _remove(path)
-    return path
-
-
-def _remove(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-
-def _copy(source: Path, target: Path) -> None:
-    _remove(target)
-    for suffix in ("", "-wal"):
-        if Path(f"{source}{suffix}").exists():
-            shutil.copyfile(f"{source}{suffix}", f"{target}{suffix}")
-
-
-def _replace(source: Path, target: Path) -> None:
-    _remove(target)
-    for suffix in ("", "-wal", "-shm"):
-        if Path(f"{source}{suffix}").exists():
-            os.replace(f"{source}{suffix}", f"{target}{suffix}")

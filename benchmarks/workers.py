@@ -135,6 +135,7 @@ def worker_asof(
     found = [
         {
             **_latency(spent),
+            "times_ms": _ms(spent),
             "answers_with_measures": shown[which],
             "measures_listed_mean": listed[which] / queries,
         }
@@ -225,12 +226,83 @@ def _ms(values: Sequence[float]) -> list[float]:
 
 
 def _latency(times: Sequence[float]) -> dict[str, float]:
+    return latency_ms([1000 * value for value in times])
+
+
+def latency_ms(times: Sequence[float]) -> dict[str, float]:
+    """p50, p95 and mean of latencies in milliseconds."""
     ordered = sorted(times)
     return {
-        "p50_ms": 1000 * statistics.median(ordered),
-        "p95_ms": 1000 * ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))],
-        "mean_ms": 1000 * statistics.fmean(ordered),
+        "p50_ms": statistics.median(ordered),
+        "p95_ms": ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))],
+        "mean_ms": statistics.fmean(ordered),
     }
+
+
+def pooled_asof(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The as-of latencies of several runs of `worker_asof` (each alternating with the other
+    revision's, in a side-by-side run) taken together; the growth ratio from the pooled
+    p50s of the store and of the reference store."""
+
+    def pooled(found: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            **latency_ms([time for run in found for time in run["times_ms"]]),
+            "p50_runs_ms": [round(run["p50_ms"], 3) for run in found],
+            "answers_with_measures": sum(run["answers_with_measures"] for run in found),
+            "measures_listed_mean": statistics.fmean(run["measures_listed_mean"] for run in found),
+        }
+
+    result = {
+        **pooled(runs),
+        "queries": sum(run["queries"] for run in runs),
+        "warmup": runs[0]["warmup"],
+        "runs": len(runs),
+        "maxrss_bytes": max(run["maxrss_bytes"] for run in runs),
+    }
+    if "reference" in runs[0]:
+        result["reference"] = pooled([run["reference"] for run in runs])
+        result["ratio_to_reference"] = result["p50_ms"] / result["reference"]["p50_ms"]
+    return result
+
+
+def pooled_catchup(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The rounds of several runs of `worker_catchup` taken together, and their ratios."""
+    result: dict[str, Any] = {"rounds": sum(run["rounds"] for run in runs), "runs": len(runs)}
+    for name in ("first", "steady", "catching_up", "updating"):
+        times = [time for run in runs for time in run[f"{name}_ms"]]
+        result[f"{name}_ms"] = times
+        result[f"{name}_p50_ms"] = statistics.median(times)
+    result["ratio"] = result["first_p50_ms"] / result["steady_p50_ms"]
+    result["catching_up_ratio"] = result["catching_up_p50_ms"] / result["steady_p50_ms"]
+    result["maxrss_bytes"] = max(run["maxrss_bytes"] for run in runs)
+    return result
+
+
+def summary(runs: list[dict[str, Any]], count: int, rate: str) -> dict[str, Any]:
+    """Medians of a step's runs: seconds, `rate` per second of `count`, peak RSS, phases."""
+    seconds = [run["seconds"] for run in runs]
+    summary: dict[str, Any] = {
+        "seconds": statistics.median(seconds),
+        "runs": rounded(seconds),
+        rate: count / statistics.median(seconds),
+        "peak_rss_bytes": max(run["maxrss_bytes"] for run in runs),
+    }
+    for key in (
+        "read_seconds",
+        "append_seconds",
+        "construct_seconds",
+        "plan_seconds",
+        "write_seconds",
+        "cpu_seconds",
+        "append_cpu_seconds",
+    ):
+        if key in runs[0]:
+            summary[key] = statistics.median(run[key] for run in runs)
+    return summary
+
+
+def rounded(values: Sequence[float]) -> list[float]:
+    return [round(value, 4) for value in values]
 
 
 WORKERS: dict[str, Callable[..., dict[str, Any]]] = {
