@@ -3,9 +3,9 @@
     python benchmarks/hotspots.py --records 100000 --seed 1 --out benchmarks/profiles
 
 For each step it writes `<step>-<records>.txt` in `--out`: the project's own functions
-(domain/, projections/, cli/) by cumulative time, then the whole profile's top entries by
-cumulative and by internal time. cProfile slows pure-Python calls more than C calls (pydantic,
-sqlite3, orjson), so read the shares, not the absolute seconds.
+(domain/, store/, projections/, cli/, regimes/) by cumulative time, then the whole profile's
+top entries by cumulative and by internal time. cProfile slows pure-Python calls more than C
+calls (pydantic, sqlite3, orjson), so read the shares, not the absolute seconds.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CODE = "code: the working tree"
-PACKAGES = ("domain", "projections", "cli")
-#: Where the profiled packages live: the working tree, or the --at snapshot.
+#: The profiled packages, and where they live: the working tree, or the --at snapshot.
+PACKAGES: tuple[str, ...] = ()
 SOURCE = ROOT
 
 
@@ -92,15 +92,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     sys.path.insert(0, str(HERE))
-    import bench  # the benchmark's own workers, profiled in this process
+    # the benchmark's own workers, profiled in this process
+    import layout
+    from histories import plan_queries
+    from revisions import pin, working_tree
+    from workers import worker_catchup
 
     work = Path(tempfile.mkdtemp(prefix="regimes-hotspots-"))
-    global CODE, SOURCE
-    if args.at:
-        code, SOURCE = bench.pin(args.at, work / "code"), work / "code"
-    else:
-        code = bench.code_state()
-    CODE = f"code: {code}"
+    global CODE, SOURCE, PACKAGES
+    code = pin(args.at, work / "code") if args.at else working_tree()
+    code.use_here()
+    SOURCE, PACKAGES = code.path or ROOT, code.packages
+    CODE = f"code: {code.state}"
 
     args.out.mkdir(parents=True, exist_ok=True)
     args.data.mkdir(parents=True, exist_ok=True)
@@ -122,16 +125,13 @@ def main(argv: list[str] | None = None) -> int:
     store = str(work / "store.db")
     size = f"{args.records // 1000}k"
     try:
-        from domain.batch import Batch
-        from regimes.reading import read_into
-
-        app = bench._open(store)
+        app = layout.open_application(store)
 
         def append() -> None:
-            batch = Batch()
+            batch = layout.new_batch()
             with history.open("rb") as stream:
-                read_into(batch, stream)
-            app.append(batch, datetime.now(UTC))
+                layout.read_into(batch, stream)
+            layout.append(app, batch, datetime.now(UTC))
 
         write(
             args.out / f"append-{size}.txt",
@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
 
         from projections.queries import RegimeReader
 
-        app = bench._open(store)
+        app = layout.open_application(store)
         reader = RegimeReader(app)
         write(
             args.out / f"replay-{size}.txt",
@@ -159,12 +159,12 @@ def main(argv: list[str] | None = None) -> int:
         app.close()
 
         flows = work / "flows.json"
-        plan = bench.plan_queries(history, args.seed, 100, args.catchup_rounds)
+        plan = plan_queries(history, args.seed, 100, args.catchup_rounds)
         flows.write_text(json.dumps(plan))
         write(
             args.out / f"catchup-{size}.txt",
             report(
-                profiled(lambda: bench.worker_catchup(store, str(flows), args.catchup_rounds)),
+                profiled(lambda: worker_catchup(store, str(flows), args.catchup_rounds)),
                 f"{args.catchup_rounds} rounds of: 3 caught-up queries, append one "
                 "record, first query (catch-up), cProfile",
                 args.top,

@@ -18,14 +18,14 @@ It prints, per case: the whole command's seconds and records/s, when its records
 visible (its commit), the queries' count and their slowest latency before the commit and
 after it (a query after the commit applies the new records to the projections itself unless
 the appending process has done it already), and whether the store holds all of the batch
-or none of it. `--code DIR` runs the `regimes` processes on another checkout of the code
-(`git archive REV | tar -x -C DIR`), to compare with an earlier commit.
+or none of it. `--at REVISION` runs this process's queries and the `regimes` processes on
+the project's code at that commit (exported as `bench.py --at` does), to compare with an
+earlier commit; `--code DIR` does the same with a checkout of the code already on disk.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import subprocess
 import sys
@@ -40,13 +40,13 @@ from typing import IO, Any
 import psycopg
 from psycopg import sql
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.append(str(REPO))  # a fallback: the installed (or pinned) packages come first
 
-from cli.session import Session  # noqa: E402
-from projections.flows import FlowQuery  # noqa: E402
-from store.locations import parse_store  # noqa: E402
-from store.log import open_application  # noqa: E402
+import layout  # noqa: E402
+from revisions import Code, pin, working_tree  # noqa: E402
 
 REGIMES = str(Path(sys.executable).parent / "regimes")
 
@@ -131,6 +131,9 @@ def watch(
     kill_after: float | None,
 ) -> None:
     """Queries the store until the last process ends (killing them all at `kill_after`)."""
+    from cli.session import Session
+    from projections.flows import FlowQuery
+
     query = FlowQuery(("Dy",), "CN", None)
     started = time.perf_counter()
     writing_since: float | None = None
@@ -179,18 +182,11 @@ def _in_insert(base: str, schema: str) -> bool:
         return bool(row and row[0])
 
 
-def regimes_env(code: Path | None) -> dict[str, str]:
-    env = dict(os.environ)
-    if code is not None:
-        env["PYTHONPATH"] = str(code)
-    return env
-
-
 def run_case(case: str, args: argparse.Namespace, work: Path) -> str:
     lines = (work / f"h{args.records + args.first}.jsonl").read_text().splitlines(keepends=True)
     schema = f"regimes_bench_{uuid.uuid4().hex[:10]}"
     url = f"{args.url}?schema={schema}"
-    env = regimes_env(args.code)
+    env = args.pinned.env()
     first, batch = work / f"{schema}-first.jsonl", work / f"{schema}-batch.jsonl"
     first.write_text("".join(lines[: args.first]))
     batch.write_text("".join(lines[args.first :]))
@@ -241,9 +237,9 @@ def run_case(case: str, args: argparse.Namespace, work: Path) -> str:
             args.kill_after if case == "kill" else None,
         )
         run.final_position = last_position(args.url, schema)
-        app = open_application(parse_store(url))
+        app = layout.open_application(url)
         try:
-            run.chain_ok = log.verify(app) == log.digest(app)
+            run.chain_ok = layout.verify(app) == layout.digest(app)
         finally:
             app.close()
         text = run.report(before)
@@ -282,11 +278,24 @@ def main() -> None:
         "--code",
         type=Path,
         default=None,
-        help="run the regimes processes on this checkout (PYTHONPATH)",
+        help="run the queries and the regimes processes on this checkout (PYTHONPATH)",
+    )
+    parser.add_argument(
+        "--at",
+        metavar="REVISION",
+        help="run the queries and the regimes processes on the project's code at this git revision",
     )
     parser.add_argument("--data", type=Path, default=None, help="where histories are kept")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="pg-append-") as scratch:
+        if args.at:
+            args.pinned = pin(args.at, Path(scratch) / "code")
+        elif args.code:
+            args.pinned = Code({"commit": str(args.code)}, args.code.resolve())
+        else:
+            args.pinned = working_tree()
+        args.pinned.use_here()
+        print(f"code: {args.pinned.label}", flush=True)
         work = args.data or Path(scratch)
         work.mkdir(parents=True, exist_ok=True)
         generate(args.records + args.first, work / f"h{args.records + args.first}.jsonl")
