@@ -1,8 +1,9 @@
-"""The append's write path: the library's `Application.save(*events)`, which `Regimes.append`
-writes through since d72ee46, against the bypass a46d99d used (each event mapped, then
-`recorder.insert_events(stored)` called directly). The bypass lives here only, so that the
-product keeps the one save() path; issue 16 keeps it only if it is worth more than 20 % of
-append throughput, measured in the same run."""
+"""The append's write path: the library's `Application.save(*events)` against the bypass
+(each event mapped, then `recorder.insert_events(stored)` called directly), which a46d99d
+used, d72ee46 replaced with save(), and the commit after it restored behind
+`Regimes.write`. Issue 16 keeps the bypass only if it is worth more than 20 % of append
+throughput, measured in the same run: both paths are written out here, so that the
+comparison does not depend on which one the measured revision ships."""
 
 from __future__ import annotations
 
@@ -34,10 +35,19 @@ def append_bypassing_save(app: Any, batch: Any, recorded_at: datetime) -> int:
     return int(positions[-1])
 
 
+def append_through_save(app: Any, batch: Any, recorded_at: datetime) -> int:
+    """Checks a batch against the log and writes its new events through the library's
+    `Application.save(*events)`, as d72ee46 shipped it. Returns the last position written."""
+    with layout.collection_paused():
+        events, _ = layout.plan_events(app, batch, recorded_at)
+        recordings = app.save(*events)
+    return int(recordings[-1].notification.id)
+
+
 def worker_write(store: str, records: str, path: str) -> dict[str, Any]:
-    """Reads the batch, then appends it through `path`: "save" is the product's
-    `Regimes.append` (through `Application.save`, as `regimes append` calls it), "bypass" is
-    `append_bypassing_save`. The check against the log (`plan`) is timed apart in both."""
+    """Reads the batch, then appends it through `path`: "save" is `append_through_save`,
+    "bypass" is `append_bypassing_save`. The check against the log (`plan`) is timed apart
+    in both."""
     import domain.appending
 
     planning: list[float] = []
@@ -50,10 +60,10 @@ def worker_write(store: str, records: str, path: str) -> dict[str, Any]:
         finally:
             planning.append(time.perf_counter() - started)
 
-    # Regimes.append imports `plan` when called, so both paths go through the timed one.
+    # `layout.plan_events` reaches `plan` through its module, so both paths time it.
     domain.appending.plan = timed_plan
     writes: dict[str, Callable[[Any, Any, datetime], Any]] = {
-        "save": layout.append,
+        "save": append_through_save,
         "bypass": append_bypassing_save,
     }
     app = layout.open_application(store)
