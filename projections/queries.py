@@ -115,7 +115,7 @@ class RegimeReader:
         self.generation_read: str | None = None
 
     def close(self) -> None:
-        self.view.datastore.close()  # type: ignore[attr-defined]
+        self.view.close()
 
     def catch_up(
         self, progress: Progress | None = None, standing: tuple[str, int] | None = None

@@ -30,7 +30,7 @@ from uuid import UUID
 from eventsourcing.persistence import Notification, PersistenceError
 
 from domain.errors import RegimesError, StoreBusy, StoreError
-from projections.backends import SQLiteRegimeView
+from projections.backends import SQLiteViewStore
 from projections.catchup import Progress, logged
 from projections.collector import collection_paused
 from projections.history import MeasureHistory
@@ -165,8 +165,9 @@ def load(
         view.load(generation, rows, states, positions)
 
     with collection_paused():
-        if shards > 1 and isinstance(view, SQLiteRegimeView) and not view.in_memory:
-            read = _load_sharded(app, view, generation, position, shards, into_view, progress)
+        store = view.store
+        if shards > 1 and isinstance(store, SQLiteViewStore) and not store.in_memory:
+            read = _load_sharded(app, store, generation, position, shards, into_view, progress)
         else:  # PostgreSQL and in-memory views load in this process
             read = load_shard(app, into_view, position, _bounds(0, 1), progress)
     view.load(generation, [], {}, [], position)  # complete: the tracking, last
@@ -265,7 +266,7 @@ def load_shard(
 
 def _load_sharded(
     app: Regimes,
-    view: SQLiteRegimeView,
+    view: SQLiteViewStore,
     generation: str,
     position: int,
     shards: int,
@@ -297,7 +298,7 @@ def _load_sharded(
 
             read = load_shard(app, into_view, position, _bounds(0, shards), overall)
             read += sum(helper.finish() for helper in helpers)
-            view.copy_in(generation, [helper.path for helper in helpers])
+            view.copy_in(ViewSQL(generation), [helper.path for helper in helpers])
             if progress:
                 progress(read)
             return read

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eventsourcing.sqlite import SQLiteConnection
+from eventsourcing.sqlite import SQLiteCursor
 
 from domain.application import Regimes
 from domain.errors import RegimesError
-from projections.backends import _RelaxedPool
+from projections.backends import SQLiteViewStore
 from projections.flows import FlowQuery
 from projections.queries import RegimeReader
 from projections.replay import SHARDED_FROM, _cores, replay
@@ -142,16 +142,14 @@ FillDisk = Callable[[], None]
 @pytest.fixture
 def fill_disk(monkeypatch: pytest.MonkeyPatch) -> FillDisk:
     def fill() -> None:
-        original = _RelaxedPool._create_connection
+        original = SQLiteViewStore.tune
 
-        def capped(pool: _RelaxedPool) -> SQLiteConnection:
-            connection = original(pool)
-            cursor = connection.cursor()
+        def capped(store: SQLiteViewStore, cursor: SQLiteCursor) -> None:
+            original(store, cursor)
             cursor.execute("PRAGMA page_count")
             cursor.execute(f"PRAGMA max_page_count = {cursor.fetchone()[0]}")
-            return connection
 
-        monkeypatch.setattr(_RelaxedPool, "_create_connection", capped)
+        monkeypatch.setattr(SQLiteViewStore, "tune", capped)
 
     return fill
 
