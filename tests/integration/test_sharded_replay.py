@@ -17,7 +17,8 @@ from domain.application import Regimes
 from domain.errors import RegimesError
 from projections.flows import FlowQuery
 from projections.queries import RegimeReader
-from projections.replay import _Helper, replay
+from projections.replay import replay
+from projections.shards import ShardHelpers, ShardTask
 from regimes.bundled import bundled_batch
 from store.locations import MAPPER_ENV
 from tests.samples import RECORDED_AT, batch, follow_up, imposed
@@ -131,11 +132,12 @@ def test_a_sharded_replay_killed_midway_takes_its_helpers_along_and_leaves_the_v
     # one is loaded (and reported) well before the end.
     script = (
         "import sys\n"
+        "import projections.bulk_load\n"
         "import projections.replay\n"
         "from store.log import open_application\n"
         "from store.locations import parse_store\n"
         "from projections.queries import RegimeReader\n"
-        "projections.replay._LOAD_ROWS = 500\n"
+        "projections.bulk_load._LOAD_ROWS = 500\n"
         "app = open_application(parse_store(sys.argv[1]))\n"
         "reader = RegimeReader(app)\n"
         "projections.replay.replay(app, reader.view, shards=2,\n"
@@ -185,12 +187,49 @@ def test_an_update_rebuilds_a_view_missing_most_of_the_log_and_applies_a_few_eve
         reader.close()
 
 
+def test_a_script_without_a_main_guard_runs_once_when_its_replay_is_sharded(
+    sqlite_app: Regimes, sqlite_path: Path, tmp_path: Path
+) -> None:
+    """Helpers never run the main script of the process that started them again."""
+    sqlite_app.append(bundled_batch(), RECORDED_AT)
+    sqlite_app.append(batch(*mixed_history(300)), RECORDED_AT)
+    script, runs = tmp_path / "rebuild.py", tmp_path / "runs.txt"
+    script.write_text(
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from projections.queries import RegimeReader\n"
+        "from projections.replay import replay\n"
+        "from store.locations import parse_store\n"
+        "from store.log import open_application\n"
+        "with Path(sys.argv[2]).open('a') as runs:\n"
+        "    runs.write('ran\\n')\n"
+        "app = open_application(parse_store(sys.argv[1]))\n"
+        "reader = RegimeReader(app)\n"
+        "print(replay(app, reader.view, shards=2).events)\n"
+        "reader.close()\n"
+        "app.close()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script), str(sqlite_path), str(runs)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) == sqlite_app.last_position()
+    assert runs.read_text() == "ran\n"
+
+
 def test_a_helper_that_fails_names_its_error(tmp_path: Path) -> None:
     env = {
         **MAPPER_ENV,
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(tmp_path / "missing" / "folder" / "store.db"),
     }
-    helper = _Helper.start(env, "b", 10, (None, None), tmp_path / "1.sqlite")
-    with pytest.raises(RegimesError, match=r"a replay helper failed: .+"):
-        helper.finish()
+    task = ShardTask(env, "b", 10, (None, None), str(tmp_path / "1.sqlite"), 1)
+    with (
+        ShardHelpers([task]) as helpers,
+        pytest.raises(RegimesError, match=r"a replay helper failed: .+"),
+    ):
+        helpers.finish(helpers.jobs[0])
