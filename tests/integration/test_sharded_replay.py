@@ -171,7 +171,7 @@ def test_a_sharded_replay_killed_midway_takes_its_helpers_along_and_leaves_the_v
 def test_an_update_rebuilds_a_view_missing_most_of_the_log_and_applies_a_few_events(
     sqlite_app: Regimes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("projections.queries.REBUILD_FROM", 50)
+    monkeypatch.setattr("projections.keeper.REBUILD_FROM", 50)
     reader = RegimeReader(sqlite_app)
     try:
         sqlite_app.append(bundled_batch(), RECORDED_AT)
