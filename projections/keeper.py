@@ -4,6 +4,7 @@ it lacks most of the log, or else read as it stands, with the reason the answer 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -58,14 +59,22 @@ class ViewKeeper:
             self.app, self.view, progress=progress, histories=self.histories, standing=standing
         )
 
-    def update(self, progress: Progress | None = None) -> int:
+    def update(
+        self, progress: Progress | None = None, notify: Callable[[str], None] | None = None
+    ) -> int:
         """Brings the live view up to the log the cheaper way, as after an append; returns
         how many events it applied. When the view lacks most of the log (a first large
-        append), rebuilding it in bulk beats applying each event."""
+        append), rebuilding it in bulk beats applying each event: `notify` is told so first
+        (a replay takes a while)."""
         _, position = self.view.standing()
         last = self.app.last_position()
         behind = last - position
         if behind >= REBUILD_FROM and 2 * behind >= last:
+            if notify:
+                notify(
+                    f"the projections lack {behind:,} of the log's {last:,} records: "
+                    "rebuilding them by replay"
+                )
             # Not waiting for a replay already running: it rebuilds from the log anyway, and
             # what it does not hold, the next query applies.
             return self.replay(progress=progress, wait=0).events
@@ -78,10 +87,12 @@ class ViewKeeper:
         verify: bool = False,
         progress: Progress | None = None,
         wait: float | None = None,
+        jobs: int | None = None,
     ) -> ReplayReport:
         """Rebuilds every projection from position 1 into fresh tables and swaps them in
         (waiting up to `wait` seconds for another replay of the store, by default a few
-        minutes)."""
+        minutes); `jobs` processes load a SQLite file's (by default one per core, at most
+        four, once the log reaches `projections.shards.SHARDED_FROM`)."""
         from projections.replay import replay  # only the replay command needs it
         from projections.serial import REPLAY_WAIT
 
@@ -94,6 +105,7 @@ class ViewKeeper:
             until=until,
             verify=verify,
             progress=progress,
+            shards=jobs,
             wait=REPLAY_WAIT if wait is None else wait,
         )
 

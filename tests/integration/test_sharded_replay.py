@@ -7,12 +7,14 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import regimes
 from domain.application import Regimes
 from domain.errors import RegimesError
 from projections.flows import FlowQuery
@@ -21,7 +23,8 @@ from projections.replay import replay
 from projections.shards import ShardHelpers, ShardTask
 from regimes.bundled import bundled_batch
 from store.locations import MAPPER_ENV
-from tests.samples import RECORDED_AT, batch, follow_up, imposed
+from tests.commands import invoke, invoked
+from tests.samples import RECORDED_AT, batch, follow_up, imposed, jsonl
 
 PLACES = ("*", "JP", "US", "KR", "DE")
 ITEMS = ("Dy", "Tb", "Ga", "Ge", "graphite")
@@ -187,6 +190,21 @@ def test_an_update_rebuilds_a_view_missing_most_of_the_log_and_applies_a_few_eve
         reader.close()
 
 
+def test_an_append_that_rebuilds_the_projections_says_so_on_stderr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("projections.keeper.REBUILD_FROM", 50)
+    rebuilt = invoked(
+        "--store", str(tmp_path / "a.db"), "append", "-", stdin=jsonl(*mixed_history(60))
+    )
+    said = "regimes: the projections lack 110 of the log's 110 records: rebuilding them by replay"
+    assert said in rebuilt.stderr
+    applied = invoked(
+        "--store", str(tmp_path / "b.db"), "append", "-", stdin=jsonl(*mixed_history(20))
+    )
+    assert "rebuilding" not in applied.stderr
+
+
 def test_a_script_without_a_main_guard_runs_once_when_its_replay_is_sharded(
     sqlite_app: Regimes, sqlite_path: Path, tmp_path: Path
 ) -> None:
@@ -219,6 +237,37 @@ def test_a_script_without_a_main_guard_runs_once_when_its_replay_is_sharded(
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) == sqlite_app.last_position()
     assert runs.read_text() == "ran\n"
+
+
+@pytest.mark.parametrize(
+    ("jobs", "helpers"), [("1", []), ("3", [2])], ids=["one-process", "three-processes"]
+)
+def test_replay_jobs_loads_the_view_in_that_many_processes(
+    sqlite_app: Regimes,
+    sqlite_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    jobs: str,
+    helpers: list[int],
+) -> None:
+    sqlite_app.append(bundled_batch(), RECORDED_AT)
+    sqlite_app.append(batch(*mixed_history(240)), RECORDED_AT)
+    started: list[int] = []
+    start = ShardHelpers.__init__
+
+    def counted(self: ShardHelpers, tasks: Sequence[ShardTask]) -> None:
+        started.append(len(tasks))
+        start(self, tasks)
+
+    monkeypatch.setattr(ShardHelpers, "__init__", counted)
+    result = invoked("--store", str(sqlite_path), "replay", "--verify", "--jobs", jobs)
+    assert "verified against the live view" in result.stderr
+    assert started == helpers
+
+
+def test_replay_jobs_must_be_one_or_more(sqlite_path: Path) -> None:
+    assert invoke("--store", str(sqlite_path), "replay", "--jobs", "0").exit_code == 2
+    with regimes.Store(str(sqlite_path)) as store, pytest.raises(ValueError, match="jobs"):
+        store.replay(jobs=0)
 
 
 def test_a_helper_that_fails_names_its_error(tmp_path: Path) -> None:
