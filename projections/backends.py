@@ -1,62 +1,132 @@
-"""The view on each kind of store: SQLite (the store's own file), PostgreSQL, in memory."""
+"""Where the view's tables live: a store's SQLite file, its PostgreSQL schema, or memory.
+
+Each kind of store is a `ViewStore`: it opens the view's transactions, names its tables, marks
+statement parameters, and holds the library's tracking recorder, which keeps the last log
+position each generation of the view applied in the library's tracking table.
+"""
 
 from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from weakref import WeakSet
 
 from eventsourcing.persistence import Tracking
+from eventsourcing.popo import POPOFactory
 from eventsourcing.sqlite import (
     SQLiteConnection,
-    SQLiteConnectionPool,
+    SQLiteCursor,
     SQLiteDatastore,
     SQLiteFactory,
     SQLiteTrackingRecorder,
 )
 
-from projections.tables import LoggedPosition, tracking_name
-from projections.view import BitemporalView
+from projections.tables import ViewSQL
 
 if TYPE_CHECKING:
     from domain.application import Regimes
+    from projections.view import BitemporalView
 
 
-class _RelaxedPool(SQLiteConnectionPool):
-    """Connections that commit without waiting for the disk (`synchronous=NORMAL`), and
-    sort on every core.
+class TrackingRecorder(Protocol):
+    """What a view store uses of the library's SQLite and PostgreSQL tracking recorders."""
 
-    Relaxed commits are fine for the view alone: it is derived from the log, and its rows
-    and tracking commit together, so a commit lost to a power cut is simply applied again by
-    the next catch-up. The log's own connections keep the library's full synchronous
-    commits. Sorting threads halve the index builds after a replay's load (8.1 s -> 4.0 s
-    for one index of 10M rows on 2 cores).
+    def create_table(self) -> None: ...
+
+    def max_tracking_id(self, application_name: str) -> int | None: ...
+
+    def _insert_tracking(self, cursor: Any, tracking: Tracking, /) -> None: ...
+
+
+class ViewStore(ABC):
+    """The view's tables in one store, beside the library's tracking recorder (held, used
+    through its public methods but for `track`)."""
+
+    #: How statements mark their parameters.
+    placeholder: ClassVar[str]
+    #: What a `SELECT` adds to hold the rows it read against other writers until its
+    #: transaction ends ("" where a transaction's first write locks the whole store).
+    row_lock: ClassVar[str]
+
+    def __init__(self, recorder: TrackingRecorder, tracking_table_name: str) -> None:
+        self.recorder = recorder
+        #: The library's tracking table, unqualified.
+        self.tracking_table_name = tracking_table_name
+
+    @abstractmethod
+    def transaction(self, *, commit: bool) -> AbstractContextManager[Any]:
+        """A transaction on the view's tables; its cursor's rows are read by column name."""
+
+    @abstractmethod
+    def table(self, name: str) -> str:
+        """The name of one of the view's tables as statements give it."""
+
+    @abstractmethod
+    def lacks(self, tables: Sequence[str], indexes: int = 0) -> bool:
+        """Whether any of these tables (unqualified), or fewer than `indexes` indexes on
+        them, are missing (catalog reads only: no DDL, no lock)."""
+
+    @abstractmethod
+    def bulk_insert(self, cursor: Any, table: str, records: Sequence[Sequence[Any]]) -> None:
+        """Adds records to a table that has no keys yet (a generation being loaded)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Closes what the view opened of the store."""
+
+    @property
+    def tracking_table(self) -> str:
+        return self.table(self.tracking_table_name)
+
+    def sql(self, generation: str) -> ViewSQL:
+        """The statements of one generation of the view in this store."""
+        return ViewSQL(generation, self.table, self.placeholder)
+
+    def create_tracking_table(self) -> None:
+        self.recorder.create_table()
+
+    def max_tracking_id(self, application_name: str) -> int | None:
+        return self.recorder.max_tracking_id(application_name)
+
+    def track(self, cursor: Any, tracking: Tracking) -> None:
+        """Records `tracking` in the transaction of `cursor`, so that it commits or rolls back
+        with the view's rows written there; raises the library's `IntegrityError` unless it
+        is past the position already tracked under its name.
+
+        This is the one place the view uses a private member of the library: the tracking
+        recorders' `_insert_tracking(cursor, tracking)`, which the library documents as the
+        way for a materialised view to write its tracking atomically with its own rows
+        (eventsourcing's projection docs and tutorial part 4). Its public `insert_tracking`
+        opens a transaction of its own, which would let the rows and the position part.
+        """
+        self.recorder._insert_tracking(cursor, tracking)
+
+
+class SQLiteViewStore(ViewStore):
+    """The view in a SQLite database: the store's own file, or a private one in memory.
+
+    Its connections are its own (a datastore of its own on the same file), each set on first
+    use (`tune`) to commit without waiting for the disk (`synchronous=NORMAL`) and to sort on
+    every core. Relaxed commits are fine for the view alone: it is derived from the log, and
+    its rows and tracking commit together, so a commit lost to a power cut is simply applied
+    again by the next catch-up. The log's own connections keep the library's full
+    synchronous commits. Sorting threads halve the index builds after a replay's load
+    (8.1 s -> 4.0 s for one index of 10M rows on 2 cores).
     """
 
-    def _create_connection(self) -> SQLiteConnection:
-        connection = super()._create_connection()
-        cursor = connection.cursor()  # pragmas outside any transaction
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA threads={min(os.cpu_count() or 1, 8)}")
-        return connection
+    placeholder = "?"
+    row_lock = ""
 
-
-def sqlite_view(db_name: str, lock_timeout: int | None) -> SQLiteRegimeView:
-    """The view of the SQLite store `db_name`, on its own relaxed connections."""
-    datastore = SQLiteDatastore(db_name, lock_timeout=lock_timeout)
-    datastore.pool = _RelaxedPool(db_name=db_name, lock_timeout=lock_timeout)
-    view = SQLiteRegimeView(datastore)
-    view.create_table()
-    return view
-
-
-class SQLiteRegimeView(BitemporalView, SQLiteTrackingRecorder):
-    """The view in the store's own SQLite file."""
-
-    def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *self.view_statements()]
+    def __init__(self, datastore: SQLiteDatastore) -> None:
+        self.datastore = datastore
+        super().__init__(SQLiteTrackingRecorder(datastore), "tracking")
+        #: The connections `tune` has set up (the pool may replace one).
+        self.tuned: WeakSet[SQLiteConnection] = WeakSet()
 
     @property
     def db_name(self) -> str:
@@ -66,11 +136,51 @@ class SQLiteRegimeView(BitemporalView, SQLiteTrackingRecorder):
     def in_memory(self) -> bool:
         return bool(self.datastore.pool.is_sqlite_memory_mode)
 
-    def copy_in(self, generation: str, files: Sequence[Path]) -> None:
+    @contextmanager
+    def transaction(self, *, commit: bool) -> Iterator[SQLiteCursor]:
+        with self.datastore.get_connection(commit=commit) as connection:
+            if connection not in self.tuned:
+                self.tune(connection.cursor())  # outside any transaction, as pragmas need
+                self.tuned.add(connection)
+            with connection.transaction(commit=commit) as cursor:
+                yield cursor
+
+    def tune(self, cursor: SQLiteCursor) -> None:
+        """Sets up one of the view's connections (see the class)."""
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA threads={min(os.cpu_count() or 1, 8)}")
+
+    def table(self, name: str) -> str:
+        return name
+
+    def lacks(self, tables: Sequence[str], indexes: int = 0) -> bool:
+        marks = ", ".join("?" * len(tables))
+        with self.transaction(commit=False) as c:
+            c.execute(
+                "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' "
+                f"AND name IN ({marks})",
+                list(tables),
+            )
+            if c.fetchone()["n"] < len(tables):
+                return True
+            if not indexes:
+                return False
+            c.execute(
+                "SELECT count(*) AS n FROM sqlite_master WHERE type = 'index' "
+                f"AND tbl_name IN ({marks})",
+                list(tables),
+            )
+            return bool(c.fetchone()["n"] < indexes)
+
+    def bulk_insert(self, cursor: Any, table: str, records: Sequence[Sequence[Any]]) -> None:
+        if records:
+            marks = ", ".join("?" * len(records[0]))
+            cursor.executemany(f"INSERT INTO {table} VALUES ({marks})", records)
+
+    def copy_in(self, sql: ViewSQL, files: Sequence[Path]) -> None:
         """Copies the tables of scratch files (loaded with `ViewSQL.create_for_loading`) into
         a generation being loaded, one transaction per file. Shards hold disjoint measures and
         log positions, so nothing copied is already there."""
-        sql = self.sql(generation)
         timeout = self.datastore.pool.lock_timeout or 5
         # ATTACH cannot run inside the pool's transactions: a connection of its own.
         connection = sqlite3.connect(self.db_name, isolation_level=None, timeout=timeout)
@@ -78,116 +188,35 @@ class SQLiteRegimeView(BitemporalView, SQLiteTrackingRecorder):
             for path in files:
                 connection.execute("ATTACH DATABASE ? AS scratch", (str(path),))
                 connection.execute("BEGIN IMMEDIATE")
-                connection.execute(f"INSERT INTO {sql.rows} SELECT * FROM scratch.{sql.rows}")
-                connection.execute(f"INSERT INTO {sql.states} SELECT * FROM scratch.{sql.states}")
-                connection.execute(f"INSERT INTO {sql.log} SELECT * FROM scratch.{sql.log}")
+                for table in (sql.rows, sql.states, sql.log):
+                    connection.execute(f"INSERT INTO {table} SELECT * FROM scratch.{table}")
                 connection.execute("COMMIT")
                 connection.execute("DETACH DATABASE scratch")
         finally:
             connection.close()
 
-
-def postgres_view_class() -> Any:
-    """The view on PostgreSQL (imported only when a PostgreSQL store is used)."""
-    from eventsourcing.postgres import PostgresTrackingRecorder
-    from psycopg.sql import SQL, Identifier
-
-    class PostgresRegimeView(BitemporalView, PostgresTrackingRecorder):
-        """The view in the store's own PostgreSQL schema, beside the event table.
-
-        Opening it runs no DDL when its tables are there (catalog reads tell): `CREATE ...
-        IF NOT EXISTS` takes locks that another process's catch-up or replay may hold, and
-        a query must not wait for them.
-        """
-
-        param = "%s"
-
-        def __init__(self, datastore: Any, **kwargs: Any) -> None:
-            super().__init__(datastore, **kwargs)
-            self.sql_create_statements.extend(SQL(s).format() for s in self.view_statements())
-
-        def qualify(self, name: str) -> str:
-            return f"{Identifier(self.datastore.schema).as_string()}.{name}"
-
-        @property
-        def tracking_table(self) -> str:
-            return self.qualify(self.tracking_table_name)
-
-        def load(
-            self,
-            generation: str,
-            rows: Sequence[tuple[Any, ...]],
-            states: dict[str, bytes],
-            positions: Sequence[LoggedPosition],
-            last_position: int | None = None,
-        ) -> None:
-            """As `BitemporalView.load`, through COPY: a generation being loaded has no keys
-            to check, and one INSERT per row (psycopg's executemany) took most of a replay
-            (28 s of 43 s after a 30k append)."""
-            sql = self.sql(generation)
-            summaries = [(key, summary.decode()) for key, summary in states.items()]
-            with self.transaction(commit=True) as c:
-                for table, records in (
-                    (sql.states, summaries),
-                    (sql.rows, rows),
-                    (sql.log, positions),
-                ):
-                    if records:
-                        with c.copy(f"COPY {table} FROM STDIN") as copy:
-                            for record in records:
-                                copy.write_row(record)
-                if last_position:
-                    self._insert_tracking(c, Tracking(tracking_name(generation), last_position))
-
-        def create_table(self) -> None:
-            if not self._missing([self.tracking_table_name, "view_meta"]):
-                return
-            super().create_table()
-
-        def prepare_live_generation(self) -> None:
-            live = self.live_generation()
-            sql = self.sql(live)
-            tables = [
-                f"{prefix}_{live}" for prefix in ("regime_rows", "measure_states", "log_positions")
-            ]
-            if not self._missing(tables, indexes=len(sql.indexes())):
-                return
-            super().prepare_live_generation()
-
-        def _missing(self, tables: list[str], indexes: int = 0) -> bool:
-            """Whether any of these tables, or fewer than `indexes` indexes on them, are
-            missing from the store's schema (catalog reads only)."""
-            with self.transaction(commit=False) as c:
-                c.execute(
-                    "SELECT count(*) AS n FROM pg_catalog.pg_tables "
-                    "WHERE schemaname = %s AND tablename = ANY(%s)",
-                    (self.datastore.schema, tables),
-                )
-                if c.fetchone()["n"] < len(tables):
-                    return True
-                c.execute(
-                    "SELECT count(*) AS n FROM pg_catalog.pg_indexes "
-                    "WHERE schemaname = %s AND tablename = ANY(%s)",
-                    (self.datastore.schema, tables),
-                )
-                return bool(c.fetchone()["n"] < indexes)
-
-    return PostgresRegimeView
+    def close(self) -> None:
+        self.datastore.close()
 
 
-def open_view(app: Regimes) -> BitemporalView:
-    """The view of the application's store, created if need be."""
+def view_store(app: Regimes) -> ViewStore:
+    """Where the view of the application's store lives: the same SQLite file, the same
+    PostgreSQL schema, or (for a store in memory) a private SQLite database in memory."""
     factory = app.factory
     if isinstance(factory, SQLiteFactory) and not factory.datastore.pool.is_sqlite_memory_mode:
         pool = factory.datastore.pool
-        return sqlite_view(pool.db_name, pool.lock_timeout)
-    if type(factory).__module__ == "eventsourcing.postgres":
-        view: BitemporalView = factory.tracking_recorder(postgres_view_class())  # type: ignore[assignment]
-        # The library created the view's tables only if the log's were not all there when
-        # the store was opened (`Store.opening`); without DDL if they are there already.
-        view.create_table()  # type: ignore[attr-defined]
-        return view
-    # In-memory stores keep their view in a private in-memory SQLite database.
-    view = SQLiteRegimeView(SQLiteDatastore(f"file:view-{id(app)}?mode=memory&cache=shared"))
-    view.create_table()
+        return SQLiteViewStore(SQLiteDatastore(pool.db_name, lock_timeout=pool.lock_timeout))
+    if isinstance(factory, SQLiteFactory | POPOFactory):
+        return SQLiteViewStore(SQLiteDatastore(f"file:view-{id(app)}?mode=memory&cache=shared"))
+    from projections.postgres_view import PostgresViewStore  # the only other kind; needs psycopg
+
+    return PostgresViewStore.of(factory)
+
+
+def open_view(app: Regimes) -> BitemporalView:
+    """The view of the application's store, its tables created if they are not there."""
+    from projections.view import BitemporalView
+
+    view = BitemporalView(view_store(app))
+    view.create()
     return view

@@ -1,10 +1,10 @@
-"""The questions analysts ask, answered from the persisted view after catching it up."""
+"""The questions analysts ask, answered from the persisted view after catching it up
+(`projections.keeper`)."""
 
 from __future__ import annotations
 
 import functools
 import sqlite3
-import time
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from eventsourcing.persistence import OperationalError, PersistenceError
 
-from domain.application import LoggedRecord, Regimes
+from domain.application import LoggedRecord
 from domain.errors import RegimesError, StoreError
 from domain.ids import action_id, measure_id
 from domain.vocabulary import Level
@@ -27,7 +27,6 @@ from projections.answers import (
     Timeline,
     statuses,
 )
-from projections.backends import open_view
 from projections.catalog import (
     Logged,
     SearchQuery,
@@ -36,22 +35,20 @@ from projections.catalog import (
     slug_in,
     text_in,
 )
-from projections.catchup import CaughtUp, Histories, Progress, catch_up, utc_text
-from projections.failures import ProjectionsDamaged, ReplayBusy
+from projections.catchup import utc_text
+from projections.failures import ProjectionsDamaged
 from projections.flows import Entry, Flow, FlowQuery, assemble
 from projections.history import MeasureHistory
+from projections.keeper import ViewKeeper
 from projections.lifecycle import Cause, cause_on
 from projections.mentions import unmentioned
-from projections.serial import replay_running
 from projections.timeline import Span, flow_changes
-from projections.view import BitemporalView
 from store import log
-from store.failures import first_line, is_disk_full
+from store.failures import first_line
 
 if TYPE_CHECKING:
     from domain.events import RecordedEvent
     from domain.measure import Measure
-    from projections.replay import ReplayReport
 
 
 Query = TypeVar("Query", bound=Callable[..., Any])
@@ -91,128 +88,14 @@ class AmbiguousDocument(RegimesError):
     """`show` was given text that several documents contain."""
 
 
-#: Fewer events than this are always applied one by one.
-REBUILD_FROM = 20_000
-
-
-class RegimeReader:
-    """Answers as-of, timeline, diff and history questions from the bitemporal view."""
-
-    def __init__(self, app: Regimes) -> None:
-        self.app = app
-        self.view = open_view(app)
-        self.view.prepare_live_generation()
-        #: Measure histories kept between catch-ups, so a follow-up to a measure this reader
-        #: has seen recently needs no reload from the log.
-        self.histories = Histories(app)
-        #: Why an answer had to come from the view as it was, without the newest records
-        #: (a writer held the store past the lock timeout, or the disk is full); None when
-        #: every answer was up to date.
-        self.lagging: str | None = None
-        #: Whether an answer's warnings carried `lagging` already (said once, not twice).
-        self.lagging_told = False
-        #: The generation the last question read (to tell a switch under it from damage).
-        self.generation_read: str | None = None
-
-    def close(self) -> None:
-        self.view.datastore.close()  # type: ignore[attr-defined]
-
-    def catch_up(
-        self, progress: Progress | None = None, standing: tuple[str, int] | None = None
-    ) -> CaughtUp:
-        """Applies what the log holds beyond the live view (whose `standing` may be given)."""
-        return catch_up(
-            self.app, self.view, progress=progress, histories=self.histories, standing=standing
-        )
-
-    def update(self, progress: Progress | None = None) -> int:
-        """Brings the live view up to the log the cheaper way, as after an append; returns
-        how many events it applied. When the view lacks most of the log (a first large
-        append), rebuilding it in bulk beats applying each event."""
-        _, position = self.view.standing()
-        last = self.app.last_position()
-        behind = last - position
-        if behind >= REBUILD_FROM and 2 * behind >= last:
-            # Not waiting for a replay already running: it rebuilds from the log anyway, and
-            # what it does not hold, the next query applies.
-            return self.replay(progress=progress, wait=0).events
-        return self.catch_up(progress=progress).applied
-
-    def replay(
-        self,
-        *,
-        until: int | datetime | None = None,
-        verify: bool = False,
-        progress: Progress | None = None,
-        wait: float | None = None,
-    ) -> ReplayReport:
-        """Rebuilds every projection from position 1 into fresh tables and swaps them in
-        (waiting up to `wait` seconds for another replay of the store, by default a few
-        minutes)."""
-        from projections.replay import replay  # only the replay command needs it
-        from projections.serial import REPLAY_WAIT
-
-        if isinstance(until, datetime):
-            self.catch_up()
-            until = self.view.position_at(self.view.live_generation(), utc_text(until))
-        return replay(
-            self.app,
-            self.view,
-            until=until,
-            verify=verify,
-            progress=progress,
-            wait=REPLAY_WAIT if wait is None else wait,
-        )
-
-    def _position(self, known_at: datetime | None) -> tuple[str, int, bool]:
-        """The generation to read, the position the answer reflects, and whether that is the
-        log's latest: the view caught up first (or, when it cannot be, as it stands)."""
-        generation, applied = self.view.standing()
-        self.generation_read = generation
-        last = self.app.last_position()
-        if last - applied >= REBUILD_FROM:
-            # Far behind (a large append just committed): while another process rebuilds the
-            # projections, catching up event by event would take minutes, so the answer comes
-            # from the view as it stands, and says so; else this query brings it up the
-            # cheaper way itself.
-            why = "another process is rebuilding the projections of this store"
-            try:
-                if not _rebuilt_elsewhere(self.view):
-                    self.update()
-            except ReplayBusy:
-                pass
-            except (RegimesError, OperationalError) as error:
-                why = f"the projections could not be brought up to the log ({first_line(error)})"
-            generation, applied = self.view.standing()
-            self.generation_read = generation
-            if last - applied >= REBUILD_FROM:
-                self.lagging = f"{why}; this answer is as of position {applied} of {last}"
-                return self._filtered(generation, applied, known_at)
-        try:
-            caught_up = self.catch_up(standing=(generation, applied))
-            generation, latest = caught_up.generation, caught_up.position
-            self.generation_read = generation
-        except OperationalError as error:
-            # Readers are never failed by a writer, nor by a disk too full to take in the
-            # newest records: the answer comes from the view as it stands, and says so.
-            generation, latest = self.view.standing()
-            self.lagging = _lag_reason(error, latest, self.app.last_position())
-        return self._filtered(generation, latest, known_at)
-
-    def _filtered(
-        self, generation: str, latest: int, known_at: datetime | None
-    ) -> tuple[str, int, bool]:
-        """The generation, the position an answer reflects (`latest`, or the last recorded by
-        `known_at`), and whether that is the latest."""
-        position = latest
-        if known_at is not None:
-            position = min(position, self.view.position_at(generation, utc_text(known_at)))
-        return generation, position, position == latest
+class RegimeReader(ViewKeeper):
+    """Answers as-of, timeline, diff and history questions from the bitemporal view, which
+    `ViewKeeper` keeps up to the log."""
 
     @damaged_view_explained
     def as_of(self, day: date, query: FlowQuery, known_at: datetime | None = None) -> Answer:
         """The regimes of the asked flows on `day`, as known at `known_at`."""
-        generation, position, latest = self._position(known_at)
+        generation, position, latest = self.where_to_read(known_at)
         entries = [
             entry for _, _, entry in self._entries(generation, day, position, query, latest=latest)
         ]
@@ -289,7 +172,7 @@ class RegimeReader:
         """Each valid date (from `since` to `until`) on which a matching flow's level or
         measures change, each measure's change citing the document of the record behind it;
         with `actions`, the actions those measures respond to."""
-        generation, position, latest = self._position(known_at)
+        generation, position, latest = self.where_to_read(known_at)
         by_flow: dict[tuple[str, str, str], list[Span]] = defaultdict(list)
         for valid_from, valid_to, entry in self._entries(
             generation, None, position, query, latest=latest
@@ -358,7 +241,7 @@ class RegimeReader:
         self, first: date, second: date, query: FlowQuery, known_at: datetime | None = None
     ) -> Comparison:
         """Flows whose level or measures differ between two dates."""
-        generation, position, latest = self._position(known_at)
+        generation, position, latest = self.where_to_read(known_at)
 
         def flows_on(day: date) -> dict[tuple[str, str, str], Flow]:
             entries = (
@@ -384,7 +267,7 @@ class RegimeReader:
     @damaged_view_explained
     def history(self, slug: str) -> list[LoggedRecord]:
         """Every record about one measure or action, with positions and record times."""
-        generation, _, _ = self._position(None)
+        generation, _, _ = self.where_to_read(None)
         return self._history(generation, slug)
 
     def _history(self, generation: str, slug: str) -> list[LoggedRecord]:
@@ -421,7 +304,7 @@ class RegimeReader:
     def search(self, query: SearchQuery, known_at: datetime | None = None) -> Found:
         """The records matching `query` (docs/output.md §5), with warnings for items and kinds no
         record mentions."""
-        generation, position, _ = self._position(known_at)
+        generation, position, _ = self.where_to_read(known_at)
         catalog = read_catalog(self.app, position, text_in(query.text) if query.text else None)
         unknown_kinds: list[str] = []
         if query.kinds and not set(query.kinds) <= catalog.kinds():
@@ -436,7 +319,7 @@ class RegimeReader:
     def show(self, wanted: str) -> Shown:
         """The records about an id, or else those carrying the one document whose name
         contains `wanted`; with the records that respond to what is shown."""
-        generation, position, _ = self._position(None)
+        generation, position, _ = self.where_to_read(None)
         try:
             records = [(wanted, logged) for logged in self._history(generation, wanted)]
         except UnknownId:
@@ -470,38 +353,9 @@ class RegimeReader:
         return _listed(sorted(found.values(), key=lambda pair: pair[1].position))
 
 
-#: How long a query far behind the log watches for another process's rebuild to start (an
-#: append's comes a moment after its commit) before it brings the view up itself.
-REBUILD_WATCH = 1.5
-
-
-def _rebuilt_elsewhere(view: BitemporalView) -> bool:
-    """Whether another process rebuilds the projections, now or within `REBUILD_WATCH`."""
-    deadline = time.monotonic() + REBUILD_WATCH
-    while not replay_running(view):
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
 def _items_of(entries: Iterable[Entry]) -> set[str]:
     """The items an answer's rows name: mentioned, with no need to ask the view."""
     return {entry.item for entry in entries}
-
-
-def _lag_reason(error: BaseException, position: int, last: int) -> str:
-    """Why an answer comes from position `position` of a log that ends at `last`."""
-    if is_disk_full(error):
-        return (
-            f"the disk holding the store is full: the projections could not take in the "
-            f"newest records, so this answer is as of position {position} of {last}; "
-            "free some space and ask again"
-        )
-    return (
-        "another process held the store past the lock timeout; this answer may miss its "
-        "newest records"
-    )
 
 
 def _listed(records: list[tuple[Subject, Logged]]) -> list[tuple[str, LoggedRecord]]:

@@ -18,12 +18,15 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from projections.backends import SQLiteRegimeView
+from projections.backends import SQLiteViewStore
 from projections.failures import ReplayBusy
 from projections.view import BitemporalView
 from store.failures import first_line
+
+if TYPE_CHECKING:
+    from projections.postgres_view import PostgresViewStore
 
 #: How long a replay waits for another one of the same store to finish (a 1M-record replay
 #: takes about two minutes on two cores).
@@ -41,9 +44,10 @@ def lock_path(db_name: str) -> Path:
 def replay_lock(view: BitemporalView, wait: float = REPLAY_WAIT) -> Any:
     """Holds the replay lock of the view's store, waiting up to `wait` seconds for it, or
     raises `ReplayBusy`. A view in memory belongs to this process alone: nothing to lock."""
-    if isinstance(view, SQLiteRegimeView):
-        return nullcontext() if view.in_memory else _file_lock(lock_path(view.db_name), wait)
-    return _advisory_lock(view, wait)
+    store = view.store
+    if isinstance(store, SQLiteViewStore):
+        return nullcontext() if store.in_memory else _file_lock(lock_path(store.db_name), wait)
+    return _advisory_lock(cast("PostgresViewStore", store), wait)  # the only other kind
 
 
 def _busy(waited: float) -> ReplayBusy:
@@ -82,16 +86,13 @@ def _file_lock(path: Path, wait: float) -> Iterator[None]:
 
 
 @contextmanager
-def _advisory_lock(view: BitemporalView, wait: float) -> Iterator[None]:
-    datastore: Any = view.datastore  # type: ignore[attr-defined]
-    key = (_ADVISORY_NAMESPACE, datastore.schema)
+def _advisory_lock(store: PostgresViewStore, wait: float) -> Iterator[None]:
+    key = (_ADVISORY_NAMESPACE, store.schema)
     # A session lock on a connection of its own, kept for the whole replay: it is released
     # below, or by the server when this process's connection goes.
-    with datastore.get_connection() as connection:
+    with store.connection() as connection:
         deadline = _until(wait)
-        while not connection.execute(
-            "SELECT pg_try_advisory_lock(%s, hashtext(%s)) AS held", key
-        ).fetchone()["held"]:
+        while not _taken(connection, key):
             if time.monotonic() >= deadline:
                 raise _busy(wait)
             time.sleep(_POLL)
@@ -99,6 +100,12 @@ def _advisory_lock(view: BitemporalView, wait: float) -> Iterator[None]:
             yield
         finally:
             connection.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", key)
+
+
+def _taken(connection: Any, key: tuple[int, str]) -> bool:
+    """Whether this session took the advisory lock `key` (not waiting for it)."""
+    row = connection.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s)) AS held", key)
+    return bool(row.fetchone()["held"])
 
 
 def replay_running(view: BitemporalView) -> bool:

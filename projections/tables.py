@@ -4,7 +4,8 @@ summaries and log positions are written into them."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any, NamedTuple
 
 import orjson
@@ -46,15 +47,32 @@ def tracking_name(generation: str) -> str:
     return f"regimes.view-{generation}"
 
 
-class ViewSQL:
-    """The view's statements for one generation, written with `?` parameters."""
+def _unqualified(name: str) -> str:
+    return name
 
-    def __init__(self, generation: str, qualify: Any = lambda name: name) -> None:
+
+class ViewSQL:
+    """The view's statements for one generation: its tables named by `qualify` (as the store
+    holding them names a table), parameters marked by `placeholder` (`?` or `%s`)."""
+
+    def __init__(
+        self,
+        generation: str,
+        qualify: Callable[[str], str] = _unqualified,
+        placeholder: str = "?",
+    ) -> None:
         self.generation = generation
-        self.rows = qualify(f"regime_rows_{generation}")
-        self.states = qualify(f"measure_states_{generation}")
-        self.log = qualify(f"log_positions_{generation}")
+        #: The generation's tables, unqualified: its rows, its summaries, its log positions.
+        self.names = tuple(
+            f"{table}_{generation}" for table in ("regime_rows", "measure_states", "log_positions")
+        )
+        self.rows, self.states, self.log = (qualify(name) for name in self.names)
         self.index_prefix = f"regime_rows_{generation}"
+        self.placeholder = placeholder
+
+    def marks(self, count: int) -> str:
+        """`count` parameter marks, separated by commas."""
+        return ", ".join([self.placeholder] * count)
 
     def create(self) -> list[str]:
         """The tables, with every index."""
@@ -103,14 +121,66 @@ class ViewSQL:
     def close_open_row(self) -> str:
         """Closes a believed row at a position: parameters (position, measure, item, exporter,
         importer, valid_from), found through the believed rows' index."""
+        p = self.placeholder
         return (
-            f"UPDATE {self.rows} SET recorded_to = ? WHERE measure = ? AND item = ? "
-            "AND exporter = ? AND importer = ? AND valid_from = ? "
+            f"UPDATE {self.rows} SET recorded_to = {p} WHERE measure = {p} AND item = {p} "
+            f"AND exporter = {p} AND importer = {p} AND valid_from = {p} "
             f"AND recorded_to = {OPEN_POSITION}"
         )
 
     def drop(self) -> list[str]:
         return [f"DROP TABLE IF EXISTS {name}" for name in (self.rows, self.states, self.log)]
+
+    def believed_rows(
+        self,
+        day: date | None,
+        position: int,
+        items: Sequence[str],
+        exporter: str | None,
+        importer: str | None,
+        *,
+        latest: bool = False,
+    ) -> tuple[str, list[Any]]:
+        """The rows believed at `position`, standing on `day` (any day if None), for the
+        filters, each with its summary: the statement and its parameters.
+
+        With `latest` (position is the last one applied) the rows believed are the open ones,
+        which the open rows' index serves without reading any superseded row. Rows believed
+        at an earlier position are the open rows recorded by then, and the closed rows
+        recorded by then and closed after it: one statement each, so that each reads its own
+        index.
+        """
+        p = self.placeholder
+        where: list[str] = []
+        params: list[Any] = []
+        if day is not None:
+            where += [f"r.valid_from <= {p}", f"r.valid_to > {p}"]
+            params += [day.isoformat(), day.isoformat()]
+        if items:
+            where.append(f"r.item IN ({self.marks(len(items))})")
+            params += list(items)
+        for column, country in (("exporter", exporter), ("importer", importer)):
+            if country is not None:
+                where.append(f"r.{column} IN ({p}, '*')")
+                params.append(country)
+        select = (
+            f"SELECT r.measure, r.item, r.exporter, r.importer, r.valid_from, r.valid_to, "
+            f"r.level, s.summary FROM {self.rows} r JOIN {self.states} s ON s.key = r.state "
+            "WHERE "
+        )
+        believed = " AND ".join([f"r.recorded_to = {OPEN_POSITION}", *where])
+        if latest:
+            return select + believed, params
+        superseded = " AND ".join(
+            [
+                f"r.recorded_to < {OPEN_POSITION}",
+                f"r.recorded_to > {p}",
+                f"r.recorded_from <= {p}",
+                *where,
+            ]
+        )
+        statement = f"{select}{believed} AND r.recorded_from <= {p} UNION ALL {select}{superseded}"
+        return statement, [*params, position, position, position, *params]
 
 
 def insert_rows(
@@ -119,7 +189,6 @@ def insert_rows(
     rows: Sequence[tuple[Any, ...]],
     states: dict[str, bytes],
     positions: Sequence[LoggedPosition],
-    param: str = "?",
     *,
     known_states: bool = True,
 ) -> None:
@@ -129,14 +198,14 @@ def insert_rows(
     measure's earlier states again); a bulk load writes each summary once, into a table that
     has no key yet, and says False.
     """
-
-    def q(statement: str) -> str:
-        return statement if param == "?" else statement.replace("?", param)
-
     conflict = " ON CONFLICT (key) DO NOTHING" if known_states else ""
     c.executemany(
-        q(f"INSERT INTO {sql.states} VALUES (?, ?){conflict}"),
-        [(key, summary.decode()) for key, summary in states.items()],
+        f"INSERT INTO {sql.states} VALUES ({sql.marks(2)}){conflict}", summary_texts(states)
     )
-    c.executemany(q(f"INSERT INTO {sql.rows} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"), rows)
-    c.executemany(q(f"INSERT INTO {sql.log} VALUES (?, ?, ?, ?)"), positions)
+    c.executemany(f"INSERT INTO {sql.rows} VALUES ({sql.marks(11)})", rows)
+    c.executemany(f"INSERT INTO {sql.log} VALUES ({sql.marks(4)})", positions)
+
+
+def summary_texts(states: dict[str, bytes]) -> list[tuple[str, str]]:
+    """The rows of the summaries table: each summary's key and its JSON text."""
+    return [(key, summary.decode()) for key, summary in states.items()]

@@ -118,7 +118,7 @@ def _select(
     view: BitemporalView, statement: str, params: Sequence[Any] = ()
 ) -> Iterator[tuple[Any, ...]]:
     with view.transaction(commit=False) as c:
-        c.execute(view._q(statement), tuple(params))
+        c.execute(statement, tuple(params))
         for record in c.fetchall():
             yield tuple(record[key] for key in record.keys())  # noqa: SIM118 (sqlite3.Row)
 
@@ -152,7 +152,7 @@ def _positions(view: BitemporalView, generation: str, position: int) -> list[tup
         _select(
             view,
             f"SELECT position, recorded_at, record_type, subject FROM "
-            f"{sql.log} WHERE position <= ? ORDER BY position, recorded_at, "
+            f"{sql.log} WHERE position <= {sql.placeholder} ORDER BY position, recorded_at, "
             "record_type, subject",
             (position,),
         )

@@ -4,12 +4,13 @@ Rows live in one of two generations of tables (`a`, `b`); `view_meta` names the 
 Replay builds the other generation from position 1 and switches to it in one transaction, so
 an interrupted replay leaves the live view answering. Each generation tracks the last log
 position it applied with the library's tracking table, written in the same transaction as
-its rows.
+its rows. The tables live in the store itself, through a `projections.backends.ViewStore`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -17,10 +18,11 @@ import orjson
 from eventsourcing.persistence import Tracking
 
 from domain.errors import StoreError
+from projections.backends import ViewStore
 from projections.tables import GENERATIONS as GENERATIONS
 from projections.tables import OPEN_DATE as OPEN_DATE
 from projections.tables import OPEN_POSITION as OPEN_POSITION
-from projections.tables import SCHEMA_VERSION, ViewSQL, insert_rows, tracking_name
+from projections.tables import SCHEMA_VERSION, ViewSQL, insert_rows, summary_texts, tracking_name
 from projections.tables import LoggedPosition as LoggedPosition
 from projections.tables import Row as Row
 from projections.tables import state_key as state_key
@@ -28,6 +30,8 @@ from projections.tables import summary_bytes as summary_bytes
 
 if TYPE_CHECKING:
     from projections.pieces import RowChange
+
+_META = "view_meta"
 
 
 class GenerationMoved(StoreError):
@@ -39,36 +43,41 @@ class IncompleteGeneration(StoreError):
 
 
 class BitemporalView:
-    """The view's reads and writes, shared by the SQLite and PostgreSQL recorders.
+    """The view's reads and writes, in the tables of one store."""
 
-    Subclasses provide `transaction(commit)`, `qualify(name)`, `param` and the tracking
-    helpers of the eventsourcing tracking recorder they also derive from.
-    """
+    def __init__(self, store: ViewStore) -> None:
+        self.store = store
+        self.meta = store.table(_META)
+        self.p = store.placeholder
 
-    param = "?"
-
-    def qualify(self, name: str) -> str:
-        return name
+    def transaction(self, *, commit: bool) -> AbstractContextManager[Any]:
+        return self.store.transaction(commit=commit)
 
     def sql(self, generation: str) -> ViewSQL:
-        return ViewSQL(generation, self.qualify)
+        return self.store.sql(generation)
 
-    def _q(self, statement: str) -> str:
-        return statement if self.param == "?" else statement.replace("?", self.param)
-
-    def transaction(self, *, commit: bool) -> Any:
-        return self.datastore.transaction(commit=commit)  # type: ignore[attr-defined]
+    def close(self) -> None:
+        self.store.close()
 
     # -- generations -------------------------------------------------------------------
 
-    def view_statements(self) -> list[str]:
-        meta = self.qualify("view_meta")
-        return [
-            f"CREATE TABLE IF NOT EXISTS {meta} (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-            f"INSERT INTO {meta} VALUES ('live', 'a') ON CONFLICT (key) DO NOTHING",
-            f"INSERT INTO {meta} VALUES ('schema', '{SCHEMA_VERSION}') "
-            "ON CONFLICT (key) DO NOTHING",
-        ]
+    def create(self) -> None:
+        """Creates the tracking table and the table naming the live generation, unless they
+        are there (then without DDL)."""
+        if not self.store.lacks([self.store.tracking_table_name, _META]):
+            return
+        self.store.create_tracking_table()
+        with self.transaction(commit=True) as c:
+            c.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.meta} "
+                "(key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+            )
+            for key, value in (("live", "a"), ("schema", SCHEMA_VERSION)):
+                c.execute(
+                    f"INSERT INTO {self.meta} VALUES ({self.p}, {self.p}) "
+                    "ON CONFLICT (key) DO NOTHING",
+                    (key, value),
+                )
 
     def prepare_live_generation(self) -> None:
         """Creates the live generation's tables while it has applied nothing yet.
@@ -77,28 +86,40 @@ class BitemporalView:
         queries say so (and `replay` rebuilds them) rather than answering from empty tables.
         """
         live = self.live_generation()
-        if self.max_tracking_id(tracking_name(live)) is None:  # type: ignore[attr-defined]
+        sql = self.sql(live)
+        if not self.store.lacks(sql.names, indexes=len(sql.indexes())):
+            return
+        if self.store.max_tracking_id(tracking_name(live)) is None:
             with self.transaction(commit=True) as c:
-                for statement in self.sql(live).create():
+                for statement in sql.create():
                     c.execute(statement)
 
     def live_generation(self, cursor: Any | None = None) -> str:
-        """The generation queries read from."""
+        """The generation queries read."""
         if cursor is None:
             with self.transaction(commit=False) as c:
                 return self.live_generation(c)
-        cursor.execute(
-            self._q(f"SELECT value FROM {self.qualify('view_meta')} WHERE key = ?"), ("live",)
-        )
+        cursor.execute(f"SELECT value FROM {self.meta} WHERE key = {self.p}", ("live",))
         return str(cursor.fetchone()["value"])
 
     def standing(self, generation: str | None = None) -> tuple[str, int]:
         """The generation queries read (unless `generation` is given) and the last log
-        position it has applied, read together."""
+        position it has applied.
+
+        The live one is read with its position in one statement, so that a replay switching
+        generations meanwhile cannot pair one generation with the other's position.
+        """
+        if generation is not None:
+            return generation, self.store.max_tracking_id(tracking_name(generation)) or 0
         with self.transaction(commit=False) as c:
-            generation = generation or self.live_generation(c)
-            position = self._max_tracking_id(tracking_name(generation), c)  # type: ignore[attr-defined]
-            return generation, position or 0
+            c.execute(
+                f"SELECT m.value AS generation, (SELECT MAX(t.notification_id) FROM "
+                f"{self.store.tracking_table} t WHERE t.application_name = {self.p} || m.value) "
+                f"AS position FROM {self.meta} m WHERE m.key = {self.p}",
+                (tracking_name(""), "live"),
+            )
+            row = c.fetchone()
+            return str(row["generation"]), int(row["position"] or 0)
 
     def reset_generation(self, generation: str) -> None:
         """Empties a generation's tables and forgets its position, ready for a bulk load;
@@ -107,10 +128,7 @@ class BitemporalView:
         with self.transaction(commit=True) as c:
             for statement in [*sql.drop(), *sql.create_for_loading()]:
                 c.execute(statement)
-            c.execute(
-                self._q(f"DELETE FROM {self.tracking_table} WHERE application_name = ?"),
-                (tracking_name(generation),),
-            )
+            self.forget_tracking(c, generation)
 
     def index_generation(self, generation: str) -> None:
         """Builds the keys and indexes of a loaded generation."""
@@ -123,23 +141,21 @@ class BitemporalView:
         with self.transaction(commit=True) as c:
             for statement in self.sql(generation).drop():
                 c.execute(statement)
-            c.execute(
-                self._q(f"DELETE FROM {self.tracking_table} WHERE application_name = ?"),
-                (tracking_name(generation),),
-            )
+            self.forget_tracking(c, generation)
 
     def switch_to(self, generation: str, *, position: int, events: int) -> None:
         """Makes a loaded generation the live view and drops the other one, in one transaction
         that first checks the generation is complete: tracked at `position`, with each of the
         `events` it was loaded with listed once. Otherwise nothing changes and
         `IncompleteGeneration` says what was missing."""
-        meta = self.qualify("view_meta")
+        # Read first: only the replay loading this generation (which holds the replay lock)
+        # writes its tracking, and catch-ups write only into the live generation.
+        tracked = self.store.max_tracking_id(tracking_name(generation)) or 0
         with self.transaction(commit=True) as c:
             # A write first: on SQLite it takes the store's write lock, so that what this
             # transaction reads next is the store as it stands at the switch.
-            c.execute(self._q(f"UPDATE {meta} SET value = value WHERE key = ?"), ("live",))
+            c.execute(f"UPDATE {self.meta} SET value = value WHERE key = {self.p}", ("live",))
             old = self.live_generation(c)
-            tracked = self._max_tracking_id(tracking_name(generation), c) or 0  # type: ignore[attr-defined]
             c.execute(f"SELECT COUNT(*) AS listed FROM {self.sql(generation).log}")
             listed = int(c.fetchone()["listed"])
             if old == generation or tracked != position or listed != events:
@@ -148,20 +164,26 @@ class BitemporalView:
                     f"{tracked}, {listed} of {events} log positions; live: {old}); the previous "
                     "projections are kept"
                 )
-            c.execute(self._q(f"UPDATE {meta} SET value = ? WHERE key = ?"), (generation, "live"))
+            c.execute(
+                f"UPDATE {self.meta} SET value = {self.p} WHERE key = {self.p}",
+                (generation, "live"),
+            )
             for statement in self.sql(old).drop():
                 c.execute(statement)
-            c.execute(
-                self._q(f"DELETE FROM {self.tracking_table} WHERE application_name = ?"),
-                (tracking_name(old),),
-            )
+            self.forget_tracking(c, old)
 
-    def _check_live(self, c: Any, generation: str) -> None:
+    def forget_tracking(self, c: Any, generation: str) -> None:
+        """Deletes a generation's tracking row (the library has no call for that)."""
+        c.execute(
+            f"DELETE FROM {self.store.tracking_table} WHERE application_name = {self.p}",
+            (tracking_name(generation),),
+        )
+
+    def ensure_live(self, c: Any, generation: str) -> None:
         """Raises `GenerationMoved` unless `generation` is still the live one (on PostgreSQL
         the row is held shared until the transaction ends, so no switch passes it)."""
-        lock = "" if self.param == "?" else " FOR SHARE"
         c.execute(
-            self._q(f"SELECT value FROM {self.qualify('view_meta')} WHERE key = ?{lock}"), ("live",)
+            f"SELECT value FROM {self.meta} WHERE key = {self.p}{self.store.row_lock}", ("live",)
         )
         if c.fetchone()["value"] != generation:
             raise GenerationMoved(
@@ -169,10 +191,6 @@ class BitemporalView:
                 f"{generation} while they were being brought up to date; "
                 "try again"
             )
-
-    @property
-    def tracking_table(self) -> str:
-        return self.qualify("tracking")
 
     # -- writes --------------------------------------------------------------------------
 
@@ -214,24 +232,19 @@ class BitemporalView:
             states.update(change.states)
         sql = self.sql(generation)
         # Only into the live generation: a replay may have switched away from it (and be
-        # loading it afresh) since the caller read it. PostgreSQL checks first, holding the
-        # row against a switch; SQLite last, once its first write has taken the write lock.
-        check_first = self.param != "?"
+        # loading it afresh) since the caller read it. Where rows can be held (PostgreSQL)
+        # this checks first, holding the row against a switch; else (SQLite) last, once its
+        # first write has taken the store's write lock.
+        check_first = bool(self.store.row_lock)
         with self.transaction(commit=True) as c:
             if check_first:
-                self._check_live(c, generation)
-            c.executemany(self._q(sql.close_open_row()), to_close)
-            insert_rows(
-                c,
-                sql,
-                [tuple(values) for values in (*closed_here, *opened.values())],
-                states,
-                positions,
-                self.param,
-            )
-            self._insert_tracking(c, Tracking(tracking_name(generation), last_position))  # type: ignore[attr-defined]
+                self.ensure_live(c, generation)
+            c.executemany(sql.close_open_row(), to_close)
+            rows = [tuple(values) for values in (*closed_here, *opened.values())]
+            insert_rows(c, sql, rows, states, positions)
+            self.store.track(c, Tracking(tracking_name(generation), last_position))
             if not check_first:
-                self._check_live(c, generation)
+                self.ensure_live(c, generation)
 
     def load(
         self,
@@ -250,9 +263,11 @@ class BitemporalView:
         """
         sql = self.sql(generation)
         with self.transaction(commit=True) as c:
-            insert_rows(c, sql, rows, states, positions, self.param, known_states=False)
+            self.store.bulk_insert(c, sql.states, summary_texts(states))
+            self.store.bulk_insert(c, sql.rows, rows)
+            self.store.bulk_insert(c, sql.log, positions)
             if last_position:
-                self._insert_tracking(c, Tracking(tracking_name(generation), last_position))  # type: ignore[attr-defined]
+                self.store.track(c, Tracking(tracking_name(generation), last_position))
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -267,10 +282,9 @@ class BitemporalView:
         *,
         latest: bool = False,
     ) -> Iterator[tuple[str, str, str, str, str, str, int, dict[str, Any]]]:
-        """Rows believed at `position`, standing on `day` (any day if None), for the filters.
+        """Rows believed at `position`, standing on `day` (any day if None), for the filters
+        (`ViewSQL.believed_rows`).
 
-        With `latest` (position is the last one applied) the rows believed are the open ones,
-        which the open rows' index serves without reading any superseded row.
         Yields (measure, item, exporter, importer, valid_from, valid_to, level, summary)
         with the status inside the summary.
         """
@@ -302,52 +316,17 @@ class BitemporalView:
         *,
         latest: bool = False,
     ) -> tuple[str, list[Any]]:
-        """The statement `rows_on` runs, with its parameters.
-
-        Rows believed at an earlier position are the open rows recorded by then, and the
-        closed rows recorded by then and closed after it: one statement each, so that each
-        reads its own index.
-        """
-        sql = self.sql(generation)
-        where: list[str] = []
-        params: list[Any] = []
-        if day is not None:
-            where += ["r.valid_from <= ?", "r.valid_to > ?"]
-            params += [day.isoformat(), day.isoformat()]
-        if items:
-            where.append(f"r.item IN ({', '.join('?' * len(items))})")
-            params += list(items)
-        for column, country in (("exporter", exporter), ("importer", importer)):
-            if country is not None:
-                where.append(f"r.{column} IN (?, '*')")
-                params.append(country)
-        select = (
-            f"SELECT r.measure, r.item, r.exporter, r.importer, r.valid_from, r.valid_to, "
-            f"r.level, s.summary FROM {sql.rows} r JOIN {sql.states} s ON s.key = r.state "
-            "WHERE "
+        """The statement `rows_on` runs, with its parameters."""
+        return self.sql(generation).believed_rows(
+            day, position, items, exporter, importer, latest=latest
         )
-        believed = " AND ".join([f"r.recorded_to = {OPEN_POSITION}", *where])
-        if latest:
-            return self._q(select + believed), params
-        superseded = " AND ".join(
-            [
-                f"r.recorded_to < {OPEN_POSITION}",
-                "r.recorded_to > ?",
-                "r.recorded_from <= ?",
-                *where,
-            ]
-        )
-        statement = f"{select}{believed} AND r.recorded_from <= ? UNION ALL {select}{superseded}"
-        return self._q(statement), [*params, position, position, position, *params]
 
     def position_at(self, generation: str, recorded_at: str) -> int:
         """The last log position recorded at or before `recorded_at` (ISO, UTC)."""
         with self.transaction(commit=False) as c:
             c.execute(
-                self._q(
-                    f"SELECT MAX(position) AS position FROM {self.sql(generation).log} "
-                    "WHERE recorded_at <= ?"
-                ),
+                f"SELECT MAX(position) AS position FROM {self.sql(generation).log} "
+                f"WHERE recorded_at <= {self.p}",
                 (recorded_at,),
             )
             return int(c.fetchone()["position"] or 0)
@@ -356,11 +335,9 @@ class BitemporalView:
         """Every log position about one measure or action, in record order."""
         with self.transaction(commit=False) as c:
             c.execute(
-                self._q(
-                    f"SELECT position, recorded_at, record_type, subject "
-                    f"FROM {self.sql(generation).log} WHERE subject = ? "
-                    "ORDER BY position"
-                ),
+                f"SELECT position, recorded_at, record_type, subject "
+                f"FROM {self.sql(generation).log} WHERE subject = {self.p} "
+                "ORDER BY position",
                 (subject,),
             )
             return [
@@ -379,10 +356,8 @@ class BitemporalView:
                     f"recorded_to < {OPEN_POSITION}",
                 ):
                     c.execute(
-                        self._q(
-                            f"SELECT 1 AS found FROM {sql.rows} WHERE item = ? AND "
-                            f"{believed} AND recorded_from <= ? LIMIT 1"
-                        ),
+                        f"SELECT 1 AS found FROM {sql.rows} WHERE item = {self.p} AND "
+                        f"{believed} AND recorded_from <= {self.p} LIMIT 1",
                         (item, position),
                     )
                     if c.fetchone() is not None:
@@ -394,10 +369,8 @@ class BitemporalView:
         """Every item a row recorded by `position` names (a scan: for suggestions only)."""
         with self.transaction(commit=False) as c:
             c.execute(
-                self._q(
-                    f"SELECT DISTINCT item FROM {self.sql(generation).rows} "
-                    "WHERE recorded_from <= ?"
-                ),
+                f"SELECT DISTINCT item FROM {self.sql(generation).rows} "
+                f"WHERE recorded_from <= {self.p}",
                 (position,),
             )
             return {row["item"] for row in c.fetchall()}

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from projections import queries
+from projections import keeper
 from projections.flows import FlowQuery
 from projections.queries import RegimeReader
 from projections.serial import replay_lock
@@ -29,7 +29,7 @@ def test_a_query_far_behind_a_running_rebuild_answers_from_the_view_and_says_so(
     try:
         # Records appended past the view (as by another process that has not updated it yet).
         app.append(batch(*(imposed(f"later-{n}", items=["Ga"]) for n in range(12))), RECORDED_AT)
-        monkeypatch.setattr(queries, "REBUILD_FROM", 10)
+        monkeypatch.setattr(keeper, "REBUILD_FROM", 10)
         reader = RegimeReader(app)
         try:
             with replay_lock(reader.view):  # the other process's rebuild

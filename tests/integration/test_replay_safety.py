@@ -17,14 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eventsourcing.sqlite import SQLiteConnection
+from eventsourcing.sqlite import SQLiteCursor
 
 from domain.application import Regimes
 from domain.errors import RegimesError
-from projections.backends import _RelaxedPool
+from projections.backends import SQLiteViewStore
 from projections.flows import FlowQuery
 from projections.queries import RegimeReader
-from projections.replay import SHARDED_FROM, _cores, replay
+from projections.replay import replay
+from projections.shards import SHARDED_FROM, cores
 from regimes.bundled import bundled_batch
 from tests.commands import REGIMES, invoke
 from tests.conftest import StoreFactory
@@ -74,13 +75,14 @@ HOSTILE = (
 )
 
 
-def hostile_folder(tmp_path: Path) -> Path:
-    """A working directory holding a `projections` package that leaves a mark, PWNED, beside
-    itself when imported."""
+def hostile_folder(tmp_path: Path, packages: tuple[str, ...] = ("projections",)) -> Path:
+    """A working directory holding packages (by default `projections`) that leave a mark,
+    PWNED, beside themselves when imported."""
     work = tmp_path / "work"
-    (work / "projections").mkdir(parents=True)
-    for module in ("__init__.py", "replay.py"):
-        (work / "projections" / module).write_text(HOSTILE)
+    for package in packages:
+        (work / package).mkdir(parents=True)
+        for module in ("__init__.py", "replay.py", "shards.py", "spawn.py", "process.py"):
+            (work / package / module).write_text(HOSTILE)
     return work
 
 
@@ -99,11 +101,29 @@ def test_replay_helpers_never_import_from_the_working_directory(
     assert not (work / "PWNED").exists()
 
 
+def test_replay_helpers_start_without_the_working_directory_on_their_import_path(
+    sqlite_app: Regimes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Helpers start as fresh interpreters in the working directory: not even the modules
+    they import to start (`multiprocessing`, `concurrent`) come from there."""
+    sqlite_app.append(bundled_batch(), RECORDED_AT)
+    sqlite_app.append(batch(*mixed_history(300)), RECORDED_AT)
+    packages = ("multiprocessing", "concurrent", "projections", "store", "domain")
+    work = hostile_folder(tmp_path, packages)
+    monkeypatch.chdir(work)
+    reader = RegimeReader(sqlite_app)
+    try:
+        assert replay(sqlite_app, reader.view, shards=2, verify=True).verified is True
+    finally:
+        reader.close()
+    assert not (work / "PWNED").exists()
+
+
 @pytest.mark.slow
 def test_a_projections_package_in_the_working_directory_never_runs(tmp_path: Path) -> None:
     """A large append (rebuilt by a sharded replay), `verify` and `replay` run by the
     installed script in a folder holding a hostile `projections` package."""
-    if _cores() < 2:
+    if cores() < 2:
         pytest.skip("one core: replays load in one process, no helper starts")
     from benchmarks.generate import generate
 
@@ -142,16 +162,14 @@ FillDisk = Callable[[], None]
 @pytest.fixture
 def fill_disk(monkeypatch: pytest.MonkeyPatch) -> FillDisk:
     def fill() -> None:
-        original = _RelaxedPool._create_connection
+        original = SQLiteViewStore.tune
 
-        def capped(pool: _RelaxedPool) -> SQLiteConnection:
-            connection = original(pool)
-            cursor = connection.cursor()
+        def capped(store: SQLiteViewStore, cursor: SQLiteCursor) -> None:
+            original(store, cursor)
             cursor.execute("PRAGMA page_count")
             cursor.execute(f"PRAGMA max_page_count = {cursor.fetchone()[0]}")
-            return connection
 
-        monkeypatch.setattr(_RelaxedPool, "_create_connection", capped)
+        monkeypatch.setattr(SQLiteViewStore, "tune", capped)
 
     return fill
 

@@ -7,20 +7,24 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import regimes
 from domain.application import Regimes
 from domain.errors import RegimesError
 from projections.flows import FlowQuery
 from projections.queries import RegimeReader
-from projections.replay import _Helper, replay
+from projections.replay import replay
+from projections.shards import ShardHelpers, ShardTask
 from regimes.bundled import bundled_batch
 from store.locations import MAPPER_ENV
-from tests.samples import RECORDED_AT, batch, follow_up, imposed
+from tests.commands import invoke, invoked
+from tests.samples import RECORDED_AT, batch, follow_up, imposed, jsonl
 
 PLACES = ("*", "JP", "US", "KR", "DE")
 ITEMS = ("Dy", "Tb", "Ga", "Ge", "graphite")
@@ -131,11 +135,12 @@ def test_a_sharded_replay_killed_midway_takes_its_helpers_along_and_leaves_the_v
     # one is loaded (and reported) well before the end.
     script = (
         "import sys\n"
+        "import projections.bulk_load\n"
         "import projections.replay\n"
         "from store.log import open_application\n"
         "from store.locations import parse_store\n"
         "from projections.queries import RegimeReader\n"
-        "projections.replay._LOAD_ROWS = 500\n"
+        "projections.bulk_load._LOAD_ROWS = 500\n"
         "app = open_application(parse_store(sys.argv[1]))\n"
         "reader = RegimeReader(app)\n"
         "projections.replay.replay(app, reader.view, shards=2,\n"
@@ -169,7 +174,7 @@ def test_a_sharded_replay_killed_midway_takes_its_helpers_along_and_leaves_the_v
 def test_an_update_rebuilds_a_view_missing_most_of_the_log_and_applies_a_few_events(
     sqlite_app: Regimes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("projections.queries.REBUILD_FROM", 50)
+    monkeypatch.setattr("projections.keeper.REBUILD_FROM", 50)
     reader = RegimeReader(sqlite_app)
     try:
         sqlite_app.append(bundled_batch(), RECORDED_AT)
@@ -185,12 +190,95 @@ def test_an_update_rebuilds_a_view_missing_most_of_the_log_and_applies_a_few_eve
         reader.close()
 
 
+def test_an_append_that_rebuilds_the_projections_says_so_on_stderr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("projections.keeper.REBUILD_FROM", 50)
+    rebuilt = invoked(
+        "--store", str(tmp_path / "a.db"), "append", "-", stdin=jsonl(*mixed_history(60))
+    )
+    said = "regimes: the projections lack 110 of the log's 110 records: rebuilding them by replay"
+    assert said in rebuilt.stderr
+    applied = invoked(
+        "--store", str(tmp_path / "b.db"), "append", "-", stdin=jsonl(*mixed_history(20))
+    )
+    assert "rebuilding" not in applied.stderr
+
+
+def test_a_script_without_a_main_guard_runs_once_when_its_replay_is_sharded(
+    sqlite_app: Regimes, sqlite_path: Path, tmp_path: Path
+) -> None:
+    """Helpers never run the main script of the process that started them again."""
+    sqlite_app.append(bundled_batch(), RECORDED_AT)
+    sqlite_app.append(batch(*mixed_history(300)), RECORDED_AT)
+    script, runs = tmp_path / "rebuild.py", tmp_path / "runs.txt"
+    script.write_text(
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from projections.queries import RegimeReader\n"
+        "from projections.replay import replay\n"
+        "from store.locations import parse_store\n"
+        "from store.log import open_application\n"
+        "with Path(sys.argv[2]).open('a') as runs:\n"
+        "    runs.write('ran\\n')\n"
+        "app = open_application(parse_store(sys.argv[1]))\n"
+        "reader = RegimeReader(app)\n"
+        "print(replay(app, reader.view, shards=2).events)\n"
+        "reader.close()\n"
+        "app.close()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script), str(sqlite_path), str(runs)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) == sqlite_app.last_position()
+    assert runs.read_text() == "ran\n"
+
+
+@pytest.mark.parametrize(
+    ("jobs", "helpers"), [("1", []), ("3", [2])], ids=["one-process", "three-processes"]
+)
+def test_replay_jobs_loads_the_view_in_that_many_processes(
+    sqlite_app: Regimes,
+    sqlite_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    jobs: str,
+    helpers: list[int],
+) -> None:
+    sqlite_app.append(bundled_batch(), RECORDED_AT)
+    sqlite_app.append(batch(*mixed_history(240)), RECORDED_AT)
+    started: list[int] = []
+    start = ShardHelpers.__init__
+
+    def counted(self: ShardHelpers, tasks: Sequence[ShardTask]) -> None:
+        started.append(len(tasks))
+        start(self, tasks)
+
+    monkeypatch.setattr(ShardHelpers, "__init__", counted)
+    result = invoked("--store", str(sqlite_path), "replay", "--verify", "--jobs", jobs)
+    assert "verified against the live view" in result.stderr
+    assert started == helpers
+
+
+def test_replay_jobs_must_be_one_or_more(sqlite_path: Path) -> None:
+    assert invoke("--store", str(sqlite_path), "replay", "--jobs", "0").exit_code == 2
+    with regimes.Store(str(sqlite_path)) as store, pytest.raises(ValueError, match="jobs"):
+        store.replay(jobs=0)
+
+
 def test_a_helper_that_fails_names_its_error(tmp_path: Path) -> None:
     env = {
         **MAPPER_ENV,
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(tmp_path / "missing" / "folder" / "store.db"),
     }
-    helper = _Helper.start(env, "b", 10, (None, None), tmp_path / "1.sqlite")
-    with pytest.raises(RegimesError, match=r"a replay helper failed: .+"):
-        helper.finish()
+    task = ShardTask(env, "b", 10, (None, None), str(tmp_path / "1.sqlite"), 1)
+    with (
+        ShardHelpers([task]) as helpers,
+        pytest.raises(RegimesError, match=r"a replay helper failed: .+"),
+    ):
+        helpers.finish(helpers.jobs[0])

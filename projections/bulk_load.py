@@ -1,0 +1,99 @@
+"""The bulk load of a replay: the log read a measure at a time, through the events' primary
+key (each aggregate's events together, in version order), so that every row is written once
+with both of its record-time bounds and nothing is read back or updated."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Protocol, cast
+from uuid import UUID
+
+from eventsourcing.persistence import Notification
+
+from projections.catchup import Progress, logged
+from projections.history import MeasureHistory
+from projections.pieces import Piece, revise
+from projections.tables import OPEN_POSITION, LoggedPosition, Row
+
+if TYPE_CHECKING:
+    from domain.application import Regimes
+    from domain.events import RecordedEvent
+    from domain.measure import Measure
+
+
+class ByOriginator(Protocol):
+    """A log that reads its events aggregate by aggregate (the store's recorders): what a
+    replay's shards read."""
+
+    def events_by_originator(
+        self, stop: int, lower: UUID | None = None, upper: UUID | None = None, page: int = 5000
+    ) -> Iterator[Notification]: ...
+
+
+#: Rows gathered before they are written, in one transaction.
+_LOAD_ROWS = 50_000
+
+#: Writes one chunk of a load: rows with both record bounds, summaries, log positions.
+Write = Callable[[list[tuple[Any, ...]], dict[str, bytes], list[LoggedPosition]], None]
+
+
+def load_shard(
+    app: Regimes,
+    write: Write,
+    position: int,
+    bounds: tuple[UUID | None, UUID | None],
+    progress: Progress | None = None,
+) -> int:
+    """Loads the aggregates with ids within `bounds`, up to `position`, through `write`;
+    returns the events read."""
+    mapper, recorder = app.mapper, cast("ByOriginator", app.recorder)
+    rows: list[tuple[Any, ...]] = []
+    states: dict[str, bytes] = {}
+    positions: list[LoggedPosition] = []
+    read = 0
+    measure: str | None = None
+    history: MeasureHistory | None = None
+    pieces: list[Piece] = []
+    believed: dict[Row, int] = {}  # the measure's open rows, with the position they opened
+    # The keys of the measure's summaries written so far: a summary names its measure, so
+    # keys never repeat across measures, and the load writes each one once.
+    summarised: set[str] = set()
+
+    def close_measure() -> None:
+        rows.extend((measure, *row, since, OPEN_POSITION) for row, since in believed.items())
+        believed.clear()
+        summarised.clear()
+
+    for notification in recorder.events_by_originator(position, *bounds):
+        event = cast("RecordedEvent", mapper.to_domain_event(notification))
+        at = notification.id
+        positions.append(logged(at, event))
+        if event.record_type.startswith("measure_"):
+            facts = cast("Measure.Event", event)
+            if facts.record_type == "measure_imposed":
+                close_measure()
+                measure, pieces = facts.measure, []
+                history = MeasureHistory.begin(cast("Measure.Imposed", facts))
+            else:
+                assert history is not None, "a measure's events start with its imposition"
+                history.apply(facts)
+            pieces, change = revise(history, at, pieces)
+            for row in change.closed:
+                rows.append((measure, *row, believed.pop(row), at))
+            for row in change.opened:
+                believed[row] = at
+            for key, summary in change.states.items():
+                if key not in summarised:
+                    summarised.add(key)
+                    states[key] = summary
+        read += 1
+        if len(rows) >= _LOAD_ROWS:
+            write(rows, states, positions)
+            rows, positions, states = [], [], {}
+            if progress:
+                progress(read)
+    close_measure()
+    write(rows, states, positions)
+    if progress:
+        progress(read)
+    return read

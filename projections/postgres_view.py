@@ -1,0 +1,82 @@
+"""The view in a PostgreSQL store's schema, beside its event table (imported only for
+PostgreSQL stores: it needs psycopg)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from typing import Any
+
+from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.postgres import PostgresDatastore, PostgresFactory, PostgresTrackingRecorder
+from psycopg import Connection, Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from projections.backends import ViewStore
+
+
+class PostgresViewStore(ViewStore):
+    """The view's tables in the store's schema, on the application's connection pool, with
+    the library's tracking table of the application (`regimes_tracking`).
+
+    Opening the view runs no DDL when its tables are there (`lacks` reads the catalogs):
+    `CREATE ... IF NOT EXISTS` takes locks that another process's catch-up or replay may
+    hold, and a query must not wait for them.
+    """
+
+    placeholder = "%s"
+    row_lock = " FOR SHARE"
+
+    def __init__(self, recorder: PostgresTrackingRecorder) -> None:
+        super().__init__(recorder, recorder.tracking_table_name)
+        self.datastore: PostgresDatastore = recorder.datastore
+        self.schema = self.datastore.schema
+
+    @classmethod
+    def of(cls, factory: InfrastructureFactory[Any]) -> PostgresViewStore:
+        """The view store of the application whose infrastructure `factory` built."""
+        if not isinstance(factory, PostgresFactory):
+            raise TypeError(f"no view for a store made by {type(factory).__name__}")
+        return cls(factory.tracking_recorder(PostgresTrackingRecorder))
+
+    def transaction(self, *, commit: bool) -> AbstractContextManager[Cursor[DictRow]]:
+        return self.datastore.transaction(commit=commit)
+
+    def connection(self) -> AbstractContextManager[Connection[DictRow]]:
+        """A connection of the pool, outside any transaction (for session locks)."""
+        return self.datastore.get_connection()
+
+    def table(self, name: str) -> str:
+        return SQL("{}.{}").format(Identifier(self.schema), Identifier(name)).as_string()
+
+    def lacks(self, tables: Sequence[str], indexes: int = 0) -> bool:
+        with self.transaction(commit=False) as c:
+            c.execute(
+                "SELECT count(*) AS n FROM pg_catalog.pg_tables "
+                "WHERE schemaname = %s AND tablename = ANY(%s)",
+                (self.schema, list(tables)),
+            )
+            row = c.fetchone()
+            if row is None or row["n"] < len(tables):
+                return True
+            if not indexes:
+                return False
+            c.execute(
+                "SELECT count(*) AS n FROM pg_catalog.pg_indexes "
+                "WHERE schemaname = %s AND tablename = ANY(%s)",
+                (self.schema, list(tables)),
+            )
+            row = c.fetchone()
+            return row is None or row["n"] < indexes
+
+    def bulk_insert(self, cursor: Any, table: str, records: Sequence[Sequence[Any]]) -> None:
+        """Through COPY: one INSERT per row (psycopg's executemany) took most of a replay
+        (28 s of 43 s after a 30k append)."""
+        if records:
+            with cursor.copy(f"COPY {table} FROM STDIN") as copy:
+                for record in records:
+                    copy.write_row(record)
+
+    def close(self) -> None:
+        """Nothing of its own: the connection pool is the application's, closed with it."""
