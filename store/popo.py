@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 from uuid import UUID
@@ -17,46 +18,47 @@ class POPOChainedRecorder(POPOApplicationRecorder):
 
     def __init__(self) -> None:
         super().__init__()
-        self._chain: dict[int, str] = {}
-        self._head = GENESIS
+        self.chain: dict[int, str] = {}
+        self.head = GENESIS
+        #: Every insert goes through `insert_events`, so holding this around the library's
+        #: insert and the links keeps the chain in the order of the positions.
+        self.chain_lock = threading.Lock()
 
-    def _insert_events(
+    def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        with self._database_lock:
-            ids = super()._insert_events(stored_events, **kwargs)
+        with self.chain_lock:
+            ids = super().insert_events(stored_events, **kwargs)
             assert ids is not None
-            for position, link in chain_links_for(self._head, ids, stored_events):
-                self._chain[position] = self._head = link
+            for position, link in chain_links_for(self.head, ids, stored_events):
+                self.chain[position] = self.head = link
             return ids
 
     def chain_links(self, start: int, limit: int) -> list[tuple[int, str]]:
-        return sorted((p, link) for p, link in self._chain.items() if p >= start)[:limit]
+        return sorted((p, link) for p, link in self.chain.items() if p >= start)[:limit]
 
     def chain_link(self, position: int) -> str | None:
-        return self._chain.get(position)
+        return self.chain.get(position)
 
     def chain_head(self) -> Digest | None:
-        if not self._chain:
+        if not self.chain:
             return None
-        position = max(self._chain)
-        return Digest(self._chain[position], position)
+        position = max(self.chain)
+        return Digest(self.chain[position], position)
 
     def events_by_originator(
         self, stop: int, lower: UUID | None = None, upper: UUID | None = None, page: int = 5000
     ) -> Iterator[Notification]:
-        with self._database_lock:
-            events = [
-                (UUID(str(event.originator_id)), event.originator_version, event)
-                for event in self.select_notifications(1, stop, stop)
-            ]
+        events = [
+            (UUID(str(event.originator_id)), event.originator_version, event)
+            for event in self.select_notifications(1, stop, stop)
+        ]
         for key, _, event in sorted(events, key=lambda keyed: keyed[:2]):
             if (lower is None or key >= lower) and (upper is None or key < upper):
                 yield event
 
     def existing_originators(self, ids: Sequence[UUID]) -> set[UUID]:
-        with self._database_lock:
-            return {key for key in ids if self._stored_events_index.get(str(key))}
+        return {key for key in ids if self.select_events(key, limit=1)}
 
 
 class POPOChainedFactory(POPOFactory):
