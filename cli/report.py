@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from cli.options import reported
 from cli.params import COUNTRY, DATE, ELEMENT, ITEM, MOMENT
 from cli.session import Session
 
@@ -54,13 +55,12 @@ def report(
 
     Example: regimes report -e Dy --from CN --to JP --out dy-cn-jp.html
     """
-    from cli.main import _reported  # imported here: cli.main registers this command
     from cli.render import warn
     from domain.controls import visible
 
     if since is not None and until is not None and since > until:
         raise click.BadParameter(f"--since {since} is after --until {until}", param_hint="--since")
-    with _reported():
+    with reported():
         page = session.report(
             elements=elements,
             items=items,

@@ -1,0 +1,82 @@
+"""What every command shares: the session, the flow filters, and how errors are reported."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import click
+
+from cli.params import COUNTRY, ELEMENT, ITEM, MOMENT
+from cli.session import Session
+from domain.controls import visible
+from domain.errors import BatchRejected, RegimesError
+
+F = TypeVar("F", bound=Callable[..., Any])
+pass_session = click.make_pass_decorator(Session)
+
+
+class Rejected(click.ClickException):
+    """Data or domain errors: exit status 1, one line per problem on stderr."""
+
+    exit_code = 1
+
+
+class StoreRefused(click.ClickException):
+    """A store name or URL that is malformed or refused: a usage error (exit status 2), in
+    one line (click's usage block would add lines around it)."""
+
+    exit_code = 2
+
+
+@contextmanager
+def reported() -> Iterator[None]:
+    """Domain and store errors as click's: one line each on stderr, exit status 1; stored
+    text in them shown with its control characters escaped."""
+    try:
+        yield
+    except BatchRejected as error:
+        for problem in error.errors:
+            click.echo(visible(str(problem)), err=True)
+        raise Rejected(f"rejected: {error}") from None
+    except RegimesError as error:  # messages may quote stored text: never raw on a terminal
+        raise Rejected(visible(str(error))) from None
+
+
+def flow_filters(command: F) -> F:
+    """The options that pick flows: elements, items, exporter, importer, record time, format."""
+    options = [
+        click.option(
+            "-e",
+            "--element",
+            "elements",
+            type=ELEMENT,
+            multiple=True,
+            help="Element symbol or group (REE); repeatable.",
+        ),
+        click.option(
+            "--item",
+            "items",
+            type=ITEM,
+            multiple=True,
+            help="Product slug (or symbol); repeatable.",
+        ),
+        click.option("--from", "exporter", type=COUNTRY, help="Exporting country (ISO alpha-2)."),
+        click.option("--to", "importer", type=COUNTRY, help="Importing country (ISO alpha-2)."),
+        click.option(
+            "--known-at",
+            type=MOMENT,
+            help="Answer as the store knew it then (UTC; a date means its end).",
+        ),
+        click.option(
+            "--format",
+            "output_format",
+            type=click.Choice(["table", "json", "csv"]),
+            default="table",
+            show_default=True,
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
