@@ -7,7 +7,9 @@ no-ops, so re-importing a file appends nothing.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
+from functools import singledispatch
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import ValidationError
@@ -22,7 +24,6 @@ from domain.errors import (
 from domain.events import Aggregate, Source, fingerprint
 from domain.ids import measure_id
 from domain.records import (
-    CORRECTABLE,
     MeasureAmendedRecord,
     MeasureCorrectedRecord,
     MeasureImposedRecord,
@@ -32,6 +33,7 @@ from domain.records import (
     MeasureRetractedRecord,
     MeasureSuspendedRecord,
 )
+from domain.terms import Amendment, KnownTerms, Terms, source_json
 
 #: Fields whose rules involve other fields (direction and places, dates and sunset).
 _ACROSS_FIELDS = frozenset(
@@ -42,19 +44,19 @@ _ACROSS_FIELDS = frozenset(
 class Measure(Aggregate):
     """A legal or de-facto instrument: imposed, then amended, suspended, resumed, lifted..."""
 
-    if TYPE_CHECKING:  # assigned by the events' `apply`; the library reads class annotations
-        slug: str
-        history: tuple[Measure.Event, ...]
-        suspension_starts: tuple[date, ...]
-        lifted_on: date | None
-        retracted: bool
-
     class Event(Aggregate.Event):
         measure: str
 
         def apply(self, aggregate: Any) -> None:
             measure: Measure = aggregate
             measure.history = (*measure.history, self)
+
+    if TYPE_CHECKING:  # assigned by the events' `apply`; the library reads class annotations
+        slug: str
+        history: tuple[Event, ...]
+        suspension_starts: tuple[date, ...]
+        lifted_on: date | None
+        retracted: bool
 
     class Imposed(Event, Aggregate.Created):
         """The measure comes into the world with these terms."""
@@ -160,37 +162,35 @@ class Measure(Aggregate):
         return cls._begin(cls.Imposed, measure_id(record.measure), recorded_at, record.payload())
 
     @property
-    def terms(self) -> dict[str, Any]:
-        """The measure's terms as imposed, with every correction applied (JSON values)."""
-        imposed = self.history[0]
-        terms = imposed.model_dump(mode="json", include=set(CORRECTABLE))
-        for event in self.history[1:]:
-            if isinstance(event, Measure.Corrected):
-                terms.update(event.fields)
-        return terms
+    def terms(self) -> KnownTerms:
+        """The measure's terms as its history stands: as imposed with every correction, and
+        its amendments."""
+        return terms_of(self.history)
 
     def has_recorded(self, record: MeasureRecord, payload: dict[str, Any] | None = None) -> bool:
         """True when the log already holds a record saying exactly this about the measure
         (`payload` is the record's, when the caller has it already)."""
-        recorded = self._recorded(record.type)  # when empty, no fingerprint is needed
+        recorded = self._recorded(_EVENT_OF[type(record)])  # when empty, no fingerprint needed
         return (
             bool(recorded)
             and fingerprint(record.type, record.payload() if payload is None else payload)
             in recorded
         )
 
-    def _recorded(self, record_type: str) -> set[bytes]:
-        """The fingerprints of the history's records of this type, each computed once.
+    def _recorded(self, event_class: type[Measure.Event]) -> set[bytes]:
+        """The fingerprints of the history's events of this class, each computed once.
 
         Kept beside the history and extended with the events added since the last call, so
         that a measure with many follow-ups in one batch is not fingerprinted over and over.
         """
-        kept: dict[str, tuple[int, set[bytes]]] = self.__dict__.setdefault("_recorded_by_type", {})
-        counted, known = kept.get(record_type, (0, set()))
+        kept: dict[type[Measure.Event], tuple[int, set[bytes]]] = self.__dict__.setdefault(
+            "_recorded_by_class", {}
+        )
+        counted, known = kept.get(event_class, (0, set()))
         for event in self.history[counted:]:
-            if event.record_type == record_type:
-                known.add(fingerprint(record_type, event.payload()))
-        kept[record_type] = (len(self.history), known)
+            if type(event) is event_class:
+                known.add(fingerprint(event.record_type, event.payload()))
+        kept[event_class] = (len(self.history), known)
         return known
 
     def record(self, record: MeasureRecord, recorded_at: datetime) -> bool:
@@ -249,7 +249,12 @@ class Measure(Aggregate):
         """
         if not fields.keys() & _ACROSS_FIELDS:
             return
-        merged = {**self.terms, **fields, "type": "measure_imposed", "measure": self.slug}
+        merged = {
+            **self.terms.corrected.as_record(),
+            **fields,
+            "type": "measure_imposed",
+            "measure": self.slug,
+        }
         try:
             MeasureImposedRecord.model_validate(merged)
         except ValidationError as error:
@@ -259,3 +264,69 @@ class Measure(Aggregate):
             raise DomainError(
                 field, f"the measure would become invalid: {name}: {message}"
             ) from None
+
+
+#: The event each input record becomes.
+_EVENT_OF: dict[type[MeasureRecord], type[Measure.Event]] = {
+    MeasureImposedRecord: Measure.Imposed,
+    MeasureAmendedRecord: Measure.Amended,
+    MeasureSuspendedRecord: Measure.Suspended,
+    MeasureResumedRecord: Measure.Resumed,
+    MeasureLiftedRecord: Measure.Lifted,
+    MeasureCorrectedRecord: Measure.Corrected,
+    MeasureRetractedRecord: Measure.Retracted,
+}
+
+
+def imposed_terms(event: Measure.Imposed) -> Terms:
+    """The terms a measure is imposed with."""
+    return Terms(
+        event.issuer,
+        event.kind,
+        event.direction,
+        event.items,
+        event.destinations,
+        event.origins,
+        event.announced_on,
+        event.effective_on,
+        event.until,
+        event.certainty,
+        event.end_users,
+        event.title,
+        event.document,
+        event.hs_codes,
+        event.responds_to,
+        event.notes,
+        tuple(map(source_json, event.sources)),
+    )
+
+
+@singledispatch
+def revised_terms(event: Measure.Event, known: KnownTerms) -> KnownTerms:
+    """The measure's terms once `event` is recorded: most events leave them as they were."""
+    return known
+
+
+@revised_terms.register
+def _corrected(event: Measure.Corrected, known: KnownTerms) -> KnownTerms:
+    return known.corrected_by(event.fields)
+
+
+@revised_terms.register
+def _amended(event: Measure.Amended, known: KnownTerms) -> KnownTerms:
+    return known.amended_by(Amendment(event.effective_on, event.originator_version, event.changes))
+
+
+def terms_of(events: Iterable[Measure.Event]) -> KnownTerms:
+    """The measure's terms as known after `events`, the first of them its `Imposed`."""
+    known: KnownTerms | None = None
+    for event in events:
+        if known is None:
+            if not isinstance(event, Measure.Imposed):
+                raise TypeError(f"a measure's events start with its imposition, not {event!r}")
+            known = KnownTerms(imposed_terms(event))
+        else:
+            known = revised_terms(event, known)
+    if known is None:
+        raise ValueError("a measure has at least the event that imposed it")
+    return known

@@ -8,9 +8,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
+from domain.action import Action
+from domain.measure import Measure
+from domain.terms import Terms
 from projections.flows import FlowQuery
 from projections.history import MeasureHistory
-from projections.lifecycle import measure_on, scope_of, terms_on, terms_stages
+from projections.lifecycle import measure_on
 
 if TYPE_CHECKING:
     from eventsourcing.persistence import Notification
@@ -30,6 +33,16 @@ class Logged(NamedTuple):
         return self.event.to_record()
 
 
+class Listing(NamedTuple):
+    """What a search row shows of a subject on a date: for a measure, its terms then."""
+
+    issuer: str
+    kind: str
+    day: date  # announced (a measure) or occurred (an action)
+    document: str | None
+    title: str | None
+
+
 @dataclass
 class Subject:
     """A measure or an action, with every record about it in log order."""
@@ -38,30 +51,36 @@ class Subject:
     slug: str
     records: list[Logged] = field(default_factory=list)
     history: MeasureHistory | None = None  # a measure's, as recorded
+    action: Action.Taken | None = None  # an action's one record
 
     @property
-    def first(self) -> dict[str, Any]:
-        return self.records[0].record
+    def issuer(self) -> str:
+        if self.history is not None:
+            return self.history.terms.corrected.issuer
+        return self._action.issuer
 
-    @property
-    def terms(self) -> dict[str, Any]:
-        """A measure's terms after corrections, or an action's record."""
-        return self.history.terms if self.history is not None else self.first
-
-    def stages(self) -> list[dict[str, Any]]:
+    def stages(self) -> list[Terms]:
         """Every set of terms the measure has had (corrected, then after each amendment)."""
-        if self.history is None:
-            return [self.first]
-        return [terms.terms for _, terms in terms_stages(self.history)]
+        return [terms for _, terms in self.history.terms.stages] if self.history else []
 
-    def terms_on(self, day: date) -> dict[str, Any]:
-        """The terms in effect on `day` (an action's record)."""
-        return terms_on(self.history, day) if self.history is not None else self.first
+    def kinds(self) -> list[str]:
+        """Every kind the measure has had, or the action's."""
+        if self.history is None:
+            return [self._action.kind]
+        return [terms.kind for terms in self.stages()]
+
+    def listing_on(self, day: date) -> Listing:
+        """The subject as a search row shows it on `day`."""
+        if self.history is None:
+            action = self._action
+            return Listing(action.issuer, action.kind, action.occurred_on, None, action.title)
+        terms = self.history.terms.on(day)
+        return Listing(terms.issuer, terms.kind, terms.announced_on, terms.document, terms.title)
 
     def status_on(self, day: date) -> str:
         """Where the subject stands on `day`, in words a search row can show."""
         if self.history is None:
-            return "occurred" if self.first["occurred_on"] <= day.isoformat() else "not yet"
+            return "occurred" if self._action.occurred_on <= day else "not yet"
         if self.history.retracted:
             return "retracted"
         state = measure_on(self.history, day)
@@ -69,8 +88,13 @@ class Subject:
             return state.status
         if self.history.lifted_on is not None and day >= self.history.lifted_on:
             return "lifted"
-        shown_from = min(self.terms["announced_on"], self.terms["effective_on"])
-        return "not yet announced" if day.isoformat() < shown_from else "expired"
+        return "not yet announced" if day < self.history.terms.corrected.shown_from else "expired"
+
+    @property
+    def _action(self) -> Action.Taken:
+        if self.action is None:
+            raise ValueError(f"measure {self.slug!r} has no record imposing it")
+        return self.action
 
 
 @dataclass(frozen=True)
@@ -121,20 +145,17 @@ class Catalog:
     def __init__(self, log: Iterable[tuple[int, RecordedEvent]]) -> None:
         self.subjects: dict[tuple[str, str], Subject] = {}
         for position, event in log:
-            facts: Any = event
-            key = (
-                ("action", facts.action)
-                if event.record_type == "action_taken"
-                else ("measure", facts.measure)
-            )
+            key = _subject_of(event)
             subject = self.subjects.get(key)
             if subject is None:
                 subject = self.subjects[key] = Subject(*key)
             subject.records.append(Logged(position, event))
-            if event.record_type == "measure_imposed":
-                subject.history = MeasureHistory.begin(facts)
-            elif subject.history is not None:
-                subject.history.apply(facts)
+            if isinstance(event, Action.Taken):
+                subject.action = event
+            elif isinstance(event, Measure.Imposed):
+                subject.history = MeasureHistory.begin(event)
+            elif subject.history is not None and isinstance(event, Measure.Event):
+                subject.history.apply(event)
 
     def search(self, query: SearchQuery) -> list[Hit]:
         """The records matching the query's text (one row each), or without text one row per
@@ -149,7 +170,7 @@ class Catalog:
 
     def kinds(self) -> set[str]:
         """Every kind a measure or an action has had."""
-        return {stage["kind"] for subject in self.subjects.values() for stage in subject.stages()}
+        return {kind for subject in self.subjects.values() for kind in subject.kinds()}
 
     def documents(self, text: str) -> dict[str, list[tuple[Subject, Logged]]]:
         """The documents whose name contains `text` (case-insensitive), each with the records
@@ -179,6 +200,15 @@ class Catalog:
         return sorted(found, key=lambda pair: pair[1].position)
 
 
+def _subject_of(event: RecordedEvent) -> tuple[str, str]:
+    """The (type, id) of the measure or action a record is about."""
+    if isinstance(event, Action.Taken):
+        return "action", event.action
+    if isinstance(event, Measure.Event):
+        return "measure", event.measure
+    raise TypeError(f"no measure or action is the subject of {event!r}")
+
+
 _TEXT_FIELDS = ("title", "document", "notes", "reason")
 
 
@@ -195,7 +225,7 @@ def _text_of(subject: Subject, record: dict[str, Any]) -> Iterator[str]:
 
 
 def _hits(subject: Subject, query: SearchQuery) -> Iterator[Hit]:
-    terms = subject.terms_on(query.on)
+    listing = subject.listing_on(query.on)
     records = subject.records
     if query.text is not None:
         needle = query.text.casefold()
@@ -208,26 +238,24 @@ def _hits(subject: Subject, query: SearchQuery) -> Iterator[Hit]:
         records = records[:1]
     status = subject.status_on(query.on)
     for logged in records:
-        record = logged.record
+        event = logged.event
         if logged is subject.records[0]:
-            day, document = (
-                terms.get("announced_on") or terms.get("occurred_on"),
-                terms.get("document"),
-            )
-        else:  # a follow-up's own date; a correction's or retraction's is its record date
-            day = record.get("effective_on") or logged.event.timestamp.date().isoformat()
-            document = _document_of(record)
+            day, document = listing.day, listing.document
+        elif isinstance(event, Measure.DatedEvent):  # a follow-up: its own date
+            day, document = event.effective_on, _document_of(logged.record)
+        else:  # a correction or a retraction: the date it was recorded
+            day, document = event.timestamp.date(), _document_of(logged.record)
         yield Hit(
             subject.type,
             subject.slug,
-            record["type"],
+            event.record_type,
             logged.position,
-            terms["issuer"],
-            terms["kind"],
-            day,
+            listing.issuer,
+            listing.kind,
+            day.isoformat(),
             status,
             document,
-            terms.get("title"),
+            listing.title,
         )
 
 
@@ -241,31 +269,30 @@ def _document_of(record: dict[str, Any]) -> str | None:
 
 def _narrowed(subject: Subject, query: SearchQuery) -> bool:
     """Whether the subject passes every filter (any of its stages may match)."""
-    terms = subject.terms
     if query.types and subject.type not in query.types:
         return False
-    if query.issuer is not None and terms["issuer"] != query.issuer:
+    if query.issuer is not None and subject.issuer != query.issuer:
         return False
-    stages = subject.stages()
-    if query.kinds and not any(stage["kind"] in query.kinds for stage in stages):
+    if query.kinds and not any(kind in query.kinds for kind in subject.kinds()):
         return False
     flows = query.flows
-    if subject.type == "action":
+    if subject.action is not None:
+        action = subject.action
         return (
             not flows.items
-            and flows.exporter in (None, terms["issuer"])
-            and (flows.importer is None or flows.importer in (terms.get("counterparts") or ()))
+            and flows.exporter in (None, action.issuer)
+            and (flows.importer is None or flows.importer in (action.counterparts or ()))
         )
-    return any(_covers(stage, flows) for stage in stages)
+    return any(_covers(terms, flows) for terms in subject.stages())
 
 
-def _covers(terms: dict[str, Any], flows: FlowQuery) -> bool:
+def _covers(terms: Terms, flows: FlowQuery) -> bool:
     """Whether one stage of a measure's terms applies to any of the asked flows, by the rule
     the answers use (`FlowQuery.resolve`)."""
     return any(
         flows.resolve(item, exporter, importer) is not None
-        for item in terms["items"]
-        for exporter, importer in scope_of(terms)
+        for item in terms.items
+        for exporter, importer in terms.scope()
     )
 
 

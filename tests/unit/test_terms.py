@@ -1,0 +1,101 @@
+"""A measure's terms (docs/time.md §3): one fold over its events, the same for the aggregate's
+rules and for the answers of the read side."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import date
+from typing import Any, cast
+
+import pytest
+
+from domain.application import Regimes
+from domain.events import Source
+from domain.ids import measure_id
+from domain.measure import Measure, terms_of
+from domain.records import AMENDABLE, CORRECTABLE
+from domain.terms import Terms, source_json
+from projections.history import MeasureHistory
+from tests.samples import RECORDED_AT, batch, follow_up, imposed
+
+#: Imposed, then (each recorded after the one before): an amendment, an earlier amendment
+#: recorded late, a second amendment on the first one's date, and a correction.
+HISTORY = [
+    imposed(notes="First reported by Caixin"),
+    follow_up("measure_amended", effective_on="2025-06-01", items=["Dy", "Tb"]),
+    follow_up("measure_amended", effective_on="2025-05-01", kind="export_ban"),
+    follow_up("measure_amended", effective_on="2025-06-01", end_users="military"),
+    follow_up("measure_corrected", fields={"items": ["Ho"], "title": "Ho"}, reason="r"),
+    follow_up("measure_suspended", effective_on="2025-07-01"),
+]
+
+
+def events(app: Regimes, *records: dict[str, Any]) -> list[Measure.Event]:
+    """The measure's events once `records` are appended."""
+    app.append(batch(*records), RECORDED_AT)
+    return cast("list[Measure.Event]", list(app.events.get(measure_id("cn-mofcom-2025-18"))))
+
+
+def test_the_terms_are_every_field_a_correction_may_replace_and_amendments_change_some() -> None:
+    assert tuple(field.name for field in fields(Terms)) == CORRECTABLE
+    assert set(AMENDABLE) < set(CORRECTABLE)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        Source(title="MOFCOM", url="https://example.org", published_on=date(2025, 4, 4)),
+        Source(title="MOFCOM"),
+    ],
+    ids=["every-field", "title-only"],
+)
+def test_a_stored_source_is_kept_as_the_json_of_its_event(source: Source) -> None:
+    assert source_json(source) == source.model_dump(mode="json")
+
+
+def test_the_aggregate_and_the_read_side_hold_the_same_terms(popo_app: Regimes) -> None:
+    history = events(popo_app, *HISTORY)
+    measure: Measure = popo_app.repository.get(measure_id("cn-mofcom-2025-18"))
+    assert measure.terms == MeasureHistory.of(history).terms == terms_of(history)
+
+
+def test_the_read_side_keeps_the_notes_it_was_imposed_with(popo_app: Regimes) -> None:
+    """Every field of the imposed record is a term (a correction may replace any of them):
+    the read side's own list of term fields used to leave `notes` out unless corrected."""
+    corrected = MeasureHistory.of(events(popo_app, *HISTORY)).terms.corrected
+    assert (corrected.notes, corrected.title) == ("First reported by Caixin", "Ho")
+
+
+@pytest.mark.parametrize(
+    ("day", "items", "kind", "end_users"),
+    [
+        ("2025-04-30", ("Ho",), "licence_requirement", None),
+        ("2025-05-01", ("Ho",), "export_ban", None),
+        ("2025-05-31", ("Ho",), "export_ban", None),
+        ("2025-06-01", ("Dy", "Tb"), "export_ban", "military"),
+        ("2025-06-02", ("Dy", "Tb"), "export_ban", "military"),
+    ],
+    ids=[
+        "before-any-amendment",
+        "day-of-a-back-dated-amendment",
+        "day-before-two-amendments",
+        "day-of-two-amendments",
+        "day-after",
+    ],
+)
+def test_the_terms_on_a_date_are_corrected_then_amended_in_valid_time_order(
+    popo_app: Regimes, day: str, items: tuple[str, ...], kind: str, end_users: str | None
+) -> None:
+    terms = terms_of(events(popo_app, *HISTORY)).on(date.fromisoformat(day))
+    assert (terms.items, terms.kind, terms.end_users) == (items, kind, end_users)
+
+
+def test_amendments_on_one_date_make_one_stage_their_sum(popo_app: Regimes) -> None:
+    stages = terms_of(events(popo_app, *HISTORY)).stages
+    assert [start for start, _ in stages] == [date.min, date(2025, 5, 1), date(2025, 6, 1)]
+
+
+def test_a_stored_field_the_terms_do_not_have_is_passed_over(popo_app: Regimes) -> None:
+    terms = terms_of(events(popo_app, imposed())).corrected
+    assert terms.replaced({"parties": ["acme"]}) is terms
+    assert terms.replaced({"parties": ["acme"], "until": "2026-01-01"}).until == date(2026, 1, 1)
