@@ -7,6 +7,7 @@ no-ops, so re-importing a file appends nothing.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import date, datetime
 from functools import singledispatch
@@ -216,7 +217,8 @@ class Measure(Aggregate):
         if isinstance(record, MeasureRetractedRecord):
             return self.Retracted
         if isinstance(record, MeasureCorrectedRecord):
-            self._check_corrected_terms(record.fields)
+            if record.fields.keys() & _ACROSS_FIELDS:
+                self._check_terms(self.terms.corrected_by(record.fields), date.min, "fields")
             return self.Corrected
         if isinstance(record, MeasureLiftedRecord) and self.lifted_on is not None:
             raise MeasureLifted(
@@ -236,34 +238,36 @@ class Measure(Aggregate):
                 )
             return self.Resumed
         if isinstance(record, MeasureAmendedRecord):
-            self._check_corrected_terms(payload["changes"], field="record")
+            changes = payload["changes"]
+            if changes.keys() & _ACROSS_FIELDS:
+                amendment = Amendment(effective_on, self.version + 1, changes)
+                self._check_terms(self.terms.amended_by(amendment), effective_on, "record")
             return self.Amended
         if isinstance(record, MeasureSuspendedRecord):
             return self.Suspended
         return self.Lifted
 
-    def _check_corrected_terms(self, fields: dict[str, Any], field: str = "fields") -> None:
-        """The measure's terms with `fields` replaced must still make a valid measure.
+    def _check_terms(self, known: KnownTerms, since: date, field: str) -> None:
+        """The terms that a correction or an amendment (`known`, with it) leaves in effect on
+        any date from `since` must still make a valid measure.
 
-        Each field was checked on input; only rules across fields can break here.
+        Each field was checked on input; only rules across fields can break here. The terms
+        checked are those the read side places in valid time (docs/time.md §3), amendments
+        included: a correction of `effective_on` must not leave an amended `until` before it.
         """
-        if not fields.keys() & _ACROSS_FIELDS:
-            return
-        merged = {
-            **self.terms.corrected.as_record(),
-            **fields,
-            "type": "measure_imposed",
-            "measure": self.slug,
-        }
-        try:
-            MeasureImposedRecord.model_validate(merged)
-        except ValidationError as error:
-            detail = error.errors()[0]
-            name = ".".join(str(part) for part in detail["loc"]) or "record"
-            message = str(detail["msg"]).removeprefix("Value error, ")
-            raise DomainError(
-                field, f"the measure would become invalid: {name}: {message}"
-            ) from None
+        stages = known.stages
+        first = bisect_right(stages, since, key=lambda stage: stage[0]) - 1
+        for _, terms in stages[first:]:
+            merged = {**terms.as_record(), "type": "measure_imposed", "measure": self.slug}
+            try:
+                MeasureImposedRecord.model_validate(merged)
+            except ValidationError as error:
+                detail = error.errors()[0]
+                name = ".".join(str(part) for part in detail["loc"]) or "record"
+                message = str(detail["msg"]).removeprefix("Value error, ")
+                raise DomainError(
+                    field, f"the measure would become invalid: {name}: {message}"
+                ) from None
 
 
 #: The event each input record becomes.

@@ -4,12 +4,13 @@ rules and for the answers of the read side."""
 from __future__ import annotations
 
 from dataclasses import fields
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, cast
 
 import pytest
 
 from domain.application import Regimes
+from domain.errors import BatchRejected
 from domain.events import Source
 from domain.ids import measure_id
 from domain.measure import Measure, terms_of
@@ -17,6 +18,9 @@ from domain.records import AMENDABLE, CORRECTABLE
 from domain.terms import Terms, source_json
 from projections.history import MeasureHistory
 from tests.samples import RECORDED_AT, batch, follow_up, imposed
+
+#: When a test appends after its history.
+LATER = datetime(2026, 2, 1, 8, 0, tzinfo=UTC)
 
 #: Imposed, then (each recorded after the one before): an amendment, an earlier amendment
 #: recorded late, a second amendment on the first one's date, and a correction.
@@ -99,3 +103,58 @@ def test_a_stored_field_the_terms_do_not_have_is_passed_over(popo_app: Regimes) 
     terms = terms_of(events(popo_app, imposed())).corrected
     assert terms.replaced({"parties": ["acme"]}) is terms
     assert terms.replaced({"parties": ["acme"], "until": "2026-01-01"}).until == date(2026, 1, 1)
+
+
+# --- rules across fields hold for the terms on every date ----------------------------------------
+
+#: Imposed on 2025-01-01 for Japan; from 2025-03-01 amended to end on 2025-12-31 and to cover
+#: the United States too.
+AMENDED = [
+    imposed(destinations=["JP"], announced_on="2024-12-01", effective_on="2025-01-01"),
+    follow_up("measure_amended", effective_on="2025-03-01", until="2025-12-31"),
+    follow_up("measure_amended", effective_on="2025-06-01", destinations=["US", "JP"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        pytest.param(
+            {"effective_on": "2026-03-01"},
+            "until: until 2025-12-31 must be after effective_on 2026-03-01",
+            id="effect-moved-past-an-amended-sunset",
+        ),
+        pytest.param(
+            {"issuer": "US"},
+            "destinations: the issuer US cannot be one of its own destinations",
+            id="issuer-among-amended-destinations",
+        ),
+    ],
+)
+def test_a_correction_that_would_leave_the_amended_terms_invalid_is_refused(
+    popo_app: Regimes, fields: dict[str, Any], message: str
+) -> None:
+    """docs/records.md §4: the measure's terms on some date would break a rule across fields.
+    The aggregate used to check the terms after corrections alone, and let these in: the first
+    left a measure announced for 2026 that ends in 2025, shown on no flow in force ever."""
+    events(popo_app, *AMENDED)
+    with pytest.raises(BatchRejected) as caught:
+        popo_app.append(batch(follow_up("measure_corrected", fields=fields, reason="r")), LATER)
+    [error] = caught.value.errors
+    assert (error.line, error.field) == (1, "fields")
+    assert error.message == f"the measure would become invalid: {message}"
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        pytest.param({"effective_on": "2025-02-01"}, id="effect-before-the-amended-sunset"),
+        pytest.param({"issuer": "KR"}, id="issuer-outside-every-destination"),
+    ],
+)
+def test_a_correction_that_keeps_the_amended_terms_valid_is_accepted(
+    popo_app: Regimes, fields: dict[str, Any]
+) -> None:
+    events(popo_app, *AMENDED)
+    corrected = follow_up("measure_corrected", fields=fields, reason="r")
+    assert popo_app.append(batch(corrected), LATER).appended == 1
