@@ -8,9 +8,7 @@ no-ops, so re-importing a file appends nothing.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable
 from datetime import date, datetime
-from functools import singledispatch
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import ValidationError
@@ -34,7 +32,7 @@ from domain.records import (
     MeasureRetractedRecord,
     MeasureSuspendedRecord,
 )
-from domain.terms import Amendment, KnownTerms, Terms, source_json
+from domain.terms import Amendment, KnownTerms, Terms, source_json, terms_of
 
 #: Fields whose rules involve other fields (direction and places, dates and sunset).
 _ACROSS_FIELDS = frozenset(
@@ -51,6 +49,14 @@ class Measure(Aggregate):
         def apply(self, aggregate: Any) -> None:
             measure: Measure = aggregate
             measure.history = (*measure.history, self)
+
+        def revise(self, terms: KnownTerms) -> KnownTerms:
+            """The measure's terms once this event is recorded: most events leave them."""
+            return terms
+
+        def imposed_terms(self) -> Terms:
+            """The terms the measure comes into the world with (its first event's)."""
+            raise TypeError(f"a measure's events start with its imposition, not {self!r}")
 
     if TYPE_CHECKING:  # assigned by the events' `apply`; the library reads class annotations
         slug: str
@@ -90,6 +96,27 @@ class Measure(Aggregate):
             measure.retracted = False
             super().apply(aggregate)
 
+        def imposed_terms(self) -> Terms:
+            return Terms(
+                self.issuer,
+                self.kind,
+                self.direction,
+                self.items,
+                self.destinations,
+                self.origins,
+                self.announced_on,
+                self.effective_on,
+                self.until,
+                self.certainty,
+                self.end_users,
+                self.title,
+                self.document,
+                self.hs_codes,
+                self.responds_to,
+                self.notes,
+                tuple(map(source_json, self.sources)),
+            )
+
     class DatedEvent(Event):
         """A change in the world to the measure, from `effective_on`."""
 
@@ -104,6 +131,11 @@ class Measure(Aggregate):
 
         record_type: ClassVar[str] = "measure_amended"
         changes: dict[str, Any]
+
+        def revise(self, terms: KnownTerms) -> KnownTerms:
+            return terms.amended_by(
+                Amendment(self.effective_on, self.originator_version, self.changes)
+            )
 
         def to_record(self) -> dict[str, Any]:
             record = super().to_record()
@@ -144,6 +176,9 @@ class Measure(Aggregate):
         fields: dict[str, Any]
         reason: str
         sources: tuple[Source, ...] | None = None
+
+        def revise(self, terms: KnownTerms) -> KnownTerms:
+            return terms.corrected_by(self.fields)
 
     class Retracted(Event):
         """The measure never existed: it was recorded in error."""
@@ -280,57 +315,3 @@ _EVENT_OF: dict[type[MeasureRecord], type[Measure.Event]] = {
     MeasureCorrectedRecord: Measure.Corrected,
     MeasureRetractedRecord: Measure.Retracted,
 }
-
-
-def imposed_terms(event: Measure.Imposed) -> Terms:
-    """The terms a measure is imposed with."""
-    return Terms(
-        event.issuer,
-        event.kind,
-        event.direction,
-        event.items,
-        event.destinations,
-        event.origins,
-        event.announced_on,
-        event.effective_on,
-        event.until,
-        event.certainty,
-        event.end_users,
-        event.title,
-        event.document,
-        event.hs_codes,
-        event.responds_to,
-        event.notes,
-        tuple(map(source_json, event.sources)),
-    )
-
-
-@singledispatch
-def revised_terms(event: Measure.Event, known: KnownTerms) -> KnownTerms:
-    """The measure's terms once `event` is recorded: most events leave them as they were."""
-    return known
-
-
-@revised_terms.register
-def _corrected(event: Measure.Corrected, known: KnownTerms) -> KnownTerms:
-    return known.corrected_by(event.fields)
-
-
-@revised_terms.register
-def _amended(event: Measure.Amended, known: KnownTerms) -> KnownTerms:
-    return known.amended_by(Amendment(event.effective_on, event.originator_version, event.changes))
-
-
-def terms_of(events: Iterable[Measure.Event]) -> KnownTerms:
-    """The measure's terms as known after `events`, the first of them its `Imposed`."""
-    known: KnownTerms | None = None
-    for event in events:
-        if known is None:
-            if not isinstance(event, Measure.Imposed):
-                raise TypeError(f"a measure's events start with its imposition, not {event!r}")
-            known = KnownTerms(imposed_terms(event))
-        else:
-            known = revised_terms(event, known)
-    if known is None:
-        raise ValueError("a measure has at least the event that imposed it")
-    return known

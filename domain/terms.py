@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from datetime import date
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
-from domain.records import CORRECTABLE
 from domain.vocabulary import Level, level_of
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from domain.events import Source
+    from domain.measure import Measure
 
 
 class SourceJson(TypedDict):
@@ -72,8 +75,13 @@ class Terms:
     def replaced(self, fields: Mapping[str, Any]) -> Terms:
         """These terms with `fields` (JSON values, as a correction or an amendment stores
         them) replacing their own."""
-        changed = {name: _READ[name](value) for name, value in fields.items() if name in _READ}
-        return replace(self, **changed) if changed else self
+        values = None
+        for name, value in fields.items():
+            read = _READ.get(name)
+            if read is not None:
+                values = values or list(_values(self))
+                values[_INDEX[name]] = read(value)
+        return self if values is None else Terms(*values)
 
     def as_record(self) -> dict[str, Any]:
         """The terms as the fields of a `measure_imposed` record would give them."""
@@ -92,8 +100,11 @@ def _as_is(value: Any) -> Any:
     return value
 
 
-#: How each field of the terms is read from its stored JSON value: every field a correction
-#: may replace (an amendment replaces some of them, `domain.records.AMENDABLE`).
+#: The fields of the terms: those a correction may replace (`domain.records.CORRECTABLE`, which
+#: a test holds equal; an amendment replaces some of them, `AMENDABLE`). Not imported from
+#: there: answers read from the view alone never load the input models.
+FIELDS: tuple[str, ...] = tuple(field.name for field in fields(Terms))
+#: How each field of the terms is read from its stored JSON value.
 _READ: dict[str, Callable[[Any], Any]] = {
     name: (
         _date
@@ -102,8 +113,13 @@ _READ: dict[str, Callable[[Any], Any]] = {
         if name in ("items", "destinations", "origins", "hs_codes", "responds_to", "sources")
         else _as_is
     )
-    for name in CORRECTABLE
+    for name in FIELDS
 }
+
+#: Each field's place in the terms.
+_INDEX = {name: index for index, name in enumerate(FIELDS)}
+#: The terms' values, in the order of their fields.
+_values: Callable[[Terms], tuple[Any, ...]] = attrgetter(*FIELDS)
 
 
 def source_json(source: Source) -> SourceJson:
@@ -130,31 +146,67 @@ class KnownTerms:
     the amendments in `(effective_on, position)` order, which give its terms on each date."""
 
     corrected: Terms
-    amendments: tuple[Amendment, ...] = ()
+    amendments: tuple[Amendment, ...]
     #: The terms in effect from each date on, ascending; the first from `date.min`.
-    stages: tuple[tuple[date, Terms], ...] = field(init=False, compare=False)
+    stages: tuple[tuple[date, Terms], ...] = field(compare=False)
 
-    def __post_init__(self) -> None:
-        stages: list[tuple[date, Terms]] = [(date.min, self.corrected)]
-        terms = self.corrected
-        for amendment in self.amendments:
-            terms = terms.replaced(amendment.changes)
-            if stages[-1][0] == amendment.effective_on:
-                stages.pop()  # amendments on the same date: only their sum is ever in effect
-            stages.append((amendment.effective_on, terms))
-        object.__setattr__(self, "stages", tuple(stages))
+    @classmethod
+    def imposed(cls, terms: Terms) -> KnownTerms:
+        """The terms of a measure as imposed, before any correction or amendment."""
+        return cls(terms, (), ((date.min, terms),))
 
     def corrected_by(self, fields: Mapping[str, Any]) -> KnownTerms:
         """The terms once a correction replaces `fields` for all valid time."""
-        return KnownTerms(self.corrected.replaced(fields), self.amendments)
+        corrected = self.corrected.replaced(fields)
+        return KnownTerms(corrected, self.amendments, _stages(corrected, self.amendments))
 
     def amended_by(self, amendment: Amendment) -> KnownTerms:
         """The terms once `amendment` changes them from its date."""
-        amendments = sorted(
-            (*self.amendments, amendment), key=lambda known: (known.effective_on, known.version)
+        last = self.amendments[-1] if self.amendments else None
+        if last is None or (last.effective_on, last.version) <= (
+            amendment.effective_on,
+            amendment.version,
+        ):  # the usual case, the latest in valid time: the stages so far stand
+            stages = self.stages
+            terms = stages[-1][1].replaced(amendment.changes)
+            if stages[-1][0] == amendment.effective_on:
+                stages = stages[:-1]
+            return KnownTerms(
+                self.corrected,
+                (*self.amendments, amendment),
+                (*stages, (amendment.effective_on, terms)),
+            )
+        amendments = tuple(
+            sorted(
+                (*self.amendments, amendment),
+                key=lambda known: (known.effective_on, known.version),
+            )
         )
-        return KnownTerms(self.corrected, tuple(amendments))
+        return KnownTerms(self.corrected, amendments, _stages(self.corrected, amendments))
 
     def on(self, day: date) -> Terms:
         """The terms in effect on `day`: corrected, then every amendment effective by then."""
         return self.stages[bisect_right(self.stages, day, key=lambda stage: stage[0]) - 1][1]
+
+
+def _stages(corrected: Terms, amendments: tuple[Amendment, ...]) -> tuple[tuple[date, Terms], ...]:
+    """The terms in effect from each date on: corrected, then each amendment's in turn."""
+    stages: list[tuple[date, Terms]] = [(date.min, corrected)]
+    terms = corrected
+    for amendment in amendments:
+        terms = terms.replaced(amendment.changes)
+        if stages[-1][0] == amendment.effective_on:
+            stages.pop()  # amendments on the same date: only their sum is ever in effect
+        stages.append((amendment.effective_on, terms))
+    return tuple(stages)
+
+
+def terms_of(events: Iterable[Measure.Event]) -> KnownTerms:
+    """The measure's terms as known after `events`, the first of them its `Imposed`: each
+    event revises them as its class says (`Measure.Event.revise`)."""
+    known: KnownTerms | None = None
+    for event in events:
+        known = KnownTerms.imposed(event.imposed_terms()) if known is None else event.revise(known)
+    if known is None:
+        raise ValueError("a measure has at least the event that imposed it")
+    return known

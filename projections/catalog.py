@@ -8,9 +8,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from domain.action import Action
-from domain.measure import Measure
-from domain.terms import Terms
 from projections.flows import FlowQuery
 from projections.history import MeasureHistory
 from projections.lifecycle import measure_on
@@ -18,8 +15,10 @@ from projections.lifecycle import measure_on
 if TYPE_CHECKING:
     from eventsourcing.persistence import Notification
 
+    from domain.action import Action
     from domain.application import Regimes
     from domain.events import RecordedEvent
+    from domain.terms import Terms
 
 
 class Logged(NamedTuple):
@@ -143,9 +142,19 @@ class Catalog:
     """Every measure and action as recorded up to some position."""
 
     def __init__(self, log: Iterable[tuple[int, RecordedEvent]]) -> None:
+        # The event classes come with the decoded log: not imported with this module, which
+        # every query process loads, searching or not.
+        from domain.action import Action
+        from domain.measure import Measure
+
         self.subjects: dict[tuple[str, str], Subject] = {}
         for position, event in log:
-            key = _subject_of(event)
+            if isinstance(event, Action.Taken):
+                key = ("action", event.action)
+            elif isinstance(event, Measure.Event):
+                key = ("measure", event.measure)
+            else:
+                raise TypeError(f"no measure or action is the subject of {event!r}")
             subject = self.subjects.get(key)
             if subject is None:
                 subject = self.subjects[key] = Subject(*key)
@@ -154,7 +163,7 @@ class Catalog:
                 subject.action = event
             elif isinstance(event, Measure.Imposed):
                 subject.history = MeasureHistory.begin(event)
-            elif subject.history is not None and isinstance(event, Measure.Event):
+            elif subject.history is not None:
                 subject.history.apply(event)
 
     def search(self, query: SearchQuery) -> list[Hit]:
@@ -200,15 +209,6 @@ class Catalog:
         return sorted(found, key=lambda pair: pair[1].position)
 
 
-def _subject_of(event: RecordedEvent) -> tuple[str, str]:
-    """The (type, id) of the measure or action a record is about."""
-    if isinstance(event, Action.Taken):
-        return "action", event.action
-    if isinstance(event, Measure.Event):
-        return "measure", event.measure
-    raise TypeError(f"no measure or action is the subject of {event!r}")
-
-
 _TEXT_FIELDS = ("title", "document", "notes", "reason")
 
 
@@ -238,21 +238,20 @@ def _hits(subject: Subject, query: SearchQuery) -> Iterator[Hit]:
         records = records[:1]
     status = subject.status_on(query.on)
     for logged in records:
-        event = logged.event
+        record = logged.record
         if logged is subject.records[0]:
-            day, document = listing.day, listing.document
-        elif isinstance(event, Measure.DatedEvent):  # a follow-up: its own date
-            day, document = event.effective_on, _document_of(logged.record)
-        else:  # a correction or a retraction: the date it was recorded
-            day, document = event.timestamp.date(), _document_of(logged.record)
+            day, document = listing.day.isoformat(), listing.document
+        else:  # a follow-up's own date; a correction's or retraction's is its record date
+            day = record.get("effective_on") or logged.event.timestamp.date().isoformat()
+            document = _document_of(record)
         yield Hit(
             subject.type,
             subject.slug,
-            event.record_type,
+            record["type"],
             logged.position,
             listing.issuer,
             listing.kind,
-            day.isoformat(),
+            day,
             status,
             document,
             listing.title,

@@ -1,19 +1,22 @@
 """A measure's history as known at some log position: the record-time fold of its events.
 
-The terms are the domain's fold (`domain.measure.revised_terms`): corrections replace them for
-all valid time, amendments change them from their dates. Suspensions, resumptions and the
-lifting are kept with their valid dates for `projections.lifecycle` to place in valid time.
+The terms are the domain's fold (`domain.terms.terms_of`): corrections replace them for all
+valid time, amendments change them from their dates. Suspensions, resumptions and the lifting
+are kept with their valid dates for `projections.lifecycle` to place in valid time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import singledispatch
+from functools import cache
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from domain.measure import Measure, imposed_terms, revised_terms
 from domain.terms import KnownTerms
+
+if TYPE_CHECKING:
+    from domain.measure import Measure
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,8 +28,12 @@ class Suspension:
     document: str | None
 
 
-#: A follow-up that changes the measure in the world from its `effective_on`.
-FollowUp = Measure.Amended | Measure.Suspended | Measure.Resumed | Measure.Lifted
+class FollowUp(NamedTuple):
+    """A change to the measure in the world from `effective_on`, and the document saying so."""
+
+    change: str  # amended, suspended, resumed or lifted
+    effective_on: date
+    document: str | None
 
 
 @dataclass
@@ -48,55 +55,64 @@ class MeasureHistory:
     @classmethod
     def begin(cls, event: Measure.Imposed) -> MeasureHistory:
         """The history as of the measure's first event."""
-        return cls(event.measure, KnownTerms(imposed_terms(event)), event.originator_version)
+        terms = KnownTerms.imposed(event.imposed_terms())
+        return cls(event.measure, terms, event.originator_version)
 
     def apply(self, event: Measure.Event) -> None:
         """Folds the next event of this measure into the history."""
         self.version = event.originator_version
-        self.terms = revised_terms(event, self.terms)
-        _fold(event, self)
+        self.terms = event.revise(self.terms)
+        fold = _folds().get(type(event))
+        if fold is not None:
+            fold(event, self)
 
     @classmethod
     def of(cls, events: Sequence[Measure.Event]) -> MeasureHistory:
         """The history after all of `events`, which start with the measure's `Imposed`."""
-        first = events[0]
-        if not isinstance(first, Measure.Imposed):
-            raise TypeError(f"a measure's history starts with its imposition, not {first!r}")
-        history = cls.begin(first)
+        first = events[0]  # its `imposed_terms` refuses any other event
+        history = cls(
+            first.measure, KnownTerms.imposed(first.imposed_terms()), first.originator_version
+        )
         for event in events[1:]:
             history.apply(event)
         return history
 
 
-@singledispatch
-def _fold(event: Measure.Event, history: MeasureHistory) -> None:
-    """What `event` adds to the history besides the terms (a correction: nothing more)."""
-
-
-@_fold.register
 def _amended(event: Measure.Amended, history: MeasureHistory) -> None:
-    history.follow_ups.append(event)
+    history.follow_ups.append(FollowUp("amended", event.effective_on, event.document))
 
 
-@_fold.register
 def _suspended(event: Measure.Suspended, history: MeasureHistory) -> None:
-    history.follow_ups.append(event)
+    history.follow_ups.append(FollowUp("suspended", event.effective_on, event.document))
     history.suspensions.append(Suspension(event.effective_on, event.until, event.document))
 
 
-@_fold.register
 def _resumed(event: Measure.Resumed, history: MeasureHistory) -> None:
-    history.follow_ups.append(event)
+    history.follow_ups.append(FollowUp("resumed", event.effective_on, event.document))
     history.resumptions.append(event.effective_on)
 
 
-@_fold.register
 def _lifted(event: Measure.Lifted, history: MeasureHistory) -> None:
-    history.follow_ups.append(event)
+    history.follow_ups.append(FollowUp("lifted", event.effective_on, event.document))
     history.lifted_on = event.effective_on
     history.lifting_document = event.document
 
 
-@_fold.register
 def _retracted(event: Measure.Retracted, history: MeasureHistory) -> None:
     history.retracted = True
+
+
+@cache
+def _folds() -> dict[type[Measure.Event], Callable[[Any, MeasureHistory], None]]:
+    """What each class of event adds to a history besides its terms (a correction: nothing
+    more). Made on first use: the event classes come with the first event decoded, and
+    answers read from the view alone never need them (a query process starts faster)."""
+    from domain.measure import Measure
+
+    return {
+        Measure.Amended: _amended,
+        Measure.Suspended: _suspended,
+        Measure.Resumed: _resumed,
+        Measure.Lifted: _lifted,
+        Measure.Retracted: _retracted,
+    }

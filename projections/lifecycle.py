@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from domain.measure import Measure
-from domain.terms import Terms
 from domain.vocabulary import Level
 from projections.history import MeasureHistory
+
+if TYPE_CHECKING:
+    from domain.terms import Terms
 
 Status = Literal["in_force", "suspended", "announced", "reported"]
 #: Statuses that count towards a flow's level.
@@ -159,31 +160,31 @@ def cause_on(history: MeasureHistory, day: date, before: str, after: str) -> Cau
     """The record behind a measure's change from status `before` to `after` on `day` (each
     `none` where the measure is not shown): the follow-up that makes that change, else the
     measure's own dates."""
-    # the last of each class taking effect that day speaks for it
+    # the last of each kind taking effect that day speaks for it
     taking_effect = {
-        type(follow_up): follow_up.document
+        follow_up.change: follow_up.document
         for follow_up in history.follow_ups
         if follow_up.effective_on == day
     }
     terms = history.terms.on(day)
     if after == "suspended" and before != "suspended":
-        if Measure.Suspended in taking_effect:
-            return Cause("suspended", taking_effect[Measure.Suspended])
+        if "suspended" in taking_effect:
+            return Cause("suspended", taking_effect["suspended"])
     elif before == "suspended" and after != "suspended":
-        if Measure.Resumed in taking_effect:
-            return Cause("resumed", taking_effect[Measure.Resumed])
-        if Measure.Lifted in taking_effect:
-            return Cause("lifted", taking_effect[Measure.Lifted])
+        if "resumed" in taking_effect:
+            return Cause("resumed", taking_effect["resumed"])
+        if "lifted" in taking_effect:
+            return Cause("lifted", taking_effect["lifted"])
         ended = [suspension for suspension in history.suspensions if suspension.until == day]
         if ended:
             return Cause("suspension_ended", ended[-1].document)
     elif after == "none":
-        if Measure.Lifted in taking_effect:
-            return Cause("lifted", taking_effect[Measure.Lifted])
+        if "lifted" in taking_effect:
+            return Cause("lifted", taking_effect["lifted"])
         if terms.until == day:
             return Cause("expired", terms.document)
-    if Measure.Amended in taking_effect:
-        return Cause("amended", taking_effect[Measure.Amended])
+    if "amended" in taking_effect:
+        return Cause("amended", taking_effect["amended"])
     if after == "in_force" and terms.effective_on == day:
         return Cause("took_effect", terms.document)
     if before == "none" and terms.announced_on == day:

@@ -13,9 +13,9 @@ from domain.application import Regimes
 from domain.errors import BatchRejected
 from domain.events import Source
 from domain.ids import measure_id
-from domain.measure import Measure, terms_of
+from domain.measure import Measure
 from domain.records import AMENDABLE, CORRECTABLE
-from domain.terms import Terms, source_json
+from domain.terms import Terms, source_json, terms_of
 from projections.history import MeasureHistory
 from tests.samples import RECORDED_AT, batch, follow_up, imposed
 
