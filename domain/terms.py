@@ -56,6 +56,15 @@ class Terms:
     notes: str | None
     sources: tuple[SourceJson, ...]
 
+    def __eq__(self, other: object) -> bool:
+        # The same terms are compared again and again as segments are swept (each stage's
+        # terms are one object): identity first, then the fields, in C.
+        if self is other:
+            return True
+        if type(other) is not Terms:
+            return NotImplemented
+        return _values(self) == _values(other)
+
     @property
     def shown_from(self) -> date:
         """The first day the measure is shown: the earlier of its announcement and effect."""
