@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from projections.answers import Answer, Comparison, Found, Known, Shown, Timeline
     from projections.flows import Flow
     from projections.replay import ReplayReport
+    from projections.summaries import MeasureChange, MeasureSummary
 
 _LEVEL_STYLES = {
     "none": "dim",
@@ -83,40 +84,32 @@ def _table(title: str, columns: Iterable[str], *, show_lines: bool = False) -> T
     return table
 
 
-def _measure_line(summary: dict[str, Any]) -> str:
+def _measure_line(summary: MeasureSummary) -> str:
     """A measure as a line of an as-of table: its status where not in force, its kind, its
     certainty where not official, whom it covers, and its document."""
-    document = f" — {summary['document']}" if summary.get("document") else ""
-    terms = [summary["kind"]]
-    if summary.get("end_users"):
-        terms.append(f"{summary['end_users']} end users")
-    if summary.get("certainty", "in_force") not in ("in_force", summary["status"]):
-        terms.append(summary["certainty"].replace("_", " "))
-    if summary.get("via"):
-        side = "origins" if summary.get("direction") == "import" else "destinations"
-        terms.append(f"all {side}" if summary["via"] == "*" else "listed")
-    described = f"{summary['measure']} ({', '.join(terms)}){document}"
-    status = summary["status"]
+    document = f" — {summary.document}" if summary.document else ""
+    terms = [summary.kind]
+    if summary.end_users:
+        terms.append(f"{summary.end_users} end users")
+    if summary.certainty not in ("in_force", summary.status):
+        terms.append(summary.certainty.replace("_", " "))
+    if summary.via:
+        side = "origins" if summary.direction == "import" else "destinations"
+        terms.append(f"all {side}" if summary.via == "*" else "listed")
+    described = f"{summary.measure} ({', '.join(terms)}){document}"
+    status = summary.status
     if status == "in_force":
         return described
     if status == "suspended":
-        return f"SUSPENDED until {summary.get('suspended_until') or 'further notice'}: {described}"
-    prefix = (
-        "REPORTED" if status == "reported" else f"ANNOUNCED, effective {summary['effective_on']}"
-    )
+        return f"SUSPENDED until {summary.suspended_until or 'further notice'}: {described}"
+    prefix = "REPORTED" if status == "reported" else f"ANNOUNCED, effective {summary.effective_on}"
     return f"{prefix}: {described}"
 
 
 def _measures_cell(flow: Flow) -> Text:
     from rich.text import Text
 
-    return Text(
-        "\n".join(
-            visible(_measure_line(summary))
-            for summary in (*flow.in_force, *flow.suspended, *flow.pending)
-        )
-        or "—"
-    )
+    return Text("\n".join(visible(_measure_line(summary)) for summary in flow.listed()) or "—")
 
 
 def render_answer(answer: Answer, output_format: str) -> None:
@@ -186,9 +179,9 @@ def render_timeline(answer: Timeline, output_format: str) -> None:
             c.importer,
             c.level_before.name,
             c.level_after.name,
-            m["measure"],
+            m.measure,
             _change_text(m),
-            m.get("document") or "",
+            m.document or "",
         )
         for c in answer.changes
         for m in c.measures
@@ -245,11 +238,11 @@ def render_timeline(answer: Timeline, output_format: str) -> None:
         out.print(context)
 
 
-def _change_text(measure: dict[str, Any]) -> str:
+def _change_text(measure: MeasureChange) -> str:
     """A measure's change on a timeline, with its cause where the statuses do not say it."""
-    text = f"{measure['before']} → {measure['after']}"
-    cause = str(measure.get("cause") or "measure")
-    if cause in _TOLD_CAUSES or measure["before"] == measure["after"]:
+    text = f"{measure.before} → {measure.after}"
+    cause = measure.cause or "measure"
+    if cause in _TOLD_CAUSES or measure.before == measure.after:
         text += f" ({cause.replace('_', ' ')})"
     return text
 

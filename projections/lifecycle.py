@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from domain.vocabulary import Level
 from projections.history import MeasureHistory
+from projections.summaries import MeasureSummary, Status, SummaryJson
 
 if TYPE_CHECKING:
     from domain.terms import Terms
 
-Status = Literal["in_force", "suspended", "announced", "reported"]
 #: Statuses that count towards a flow's level.
 COUNTING: frozenset[str] = frozenset({"in_force"})
 
@@ -38,10 +38,16 @@ class MeasureOnDate(NamedTuple):
         """The (exporter, importer) pairs the measure applies to."""
         return self.terms.scope()
 
-    def summary(self) -> dict[str, Any]:
-        """The measure as listed on a flow (docs/output.md §2)."""
+    def summary(self) -> MeasureSummary:
+        """The measure as listed on a flow (docs/output.md §2): its JSON read back, as answers
+        read it from the view."""
+        return MeasureSummary.from_json(self.summary_json())
+
+    def summary_json(self) -> SummaryJson:
+        """The summary as the view stores it, built straight from the terms (replay and
+        catch-up store one for every change of every measure)."""
         terms = self.terms
-        summary: dict[str, Any] = {
+        summary: SummaryJson = {
             "measure": self.slug,
             "status": self.status,
             "kind": terms.kind,
