@@ -149,10 +149,15 @@ class Amendment:
     changes: Mapping[str, Any]  # the amended fields, as stored (JSON values)
 
 
+#: Amendments apply in valid-time order; those on one date, in recording order.
+_order: Callable[[Amendment], tuple[date, int]] = attrgetter("effective_on", "version")
+
+
 @dataclass(frozen=True, slots=True)
 class KnownTerms:
     """A measure's terms as known at a log position: as imposed with every correction, and
-    the amendments in `(effective_on, position)` order, which give its terms on each date."""
+    the amendments in `(effective_on, position)` order, which give its terms on each date.
+    Made by `imposed`, then `corrected_by` and `amended_by`, which keep `stages` in step."""
 
     corrected: Terms
     amendments: tuple[Amendment, ...]
@@ -171,27 +176,16 @@ class KnownTerms:
 
     def amended_by(self, amendment: Amendment) -> KnownTerms:
         """The terms once `amendment` changes them from its date."""
-        last = self.amendments[-1] if self.amendments else None
-        if last is None or (last.effective_on, last.version) <= (
-            amendment.effective_on,
-            amendment.version,
-        ):  # the usual case, the latest in valid time: the stages so far stand
-            stages = self.stages
-            terms = stages[-1][1].replaced(amendment.changes)
-            if stages[-1][0] == amendment.effective_on:
-                stages = stages[:-1]
-            return KnownTerms(
-                self.corrected,
-                (*self.amendments, amendment),
-                (*stages, (amendment.effective_on, terms)),
-            )
-        amendments = tuple(
-            sorted(
-                (*self.amendments, amendment),
-                key=lambda known: (known.effective_on, known.version),
-            )
-        )
-        return KnownTerms(self.corrected, amendments, _stages(self.corrected, amendments))
+        if self.amendments and _order(amendment) < _order(self.amendments[-1]):
+            amendments = tuple(sorted((*self.amendments, amendment), key=_order))
+            return KnownTerms(self.corrected, amendments, _stages(self.corrected, amendments))
+        # the usual case, the latest in valid time: the stages so far stand, and one follows
+        stages = self.stages
+        terms = stages[-1][1].replaced(amendment.changes)
+        if stages[-1][0] == amendment.effective_on:
+            stages = stages[:-1]  # amendments on the same date: only their sum is in effect
+        stages = (*stages, (amendment.effective_on, terms))
+        return KnownTerms(self.corrected, (*self.amendments, amendment), stages)
 
     def on(self, day: date) -> Terms:
         """The terms in effect on `day`: corrected, then every amendment effective by then."""

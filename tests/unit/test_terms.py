@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime
 from typing import Any, cast
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.application import Regimes
 from domain.errors import BatchRejected
@@ -15,7 +17,7 @@ from domain.events import Source
 from domain.ids import measure_id
 from domain.measure import Measure
 from domain.records import AMENDABLE, CORRECTABLE
-from domain.terms import Terms, source_json, terms_of
+from domain.terms import Amendment, KnownTerms, Terms, source_json, terms_of
 from projections.history import MeasureHistory
 from tests.samples import RECORDED_AT, batch, follow_up, imposed
 
@@ -158,3 +160,61 @@ def test_a_correction_that_keeps_the_amended_terms_valid_is_accepted(
     events(popo_app, *AMENDED)
     corrected = follow_up("measure_corrected", fields=fields, reason="r")
     assert popo_app.append(batch(corrected), LATER).appended == 1
+
+
+# --- amendments recorded in any order ------------------------------------------------------------
+
+FIRST_TERMS = Terms(
+    issuer="CN",
+    kind="licence_requirement",
+    direction="export",
+    items=("Dy",),
+    destinations=("*",),
+    origins=None,
+    announced_on=date(2025, 4, 4),
+    effective_on=date(2025, 4, 4),
+    until=None,
+    certainty="in_force",
+    end_users=None,
+    title=None,
+    document=None,
+    hs_codes=None,
+    responds_to=None,
+    notes=None,
+    sources=({"title": "MOFCOM"},),
+)
+
+amendment_lists = st.lists(
+    st.tuples(
+        st.dates(date(2025, 1, 1), date(2025, 1, 10)),
+        st.sampled_from(["licence_requirement", "export_ban", "tariff"]),
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=50, deadline=None)
+@given(amendments=amendment_lists, data=st.data())
+def test_the_stages_do_not_depend_on_the_order_amendments_are_folded_in(
+    amendments: list[tuple[date, str]], data: st.DataObject
+) -> None:
+    """`amended_by` extends the stages when an amendment is the latest in valid time and
+    rebuilds them otherwise: either way, the terms on each date are the same."""
+    recorded = [
+        Amendment(day, version, {"kind": kind})
+        for version, (day, kind) in enumerate(amendments, start=2)
+    ]
+    in_order = KnownTerms.imposed(FIRST_TERMS)
+    for amendment in sorted(recorded, key=lambda known: (known.effective_on, known.version)):
+        in_order = in_order.amended_by(amendment)
+    shuffled = KnownTerms.imposed(FIRST_TERMS)
+    for amendment in data.draw(st.permutations(recorded)):
+        shuffled = shuffled.amended_by(amendment)
+    assert shuffled == in_order
+    assert shuffled.stages == in_order.stages
+    for day in (date(2024, 12, 31), *(date(2025, 1, n) for n in range(1, 12))):
+        expected = FIRST_TERMS
+        for amendment in sorted(recorded, key=lambda known: (known.effective_on, known.version)):
+            if amendment.effective_on <= day:
+                expected = expected.replaced(amendment.changes)
+        assert shuffled.on(day) == expected
