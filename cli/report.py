@@ -55,7 +55,7 @@ def report(
 
     Example: regimes report -e Dy --from CN --to JP --out dy-cn-jp.html
     """
-    from cli.render import warn
+    from cli.render.output import warn
     from domain.controls import visible
 
     if since is not None and until is not None and since > until:

@@ -7,6 +7,7 @@ no-ops, so re-importing a file appends nothing.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -22,7 +23,6 @@ from domain.errors import (
 from domain.events import Aggregate, Source, fingerprint
 from domain.ids import measure_id
 from domain.records import (
-    CORRECTABLE,
     MeasureAmendedRecord,
     MeasureCorrectedRecord,
     MeasureImposedRecord,
@@ -32,6 +32,7 @@ from domain.records import (
     MeasureRetractedRecord,
     MeasureSuspendedRecord,
 )
+from domain.terms import Amendment, KnownTerms, Terms, source_json, terms_of
 
 #: Fields whose rules involve other fields (direction and places, dates and sunset).
 _ACROSS_FIELDS = frozenset(
@@ -42,19 +43,27 @@ _ACROSS_FIELDS = frozenset(
 class Measure(Aggregate):
     """A legal or de-facto instrument: imposed, then amended, suspended, resumed, lifted..."""
 
-    if TYPE_CHECKING:  # assigned by the events' `apply`; the library reads class annotations
-        slug: str
-        history: tuple[Measure.Event, ...]
-        suspension_starts: tuple[date, ...]
-        lifted_on: date | None
-        retracted: bool
-
     class Event(Aggregate.Event):
         measure: str
 
         def apply(self, aggregate: Any) -> None:
             measure: Measure = aggregate
             measure.history = (*measure.history, self)
+
+        def revise(self, terms: KnownTerms) -> KnownTerms:
+            """The measure's terms once this event is recorded: most events leave them."""
+            return terms
+
+        def imposed_terms(self) -> Terms:
+            """The terms the measure comes into the world with (its first event's)."""
+            raise TypeError(f"a measure's events start with its imposition, not {self!r}")
+
+    if TYPE_CHECKING:  # assigned by the events' `apply`; the library reads class annotations
+        slug: str
+        history: tuple[Event, ...]
+        suspension_starts: tuple[date, ...]
+        lifted_on: date | None
+        retracted: bool
 
     class Imposed(Event, Aggregate.Created):
         """The measure comes into the world with these terms."""
@@ -87,6 +96,27 @@ class Measure(Aggregate):
             measure.retracted = False
             super().apply(aggregate)
 
+        def imposed_terms(self) -> Terms:
+            return Terms(
+                self.issuer,
+                self.kind,
+                self.direction,
+                self.items,
+                self.destinations,
+                self.origins,
+                self.announced_on,
+                self.effective_on,
+                self.until,
+                self.certainty,
+                self.end_users,
+                self.title,
+                self.document,
+                self.hs_codes,
+                self.responds_to,
+                self.notes,
+                tuple(map(source_json, self.sources)),
+            )
+
     class DatedEvent(Event):
         """A change in the world to the measure, from `effective_on`."""
 
@@ -101,6 +131,11 @@ class Measure(Aggregate):
 
         record_type: ClassVar[str] = "measure_amended"
         changes: dict[str, Any]
+
+        def revise(self, terms: KnownTerms) -> KnownTerms:
+            return terms.amended_by(
+                Amendment(self.effective_on, self.originator_version, self.changes)
+            )
 
         def to_record(self) -> dict[str, Any]:
             record = super().to_record()
@@ -142,6 +177,9 @@ class Measure(Aggregate):
         reason: str
         sources: tuple[Source, ...] | None = None
 
+        def revise(self, terms: KnownTerms) -> KnownTerms:
+            return terms.corrected_by(self.fields)
+
     class Retracted(Event):
         """The measure never existed: it was recorded in error."""
 
@@ -160,37 +198,35 @@ class Measure(Aggregate):
         return cls._begin(cls.Imposed, measure_id(record.measure), recorded_at, record.payload())
 
     @property
-    def terms(self) -> dict[str, Any]:
-        """The measure's terms as imposed, with every correction applied (JSON values)."""
-        imposed = self.history[0]
-        terms = imposed.model_dump(mode="json", include=set(CORRECTABLE))
-        for event in self.history[1:]:
-            if isinstance(event, Measure.Corrected):
-                terms.update(event.fields)
-        return terms
+    def terms(self) -> KnownTerms:
+        """The measure's terms as its history stands: as imposed with every correction, and
+        its amendments."""
+        return terms_of(self.history)
 
     def has_recorded(self, record: MeasureRecord, payload: dict[str, Any] | None = None) -> bool:
         """True when the log already holds a record saying exactly this about the measure
         (`payload` is the record's, when the caller has it already)."""
-        recorded = self._recorded(record.type)  # when empty, no fingerprint is needed
+        recorded = self._recorded(_EVENT_OF[type(record)])  # when empty, no fingerprint needed
         return (
             bool(recorded)
             and fingerprint(record.type, record.payload() if payload is None else payload)
             in recorded
         )
 
-    def _recorded(self, record_type: str) -> set[bytes]:
-        """The fingerprints of the history's records of this type, each computed once.
+    def _recorded(self, event_class: type[Measure.Event]) -> set[bytes]:
+        """The fingerprints of the history's events of this class, each computed once.
 
         Kept beside the history and extended with the events added since the last call, so
         that a measure with many follow-ups in one batch is not fingerprinted over and over.
         """
-        kept: dict[str, tuple[int, set[bytes]]] = self.__dict__.setdefault("_recorded_by_type", {})
-        counted, known = kept.get(record_type, (0, set()))
+        kept: dict[type[Measure.Event], tuple[int, set[bytes]]] = self.__dict__.setdefault(
+            "_recorded_by_class", {}
+        )
+        counted, known = kept.get(event_class, (0, set()))
         for event in self.history[counted:]:
-            if event.record_type == record_type:
-                known.add(fingerprint(record_type, event.payload()))
-        kept[record_type] = (len(self.history), known)
+            if type(event) is event_class:
+                known.add(fingerprint(event.record_type, event.payload()))
+        kept[event_class] = (len(self.history), known)
         return known
 
     def record(self, record: MeasureRecord, recorded_at: datetime) -> bool:
@@ -216,7 +252,8 @@ class Measure(Aggregate):
         if isinstance(record, MeasureRetractedRecord):
             return self.Retracted
         if isinstance(record, MeasureCorrectedRecord):
-            self._check_corrected_terms(record.fields)
+            if record.fields.keys() & _ACROSS_FIELDS:
+                self._check_terms(self.terms.corrected_by(record.fields), date.min, "fields")
             return self.Corrected
         if isinstance(record, MeasureLiftedRecord) and self.lifted_on is not None:
             raise MeasureLifted(
@@ -236,26 +273,45 @@ class Measure(Aggregate):
                 )
             return self.Resumed
         if isinstance(record, MeasureAmendedRecord):
-            self._check_corrected_terms(payload["changes"], field="record")
+            changes = payload["changes"]
+            if changes.keys() & _ACROSS_FIELDS:
+                amendment = Amendment(effective_on, self.version + 1, changes)
+                self._check_terms(self.terms.amended_by(amendment), effective_on, "record")
             return self.Amended
         if isinstance(record, MeasureSuspendedRecord):
             return self.Suspended
         return self.Lifted
 
-    def _check_corrected_terms(self, fields: dict[str, Any], field: str = "fields") -> None:
-        """The measure's terms with `fields` replaced must still make a valid measure.
+    def _check_terms(self, known: KnownTerms, since: date, field: str) -> None:
+        """The terms that a correction or an amendment (`known`, with it) leaves in effect on
+        any date from `since` must still make a valid measure.
 
-        Each field was checked on input; only rules across fields can break here.
+        Each field was checked on input; only rules across fields can break here. The terms
+        checked are those the read side places in valid time (docs/time.md §3), amendments
+        included: a correction of `effective_on` must not leave an amended `until` before it.
         """
-        if not fields.keys() & _ACROSS_FIELDS:
-            return
-        merged = {**self.terms, **fields, "type": "measure_imposed", "measure": self.slug}
-        try:
-            MeasureImposedRecord.model_validate(merged)
-        except ValidationError as error:
-            detail = error.errors()[0]
-            name = ".".join(str(part) for part in detail["loc"]) or "record"
-            message = str(detail["msg"]).removeprefix("Value error, ")
-            raise DomainError(
-                field, f"the measure would become invalid: {name}: {message}"
-            ) from None
+        stages = known.stages
+        first = bisect_right(stages, since, key=lambda stage: stage[0]) - 1
+        for _, terms in stages[first:]:
+            merged = {**terms.as_record(), "type": "measure_imposed", "measure": self.slug}
+            try:
+                MeasureImposedRecord.model_validate(merged)
+            except ValidationError as error:
+                detail = error.errors()[0]
+                name = ".".join(str(part) for part in detail["loc"]) or "record"
+                message = str(detail["msg"]).removeprefix("Value error, ")
+                raise DomainError(
+                    field, f"the measure would become invalid: {name}: {message}"
+                ) from None
+
+
+#: The event each input record becomes.
+_EVENT_OF: dict[type[MeasureRecord], type[Measure.Event]] = {
+    MeasureImposedRecord: Measure.Imposed,
+    MeasureAmendedRecord: Measure.Amended,
+    MeasureSuspendedRecord: Measure.Suspended,
+    MeasureResumedRecord: Measure.Resumed,
+    MeasureLiftedRecord: Measure.Lifted,
+    MeasureCorrectedRecord: Measure.Corrected,
+    MeasureRetractedRecord: Measure.Retracted,
+}

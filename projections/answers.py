@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from domain.application import LoggedRecord
     from domain.vocabulary import Level
     from projections.catalog import Hit
+    from projections.summaries import MeasureChange, MeasureSummary
 
 
 #: The columns of an as-of answer's rows and CSV (docs/output.md §7): fixed, whatever the
@@ -43,22 +44,6 @@ AS_OF_COLUMNS = (
     "via",
     "document",
     "source_url",
-)
-#: The row columns taken from a measure's summary as they are (the summary's `level` is the
-#: measure's own).
-_SUMMARY_COLUMNS = (
-    ("measure", "measure"),
-    ("status", "status"),
-    ("kind", "kind"),
-    ("measure_level", "level"),
-    ("issuer", "issuer"),
-    ("direction", "direction"),
-    ("certainty", "certainty"),
-    ("announced_on", "announced_on"),
-    ("effective_on", "effective_on"),
-    ("until", "until"),
-    ("suspended_until", "suspended_until"),
-    ("end_users", "end_users"),
 )
 
 
@@ -98,9 +83,8 @@ class Answer:
         measure), keyed by `AS_OF_COLUMNS`: the CSV's rows, and what a data frame wants."""
         rows = []
         for flow in self.flows:
-            summaries: list[dict[str, Any]] = [*flow.in_force, *flow.suspended, *flow.pending]
-            for summary in summaries or [{}]:
-                sources = summary.get("sources") or [{}]
+            summaries: list[MeasureSummary | None] = [*flow.listed()] or [None]
+            for summary in summaries:
                 row = {
                     "as_of": self.as_of.isoformat(),
                     "item": flow.item,
@@ -108,15 +92,7 @@ class Answer:
                     "to": flow.importer,
                     "level": flow.level.name,
                 }
-                row.update(
-                    {column: str(summary.get(name) or "") for column, name in _SUMMARY_COLUMNS}
-                )
-                row.update(
-                    parties=" ".join(summary.get("parties") or ()),
-                    via=summary.get("via") or "",
-                    document=summary.get("document") or "",
-                    source_url=sources[0].get("url") or "",
-                )
+                row.update(_measure_columns(summary))
                 rows.append(row)
         return rows
 
@@ -139,7 +115,7 @@ class FlowChange:
     importer: str
     level_before: Level
     level_after: Level
-    measures: list[dict[str, Any]]
+    measures: list[MeasureChange]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -149,7 +125,7 @@ class FlowChange:
             "to": self.importer,
             "level_before": self.level_before.name,
             "level_after": self.level_after.name,
-            "measures": self.measures,
+            "measures": [measure.to_json() for measure in self.measures],
         }
 
 
@@ -195,10 +171,9 @@ class FlowDifference:
         measure, its status before and after (`none`: not shown), and its document."""
         old, new = statuses(self.before), statuses(self.after)
         documents = {
-            summary["measure"]: summary.get("document") or ""
+            summary.measure: summary.document or ""
             for flow in (self.before, self.after)
-            for listed in (flow.in_force, flow.suspended, flow.pending)
-            for summary in listed
+            for summary in flow.listed()
         }
         return [
             [
@@ -268,17 +243,43 @@ class Shown:
 
 def statuses(flow: Flow) -> dict[str, str]:
     """Each measure on the flow with its status."""
-    return {
-        summary["measure"]: summary["status"]
-        for listed in (flow.in_force, flow.suspended, flow.pending)
-        for summary in listed
-    }
+    return {summary.measure: summary.status for summary in flow.listed()}
 
 
 def _standing(flow: Flow) -> dict[str, Any]:
     return {
         "level": flow.level.name,
-        "in_force": [summary["measure"] for summary in flow.in_force],
-        "suspended": [summary["measure"] for summary in flow.suspended],
-        "pending": [summary["measure"] for summary in flow.pending],
+        "in_force": [summary.measure for summary in flow.in_force],
+        "suspended": [summary.measure for summary in flow.suspended],
+        "pending": [summary.measure for summary in flow.pending],
     }
+
+
+def _measure_columns(summary: MeasureSummary | None) -> dict[str, str]:
+    """A measure's columns of an as-of row (all empty for a flow with nothing on it); the
+    summary's `level` is the measure's own, `measure_level`."""
+    if summary is None:
+        return dict.fromkeys(AS_OF_COLUMNS[AS_OF_COLUMNS.index("measure") :], "")
+    sources = summary.sources
+    return {
+        "measure": summary.measure,
+        "status": summary.status,
+        "kind": summary.kind,
+        "measure_level": summary.level.name,
+        "issuer": summary.issuer,
+        "direction": summary.direction,
+        "certainty": summary.certainty,
+        "announced_on": summary.announced_on.isoformat(),
+        "effective_on": summary.effective_on.isoformat(),
+        "until": _text(summary.until),
+        "suspended_until": _text(summary.suspended_until),
+        "end_users": summary.end_users or "",
+        "parties": "",  # measures name no parties yet (docs/records.md, Not yet)
+        "via": summary.via or "",
+        "document": summary.document or "",
+        "source_url": (sources[0].get("url") or "") if sources else "",
+    }
+
+
+def _text(day: date | None) -> str:
+    return day.isoformat() if day else ""

@@ -10,13 +10,15 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from projections.flows import FlowQuery
 from projections.history import MeasureHistory
-from projections.lifecycle import measure_on, scope_of, terms_on, terms_stages
+from projections.lifecycle import measure_on
 
 if TYPE_CHECKING:
     from eventsourcing.persistence import Notification
 
+    from domain.action import Action
     from domain.application import Regimes
     from domain.events import RecordedEvent
+    from domain.terms import Terms
 
 
 class Logged(NamedTuple):
@@ -30,6 +32,16 @@ class Logged(NamedTuple):
         return self.event.to_record()
 
 
+class Listing(NamedTuple):
+    """What a search row shows of a subject on a date: for a measure, its terms then."""
+
+    issuer: str
+    kind: str
+    day: date  # announced (a measure) or occurred (an action)
+    document: str | None
+    title: str | None
+
+
 @dataclass
 class Subject:
     """A measure or an action, with every record about it in log order."""
@@ -38,30 +50,36 @@ class Subject:
     slug: str
     records: list[Logged] = field(default_factory=list)
     history: MeasureHistory | None = None  # a measure's, as recorded
+    action: Action.Taken | None = None  # an action's one record
 
     @property
-    def first(self) -> dict[str, Any]:
-        return self.records[0].record
+    def issuer(self) -> str:
+        if self.history is not None:
+            return self.history.terms.corrected.issuer
+        return self._action.issuer
 
-    @property
-    def terms(self) -> dict[str, Any]:
-        """A measure's terms after corrections, or an action's record."""
-        return self.history.terms if self.history is not None else self.first
-
-    def stages(self) -> list[dict[str, Any]]:
+    def stages(self) -> list[Terms]:
         """Every set of terms the measure has had (corrected, then after each amendment)."""
-        if self.history is None:
-            return [self.first]
-        return [terms.terms for _, terms in terms_stages(self.history)]
+        return [terms for _, terms in self.history.terms.stages] if self.history else []
 
-    def terms_on(self, day: date) -> dict[str, Any]:
-        """The terms in effect on `day` (an action's record)."""
-        return terms_on(self.history, day) if self.history is not None else self.first
+    def kinds(self) -> list[str]:
+        """Every kind the measure has had, or the action's."""
+        if self.history is None:
+            return [self._action.kind]
+        return [terms.kind for terms in self.stages()]
+
+    def listing_on(self, day: date) -> Listing:
+        """The subject as a search row shows it on `day`."""
+        if self.history is None:
+            action = self._action
+            return Listing(action.issuer, action.kind, action.occurred_on, None, action.title)
+        terms = self.history.terms.on(day)
+        return Listing(terms.issuer, terms.kind, terms.announced_on, terms.document, terms.title)
 
     def status_on(self, day: date) -> str:
         """Where the subject stands on `day`, in words a search row can show."""
         if self.history is None:
-            return "occurred" if self.first["occurred_on"] <= day.isoformat() else "not yet"
+            return "occurred" if self._action.occurred_on <= day else "not yet"
         if self.history.retracted:
             return "retracted"
         state = measure_on(self.history, day)
@@ -69,8 +87,13 @@ class Subject:
             return state.status
         if self.history.lifted_on is not None and day >= self.history.lifted_on:
             return "lifted"
-        shown_from = min(self.terms["announced_on"], self.terms["effective_on"])
-        return "not yet announced" if day.isoformat() < shown_from else "expired"
+        return "not yet announced" if day < self.history.terms.corrected.shown_from else "expired"
+
+    @property
+    def _action(self) -> Action.Taken:
+        if self.action is None:
+            raise ValueError(f"measure {self.slug!r} has no record imposing it")
+        return self.action
 
 
 @dataclass(frozen=True)
@@ -119,22 +142,29 @@ class Catalog:
     """Every measure and action as recorded up to some position."""
 
     def __init__(self, log: Iterable[tuple[int, RecordedEvent]]) -> None:
+        # The event classes come with the decoded log: not imported with this module, which
+        # every query process loads, searching or not.
+        from domain.action import Action
+        from domain.measure import Measure
+
         self.subjects: dict[tuple[str, str], Subject] = {}
         for position, event in log:
-            facts: Any = event
-            key = (
-                ("action", facts.action)
-                if event.record_type == "action_taken"
-                else ("measure", facts.measure)
-            )
+            if isinstance(event, Action.Taken):
+                key = ("action", event.action)
+            elif isinstance(event, Measure.Event):
+                key = ("measure", event.measure)
+            else:
+                raise TypeError(f"no measure or action is the subject of {event!r}")
             subject = self.subjects.get(key)
             if subject is None:
                 subject = self.subjects[key] = Subject(*key)
             subject.records.append(Logged(position, event))
-            if event.record_type == "measure_imposed":
-                subject.history = MeasureHistory.begin(facts)
+            if isinstance(event, Action.Taken):
+                subject.action = event
+            elif isinstance(event, Measure.Imposed):
+                subject.history = MeasureHistory.begin(event)
             elif subject.history is not None:
-                subject.history.apply(facts)
+                subject.history.apply(event)
 
     def search(self, query: SearchQuery) -> list[Hit]:
         """The records matching the query's text (one row each), or without text one row per
@@ -149,7 +179,7 @@ class Catalog:
 
     def kinds(self) -> set[str]:
         """Every kind a measure or an action has had."""
-        return {stage["kind"] for subject in self.subjects.values() for stage in subject.stages()}
+        return {kind for subject in self.subjects.values() for kind in subject.kinds()}
 
     def documents(self, text: str) -> dict[str, list[tuple[Subject, Logged]]]:
         """The documents whose name contains `text` (case-insensitive), each with the records
@@ -195,7 +225,7 @@ def _text_of(subject: Subject, record: dict[str, Any]) -> Iterator[str]:
 
 
 def _hits(subject: Subject, query: SearchQuery) -> Iterator[Hit]:
-    terms = subject.terms_on(query.on)
+    listing = subject.listing_on(query.on)
     records = subject.records
     if query.text is not None:
         needle = query.text.casefold()
@@ -210,10 +240,7 @@ def _hits(subject: Subject, query: SearchQuery) -> Iterator[Hit]:
     for logged in records:
         record = logged.record
         if logged is subject.records[0]:
-            day, document = (
-                terms.get("announced_on") or terms.get("occurred_on"),
-                terms.get("document"),
-            )
+            day, document = listing.day.isoformat(), listing.document
         else:  # a follow-up's own date; a correction's or retraction's is its record date
             day = record.get("effective_on") or logged.event.timestamp.date().isoformat()
             document = _document_of(record)
@@ -222,12 +249,12 @@ def _hits(subject: Subject, query: SearchQuery) -> Iterator[Hit]:
             subject.slug,
             record["type"],
             logged.position,
-            terms["issuer"],
-            terms["kind"],
+            listing.issuer,
+            listing.kind,
             day,
             status,
             document,
-            terms.get("title"),
+            listing.title,
         )
 
 
@@ -241,31 +268,30 @@ def _document_of(record: dict[str, Any]) -> str | None:
 
 def _narrowed(subject: Subject, query: SearchQuery) -> bool:
     """Whether the subject passes every filter (any of its stages may match)."""
-    terms = subject.terms
     if query.types and subject.type not in query.types:
         return False
-    if query.issuer is not None and terms["issuer"] != query.issuer:
+    if query.issuer is not None and subject.issuer != query.issuer:
         return False
-    stages = subject.stages()
-    if query.kinds and not any(stage["kind"] in query.kinds for stage in stages):
+    if query.kinds and not any(kind in query.kinds for kind in subject.kinds()):
         return False
     flows = query.flows
-    if subject.type == "action":
+    if subject.action is not None:
+        action = subject.action
         return (
             not flows.items
-            and flows.exporter in (None, terms["issuer"])
-            and (flows.importer is None or flows.importer in (terms.get("counterparts") or ()))
+            and flows.exporter in (None, action.issuer)
+            and (flows.importer is None or flows.importer in (action.counterparts or ()))
         )
-    return any(_covers(stage, flows) for stage in stages)
+    return any(_covers(terms, flows) for terms in subject.stages())
 
 
-def _covers(terms: dict[str, Any], flows: FlowQuery) -> bool:
+def _covers(terms: Terms, flows: FlowQuery) -> bool:
     """Whether one stage of a measure's terms applies to any of the asked flows, by the rule
     the answers use (`FlowQuery.resolve`)."""
     return any(
         flows.resolve(item, exporter, importer) is not None
-        for item in terms["items"]
-        for exporter, importer in scope_of(terms)
+        for item in terms.items
+        for exporter, importer in terms.scope()
     )
 
 

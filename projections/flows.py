@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from domain.vocabulary import WORLDWIDE, Level
+from projections.summaries import MeasureSummary, via
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Entry(NamedTuple):
     importer: str
     status: str
     level: Level
-    summary: dict[str, Any]
+    summary: MeasureSummary
 
     @classmethod
     def on_flow(
@@ -56,15 +57,25 @@ class Entry(NamedTuple):
         flow: tuple[str, str],
         status: str,
         level: Level,
-        summary: dict[str, Any],
+        summary: MeasureSummary,
         scope: tuple[str, str],
     ) -> Entry:
         """The measure on `flow`, reached through its `scope` (exporter, importer): its
         summary says `via` how the flow's country is covered (listed, or `*`)."""
-        exporter, importer = scope
-        covering = importer if summary["direction"] == "export" else exporter
-        via = WORLDWIDE if covering == WORLDWIDE else "listed"
-        return cls(item, *flow, status, level, {**summary, "via": via})
+        return cls(item, *flow, status, level, summary.on_flow(scope))
+
+    @classmethod
+    def from_view(
+        cls,
+        item: str,
+        flow: tuple[str, str],
+        level: Level,
+        summary: Mapping[str, Any],
+        scope: tuple[str, str],
+    ) -> Entry:
+        """The measure on `flow` from a row of the view, with its summary as stored there."""
+        listed = MeasureSummary.from_json(summary, via(summary["direction"], scope))
+        return cls(item, *flow, listed.status, level, listed)
 
 
 @dataclass
@@ -75,9 +86,9 @@ class Flow:
     exporter: str
     importer: str
     level: Level = Level.none
-    in_force: list[dict[str, Any]] = field(default_factory=list)
-    suspended: list[dict[str, Any]] = field(default_factory=list)
-    pending: list[dict[str, Any]] = field(default_factory=list)
+    in_force: list[MeasureSummary] = field(default_factory=list)
+    suspended: list[MeasureSummary] = field(default_factory=list)
+    pending: list[MeasureSummary] = field(default_factory=list)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -90,10 +101,14 @@ class Flow:
             "from": self.exporter,
             "to": self.importer,
             "level": self.level.name,
-            "in_force": self.in_force,
-            "suspended": self.suspended,
-            "pending": self.pending,
+            "in_force": [summary.to_json() for summary in self.in_force],
+            "suspended": [summary.to_json() for summary in self.suspended],
+            "pending": [summary.to_json() for summary in self.pending],
         }
+
+    def listed(self) -> list[MeasureSummary]:
+        """Every measure on the flow: in force, then suspended, then pending."""
+        return [*self.in_force, *self.suspended, *self.pending]
 
 
 def assemble(entries: Iterable[Entry], query: FlowQuery) -> list[Flow]:
@@ -102,25 +117,29 @@ def assemble(entries: Iterable[Entry], query: FlowQuery) -> list[Flow]:
     When items, exporter and importer are all given, flows with nothing on them are listed too.
     """
     flows: dict[tuple[str, str, str], Flow] = {}
-    seen: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    # where each measure is listed on each flow: its list, and its place there
+    seen: dict[tuple[str, str, str, str], tuple[list[MeasureSummary], int]] = {}
     for entry in entries:
         key = (entry.item, entry.exporter, entry.importer)
-        listing = (*key, entry.summary["measure"])
+        summary = entry.summary
+        listing = (*key, summary.measure)
         if listing in seen:  # listed by name and through `*`: listed is what says more
-            if entry.summary.get("via") == "listed":
-                seen[listing]["via"] = "listed"
+            if summary.via == "listed":
+                listed, index = seen[listing]
+                listed[index] = listed[index].listed_via("listed")
             continue
-        seen[listing] = entry.summary
         flow = flows.get(key)
         if flow is None:
             flow = flows[key] = Flow(*key)
         if entry.status == "in_force":
-            flow.in_force.append(entry.summary)
+            listed = flow.in_force
             flow.level = max(flow.level, entry.level)
         elif entry.status == "suspended":
-            flow.suspended.append(entry.summary)
+            listed = flow.suspended
         else:
-            flow.pending.append(entry.summary)
+            listed = flow.pending
+        seen[listing] = (listed, len(listed))
+        listed.append(summary)
     if query.exporter is not None and query.importer is not None:
         for item in query.items:
             if query.resolve(item, query.exporter, query.importer):
@@ -130,5 +149,5 @@ def assemble(entries: Iterable[Entry], query: FlowQuery) -> list[Flow]:
                 )
     for flow in flows.values():
         for listed in (flow.in_force, flow.suspended, flow.pending):
-            listed.sort(key=lambda summary: (-Level[summary["level"]], summary["measure"]))
+            listed.sort(key=lambda summary: (-summary.level, summary.measure))
     return [flows[key] for key in sorted(flows)]

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from domain.measure import Measure
 from projections.flows import Entry, Flow, FlowQuery, assemble
 from projections.history import MeasureHistory
 from projections.lifecycle import measure_on
@@ -26,11 +27,10 @@ def histories_at(
     for at, event in log:
         if position is not None and at > position:
             break
-        facts: Any = event
-        if event.record_type == "measure_imposed":
-            histories[facts.measure] = MeasureHistory.begin(facts)
-        elif event.record_type.startswith("measure_"):
-            histories[facts.measure].apply(facts)
+        if isinstance(event, Measure.Imposed):
+            histories[event.measure] = MeasureHistory.begin(event)
+        elif isinstance(event, Measure.Event):
+            histories[event.measure].apply(event)
     return histories
 
 

@@ -1,20 +1,25 @@
 """A measure's history as known at some log position: the record-time fold of its events.
 
-Corrections replace terms for all valid time; amendments, suspensions, resumptions and the
-lifting are kept with their valid dates for `projections.lifecycle` to place in valid time.
+The terms are the domain's fold (`domain.terms.terms_of`): corrections replace them for all
+valid time, amendments change them from their dates. Suspensions, resumptions and the lifting
+are kept with their valid dates for `projections.lifecycle` to place in valid time.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from functools import cache
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-if TYPE_CHECKING:  # events are dispatched on their record type; see `apply`
+from domain.terms import KnownTerms
+
+if TYPE_CHECKING:
     from domain.measure import Measure
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Suspension:
     """The measure stops counting from `start` until `until` (exclusive), or until resumed."""
 
@@ -23,81 +28,91 @@ class Suspension:
     document: str | None
 
 
+class FollowUp(NamedTuple):
+    """A change to the measure in the world from `effective_on`, and the document saying so."""
+
+    change: str  # amended, suspended, resumed or lifted
+    effective_on: date
+    document: str | None
+
+
 @dataclass
 class MeasureHistory:
     """Everything recorded about one measure, folded in record order."""
 
     slug: str
-    terms: dict[str, Any]
+    terms: KnownTerms
     version: int = 1
-    amendments: list[tuple[date, int, dict[str, Any]]] = field(default_factory=list)
     suspensions: list[Suspension] = field(default_factory=list)
     resumptions: list[date] = field(default_factory=list)
     lifted_on: date | None = None
     lifting_document: str | None = None
     retracted: bool = False
-    #: Every follow-up in record order: (record type, effective date, document), so that a
-    #: change on a date can cite the record behind it.
-    follow_ups: list[tuple[str, date, str | None]] = field(default_factory=list)
+    #: Every follow-up in record order, so that a change on a date can cite the record
+    #: behind it.
+    follow_ups: list[FollowUp] = field(default_factory=list)
 
     @classmethod
     def begin(cls, event: Measure.Imposed) -> MeasureHistory:
         """The history as of the measure's first event."""
-        terms = event.model_dump(mode="json", include=_TERM_FIELDS)
+        terms = KnownTerms.imposed(event.imposed_terms())
         return cls(event.measure, terms, event.originator_version)
 
     def apply(self, event: Measure.Event) -> None:
         """Folds the next event of this measure into the history."""
         self.version = event.originator_version
-        facts: Any = event  # dispatched on the stored record type, stable by design
-        kind = event.record_type
-        if kind in _FOLLOW_UPS:
-            self.follow_ups.append((kind, facts.effective_on, facts.document))
-        if kind == "measure_amended":
-            self.amendments.append((facts.effective_on, event.originator_version, facts.changes))
-            self.amendments.sort(key=lambda amendment: amendment[:2])
-        elif kind == "measure_suspended":
-            self.suspensions.append(Suspension(facts.effective_on, facts.until, facts.document))
-        elif kind == "measure_resumed":
-            self.resumptions.append(facts.effective_on)
-        elif kind == "measure_lifted":
-            self.lifted_on = facts.effective_on
-            self.lifting_document = facts.document
-        elif kind == "measure_corrected":
-            self.terms = {**self.terms, **facts.fields}
-        elif kind == "measure_retracted":
-            self.retracted = True
+        self.terms = event.revise(self.terms)
+        fold = _folds().get(type(event))
+        if fold is not None:
+            fold(event, self)
 
     @classmethod
-    def of(cls, events: list[Measure.Event]) -> MeasureHistory:
+    def of(cls, events: Sequence[Measure.Event]) -> MeasureHistory:
         """The history after all of `events`, which start with the measure's `Imposed`."""
-        first: Any = events[0]
-        assert first.record_type == "measure_imposed"
-        history = cls.begin(first)
+        first = events[0]  # its `imposed_terms` refuses any other event
+        history = cls(
+            first.measure, KnownTerms.imposed(first.imposed_terms()), first.originator_version
+        )
         for event in events[1:]:
             history.apply(event)
         return history
 
 
-_FOLLOW_UPS = frozenset(
-    {"measure_amended", "measure_suspended", "measure_resumed", "measure_lifted"}
-)
+def _amended(event: Measure.Amended, history: MeasureHistory) -> None:
+    history.follow_ups.append(FollowUp("amended", event.effective_on, event.document))
 
-_TERM_FIELDS = {
-    "issuer",
-    "kind",
-    "direction",
-    "items",
-    "destinations",
-    "origins",
-    "announced_on",
-    "effective_on",
-    "until",
-    "certainty",
-    "end_users",
-    "title",
-    "document",
-    "hs_codes",
-    "responds_to",
-    "sources",
-}
+
+def _suspended(event: Measure.Suspended, history: MeasureHistory) -> None:
+    history.follow_ups.append(FollowUp("suspended", event.effective_on, event.document))
+    history.suspensions.append(Suspension(event.effective_on, event.until, event.document))
+
+
+def _resumed(event: Measure.Resumed, history: MeasureHistory) -> None:
+    history.follow_ups.append(FollowUp("resumed", event.effective_on, event.document))
+    history.resumptions.append(event.effective_on)
+
+
+def _lifted(event: Measure.Lifted, history: MeasureHistory) -> None:
+    history.follow_ups.append(FollowUp("lifted", event.effective_on, event.document))
+    history.lifted_on = event.effective_on
+    history.lifting_document = event.document
+
+
+def _retracted(event: Measure.Retracted, history: MeasureHistory) -> None:
+    history.retracted = True
+
+
+@cache
+def _folds() -> dict[type[Measure.Event], Callable[[Any, MeasureHistory], None]]:
+    """What each class of event adds to a history besides its terms (a correction: nothing
+    more). Made on first use: the event classes come with the first event decoded, and
+    answers read from the view alone never need them (a query process starts faster)."""
+    from domain.measure import Measure
+
+    return {
+        Measure.Amended: _amended,
+        Measure.Suspended: _suspended,
+        Measure.Resumed: _resumed,
+        Measure.Lifted: _lifted,
+        Measure.Retracted: _retracted,
+    }

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from domain.vocabulary import Level, level_of
+from domain.vocabulary import Level
 from projections.history import MeasureHistory
+from projections.summaries import MeasureSummary, Status, SummaryJson
 
-Status = Literal["in_force", "suspended", "announced", "reported"]
+if TYPE_CHECKING:
+    from domain.terms import Terms
+
 #: Statuses that count towards a flow's level.
 COUNTING: frozenset[str] = frozenset({"in_force"})
 
@@ -18,41 +21,47 @@ class MeasureOnDate(NamedTuple):
 
     slug: str
     status: Status
-    terms: dict[str, Any]
+    terms: Terms
     suspended_until: date | None = None
     suspension_document: str | None = None
 
     @property
     def level(self) -> Level:
         """The level the measure sets on its flows while in force."""
-        return level_of(self.terms["kind"], self.terms.get("end_users"))
+        return self.terms.level
 
     @property
     def items(self) -> tuple[str, ...]:
-        return tuple(self.terms["items"])
+        return self.terms.items
 
     def scope(self) -> list[tuple[str, str]]:
         """The (exporter, importer) pairs the measure applies to."""
-        return scope_of(self.terms)
+        return self.terms.scope()
 
-    def summary(self) -> dict[str, Any]:
-        """The measure as listed on a flow (docs/output.md §2)."""
+    def summary(self) -> MeasureSummary:
+        """The measure as listed on a flow (docs/output.md §2): its JSON read back, as answers
+        read it from the view."""
+        return MeasureSummary.from_json(self.summary_json())
+
+    def summary_json(self) -> SummaryJson:
+        """The summary as the view stores it, built straight from the terms (replay and
+        catch-up store one for every change of every measure)."""
         terms = self.terms
-        summary: dict[str, Any] = {
+        summary: SummaryJson = {
             "measure": self.slug,
             "status": self.status,
-            "kind": terms["kind"],
+            "kind": terms.kind,
             "level": self.level.name,
-            "issuer": terms["issuer"],
-            "direction": terms.get("direction", "export"),
-            "certainty": terms.get("certainty", "in_force"),
-            "announced_on": terms["announced_on"],
-            "effective_on": terms["effective_on"],
-            "until": terms.get("until"),
-            "end_users": terms.get("end_users"),
-            "title": terms.get("title"),
-            "document": terms.get("document"),
-            "sources": terms.get("sources") or [],
+            "issuer": terms.issuer,
+            "direction": terms.direction,
+            "certainty": terms.certainty,
+            "announced_on": terms.announced_on.isoformat(),
+            "effective_on": terms.effective_on.isoformat(),
+            "until": _iso(terms.until),
+            "end_users": terms.end_users,
+            "title": terms.title,
+            "document": terms.document,
+            "sources": list(terms.sources),
         }
         if self.status == "suspended":
             summary["suspended_until"] = _iso(self.suspended_until)
@@ -60,57 +69,8 @@ class MeasureOnDate(NamedTuple):
         return summary
 
 
-def scope_of(terms: dict[str, Any]) -> list[tuple[str, str]]:
-    """The (exporter, importer) pairs a measure's terms apply to."""
-    issuer = terms["issuer"]
-    if terms.get("direction", "export") == "import":
-        return [(origin, issuer) for origin in terms.get("origins") or ()]
-    return [(issuer, destination) for destination in terms.get("destinations") or ()]
-
-
 def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
-
-
-def _date(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
-
-
-def terms_on(history: MeasureHistory, day: date) -> dict[str, Any]:
-    """The measure's terms on `day`: corrected terms, then amendments in force by then."""
-    terms = history.terms
-    for effective_on, _, changes in history.amendments:
-        if effective_on > day:
-            break
-        terms = {**terms, **changes}
-    return terms
-
-
-class Terms(NamedTuple):
-    """Terms in effect, with the dates that place them in valid time already parsed."""
-
-    terms: dict[str, Any]
-    effective_on: date
-    shown_from: date
-    sunset: date | None
-
-    @classmethod
-    def of(cls, terms: dict[str, Any]) -> Terms:
-        effective_on = date.fromisoformat(terms["effective_on"])
-        shown_from = min(date.fromisoformat(terms["announced_on"]), effective_on)
-        return cls(terms, effective_on, shown_from, _date(terms.get("until")))
-
-
-def terms_stages(history: MeasureHistory) -> list[tuple[date, Terms]]:
-    """The terms in effect from each amendment's date on, in date order."""
-    stages: list[tuple[date, Terms]] = [(date.min, Terms.of(history.terms))]
-    terms = history.terms
-    for effective_on, _, changes in history.amendments:
-        terms = {**terms, **changes}
-        if stages[-1][0] == effective_on:
-            stages.pop()  # amendments on the same date: only their sum is ever in effect
-        stages.append((effective_on, Terms.of(terms)))
-    return stages
 
 
 Span = tuple[date, date | None, str | None]
@@ -120,7 +80,7 @@ def measure_on(history: MeasureHistory, day: date) -> MeasureOnDate | None:
     """The measure on valid date `day`, or None when it is not shown then."""
     if history.retracted:
         return None
-    return standing(history, day, Terms.of(terms_on(history, day)), suspension_spans(history))
+    return standing(history, day, history.terms.on(day), suspension_spans(history))
 
 
 def standing(
@@ -130,21 +90,19 @@ def standing(
     shown then."""
     if day < terms.shown_from or (history.lifted_on and day >= history.lifted_on):
         return None
-    if terms.sunset and day >= terms.sunset:
+    if terms.until and day >= terms.until:  # a sunset
         return None
-    if terms.terms.get("certainty") == "reported":
-        return MeasureOnDate(history.slug, "reported", terms.terms)
+    if terms.certainty == "reported":
+        return MeasureOnDate(history.slug, "reported", terms)
     covering = [span for span in spans if span[0] <= day and (span[1] is None or day < span[1])]
     if covering:
         # Suspended before taking effect counts as suspended, not pending (No. 57 of 2025).
         # The latest suspension to start speaks for it: valid time, not recording order.
         latest = max(covering, key=lambda span: span[0])
-        return MeasureOnDate(
-            history.slug, "suspended", terms.terms, _resumes_on(spans, day), latest[2]
-        )
+        return MeasureOnDate(history.slug, "suspended", terms, _resumes_on(spans, day), latest[2])
     if day < terms.effective_on:
-        return MeasureOnDate(history.slug, "announced", terms.terms)
-    return MeasureOnDate(history.slug, "in_force", terms.terms)
+        return MeasureOnDate(history.slug, "announced", terms)
+    return MeasureOnDate(history.slug, "in_force", terms)
 
 
 def suspension_spans(history: MeasureHistory) -> list[Span]:
@@ -174,11 +132,15 @@ def _resumes_on(spans: list[Span], day: date) -> date | None:
 
 def change_dates(history: MeasureHistory, spans: list[Span]) -> list[date]:
     """Every valid date on which the measure's standing may change, in order."""
-    days: set[date] = {day for day, _, _ in history.amendments}
-    for terms in [history.terms, *(changes for _, _, changes in history.amendments)]:
-        for name in ("announced_on", "effective_on", "until"):
-            if terms.get(name):
-                days.add(date.fromisoformat(terms[name]))
+    terms = history.terms
+    days: set[date] = {terms.corrected.announced_on, terms.corrected.effective_on}
+    if terms.corrected.until:
+        days.add(terms.corrected.until)
+    for amendment in terms.amendments:
+        days.add(amendment.effective_on)
+        for name in _DATES:
+            if amendment.changes.get(name):
+                days.add(date.fromisoformat(amendment.changes[name]))
     for start, end, _ in spans:
         days.add(start)
         if end:
@@ -187,6 +149,10 @@ def change_dates(history: MeasureHistory, spans: list[Span]) -> list[date]:
     if history.lifted_on:
         days.add(history.lifted_on)
     return sorted(days)
+
+
+#: The fields whose dates an amendment may move.
+_DATES = ("announced_on", "effective_on", "until")
 
 
 class Cause(NamedTuple):
@@ -200,33 +166,36 @@ def cause_on(history: MeasureHistory, day: date, before: str, after: str) -> Cau
     """The record behind a measure's change from status `before` to `after` on `day` (each
     `none` where the measure is not shown): the follow-up that makes that change, else the
     measure's own dates."""
+    # the last of each kind taking effect that day speaks for it
     taking_effect = {
-        kind: document for kind, effective_on, document in history.follow_ups if effective_on == day
+        follow_up.change: follow_up.document
+        for follow_up in history.follow_ups
+        if follow_up.effective_on == day
     }
-    terms = terms_on(history, day)
+    terms = history.terms.on(day)
     if after == "suspended" and before != "suspended":
-        if "measure_suspended" in taking_effect:
-            return Cause("suspended", taking_effect["measure_suspended"])
+        if "suspended" in taking_effect:
+            return Cause("suspended", taking_effect["suspended"])
     elif before == "suspended" and after != "suspended":
-        if "measure_resumed" in taking_effect:
-            return Cause("resumed", taking_effect["measure_resumed"])
-        if "measure_lifted" in taking_effect:
-            return Cause("lifted", taking_effect["measure_lifted"])
+        if "resumed" in taking_effect:
+            return Cause("resumed", taking_effect["resumed"])
+        if "lifted" in taking_effect:
+            return Cause("lifted", taking_effect["lifted"])
         ended = [suspension for suspension in history.suspensions if suspension.until == day]
         if ended:
             return Cause("suspension_ended", ended[-1].document)
     elif after == "none":
-        if "measure_lifted" in taking_effect:
-            return Cause("lifted", taking_effect["measure_lifted"])
-        if terms.get("until") == day.isoformat():
-            return Cause("expired", terms.get("document"))
-    if "measure_amended" in taking_effect:
-        return Cause("amended", taking_effect["measure_amended"])
-    if after == "in_force" and terms["effective_on"] == day.isoformat():
-        return Cause("took_effect", terms.get("document"))
-    if before == "none" and terms["announced_on"] == day.isoformat():
-        return Cause("announced", terms.get("document"))
-    return Cause("measure", terms.get("document"))
+        if "lifted" in taking_effect:
+            return Cause("lifted", taking_effect["lifted"])
+        if terms.until == day:
+            return Cause("expired", terms.document)
+    if "amended" in taking_effect:
+        return Cause("amended", taking_effect["amended"])
+    if after == "in_force" and terms.effective_on == day:
+        return Cause("took_effect", terms.document)
+    if before == "none" and terms.announced_on == day:
+        return Cause("announced", terms.document)
+    return Cause("measure", terms.document)
 
 
 class Segment(NamedTuple):
@@ -244,7 +213,7 @@ def segments(history: MeasureHistory) -> list[Segment]:
         return found
     spans = suspension_spans(history)
     days = change_dates(history, spans)
-    stages = terms_stages(history)
+    stages = history.terms.stages
     stage = 0  # the days ascend, so the terms in effect only move forward
     for index, day in enumerate(days):
         while stage + 1 < len(stages) and stages[stage + 1][0] <= day:

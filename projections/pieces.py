@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 from projections.history import MeasureHistory
 from projections.lifecycle import Segment, segments
@@ -46,7 +46,8 @@ def render(segment: Segment, known: Sequence[Piece] = ()) -> Piece:
             key, summary = piece.state, piece.summary
             break
     else:
-        summary = summary_bytes(state.summary())
+        # the view takes the summary's JSON as a plain dict
+        summary = summary_bytes(cast("dict[str, Any]", state.summary_json()))
         key = state_key(summary)
     valid_from = segment.valid_from.isoformat()
     valid_to = segment.valid_to.isoformat() if segment.valid_to else OPEN_DATE

@@ -154,9 +154,7 @@ class RegimeReader(ViewKeeper):
         for _, item, exporter, importer, valid_from, valid_to, level, summary in rows:
             flow = query.resolve(item, exporter, importer)
             if flow is not None:
-                entry = Entry.on_flow(
-                    item, flow, summary["status"], Level(level), summary, (exporter, importer)
-                )
+                entry = Entry.from_view(item, flow, Level(level), summary, (exporter, importer))
                 yield valid_from, valid_to, entry
 
     @damaged_view_explained
@@ -222,7 +220,7 @@ class RegimeReader(ViewKeeper):
         self, generation: str, changes: list[FlowChange], position: int
     ) -> list[dict[str, Any]]:
         """The actions that the records of the changes' measures respond to, by date."""
-        slugs = {entry["measure"] for change in changes for entry in change.measures}
+        slugs = {entry.measure for change in changes for entry in change.measures}
         targets = {
             target
             for slug in slugs

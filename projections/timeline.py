@@ -9,6 +9,7 @@ from datetime import date
 from projections.answers import FlowChange
 from projections.flows import Entry, Flow, FlowQuery, assemble
 from projections.lifecycle import Cause
+from projections.summaries import MeasureChange
 from projections.view import OPEN_DATE
 
 #: A measure's rows on a flow: (valid_from, valid_to, entry), ISO dates.
@@ -40,32 +41,16 @@ def _change(day: date, before: Flow, after: Flow, cause: CauseOf) -> FlowChange 
     old, new = standings(before), standings(after)
     if before.level == after.level and old == new:
         return None
-    summaries = {
-        summary["measure"]: summary
-        for listed in (
-            before.in_force,
-            before.suspended,
-            before.pending,
-            after.in_force,
-            after.suspended,
-            after.pending,
-        )
-        for summary in listed
-    }
+    kinds = {summary.measure: summary.kind for summary in (*before.listed(), *after.listed())}
     measures = []
     for slug in sorted(old.keys() | new.keys()):
         if old.get(slug) != new.get(slug):
             status_before, status_after = (old.get(slug, _GONE)[0], new.get(slug, _GONE)[0])
             why = cause(slug, day, status_before, status_after)
             measures.append(
-                {
-                    "measure": slug,
-                    "before": status_before,
-                    "after": status_after,
-                    "kind": summaries[slug]["kind"],
-                    "cause": why.kind,
-                    "document": why.document,
-                }
+                MeasureChange(
+                    slug, status_before, status_after, kinds[slug], why.kind, why.document
+                )
             )
     return FlowChange(
         day, after.item, after.exporter, after.importer, before.level, after.level, measures
@@ -78,8 +63,4 @@ _GONE = ("none", "none")
 
 def standings(flow: Flow) -> dict[str, tuple[str, str]]:
     """Each measure on the flow with its status and the level it sets."""
-    return {
-        summary["measure"]: (summary["status"], summary["level"])
-        for listed in (flow.in_force, flow.suspended, flow.pending)
-        for summary in listed
-    }
+    return {summary.measure: (summary.status, summary.level.name) for summary in flow.listed()}

@@ -56,19 +56,19 @@ def status_periods(changes: Iterable[FlowChange]) -> list[Period]:
     ended: list[Period] = []
     for change in sorted(changes, key=lambda change: change.day):
         for entry in change.measures:
-            key = (change.item, change.exporter, change.importer, entry["measure"])
+            key = (change.item, change.exporter, change.importer, entry.measure)
             before = current.pop(key, None)
             if before is not None:
                 ended.append(replace(before, end=change.day))
-            if entry["after"] != "none":
+            if entry.after != "none":
                 current[key] = Period(
                     *key,
-                    status=entry["after"],
-                    kind=entry["kind"],
+                    status=entry.after,
+                    kind=entry.kind,
                     start=change.day,
                     end=None,
-                    cause=entry["cause"],
-                    document=entry["document"],
+                    cause=entry.cause,
+                    document=entry.document,
                 )
     return sorted(
         [*ended, *current.values()],

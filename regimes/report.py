@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from domain.controls import visible
 from projections.answers import Answer, Known, Timeline
 from projections.catchup import utc_text
+from projections.summaries import MeasureChange, MeasureSummary
 from regimes.chart import chart_html
 from regimes.periods import BANDS, Period, level_steps, status_periods
 from regimes.report_style import STYLE
@@ -220,20 +221,17 @@ def _today(facts: ReportFacts) -> str:
     return f'<section id="today">{heading}{_table(["flow", "level", "measures"], rows)}</section>'
 
 
-def _measure_today(summary: dict[str, Any]) -> str:
-    scope = "listed" if summary.get("via") == "listed" else "all destinations"
-    if summary.get("direction") == "import" and scope != "listed":
+def _measure_today(summary: MeasureSummary) -> str:
+    scope = "listed" if summary.via == "listed" else "all destinations"
+    if summary.direction == "import" and scope != "listed":
         scope = "all origins"
-    details = ", ".join(
-        _text(part) for part in (summary["kind"], summary.get("end_users"), scope) if part
-    )
-    suspended = (
-        f" until {_text(summary['suspended_until'])}" if summary.get("suspended_until") else ""
-    )
-    title = f' <span class="title">{_text(summary["title"])}</span>' if summary.get("title") else ""
+    details = ", ".join(_text(part) for part in (summary.kind, summary.end_users, scope) if part)
+    suspended = f" until {_text(summary.suspended_until)}" if summary.suspended_until else ""
+    title = f' <span class="title">{_text(summary.title)}</span>' if summary.title else ""
+    sources = [dict(source) for source in summary.sources]
     return (
-        f"{_status(summary['status'])}{suspended} <code>{_text(summary['measure'])}</code>"
-        f"{title} ({details}) — {_cite(summary.get('document'), summary.get('sources'))}"
+        f"{_status(summary.status)}{suspended} <code>{_text(summary.measure)}</code>"
+        f"{title} ({details}) — {_cite(summary.document, sources)}"
     )
 
 
@@ -258,16 +256,16 @@ def _changes(facts: ReportFacts) -> str:
         flow = _text(f"{change.item} {change.exporter} → {change.importer}")
         levels = f"{_level(change.level_before.name)} → {_level(change.level_after.name)}"
         for entry in change.measures:
-            cause = entry["cause"].replace("_", " ")
-            sources = _sources_of(facts.records.get(entry["measure"], []), change.day, entry)
+            cause = entry.cause.replace("_", " ")
+            sources = _sources_of(facts.records.get(entry.measure, []), change.day, entry)
             rows.append(
                 [
                     _text(change.day),
                     flow,
                     levels,
-                    f"<code>{_text(entry['measure'])}</code> ({_text(entry['kind'])})",
-                    f"{_status(entry['before'])} → {_status(entry['after'])} ({_text(cause)})",
-                    _cite(entry["document"], sources),
+                    f"<code>{_text(entry.measure)}</code> ({_text(entry.kind)})",
+                    f"{_status(entry.before)} → {_status(entry.after)} ({_text(cause)})",
+                    _cite(entry.document, sources),
                 ]
             )
     heading = f"<h2>Changes ({_dates(facts.question.since, facts.question.until)})</h2>"
@@ -277,14 +275,14 @@ def _changes(facts: ReportFacts) -> str:
     return f'<section id="changes">{heading}{_table(headings, rows)}</section>'
 
 
-def _sources_of(records: list[dict[str, Any]], day: date, entry: dict[str, Any]) -> list[Any]:
+def _sources_of(records: list[dict[str, Any]], day: date, entry: MeasureChange) -> list[Any]:
     """The sources of the record behind a change (docs/output.md §3): the follow-up of the
     cause's type taking effect (or, for a suspension ending, running out) that day, else the
     measure's own record as corrected."""
     imposed: dict[str, Any] = {}
     behind: dict[str, Any] | None = None
-    wanted = CAUSE_RECORDS.get(entry["cause"])
-    dated = "until" if entry["cause"] == "suspension_ended" else "effective_on"
+    wanted = CAUSE_RECORDS.get(entry.cause)
+    dated = "until" if entry.cause == "suspension_ended" else "effective_on"
     for record in records:
         if record["type"] == "measure_imposed":
             imposed = dict(record)

@@ -319,7 +319,7 @@ class Store:
                 break
         else:
             raise StoreError("the log kept growing while the report was made; try again")
-        slugs = {entry["measure"] for change in history.changes for entry in change.measures}
+        slugs = {entry.measure for change in history.changes for entry in change.measures}
         records = {
             slug: [
                 logged.record

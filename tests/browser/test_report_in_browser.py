@@ -96,7 +96,7 @@ def test_dysprosium_from_china_to_japan(browser: WebDriver, bundled: str, tmp_pa
         source["url"]
         for flow in report.facts.today.flows
         for summary in flow.in_force
-        for source in summary["sources"]
+        for source in summary.sources
     }
     assert sources <= links
     assert browser.find_element("css selector", "#today").text.count("in force") == 3

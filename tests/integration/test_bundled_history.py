@@ -139,18 +139,18 @@ def test_pinned_answers(
     answer = reader.as_of(date.fromisoformat(day), FlowQuery((item,), exporter, importer))
     [flow] = answer.flows
     assert flow.level.name == level
-    assert [entry["measure"] for entry in flow.in_force] == in_force
-    assert [entry["measure"] for entry in flow.suspended] == suspended
-    assert sorted(entry["measure"] for entry in flow.pending) == sorted(pending)
+    assert [entry.measure for entry in flow.in_force] == in_force
+    assert [entry.measure for entry in flow.suspended] == suspended
+    assert sorted(entry.measure for entry in flow.pending) == sorted(pending)
 
 
 def test_the_military_end_user_ban_on_dysprosium_to_japan_holds_after_2026_01_06(
     reader: RegimeReader,
 ) -> None:
     [flow] = reader.as_of(date(2026, 3, 1), FlowQuery(("Dy",), "CN", "JP")).flows
-    ban = next(entry for entry in flow.in_force if entry["measure"] == "cn-mofcom-2026-1")
-    assert ban["end_users"] == "military"
-    assert ban["document"] == "MOFCOM Announcement No. 1 of 2026"
+    ban = next(entry for entry in flow.in_force if entry.measure == "cn-mofcom-2026-1")
+    assert ban.end_users == "military"
+    assert ban.document == "MOFCOM Announcement No. 1 of 2026"
 
 
 def test_a_fresh_default_store_exports_the_bundled_records() -> None:

@@ -46,7 +46,7 @@ def test_records_appended_as_dicts_answer_as_typed_values_and_plain_rows(store_u
         assert (report.appended, report.first_position) == (2, 1)
         answer = store.as_of("2025-07-01", elements=["Dy"], exporter="CN", importer="JP")
         [flow] = answer.flows
-        assert [summary["measure"] for summary in flow.suspended] == ["cn-mofcom-2025-18"]
+        assert [summary.measure for summary in flow.suspended] == ["cn-mofcom-2025-18"]
         [row] = answer.rows()
         assert (row["status"], row["via"], row["level"]) == ("suspended", "*", "none")
         assert answer.to_json()["position"] == 2

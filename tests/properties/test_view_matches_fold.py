@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from itertools import product
 from typing import Any, cast
 
+import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -483,4 +484,6 @@ def test_revising_piece_by_piece_changes_exactly_the_rows_that_differ(
         assert {row[7] for row in change.opened} <= change.states.keys()
         for piece in pieces:
             assert piece.segment.state == measure_on(measure, piece.segment.valid_from)
+            # the typed summary prints exactly the bytes the view stores
+            assert orjson.dumps(piece.segment.state.summary().to_json()) == piece.summary
         histories_[facts.measure] = (measure, pieces)

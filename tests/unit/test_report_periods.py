@@ -8,6 +8,7 @@ from datetime import date
 import regimes
 from domain.vocabulary import Level
 from projections.answers import FlowChange
+from projections.summaries import MeasureChange
 from regimes.periods import level_steps, status_periods
 from tests.unit.test_timeline_causes import HISTORY
 
@@ -44,14 +45,9 @@ def _change(
     day: str, item: str, before: Level, after: Level, *moves: tuple[str, str, str]
 ) -> FlowChange:
     measures = [
-        {
-            "measure": slug,
-            "before": old,
-            "after": new,
-            "kind": "export_ban",
-            "cause": "c",
-            "document": None,
-        }
+        MeasureChange(
+            measure=slug, before=old, after=new, kind="export_ban", cause="c", document=None
+        )
         for slug, old, new in moves
     ]
     return FlowChange(date.fromisoformat(day), item, "CN", "JP", before, after, measures)

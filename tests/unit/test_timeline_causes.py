@@ -90,11 +90,11 @@ CASES = {
 def test_each_change_names_the_record_that_caused_it(reader: RegimeReader) -> None:
     changes = reader.timeline(FlowQuery(("Sb",), "CN", "JP")).changes
     found = {
-        (change.day.isoformat(), entry["measure"]): (
-            entry["before"],
-            entry["after"],
-            entry["cause"],
-            entry["document"],
+        (change.day.isoformat(), entry.measure): (
+            entry.before,
+            entry.after,
+            entry.cause,
+            entry.document,
         )
         for change in changes
         for entry in change.measures
@@ -111,4 +111,4 @@ def test_an_amendment_that_only_raises_the_level_is_listed_with_the_level(
         if change.day.isoformat() == "2025-04-01"
     ]
     assert (change.level_before.name, change.level_after.name) == ("licence_required", "ban")
-    assert [entry["measure"] for entry in change.measures] == ["a1", "b1"]
+    assert [entry.measure for entry in change.measures] == ["a1", "b1"]

@@ -1,0 +1,166 @@
+"""A measure as answers list it (docs/output.md §2-§3): typed values, and the JSON they print as.
+
+The view keeps each summary as JSON (`SummaryJson`, the table of summaries of
+docs/projections.md; `lifecycle.MeasureOnDate.summary_json` builds it): `from_json` reads it
+and `to_json` gives exactly that JSON back, so that stores written by earlier versions answer
+the same. A summary is a named tuple, not a frozen dataclass: one is read for every row an
+answer reads from the view, and a frozen dataclass of seventeen fields takes about four
+times as long to build (every field set through `object.__setattr__`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal, NamedTuple, NotRequired, TypedDict
+
+from domain.terms import SourceJson
+from domain.vocabulary import WORLDWIDE, Level
+
+Status = Literal["in_force", "suspended", "announced", "reported"]
+
+
+class SummaryJson(TypedDict):
+    """A measure summary as JSON: as the view stores it, and as answers print it (with
+    `via` on a flow)."""
+
+    measure: str
+    status: Status
+    kind: str
+    level: str
+    issuer: str
+    direction: str
+    certainty: str
+    announced_on: str
+    effective_on: str
+    until: str | None
+    end_users: str | None
+    title: str | None
+    document: str | None
+    sources: list[SourceJson]
+    suspended_until: NotRequired[str | None]
+    suspension_document: NotRequired[str | None]
+    via: NotRequired[str]
+
+
+class MeasureSummary(NamedTuple):
+    """A measure on a valid date: where it stands, and the terms then in effect."""
+
+    measure: str
+    status: Status
+    kind: str
+    #: The level the measure sets on its flows while in force.
+    level: Level
+    issuer: str
+    direction: str
+    certainty: str
+    announced_on: date
+    effective_on: date
+    until: date | None
+    end_users: str | None
+    title: str | None
+    document: str | None
+    sources: tuple[SourceJson, ...]
+    #: For status `suspended` only: when every suspension covering the date has ended (None:
+    #: until further notice), and the document of the latest to start.
+    suspended_until: date | None = None
+    suspension_document: str | None = None
+    #: On a flow: how the flow's country is covered, `listed` by name or `*`.
+    via: str | None = None
+
+    def on_flow(self, scope: tuple[str, str]) -> MeasureSummary:
+        """The summary as listed on a flow that its `scope` (exporter, importer) reaches."""
+        return self.listed_via(via(self.direction, scope))
+
+    def listed_via(self, via: str) -> MeasureSummary:
+        """The summary with its `via` given."""
+        return MeasureSummary(*self[:-1], via)  # `via` is the last field
+
+    def to_json(self) -> SummaryJson:
+        """The summary as docs/output.md §2 lists it, and as the view stores it."""
+        data: SummaryJson = {
+            "measure": self.measure,
+            "status": self.status,
+            "kind": self.kind,
+            "level": _LEVEL_NAMES[self.level],
+            "issuer": self.issuer,
+            "direction": self.direction,
+            "certainty": self.certainty,
+            "announced_on": self.announced_on.isoformat(),
+            "effective_on": self.effective_on.isoformat(),
+            "until": self.until.isoformat() if self.until else None,
+            "end_users": self.end_users,
+            "title": self.title,
+            "document": self.document,
+            "sources": list(self.sources),
+        }
+        if self.status == "suspended":
+            data["suspended_until"] = (
+                self.suspended_until.isoformat() if self.suspended_until else None
+            )
+            data["suspension_document"] = self.suspension_document
+        if self.via is not None:
+            data["via"] = self.via
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], listed_via: str | None = None) -> MeasureSummary:
+        """A summary from its JSON (`to_json`'s, or as a store of any version holds it),
+        listed on a flow `listed_via` if given."""
+        until, suspended_until = data["until"], data.get("suspended_until")
+        return cls(
+            data["measure"],
+            data["status"],
+            data["kind"],
+            _LEVELS[data["level"]],
+            data["issuer"],
+            data["direction"],
+            data["certainty"],
+            date.fromisoformat(data["announced_on"]),
+            date.fromisoformat(data["effective_on"]),
+            date.fromisoformat(until) if until else None,
+            data["end_users"],
+            data["title"],
+            data["document"],
+            tuple(data["sources"]),
+            date.fromisoformat(suspended_until) if suspended_until else None,
+            data.get("suspension_document"),
+            listed_via or data.get("via"),
+        )
+
+
+def via(direction: str, scope: tuple[str, str]) -> str:
+    """How a measure in `direction` reaching a flow through `scope` (exporter, importer)
+    covers the flow's country: `listed` by name, or `*`."""
+    exporter, importer = scope
+    covering = importer if direction == "export" else exporter
+    return WORLDWIDE if covering == WORLDWIDE else "listed"
+
+
+#: Levels by name and names by level, looked up for every summary read or printed.
+_LEVELS = {level.name: level for level in Level}
+_LEVEL_NAMES = {level: level.name for level in Level}
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureChange:
+    """A measure whose standing on a flow changes on a date (docs/output.md §3): its status
+    before and after (`none` where not shown), its kind, and the record that caused it."""
+
+    measure: str
+    before: str
+    after: str
+    kind: str
+    cause: str
+    document: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "measure": self.measure,
+            "before": self.before,
+            "after": self.after,
+            "kind": self.kind,
+            "cause": self.cause,
+            "document": self.document,
+        }
