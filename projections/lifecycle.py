@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from domain.vocabulary import Level
@@ -55,22 +56,26 @@ class MeasureOnDate(NamedTuple):
             "issuer": terms.issuer,
             "direction": terms.direction,
             "certainty": terms.certainty,
-            "announced_on": terms.announced_on.isoformat(),
-            "effective_on": terms.effective_on.isoformat(),
-            "until": _iso(terms.until),
+            "announced_on": _iso(terms.announced_on),
+            "effective_on": _iso(terms.effective_on),
+            "until": _iso(terms.until) if terms.until else None,
             "end_users": terms.end_users,
             "title": terms.title,
             "document": terms.document,
             "sources": list(terms.sources),
         }
         if self.status == "suspended":
-            summary["suspended_until"] = _iso(self.suspended_until)
+            until = self.suspended_until
+            summary["suspended_until"] = _iso(until) if until else None
             summary["suspension_document"] = self.suspension_document
         return summary
 
 
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
+@cache
+def _iso(day: date) -> str:
+    """A date as ISO text, formatted once: a replay formats the same few thousand dates in
+    every summary it stores."""
+    return day.isoformat()
 
 
 Span = tuple[date, date | None, str | None]
