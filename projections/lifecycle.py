@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from domain.vocabulary import Level
 from projections.history import MeasureHistory
-from projections.summaries import MeasureSummary, Status, SummaryJson
+from projections.summaries import MeasureSummary, Status, SummaryJson, iso
 
 if TYPE_CHECKING:
     from domain.terms import Terms
@@ -56,9 +55,9 @@ class MeasureOnDate(NamedTuple):
             "issuer": terms.issuer,
             "direction": terms.direction,
             "certainty": terms.certainty,
-            "announced_on": _iso(terms.announced_on),
-            "effective_on": _iso(terms.effective_on),
-            "until": _iso(terms.until) if terms.until else None,
+            "announced_on": iso(terms.announced_on),
+            "effective_on": iso(terms.effective_on),
+            "until": iso(terms.until) if terms.until else None,
             "end_users": terms.end_users,
             "title": terms.title,
             "document": terms.document,
@@ -66,16 +65,9 @@ class MeasureOnDate(NamedTuple):
         }
         if self.status == "suspended":
             until = self.suspended_until
-            summary["suspended_until"] = _iso(until) if until else None
+            summary["suspended_until"] = iso(until) if until else None
             summary["suspension_document"] = self.suspension_document
         return summary
-
-
-@cache
-def _iso(day: date) -> str:
-    """A date as ISO text, formatted once: a replay formats the same few thousand dates in
-    every summary it stores."""
-    return day.isoformat()
 
 
 Span = tuple[date, date | None, str | None]

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any, Literal, NamedTuple, NotRequired, TypedDict
 
 from domain.terms import SourceJson
@@ -75,7 +76,7 @@ class MeasureSummary(NamedTuple):
 
     def listed_via(self, via: str) -> MeasureSummary:
         """The summary with its `via` given."""
-        return MeasureSummary(*self[:-1], via)  # `via` is the last field
+        return MeasureSummary._make((*self[:-1], via))  # `via` is the last field
 
     def to_json(self) -> SummaryJson:
         """The summary as docs/output.md §2 lists it, and as the view stores it."""
@@ -87,18 +88,17 @@ class MeasureSummary(NamedTuple):
             "issuer": self.issuer,
             "direction": self.direction,
             "certainty": self.certainty,
-            "announced_on": self.announced_on.isoformat(),
-            "effective_on": self.effective_on.isoformat(),
-            "until": self.until.isoformat() if self.until else None,
+            "announced_on": iso(self.announced_on),
+            "effective_on": iso(self.effective_on),
+            "until": iso(self.until) if self.until else None,
             "end_users": self.end_users,
             "title": self.title,
             "document": self.document,
             "sources": list(self.sources),
         }
         if self.status == "suspended":
-            data["suspended_until"] = (
-                self.suspended_until.isoformat() if self.suspended_until else None
-            )
+            until = self.suspended_until
+            data["suspended_until"] = iso(until) if until else None
             data["suspension_document"] = self.suspension_document
         if self.via is not None:
             data["via"] = self.via
@@ -109,25 +109,34 @@ class MeasureSummary(NamedTuple):
         """A summary from its JSON (`to_json`'s, or as a store of any version holds it),
         listed on a flow `listed_via` if given."""
         until, suspended_until = data["until"], data.get("suspended_until")
-        return cls(
-            data["measure"],
-            data["status"],
-            data["kind"],
-            _LEVELS[data["level"]],
-            data["issuer"],
-            data["direction"],
-            data["certainty"],
-            date.fromisoformat(data["announced_on"]),
-            date.fromisoformat(data["effective_on"]),
-            date.fromisoformat(until) if until else None,
-            data["end_users"],
-            data["title"],
-            data["document"],
-            tuple(data["sources"]),
-            date.fromisoformat(suspended_until) if suspended_until else None,
-            data.get("suspension_document"),
-            listed_via or data.get("via"),
+        return cls._make(  # one tuple, without the keyword handling of the constructor
+            (
+                data["measure"],
+                data["status"],
+                data["kind"],
+                _LEVELS[data["level"]],
+                data["issuer"],
+                data["direction"],
+                data["certainty"],
+                date.fromisoformat(data["announced_on"]),
+                date.fromisoformat(data["effective_on"]),
+                date.fromisoformat(until) if until else None,
+                data["end_users"],
+                data["title"],
+                data["document"],
+                tuple(data["sources"]),
+                date.fromisoformat(suspended_until) if suspended_until else None,
+                data.get("suspension_document"),
+                listed_via or data.get("via"),
+            )
         )
+
+
+@cache
+def iso(day: date) -> str:
+    """A date as ISO text, formatted once: a replay stores, and a wide answer prints, the
+    same few thousand dates over and over."""
+    return day.isoformat()
 
 
 def via(direction: str, scope: tuple[str, str]) -> str:
