@@ -55,7 +55,7 @@ class Histories:
             if kept is not None and kept[0].version == event.originator_version - 1:
                 history, before = kept
             else:
-                history = self._load(event)
+                history = self.earlier_history(event)
                 before = belief(history)
             history.apply(event)
         after, change = revise(history, position, before)
@@ -68,7 +68,8 @@ class Histories:
         """Drops every kept history (another process may have moved the view on)."""
         self.kept.clear()
 
-    def _load(self, event: Measure.Event) -> MeasureHistory:
+    def earlier_history(self, event: Measure.Event) -> MeasureHistory:
+        """The history of `event`'s measure before it, read from the log."""
         earlier = self.app.events.get(measure_id(event.measure), lte=event.originator_version - 1)
         return MeasureHistory.of(cast("list[Measure.Event]", list(earlier)))
 
