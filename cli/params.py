@@ -67,28 +67,6 @@ class PositionOrMoment(click.ParamType[int | datetime, Any]):
         return MomentParam().convert(value, param, ctx)
 
 
-class RecordedAtParam(click.ParamType[int | datetime, Any]):
-    """How the store stood: `#N` (log position N) or a record time (a UTC date-time, or a
-    date meaning the end of that day)."""
-
-    name = "DATETIME|#N"
-
-    def convert(
-        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-    ) -> int | datetime:
-        if isinstance(value, int | datetime):
-            return value
-        if value.startswith("#"):
-            digits = value[1:]
-            if not (digits.isascii() and digits.isdigit()):
-                self.fail(f"{value!r} is not a log position: write #N (a whole number)", param, ctx)
-            position = int(digits)
-            if position > MAX_POSITION:
-                self.fail(f"{value} is past any log position", param, ctx)
-            return position
-        return MomentParam().convert(value, param, ctx)
-
-
 class ElementParam(click.ParamType[str, Any]):
     """An element symbol (case-exact) or a group such as REE."""
 
@@ -167,7 +145,6 @@ DATE = DateParam()
 DIGEST = DigestParam()
 MOMENT = MomentParam()
 POSITION_OR_MOMENT = PositionOrMoment()
-RECORDED_AT = RecordedAtParam()
 ELEMENT = ElementParam()
 ITEM = ItemParam()
 KIND = KindParam()
