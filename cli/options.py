@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any, TypeVar
 
 import click
 
-from cli.params import COUNTRY, ELEMENT, ITEM, MOMENT
+from cli.params import COUNTRY, DATE, ELEMENT, ITEM, MOMENT
 from cli.session import Session
 from domain.controls import visible
 from domain.errors import BatchRejected, RegimesError
@@ -44,8 +45,8 @@ def reported() -> Iterator[None]:
         raise Rejected(visible(str(error))) from None
 
 
-def flow_filters(command: F) -> F:
-    """The options that pick flows: elements, items, exporter, importer, record time, format."""
+def flow_options(command: F) -> F:
+    """The options that pick flows: elements, items, exporter, importer, record time."""
     options = [
         click.option(
             "-e",
@@ -69,14 +70,33 @@ def flow_filters(command: F) -> F:
             type=MOMENT,
             help="Answer as the store knew it then (UTC; a date means its end).",
         ),
-        click.option(
-            "--format",
-            "output_format",
-            type=click.Choice(["table", "json", "csv"]),
-            default="table",
-            show_default=True,
-        ),
     ]
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def flow_filters(command: F) -> F:
+    """The flow options and the output format (table, JSON or CSV)."""
+    command = click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["table", "json", "csv"]),
+        default="table",
+        show_default=True,
+    )(command)
+    return flow_options(command)
+
+
+def date_range(command: F) -> F:
+    """`--since` and `--until`: the changes on those dates and between them."""
+    command = click.option("--until", type=DATE, help="Only changes on or before this date.")(
+        command
+    )
+    return click.option("--since", type=DATE, help="Only changes on or after this date.")(command)
+
+
+def check_range(since: date | None, until: date | None) -> None:
+    """A usage error (exit 2) when `--since` is after `--until`."""
+    if since is not None and until is not None and since > until:
+        raise click.BadParameter(f"--since {since} is after --until {until}", param_hint="--since")

@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 import click
 
-from cli.options import flow_filters, pass_session, reported
+from cli.options import check_range, date_range, flow_filters, pass_session, reported
 from cli.params import COUNTRY, DATE, KIND
 from cli.session import Session
 
@@ -50,8 +50,7 @@ def as_of(
 
 @click.command()
 @flow_filters
-@click.option("--since", type=DATE, help="Only changes on or after this date.")
-@click.option("--until", type=DATE, help="Only changes on or before this date.")
+@date_range
 @click.option(
     "--actions",
     is_flag=True,
@@ -76,8 +75,7 @@ def timeline(
     """
     from cli import render
 
-    if since is not None and until is not None and since > until:
-        raise click.BadParameter(f"--since {since} is after --until {until}", param_hint="--since")
+    check_range(since, until)
     with reported():
         answer = session.timeline(
             elements=elements,

@@ -7,30 +7,13 @@ from pathlib import Path
 
 import click
 
-from cli.options import reported
-from cli.params import COUNTRY, DATE, ELEMENT, ITEM, MOMENT
+from cli.options import check_range, date_range, flow_options, reported
 from cli.session import Session
 
 
 @click.command()
-@click.option(
-    "-e",
-    "--element",
-    "elements",
-    type=ELEMENT,
-    multiple=True,
-    help="Element symbol or group (REE); repeatable.",
-)
-@click.option(
-    "--item", "items", type=ITEM, multiple=True, help="Product slug (or symbol); repeatable."
-)
-@click.option("--from", "exporter", type=COUNTRY, help="Exporting country (ISO alpha-2).")
-@click.option("--to", "importer", type=COUNTRY, help="Importing country (ISO alpha-2).")
-@click.option("--since", type=DATE, help="Only changes on or after this date.")
-@click.option("--until", type=DATE, help="Only changes on or before this date.")
-@click.option(
-    "--known-at", type=MOMENT, help="Answer as the store knew it then (UTC; a date means its end)."
-)
+@flow_options
+@date_range
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
@@ -58,8 +41,7 @@ def report(
     from cli.render.output import warn
     from domain.controls import visible
 
-    if since is not None and until is not None and since > until:
-        raise click.BadParameter(f"--since {since} is after --until {until}", param_hint="--since")
+    check_range(since, until)
     with reported():
         page = session.report(
             elements=elements,
