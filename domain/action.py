@@ -32,6 +32,9 @@ class Action(Aggregate):
         notes: str | None = None
         sources: tuple[Source, ...]
 
+        def dated_publication(self) -> date:
+            return self.occurred_on
+
         def apply(self, aggregate: Any) -> None:
             action: Action = aggregate
             action.slug = self.action
@@ -40,13 +43,16 @@ class Action(Aggregate):
     @classmethod
     def take(cls, record: ActionTakenRecord, recorded_at: datetime) -> Action:
         """A new action, recorded at `recorded_at`."""
-        return cls._begin(cls.Taken, action_id(record.action), recorded_at, record.payload())
+        payload = record.appended_payload(recorded_at)
+        return cls._begin(cls.Taken, action_id(record.action), recorded_at, payload)
 
     def check_repeat(self, record: ActionTakenRecord) -> None:
-        """Accepts the same record again; refuses different content under this id."""
+        """Accepts the same record again (without a publication date, or with the logged
+        one); refuses different content under this id."""
+        taken = self.taken
         if fingerprint(record.type, record.payload()) != fingerprint(
-            self.taken.record_type, self.taken.payload()
-        ):
+            taken.record_type, taken.payload()
+        ) or (record.published_on is not None and record.published_on != taken.publication()):
             raise RecordConflict(
                 "action", f"action {self.slug!r} already exists with different content"
             )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar, Self, cast
 from uuid import UUID
 
@@ -43,15 +43,41 @@ class RecordedEvent(DomainEvent):
     #: The `type` of the input record this event was made from.
     record_type: ClassVar[str]
 
+    #: The record's publication date, fixed when it was appended (docs/time.md §2). Events
+    #: appended before publication time existed have none: `publication` gives the default
+    #: by type, which is what an append would have fixed.
+    published_on: date | None = None
+
     def payload(self) -> dict[str, Any]:
         """The event's own fields, without the store's envelope."""
         return {
             name: getattr(self, name) for name in type(self).model_fields if name not in ENVELOPE
         }
 
+    def publication(self) -> date:
+        """When the world could know what this record says."""
+        return self.published_on or self.dated_publication() or self.recorded_on()
+
+    def dated_publication(self) -> date | None:
+        """The default publication date that the record's own dates give (None: the day it
+        was recorded, as for corrections)."""
+        return None
+
+    def recorded_on(self) -> date:
+        """The UTC date of the record's record time."""
+        return self.timestamp.astimezone(UTC).date()
+
     def to_record(self) -> dict[str, Any]:
-        """The input record (docs/records.md §8) this event was made from, as JSON-ready values."""
-        fields = to_jsonable_python(self.payload())
+        """The input record (docs/records.md §8) this event was made from, as JSON-ready values.
+
+        The publication date is written out where the record's own dates would not give it
+        back (always for corrections and retractions), so that an export appended into
+        another store keeps it.
+        """
+        payload = self.payload()
+        publication = self.publication()
+        payload["published_on"] = None if publication == self.dated_publication() else publication
+        fields = to_jsonable_python(payload)
         record = {
             "type": self.record_type,
             **{name: value for name, value in fields.items() if value is not None},
@@ -65,8 +91,10 @@ class RecordedEvent(DomainEvent):
 
 
 def fingerprint(record_type: str, payload: dict[str, Any]) -> bytes:
-    """A canonical form of a record's content: equal for records that say the same thing."""
+    """A canonical form of a record's content, its publication date aside: equal for records
+    that say the same thing (`same_publication` compares the dates)."""
     content = {"type": record_type, **to_jsonable_python(payload)}
+    content.pop("published_on", None)
     # orjson's bytes keep their whole output buffer (kilobytes); a copy is kept compact
     return bytes(memoryview(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)))
 

@@ -87,6 +87,9 @@ class Measure(Aggregate):
         notes: str | None = None
         sources: tuple[Source, ...]
 
+        def dated_publication(self) -> date:
+            return self.announced_on
+
         def apply(self, aggregate: Any) -> None:
             measure: Measure = aggregate
             measure.slug = self.measure
@@ -121,10 +124,15 @@ class Measure(Aggregate):
         """A change in the world to the measure, from `effective_on`."""
 
         effective_on: date
+        #: Announced before it took effect: scheduled meanwhile (docs/time.md §3).
+        announced_on: date | None = None
         document: str | None = None
         responds_to: tuple[str, ...] | None = None
         notes: str | None = None
         sources: tuple[Source, ...]
+
+        def dated_publication(self) -> date:
+            return self.announced_on or self.effective_on
 
     class Amended(DatedEvent):
         """The measure changes in the world from `effective_on`."""
@@ -195,7 +203,12 @@ class Measure(Aggregate):
     @classmethod
     def impose(cls, record: MeasureImposedRecord, recorded_at: datetime) -> Measure:
         """A new measure, recorded at `recorded_at`."""
-        return cls._begin(cls.Imposed, measure_id(record.measure), recorded_at, record.payload())
+        return cls._begin(
+            cls.Imposed,
+            measure_id(record.measure),
+            recorded_at,
+            record.appended_payload(recorded_at),
+        )
 
     @property
     def terms(self) -> KnownTerms:
@@ -205,33 +218,44 @@ class Measure(Aggregate):
 
     def has_recorded(self, record: MeasureRecord, payload: dict[str, Any] | None = None) -> bool:
         """True when the log already holds a record saying exactly this about the measure
-        (`payload` is the record's, when the caller has it already)."""
+        (`payload` is the record's, when the caller has it already): the same content, and
+        the same publication date when the record gives one."""
         recorded = self._recorded(_EVENT_OF[type(record)])  # when empty, no fingerprint needed
-        return (
-            bool(recorded)
-            and fingerprint(record.type, record.payload() if payload is None else payload)
-            in recorded
+        if not recorded:
+            return False
+        published = recorded.get(
+            fingerprint(record.type, record.payload() if payload is None else payload)
+        )
+        return published is not None and (
+            record.published_on is None or record.published_on in published
         )
 
-    def _recorded(self, event_class: type[Measure.Event]) -> set[bytes]:
-        """The fingerprints of the history's events of this class, each computed once.
+    def _recorded(self, event_class: type[Measure.Event]) -> dict[bytes, set[date]]:
+        """The fingerprints of the history's events of this class, each computed once, with
+        the publication dates of the events that have it.
 
         Kept beside the history and extended with the events added since the last call, so
         that a measure with many follow-ups in one batch is not fingerprinted over and over.
         """
-        kept: dict[type[Measure.Event], tuple[int, set[bytes]]] = self.__dict__.setdefault(
-            "_recorded_by_class", {}
+        kept: dict[type[Measure.Event], tuple[int, dict[bytes, set[date]]]] = (
+            self.__dict__.setdefault("_recorded_by_class", {})
         )
-        counted, known = kept.get(event_class, (0, set()))
+        counted, known = kept.get(event_class, (0, {}))
         for event in self.history[counted:]:
             if type(event) is event_class:
-                known.add(fingerprint(event.record_type, event.payload()))
+                key = fingerprint(event.record_type, event.payload())
+                known.setdefault(key, set()).add(event.publication())
         kept[event_class] = (len(self.history), known)
         return known
 
+    @property
+    def published_on(self) -> date:
+        """The measure's publication date: its imposition's."""
+        return self.history[0].publication()
+
     def record(self, record: MeasureRecord, recorded_at: datetime) -> bool:
         """Records a follow-up; False if the same record is already in this measure's history."""
-        payload = record.payload()
+        payload = record.appended_payload(recorded_at)
         if self.has_recorded(record, payload):
             return False
         if isinstance(record, MeasureImposedRecord):
@@ -242,6 +266,10 @@ class Measure(Aggregate):
             )
         if self.retracted:
             raise MeasureRetracted("measure", f"measure {self.slug!r} was retracted")
+        if payload["published_on"] < self.published_on:
+            raise DomainError(
+                "published_on", f"before the measure itself was published ({self.published_on})"
+            )
         event_class = self._check(record, payload)
         self._trigger(event_class, recorded_at, payload)
         return True

@@ -9,7 +9,7 @@ old log unreadable.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Annotated, Any, Literal, get_args
 
@@ -101,9 +101,30 @@ Sources = Annotated[tuple[SourceRecord, ...], Field(min_length=1)]
 
 
 class _Record(_Strict):
+    #: When the world could know what the record says (docs/time.md §2); without it, a
+    #: default by type (`publication_date`).
+    published_on: IsoDate | None = None
+
     def payload(self) -> dict[str, Any]:
         """The record's fields as the keyword arguments of its stored event."""
         return self.model_dump(exclude={"type"})
+
+    def appended_payload(self, recorded_at: datetime) -> dict[str, Any]:
+        """The payload of the event the record becomes when appended at `recorded_at`: its
+        publication date fixed there."""
+        payload = self.payload()
+        payload["published_on"] = self.publication_date(recorded_at.astimezone(UTC).date())
+        return payload
+
+    def publication_date(self, recorded_on: date) -> date:
+        """The record's publication date, were it appended on `recorded_on` (UTC): its own
+        `published_on`, else the default of its type."""
+        return self.published_on or self.default_publication(recorded_on)
+
+    def default_publication(self, recorded_on: date) -> date:
+        """The publication date of the record without a `published_on`: most types take one
+        of their dates; corrections and retractions the day they are recorded."""
+        return recorded_on
 
 
 def _after(earlier: str, later: str, value: date | None, info: ValidationInfo) -> date | None:
@@ -155,6 +176,9 @@ class MeasureImposedRecord(_Record):
     def _until_after_effect(cls, value: date | None, info: ValidationInfo) -> date | None:
         return _after("effective_on", "until", value, info)
 
+    def default_publication(self, recorded_on: date) -> date:
+        return self.announced_on
+
 
 def _places_for(
     direction: str, field: str, value: tuple[str, ...] | None, info: ValidationInfo
@@ -174,9 +198,12 @@ def _places_for(
 
 #: Fields a `measure_amended` record may change from its `effective_on`.
 AMENDABLE = ("items", "destinations", "origins", "kind", "end_users", "certainty", "until")
-#: Fields a `measure_corrected` record may replace for all valid time.
+#: Fields a `measure_corrected` record may replace for all valid time (not the publication
+#: date: a record's is fixed when it is appended).
 CORRECTABLE = tuple(
-    name for name in MeasureImposedRecord.model_fields if name not in ("type", "measure")
+    name
+    for name in MeasureImposedRecord.model_fields
+    if name not in ("type", "measure", "published_on")
 )
 
 
@@ -220,10 +247,23 @@ class _DatedFollowUp(_Record):
 
     measure: Slug
     effective_on: IsoDate
+    #: Announced before it takes effect: the measure lists it as scheduled meanwhile.
+    announced_on: IsoDate | None = None
     document: Text | None = None
     responds_to: tuple[Slug, ...] | None = None
     notes: Notes | None = None
     sources: Sources
+
+    @field_validator("announced_on")
+    @classmethod
+    def _announced_by_effect(cls, value: date | None, info: ValidationInfo) -> date | None:
+        effective_on = info.data.get("effective_on")
+        if value is not None and effective_on is not None and value > effective_on:
+            raise ValueError(f"announced_on {value} must not be after effective_on {effective_on}")
+        return value
+
+    def default_publication(self, recorded_on: date) -> date:
+        return self.announced_on or self.effective_on
 
 
 class MeasureAmendedRecord(_DatedFollowUp):
@@ -268,7 +308,16 @@ class MeasureAmendedRecord(_DatedFollowUp):
 
     def payload(self) -> dict[str, Any]:
         payload = self.model_dump(
-            include={"measure", "effective_on", "document", "responds_to", "notes", "sources"}
+            include={
+                "measure",
+                "effective_on",
+                "announced_on",
+                "document",
+                "responds_to",
+                "notes",
+                "sources",
+                "published_on",
+            }
         )
         payload["changes"] = self.changes()
         return payload
@@ -335,6 +384,9 @@ class ActionTakenRecord(_Record):
     responds_to: tuple[Slug, ...] | None = None
     notes: Notes | None = None
     sources: Sources
+
+    def default_publication(self, recorded_on: date) -> date:
+        return self.occurred_on
 
 
 MeasureRecord = (

@@ -11,8 +11,8 @@ from uuid import UUID
 from eventsourcing.persistence import Notification
 
 from projections.catchup import Progress, logged
-from projections.history import MeasureHistory
-from projections.pieces import Piece, revise
+from projections.knowledge import MeasureKnowledge
+from projections.pieces import NOTHING, Belief, revise
 from projections.tables import OPEN_POSITION, LoggedPosition, Row
 
 if TYPE_CHECKING:
@@ -52,8 +52,8 @@ def load_shard(
     positions: list[LoggedPosition] = []
     read = 0
     measure: str | None = None
-    history: MeasureHistory | None = None
-    pieces: list[Piece] = []
+    knowledge: MeasureKnowledge | None = None
+    pieces: Belief = NOTHING
     believed: dict[Row, int] = {}  # the measure's open rows, with the position they opened
     # The keys of the measure's summaries written so far: a summary names its measure, so
     # keys never repeat across measures, and the load writes each one once.
@@ -72,12 +72,12 @@ def load_shard(
             facts = cast("Measure.Event", event)
             if facts.record_type == "measure_imposed":
                 close_measure()
-                measure, pieces = facts.measure, []
-                history = MeasureHistory.begin(cast("Measure.Imposed", facts))
+                measure, pieces = facts.measure, NOTHING
+                knowledge = MeasureKnowledge.begin(cast("Measure.Imposed", facts))
             else:
-                assert history is not None, "a measure's events start with its imposition"
-                history.apply(facts)
-            pieces, change = revise(history, at, pieces)
+                assert knowledge is not None, "a measure's events start with its imposition"
+                knowledge.apply(facts)
+            pieces, change = revise(knowledge, at, pieces)
             for row in change.closed:
                 rows.append((measure, *row, believed.pop(row), at))
             for row in change.opened:

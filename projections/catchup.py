@@ -18,8 +18,8 @@ from eventsourcing.persistence import IntegrityError, Notification
 
 from domain.ids import measure_id
 from projections.collector import collection_paused
-from projections.history import MeasureHistory
-from projections.pieces import Piece, RowChange, belief, revise
+from projections.knowledge import MeasureKnowledge
+from projections.pieces import NOTHING, Belief, RowChange, belief, revise
 from projections.tables import LoggedPosition
 from projections.view import BitemporalView, GenerationMoved
 
@@ -43,23 +43,24 @@ class Histories:
 
     def __init__(self, app: Regimes) -> None:
         self.app = app
-        self.kept: OrderedDict[str, tuple[MeasureHistory, list[Piece]]] = OrderedDict()
+        self.kept: OrderedDict[str, tuple[MeasureKnowledge, Belief]] = OrderedDict()
 
     def change(self, event: Measure.Event, position: int) -> RowChange:
         """What `event` (at `position`) changes in its measure's rows."""
-        before: list[Piece]
+        before: Belief
         if event.record_type == "measure_imposed":
-            history, before = MeasureHistory.begin(cast("Measure.Imposed", event)), []
+            knowledge = MeasureKnowledge.begin(cast("Measure.Imposed", event))
+            before = NOTHING
         else:
             kept = self.kept.pop(event.measure, None)
             if kept is not None and kept[0].version == event.originator_version - 1:
-                history, before = kept
+                knowledge, before = kept
             else:
-                history = self.earlier_history(event)
-                before = belief(history)
-            history.apply(event)
-        after, change = revise(history, position, before)
-        self.kept[event.measure] = (history, after)
+                knowledge = self.earlier_knowledge(event)
+                before = belief(knowledge)
+            knowledge.apply(event)
+        after, change = revise(knowledge, position, before)
+        self.kept[event.measure] = (knowledge, after)
         if len(self.kept) > _HISTORIES_KEPT:
             self.kept.popitem(last=False)
         return change
@@ -68,10 +69,10 @@ class Histories:
         """Drops every kept history (another process may have moved the view on)."""
         self.kept.clear()
 
-    def earlier_history(self, event: Measure.Event) -> MeasureHistory:
-        """The history of `event`'s measure before it, read from the log."""
+    def earlier_knowledge(self, event: Measure.Event) -> MeasureKnowledge:
+        """The knowledge of `event`'s measure before it, read from the log."""
         earlier = self.app.events.get(measure_id(event.measure), lte=event.originator_version - 1)
-        return MeasureHistory.of(cast("list[Measure.Event]", list(earlier)))
+        return MeasureKnowledge.of(cast("list[Measure.Event]", list(earlier)))
 
 
 def logged(position: int, event: RecordedEvent) -> LoggedPosition:

@@ -20,16 +20,24 @@ if TYPE_CHECKING:
 
 
 def histories_at(
-    log: Iterable[tuple[int, RecordedEvent]], position: int | None = None
+    log: Iterable[tuple[int, RecordedEvent]],
+    position: int | None = None,
+    known: date | None = None,
 ) -> dict[str, MeasureHistory]:
-    """Every measure's history as known at `position` (None: everything recorded)."""
+    """Every measure's history from the records up to log `position` and published by day
+    `known` (None: every one), as if those were the only records (docs/time.md §3): a measure
+    whose imposition was not yet published is not known at all."""
     histories: dict[str, MeasureHistory] = {}
     for at, event in log:
         if position is not None and at > position:
             break
+        if not isinstance(event, Measure.Event):
+            continue
+        if known is not None and event.publication() > known:
+            continue
         if isinstance(event, Measure.Imposed):
             histories[event.measure] = MeasureHistory.begin(event)
-        elif isinstance(event, Measure.Event):
+        elif event.measure in histories:
             histories[event.measure].apply(event)
     return histories
 
@@ -55,6 +63,8 @@ def regimes_as_of(
     day: date,
     query: FlowQuery,
     position: int | None = None,
+    known: date | None = None,
 ) -> list[Flow]:
-    """The regimes of the asked flows on valid date `day`, as known at log `position`."""
-    return assemble(entries_on(histories_at(log, position).values(), day, query), query)
+    """The regimes of the asked flows on valid date `day`, from the records up to log
+    `position` and published by day `known`."""
+    return assemble(entries_on(histories_at(log, position, known).values(), day, query), query)

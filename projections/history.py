@@ -8,10 +8,10 @@ are kept with their valid dates for `projections.lifecycle` to place in valid ti
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from domain.terms import KnownTerms
 
@@ -34,6 +34,8 @@ class FollowUp(NamedTuple):
     change: str  # amended, suspended, resumed or lifted
     effective_on: date
     document: str | None
+    #: Given when announced before taking effect: scheduled from then (docs/time.md §3).
+    announced_on: date | None = None
 
 
 @dataclass
@@ -42,6 +44,8 @@ class MeasureHistory:
 
     slug: str
     terms: KnownTerms
+    #: The measure's publication date: its imposition's.
+    published_on: date
     version: int = 1
     suspensions: list[Suspension] = field(default_factory=list)
     resumptions: list[date] = field(default_factory=list)
@@ -56,7 +60,16 @@ class MeasureHistory:
     def begin(cls, event: Measure.Imposed) -> MeasureHistory:
         """The history as of the measure's first event."""
         terms = KnownTerms.imposed(event.imposed_terms())
-        return cls(event.measure, terms, event.originator_version)
+        return cls(event.measure, terms, event.publication(), event.originator_version)
+
+    def copy(self) -> MeasureHistory:
+        """A copy that events applied to this history leave as it is."""
+        return replace(
+            self,
+            suspensions=list(self.suspensions),
+            resumptions=list(self.resumptions),
+            follow_ups=list(self.follow_ups),
+        )
 
     def apply(self, event: Measure.Event) -> None:
         """Folds the next event of this measure into the history."""
@@ -69,31 +82,34 @@ class MeasureHistory:
     @classmethod
     def of(cls, events: Sequence[Measure.Event]) -> MeasureHistory:
         """The history after all of `events`, which start with the measure's `Imposed`."""
-        first = events[0]  # its `imposed_terms` refuses any other event
-        history = cls(
-            first.measure, KnownTerms.imposed(first.imposed_terms()), first.originator_version
-        )
+        # `imposed_terms` refuses any first event but the imposition
+        history = cls.begin(cast("Measure.Imposed", events[0]))
         for event in events[1:]:
             history.apply(event)
         return history
 
 
+def _follow_up(change: str, event: Measure.DatedEvent) -> FollowUp:
+    announced = event.announced_on
+    return FollowUp(change, event.effective_on, event.document, announced)
+
+
 def _amended(event: Measure.Amended, history: MeasureHistory) -> None:
-    history.follow_ups.append(FollowUp("amended", event.effective_on, event.document))
+    history.follow_ups.append(_follow_up("amended", event))
 
 
 def _suspended(event: Measure.Suspended, history: MeasureHistory) -> None:
-    history.follow_ups.append(FollowUp("suspended", event.effective_on, event.document))
+    history.follow_ups.append(_follow_up("suspended", event))
     history.suspensions.append(Suspension(event.effective_on, event.until, event.document))
 
 
 def _resumed(event: Measure.Resumed, history: MeasureHistory) -> None:
-    history.follow_ups.append(FollowUp("resumed", event.effective_on, event.document))
+    history.follow_ups.append(_follow_up("resumed", event))
     history.resumptions.append(event.effective_on)
 
 
 def _lifted(event: Measure.Lifted, history: MeasureHistory) -> None:
-    history.follow_ups.append(FollowUp("lifted", event.effective_on, event.document))
+    history.follow_ups.append(_follow_up("lifted", event))
     history.lifted_on = event.effective_on
     history.lifting_document = event.document
 

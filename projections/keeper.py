@@ -15,6 +15,7 @@ from projections.backends import open_view
 from projections.catchup import CaughtUp, Histories, Progress, catch_up, utc_text
 from projections.failures import ReplayBusy
 from projections.serial import replay_running
+from projections.tables import SCHEMA_VERSION
 from projections.view import BitemporalView
 from store.failures import first_line, is_disk_full
 
@@ -32,9 +33,18 @@ REBUILD_WATCH = 1.5
 class ViewKeeper:
     """The view of one application's store, opened on it, and how far answers reflect it."""
 
-    def __init__(self, app: Regimes) -> None:
+    def __init__(self, app: Regimes, notify: Callable[[str], None] | None = None) -> None:
         self.app = app
         self.view = open_view(app)
+        if self.view.schema() != SCHEMA_VERSION:
+            # Built by an earlier version, in another layout: rebuilt from the log, which
+            # every version reads.
+            if notify:
+                notify(
+                    "the projections of this store were built by an earlier version of "
+                    "regimes: rebuilding them from the log"
+                )
+            self.replay()
         self.view.prepare_live_generation()
         #: Measure histories kept between catch-ups, so a follow-up to a measure this reader
         #: has seen recently needs no reload from the log.

@@ -6,8 +6,8 @@ from datetime import date
 from typing import TYPE_CHECKING, NamedTuple
 
 from domain.vocabulary import Level
-from projections.history import MeasureHistory
-from projections.summaries import MeasureSummary, Status, SummaryJson, iso
+from projections.history import FollowUp, MeasureHistory
+from projections.summaries import MeasureSummary, ScheduledJson, Status, SummaryJson, iso
 
 if TYPE_CHECKING:
     from domain.terms import Terms
@@ -24,6 +24,10 @@ class MeasureOnDate(NamedTuple):
     terms: Terms
     suspended_until: date | None = None
     suspension_document: str | None = None
+    #: When the world could know of the measure (its imposition's publication date).
+    published_on: date | None = None
+    #: Follow-ups announced by the date but not yet in effect, in effective order.
+    scheduled: tuple[FollowUp, ...] = ()
 
     @property
     def level(self) -> Level:
@@ -63,11 +67,23 @@ class MeasureOnDate(NamedTuple):
             "document": terms.document,
             "sources": list(terms.sources),
         }
+        if self.published_on is not None:
+            summary["published_on"] = iso(self.published_on)
+            summary["scheduled"] = [_scheduled_json(follow_up) for follow_up in self.scheduled]
         if self.status == "suspended":
             until = self.suspended_until
             summary["suspended_until"] = iso(until) if until else None
             summary["suspension_document"] = self.suspension_document
         return summary
+
+
+def _scheduled_json(follow_up: FollowUp) -> ScheduledJson:
+    return {
+        "type": follow_up.change,
+        "announced_on": iso(follow_up.announced_on or follow_up.effective_on),
+        "effective_on": iso(follow_up.effective_on),
+        "document": follow_up.document,
+    }
 
 
 Span = tuple[date, date | None, str | None]
@@ -89,17 +105,36 @@ def standing(
         return None
     if terms.until and day >= terms.until:  # a sunset
         return None
+    published, scheduled = history.published_on, _scheduled_on(history, day)
     if terms.certainty == "reported":
-        return MeasureOnDate(history.slug, "reported", terms)
+        return MeasureOnDate(history.slug, "reported", terms, None, None, published, scheduled)
     covering = [span for span in spans if span[0] <= day and (span[1] is None or day < span[1])]
     if covering:
         # Suspended before taking effect counts as suspended, not pending (No. 57 of 2025).
         # The latest suspension to start speaks for it: valid time, not recording order.
         latest = max(covering, key=lambda span: span[0])
-        return MeasureOnDate(history.slug, "suspended", terms, _resumes_on(spans, day), latest[2])
-    if day < terms.effective_on:
-        return MeasureOnDate(history.slug, "announced", terms)
-    return MeasureOnDate(history.slug, "in_force", terms)
+        return MeasureOnDate(
+            history.slug,
+            "suspended",
+            terms,
+            _resumes_on(spans, day),
+            latest[2],
+            published,
+            scheduled,
+        )
+    status: Status = "announced" if day < terms.effective_on else "in_force"
+    return MeasureOnDate(history.slug, status, terms, None, None, published, scheduled)
+
+
+def _scheduled_on(history: MeasureHistory, day: date) -> tuple[FollowUp, ...]:
+    """The follow-ups announced by `day` that take effect after it (docs/time.md §3)."""
+    found = [
+        follow_up
+        for follow_up in history.follow_ups
+        if follow_up.announced_on is not None
+        and follow_up.announced_on <= day < follow_up.effective_on
+    ]
+    return tuple(sorted(found, key=lambda follow_up: follow_up.effective_on)) if found else ()
 
 
 def suspension_spans(history: MeasureHistory) -> list[Span]:
@@ -143,6 +178,9 @@ def change_dates(history: MeasureHistory, spans: list[Span]) -> list[date]:
         if end:
             days.add(end)
     days.update(history.resumptions)
+    for follow_up in history.follow_ups:
+        if follow_up.announced_on is not None and follow_up.announced_on < follow_up.effective_on:
+            days.update((follow_up.announced_on, follow_up.effective_on))
     if history.lifted_on:
         days.add(history.lifted_on)
     return sorted(days)

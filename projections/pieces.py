@@ -1,29 +1,60 @@
 """A measure's rows in the view, and what one event changes in them.
 
-A measure's belief at a log position is its valid-time segments (`lifecycle.segments`), each
-spread over the measure's items and flows as view rows. From one position to the next most
-segments stay as they were (an amendment effective in 2025 leaves 2020-2024 alone), so each
-new belief reuses the pieces of the one before and renders only the segments that changed.
+A measure's belief at a log position is, for each cut of its knowledge (the history known on
+one publication date, `projections.knowledge`), its valid-time segments
+(`lifecycle.segments`), each spread over the measure's items and flows as view rows. A segment
+that stays the same over consecutive cuts is one span of knowledge, [known_from, known_to),
+and its rows carry those bounds. From one position to the next most spans stay as they were
+(an amendment effective in 2025 leaves 2020-2024 alone; a record published today leaves what
+was known before), so each new belief reuses the pieces of the one before and renders only the
+segments that changed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, NamedTuple, cast
 
-from projections.history import MeasureHistory
+from projections.knowledge import MeasureKnowledge
 from projections.lifecycle import Segment, segments
 from projections.view import OPEN_DATE, Row, state_key, summary_bytes
+
+#: A measure's segment rendered as rows without their knowledge bounds: (item, exporter,
+#: importer, valid_from, valid_to, status, level, state).
+SegmentRow = tuple[str, str, str, str, str, str, int, str]
 
 
 class Piece(NamedTuple):
     """One segment of a measure's valid time, rendered as the view stores it."""
 
     segment: Segment
-    rows: frozenset[Row]
+    rows: frozenset[SegmentRow]
     state: str  # the summary's key in the states table
     summary: bytes
+
+
+class Span(NamedTuple):
+    """A piece believed by every cut of knowledge from `known_from` until `known_to`."""
+
+    known_from: date
+    known_to: date | None
+    piece: Piece
+
+    def rows(self) -> frozenset[Row]:
+        known_from = self.known_from.isoformat()
+        known_to = self.known_to.isoformat() if self.known_to else OPEN_DATE
+        return frozenset((*row, known_from, known_to) for row in self.piece.rows)
+
+
+@dataclass(frozen=True)
+class Belief:
+    """A measure's pieces for each cut of its knowledge, and the spans they make."""
+
+    cuts: list[list[Piece]]
+    #: By (known_from, valid_from): the two identify a span among the measure's.
+    spans: dict[tuple[date, date], Span]
 
 
 @dataclass(frozen=True)
@@ -35,6 +66,9 @@ class RowChange:
     closed: frozenset[Row]  # rows no longer believed from `position`
     opened: frozenset[Row]  # rows believed from `position`
     states: dict[str, bytes]  # the summaries the opened rows cite
+
+
+NOTHING = Belief([], {})
 
 
 def render(segment: Segment, known: Sequence[Piece] = ()) -> Piece:
@@ -52,7 +86,7 @@ def render(segment: Segment, known: Sequence[Piece] = ()) -> Piece:
     valid_from = segment.valid_from.isoformat()
     valid_to = segment.valid_to.isoformat() if segment.valid_to else OPEN_DATE
     status, level, scope = state.status, int(state.level), state.scope()
-    rows: frozenset[Row] = frozenset(
+    rows: frozenset[SegmentRow] = frozenset(
         (item, exporter, importer, valid_from, valid_to, status, level, key)
         for item in state.items
         for exporter, importer in scope
@@ -60,36 +94,73 @@ def render(segment: Segment, known: Sequence[Piece] = ()) -> Piece:
     return Piece(segment, rows, key, summary)
 
 
-def belief(history: MeasureHistory) -> list[Piece]:
-    """Every piece of the measure as its history stands."""
-    return [render(segment) for segment in segments(history)]
+def belief(knowledge: MeasureKnowledge) -> Belief:
+    """Every piece of the measure as its knowledge stands."""
+    cuts = [[render(segment) for segment in segments(history)] for _, history in knowledge.cuts]
+    return Belief(cuts, _spans(knowledge, cuts))
 
 
-def revise(
-    history: MeasureHistory, position: int, before: Sequence[Piece]
-) -> tuple[list[Piece], RowChange]:
-    """The measure's pieces once its history includes the event at `position`, and the change
-    from `before` (its pieces just before that event)."""
-    earlier = {piece.segment.valid_from: piece for piece in before}
-    after: list[Piece] = []
-    added: list[Piece] = []
-    for segment in segments(history):
-        kept = earlier.get(segment.valid_from)
-        if kept is not None and kept.segment == segment:
-            del earlier[segment.valid_from]
-        else:
-            kept = render(segment, before)
-            added.append(kept)
-        after.append(kept)
-    # Unchanged segments hold rows no other segment of either belief has (their valid_from
-    # differs), so comparing what was removed with what was added is the whole difference.
-    removed_rows = frozenset().union(*(piece.rows for piece in earlier.values()))
-    added_rows = frozenset().union(*(piece.rows for piece in added))
+def revise(knowledge: MeasureKnowledge, position: int, before: Belief) -> tuple[Belief, RowChange]:
+    """The measure's belief once its knowledge includes the event at `position`, and the
+    change from `before` (its belief just before that event)."""
+    first = knowledge.changed_from
+    cuts = before.cuts[:first]
+    for index in range(first, len(knowledge.cuts)):
+        # the same cut before, or the one it was split from
+        earlier = before.cuts[min(index, len(before.cuts) - 1)] if before.cuts else []
+        by_start = {piece.segment.valid_from: piece for piece in earlier}
+        pieces = []
+        for segment in segments(knowledge.cuts[index][1]):
+            kept = by_start.get(segment.valid_from)
+            if kept is None or kept.segment != segment:
+                kept = render(segment, earlier)
+            pieces.append(kept)
+        cuts.append(pieces)
+    after = Belief(cuts, _spans(knowledge, cuts))
+    removed = [
+        span
+        for key, span in before.spans.items()
+        if (now := after.spans.get(key)) is None or _moved(span, now)
+    ]
+    added = [
+        span
+        for key, span in after.spans.items()
+        if (then := before.spans.get(key)) is None or _moved(then, span)
+    ]
+    # A span's rows name its knowledge and valid starts, which no other span of the same
+    # belief shares, so comparing what was removed with what was added is the whole change.
+    removed_rows = frozenset().union(*(span.rows() for span in removed))
+    added_rows = frozenset().union(*(span.rows() for span in added))
     change = RowChange(
-        history.slug,
+        knowledge.slug,
         position,
         removed_rows - added_rows,
         added_rows - removed_rows,
-        {piece.state: piece.summary for piece in added},
+        {span.piece.state: span.piece.summary for span in added},
     )
     return after, change
+
+
+def _moved(then: Span, now: Span) -> bool:
+    """Whether two spans with the same starts differ."""
+    return then.known_to != now.known_to or then.piece.segment != now.piece.segment
+
+
+def _spans(knowledge: MeasureKnowledge, cuts: list[list[Piece]]) -> dict[tuple[date, date], Span]:
+    """The spans of knowledge that the cuts' pieces make: a piece carried over unchanged
+    from one cut to the next is one span."""
+    found: dict[tuple[date, date], Span] = {}
+    running: dict[date, tuple[date, Piece]] = {}  # by valid_from: since when, which piece
+    for (published, _), pieces in zip(knowledge.cuts, cuts, strict=True):
+        current = {piece.segment.valid_from: piece for piece in pieces}
+        for valid_from, (known_from, piece) in list(running.items()):
+            now = current.get(valid_from)
+            if now is None or now.segment != piece.segment:
+                found[(known_from, valid_from)] = Span(known_from, published, piece)
+                del running[valid_from]
+        for valid_from, piece in current.items():
+            if valid_from not in running:
+                running[valid_from] = (published, piece)
+    for valid_from, (known_from, piece) in running.items():
+        found[(known_from, valid_from)] = Span(known_from, None, piece)
+    return found

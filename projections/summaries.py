@@ -22,6 +22,15 @@ from domain.vocabulary import WORLDWIDE, Level
 Status = Literal["in_force", "suspended", "announced", "reported"]
 
 
+class ScheduledJson(TypedDict):
+    """A follow-up announced but not yet in effect on the date asked (docs/time.md §3)."""
+
+    type: str  # amended, suspended, resumed or lifted
+    announced_on: str
+    effective_on: str
+    document: str | None
+
+
 class SummaryJson(TypedDict):
     """A measure summary as JSON: as the view stores it, and as answers print it (with
     `via` on a flow)."""
@@ -40,6 +49,8 @@ class SummaryJson(TypedDict):
     title: str | None
     document: str | None
     sources: list[SourceJson]
+    published_on: NotRequired[str]
+    scheduled: NotRequired[list[ScheduledJson]]
     suspended_until: NotRequired[str | None]
     suspension_document: NotRequired[str | None]
     via: NotRequired[str]
@@ -67,6 +78,11 @@ class MeasureSummary(NamedTuple):
     #: until further notice), and the document of the latest to start.
     suspended_until: date | None = None
     suspension_document: str | None = None
+    #: When the world could know of the measure: its imposition's publication date (None in
+    #: summaries of views built before publication time).
+    published_on: date | None = None
+    #: Follow-ups announced but not yet in effect on the date, in effective order.
+    scheduled: tuple[ScheduledJson, ...] = ()
     #: On a flow: how the flow's country is covered, `listed` by name or `*`.
     via: str | None = None
 
@@ -96,6 +112,9 @@ class MeasureSummary(NamedTuple):
             "document": self.document,
             "sources": list(self.sources),
         }
+        if self.published_on is not None:
+            data["published_on"] = iso(self.published_on)
+            data["scheduled"] = list(self.scheduled)
         if self.status == "suspended":
             until = self.suspended_until
             data["suspended_until"] = iso(until) if until else None
@@ -109,6 +128,7 @@ class MeasureSummary(NamedTuple):
         """A summary from its JSON (`to_json`'s, or as a store of any version holds it),
         listed on a flow `listed_via` if given."""
         until, suspended_until = data["until"], data.get("suspended_until")
+        published_on = data.get("published_on")
         return cls._make(  # one tuple, without the keyword handling of the constructor
             (
                 data["measure"],
@@ -127,6 +147,8 @@ class MeasureSummary(NamedTuple):
                 tuple(data["sources"]),
                 date.fromisoformat(suspended_until) if suspended_until else None,
                 data.get("suspension_document"),
+                date.fromisoformat(published_on) if published_on else None,
+                tuple(data.get("scheduled", ())),
                 listed_via or data.get("via"),
             )
         )

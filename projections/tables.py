@@ -15,13 +15,21 @@ OPEN_POSITION = 2**62
 #: `valid_to` of rows that hold indefinitely.
 OPEN_DATE = "9999-12-31"
 GENERATIONS = ("a", "b")
-SCHEMA_VERSION = "1"
+#: Rows of what is known today (`known_to` open), and rows of what was known before a later
+#: publication: literal terms, so that each kind is read through its own partial index.
+LATEST_KNOWLEDGE = f"known_to = '{OPEN_DATE}'"
+EARLIER_KNOWLEDGE = f"known_to < '{OPEN_DATE}'"
+#: The view's layout; a store whose view has another is replayed into this one when opened.
+#: 2: rows bounded in publication time (known_from, known_to); summaries with `published_on`
+#: and `scheduled`.
+SCHEMA_VERSION = "2"
 
 
-#: One measure on one (item, exporter, importer) over [valid_from, valid_to): the columns
-#: (item, exporter, importer, valid_from, valid_to, status, level, state), `state` being the
-#: key of the measure's summary in the states table. Plain tuples: millions are built.
-Row = tuple[str, str, str, str, str, str, int, str]
+#: One measure on one (item, exporter, importer) over [valid_from, valid_to), as known from
+#: publication date known_from until known_to: the columns (item, exporter, importer,
+#: valid_from, valid_to, status, level, state, known_from, known_to), `state` being the key of
+#: the measure's summary in the states table. Plain tuples: millions are built.
+Row = tuple[str, str, str, str, str, str, int, str, str, str]
 
 
 class LoggedPosition(NamedTuple):
@@ -84,7 +92,8 @@ class ViewSQL:
             f"CREATE TABLE IF NOT EXISTS {self.rows} (measure TEXT NOT NULL, item TEXT NOT NULL, "
             "exporter TEXT NOT NULL, importer TEXT NOT NULL, valid_from TEXT NOT NULL, "
             "valid_to TEXT NOT NULL, status TEXT NOT NULL, level INTEGER NOT NULL, "
-            "state TEXT NOT NULL, recorded_from BIGINT NOT NULL, recorded_to BIGINT NOT NULL)",
+            "state TEXT NOT NULL, known_from TEXT NOT NULL, known_to TEXT NOT NULL, "
+            "recorded_from BIGINT NOT NULL, recorded_to BIGINT NOT NULL)",
             f"CREATE TABLE IF NOT EXISTS {self.states} (key TEXT NOT NULL, summary TEXT NOT NULL)",
             f"CREATE TABLE IF NOT EXISTS {self.log} (position BIGINT NOT NULL, "
             "recorded_at TEXT NOT NULL, record_type TEXT NOT NULL, subject TEXT NOT NULL)",
@@ -98,34 +107,53 @@ class ViewSQL:
             f"ON {self.states} (key)",
             f"CREATE UNIQUE INDEX IF NOT EXISTS {self.index_prefix}_log_position "
             f"ON {self.log} (position)",
-            # The believed rows, by flow: what the latest answers read, and catch-up closes.
-            # valid_to too: rows that ended before the day asked are passed over inside the
-            # index, without reading them from the table.
+            # The believed rows as known today, by flow: what the latest answers read, and
+            # catch-up closes. valid_to too: rows that ended before the day asked are passed
+            # over inside the index, without reading them from the table; and known_from,
+            # for questions known at a day.
             f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_open_flow_span ON {self.rows} "
-            "(item, exporter, importer, valid_from, valid_to) "
-            f"WHERE recorded_to = {OPEN_POSITION}",
-            # The superseded rows, by flow: a question known at position P reads those that
-            # stood on the day asked, and whether each was closed after P, in the index.
+            "(item, exporter, importer, valid_from, valid_to, known_from) "
+            f"WHERE recorded_to = {OPEN_POSITION} AND {LATEST_KNOWLEDGE}",
+            # The superseded rows as known today, by flow: a question recorded at position
+            # P reads those that stood on the day asked, and whether each was closed after
+            # P, in the index.
             f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_closed_flow ON {self.rows} "
-            "(item, exporter, importer, valid_from, valid_to, recorded_to) "
-            f"WHERE recorded_to < {OPEN_POSITION}",
+            "(item, exporter, importer, valid_from, valid_to, recorded_to, known_from) "
+            f"WHERE recorded_to < {OPEN_POSITION} AND {LATEST_KNOWLEDGE}",
+            # The rows of what was known before a later publication, by flow: questions
+            # known at a day read them (and catch-up closes them), believed or superseded.
+            f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_earlier_flow ON {self.rows} "
+            "(item, exporter, importer, valid_from, valid_to, known_to, known_from, "
+            f"recorded_to) WHERE {EARLIER_KNOWLEDGE}",
             # Questions without items, by importer and day; whether a row stood then, and
-            # was believed, is read in the index. (recorded_to leads no range here: without
-            # statistics SQLite would then prefer this index for one-flow questions too.)
+            # was believed and known, is read in the index. (recorded_to leads no range
+            # here: without statistics SQLite would then prefer this index for one-flow
+            # questions too.)
             f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_importer_span ON {self.rows} "
-            "(importer, valid_from, valid_to, recorded_to)",
+            "(importer, valid_from, valid_to, recorded_to, known_to, known_from)",
             f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_log_subject ON {self.log} (subject)",
             f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_log_time ON {self.log} (recorded_at)",
         ]
 
     def close_open_row(self) -> str:
-        """Closes a believed row at a position: parameters (position, measure, item, exporter,
-        importer, valid_from), found through the believed rows' index."""
+        """Closes a believed row known today at a position: parameters (position, measure,
+        item, exporter, importer, valid_from, known_from), found through the believed rows'
+        index."""
         p = self.placeholder
         return (
             f"UPDATE {self.rows} SET recorded_to = {p} WHERE measure = {p} AND item = {p} "
-            f"AND exporter = {p} AND importer = {p} AND valid_from = {p} "
-            f"AND recorded_to = {OPEN_POSITION}"
+            f"AND exporter = {p} AND importer = {p} AND valid_from = {p} AND known_from = {p} "
+            f"AND recorded_to = {OPEN_POSITION} AND {LATEST_KNOWLEDGE}"
+        )
+
+    def close_earlier_row(self) -> str:
+        """Closes a believed row of what was known before a later publication: parameters
+        (position, measure, item, exporter, importer, valid_from, known_from, known_to)."""
+        p = self.placeholder
+        return (
+            f"UPDATE {self.rows} SET recorded_to = {p} WHERE measure = {p} AND item = {p} "
+            f"AND exporter = {p} AND importer = {p} AND valid_from = {p} AND known_from = {p} "
+            f"AND known_to = {p} AND recorded_to = {OPEN_POSITION} AND {EARLIER_KNOWLEDGE}"
         )
 
     def drop(self) -> list[str]:
@@ -140,15 +168,18 @@ class ViewSQL:
         importer: str | None,
         *,
         latest: bool = False,
+        known: date | None = None,
     ) -> tuple[str, list[Any]]:
-        """The rows believed at `position`, standing on `day` (any day if None), for the
-        filters, each with its summary: the statement and its parameters.
+        """The rows believed at `position` and known at the end of day `known` (None: as
+        known today), standing on `day` (any day if None), for the filters, each with its
+        summary: the statement and its parameters.
 
         With `latest` (position is the last one applied) the rows believed are the open ones,
         which the open rows' index serves without reading any superseded row. Rows believed
         at an earlier position are the open rows recorded by then, and the closed rows
-        recorded by then and closed after it: one statement each, so that each reads its own
-        index.
+        recorded by then and closed after it; rows known at an earlier day are those known
+        today and published by then, and those of earlier knowledge that it ended after
+        then: one statement each, so that each reads its own index.
         """
         p = self.placeholder
         where: list[str] = []
@@ -163,24 +194,51 @@ class ViewSQL:
             if country is not None:
                 where.append(f"r.{column} IN ({p}, '*')")
                 params.append(country)
+        believed: list[tuple[list[str], list[Any]]] = [
+            ([f"r.recorded_to = {OPEN_POSITION}"], [])
+            if latest
+            else ([f"r.recorded_to = {OPEN_POSITION}", f"r.recorded_from <= {p}"], [position])
+        ]
+        if not latest:
+            believed.append(
+                (
+                    [
+                        f"r.recorded_to < {OPEN_POSITION}",
+                        f"r.recorded_to > {p}",
+                        f"r.recorded_from <= {p}",
+                    ],
+                    [position, position],
+                )
+            )
+        parts = [([*terms, f"r.{LATEST_KNOWLEDGE}"], values) for terms, values in believed]
+        if known is not None:
+            day_known = known.isoformat()
+            parts = [
+                ([*terms, f"r.known_from <= {p}"], [*values, day_known]) for terms, values in parts
+            ]
+            earlier = [f"r.{EARLIER_KNOWLEDGE}", f"r.known_to > {p}", f"r.known_from <= {p}"]
+            if latest:
+                parts.append(
+                    ([*earlier, f"r.recorded_to = {OPEN_POSITION}"], [day_known, day_known])
+                )
+            else:
+                parts.append(
+                    (
+                        [*earlier, f"r.recorded_to > {p}", f"r.recorded_from <= {p}"],
+                        [day_known, day_known, position, position],
+                    )
+                )
         select = (
             f"SELECT r.measure, r.item, r.exporter, r.importer, r.valid_from, r.valid_to, "
             f"r.level, s.summary FROM {self.rows} r JOIN {self.states} s ON s.key = r.state "
             "WHERE "
         )
-        believed = " AND ".join([f"r.recorded_to = {OPEN_POSITION}", *where])
-        if latest:
-            return select + believed, params
-        superseded = " AND ".join(
-            [
-                f"r.recorded_to < {OPEN_POSITION}",
-                f"r.recorded_to > {p}",
-                f"r.recorded_from <= {p}",
-                *where,
-            ]
-        )
-        statement = f"{select}{believed} AND r.recorded_from <= {p} UNION ALL {select}{superseded}"
-        return statement, [*params, position, position, position, *params]
+        statements = []
+        all_params: list[Any] = []
+        for terms, values in parts:
+            statements.append(select + " AND ".join([*terms, *where]))
+            all_params += [*values, *params]
+        return " UNION ALL ".join(statements), all_params
 
 
 def insert_rows(
@@ -192,7 +250,7 @@ def insert_rows(
     *,
     known_states: bool = True,
 ) -> None:
-    """Inserts rows (all eleven columns), summaries and log positions into `sql`'s tables.
+    """Inserts rows (all thirteen columns), summaries and log positions into `sql`'s tables.
 
     With `known_states`, a summary already in the table is passed over (catch-up meets a
     measure's earlier states again); a bulk load writes each summary once, into a table that
@@ -202,7 +260,7 @@ def insert_rows(
     c.executemany(
         f"INSERT INTO {sql.states} VALUES ({sql.marks(2)}){conflict}", summary_texts(states)
     )
-    c.executemany(f"INSERT INTO {sql.rows} VALUES ({sql.marks(11)})", rows)
+    c.executemany(f"INSERT INTO {sql.rows} VALUES ({sql.marks(13)})", rows)
     c.executemany(f"INSERT INTO {sql.log} VALUES ({sql.marks(4)})", positions)
 
 

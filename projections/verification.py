@@ -23,6 +23,8 @@ _ROW_COLUMNS = (
     "valid_to",
     "status",
     "level",
+    "known_from",
+    "known_to",
     "recorded_from",
     "recorded_to",
     "summary",
@@ -64,11 +66,16 @@ def verify_against(
         )
     # The live generation as it stood at `position`: later rows left out, later closings
     # undone.
+    since, until = _ROW_COLUMNS.index("recorded_from"), _ROW_COLUMNS.index("recorded_to")
     live_rows = sorted(
         (
-            (*row[:9], row[9] if row[9] <= position else OPEN_POSITION, row[10])
+            (
+                *row[:until],
+                row[until] if row[until] <= position else OPEN_POSITION,
+                *row[until + 1 :],
+            )
             for row in _rows(view, live)
-            if row[8] <= position
+            if row[since] <= position
         ),
         key=_sortable,
     )

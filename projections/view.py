@@ -94,6 +94,14 @@ class BitemporalView:
                 for statement in sql.create():
                     c.execute(statement)
 
+    def schema(self) -> str:
+        """The layout of the live generation's tables (`tables.SCHEMA_VERSION` when built by
+        this version; "1" before layouts were numbered)."""
+        with self.transaction(commit=False) as c:
+            c.execute(f"SELECT value FROM {self.meta} WHERE key = {self.p}", ("schema",))
+            row = c.fetchone()
+            return str(row["value"]) if row else "1"
+
     def live_generation(self, cursor: Any | None = None) -> str:
         """The generation queries read."""
         if cursor is None:
@@ -164,10 +172,12 @@ class BitemporalView:
                     f"{tracked}, {listed} of {events} log positions; live: {old}); the previous "
                     "projections are kept"
                 )
-            c.execute(
-                f"UPDATE {self.meta} SET value = {self.p} WHERE key = {self.p}",
-                (generation, "live"),
-            )
+            for key, value in (("live", generation), ("schema", SCHEMA_VERSION)):
+                c.execute(
+                    f"INSERT INTO {self.meta} VALUES ({self.p}, {self.p}) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (key, value),
+                )
             for statement in self.sql(old).drop():
                 c.execute(statement)
             self.forget_tracking(c, old)
@@ -210,6 +220,7 @@ class BitemporalView:
         opened: dict[tuple[str, Row], list[Any]] = {}  # rows this batch opens
         closed_here: list[list[Any]] = []  # rows this batch opens and closes again
         to_close: list[tuple[Any, ...]] = []  # rows of earlier batches this one closes
+        to_close_earlier: list[tuple[Any, ...]] = []  # the same, of earlier knowledge
         states: dict[str, bytes] = {}
         for change in changes:
             for row in change.closed:
@@ -219,9 +230,12 @@ class BitemporalView:
                     closed_here.append(values)
                 else:
                     item, exporter, importer, valid_from = row[:4]
-                    to_close.append(
-                        (change.position, change.measure, item, exporter, importer, valid_from)
-                    )
+                    known_from, known_to = row[8:]
+                    key = (change.position, change.measure, item, exporter, importer, valid_from)
+                    if known_to == OPEN_DATE:
+                        to_close.append((*key, known_from))
+                    else:
+                        to_close_earlier.append((*key, known_from, known_to))
             for row in change.opened:
                 opened[(change.measure, row)] = [
                     change.measure,
@@ -240,6 +254,7 @@ class BitemporalView:
             if check_first:
                 self.ensure_live(c, generation)
             c.executemany(sql.close_open_row(), to_close)
+            c.executemany(sql.close_earlier_row(), to_close_earlier)
             rows = [tuple(values) for values in (*closed_here, *opened.values())]
             insert_rows(c, sql, rows, states, positions)
             self.store.track(c, Tracking(tracking_name(generation), last_position))
@@ -281,15 +296,16 @@ class BitemporalView:
         importer: str | None,
         *,
         latest: bool = False,
+        known: date | None = None,
     ) -> Iterator[tuple[str, str, str, str, str, str, int, dict[str, Any]]]:
-        """Rows believed at `position`, standing on `day` (any day if None), for the filters
-        (`ViewSQL.believed_rows`).
+        """Rows believed at `position` and known at the end of day `known` (None: today),
+        standing on `day` (any day if None), for the filters (`ViewSQL.believed_rows`).
 
         Yields (measure, item, exporter, importer, valid_from, valid_to, level, summary)
         with the status inside the summary.
         """
         statement, params = self.rows_statement(
-            generation, day, position, items, exporter, importer, latest=latest
+            generation, day, position, items, exporter, importer, latest=latest, known=known
         )
         with self.transaction(commit=False) as c:
             c.execute(statement, params)
@@ -315,10 +331,11 @@ class BitemporalView:
         importer: str | None,
         *,
         latest: bool = False,
+        known: date | None = None,
     ) -> tuple[str, list[Any]]:
         """The statement `rows_on` runs, with its parameters."""
         return self.sql(generation).believed_rows(
-            day, position, items, exporter, importer, latest=latest
+            day, position, items, exporter, importer, latest=latest, known=known
         )
 
     def position_at(self, generation: str, recorded_at: str) -> int:

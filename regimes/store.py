@@ -103,7 +103,9 @@ class Store:
 
             app = self.app()
             with self.location.opening():
-                self._reader = patiently(lambda: RegimeReader(app))
+                self._reader = patiently(
+                    lambda: RegimeReader(app, lambda message: self.notify(f"regimes: {message}"))
+                )
         return self._reader
 
     def close(self) -> None:

@@ -1,9 +1,10 @@
 """Questions on the view read indexes, and only the rows they may need (docs/projections.md §3).
 
-Latest answers read the believed rows only; answers known at an earlier position read the
-believed rows recorded by then and the rows superseded after it, each through its own
-index; catch-up closes a row through the believed rows' index; a view built by
-catch-up and one built by replay have the same indexes.
+Latest answers read the believed rows only; answers recorded at an earlier position read the
+believed rows recorded by then and the rows superseded after it, and answers known at an
+earlier day the rows of what was known then, each through its own index; catch-up closes a
+row through the index of its kind; a view built by catch-up and one built by replay have the
+same indexes.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from tests.samples import RECORDED_AT
 
 DAY = date(2025, 6, 1)
 OPEN, CLOSED, IMPORTER = "open_flow_span", "closed_flow", "importer_span"
+EARLIER = "earlier_flow"
+KNOWN = date(2025, 11, 1)
 ONE_FLOW = "(item=? AND exporter=? AND importer=?"
 
 
@@ -37,13 +40,38 @@ def reader(request: pytest.FixtureRequest, sqlite_app: Regimes) -> Iterator[Regi
     reader.close()
 
 
-#: id: (day, known at position (None: the latest), items, exporter, importer, and for each
+#: id: (day, recorded at position (None: the latest), items, exporter, importer, and for each
 #: statement of the question, the index its rows are read through and how the search
-#: starts ("" for a scan of that index)).
+#: starts ("" for a scan of that index)); known at `KNOWN` when the id ends "-known-on".
 QUESTIONS: dict[
     str,
     tuple[date | None, int | None, tuple[str, ...], str | None, str | None, list[tuple[str, str]]],
 ] = {
+    "as-of-one-flow-known-on": (
+        DAY,
+        None,
+        ("Er",),
+        "CN",
+        "JP",
+        [(OPEN, ONE_FLOW), (EARLIER, ONE_FLOW)],
+    ),
+    "as-of-one-flow-recorded-and-known-on": (
+        DAY,
+        5,
+        ("Er",),
+        "CN",
+        "JP",
+        [(OPEN, ONE_FLOW), (CLOSED, ONE_FLOW), (EARLIER, ONE_FLOW)],
+    ),
+    "timeline-known-on": (None, None, ("Ga",), "CN", "US", [(OPEN, ONE_FLOW), (EARLIER, ONE_FLOW)]),
+    "as-of-into-a-country-known-on": (
+        DAY,
+        None,
+        (),
+        None,
+        "JP",
+        [(IMPORTER, "(importer=? AND valid_from<?"), (IMPORTER, "(importer=? AND valid_from<?")],
+    ),
     "as-of-one-flow": (DAY, None, ("Dy",), "CN", "JP", [(OPEN, ONE_FLOW)]),
     "as-of-one-flow-known-at": (
         DAY,
@@ -92,15 +120,16 @@ def _row_steps(plan: list[str]) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("day", "known_at", "items", "exporter", "importer", "expected"),
-    list(QUESTIONS.values()),
+    ("question", "day", "recorded_at", "items", "exporter", "importer", "expected"),
+    [(question, *asked) for question, asked in QUESTIONS.items()],
     ids=list(QUESTIONS),
 )
 def test_a_question_reads_only_the_rows_it_may_need_through_an_index(
     reader: RegimeReader,
     sqlite_path: Path,
+    question: str,
     day: date | None,
-    known_at: int | None,
+    recorded_at: int | None,
     items: tuple[str, ...],
     exporter: str | None,
     importer: str | None,
@@ -108,7 +137,14 @@ def test_a_question_reads_only_the_rows_it_may_need_through_an_index(
 ) -> None:
     generation, latest = reader.view.standing()
     statement, params = reader.view.rows_statement(
-        generation, day, known_at or latest, items, exporter, importer, latest=known_at is None
+        generation,
+        day,
+        recorded_at or latest,
+        items,
+        exporter,
+        importer,
+        latest=recorded_at is None,
+        known=KNOWN if question.endswith("-known-on") else None,
     )
     with sqlite3.connect(sqlite_path) as connection:
         plan = [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {statement}", params)]
@@ -131,15 +167,19 @@ def test_catch_up_closes_a_believed_row_through_the_believed_rows_index(
     reader: RegimeReader, sqlite_path: Path
 ) -> None:
     generation, latest = reader.view.standing()
-    statement = reader.view.sql(generation).close_open_row()
+    sql = reader.view.sql(generation)
+    key = (latest, "m", "Dy", "CN", "JP", "2025-01-01", "2025-01-01")
     with sqlite3.connect(sqlite_path) as connection:
-        plan = [
-            row[3]
-            for row in connection.execute(
-                f"EXPLAIN QUERY PLAN {statement}", (latest, "m", "Dy", "CN", "JP", "2025-01-01")
-            )
-        ]
-    assert plan == [
-        f"SEARCH regime_rows_{generation} USING INDEX "
-        f"regime_rows_{generation}_{OPEN} {ONE_FLOW} AND valid_from=?)"
-    ], plan
+        for statement, params, index in (
+            (sql.close_open_row(), key, f"{OPEN} {ONE_FLOW} AND valid_from=?"),
+            (
+                sql.close_earlier_row(),
+                (*key, "2025-02-01"),
+                f"{EARLIER} {ONE_FLOW} AND valid_from=?",
+            ),
+        ):
+            plan = [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {statement}", params)]
+            assert len(plan) == 1, plan
+            assert plan[0].startswith(
+                f"SEARCH regime_rows_{generation} USING INDEX regime_rows_{generation}_{index}"
+            ), plan

@@ -25,9 +25,9 @@ from domain.events import RecordedEvent
 from domain.vocabulary import MEASURE_KINDS
 from projections.flows import FlowQuery
 from projections.fold import regimes_as_of
-from projections.history import MeasureHistory
+from projections.knowledge import MeasureKnowledge
 from projections.lifecycle import measure_on
-from projections.pieces import Piece, belief, revise
+from projections.pieces import NOTHING, Belief, belief, revise
 from projections.queries import RegimeReader
 from store.locations import parse_store
 from store.log import open_application
@@ -453,6 +453,10 @@ def test_recording_measures_in_another_order_gives_the_same_valid_time_answers(
             assert viewed(reader, day, query) == expected
 
 
+def _rows(believed: Belief) -> frozenset[Any]:
+    return frozenset().union(*(span.rows() for span in believed.spans.values()))
+
+
 @PROPERTY_SETTINGS
 @given(history=histories())
 def test_revising_piece_by_piece_changes_exactly_the_rows_that_differ(
@@ -464,26 +468,27 @@ def test_revising_piece_by_piece_changes_exactly_the_rows_that_differ(
     with popo_store() as (app, _):
         record_history(app, history)
         log = logged_events(app)
-    histories_: dict[str, tuple[MeasureHistory, list[Piece]]] = {}
-    pieces: list[Piece]
+    histories_: dict[str, tuple[MeasureKnowledge, Belief]] = {}
+    pieces: Belief
     for position, event in log:
         facts = cast(Any, event)
         if not event.record_type.startswith("measure_"):
             continue
         if event.record_type == "measure_imposed":
-            measure, pieces = MeasureHistory.begin(facts), []
+            measure, pieces = MeasureKnowledge.begin(facts), NOTHING
         else:
             measure, pieces = histories_[facts.measure]
             measure.apply(facts)
-        rows_before = frozenset().union(*(piece.rows for piece in pieces))
+        rows_before = _rows(pieces)
         pieces, change = revise(measure, position, pieces)
-        rows_after = frozenset().union(*(piece.rows for piece in belief(measure)))
-        assert frozenset().union(*(piece.rows for piece in pieces)) == rows_after
+        rows_after = _rows(belief(measure))
+        assert _rows(pieces) == rows_after
         assert change.closed == rows_before - rows_after
         assert change.opened == rows_after - rows_before
         assert {row[7] for row in change.opened} <= change.states.keys()
-        for piece in pieces:
-            assert piece.segment.state == measure_on(measure, piece.segment.valid_from)
-            # the typed summary prints exactly the bytes the view stores
-            assert orjson.dumps(piece.segment.state.summary().to_json()) == piece.summary
+        for (_, known), cut in zip(measure.cuts, pieces.cuts, strict=True):
+            for piece in cut:
+                assert piece.segment.state == measure_on(known, piece.segment.valid_from)
+                # the typed summary prints exactly the bytes the view stores
+                assert orjson.dumps(piece.segment.state.summary().to_json()) == piece.summary
         histories_[facts.measure] = (measure, pieces)

@@ -335,6 +335,9 @@ def test_an_event_prints_back_the_record_it_was_made_from(
 ) -> None:
     popo_app.append(batch(*history, record), RECORDED_AT)
     *_, logged = popo_app.records()
+    if record["type"] in ("measure_corrected", "measure_retracted"):
+        # no date of its own to give its publication: the day it was recorded, written out
+        expected = {**expected, "published_on": RECORDED_AT.date().isoformat()}
     assert logged.record == expected
     assert logged.recorded_at == RECORDED_AT
 

@@ -1,0 +1,111 @@
+"""What the world knew of one measure on each day: its records cut by publication date
+(docs/time.md §2).
+
+On a day K the world knew the measure's records published by K, folded in record order as if
+they were the only ones (and nothing of the measure before its imposition was published). The
+answers change only on the records' publication dates, so the measure's knowledge is a short
+list of cuts: each publication date with the history of the records published by then. The
+last cut holds every record: it is the history that record time alone knows.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, cast
+
+from projections.history import MeasureHistory
+
+if TYPE_CHECKING:
+    from domain.measure import Measure
+
+
+@dataclass
+class MeasureKnowledge:
+    """One measure's records, and the history known on each of their publication dates."""
+
+    events: list[Measure.Event]
+    #: Each event's publication date, no earlier than the imposition's.
+    published: list[date]
+    #: The publication dates, ascending, each with the history of the records published by
+    #: then; the last one's is `latest`.
+    cuts: list[tuple[date, MeasureHistory]]
+    #: The history of every record.
+    latest: MeasureHistory
+    #: The first cut the last event changed (every cut from there on changed).
+    changed_from: int = 0
+
+    @classmethod
+    def begin(cls, event: Measure.Imposed) -> MeasureKnowledge:
+        """The knowledge of a measure as of its imposition."""
+        history = MeasureHistory.begin(event)
+        published = history.published_on
+        return cls([event], [published], [(published, history)], history)
+
+    @classmethod
+    def of(cls, events: Sequence[Measure.Event]) -> MeasureKnowledge:
+        """The knowledge after all of `events`, which start with the measure's imposition."""
+        knowledge = cls.begin(cast("Measure.Imposed", events[0]))
+        for event in events[1:]:
+            knowledge.apply(event)
+        knowledge.changed_from = 0
+        return knowledge
+
+    @property
+    def slug(self) -> str:
+        return self.latest.slug
+
+    @property
+    def version(self) -> int:
+        return self.latest.version
+
+    def apply(self, event: Measure.Event) -> None:
+        """Folds the next event of the measure into every cut that knows it."""
+        published = max(event.publication(), self.latest.published_on)
+        self.events.append(event)
+        self.published.append(published)
+        last, _ = self.cuts[-1]
+        if published >= last:
+            if published > last:  # a new cut: the one before keeps what it knew
+                self.cuts[-1] = (last, self.latest.copy())
+                self.cuts.append((published, self.latest))
+            self.latest.apply(event)
+            self.changed_from = len(self.cuts) - 1
+            return
+        # Published before records already known (a date given, or an old log): every cut
+        # from its publication date on knows it too, and is folded again.
+        self.latest.apply(event)
+        dates = [day for day, _ in self.cuts]
+        first = bisect_left(dates, published)
+        if dates[first] != published:
+            dates.insert(first, published)
+        self.cuts = [
+            *self.cuts[:first],
+            *((day, self._folded(day)) for day in dates[first:-1]),
+            (last, self.latest),
+        ]
+        self.changed_from = first
+
+    def _folded(self, day: date) -> MeasureHistory:
+        """The history of the records published by `day`."""
+        return MeasureHistory.of(
+            [
+                event
+                for event, published in zip(self.events, self.published, strict=True)
+                if published <= day
+            ]
+        )
+
+    def known_at(self, day: date | None) -> MeasureHistory | None:
+        """The history known at the end of `day` (None: every record); None when the
+        measure was not yet published then."""
+        if day is None:
+            return self.latest
+        known = None
+        for published, history in self.cuts:
+            if published > day:
+                break
+            known = history
+        return known
