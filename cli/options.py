@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-from cli.params import COUNTRY, DATE, ELEMENT, ITEM, MOMENT
+from cli.params import COUNTRY, DATE, ELEMENT, ITEM, KNOWN_DAY, RECORD_TIME
 from cli.session import Session
 from domain.controls import visible
 from domain.errors import BatchRejected, RegimesError
@@ -67,8 +67,14 @@ def flow_options(command: F) -> F:
         click.option("--to", "importer", type=COUNTRY, help="Importing country (ISO alpha-2)."),
         click.option(
             "--known-at",
-            type=MOMENT,
-            help="Answer as the store knew it then (UTC; a date means its end).",
+            type=KNOWN_DAY,
+            help="Only records published by the end of this day: what the world knew then.",
+        ),
+        click.option(
+            "--recorded-at",
+            type=RECORD_TIME,
+            help="Only records this store held then: a UTC date-time, a date (its end), or "
+            "#N for log position N.",
         ),
     ]
     for option in reversed(options):

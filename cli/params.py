@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 import click
 
 from domain.vocabulary import GROUPS, MEASURE_KINDS, check_country, check_item, is_element
+from projections.answers import MAX_POSITION as MAX_POSITION
+from projections.answers import RecordTime, record_time
 from store.chain import Digest
-
-#: No log position is larger (the stores keep positions in signed 64-bit integers).
-MAX_POSITION = 2**62
 
 
 class DateParam(click.ParamType[date, Any]):
@@ -39,14 +38,10 @@ class MomentParam(click.ParamType[datetime, Any]):
     ) -> datetime:
         if isinstance(value, datetime):
             return value
-        try:
-            if len(value) == 10:
-                day = date.fromisoformat(value)
-                return datetime.combine(day, time.max, UTC)
-            moment = datetime.fromisoformat(value)
-            return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-        except (ValueError, OverflowError):
+        moment = None if value.startswith("#") else _recorded(value)
+        if not isinstance(moment, datetime):
             self.fail(f"{value!r} is not a date or an ISO date-time (UTC) in range", param, ctx)
+        return moment
 
 
 class PositionOrMoment(click.ParamType[int | datetime, Any]):
@@ -65,6 +60,44 @@ class PositionOrMoment(click.ParamType[int | datetime, Any]):
                 self.fail(f"{value} is past any log position", param, ctx)
             return position
         return MomentParam().convert(value, param, ctx)
+
+
+class KnownDayParam(DateParam):
+    """A publication day (`--known-at`): a date, not a moment of record time."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, str) and len(value) > 10:
+            self.fail(
+                f"{value!r} is not a date YYYY-MM-DD: --known-at asks what the world knew by "
+                "the end of a day (publication time); for a moment of record time use "
+                "--recorded-at",
+                param,
+                ctx,
+            )
+        return super().convert(value, param, ctx)
+
+
+class RecordTimeParam(click.ParamType[RecordTime, Any]):
+    """A record time (`--recorded-at`): a UTC date-time, a date meaning its end, or `#N`."""
+
+    name = "DATETIME|#N"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> RecordTime:
+        if isinstance(value, int | datetime):
+            return value
+        try:
+            return record_time(value)
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
+def _recorded(value: str) -> RecordTime | None:
+    try:
+        return record_time(value)
+    except ValueError:
+        return None
 
 
 class ElementParam(click.ParamType[str, Any]):
@@ -145,6 +178,8 @@ DATE = DateParam()
 DIGEST = DigestParam()
 MOMENT = MomentParam()
 POSITION_OR_MOMENT = PositionOrMoment()
+KNOWN_DAY = KnownDayParam()
+RECORD_TIME = RecordTimeParam()
 ELEMENT = ElementParam()
 ITEM = ItemParam()
 KIND = KindParam()

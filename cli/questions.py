@@ -7,13 +7,14 @@ append models, nor `append` for the tables.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import click
 
 from cli.options import check_range, date_range, flow_filters, pass_session, reported
 from cli.params import COUNTRY, DATE, KIND
 from cli.session import Session
+from projections.answers import RecordTime
 
 
 @click.command("as-of")
@@ -27,7 +28,8 @@ def as_of(
     items: tuple[str, ...],
     exporter: str | None,
     importer: str | None,
-    known_at: datetime | None,
+    known_at: date | None,
+    recorded_at: RecordTime | None,
     output_format: str,
 ) -> None:
     """The regime of each matching flow on DATE: level, measures, documents.
@@ -44,6 +46,7 @@ def as_of(
             exporter=exporter,
             importer=importer,
             known_at=known_at,
+            recorded_at=recorded_at,
         )
     render.render_answer(answer, output_format)
 
@@ -63,7 +66,8 @@ def timeline(
     items: tuple[str, ...],
     exporter: str | None,
     importer: str | None,
-    known_at: datetime | None,
+    known_at: date | None,
+    recorded_at: RecordTime | None,
     output_format: str,
     since: date | None,
     until: date | None,
@@ -83,6 +87,7 @@ def timeline(
             exporter=exporter,
             importer=importer,
             known_at=known_at,
+            recorded_at=recorded_at,
             since=since,
             until=until,
             actions=actions,
@@ -103,7 +108,8 @@ def diff(
     items: tuple[str, ...],
     exporter: str | None,
     importer: str | None,
-    known_at: datetime | None,
+    known_at: date | None,
+    recorded_at: RecordTime | None,
     output_format: str,
 ) -> None:
     """Flows whose level or measures differ between DATE1 and DATE2.
@@ -121,6 +127,7 @@ def diff(
             exporter=exporter,
             importer=importer,
             known_at=known_at,
+            recorded_at=recorded_at,
         )
     render.render_diff(comparison, output_format)
 
@@ -179,7 +186,8 @@ def search(
     items: tuple[str, ...],
     exporter: str | None,
     importer: str | None,
-    known_at: datetime | None,
+    known_at: date | None,
+    recorded_at: RecordTime | None,
     output_format: str,
 ) -> None:
     """Find measures and actions by text in their ids, titles, documents, notes and sources.
@@ -200,5 +208,6 @@ def search(
             exporter=exporter,
             importer=importer,
             known_at=known_at,
+            recorded_at=recorded_at,
         )
     render.render_found(found, output_format)

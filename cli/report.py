@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import click
 
 from cli.options import check_range, date_range, flow_options, reported
 from cli.session import Session
+from projections.answers import RecordTime
 
 
 @click.command()
@@ -30,7 +31,8 @@ def report(
     importer: str | None,
     since: date | None,
     until: date | None,
-    known_at: datetime | None,
+    known_at: date | None,
+    recorded_at: RecordTime | None,
     out: Path,
 ) -> None:
     """Write one self-contained HTML page on the matching flows: today's answer, a timeline
@@ -49,6 +51,7 @@ def report(
             exporter=exporter,
             importer=importer,
             known_at=known_at,
+            recorded_at=recorded_at,
             since=since,
             until=until,
             out=out,

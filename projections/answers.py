@@ -7,7 +7,7 @@ knowledge filter asked, and warnings about names no record mentions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from projections.catchup import utc_text
@@ -47,19 +47,83 @@ AS_OF_COLUMNS = (
 )
 
 
+#: A record time asked: a UTC moment, or a log position (`#N`).
+RecordTime = datetime | int
+
+#: No log position is larger (the stores keep positions in signed 64-bit integers).
+MAX_POSITION = 2**62
+
+
+def record_time(text: str) -> RecordTime:
+    """A record time as written: `#N` (a log position), a UTC date-time, or a date meaning
+    the end of that day (UTC). Raises ValueError saying what is wrong."""
+    if text.startswith("#"):
+        digits = text[1:]
+        if not digits.isascii() or not digits.isdigit():
+            raise ValueError(f"{text!r} is not a log position #N (N a whole number)")
+        if int(digits) > MAX_POSITION:
+            raise ValueError(f"{text} is past any log position")
+        return int(digits)
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time.max, UTC)
+        moment = datetime.fromisoformat(text)
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise ValueError(
+            f"{text!r} is not a date, an ISO date-time (UTC) in range, or a log position #N"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """The two knowledge filters of a question (docs/time.md §3): only records published by
+    the end of day `known_at`, among those recorded by `recorded_at`; None: no filter."""
+
+    known_at: date | None = None
+    recorded_at: RecordTime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        recorded = self.recorded_at
+        return {
+            "known_at": self.known_at.isoformat() if self.known_at else None,
+            "recorded_at": (
+                None
+                if recorded is None
+                else utc_text(recorded)
+                if isinstance(recorded, datetime)
+                else f"#{recorded}"
+            ),
+        }
+
+    def describe(self) -> str:
+        """The filters in words, for a title ("" when none)."""
+        shown = self.to_json()
+        parts = []
+        if shown["known_at"]:
+            parts.append(f"as known at {shown['known_at']}")
+        if shown["recorded_at"]:
+            parts.append(f"as recorded at {shown['recorded_at']}")
+        return ", ".join(parts)
+
+
+#: No knowledge filter: every record.
+NO_FILTER = Knowledge()
+
+
 @dataclass(frozen=True)
 class Known:
-    """What an answer reflects: the log position (and its digest), the knowledge filter asked,
-    and warnings about the question."""
+    """What an answer reflects: the log position (and its digest), the knowledge filters
+    asked, and warnings about the question."""
 
     position: int
-    known_at: datetime | None = None
+    knowledge: Knowledge = NO_FILTER
     digest: str | None = None
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "known_at": utc_text(self.known_at) if self.known_at else None,
+            **self.knowledge.to_json(),
             "position": self.position,
             "digest": self.digest,
             "warnings": self.warnings,

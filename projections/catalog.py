@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from projections.flows import FlowQuery
 from projections.history import MeasureHistory
+from projections.knowledge import published_by
 from projections.lifecycle import measure_on
 
 if TYPE_CHECKING:
@@ -295,25 +296,30 @@ def _covers(terms: Terms, flows: FlowQuery) -> bool:
     )
 
 
-def read_catalog(app: Regimes, until: int, mentioning: Mention | None = None) -> Catalog:
-    """Every measure and action recorded up to position `until`; with `mentioning`, only
-    those with a record whose stored bytes it accepts (a first pass over the raw log, so that
-    only they are decoded)."""
+def read_catalog(
+    app: Regimes, until: int, mentioning: Mention | None = None, known: date | None = None
+) -> Catalog:
+    """Every measure and action recorded up to position `until` and published by day `known`
+    (None: every one); with `mentioning`, only those with a record whose stored bytes it
+    accepts (a first pass over the raw log, so that only they are decoded)."""
     if mentioning is None:
-        return Catalog(_decoded(app, _notifications(app, until)))
+        return Catalog(published_by(_decoded(app, _notifications(app, until)), known))
     wanted = {
         notification.originator_id
         for notification in _notifications(app, until)
         if mentioning(notification.state)
     }
     return Catalog(
-        _decoded(
-            app,
-            (
-                notification
-                for notification in _notifications(app, until)
-                if notification.originator_id in wanted
+        published_by(
+            _decoded(
+                app,
+                (
+                    notification
+                    for notification in _notifications(app, until)
+                    if notification.originator_id in wanted
+                ),
             ),
+            known,
         )
     )
 

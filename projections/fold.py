@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date
+from itertools import takewhile
 from typing import TYPE_CHECKING
 
 from domain.measure import Measure
 from projections.flows import Entry, Flow, FlowQuery, assemble
 from projections.history import MeasureHistory
+from projections.knowledge import published_by
 from projections.lifecycle import measure_on
 
 if TYPE_CHECKING:
@@ -28,16 +30,11 @@ def histories_at(
     `known` (None: every one), as if those were the only records (docs/time.md §3): a measure
     whose imposition was not yet published is not known at all."""
     histories: dict[str, MeasureHistory] = {}
-    for at, event in log:
-        if position is not None and at > position:
-            break
-        if not isinstance(event, Measure.Event):
-            continue
-        if known is not None and event.publication() > known:
-            continue
+    recorded = takewhile(lambda logged: position is None or logged[0] <= position, log)
+    for _, event in published_by(recorded, known):
         if isinstance(event, Measure.Imposed):
             histories[event.measure] = MeasureHistory.begin(event)
-        elif event.measure in histories:
+        elif isinstance(event, Measure.Event):
             histories[event.measure].apply(event)
     return histories
 

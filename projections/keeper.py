@@ -21,6 +21,7 @@ from store.failures import first_line, is_disk_full
 
 if TYPE_CHECKING:
     from domain.application import Regimes
+    from projections.answers import RecordTime
     from projections.replay import ReplayReport
 
 #: Fewer events than this are always applied one by one.
@@ -119,7 +120,7 @@ class ViewKeeper:
             wait=REPLAY_WAIT if wait is None else wait,
         )
 
-    def where_to_read(self, known_at: datetime | None) -> tuple[str, int, bool]:
+    def where_to_read(self, recorded_at: RecordTime | None) -> tuple[str, int, bool]:
         """The generation to read, the position the answer reflects, and whether that is the
         log's latest: the view caught up first (or, when it cannot be, as it stands)."""
         generation, applied = self.view.standing()
@@ -142,7 +143,7 @@ class ViewKeeper:
             self.generation_read = generation
             if last - applied >= REBUILD_FROM:
                 self.lagging = f"{why}; this answer is as of position {applied} of {last}"
-                return _filtered(self.view, generation, applied, known_at)
+                return _filtered(self.view, generation, applied, recorded_at)
         try:
             caught_up = self.catch_up(standing=(generation, applied))
             generation, latest = caught_up.generation, caught_up.position
@@ -152,17 +153,19 @@ class ViewKeeper:
             # newest records: the answer comes from the view as it stands, and says so.
             generation, latest = self.view.standing()
             self.lagging = _lag_reason(error, latest, self.app.last_position())
-        return _filtered(self.view, generation, latest, known_at)
+        return _filtered(self.view, generation, latest, recorded_at)
 
 
 def _filtered(
-    view: BitemporalView, generation: str, latest: int, known_at: datetime | None
+    view: BitemporalView, generation: str, latest: int, recorded_at: RecordTime | None
 ) -> tuple[str, int, bool]:
     """The generation, the position an answer reflects (`latest`, or the last recorded by
-    `known_at`), and whether that is the latest."""
+    `recorded_at`: a moment, or a position), and whether that is the latest."""
     position = latest
-    if known_at is not None:
-        position = min(position, view.position_at(generation, utc_text(known_at)))
+    if isinstance(recorded_at, datetime):
+        position = min(position, view.position_at(generation, utc_text(recorded_at)))
+    elif recorded_at is not None:
+        position = min(position, recorded_at)
     return generation, position, position == latest
 
 

@@ -11,7 +11,7 @@ last cut holds every record: it is the history that record time alone knows.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, cast
@@ -19,7 +19,30 @@ from typing import TYPE_CHECKING, cast
 from projections.history import MeasureHistory
 
 if TYPE_CHECKING:
+    from domain.events import RecordedEvent
     from domain.measure import Measure
+
+Logged = tuple[int, "RecordedEvent"]
+
+
+def published_by(log: Iterable[Logged], known: date | None) -> Iterator[Logged]:
+    """The records of `log` (positions and events, in record order) that the world knew at
+    the end of day `known` (None: every one): published by then, and about a measure whose
+    imposition was published by then (docs/time.md §3)."""
+    if known is None:
+        yield from log
+        return
+    imposed: set[str] = set()  # the measures whose imposition passed
+    for position, event in log:
+        if event.publication() > known:
+            continue
+        measure = getattr(event, "measure", None)
+        if measure is not None:
+            if event.record_type == "measure_imposed":
+                imposed.add(measure)
+            elif measure not in imposed:
+                continue
+        yield position, event
 
 
 @dataclass

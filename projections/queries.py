@@ -7,7 +7,7 @@ import functools
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from eventsourcing.persistence import OperationalError, PersistenceError
@@ -17,11 +17,13 @@ from domain.errors import RegimesError, StoreError
 from domain.ids import action_id, measure_id
 from domain.vocabulary import Level
 from projections.answers import (
+    NO_FILTER,
     Answer,
     Comparison,
     FlowChange,
     FlowDifference,
     Found,
+    Knowledge,
     Known,
     Shown,
     Timeline,
@@ -40,6 +42,7 @@ from projections.failures import ProjectionsDamaged
 from projections.flows import Entry, Flow, FlowQuery, assemble
 from projections.history import MeasureHistory
 from projections.keeper import ViewKeeper
+from projections.knowledge import published_by
 from projections.lifecycle import Cause, cause_on
 from projections.mentions import unmentioned
 from projections.timeline import Span, flow_changes
@@ -93,13 +96,17 @@ class RegimeReader(ViewKeeper):
     `ViewKeeper` keeps up to the log."""
 
     @damaged_view_explained
-    def as_of(self, day: date, query: FlowQuery, known_at: datetime | None = None) -> Answer:
-        """The regimes of the asked flows on `day`, as known at `known_at`."""
-        generation, position, latest = self.where_to_read(known_at)
+    def as_of(self, day: date, query: FlowQuery, knowledge: Knowledge = NO_FILTER) -> Answer:
+        """The regimes of the asked flows on `day`, from the records that pass the
+        knowledge filters."""
+        generation, position, latest = self.where_to_read(knowledge.recorded_at)
         entries = [
-            entry for _, _, entry in self._entries(generation, day, position, query, latest=latest)
+            entry
+            for _, _, entry in self._entries(
+                generation, day, position, query, latest=latest, known=knowledge.known_at
+            )
         ]
-        known = self._known(generation, position, query, known_at, seen=_items_of(entries))
+        known = self._known(generation, position, query, knowledge, seen=_items_of(entries))
         return Answer(day, known, assemble(entries, query))
 
     def _known(
@@ -107,27 +114,37 @@ class RegimeReader(ViewKeeper):
         generation: str,
         position: int,
         query: FlowQuery,
-        known_at: datetime | None,
+        knowledge: Knowledge,
         more: Sequence[str] = (),
         seen: Collection[str] = (),
     ) -> Known:
         """What an answer at `position` reflects, with warnings about the question: an answer
-        that could not take in the newest records, a record time before the first record,
-        items no record mentions (beyond those `seen` in the answer's rows), and `more`."""
+        that could not take in the newest records, a knowledge filter that leaves nothing
+        asked about, items no record mentions (beyond those `seen` in the answer's rows), and
+        `more`."""
         warnings = []
         if self.lagging:
             warnings.append(self.lagging)
             self.lagging_told = True
-        if known_at is not None and position == 0:
+        recorded_at, known_at = knowledge.recorded_at, knowledge.known_at
+        if recorded_at is not None and position == 0:
             first = next(self.app.records(1, 1), None)
+            asked = knowledge.to_json()["recorded_at"]
             warnings.append(
-                f"nothing was recorded by {utc_text(known_at)}"
+                f"nothing was recorded by {asked}"
                 + (
                     f"; the store's first record was appended at {utc_text(first.recorded_at)}"
                     if first
                     else "; the store is empty"
                 )
             )
+        elif known_at is not None and not seen:
+            first_known = self.view.first_published(generation, query.items, position)
+            if first_known is not None and first_known > known_at:
+                warnings.append(
+                    f"nothing asked about was published by {known_at}; the first record "
+                    f"about it was published on {first_known}"
+                )
         unseen = [item for item in query.items if item not in seen]
         if unseen:
             mentioned = {*seen, *self.view.items_mentioned(generation, unseen, position)}
@@ -137,7 +154,7 @@ class RegimeReader(ViewKeeper):
                 )
         warnings += more
         digest = log.digest(self.app, position) if position else None
-        return Known(position, known_at, str(digest) if digest else None, warnings)
+        return Known(position, knowledge, str(digest) if digest else None, warnings)
 
     def _entries(
         self,
@@ -147,9 +164,17 @@ class RegimeReader(ViewKeeper):
         query: FlowQuery,
         *,
         latest: bool = False,
+        known: date | None = None,
     ) -> Iterator[tuple[str, str, Entry]]:
         rows = self.view.rows_on(
-            generation, day, position, query.items, query.exporter, query.importer, latest=latest
+            generation,
+            day,
+            position,
+            query.items,
+            query.exporter,
+            query.importer,
+            latest=latest,
+            known=known,
         )
         for _, item, exporter, importer, valid_from, valid_to, level, summary in rows:
             flow = query.resolve(item, exporter, importer)
@@ -161,7 +186,7 @@ class RegimeReader(ViewKeeper):
     def timeline(
         self,
         query: FlowQuery,
-        known_at: datetime | None = None,
+        knowledge: Knowledge = NO_FILTER,
         *,
         since: date | None = None,
         until: date | None = None,
@@ -170,10 +195,11 @@ class RegimeReader(ViewKeeper):
         """Each valid date (from `since` to `until`) on which a matching flow's level or
         measures change, each measure's change citing the document of the record behind it;
         with `actions`, the actions those measures respond to."""
-        generation, position, latest = self.where_to_read(known_at)
+        generation, position, latest = self.where_to_read(knowledge.recorded_at)
+        known_at = knowledge.known_at
         by_flow: dict[tuple[str, str, str], list[Span]] = defaultdict(list)
         for valid_from, valid_to, entry in self._entries(
-            generation, None, position, query, latest=latest
+            generation, None, position, query, latest=latest, known=known_at
         ):
             by_flow[(entry.item, entry.exporter, entry.importer)].append(
                 (valid_from, valid_to, entry)
@@ -182,7 +208,7 @@ class RegimeReader(ViewKeeper):
 
         def cause(slug: str, day: date, before: str, after: str) -> Cause:
             if slug not in histories:
-                histories[slug] = self._measure_history(generation, slug, position)
+                histories[slug] = self._measure_history(generation, slug, position, known_at)
             history = histories[slug]
             return cause_on(history, day, before, after) if history else Cause("measure", None)
 
@@ -194,57 +220,64 @@ class RegimeReader(ViewKeeper):
             ),
             key=lambda change: (change.day, change.item, change.exporter, change.importer),
         )
-        context = self._responded_to(generation, changes, position) if actions else []
+        context = self._responded_to(generation, changes, position, known_at) if actions else []
         seen = {item for item, _, _ in by_flow}
         return Timeline(
-            self._known(generation, position, query, known_at, seen=seen), changes, context
+            self._known(generation, position, query, knowledge, seen=seen), changes, context
         )
 
-    def _measure_history(self, generation: str, slug: str, position: int) -> MeasureHistory | None:
-        """The measure's history as recorded up to `position` (None if not yet recorded)."""
-        events = self._known_events(generation, "measure", slug, position)
+    def _measure_history(
+        self, generation: str, slug: str, position: int, known: date | None
+    ) -> MeasureHistory | None:
+        """The measure's history from its records up to `position` and published by day
+        `known` (None if nothing of it passes)."""
+        events = self._known_events(generation, "measure", slug, position, known)
         return MeasureHistory.of(cast("list[Measure.Event]", events)) if events else None
 
     def _known_events(
-        self, generation: str, kind: str, slug: str, position: int
+        self, generation: str, kind: str, slug: str, position: int, known: date | None
     ) -> list[RecordedEvent]:
-        """The events about a measure or an action recorded up to `position`."""
+        """The events about a measure or an action recorded up to `position` and published
+        by day `known`."""
         positions = self.view.positions_of(generation, f"{kind}:{slug}")
-        known = sum(1 for logged in positions if logged.position <= position)
-        if not known:
+        recorded = [logged.position for logged in positions if logged.position <= position]
+        if not recorded:
             return []
         key = measure_id(slug) if kind == "measure" else action_id(slug)
-        return cast("list[RecordedEvent]", list(self.app.events.get(key, lte=known)))
+        events = cast("list[RecordedEvent]", self.app.events.get(key, lte=len(recorded)))
+        return [event for _, event in published_by(zip(recorded, events, strict=False), known)]
 
     def _responded_to(
-        self, generation: str, changes: list[FlowChange], position: int
+        self, generation: str, changes: list[FlowChange], position: int, known: date | None
     ) -> list[dict[str, Any]]:
         """The actions that the records of the changes' measures respond to, by date."""
         slugs = {entry.measure for change in changes for entry in change.measures}
         targets = {
             target
             for slug in slugs
-            for event in self._known_events(generation, "measure", slug, position)
+            for event in self._known_events(generation, "measure", slug, position, known)
             for target in event.to_record().get("responds_to") or ()
         }
         actions = [
             events[0].to_record()
             for target in targets
-            if (events := self._known_events(generation, "action", target, position))
+            if (events := self._known_events(generation, "action", target, position, known))
         ]
         return sorted(actions, key=lambda action: (action["occurred_on"], action["action"]))
 
     @damaged_view_explained
     def diff(
-        self, first: date, second: date, query: FlowQuery, known_at: datetime | None = None
+        self, first: date, second: date, query: FlowQuery, knowledge: Knowledge = NO_FILTER
     ) -> Comparison:
         """Flows whose level or measures differ between two dates."""
-        generation, position, latest = self.where_to_read(known_at)
+        generation, position, latest = self.where_to_read(knowledge.recorded_at)
 
         def flows_on(day: date) -> dict[tuple[str, str, str], Flow]:
             entries = (
                 entry
-                for _, _, entry in self._entries(generation, day, position, query, latest=latest)
+                for _, _, entry in self._entries(
+                    generation, day, position, query, latest=latest, known=knowledge.known_at
+                )
             )
             return {flow.key: flow for flow in assemble(entries, query)}
 
@@ -259,7 +292,7 @@ class RegimeReader(ViewKeeper):
             for flow in (*before.values(), *after.values())
             if flow.in_force or flow.suspended or flow.pending
         }
-        known = self._known(generation, position, query, known_at, seen=seen)
+        known = self._known(generation, position, query, knowledge, seen=seen)
         return Comparison(first, second, known, differences)
 
     @damaged_view_explained
@@ -299,18 +332,25 @@ class RegimeReader(ViewKeeper):
         raise UnknownId(f"no measure or action is called {slug!r}")
 
     @damaged_view_explained
-    def search(self, query: SearchQuery, known_at: datetime | None = None) -> Found:
+    def search(self, query: SearchQuery, knowledge: Knowledge = NO_FILTER) -> Found:
         """The records matching `query` (docs/output.md §5), with warnings for items and kinds no
         record mentions."""
-        generation, position, _ = self.where_to_read(known_at)
-        catalog = read_catalog(self.app, position, text_in(query.text) if query.text else None)
+        generation, position, _ = self.where_to_read(knowledge.recorded_at)
+        known_at = knowledge.known_at
+        catalog = read_catalog(
+            self.app, position, text_in(query.text) if query.text else None, known_at
+        )
         unknown_kinds: list[str] = []
         if query.kinds and not set(query.kinds) <= catalog.kinds():
             # A kind the text-matched records lack may still be any other record's: only
             # then is the whole log read, to tell a typo from a kind nothing matched.
-            kinds = read_catalog(self.app, position).kinds() if query.text else catalog.kinds()
+            kinds = (
+                read_catalog(self.app, position, known=known_at).kinds()
+                if query.text
+                else catalog.kinds()
+            )
             unknown_kinds = unmentioned(query.kinds, kinds, kinds, what="kind")
-        known = self._known(generation, position, query.flows, known_at, unknown_kinds)
+        known = self._known(generation, position, query.flows, knowledge, unknown_kinds)
         return Found(query.on, known, catalog.search(query))
 
     @damaged_view_explained

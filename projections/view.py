@@ -382,6 +382,21 @@ class BitemporalView:
                         break
         return found
 
+    def first_published(self, generation: str, items: Sequence[str], position: int) -> date | None:
+        """The earliest publication date of what the rows recorded by `position` say about
+        `items` (any item if none)."""
+        p = self.p
+        where = f"recorded_from <= {p}"
+        if items:
+            where += f" AND item IN ({', '.join([p] * len(items))})"
+        with self.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT MIN(known_from) AS first FROM {self.sql(generation).rows} WHERE {where}",
+                (position, *items),
+            )
+            row = c.fetchone()
+        return date.fromisoformat(row["first"]) if row and row["first"] else None
+
     def all_items(self, generation: str, position: int) -> set[str]:
         """Every item a row recorded by `position` names (a scan: for suggestions only)."""
         with self.transaction(commit=False) as c:

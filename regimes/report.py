@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from domain.controls import visible
-from projections.answers import Answer, Known, Timeline
+from projections.answers import NO_FILTER, Answer, Knowledge, Known, Timeline
 from projections.catchup import utc_text
 from projections.summaries import MeasureChange, MeasureSummary
 from regimes.chart import chart_html
@@ -51,7 +51,7 @@ class Question:
     importer: str | None = None
     since: date | None = None
     until: date | None = None
-    known_at: datetime | None = None
+    knowledge: Knowledge = NO_FILTER
 
     def flows(self) -> str:
         """The flows in words: "Dy from CN to JP", "REE to US", "every item"."""
@@ -88,7 +88,9 @@ class ReportFacts:
         warnings: list[str] = []
         for known in (self.today.known, self.history.known, self.changes.known):
             warnings += [warning for warning in known.warnings if warning not in warnings]
-        return Known(self.today.position, self.question.known_at, self.today.known.digest, warnings)
+        return Known(
+            self.today.position, self.question.knowledge, self.today.known.digest, warnings
+        )
 
 
 def render_page(facts: ReportFacts) -> str:
@@ -173,7 +175,7 @@ def _header(facts: ReportFacts, title: str) -> str:
         ("from", question.exporter or "any country"),
         ("to", question.importer or "any country"),
         ("changes", _dates(question.since, question.until)),
-        ("known at", utc_text(question.known_at) if question.known_at else "everything recorded"),
+        ("knowledge", question.knowledge.describe() or "every record"),
     ]
     warnings = "".join(f"<li>{_text(warning)}</li>" for warning in facts.known.warnings)
     return (
@@ -325,7 +327,7 @@ def _footer(facts: ReportFacts) -> str:
         ("store", facts.store),
         ("log position", str(known.position)),
         ("digest", known.digest or "none (nothing recorded)"),
-        ("known at", utc_text(question.known_at) if question.known_at else "everything recorded"),
+        ("knowledge", question.knowledge.describe() or "every record"),
         ("changes shown", _dates(question.since, question.until)),
         ("generated", utc_text(facts.generated_at)),
         ("by", f"regimes {version('regimes')}"),

@@ -27,7 +27,15 @@ from store.locations import parse_store, patiently
 if TYPE_CHECKING:
     from domain.application import AppendReport, LoggedRecord, Regimes
     from domain.batch import Batch
-    from projections.answers import Answer, Comparison, Found, Shown, Timeline
+    from projections.answers import (
+        Answer,
+        Comparison,
+        Found,
+        Knowledge,
+        RecordTime,
+        Shown,
+        Timeline,
+    )
     from projections.catchup import Progress
     from projections.flows import FlowQuery
     from projections.queries import RegimeReader
@@ -48,6 +56,26 @@ def now() -> datetime:
 
 def _day(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def knowledge(
+    known_at: date | str | None = None, recorded_at: RecordTime | str | None = None
+) -> Knowledge:
+    """The knowledge filters of a question: `known_at` a date (publication time: what the
+    world knew at the end of that day), `recorded_at` a UTC moment, a log position, or their
+    text (`#N`; a date meaning the end of that day) (record time: what this store held)."""
+    from projections.answers import Knowledge, record_time
+
+    if isinstance(known_at, datetime):
+        raise TypeError(
+            "known_at takes a date (publication time); for a moment of record time, "
+            "give recorded_at"
+        )
+    if isinstance(recorded_at, str):
+        recorded_at = record_time(recorded_at)
+    elif isinstance(recorded_at, bool):
+        raise TypeError("recorded_at takes a moment, a log position or its text")
+    return Knowledge(_day(known_at) if known_at else None, recorded_at)
 
 
 def flow_query(
@@ -191,11 +219,14 @@ class Store:
         items: Sequence[str] = (),
         exporter: str | None = None,
         importer: str | None = None,
-        known_at: datetime | None = None,
+        known_at: date | str | None = None,
+        recorded_at: RecordTime | str | None = None,
     ) -> Answer:
-        """The regime of each matching flow on `day`, as the store knew it at `known_at`."""
+        """The regime of each matching flow on `day`, as the world knew it at the end of day
+        `known_at` (publication time) among the records the store held at `recorded_at`
+        (a UTC moment, or a log position; record time); each None: every record."""
         query = flow_query(elements, items, exporter, importer)
-        return self.reader().as_of(_day(day), query, known_at)
+        return self.reader().as_of(_day(day), query, knowledge(known_at, recorded_at))
 
     def timeline(
         self,
@@ -204,7 +235,8 @@ class Store:
         items: Sequence[str] = (),
         exporter: str | None = None,
         importer: str | None = None,
-        known_at: datetime | None = None,
+        known_at: date | str | None = None,
+        recorded_at: RecordTime | str | None = None,
         since: date | str | None = None,
         until: date | str | None = None,
         actions: bool = False,
@@ -212,7 +244,7 @@ class Store:
         """Each date on which a matching flow's level or measures changed."""
         return self.reader().timeline(
             flow_query(elements, items, exporter, importer),
-            known_at,
+            knowledge(known_at, recorded_at),
             since=_day(since) if since else None,
             until=_day(until) if until else None,
             actions=actions,
@@ -227,11 +259,14 @@ class Store:
         items: Sequence[str] = (),
         exporter: str | None = None,
         importer: str | None = None,
-        known_at: datetime | None = None,
+        known_at: date | str | None = None,
+        recorded_at: RecordTime | str | None = None,
     ) -> Comparison:
         """The flows whose level or measures differ between two dates."""
         query = flow_query(elements, items, exporter, importer)
-        return self.reader().diff(_day(first), _day(second), query, known_at)
+        return self.reader().diff(
+            _day(first), _day(second), query, knowledge(known_at, recorded_at)
+        )
 
     def search(
         self,
@@ -245,7 +280,8 @@ class Store:
         items: Sequence[str] = (),
         exporter: str | None = None,
         importer: str | None = None,
-        known_at: datetime | None = None,
+        known_at: date | str | None = None,
+        recorded_at: RecordTime | str | None = None,
     ) -> Found:
         """Measures and actions whose text contains `text`, narrowed by the filters, each
         with its status on `on` (today by default)."""
@@ -259,7 +295,7 @@ class Store:
             tuple(types),
             flow_query(elements, items, exporter, importer),
         )
-        return self.reader().search(query, known_at)
+        return self.reader().search(query, knowledge(known_at, recorded_at))
 
     def report(
         self,
@@ -268,7 +304,8 @@ class Store:
         items: Sequence[str] = (),
         exporter: str | None = None,
         importer: str | None = None,
-        known_at: datetime | None = None,
+        known_at: date | str | None = None,
+        recorded_at: RecordTime | str | None = None,
         since: date | str | None = None,
         until: date | str | None = None,
         out: str | Path | None = None,
@@ -291,7 +328,7 @@ class Store:
             importer,
             _day(since) if since else None,
             _day(until) if until else None,
-            known_at,
+            knowledge(known_at, recorded_at),
         )
         generated_at = now()
         today = _day(today) if today else generated_at.date()
@@ -308,14 +345,14 @@ class Store:
 
         query = flow_query(question.elements, question.items, question.exporter, question.importer)
         bounded = question.since is not None or question.until is not None
-        reader, known_at = self.reader(), question.known_at
+        reader, asked = self.reader(), question.knowledge
         for _ in range(_REPORT_TRIES):
-            answer = reader.as_of(today, query, known_at)
-            history = reader.timeline(query, known_at, actions=not bounded)
+            answer = reader.as_of(today, query, asked)
+            history = reader.timeline(query, asked, actions=not bounded)
             changes = history
             if bounded:
                 changes = reader.timeline(
-                    query, known_at, since=question.since, until=question.until, actions=True
+                    query, asked, since=question.since, until=question.until, actions=True
                 )
             if answer.position == history.position == changes.position:
                 break

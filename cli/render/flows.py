@@ -36,7 +36,8 @@ def render_answer(answer: Answer, output_format: str) -> None:
         rows = [[row[column] for column in AS_OF_COLUMNS] for row in answer.rows()]
         write_csv(list(AS_OF_COLUMNS), rows)
         return
-    known = f", as known at {answer.to_json()['known_at']}" if answer.known.known_at else ""
+    described = answer.known.knowledge.describe()
+    known = f", {described}" if described else ""
     drawn = table(
         f"Regimes as of {answer.as_of}{known} (log position {answer.position})",
         ["level", "item", "flow", "measures (in force, then suspended and pending)"],

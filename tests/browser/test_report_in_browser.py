@@ -149,11 +149,11 @@ def test_a_report_known_at_a_moment_draws_what_was_known_then(
         )
     page = tmp_path / "then.html"
     known_at = datetime(2026, 1, 31, tzinfo=UTC)
-    _report(store, page, elements=["Dy"], exporter="CN", importer="JP", known_at=known_at)
+    _report(store, page, elements=["Dy"], exporter="CN", importer="JP", recorded_at=known_at)
     open_page(browser, page, bars=1)
     assert "document: No. 18" in _hover(browser, _bars(browser)[0])
     footer = browser.find_element("css selector", "#provenance").text
-    assert "known at\n2026-01-31T00:00:00.000000Z" in footer
+    assert "knowledge\nas recorded at 2026-01-31T00:00:00.000000Z" in footer
     assert "log position\n1" in footer
     _quiet(browser, page)
 

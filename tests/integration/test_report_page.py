@@ -116,7 +116,7 @@ def test_a_report_known_at_a_moment_leaves_out_what_was_recorded_later(tmp_path:
             recorded_at=later,
         )
         known = datetime(2026, 1, 31, tzinfo=UTC)
-        then = store.report(elements=["Dy"], exporter="CN", importer="JP", known_at=known)
+        then = store.report(elements=["Dy"], exporter="CN", importer="JP", recorded_at=known)
         now = store.report(elements=["Dy"], exporter="CN", importer="JP")
     assert [period.status for period in then.facts.periods] == ["in_force"]
     assert [period.status for period in now.facts.periods] == [
@@ -124,7 +124,7 @@ def test_a_report_known_at_a_moment_leaves_out_what_was_recorded_later(tmp_path:
         "suspended",
     ]
     assert "No. 70" not in then.html
-    assert "<dt>known at</dt><dd>2026-01-31T00:00:00.000000Z</dd>" in then.html
+    assert "<dt>knowledge</dt><dd>as recorded at 2026-01-31T00:00:00.000000Z</dd>" in then.html
     assert (then.known.position, now.known.position) == (1, 2)
 
 

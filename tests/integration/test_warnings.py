@@ -60,7 +60,7 @@ def test_a_record_time_before_the_first_record_says_so(bundled: str) -> None:
             "2025-06-01",
             "-e",
             "Dy",
-            "--known-at",
+            "--recorded-at",
             "2001-01-01",
             "--format",
             "json",
@@ -69,3 +69,28 @@ def test_a_record_time_before_the_first_record_says_so(bundled: str) -> None:
     assert answer["position"] == 0
     assert answer["warnings"][0].startswith("nothing was recorded by 2001-01-01T23:59:59")
     assert "the store's first record was appended at" in answer["warnings"][0]
+
+
+def test_a_publication_day_before_anything_asked_about_was_published_says_so(
+    bundled: str,
+) -> None:
+    result = invoke(
+        "--store",
+        bundled,
+        "as-of",
+        "2025-06-01",
+        "-e",
+        "Dy",
+        "--known-at",
+        "2009-01-01",
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0
+    answer = json.loads(result.stdout)
+    assert answer["known_at"] == "2009-01-01"
+    assert answer["recorded_at"] is None
+    assert answer["flows"] == []
+    [warning] = answer["warnings"]
+    assert warning.startswith("nothing asked about was published by 2009-01-01")
+    assert "nothing asked about was published by 2009-01-01" in result.stderr

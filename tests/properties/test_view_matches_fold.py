@@ -23,6 +23,7 @@ from domain.application import Regimes
 from domain.errors import BatchRejected
 from domain.events import RecordedEvent
 from domain.vocabulary import MEASURE_KINDS
+from projections.answers import Knowledge
 from projections.flows import FlowQuery
 from projections.fold import regimes_as_of
 from projections.knowledge import MeasureKnowledge
@@ -94,6 +95,9 @@ def impositions(draw: st.DrawFn, slug: str) -> Record:
     )
     effective_on = draw(days)
     until = draw(st.none() | later(effective_on, 500))
+    published = draw(st.none() | days)
+    if published is not None:
+        scope["published_on"] = published.isoformat()
     return imposed(
         slug,
         issuer=issuer,
@@ -135,16 +139,38 @@ FOLLOW_UP_TYPES = (
 
 @st.composite
 def follow_ups(draw: st.DrawFn, slug: str) -> list[Record]:
-    """A follow-up on `slug` (or a suspension and its resumption); one that breaks a state
-    rule is left out of the history."""
+    """A follow-up on `slug` (or a suspension and its resumption), some announced before
+    they take effect, some with a publication date of their own; one that breaks a state
+    rule (or is published before its measure) is left out of the history."""
     record_type = draw(st.sampled_from(FOLLOW_UP_TYPES))
     if record_type == "suspended_and_resumed":
         suspension = draw(suspensions(slug))
         resumed = draw(later(date.fromisoformat(suspension["effective_on"]), 200))
-        return [suspension, follow_up("measure_resumed", slug, effective_on=resumed.isoformat())]
-    if record_type == "measure_suspended":
-        return [draw(suspensions(slug))]
-    return [draw(single_follow_ups(slug, record_type))]
+        records = [
+            suspension,
+            follow_up("measure_resumed", slug, effective_on=resumed.isoformat()),
+        ]
+    elif record_type == "measure_suspended":
+        records = [draw(suspensions(slug))]
+    else:
+        records = [draw(single_follow_ups(slug, record_type))]
+    return [draw(published(record)) for record in records]
+
+
+@st.composite
+def published(draw: st.DrawFn, record: Record) -> Record:
+    """The record, perhaps announced some days before it takes effect, perhaps with a
+    publication date of its own (any day: before, on or after its effect)."""
+    effective_on = record.get("effective_on")
+    if effective_on is not None and draw(st.booleans()):
+        ahead = draw(st.integers(0, 60))
+        record = {
+            **record,
+            "announced_on": (date.fromisoformat(effective_on) - ahead * ONE_DAY).isoformat(),
+        }
+    if draw(st.integers(0, 3)) == 0:
+        record = {**record, "published_on": draw(days).isoformat()}
+    return record
 
 
 @st.composite
@@ -317,15 +343,44 @@ def folded(
     day: date,
     query: FlowQuery,
     position: int | None = None,
+    known: date | None = None,
 ) -> Flows:
-    return [flow.to_json() for flow in regimes_as_of(log, day, query, position)]
+    return [flow.to_json() for flow in regimes_as_of(log, day, query, position, known)]
 
 
 def viewed(
-    reader: RegimeReader, day: date, query: FlowQuery, known_at: datetime | None = None
+    reader: RegimeReader,
+    day: date,
+    query: FlowQuery,
+    recorded_at: datetime | None = None,
+    known: date | None = None,
 ) -> Flows:
-    flows: Flows = reader.as_of(day, query, known_at).to_json()["flows"]
+    flows: Flows = reader.as_of(day, query, Knowledge(known, recorded_at)).to_json()["flows"]
     return flows
+
+
+def published_days(log: Sequence[tuple[int, RecordedEvent]]) -> list[date]:
+    """Every publication date of the log's records, with the days either side: where what
+    was known changes."""
+    return sorted(
+        {
+            day + shift * ONE_DAY
+            for _, event in log
+            for day in (event.publication(),)
+            for shift in (-1, 0, 1)
+        }
+    )
+
+
+def knowns_to_check(
+    data: st.DataObject, log: Sequence[tuple[int, RecordedEvent]]
+) -> list[date | None]:
+    """No publication filter, some of the days what was known changes, and any day."""
+    drawn = data.draw(
+        st.lists(st.sampled_from(published_days(log)) | days, min_size=1, max_size=4, unique=True),
+        label="known at",
+    )
+    return [None, *drawn]
 
 
 def days_named(batches: Sequence[Sequence[Record]]) -> list[date]:
@@ -366,20 +421,24 @@ def queries_to_check(data: st.DataObject) -> list[FlowQuery]:
 
 @PROPERTY_SETTINGS
 @given(history=histories(), data=st.data())
-def test_the_view_answers_as_the_fold_on_any_date_as_known_at_any_record_time(
+def test_the_view_answers_as_the_fold_on_any_date_known_at_any_day_at_any_record_time(
     history: list[list[Record]], data: st.DataObject
 ) -> None:
+    """view == fold for any valid date D, any publication day K and any record time T:
+    corrections published later than recorded, follow-ups published before they take
+    effect, measures published after they took effect."""
     with popo_store() as (app, reader):
         recorded = record_history(app, history)
         log = logged_events(app)
         checks = list(product(days_to_check(data, recorded), queries_to_check(data)))
-        for known_at, position in recorded.moments():
+        knowns = knowns_to_check(data, log)
+        for (recorded_at, position), known in product(recorded.moments(), knowns):
             for day, query in checks:
-                answer = reader.as_of(day, query, known_at)
+                answer = reader.as_of(day, query, Knowledge(known, recorded_at))
                 assert answer.position == position
-                assert answer.to_json()["flows"] == folded(log, day, query, position)
-        for day, query in checks:
-            assert viewed(reader, day, query) == folded(log, day, query)
+                assert answer.to_json()["flows"] == folded(log, day, query, position, known)
+        for (day, query), known in product(checks, knowns):
+            assert viewed(reader, day, query, known=known) == folded(log, day, query, None, known)
 
 
 @PROPERTY_SETTINGS
@@ -392,17 +451,18 @@ def test_a_replayed_view_gives_the_same_answers_and_verifies_against_the_live_on
         log = logged_events(app)
         checks = list(product(days_to_check(data, recorded), queries_to_check(data)))
         moments = recorded.moments()
+        knowns = knowns_to_check(data, log)
 
         def answers() -> list[Flows]:
             return [
-                viewed(reader, day, query, known_at)
-                for (known_at, _), (day, query) in product(moments, checks)
+                viewed(reader, day, query, recorded_at, known)
+                for (recorded_at, _), (day, query), known in product(moments, checks, knowns)
             ]
 
         before = answers()
         assert before == [
-            folded(log, day, query, position)
-            for (_, position), (day, query) in product(moments, checks)
+            folded(log, day, query, position, known)
+            for (_, position), (day, query), known in product(moments, checks, knowns)
         ]
         report = reader.replay()
         assert report.position == recorded.positions[-1]
@@ -427,10 +487,13 @@ def test_a_view_caught_up_after_every_batch_equals_one_built_in_one_go(
         assert (copied.times, copied.positions) == (recorded.times, recorded.positions)
         log = logged_events(app)
         checks = list(product(days_to_check(data, recorded), queries_to_check(data)))
-        for (known_at, position), (day, query) in product(recorded.moments(), checks):
-            expected = folded(log, day, query, position)
-            assert viewed(in_one_go, day, query, known_at) == expected
-            assert viewed(incremental, day, query, known_at) == expected
+        knowns = knowns_to_check(data, log)
+        for (recorded_at, position), (day, query), known in product(
+            recorded.moments(), checks, knowns
+        ):
+            expected = folded(log, day, query, position, known)
+            assert viewed(in_one_go, day, query, recorded_at, known) == expected
+            assert viewed(incremental, day, query, recorded_at, known) == expected
         assert incremental.replay(verify=True).verified is True
 
 

@@ -18,6 +18,7 @@ import pytest
 
 from domain.application import Regimes
 from domain.events import RecordedEvent
+from projections.answers import Knowledge
 from projections.flows import FlowQuery
 from projections.fold import regimes_as_of
 from projections.queries import RegimeReader
@@ -60,7 +61,7 @@ def as_of(
     """The view's JSON answer, once the fold has been seen to give the same flows."""
     log = logged_events(app)
     folded = regimes_as_of(log, day, query, position_known_at(log, known_at))
-    answer = RegimeReader(app).as_of(day, query, known_at).to_json()
+    answer = RegimeReader(app).as_of(day, query, Knowledge(recorded_at=known_at)).to_json()
     assert answer["flows"] == [flow.to_json() for flow in folded]
     for listing, statuses in (
         ("in_force", {"in_force"}),
@@ -734,11 +735,13 @@ def test_position_is_the_last_log_position_the_answer_reflects(
     assert answer["position"] == position
 
 
-def test_known_at_is_echoed_and_null_means_everything_recorded(sqlite_app: Regimes) -> None:
+def test_recorded_at_is_echoed_and_null_means_everything_recorded(sqlite_app: Regimes) -> None:
     record(sqlite_app, [LICENCE_NOW], FIRST_RECORDED)
     known = as_of(sqlite_app, date(2025, 7, 1), query_of(DY_CN_JP), FIRST_RECORDED)
     everything = as_of(sqlite_app, date(2025, 7, 1), query_of(DY_CN_JP))
-    assert known["known_at"] == "2026-01-10T09:30:00.000000Z"
+    assert known["recorded_at"] == "2026-01-10T09:30:00.000000Z"
+    assert known["known_at"] is None
+    assert everything["recorded_at"] is None
     assert everything["known_at"] is None
 
 
