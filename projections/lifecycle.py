@@ -190,6 +190,16 @@ def change_dates(history: MeasureHistory, spans: list[Span]) -> list[date]:
 _DATES = ("announced_on", "effective_on", "until")
 
 
+#: The cause of a measure's listing changing on the day a follow-up is announced ahead of
+#: its effect (its status and level unchanged): by the follow-up's change.
+ANNOUNCED = {
+    "amended": "amendment_announced",
+    "suspended": "suspension_announced",
+    "resumed": "resumption_announced",
+    "lifted": "lifting_announced",
+}
+
+
 class Cause(NamedTuple):
     """Why a measure's standing on a flow changes on a date, and the document that says so."""
 
@@ -201,6 +211,14 @@ def cause_on(history: MeasureHistory, day: date, before: str, after: str) -> Cau
     """The record behind a measure's change from status `before` to `after` on `day` (each
     `none` where the measure is not shown): the follow-up that makes that change, else the
     measure's own dates."""
+    if before == after:
+        announced = [
+            follow_up
+            for follow_up in history.follow_ups
+            if follow_up.announced_on == day and day < follow_up.effective_on
+        ]
+        if announced:  # the last recorded speaks for them
+            return Cause(ANNOUNCED[announced[-1].change], announced[-1].document)
     # the last of each kind taking effect that day speaks for it
     taking_effect = {
         follow_up.change: follow_up.document

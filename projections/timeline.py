@@ -58,9 +58,17 @@ def _change(day: date, before: Flow, after: Flow, cause: CauseOf) -> FlowChange 
 
 
 #: The standing of a measure not shown on the flow.
-_GONE = ("none", "none")
+_GONE: tuple[str, str, tuple[tuple[str, str], ...]] = ("none", "none", ())
 
 
-def standings(flow: Flow) -> dict[str, tuple[str, str]]:
-    """Each measure on the flow with its status and the level it sets."""
-    return {summary.measure: (summary.status, summary.level.name) for summary in flow.listed()}
+def standings(flow: Flow) -> dict[str, tuple[str, str, tuple[tuple[str, str], ...]]]:
+    """Each measure on the flow with its status, the level it sets, and the changes
+    scheduled for it (a follow-up announced ahead of its effect changes the listing)."""
+    return {
+        summary.measure: (
+            summary.status,
+            summary.level.name,
+            tuple((change["type"], change["effective_on"]) for change in summary.scheduled),
+        )
+        for summary in flow.listed()
+    }

@@ -9,6 +9,7 @@ from datetime import date
 
 from domain.vocabulary import Level
 from projections.answers import FlowChange
+from projections.lifecycle import ANNOUNCED
 
 #: The chart's colour bands: a pending measure is announced or reported.
 BANDS = {
@@ -47,15 +48,22 @@ class Period:
         return BANDS[self.status]
 
 
+#: The causes of changes that only announce a follow-up.
+ANNOUNCEMENTS = frozenset(ANNOUNCED.values())
+
+
 def status_periods(changes: Iterable[FlowChange]) -> list[Period]:
     """Every status period of every measure on the changes' flows, by flow, measure, start.
 
     A measure's status (or level) changing on a flow ends its period there and begins the
-    next, so a timeline of all valid time gives each period whole."""
+    next, so a timeline of all valid time gives each period whole; a follow-up announced
+    ahead of its effect changes neither, and no period."""
     current: dict[tuple[str, str, str, str], Period] = {}
     ended: list[Period] = []
     for change in sorted(changes, key=lambda change: change.day):
         for entry in change.measures:
+            if entry.cause in ANNOUNCEMENTS:
+                continue
             key = (change.item, change.exporter, change.importer, entry.measure)
             before = current.pop(key, None)
             if before is not None:

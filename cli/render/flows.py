@@ -72,6 +72,9 @@ def _measure_line(summary: MeasureSummary) -> str:
         side = "origins" if summary.direction == "import" else "destinations"
         terms.append(f"all {side}" if summary.via == "*" else "listed")
     described = f"{summary.measure} ({', '.join(terms)}){document}"
+    for change in summary.scheduled:
+        by = f" ({change['document']})" if change["document"] else ""
+        described += f"; scheduled: {change['type']} from {change['effective_on']}{by}"
     status = summary.status
     if status == "in_force":
         return described

@@ -176,3 +176,63 @@ def test_the_bundled_history_has_the_content_digest_the_readme_prints(tmp_path: 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     assert printed.startswith("content:")
     assert printed in readme
+
+
+#: What the world knew (issue 17): item, from, to, valid date, known at, level, in force,
+#: suspended.
+KNOWN_THEN = [
+    # Before No. 70 of 2025 (7 Nov) suspended it, No. 57 (announced 9 Oct) was to apply
+    # from 8 Nov: a licence was required on 1 December as far as anyone knew.
+    ("Er", "CN", "JP", "2025-12-01", "2025-11-01", "licence_required", ["cn-mofcom-2025-57"], []),
+    ("Er", "CN", "JP", "2025-12-01", "2025-11-06", "licence_required", ["cn-mofcom-2025-57"], []),
+    ("Er", "CN", "JP", "2025-12-01", "2025-11-07", "none", [], ["cn-mofcom-2025-57"]),
+    ("Er", "CN", "JP", "2025-12-01", "2025-11-10", "none", [], ["cn-mofcom-2025-57"]),
+    # On 8 October, No. 57 was not yet announced.
+    ("Ho", "CN", "US", "2025-10-20", "2025-10-08", "none", [], []),
+]
+
+
+@pytest.mark.parametrize(
+    ("item", "exporter", "importer", "day", "known", "level", "in_force", "suspended"),
+    KNOWN_THEN,
+    ids=[f"{row[0]}-{row[1]}-{row[2]}-{row[3]}-known-{row[4]}" for row in KNOWN_THEN],
+)
+def test_what_the_world_knew_on_a_day(
+    reader: RegimeReader,
+    item: str,
+    exporter: str,
+    importer: str,
+    day: str,
+    known: str,
+    level: str,
+    in_force: list[str],
+    suspended: list[str],
+) -> None:
+    from projections.answers import Knowledge
+
+    answer = reader.as_of(
+        date.fromisoformat(day),
+        FlowQuery((item,), exporter, importer),
+        Knowledge(date.fromisoformat(known)),
+    )
+    flows = answer.flows
+    if not flows:
+        assert (level, in_force, suspended) == ("none", [], [])
+        return
+    [flow] = flows
+    assert flow.level.name == level
+    assert [summary.measure for summary in flow.in_force] == in_force
+    assert [summary.measure for summary in flow.suspended] == suspended
+
+
+def test_the_readme_question_of_what_was_known_on_1_november(tmp_path: Path) -> None:
+    store = str(tmp_path / "store.db")
+    assert invoke("--store", store, "init").exit_code == 0
+    args = ("as-of", "2025-12-01", "-e", "Er", "--from", "CN", "--to", "JP")
+    then = invoke("--store", store, *args, "--known-at", "2025-11-01")
+    assert then.exit_code == 0, then.stderr
+    assert "as known at 2025-11-01" in then.stdout
+    assert "licence_required" in then.stdout
+    assert "cn-mofcom-2025-57" in then.stdout
+    now = invoke("--store", store, *args)
+    assert "SUSPENDED" in now.stdout
