@@ -10,6 +10,7 @@ from cli.render.output import (
     emit_json,
     level_cell,
     lines_cell,
+    reflected,
     table,
     text_cell,
     warn,
@@ -36,10 +37,8 @@ def render_answer(answer: Answer, output_format: str) -> None:
         rows = [[row[column] for column in AS_OF_COLUMNS] for row in answer.rows()]
         write_csv(list(AS_OF_COLUMNS), rows)
         return
-    described = answer.known.knowledge.describe()
-    known = f", {described}" if described else ""
     drawn = table(
-        f"Regimes as of {answer.as_of}{known} (log position {answer.position})",
+        f"Regimes as of {answer.as_of} ({reflected(answer.known)})",
         ["level", "item", "flow", "measures (in force, then suspended and pending)"],
         show_lines=True,
     )
@@ -55,7 +54,7 @@ def render_answer(answer: Answer, output_format: str) -> None:
         out.print(drawn)
     else:
         out.print(
-            f"No measures on the matching flows on {answer.as_of} (log position {answer.position})."
+            f"No measures on the matching flows on {answer.as_of} ({reflected(answer.known)})."
         )
 
 
@@ -151,7 +150,7 @@ def render_timeline(answer: Timeline, output_format: str) -> None:
             ),
         )
         return
-    drawn = table(f"Timeline (log position {answer.position})", TIMELINE_COLUMNS)
+    drawn = table(f"Timeline ({reflected(answer.known)})", TIMELINE_COLUMNS)
     for row in rows:
         drawn.add_row(
             *map(text_cell, row[:4]),
@@ -217,7 +216,7 @@ def render_diff(comparison: Comparison, output_format: str) -> None:
         )
         return
     drawn = table(
-        f"Changes from {first} to {second} (log position {comparison.position})",
+        f"Changes from {first} to {second} ({reflected(comparison.known)})",
         [
             "item",
             "from",

@@ -45,6 +45,16 @@ def console() -> Console:
     return Console(width=200, no_color=True, highlight=False, soft_wrap=False)
 
 
+def reflected(known: Known) -> str:
+    """What an answer reflects, for its title: the knowledge asked and the log position."""
+    described = known.knowledge.describe()
+    return (
+        f"{described}; log position {known.position}"
+        if described
+        else (f"log position {known.position}")
+    )
+
+
 def warn(known: Known) -> None:
     """An answer's warnings, one line each on stderr."""
     for warning in known.warnings:

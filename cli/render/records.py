@@ -13,6 +13,7 @@ from cli.render.output import (
     console,
     emit_json,
     escape_markup,
+    reflected,
     table,
     text_cell,
     warn,
@@ -155,7 +156,7 @@ def render_found(found: Found, output_format: str) -> None:
         index for index, column in enumerate(_FOUND_COLUMNS) if column not in ("position", "title")
     ]
     drawn = table(
-        f"Found {len(rows)} (status on {found.on}; log position {found.known.position})",
+        f"Found {len(rows)} (status on {found.on}; {reflected(found.known)})",
         [_FOUND_COLUMNS[index] for index in shown],
     )
     for row in rows:
