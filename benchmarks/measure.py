@@ -28,14 +28,32 @@ from histories import generated, plan_queries
 from revisions import PYTHON, Code
 from scratch import copy_store, fresh_store, move_store, remove_store
 from targets import REFERENCE_SIZE
-from workers import pooled_asof, pooled_catchup, rounded, run_worker, summary, timed_process
+from workers import (
+    pooled_asof,
+    pooled_asof_known,
+    pooled_catchup,
+    rounded,
+    run_worker,
+    summary,
+    timed_process,
+)
 from write_path import PATHS
 
 #: Every part, and those a run measures unless `--only` says otherwise (the write path is
 #: issue 16's one-off question: asked for by name).
-PARTS = ("append", "cli-append", "replay", "raw", "asof", "cli-asof", "catchup", "write-path")
+PARTS = (
+    "append",
+    "cli-append",
+    "replay",
+    "raw",
+    "asof",
+    "asof-known",
+    "cli-asof",
+    "catchup",
+    "write-path",
+)
 DEFAULT_PARTS = PARTS[:-1]
-QUERY_PARTS = {"asof", "cli-asof", "catchup"}
+QUERY_PARTS = {"asof", "asof-known", "cli-asof", "catchup"}
 #: The raw replay baselines: the one the target names (a bare table), and two with indexes.
 RAW_SHAPES = {
     "raw_baseline": "bare",
@@ -293,6 +311,17 @@ def measure_queries(s: Sizing) -> None:
                 )
         for result, runs in zip(s.results, asked, strict=True):
             result["asof"] = pooled_asof(runs)
+    if "asof-known" in s.parts:
+        # The measured revision only: one before publication time (0.4.0) has no --known-at.
+        known: list[dict[str, Any]] = []
+        for run in range(s.args.repeat):
+            s.log(f"as-of known at a day beside plain as-of{s.at(0)}, run {run + 1}")
+            known.append(
+                run_worker(
+                    s.codes[0], "asof_known", s.stores[0], flows, s.args.warmup, s.args.queries
+                )
+            )
+        s.results[0]["asof_known"] = pooled_asof_known(known)
     if "cli-asof" in s.parts:
         for result, found in zip(s.results, cli_asof(s, plan["process"]), strict=True):
             result["cli_asof"] = found

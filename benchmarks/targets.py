@@ -113,6 +113,14 @@ def _asof_p50(r: dict[str, Any], sizes: Sizes) -> tuple[float, str]:
     return r["asof"]["p50_ms"], f"p95 {r['asof']['p95_ms']:.2f} ms"
 
 
+def _asof_known(r: dict[str, Any], sizes: Sizes) -> tuple[float, str]:
+    known = r["asof_known"]
+    return (
+        known["ratio_to_plain"],
+        f"{known['p50_ms']:.2f} ms vs {known['plain']['p50_ms']:.2f} ms plain, side by side",
+    )
+
+
 def _cli_asof(r: dict[str, Any], sizes: Sizes) -> tuple[float, str]:
     return (
         r["cli_asof"]["ratio"],
@@ -155,6 +163,13 @@ TARGETS = (
         above=REFERENCE_SIZE,
     ),
     Target("as-of p50 <= 5 ms", 5.0, 10_000, "asof", _asof_p50, every_size=True),
+    Target(
+        "as-of --known-at p50 <= 2x plain as-of p50",
+        2.0,
+        1_000_000,
+        "asof_known",
+        _asof_known,
+    ),
     Target("regimes as-of process <= 2x import baseline", 2.0, 1_000_000, "cli_asof", _cli_asof),
     Target(
         "first query after regimes append <= 2x caught-up query",

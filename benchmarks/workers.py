@@ -239,6 +239,66 @@ def latency_ms(times: Sequence[float]) -> dict[str, float]:
     }
 
 
+def worker_asof_known(store: str, flows_file: str, warmup: int, queries: int) -> dict[str, Any]:
+    """Latency of `RegimeReader.as_of` known at a day (issue 17: `--known-at`, what the world
+    knew by the end of the day asked about) beside the same question without it, one by one
+    in this process: the two are measured through the same moments of a noisy machine."""
+    from projections.answers import Knowledge
+    from projections.flows import FlowQuery
+    from projections.queries import RegimeReader
+
+    app = layout.open_application(store)
+    reader = RegimeReader(app)
+    reader.catch_up()
+    flows = json.loads(Path(flows_file).read_text())["flows"]
+    times: dict[str, list[float]] = {"plain": [], "known": []}
+    listed = {"plain": 0, "known": 0}
+    for index in range(warmup + queries):
+        flow = flows[index % len(flows)]
+        query = FlowQuery((flow["item"],), flow["exporter"], flow["importer"])
+        day = date.fromisoformat(flow["day"])
+        for kind, knowledge in (("plain", Knowledge()), ("known", Knowledge(day))):
+            started = time.perf_counter()
+            answer = reader.as_of(day, query, knowledge)
+            elapsed = time.perf_counter() - started
+            if index >= warmup:
+                times[kind].append(elapsed)
+                listed[kind] += sum(
+                    len(f.in_force) + len(f.suspended) + len(f.pending) for f in answer.flows
+                )
+    reader.close()
+    app.close()
+    found = {
+        kind: {
+            **_latency(spent),
+            "times_ms": _ms(spent),
+            "measures_listed_mean": listed[kind] / queries,
+        }
+        for kind, spent in times.items()
+    }
+    return {
+        **found["known"],
+        "plain": found["plain"],
+        "ratio_to_plain": found["known"]["p50_ms"] / found["plain"]["p50_ms"],
+        "queries": queries,
+        "warmup": warmup,
+    }
+
+
+def pooled_asof_known(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The runs of `worker_asof_known` taken together: the ratio of the pooled p50s."""
+    known = latency_ms([time for run in runs for time in run["times_ms"]])
+    plain = latency_ms([time for run in runs for time in run["plain"]["times_ms"]])
+    return {
+        **known,
+        "plain": plain,
+        "ratio_to_plain": known["p50_ms"] / plain["p50_ms"],
+        "queries": sum(run["queries"] for run in runs),
+        "runs": len(runs),
+        "maxrss_bytes": max(run["maxrss_bytes"] for run in runs),
+    }
+
+
 def pooled_asof(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """The as-of latencies of several runs of `worker_asof` (each alternating with the other
     revision's, in a side-by-side run) taken together; the growth ratio from the pooled
@@ -312,6 +372,7 @@ WORKERS: dict[str, Callable[..., dict[str, Any]]] = {
     "replay": worker_replay,
     "raw": worker_raw,
     "asof": worker_asof,
+    "asof_known": worker_asof_known,
     "catchup": worker_catchup,
 }
 

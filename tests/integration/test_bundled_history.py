@@ -236,3 +236,42 @@ def test_the_readme_question_of_what_was_known_on_1_november(tmp_path: Path) -> 
     assert "cn-mofcom-2025-57" in then.stdout
     now = invoke("--store", store, *args)
     assert "SUSPENDED" in now.stdout
+
+
+def test_every_question_takes_both_knowledge_filters_and_echoes_them(tmp_path: Path) -> None:
+    import json
+
+    store = str(tmp_path / "store.db")
+    assert invoke("--store", store, "init").exit_code == 0
+    knowledge = ("--known-at", "2025-11-01", "--recorded-at", "#60", "--format", "json")
+    er = ("-e", "Er", "--from", "CN", "--to", "JP")
+    asked = {
+        "as-of": ("as-of", "2025-12-01", *er),
+        "timeline": ("timeline", *er),
+        "diff": ("diff", "2025-10-01", "2025-12-01", *er),
+        "search": ("search", "No. 70"),
+    }
+    answers = {}
+    for name, args in asked.items():
+        result = invoke("--store", store, *args, *knowledge)
+        assert result.exit_code == 0, (name, result.stderr)
+        answers[name] = json.loads(result.stdout)
+        assert (answers[name]["known_at"], answers[name]["recorded_at"]) == ("2025-11-01", "#60")
+    # known on 1 November: No. 57 to take effect on 8 November, no suspension yet
+    changes = [
+        (change["date"], measure["after"])
+        for change in answers["timeline"]["changes"]
+        for measure in change["measures"]
+    ]
+    assert changes[-2:] == [("2025-10-09", "announced"), ("2025-11-08", "in_force")]
+    [difference] = answers["diff"]["flows"]
+    assert difference["after"]["in_force"] == ["cn-mofcom-2025-57"]
+    # No. 70 (7 November) was not yet published: search finds none of its suspensions (only
+    # notes, written later, that mention it)
+    assert "measure_suspended" not in {hit["record"] for hit in answers["search"]["results"]}
+    later = json.loads(
+        invoke(
+            "--store", store, "search", "No. 70", "--known-at", "2025-11-07", "--format", "json"
+        ).stdout
+    )
+    assert "measure_suspended" in {hit["record"] for hit in later["results"]}
