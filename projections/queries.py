@@ -106,7 +106,9 @@ class RegimeReader(ViewKeeper):
                 generation, day, position, query, latest=latest, known=knowledge.known_at
             )
         ]
-        known = self._known(generation, position, query, knowledge, seen=_items_of(entries))
+        known = self._known(
+            generation, position, query, knowledge, seen=_items_of(entries), latest=latest
+        )
         return Answer(day, known, assemble(entries, query))
 
     def _known(
@@ -117,6 +119,8 @@ class RegimeReader(ViewKeeper):
         knowledge: Knowledge,
         more: Sequence[str] = (),
         seen: Collection[str] = (),
+        *,
+        latest: bool = False,
     ) -> Known:
         """What an answer at `position` reflects, with warnings about the question: an answer
         that could not take in the newest records, a knowledge filter that leaves nothing
@@ -138,12 +142,18 @@ class RegimeReader(ViewKeeper):
                     else "; the store is empty"
                 )
             )
-        elif known_at is not None and not seen:
-            first_known = self.view.first_published(generation, query.items, position)
-            if first_known is not None and first_known > known_at:
+        elif (
+            known_at is not None
+            and not seen
+            and not self.view.anything_known(
+                generation, query.items, position, known_at, latest=latest
+            )
+        ):
+            earliest = self.view.first_published(generation, query.items, position)
+            if earliest is not None:  # else nothing at all: told below, or nothing to tell
                 warnings.append(
                     f"nothing asked about was published by {known_at}; the first record "
-                    f"about it was published on {first_known}"
+                    f"about it was published on {earliest}"
                 )
         unseen = [item for item in query.items if item not in seen]
         if unseen:
@@ -223,7 +233,9 @@ class RegimeReader(ViewKeeper):
         context = self._responded_to(generation, changes, position, known_at) if actions else []
         seen = {item for item, _, _ in by_flow}
         return Timeline(
-            self._known(generation, position, query, knowledge, seen=seen), changes, context
+            self._known(generation, position, query, knowledge, seen=seen, latest=latest),
+            changes,
+            context,
         )
 
     def _measure_history(
@@ -292,7 +304,7 @@ class RegimeReader(ViewKeeper):
             for flow in (*before.values(), *after.values())
             if flow.in_force or flow.suspended or flow.pending
         }
-        known = self._known(generation, position, query, knowledge, seen=seen)
+        known = self._known(generation, position, query, knowledge, seen=seen, latest=latest)
         return Comparison(first, second, known, differences)
 
     @damaged_view_explained
@@ -335,7 +347,7 @@ class RegimeReader(ViewKeeper):
     def search(self, query: SearchQuery, knowledge: Knowledge = NO_FILTER) -> Found:
         """The records matching `query` (docs/output.md §5), with warnings for items and kinds no
         record mentions."""
-        generation, position, _ = self.where_to_read(knowledge.recorded_at)
+        generation, position, latest = self.where_to_read(knowledge.recorded_at)
         known_at = knowledge.known_at
         catalog = read_catalog(
             self.app, position, text_in(query.text) if query.text else None, known_at
@@ -350,7 +362,9 @@ class RegimeReader(ViewKeeper):
                 else catalog.kinds()
             )
             unknown_kinds = unmentioned(query.kinds, kinds, kinds, what="kind")
-        known = self._known(generation, position, query.flows, knowledge, unknown_kinds)
+        known = self._known(
+            generation, position, query.flows, knowledge, unknown_kinds, latest=latest
+        )
         return Found(query.on, known, catalog.search(query))
 
     @damaged_view_explained

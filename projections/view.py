@@ -382,9 +382,21 @@ class BitemporalView:
                         break
         return found
 
+    def anything_known(
+        self, generation: str, items: Sequence[str], position: int, known: date, *, latest: bool
+    ) -> bool:
+        """Whether any row about `items` (any item if none) believed at `position` was known
+        at the end of day `known`: the first one found through the question's indexes."""
+        statement, params = self.rows_statement(
+            generation, None, position, items, None, None, latest=latest, known=known
+        )
+        with self.transaction(commit=False) as c:
+            c.execute(f"SELECT 1 AS found FROM ({statement}) AS asked LIMIT 1", params)
+            return c.fetchone() is not None
+
     def first_published(self, generation: str, items: Sequence[str], position: int) -> date | None:
         """The earliest publication date of what the rows recorded by `position` say about
-        `items` (any item if none)."""
+        `items` (any item if none): a scan of their rows, for a warning only."""
         p = self.p
         where = f"recorded_from <= {p}"
         if items:
