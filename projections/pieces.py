@@ -19,7 +19,7 @@ from typing import Any, NamedTuple, cast
 
 from projections.knowledge import MeasureKnowledge
 from projections.lifecycle import Segment, segments
-from projections.view import OPEN_DATE, Row, state_key, summary_bytes
+from projections.view import OPEN_DATE, OPEN_KNOWN, Row, state_key, summary_bytes
 
 #: A measure's segment rendered as rows without their knowledge bounds: (item, exporter,
 #: importer, valid_from, valid_to, status, level, state).
@@ -44,7 +44,7 @@ class Span(NamedTuple):
 
     def rows(self) -> frozenset[Row]:
         known_from = self.known_from.isoformat()
-        known_to = self.known_to.isoformat() if self.known_to else OPEN_DATE
+        known_to = self.known_to.isoformat() if self.known_to else OPEN_KNOWN
         return frozenset((*row, known_from, known_to) for row in self.piece.rows)
 
 

@@ -14,11 +14,14 @@ import orjson
 OPEN_POSITION = 2**62
 #: `valid_to` of rows that hold indefinitely.
 OPEN_DATE = "9999-12-31"
+#: `known_to` of rows still known today: after every date, so that a record published on
+#: 9999-12-31 still ends what was known before it.
+OPEN_KNOWN = "9999-99-99"
 GENERATIONS = ("a", "b")
 #: Rows of what is known today (`known_to` open), and rows of what was known before a later
 #: publication: literal terms, so that each kind is read through its own partial index.
-LATEST_KNOWLEDGE = f"known_to = '{OPEN_DATE}'"
-EARLIER_KNOWLEDGE = f"known_to < '{OPEN_DATE}'"
+LATEST_KNOWLEDGE = f"known_to = '{OPEN_KNOWN}'"
+EARLIER_KNOWLEDGE = f"known_to < '{OPEN_KNOWN}'"
 #: The view's layout; a store whose view has another is replayed into this one when opened.
 #: 2: rows bounded in publication time (known_from, known_to); summaries with `published_on`
 #: and `scheduled`.

@@ -21,6 +21,7 @@ from domain.errors import StoreError
 from projections.backends import ViewStore
 from projections.tables import GENERATIONS as GENERATIONS
 from projections.tables import OPEN_DATE as OPEN_DATE
+from projections.tables import OPEN_KNOWN as OPEN_KNOWN
 from projections.tables import OPEN_POSITION as OPEN_POSITION
 from projections.tables import SCHEMA_VERSION, ViewSQL, insert_rows, summary_texts, tracking_name
 from projections.tables import LoggedPosition as LoggedPosition
@@ -232,7 +233,7 @@ class BitemporalView:
                     item, exporter, importer, valid_from = row[:4]
                     known_from, known_to = row[8:]
                     key = (change.position, change.measure, item, exporter, importer, valid_from)
-                    if known_to == OPEN_DATE:
+                    if known_to == OPEN_KNOWN:
                         to_close.append((*key, known_from))
                     else:
                         to_close_earlier.append((*key, known_from, known_to))

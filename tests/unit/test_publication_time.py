@@ -85,6 +85,18 @@ CASES: dict[str, tuple[list[Record], date, date | None, Standing]] = {
         date(2025, 11, 19),
         in_force("licence_required", LICENCE),
     ),
+    "suspension-published-on-the-last-day": (
+        [LICENCE_FROM_APRIL, {**SUSPENSION, "published_on": "9999-12-31"}],
+        date(2025, 12, 1),
+        None,
+        suspended(LICENCE),
+    ),
+    "suspension-published-on-the-last-day-known-the-day-before": (
+        [LICENCE_FROM_APRIL, {**SUSPENSION, "published_on": "9999-12-31"}],
+        date(2025, 12, 1),
+        date(9999, 12, 30),
+        in_force("licence_required", LICENCE),
+    ),
     "measure-not-yet-published": (
         [LICENCE_FROM_APRIL],
         date(2025, 6, 1),
