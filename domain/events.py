@@ -92,7 +92,7 @@ class RecordedEvent(DomainEvent):
 
 def fingerprint(record_type: str, payload: dict[str, Any]) -> bytes:
     """A canonical form of a record's content, its publication date aside: equal for records
-    that say the same thing (`same_publication` compares the dates)."""
+    that say the same thing (the aggregates compare publication dates themselves)."""
     content = {"type": record_type, **to_jsonable_python(payload)}
     content.pop("published_on", None)
     # orjson's bytes keep their whole output buffer (kilobytes); a copy is kept compact

@@ -31,6 +31,11 @@ CAUSE_RECORDS = {
     "resumed": "measure_resumed",
     "lifted": "measure_lifted",
     "amended": "measure_amended",
+    # a follow-up announced ahead of its effect, found by its announcement date
+    "amendment_announced": "measure_amended",
+    "suspension_announced": "measure_suspended",
+    "resumption_announced": "measure_resumed",
+    "lifting_announced": "measure_lifted",
 }
 STATUS_WORDS = {
     "in_force": "in force",
@@ -284,7 +289,13 @@ def _sources_of(records: list[dict[str, Any]], day: date, entry: MeasureChange) 
     imposed: dict[str, Any] = {}
     behind: dict[str, Any] | None = None
     wanted = CAUSE_RECORDS.get(entry.cause)
-    dated = "until" if entry.cause == "suspension_ended" else "effective_on"
+    dated = (
+        "until"
+        if entry.cause == "suspension_ended"
+        else "announced_on"
+        if entry.cause.endswith("_announced")
+        else "effective_on"
+    )
     for record in records:
         if record["type"] == "measure_imposed":
             imposed = dict(record)

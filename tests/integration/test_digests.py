@@ -5,7 +5,10 @@ part."""
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
+from pathlib import Path
 
+import regimes
 from tests.commands import invoke, invoked
 from tests.conftest import StoreFactory
 from tests.samples import action, follow_up, imposed, jsonl
@@ -100,3 +103,24 @@ def test_a_digest_of_position_0_and_reversed_bounds_are_usage_errors(
         ).exit_code
         == 2
     )
+
+
+def test_a_file_with_a_correction_has_one_content_digest_whatever_day_it_is_appended(
+    tmp_path: Path,
+) -> None:
+    """A correction without a publication date of its own is published the day it is
+    appended (record time): the content digest leaves that date out, as it leaves out
+    record time, so the same file (or one store's export) gives the same content digest."""
+    records = [imposed(), follow_up("measure_corrected", fields={"items": ["Tb"]}, reason="r")]
+    digests = []
+    for name, day in (("first.db", 10), ("second.db", 20)):
+        with regimes.open(str(tmp_path / name)) as store:
+            store.append(records, recorded_at=datetime(2026, 1, day, tzinfo=UTC))
+            digests.append(str(store.digest(content=True)))
+    with regimes.open(str(tmp_path / "first.db")) as store:
+        exported = [logged.record for logged in store.log()]
+    assert exported[1]["published_on"] == "2026-01-10"
+    with regimes.open(str(tmp_path / "copy.db")) as store:
+        store.append(exported, recorded_at=datetime(2026, 2, 1, tzinfo=UTC))
+        digests.append(str(store.digest(content=True)))
+    assert digests[0] == digests[1] == digests[2]

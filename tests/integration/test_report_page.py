@@ -5,7 +5,7 @@ a real browser."""
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -161,6 +161,33 @@ def test_each_change_links_the_sources_of_the_record_behind_it(tmp_path: Path) -
     assert changes.count(f'<a href="{SOURCE["url"]}"') == 2  # No. 18 and its source title
     # the suspension and its running out on 2026-11-10 both cite No. 70's own source
     assert changes.count('<a href="https://example.org/suspended"') == 4
+
+
+def test_an_announced_follow_up_links_its_own_sources(tmp_path: Path) -> None:
+    lifting_source = {"title": "Lifting notice", "url": "https://example.org/lifted"}
+    with regimes.open(str(tmp_path / "store.db")) as store:
+        store.append(
+            [
+                imposed(document="No. 18"),
+                follow_up(
+                    "measure_lifted",
+                    effective_on="2025-12-01",
+                    announced_on="2025-11-10",
+                    document="No. 80",
+                    sources=[lifting_source],
+                ),
+            ]
+        )
+        report = store.report(elements=["Dy"], exporter="CN", importer="JP", today=TODAY)
+    page = report.html
+    changes = page[page.index('id="changes"') : page.index('id="actions"')]
+    # the announcement on 2025-11-10 and the lifting on 2025-12-01 both cite No. 80's source
+    assert changes.count('<a href="https://example.org/lifted"') == 4
+    assert "lifting announced" in changes or "lifting_announced" in changes
+    # one status period: the announcement does not split it
+    assert [(period.status, period.end) for period in report.facts.periods] == [
+        ("in_force", date(2025, 12, 1))
+    ]
 
 
 def test_without_plotly_the_report_names_the_extra_and_writes_nothing(
