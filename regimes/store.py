@@ -73,6 +73,8 @@ def knowledge(
         )
     if isinstance(recorded_at, str):
         recorded_at = record_time(recorded_at)
+    elif isinstance(recorded_at, datetime) and recorded_at.tzinfo is None:
+        recorded_at = recorded_at.replace(tzinfo=UTC)  # as on the command line: UTC
     elif isinstance(recorded_at, bool):
         raise TypeError("recorded_at takes a moment, a log position or its text")
     return Knowledge(_day(known_at) if known_at else None, recorded_at)
