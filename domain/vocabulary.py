@@ -30,8 +30,11 @@ SLUG_PATTERN = r"^[a-z0-9][a-z0-9.-]*$"
 SLUG_MAX_LENGTH = 100
 _SLUG = re.compile(SLUG_PATTERN)
 
-#: Every country, in record fields that name destinations, origins or counterparts.
+#: Every country, in record fields that name destinations, origins or counterparts; every
+#: good, in a measure's items.
 WORLDWIDE = "*"
+#: A country group is named `@slug` where a country is expected (docs/records.md).
+GROUP_MARK = "@"
 
 Direction = Literal["export", "import"]
 Certainty = Literal["in_force", "de_facto", "reported"]
@@ -44,6 +47,8 @@ MeasureKind = Literal[
     "tariff",
     "licence_requirement",
     "tightened_licence_review",
+    "export_quota",
+    "import_quota",
     "export_ban",
     "import_ban",
     "de_facto_embargo",
@@ -60,8 +65,9 @@ class Level(IntEnum):
     duty = 2
     licence_required = 3
     tightened_review = 4
-    end_user_ban = 5
-    ban = 6
+    quota = 5
+    end_user_ban = 6
+    ban = 7
 
 
 _LEVEL_OF_KIND: dict[str, Level] = {
@@ -73,6 +79,8 @@ _LEVEL_OF_KIND: dict[str, Level] = {
     "tariff": Level.duty,
     "licence_requirement": Level.licence_required,
     "tightened_licence_review": Level.tightened_review,
+    "export_quota": Level.quota,
+    "import_quota": Level.quota,
     "export_ban": Level.ban,
     "import_ban": Level.ban,
     "de_facto_embargo": Level.ban,
@@ -99,6 +107,12 @@ def is_slug(text: str) -> bool:
 
 
 def check_item(item: str) -> str:
+    if item == WORLDWIDE:  # every good
+        return item
+    return _check_named_item(item)
+
+
+def _check_named_item(item: str) -> str:
     """An element symbol or a product slug, else ValueError."""
     if is_element(item) or item in GROUPS:
         return item
@@ -157,6 +171,23 @@ def check_country(code: str, *, worldwide: bool = True) -> str:
     if code.upper() in _country_codes():
         raise ValueError(f"country code {code!r} must be upper case: {code.upper()!r}")
     raise ValueError(f"unknown country code {code[:20]!r} (ISO 3166-1 alpha-2, or '*')")
+
+
+def is_group(place: str) -> bool:
+    """Whether a place names a country group (`@slug`)."""
+    return place.startswith(GROUP_MARK)
+
+
+def check_place(code: str, *, worldwide: bool = True) -> str:
+    """A country, `*` where allowed, or a group `@slug`, else ValueError."""
+    if is_group(code):
+        if is_slug(code[1:]):
+            return code
+        raise ValueError(
+            f"bad group name {code[:40]!r}: @ and a slug [a-z0-9][a-z0-9.-]*, at most "
+            f"{SLUG_MAX_LENGTH} characters"
+        )
+    return check_country(code, worldwide=worldwide)
 
 
 def country_name(code: str) -> str:

@@ -23,9 +23,10 @@ class FlowQuery:
     def resolve(self, item: str, exporter: str, importer: str) -> tuple[str, str] | None:
         """The flow a measure's (item, exporter, importer) lands on, or None if not asked.
 
-        With `--from`/`--to` given, worldwide (`*`) scopes are resolved onto those countries.
+        With `--from`/`--to` given, worldwide (`*`) scopes are resolved onto those countries;
+        a measure on every good (`*` items) applies to any item asked (`landing`).
         """
-        if self.items and item not in self.items:
+        if self.items and item not in self.items and item != WORLDWIDE:
             return None
         if self.exporter is not None:
             if exporter not in (self.exporter, WORLDWIDE):
@@ -38,6 +39,15 @@ class FlowQuery:
         if exporter == importer != WORLDWIDE:
             return None
         return exporter, importer
+
+    def landing(self, item: str) -> tuple[str, ...]:
+        """The items asked about that a measure's item lands on: itself, or for `*` (every
+        good) each item asked (itself, when none was)."""
+        if not self.items:
+            return (item,)
+        if item == WORLDWIDE:
+            return self.items
+        return (item,) if item in self.items else ()
 
 
 class Entry(NamedTuple):

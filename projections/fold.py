@@ -49,9 +49,11 @@ def entries_on(histories: Iterable[MeasureHistory], day: date, query: FlowQuery)
         for item in state.items:
             for exporter, importer in state.scope():
                 flow = query.resolve(item, exporter, importer)
-                if flow is not None:
+                if flow is None:
+                    continue
+                for landed in query.landing(item):
                     yield Entry.on_flow(
-                        item, flow, state.status, state.level, summary, (exporter, importer)
+                        landed, flow, state.status, state.level, summary, (exporter, importer)
                     )
 
 

@@ -189,8 +189,11 @@ class RegimeReader(ViewKeeper):
         for _, item, exporter, importer, valid_from, valid_to, level, summary in rows:
             flow = query.resolve(item, exporter, importer)
             if flow is not None:
-                entry = Entry.from_view(item, flow, Level(level), summary, (exporter, importer))
-                yield valid_from, valid_to, entry
+                for landed in query.landing(item):
+                    entry = Entry.from_view(
+                        landed, flow, Level(level), summary, (exporter, importer)
+                    )
+                    yield valid_from, valid_to, entry
 
     @damaged_view_explained
     def timeline(

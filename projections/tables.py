@@ -190,8 +190,8 @@ class ViewSQL:
         if day is not None:
             where += [f"r.valid_from <= {p}", f"r.valid_to > {p}"]
             params += [day.isoformat(), day.isoformat()]
-        if items:
-            where.append(f"r.item IN ({self.marks(len(items))})")
+        if items:  # and measures on every good
+            where.append(f"r.item IN ({self.marks(len(items))}, '*')")
             params += list(items)
         for column, country in (("exporter", exporter), ("importer", importer)):
             if country is not None:

@@ -31,6 +31,6 @@ a { color: #0a58ca; }
 .status.none { background: #e4e8eb; }
 .level { background: #eef1f4; font-family: ui-monospace, monospace; }
 .level.ban, .level.end_user_ban { background: #f4c7c3; }
-.level.tightened_review, .level.licence_required { background: #fde2c4; }
+.level.quota, .level.tightened_review, .level.licence_required { background: #fde2c4; }
 footer { margin-top: 2.5rem; color: #57606a; font-size: .9rem; }
 """

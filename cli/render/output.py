@@ -31,6 +31,7 @@ _LEVEL_STYLES = {
     "duty": "blue",
     "licence_required": "yellow",
     "tightened_review": "dark_orange",
+    "quota": "magenta",
     "end_user_ban": "red",
     "ban": "bold red",
 }
