@@ -53,6 +53,7 @@ for command in (
     questions.diff,
     questions.show,
     questions.search,
+    questions.group,
     upkeep.init,
     upkeep.append,
     upkeep.log,

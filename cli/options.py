@@ -65,21 +65,25 @@ def flow_options(command: F) -> F:
         ),
         click.option("--from", "exporter", type=COUNTRY, help="Exporting country (ISO alpha-2)."),
         click.option("--to", "importer", type=COUNTRY, help="Importing country (ISO alpha-2)."),
-        click.option(
-            "--known-at",
-            type=KNOWN_DAY,
-            help="Only records published by the end of this day: what the world knew then.",
-        ),
-        click.option(
-            "--recorded-at",
-            type=RECORD_TIME,
-            help="Only records this store held then: a UTC date-time, a date (its end), or "
-            "#N for log position N.",
-        ),
     ]
     for option in reversed(options):
         command = option(command)
-    return command
+    return knowledge_options(command)
+
+
+def knowledge_options(command: F) -> F:
+    """`--known-at` and `--recorded-at`: the two knowledge filters (docs/time.md §3)."""
+    command = click.option(
+        "--recorded-at",
+        type=RECORD_TIME,
+        help="Only records this store held then: a UTC date-time, a date (its end), or #N "
+        "for log position N.",
+    )(command)
+    return click.option(
+        "--known-at",
+        type=KNOWN_DAY,
+        help="Only records published by the end of this day: what the world knew then.",
+    )(command)
 
 
 def flow_filters(command: F) -> F:

@@ -8,7 +8,14 @@ from typing import Any
 
 import click
 
-from domain.vocabulary import GROUPS, MEASURE_KINDS, check_country, check_item, is_element
+from domain.vocabulary import (
+    GROUPS,
+    MEASURE_KINDS,
+    check_country,
+    check_item,
+    is_element,
+    is_slug,
+)
 from projections.answers import MAX_POSITION as MAX_POSITION
 from projections.answers import RecordTime, record_time
 from store.chain import Digest
@@ -142,6 +149,17 @@ class CountryParam(click.ParamType[str, Any]):
             self.fail(str(error), param, ctx)
 
 
+class GroupParam(click.ParamType[str, Any]):
+    """A country group, `@slug`."""
+
+    name = "@GROUP"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        if not (isinstance(value, str) and value.startswith("@") and is_slug(value[1:])):
+            self.fail(f"{value!r} is not a group: @ and a slug [a-z0-9][a-z0-9.-]*", param, ctx)
+        return value
+
+
 class KindParam(click.ParamType[str, Any]):
     """A measure kind or an action kind: lower-case words joined by underscores."""
 
@@ -179,6 +197,7 @@ DIGEST = DigestParam()
 MOMENT = MomentParam()
 POSITION_OR_MOMENT = PositionOrMoment()
 KNOWN_DAY = KnownDayParam()
+GROUP = GroupParam()
 RECORD_TIME = RecordTimeParam()
 ELEMENT = ElementParam()
 ITEM = ItemParam()

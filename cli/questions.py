@@ -11,8 +11,15 @@ from datetime import date
 
 import click
 
-from cli.options import check_range, date_range, flow_filters, pass_session, reported
-from cli.params import COUNTRY, DATE, KIND
+from cli.options import (
+    check_range,
+    date_range,
+    flow_filters,
+    knowledge_options,
+    pass_session,
+    reported,
+)
+from cli.params import COUNTRY, DATE, GROUP, KIND
 from cli.session import Session
 from projections.answers import RecordTime
 
@@ -133,6 +140,44 @@ def diff(
 
 
 @click.command()
+@click.argument("group", metavar="[@GROUP]", required=False, type=GROUP)
+@click.option("--member", type=COUNTRY, help="The groups this country belongs to instead.")
+@click.option("--on", "day", type=DATE, help="The date asked about (default: today).")
+@knowledge_options
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+@pass_session
+def group(
+    session: Session,
+    group: str | None,
+    member: str | None,
+    day: date | None,
+    known_at: date | None,
+    recorded_at: RecordTime | None,
+    output_format: str,
+) -> None:
+    """The members of a country group on a date, each with the record that made it a
+    member; or, with --member, the groups a country belongs to.
+
+    Example: regimes group @jp-group-a --on 2020-06-01
+    """
+    from cli import render
+
+    if (group is None) == (member is None):
+        raise click.UsageError("give one group (@slug) or --member CC, not both or neither")
+    with reported():
+        answer = session.group(
+            group, member=member, on=day, known_at=known_at, recorded_at=recorded_at
+        )
+    render.render_group(answer, output_format)
+
+
+@click.command()
 @click.argument("wanted", metavar="ID|DOCUMENT")
 @click.option(
     "--format",
@@ -143,8 +188,8 @@ def diff(
 )
 @pass_session
 def show(session: Session, wanted: str, output_format: str) -> None:
-    """A measure's or action's whole history, or every record of one document, with
-    positions and record times, and the records that respond to it.
+    """A measure's, action's or group's (@slug) whole history, or every record of one
+    document, with positions and record times, and the records that respond to it.
 
     Example: regimes show "No. 70 of 2025"
     """

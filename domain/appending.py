@@ -17,11 +17,19 @@ from domain.action import Action
 from domain.batch import Batch
 from domain.errors import BatchRejected, DomainError, RecordError, UnknownMeasure, UnknownReference
 from domain.events import RecordedEvent
-from domain.ids import action_id, measure_id
+from domain.group import Group
+from domain.ids import action_id, group_id, measure_id
 from domain.measure import Measure
-from domain.records import ActionTakenRecord, MeasureImposedRecord, Record
+from domain.records import (
+    ActionTakenRecord,
+    GroupChangedRecord,
+    GroupDefinedRecord,
+    MeasureImposedRecord,
+    Record,
+)
 
-Loaded = dict[UUID, Measure | Action | None]
+Aggregates = Measure | Action | Group
+Loaded = dict[UUID, Aggregates | None]
 
 
 def plan(
@@ -39,7 +47,7 @@ def plan(
         try:
             changed = _apply(repository, numbered.record, recorded_at, loaded)
         except UnknownMeasure as error:
-            if numbered.record.measure not in batch.unreadable_ids:  # type: ignore[union-attr]
+            if _subject(numbered.record) not in batch.unreadable_ids:
                 errors.append(numbered.error(error.field, error.message))
             continue
         except DomainError as error:
@@ -55,10 +63,30 @@ def plan(
     return events, unchanged
 
 
+def _subject(record: Record) -> str:
+    """The id the record is about."""
+    if isinstance(record, ActionTakenRecord):
+        return record.action
+    if isinstance(record, GroupDefinedRecord | GroupChangedRecord):
+        return record.group
+    return record.measure
+
+
 def _apply(
     repository: Repository[Any], record: Record, recorded_at: datetime, loaded: Loaded
-) -> Measure | Action | None:
+) -> Aggregates | None:
     """The aggregate the record changed, or None when it was already in the log."""
+    if isinstance(record, GroupDefinedRecord | GroupChangedRecord):
+        key = group_id(record.group)
+        group = _load(repository, key, loaded)
+        if isinstance(group, Group):
+            return group if group.record(record, recorded_at) else None
+        if isinstance(record, GroupChangedRecord):
+            raise UnknownMeasure(
+                "group", f"unknown group '@{record.group}': define it first (group_defined)"
+            )
+        loaded[key] = Group.define(record, recorded_at)
+        return loaded[key]
     if isinstance(record, ActionTakenRecord):
         key = action_id(record.action)
         action = _load(repository, key, loaded)
@@ -92,22 +120,25 @@ def _absent(repository: Repository[Any], batch: Batch) -> Loaded:
         return {}
     measures: set[str] = set()
     actions: set[str] = set()
+    groups: set[str] = set()
     for numbered in batch.records:
         record = numbered.record
         if isinstance(record, ActionTakenRecord):
             actions.add(record.action)
+        elif isinstance(record, GroupDefinedRecord | GroupChangedRecord):
+            groups.add(record.group)
         else:
             measures.add(record.measure)
         references = getattr(record, "responds_to", None)
         if references:  # a measure's or an action's slug
             measures.update(references)
             actions.update(references)
-    keys = [*map(measure_id, measures), *map(action_id, actions)]
+    keys = [*map(measure_id, measures), *map(action_id, actions), *map(group_id, groups)]
     existing = recorder.existing_originators(keys)
     return {key: None for key in keys if key not in existing}
 
 
-def _load(repository: Repository[Any], key: UUID, loaded: Loaded) -> Measure | Action | None:
+def _load(repository: Repository[Any], key: UUID, loaded: Loaded) -> Aggregates | None:
     if key not in loaded:
         try:
             loaded[key] = repository.get(key)

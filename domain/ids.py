@@ -16,3 +16,9 @@ def measure_id(slug: str) -> UUID:
 def action_id(slug: str) -> UUID:
     """The stored id of the action the user calls `slug`."""
     return uuid5(NAMESPACE_URL, f"regimes:action:{slug}")
+
+
+@lru_cache(maxsize=1 << 12)
+def group_id(slug: str) -> UUID:
+    """The stored id of the country group the user calls `@slug`."""
+    return uuid5(NAMESPACE_URL, f"regimes:group:{slug}")

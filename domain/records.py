@@ -39,6 +39,7 @@ from domain.vocabulary import (
     check_country,
     check_item,
     expand_items,
+    is_group,
 )
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -389,6 +390,80 @@ class ActionTakenRecord(_Record):
         return self.occurred_on
 
 
+def _member(code: str) -> str:
+    if is_group(code):
+        raise ValueError(f"a group's members are countries, not groups ({code[:40]!r})")
+    return check_country(code, worldwide=False)
+
+
+Members = tuple[Annotated[str, AfterValidator(_member)], ...]
+
+
+class _GroupRecord(_Record):
+    """A record about a country group's membership, from `effective_on`."""
+
+    group: Slug
+    effective_on: IsoDate
+    announced_on: IsoDate | None = None
+    document: Text | None = None
+    notes: Notes | None = None
+    sources: Sources
+
+    @field_validator("announced_on")
+    @classmethod
+    def _announced_by_effect(cls, value: date | None, info: ValidationInfo) -> date | None:
+        effective_on = info.data.get("effective_on")
+        if value is not None and effective_on is not None and value > effective_on:
+            raise ValueError(f"announced_on {value} must not be after effective_on {effective_on}")
+        return value
+
+    def default_publication(self, recorded_on: date) -> date:
+        return self.announced_on or self.effective_on
+
+
+class GroupDefinedRecord(_GroupRecord):
+    """The group's members, exactly, from `effective_on` (a snapshot)."""
+
+    type: Literal["group_defined"]
+    title: Text
+    members: Members
+    issuer: Country | None = None
+
+    @field_validator("members")
+    @classmethod
+    def _listed_once(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _once(value, "members")
+
+
+class GroupChangedRecord(_GroupRecord):
+    """Members added to and removed from the group from `effective_on`."""
+
+    type: Literal["group_changed"]
+    added: Members | None = None
+    removed: Members | None = None
+    responds_to: tuple[Slug, ...] | None = None
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> GroupChangedRecord:
+        added, removed = set(self.added or ()), set(self.removed or ())
+        if not added and not removed:
+            raise ValueError("a group change adds or removes one or more members")
+        both = sorted(added & removed)
+        if both:
+            raise ValueError(f"{', '.join(both)} both added and removed")
+        return self
+
+
+def _once(value: tuple[str, ...], field: str) -> tuple[str, ...]:
+    repeated = sorted({code for code in value if value.count(code) > 1})
+    if repeated:
+        raise ValueError(f"{', '.join(repeated)} listed twice in {field}")
+    return value
+
+
+GroupRecord = GroupDefinedRecord | GroupChangedRecord
+
+
 MeasureRecord = (
     MeasureImposedRecord
     | MeasureAmendedRecord
@@ -398,7 +473,7 @@ MeasureRecord = (
     | MeasureCorrectedRecord
     | MeasureRetractedRecord
 )
-Record = MeasureRecord | ActionTakenRecord
+Record = MeasureRecord | ActionTakenRecord | GroupRecord
 RECORD_TYPES: tuple[str, ...] = tuple(
     get_args(model.model_fields["type"].annotation)[0] for model in get_args(Record)
 )

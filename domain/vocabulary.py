@@ -178,18 +178,6 @@ def is_group(place: str) -> bool:
     return place.startswith(GROUP_MARK)
 
 
-def check_place(code: str, *, worldwide: bool = True) -> str:
-    """A country, `*` where allowed, or a group `@slug`, else ValueError."""
-    if is_group(code):
-        if is_slug(code[1:]):
-            return code
-        raise ValueError(
-            f"bad group name {code[:40]!r}: @ and a slug [a-z0-9][a-z0-9.-]*, at most "
-            f"{SLUG_MAX_LENGTH} characters"
-        )
-    return check_country(code, worldwide=worldwide)
-
-
 def country_name(code: str) -> str:
     """The country's short name, or 'every country' for `*`."""
     if code == WORLDWIDE:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from domain.application import LoggedRecord
     from domain.vocabulary import Level
     from projections.catalog import Hit
+    from projections.groups import Membership
     from projections.summaries import MeasureChange, MeasureSummary
 
 
@@ -347,3 +348,66 @@ def _measure_columns(summary: MeasureSummary | None) -> dict[str, str]:
 
 def _text(day: date | None) -> str:
     return day.isoformat() if day else ""
+
+
+@dataclass(frozen=True)
+class GroupMembers:
+    """`group @G`'s answer: the group's members on a date, each with the record that made it
+    a member (docs/output.md, groups)."""
+
+    on: date
+    known: Known
+    group: str  # `@slug`
+    title: str | None
+    issuer: str | None
+    members: list[Membership]
+
+    def rows(self) -> list[dict[str, str]]:
+        """One row per member: the CSV's rows."""
+        return [_membership_row(self.on, membership) for membership in self.members]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "group": self.group,
+            "on": self.on.isoformat(),
+            "title": self.title,
+            "issuer": self.issuer,
+            **self.known.to_json(),
+            "members": [membership.to_json() for membership in self.members],
+        }
+
+
+@dataclass(frozen=True)
+class MemberOf:
+    """`group --member CC`'s answer: the groups a country belongs to on a date."""
+
+    on: date
+    known: Known
+    country: str
+    groups: list[Membership]
+
+    def rows(self) -> list[dict[str, str]]:
+        return [_membership_row(self.on, membership) for membership in self.groups]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "member": self.country,
+            "on": self.on.isoformat(),
+            **self.known.to_json(),
+            "groups": [membership.to_json() for membership in self.groups],
+        }
+
+
+#: The columns of a group answer's CSV and table: fixed, whatever the question.
+GROUP_COLUMNS = ("on", "group", "country", "since", "until", "document")
+
+
+def _membership_row(on: date, membership: Membership) -> dict[str, str]:
+    return {
+        "on": on.isoformat(),
+        "group": membership.group,
+        "country": membership.country,
+        "since": membership.since.isoformat(),
+        "until": _text(membership.until),
+        "document": membership.document or "",
+    }

@@ -154,8 +154,8 @@ class Catalog:
                 key = ("action", event.action)
             elif isinstance(event, Measure.Event):
                 key = ("measure", event.measure)
-            else:
-                raise TypeError(f"no measure or action is the subject of {event!r}")
+            else:  # a country group's records: shown by `group` and `show @G`
+                continue
             subject = self.subjects.get(key)
             if subject is None:
                 subject = self.subjects[key] = Subject(*key)

@@ -14,7 +14,7 @@ from eventsourcing.persistence import OperationalError, PersistenceError
 
 from domain.application import LoggedRecord
 from domain.errors import RegimesError, StoreError
-from domain.ids import action_id, measure_id
+from domain.ids import action_id, group_id, measure_id
 from domain.vocabulary import Level
 from projections.answers import (
     NO_FILTER,
@@ -23,8 +23,10 @@ from projections.answers import (
     FlowChange,
     FlowDifference,
     Found,
+    GroupMembers,
     Knowledge,
     Known,
+    MemberOf,
     Shown,
     Timeline,
     statuses,
@@ -40,6 +42,7 @@ from projections.catalog import (
 from projections.catchup import utc_text
 from projections.failures import ProjectionsDamaged
 from projections.flows import Entry, Flow, FlowQuery, assemble
+from projections.groups import standing
 from projections.history import MeasureHistory
 from projections.keeper import ViewKeeper
 from projections.knowledge import published_by
@@ -51,6 +54,7 @@ from store.failures import first_line
 
 if TYPE_CHECKING:
     from domain.events import RecordedEvent
+    from domain.group import Group
     from domain.measure import Measure
 
 
@@ -258,7 +262,7 @@ class RegimeReader(ViewKeeper):
         recorded = [logged.position for logged in positions if logged.position <= position]
         if not recorded:
             return []
-        key = measure_id(slug) if kind == "measure" else action_id(slug)
+        key = _STREAMS[kind](slug)
         events = cast("list[RecordedEvent]", self.app.events.get(key, lte=len(recorded)))
         return [event for _, event in published_by(zip(recorded, events, strict=False), known)]
 
@@ -311,16 +315,49 @@ class RegimeReader(ViewKeeper):
         return Comparison(first, second, known, differences)
 
     @damaged_view_explained
+    def group(self, slug: str, day: date, knowledge: Knowledge = NO_FILTER) -> GroupMembers:
+        """The members of group `@slug` on `day`, from its records that pass the knowledge
+        filters."""
+        generation, position, latest = self.where_to_read(knowledge.recorded_at)
+        if not self.view.positions_of(generation, f"group:{slug}"):
+            raise UnknownId(f"no group is called '@{slug}'")
+        events = self._known_events(generation, "group", slug, position, knowledge.known_at)
+        group = standing(slug, cast("list[Group.Event]", events))
+        known = self._known(generation, position, FlowQuery(), knowledge, latest=latest)
+        if not events:
+            known.warnings.append(
+                f"nothing of '@{slug}' passes the knowledge filters asked: no members"
+            )
+        return GroupMembers(
+            day, known, group.group, group.title, group.issuer, group.members_on(day)
+        )
+
+    @damaged_view_explained
+    def groups_of(self, country: str, day: date, knowledge: Knowledge = NO_FILTER) -> MemberOf:
+        """The groups `country` belongs to on `day`, each with the record that made it a
+        member."""
+        generation, position, latest = self.where_to_read(knowledge.recorded_at)
+        found = []
+        for slug in self.view.groups(generation, position):
+            events = self._known_events(generation, "group", slug, position, knowledge.known_at)
+            group = standing(slug, cast("list[Group.Event]", events))
+            found += [held for held in group.members_on(day) if held.country == country]
+        known = self._known(generation, position, FlowQuery(), knowledge, latest=latest)
+        return MemberOf(day, known, country, sorted(found, key=lambda held: held.group))
+
+    @damaged_view_explained
     def history(self, slug: str) -> list[LoggedRecord]:
         """Every record about one measure or action, with positions and record times."""
         generation, _, _ = self.where_to_read(None)
         return self._history(generation, slug)
 
     def _history(self, generation: str, slug: str) -> list[LoggedRecord]:
-        for subject, key in (
-            (f"measure:{slug}", measure_id(slug)),
-            (f"action:{slug}", action_id(slug)),
-        ):
+        streams = (
+            [(f"group:{slug[1:]}", group_id(slug[1:]))]
+            if slug.startswith("@")
+            else [(f"measure:{slug}", measure_id(slug)), (f"action:{slug}", action_id(slug))]
+        )
+        for subject, key in streams:
             positions = self.view.positions_of(generation, subject)
             if positions:
                 events = list(self.app.events.get(key))
@@ -335,15 +372,14 @@ class RegimeReader(ViewKeeper):
                     LoggedRecord(p.position, event.timestamp, event.to_record())  # type: ignore[attr-defined]
                     for p, event in zip(positions, events, strict=True)
                 ]
-        if any(
-            self.app.recorder.select_events(key, limit=1)
-            for key in (measure_id(slug), action_id(slug))
-        ):
+        if any(self.app.recorder.select_events(key, limit=1) for _, key in streams):
             raise ProjectionsDamaged(
                 f"the projections of this store are damaged (they list no log position for "
                 f"{slug!r}, which the log holds); rebuild them from the log with "
                 "'regimes replay'"
             )
+        if slug.startswith("@"):
+            raise UnknownId(f"no group is called {slug!r}")
         raise UnknownId(f"no measure or action is called {slug!r}")
 
     @damaged_view_explained
@@ -406,6 +442,10 @@ class RegimeReader(ViewKeeper):
             for subject, logged in catalog.responders(slug)
         }
         return _listed(sorted(found.values(), key=lambda pair: pair[1].position))
+
+
+#: The stored id of each kind of subject, by its slug.
+_STREAMS = {"measure": measure_id, "action": action_id, "group": group_id}
 
 
 def _items_of(entries: Iterable[Entry]) -> set[str]:

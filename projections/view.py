@@ -363,6 +363,16 @@ class BitemporalView:
                 for r in c.fetchall()
             ]
 
+    def groups(self, generation: str, position: int) -> list[str]:
+        """The slugs of the groups with a record at or before `position`."""
+        with self.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT DISTINCT subject FROM {self.sql(generation).log} "
+                f"WHERE subject >= {self.p} AND subject < {self.p} AND position <= {self.p}",
+                ("group:", "group;", position),
+            )
+            return sorted(row["subject"].removeprefix("group:") for row in c.fetchall())
+
     def items_mentioned(self, generation: str, items: Sequence[str], position: int) -> set[str]:
         """Which of `items` any row recorded by `position` names (through the flow indexes)."""
         sql = self.sql(generation)

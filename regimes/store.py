@@ -31,7 +31,9 @@ if TYPE_CHECKING:
         Answer,
         Comparison,
         Found,
+        GroupMembers,
         Knowledge,
+        MemberOf,
         RecordTime,
         Shown,
         Timeline,
@@ -372,6 +374,28 @@ class Store:
         return ReportFacts(
             question, answer, history, changes, records, self.location.display, generated_at
         )
+
+    def group(
+        self,
+        group: str | None = None,
+        *,
+        member: str | None = None,
+        on: date | str | None = None,
+        known_at: date | str | None = None,
+        recorded_at: RecordTime | str | None = None,
+    ) -> GroupMembers | MemberOf:
+        """The members of `group` (`@slug`) on `on` (today by default), each with the record
+        that made it a member; or, with `member`, the groups that country belongs to then."""
+        if (group is None) == (member is None):
+            raise ValueError("ask about one group (@slug) or one member country")
+        day = _day(on) if on else now().date()
+        asked = knowledge(known_at, recorded_at)
+        if member is not None:
+            return self.reader().groups_of(member, day, asked)
+        assert group is not None
+        if not group.startswith("@"):
+            raise ValueError(f"a group is named @slug, not {group!r}")
+        return self.reader().group(group[1:], day, asked)
 
     def show(self, wanted: str) -> Shown:
         """Every record about an id, or carrying one document, and those responding to it."""

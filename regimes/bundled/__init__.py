@@ -1,4 +1,5 @@
-"""The curated history of real events that ships with `regimes` (see history.yaml)."""
+"""The curated history of real events that ships with `regimes`: measures and actions
+(history.yaml), then country groups (groups.yaml)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,17 @@ from domain.application import AppendReport, Regimes
 from domain.batch import Batch
 from regimes.reading import read_into
 
+#: The bundled files, in the order they are appended (a file's records after the earlier
+#: files' keep their log positions).
+FILES = ("history.yaml", "groups.yaml")
+
 
 def bundled_batch() -> Batch:
     """The bundled history, read and validated."""
     batch = Batch()
-    with files(__package__).joinpath("history.yaml").open("rb") as stream:
-        read_into(batch, stream, "bundled history.yaml")
+    for name in FILES:
+        with files(__package__).joinpath(name).open("rb") as stream:
+            read_into(batch, stream, f"bundled {name}")
     return batch
 
 

@@ -20,6 +20,7 @@ def test_the_cli_has_the_commands_of_the_design() -> None:
         "as-of",
         "diff",
         "digest",
+        "group",
         "init",
         "log",
         "replay",

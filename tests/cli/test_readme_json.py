@@ -36,6 +36,7 @@ KEY_LIST_QUESTIONS: dict[str, tuple[str, ...]] = {
     "diff": ("diff", "2025-10-01", "2025-12-01", "-e", "REE", "--from", "CN", "--to", "US"),
     "search": ("search", "No. 70", "--type", "measure", "--on", "2026-12-01"),
     "show": ("show", "cn-us-2025-busan-summit"),
+    "group": ("group", "@jp-group-a", "--on", "2023-08-01"),
 }
 
 ELIDED = "…"

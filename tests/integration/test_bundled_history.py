@@ -275,3 +275,23 @@ def test_every_question_takes_both_knowledge_filters_and_echoes_them(tmp_path: P
         ).stdout
     )
     assert "measure_suspended" in {hit["record"] for hit in later["results"]}
+
+
+def test_the_bundled_groups_korea_on_japan_s_white_list_and_the_uk_in_the_eu(
+    tmp_path: Path,
+) -> None:
+    import json
+
+    store = str(tmp_path / "store.db")
+    assert invoke("--store", store, "init").exit_code == 0
+
+    def members(group: str, day: str) -> set[str]:
+        result = invoke("--store", store, "group", group, "--on", day, "--format", "json")
+        assert result.exit_code == 0, result.stderr
+        return {member["country"] for member in json.loads(result.stdout)["members"]}
+
+    assert "KR" not in members("@jp-group-a", "2020-06-01")
+    assert "KR" in members("@jp-group-a", "2023-08-01")
+    assert "GB" not in members("@eu", "2020-06-01")
+    assert "GB" in members("@eu", "2020-01-31")
+    assert {"BE", "DE", "FR", "IT", "LU", "NL"} == members("@eu", "1958-01-01")

@@ -14,8 +14,16 @@ from eventsourcing.utils import get_topic
 from domain.action import Action
 from domain.application import Regimes
 from domain.events import RecordedEvent, Source
+from domain.group import Group
 from domain.measure import Measure
-from domain.records import RECORD_TYPES, ActionTakenRecord, MeasureImposedRecord, parse_record
+from domain.records import (
+    RECORD_TYPES,
+    ActionTakenRecord,
+    GroupChangedRecord,
+    GroupDefinedRecord,
+    MeasureImposedRecord,
+    parse_record,
+)
 from store.locations import MAPPER_ENV
 from store.mapper import OrjsonTranscoder, PydanticMapper
 from tests.samples import RECORDED_AT, SOURCE, action, batch, follow_up, imposed
@@ -24,6 +32,9 @@ from tests.samples import RECORDED_AT, SOURCE, action, batch, follow_up, imposed
 #: never change one (register the old topic if a class must move).
 GOLDEN_TOPICS = [
     "domain.action:Action.Taken",
+    "domain.group:Group.Changed",
+    "domain.group:Group.Defined",
+    "domain.group:Group.Redefined",
     "domain.measure:Measure.Amended",
     "domain.measure:Measure.Corrected",
     "domain.measure:Measure.Imposed",
@@ -78,6 +89,30 @@ HISTORY: dict[str, dict[str, Any]] = {
     ),
     "measure_lifted": follow_up("measure_lifted", effective_on="2025-07-01"),
     "measure_retracted": follow_up("measure_retracted", reason="never happened"),
+    "group_defined": {
+        "type": "group_defined",
+        "group": "white-list",
+        "title": "White list",
+        "issuer": "JP",
+        "members": ["KR", "US"],
+        "effective_on": "2004-01-01",
+        "announced_on": "2003-12-01",
+        "document": "Cabinet order",
+        "notes": "n",
+        "sources": [SOURCE],
+    },
+    "group_changed": {
+        "type": "group_changed",
+        "group": "white-list",
+        "removed": ["KR"],
+        "added": ["GB"],
+        "effective_on": "2019-08-28",
+        "announced_on": "2019-08-02",
+        "document": "Cabinet order 2019",
+        "responds_to": ["busan-summit"],
+        "notes": "n",
+        "sources": [SOURCE],
+    },
 }
 
 
@@ -85,11 +120,22 @@ def mapper() -> PydanticMapper:
     return PydanticMapper(OrjsonTranscoder())
 
 
+#: A later snapshot of HISTORY's group (stored as `Group.Redefined`).
+SECOND_SNAPSHOT = {
+    "type": "group_defined",
+    "group": "white-list",
+    "title": "White list",
+    "members": ["US"],
+    "effective_on": "2023-07-21",
+    "sources": [SOURCE],
+}
+
+
 def stored_event_classes() -> list[type[RecordedEvent]]:
     """Every event class of the aggregates that is made from an input record."""
     return [
         value
-        for aggregate in (Measure, Action)
+        for aggregate in (Measure, Action, Group)
         for value in vars(aggregate).values()
         if isinstance(value, type)
         and issubclass(value, RecordedEvent)
@@ -104,12 +150,21 @@ def history_events() -> dict[str, RecordedEvent]:
     first = parsed.pop("measure_imposed")
     assert isinstance(taken, ActionTakenRecord)
     assert isinstance(first, MeasureImposedRecord)
+    defined, changed = parsed.pop("group_defined"), parsed.pop("group_changed")
+    assert isinstance(defined, GroupDefinedRecord)
+    assert isinstance(changed, GroupChangedRecord)
+    group = Group.define(defined, RECORDED_AT)
+    group.record(changed, RECORDED_AT)
     act = Action.take(taken, RECORDED_AT)
     measure = Measure.impose(first, RECORDED_AT)
     for record in parsed.values():
-        assert not isinstance(record, ActionTakenRecord)
+        assert not isinstance(record, ActionTakenRecord | GroupDefinedRecord | GroupChangedRecord)
         measure.record(record, RECORDED_AT)
-    events: list[Any] = [*act.collect_events(), *measure.collect_events()]
+    events: list[Any] = [
+        *act.collect_events(),
+        *group.collect_events(),
+        *measure.collect_events(),
+    ]
     return {event.record_type: event for event in events}
 
 
@@ -276,12 +331,19 @@ def test_stored_event_topics_never_change() -> None:
     assert sorted(get_topic(cls) for cls in stored_event_classes()) == GOLDEN_TOPICS
 
 
-def test_every_record_type_has_one_stored_event_class() -> None:
-    assert sorted(cls.record_type for cls in stored_event_classes()) == sorted(RECORD_TYPES)
+def test_every_record_type_has_its_own_stored_event_classes() -> None:
+    by_type: dict[str, list[str]] = {}
+    for cls in stored_event_classes():
+        by_type.setdefault(cls.record_type, []).append(cls.__name__)
+    assert sorted(by_type) == sorted(RECORD_TYPES)
+    # one class each, but a group's first snapshot, which creates the group, and its later ones
+    assert {name: classes for name, classes in by_type.items() if len(classes) > 1} == {
+        "group_defined": ["Defined", "Redefined"]
+    }
 
 
 def test_the_log_stores_events_under_the_golden_topics(popo_app: Regimes) -> None:
-    popo_app.append(batch(*HISTORY.values()), RECORDED_AT)
+    popo_app.append(batch(*HISTORY.values(), SECOND_SNAPSHOT), RECORDED_AT)
     notifications = popo_app.recorder.select_notifications(start=1, limit=100)
     assert sorted({notification.topic for notification in notifications}) == GOLDEN_TOPICS
 

@@ -22,7 +22,14 @@ from domain.errors import (
 )
 from domain.ids import action_id, measure_id
 from domain.measure import Measure
-from domain.records import ActionTakenRecord, MeasureImposedRecord, MeasureRecord, parse_record
+from domain.records import (
+    ActionTakenRecord,
+    GroupChangedRecord,
+    GroupDefinedRecord,
+    MeasureImposedRecord,
+    MeasureRecord,
+    parse_record,
+)
 from regimes.reading import read_into
 from tests.samples import RECORDED_AT, action, batch, follow_up, imposed
 
@@ -53,7 +60,9 @@ def imposed_record(**fields: Any) -> MeasureImposedRecord:
 
 def follow_up_record(record_type: str, **fields: Any) -> MeasureRecord:
     record = parse_record(follow_up(record_type, **fields), 1)
-    assert not isinstance(record, ActionTakenRecord | MeasureImposedRecord)
+    assert not isinstance(
+        record, ActionTakenRecord | MeasureImposedRecord | GroupDefinedRecord | GroupChangedRecord
+    )
     return record
 
 

@@ -14,6 +14,8 @@ from domain.records import (
     CORRECTABLE,
     RECORD_TYPES,
     ActionTakenRecord,
+    GroupChangedRecord,
+    GroupDefinedRecord,
     MeasureAmendedRecord,
     MeasureCorrectedRecord,
     MeasureImposedRecord,
@@ -122,6 +124,21 @@ def minimal(record_type: str) -> dict[str, Any]:
             "reason": "typo",
         },
         "measure_retracted": {"type": "measure_retracted", "measure": "m", "reason": "hoax"},
+        "group_defined": {
+            "type": "group_defined",
+            "group": "jp-group-a",
+            "title": "Group A",
+            "members": [],
+            "effective_on": "2004-01-01",
+            "sources": [BARE_SOURCE],
+        },
+        "group_changed": {
+            "type": "group_changed",
+            "group": "jp-group-a",
+            "effective_on": "2019-08-28",
+            "removed": ["KR"],
+            "sources": [BARE_SOURCE],
+        },
         "action_taken": {
             "type": "action_taken",
             "action": "a",
@@ -167,6 +184,8 @@ def full(record_type: str) -> dict[str, Any]:
         },
         "measure_suspended": {
             "until": "2026-11-10",
+            "announced_on": "2025-04-20",
+            "published_on": "2025-04-21",
             "document": "MOFCOM 2025-70",
             "responds_to": ["busan-summit"],
             "notes": "one year",
@@ -184,8 +203,28 @@ def full(record_type: str) -> dict[str, Any]:
             "notes": "n",
             "sources": [SOURCE],
         },
-        "measure_corrected": {"fields": CORRECTED_FIELDS, "sources": [SOURCE]},
-        "measure_retracted": {"sources": [SOURCE]},
+        "measure_corrected": {
+            "fields": CORRECTED_FIELDS,
+            "sources": [SOURCE],
+            "published_on": "2026-01-05",
+        },
+        "measure_retracted": {"sources": [SOURCE], "published_on": "2026-01-05"},
+        "group_defined": {
+            "members": ["KR", "US"],
+            "issuer": "JP",
+            "announced_on": "2003-12-01",
+            "document": "Cabinet order",
+            "notes": "n",
+            "published_on": "2003-12-02",
+        },
+        "group_changed": {
+            "added": ["GB"],
+            "announced_on": "2019-08-02",
+            "document": "Cabinet order 2019",
+            "responds_to": ["busan-summit"],
+            "notes": "n",
+            "published_on": "2019-08-02",
+        },
         "action_taken": {
             "counterparts": ["US", "JP"],
             "responds_to": ["us-tariffs-2025"],
@@ -205,6 +244,8 @@ MODELS: dict[str, type[Any]] = {
     "measure_corrected": MeasureCorrectedRecord,
     "measure_retracted": MeasureRetractedRecord,
     "action_taken": ActionTakenRecord,
+    "group_defined": GroupDefinedRecord,
+    "group_changed": GroupChangedRecord,
 }
 
 ACCEPTED = [
@@ -616,6 +657,65 @@ REJECTED = [
         "reason",
         "",
         id="retraction-with-an-empty-reason",
+    ),
+    # publication time
+    pytest.param(
+        follow_up("measure_lifted", effective_on="2025-05-01", announced_on="2025-05-02"),
+        "announced_on",
+        "must not be after effective_on",
+        id="follow-up-announced-after-its-effect",
+    ),
+    pytest.param(
+        follow_up("measure_corrected", fields={"published_on": "2025-01-01"}, reason="r"),
+        "fields",
+        "cannot change 'published_on'",
+        id="correction-of-a-publication-date",
+    ),
+    pytest.param(
+        imposed(published_on="2025-13-01"), "published_on", "calendar date", id="bad-publication"
+    ),
+    # groups
+    pytest.param(
+        {**minimal("group_defined"), "members": ["KR", "@jp-group-a"]},
+        "members[1]",
+        "countries, not groups",
+        id="group-among-members",
+    ),
+    pytest.param(
+        {**minimal("group_defined"), "members": ["KR", "KR"]},
+        "members",
+        "listed twice",
+        id="member-listed-twice",
+    ),
+    pytest.param(
+        {**minimal("group_defined"), "members": ["*"]},
+        "members[0]",
+        "not allowed",
+        id="every-country-as-a-member",
+    ),
+    pytest.param(
+        {**minimal("group_defined"), "group": "@jp-group-a"},
+        "group",
+        "does not match",
+        id="group-id-with-its-at-sign",
+    ),
+    pytest.param(
+        _without(minimal("group_changed"), "removed"),
+        "record",
+        "adds or removes",
+        id="group-change-changing-nothing",
+    ),
+    pytest.param(
+        {**minimal("group_changed"), "added": ["KR"]},
+        "record",
+        "both added and removed",
+        id="group-change-adding-and-removing-one-country",
+    ),
+    pytest.param(
+        {**minimal("group_changed"), "announced_on": "2019-09-01"},
+        "announced_on",
+        "must not be after effective_on",
+        id="group-change-announced-after-its-effect",
     ),
 ]
 
