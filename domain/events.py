@@ -20,7 +20,14 @@ ENVELOPE = frozenset({"originator_id", "originator_version", "timestamp", "origi
 class DomainEvent(BaseModel):
     """An immutable fact, validated by pydantic when created and when loaded."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # A field named for a keyword (`except_`) is read and written by its alias (`except`).
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        serialize_by_alias=True,
+        validate_by_alias=True,
+        validate_by_name=True,
+    )
 
     originator_id: UUID
     originator_version: int
@@ -49,9 +56,11 @@ class RecordedEvent(DomainEvent):
     published_on: date | None = None
 
     def payload(self) -> dict[str, Any]:
-        """The event's own fields, without the store's envelope."""
+        """The event's own fields, without the store's envelope, named as records name them."""
         return {
-            name: getattr(self, name) for name in type(self).model_fields if name not in ENVELOPE
+            field.alias or name: getattr(self, name)
+            for name, field in type(self).model_fields.items()
+            if name not in ENVELOPE
         }
 
     def publication(self) -> date:

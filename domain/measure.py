@@ -11,7 +11,7 @@ from bisect import bisect_right
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from domain.errors import (
     DomainError,
@@ -75,6 +75,7 @@ class Measure(Aggregate):
         items: tuple[str, ...]
         destinations: tuple[str, ...] | None = None
         origins: tuple[str, ...] | None = None
+        except_: tuple[str, ...] | None = Field(default=None, alias="except")
         announced_on: date
         effective_on: date
         until: date | None = None
@@ -107,6 +108,7 @@ class Measure(Aggregate):
                 self.items,
                 self.destinations,
                 self.origins,
+                self.except_,
                 self.announced_on,
                 self.effective_on,
                 self.until,

@@ -80,6 +80,11 @@ Items = Annotated[
     Field(min_length=1),
     AfterValidator(expand_items),
 ]
+#: The countries a measure's destinations (or origins) leave out: never `*`.
+Excepted = Annotated[
+    tuple[Annotated[str, AfterValidator(lambda code: check_country(code, worldwide=False))], ...],
+    Field(min_length=1),
+]
 HsCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4,10}$")]
 EndUsers = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_ -]*$", max_length=100)]
 ActionKind = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=50)]
@@ -87,7 +92,14 @@ Url = Annotated[str, StringConstraints(pattern=URL_PATTERN, max_length=2_000)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # `except` is a keyword: the field is `except_`, read and written as "except".
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        serialize_by_alias=True,
+        validate_by_alias=True,
+        validate_by_name=True,
+    )
 
 
 class SourceRecord(_Strict):
@@ -146,6 +158,7 @@ class MeasureImposedRecord(_Record):
     items: Items
     destinations: Places | None = Field(default=None, validate_default=True)
     origins: Places | None = Field(default=None, validate_default=True)
+    except_: Excepted | None = Field(default=None, alias="except")
     announced_on: IsoDate
     effective_on: IsoDate
     until: IsoDate | None = None
@@ -197,15 +210,34 @@ def _places_for(
     return value
 
 
-#: Fields a `measure_amended` record may change from its `effective_on`.
-AMENDABLE = ("items", "destinations", "origins", "kind", "end_users", "certainty", "until")
+#: Fields a `measure_amended` record may change from its `effective_on`, as records name them.
+AMENDABLE = (
+    "items",
+    "destinations",
+    "origins",
+    "except",
+    "kind",
+    "end_users",
+    "certainty",
+    "until",
+)
 #: Fields a `measure_corrected` record may replace for all valid time (not the publication
-#: date: a record's is fixed when it is appended).
+#: date: a record's is fixed when it is appended), as the terms name them (`except_`).
 CORRECTABLE = tuple(
     name
     for name in MeasureImposedRecord.model_fields
     if name not in ("type", "measure", "published_on")
 )
+
+
+def json_name(name: str) -> str:
+    """A field's name in records (`except` for `except_`)."""
+    return name.rstrip("_")
+
+
+def field_name(key: str) -> str:
+    """A record key's field name (`except_` for `except`)."""
+    return f"{key}_" if key == "except" else key
 
 
 @cache
@@ -219,19 +251,20 @@ def _field_adapter(name: str) -> TypeAdapter[Any]:
 
 def validate_terms(fields: dict[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
     """Checks each field as `measure_imposed` would, returning them as JSON-ready values."""
-    unknown = sorted(set(fields) - set(allowed))
+    names = [json_name(name) for name in allowed]
+    unknown = sorted(set(fields) - set(names))
     if unknown:
         raise ValueError(
-            f"cannot change {', '.join(map(shown, unknown))}; allowed: {', '.join(allowed)}"
+            f"cannot change {', '.join(map(shown, unknown))}; allowed: {', '.join(names)}"
         )
     if not fields:
-        raise ValueError(f"give one or more of {', '.join(allowed)}")
+        raise ValueError(f"give one or more of {', '.join(names)}")
     checked: dict[str, Any] = {}
     for name, value in fields.items():
         if value is None and name in ("until", "end_users"):
             checked[name] = None
             continue
-        adapter = _field_adapter(name)
+        adapter = _field_adapter(field_name(name))
         try:
             checked[name] = adapter.dump_python(
                 adapter.validate_python(value), mode="json", exclude_none=True
@@ -274,6 +307,7 @@ class MeasureAmendedRecord(_DatedFollowUp):
     items: Items | None = None
     destinations: Places | None = None
     origins: Places | None = None
+    except_: Excepted | None = Field(default=None, alias="except")
     kind: MeasureKind | None = None
     end_users: EndUsers | None = None
     certainty: Certainty | None = None
@@ -281,7 +315,7 @@ class MeasureAmendedRecord(_DatedFollowUp):
 
     @model_validator(mode="after")
     def _changes_something(self) -> MeasureAmendedRecord:
-        if not self.model_fields_set & set(AMENDABLE):
+        if not self.model_fields_set & {field_name(name) for name in AMENDABLE}:
             raise ValueError(f"an amendment changes one or more of {', '.join(AMENDABLE)}")
         return self
 
@@ -304,7 +338,8 @@ class MeasureAmendedRecord(_DatedFollowUp):
 
     def changes(self) -> dict[str, Any]:
         """The amended fields, as JSON-ready values, in a stable order."""
-        dumped = self.model_dump(mode="json", include=set(AMENDABLE) & self.model_fields_set)
+        amended = {field_name(name) for name in AMENDABLE} & self.model_fields_set
+        dumped = self.model_dump(mode="json", include=amended)
         return {name: dumped[name] for name in AMENDABLE if name in dumped}
 
     def payload(self) -> dict[str, Any]:

@@ -44,6 +44,8 @@ class Terms:
     items: tuple[str, ...]
     destinations: tuple[str, ...] | None
     origins: tuple[str, ...] | None
+    #: The countries its destinations (or origins) leave out.
+    except_: tuple[str, ...] | None
     announced_on: date
     effective_on: date
     until: date | None
@@ -85,7 +87,8 @@ class Terms:
         """These terms with `fields` (JSON values, as a correction or an amendment stores
         them) replacing their own."""
         values = None
-        for name, value in fields.items():
+        for key, value in fields.items():
+            name = "except_" if key == "except" else key  # stored as records name it
             read = _READ.get(name)
             if read is not None:
                 values = values or list(_values(self))
@@ -119,7 +122,8 @@ _READ: dict[str, Callable[[Any], Any]] = {
         _date
         if name in ("announced_on", "effective_on", "until")
         else _tuple
-        if name in ("items", "destinations", "origins", "hs_codes", "responds_to", "sources")
+        if name
+        in ("items", "destinations", "origins", "except_", "hs_codes", "responds_to", "sources")
         else _as_is
     )
     for name in FIELDS

@@ -50,6 +50,15 @@ class FlowQuery:
         return (item,) if item in self.items else ()
 
 
+def excepted(summary: MeasureSummary, flow: tuple[str, str]) -> str | None:
+    """The entry of the measure's `except` that leaves the flow's country out (the importer
+    of an export measure, the exporter of an import one), or None."""
+    if not summary.excepted:
+        return None
+    country = flow[0] if summary.direction == "import" else flow[1]
+    return country if country in summary.excepted else None
+
+
 class Entry(NamedTuple):
     """One measure on one flow: its status, the level it sets, and how it is listed."""
 
@@ -71,7 +80,11 @@ class Entry(NamedTuple):
         scope: tuple[str, str],
     ) -> Entry:
         """The measure on `flow`, reached through its `scope` (exporter, importer): its
-        summary says `via` how the flow's country is covered (listed, or `*`)."""
+        summary says `via` how the flow's country is covered (listed, or `*`), or, where its
+        `except` leaves the country out, which entry does (status `exempt`)."""
+        left_out = excepted(summary, flow)
+        if left_out is not None:
+            return cls(item, *flow, "exempt", level, summary.listed_via(left_out))
         return cls(item, *flow, status, level, summary.on_flow(scope))
 
     @classmethod
@@ -85,6 +98,9 @@ class Entry(NamedTuple):
     ) -> Entry:
         """The measure on `flow` from a row of the view, with its summary as stored there."""
         listed = MeasureSummary.from_json(summary, via(summary["direction"], scope))
+        left_out = excepted(listed, flow)
+        if left_out is not None:
+            return cls(item, *flow, "exempt", level, listed.listed_via(left_out))
         return cls(item, *flow, listed.status, level, listed)
 
 
@@ -99,6 +115,9 @@ class Flow:
     in_force: list[MeasureSummary] = field(default_factory=list)
     suspended: list[MeasureSummary] = field(default_factory=list)
     pending: list[MeasureSummary] = field(default_factory=list)
+    #: Measures whose places cover the flow's country but whose `except` leaves it out, each
+    #: listed `via` the `except` entry that does.
+    exempt: list[MeasureSummary] = field(default_factory=list)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -114,11 +133,24 @@ class Flow:
             "in_force": [summary.to_json() for summary in self.in_force],
             "suspended": [summary.to_json() for summary in self.suspended],
             "pending": [summary.to_json() for summary in self.pending],
+            "exempt": [_exemption(summary) for summary in self.exempt],
         }
 
     def listed(self) -> list[MeasureSummary]:
         """Every measure on the flow: in force, then suspended, then pending."""
         return [*self.in_force, *self.suspended, *self.pending]
+
+
+def _exemption(summary: MeasureSummary) -> dict[str, Any]:
+    """A measure on a flow's `exempt` list (docs/output.md §2): the `except` entry that
+    leaves the country out; `since` and `document` name the record behind it (the measure's
+    own, for a country its `except` lists by name)."""
+    return {
+        "measure": summary.measure,
+        "except": summary.via,
+        "since": summary.effective_on.isoformat(),
+        "document": summary.document,
+    }
 
 
 def assemble(entries: Iterable[Entry], query: FlowQuery) -> list[Flow]:
@@ -141,7 +173,9 @@ def assemble(entries: Iterable[Entry], query: FlowQuery) -> list[Flow]:
         flow = flows.get(key)
         if flow is None:
             flow = flows[key] = Flow(*key)
-        if entry.status == "in_force":
+        if entry.status == "exempt":
+            listed = flow.exempt
+        elif entry.status == "in_force":
             listed = flow.in_force
             flow.level = max(flow.level, entry.level)
         elif entry.status == "suspended":
@@ -158,6 +192,6 @@ def assemble(entries: Iterable[Entry], query: FlowQuery) -> list[Flow]:
                     Flow(item, query.exporter, query.importer),
                 )
     for flow in flows.values():
-        for listed in (flow.in_force, flow.suspended, flow.pending):
+        for listed in (flow.in_force, flow.suspended, flow.pending, flow.exempt):
             listed.sort(key=lambda summary: (-summary.level, summary.measure))
     return [flows[key] for key in sorted(flows)]

@@ -67,6 +67,11 @@ class MeasureOnDate(NamedTuple):
             "document": terms.document,
             "sources": list(terms.sources),
         }
+        if terms.direction == "import":
+            summary["origins"] = list(terms.origins or ())
+        else:
+            summary["destinations"] = list(terms.destinations or ())
+        summary["except"] = list(terms.except_ or ())  # type: ignore[typeddict-unknown-key]
         if self.published_on is not None:
             summary["published_on"] = iso(self.published_on)
             summary["scheduled"] = [_scheduled_json(follow_up) for follow_up in self.scheduled]

@@ -49,6 +49,8 @@ class SummaryJson(TypedDict):
     title: str | None
     document: str | None
     sources: list[SourceJson]
+    destinations: NotRequired[list[str]]
+    origins: NotRequired[list[str]]
     published_on: NotRequired[str]
     scheduled: NotRequired[list[ScheduledJson]]
     suspended_until: NotRequired[str | None]
@@ -83,6 +85,10 @@ class MeasureSummary(NamedTuple):
     published_on: date | None = None
     #: Follow-ups announced but not yet in effect on the date, in effective order.
     scheduled: tuple[ScheduledJson, ...] = ()
+    #: The places the measure covers (destinations of an export measure, origins of an
+    #: import one), and those its `except` leaves out (None in summaries of earlier views).
+    places: tuple[str, ...] | None = None
+    excepted: tuple[str, ...] = ()
     #: On a flow: how the flow's country is covered, `listed` by name or `*`.
     via: str | None = None
 
@@ -112,6 +118,9 @@ class MeasureSummary(NamedTuple):
             "document": self.document,
             "sources": list(self.sources),
         }
+        if self.places is not None:
+            data["origins" if self.direction == "import" else "destinations"] = list(self.places)
+            data["except"] = list(self.excepted)  # type: ignore[typeddict-unknown-key]
         if self.published_on is not None:
             data["published_on"] = iso(self.published_on)
             data["scheduled"] = list(self.scheduled)
@@ -129,6 +138,7 @@ class MeasureSummary(NamedTuple):
         listed on a flow `listed_via` if given."""
         until, suspended_until = data["until"], data.get("suspended_until")
         published_on = data.get("published_on")
+        places = data.get("origins" if data["direction"] == "import" else "destinations")
         return cls._make(  # one tuple, without the keyword handling of the constructor
             (
                 data["measure"],
@@ -149,6 +159,8 @@ class MeasureSummary(NamedTuple):
                 data.get("suspension_document"),
                 date.fromisoformat(published_on) if published_on else None,
                 tuple(data.get("scheduled", ())),
+                None if places is None else tuple(places),
+                tuple(data.get("except", ())),
                 listed_via or data.get("via"),
             )
         )

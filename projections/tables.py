@@ -24,8 +24,9 @@ LATEST_KNOWLEDGE = f"known_to = '{OPEN_KNOWN}'"
 EARLIER_KNOWLEDGE = f"known_to < '{OPEN_KNOWN}'"
 #: The view's layout; a store whose view has another is replayed into this one when opened.
 #: 2: rows bounded in publication time (known_from, known_to); summaries with `published_on`
-#: and `scheduled`.
-SCHEMA_VERSION = "2"
+#: and `scheduled`. 3: the open end of knowledge after every date; the level quota (the levels
+#: above it numbered one up); summaries with their places and `except`.
+SCHEMA_VERSION = "3"
 
 
 #: One measure on one (item, exporter, importer) over [valid_from, valid_to), as known from

@@ -67,7 +67,7 @@ flow_queries = st.builds(
     st.lists(st.sampled_from(ITEMS), max_size=2, unique=True).map(tuple),
     st.sampled_from((None, "CN", "JP", "US")),
     st.sampled_from((None, "CN", "JP", "US", "KR")),
-)
+)  # KR: a country only `*` and `except` name
 
 
 def later(day: date, most: int) -> st.SearchStrategy[date]:
@@ -98,6 +98,10 @@ def impositions(draw: st.DrawFn, slug: str) -> Record:
     published = draw(st.none() | days)
     if published is not None:
         scope["published_on"] = published.isoformat()
+    left_out = [place for place in ("JP", "KR") if place != issuer and place not in places]
+    leave_out: bool = bool(left_out) and draw(st.booleans())
+    if leave_out:
+        scope["except"] = [draw(st.sampled_from(left_out))]
     return imposed(
         slug,
         issuer=issuer,
@@ -120,6 +124,7 @@ AMENDABLE: dict[str, st.SearchStrategy[Any]] = {
     "end_users": end_users,
     "until": days.map(date.isoformat),
     "destinations": st.lists(st.sampled_from(PLACES), min_size=1, max_size=2, unique=True),
+    "except": st.none() | st.lists(st.sampled_from(("KR", "JP")), min_size=1, max_size=1),
 }
 CORRECTABLE: dict[str, st.SearchStrategy[Any]] = {
     **AMENDABLE,

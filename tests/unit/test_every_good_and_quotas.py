@@ -4,6 +4,7 @@ alike by the pure fold and the persisted view."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -20,8 +21,8 @@ EMBARGO = imposed("embargo", kind="export_ban", items=["*"], destinations=["KP"]
 QUOTA = imposed("quota", kind="export_quota", items=["La"], destinations=["*"])
 
 
-def flows(app: Regimes, query: FlowQuery, day: date = date(2025, 6, 1)) -> list[dict[str, object]]:
-    answer: list[dict[str, object]] = RegimeReader(app).as_of(day, query).to_json()["flows"]
+def flows(app: Regimes, query: FlowQuery, day: date = date(2025, 6, 1)) -> list[dict[str, Any]]:
+    answer: list[dict[str, Any]] = RegimeReader(app).as_of(day, query).to_json()["flows"]
     assert answer == [flow.to_json() for flow in regimes_as_of(logged_events(app), day, query)]
     return answer
 
@@ -55,3 +56,55 @@ def test_a_quota_sits_between_tightened_review_and_end_user_bans(sqlite_app: Reg
 def test_a_malformed_every_good_is_refused(sqlite_app: Regimes, items: list[str]) -> None:
     with pytest.raises(BatchRejected):
         sqlite_app.append(batch(imposed(items=items)), RECORDED_AT)
+
+
+# --- except: the countries a measure's places leave out ------------------------------------
+
+KOREA_LEFT_OUT: dict[str, Any] = {"except": ["KR"]}
+EXCEPT_KOREA = imposed("all-but-korea", destinations=["*"], **KOREA_LEFT_OUT)
+
+
+def test_a_country_in_except_is_exempt_and_the_others_are_covered(sqlite_app: Regimes) -> None:
+    sqlite_app.append(batch(EXCEPT_KOREA), RECORDED_AT)
+    [korea] = flows(sqlite_app, FlowQuery(("Dy",), "CN", "KR"))
+    assert (korea["level"], korea["in_force"]) == ("none", [])
+    assert korea["exempt"] == [
+        {
+            "measure": "all-but-korea",
+            "except": "KR",
+            "since": "2025-04-04",
+            "document": None,
+        }
+    ]
+    [japan] = flows(sqlite_app, FlowQuery(("Dy",), "CN", "JP"))
+    assert (japan["level"], japan["exempt"]) == ("licence_required", [])
+    assert japan["in_force"][0]["except"] == ["KR"]
+    assert japan["in_force"][0]["destinations"] == ["*"]
+
+
+def test_an_amendment_adds_an_exception_from_its_date(sqlite_app: Regimes) -> None:
+    from tests.samples import follow_up
+
+    amended = follow_up("measure_amended", effective_on="2025-09-01", **KOREA_LEFT_OUT)
+    sqlite_app.append(batch(imposed(), amended), RECORDED_AT)
+    before = flows(sqlite_app, FlowQuery(("Dy",), "CN", "KR"), date(2025, 8, 31))
+    after = flows(sqlite_app, FlowQuery(("Dy",), "CN", "KR"), date(2025, 9, 1))
+    assert before[0]["level"] == "licence_required"
+    assert (after[0]["level"], [held["measure"] for held in after[0]["exempt"]]) == (
+        "none",
+        ["cn-mofcom-2025-18"],
+    )
+
+
+def test_except_may_not_be_every_country(sqlite_app: Regimes) -> None:
+    everyone: dict[str, Any] = {"except": ["*"]}
+    with pytest.raises(BatchRejected) as refused:
+        sqlite_app.append(batch(imposed(**everyone)), RECORDED_AT)
+    assert "except[0]" in str(refused.value.errors[0])
+
+
+def test_except_prints_back_in_the_log(sqlite_app: Regimes) -> None:
+    sqlite_app.append(batch(EXCEPT_KOREA), RECORDED_AT)
+    [logged] = list(sqlite_app.records())
+    assert logged.record["except"] == ["KR"]
+    assert sqlite_app.append(batch(logged.record), RECORDED_AT).appended == 0

@@ -24,6 +24,7 @@ from domain.records import (
     MeasureRetractedRecord,
     MeasureSuspendedRecord,
     RecordErrors,
+    json_name,
     parse_record,
 )
 from tests.samples import SOURCE, action, follow_up, imposed
@@ -60,6 +61,7 @@ CORRECTED_FIELDS: dict[str, Any] = {
     "items": ["Ga", "Ge"],
     "destinations": ["US"],
     "origins": ["JP"],
+    "except": ["KR"],
     "announced_on": "2024-12-03",
     "effective_on": "2024-12-03",
     "until": "2026-11-27",
@@ -319,14 +321,14 @@ def test_imposed_defaults_to_an_export_measure_in_force() -> None:
 
 def test_every_field_of_measure_imposed_but_measure_can_be_corrected() -> None:
     refused: dict[str, str] = {}
-    for name in CORRECTABLE:
+    for name in map(json_name, CORRECTABLE):
         raw = follow_up("measure_corrected", fields={name: CORRECTED_FIELDS[name]}, reason="r")
         try:
             parse_record(raw, LINE)
         except Exception as error:
             refused[name] = f"{type(error).__name__}: {error}"
     assert refused == {}
-    assert set(CORRECTABLE) == set(CORRECTED_FIELDS)
+    assert set(map(json_name, CORRECTABLE)) == set(CORRECTED_FIELDS)
 
 
 def test_a_correction_holds_its_fields_as_json_ready_values() -> None:
@@ -751,6 +753,7 @@ def test_amendable_fields_are_the_ones_the_design_lists() -> None:
         "items",
         "destinations",
         "origins",
+        "except",
         "kind",
         "end_users",
         "certainty",
