@@ -72,7 +72,7 @@ def flow_options(command: F) -> F:
 
 
 def knowledge_options(command: F) -> F:
-    """`--known-at` and `--recorded-at`: the two knowledge filters (docs/time.md §3)."""
+    """`--known-at` and `--recorded-at`: the two knowledge filters (docs/time.md §2)."""
     command = click.option(
         "--recorded-at",
         type=RECORD_TIME,

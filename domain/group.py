@@ -1,5 +1,5 @@
 """The `Group` aggregate: a country group whose membership changes over valid time
-(docs/records.md, groups).
+(docs/records.md §3-§5, docs/time.md §5).
 
 Membership on a date is the fold of the group's records effective by then, in
 `(effective_on, version)` order: a `group_defined` states the members exactly (a later one

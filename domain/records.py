@@ -426,7 +426,7 @@ class ActionTakenRecord(_Record):
 
 
 def _member(code: str) -> str:
-    if is_group(code):
+    if is_group(code) or code == "*":
         raise ValueError(f"a group's members are countries, not groups ({code[:40]!r})")
     return check_country(code, worldwide=False)
 
@@ -477,6 +477,11 @@ class GroupChangedRecord(_GroupRecord):
     added: Members | None = None
     removed: Members | None = None
     responds_to: tuple[Slug, ...] | None = None
+
+    @field_validator("added", "removed")
+    @classmethod
+    def _listed_once(cls, value: tuple[str, ...] | None, info: ValidationInfo) -> object:
+        return value if value is None else _once(value, str(info.field_name))
 
     @model_validator(mode="after")
     def _changes_something(self) -> GroupChangedRecord:

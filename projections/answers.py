@@ -353,7 +353,7 @@ def _text(day: date | None) -> str:
 @dataclass(frozen=True)
 class GroupMembers:
     """`group @G`'s answer: the group's members on a date, each with the record that made it
-    a member (docs/output.md, groups)."""
+    a member (docs/output.md §10)."""
 
     on: date
     known: Known

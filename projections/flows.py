@@ -143,12 +143,13 @@ class Flow:
 
 def _exemption(summary: MeasureSummary) -> dict[str, Any]:
     """A measure on a flow's `exempt` list (docs/output.md §2): the `except` entry that
-    leaves the country out; `since` and `document` name the record behind it (the measure's
-    own, for a country its `except` lists by name)."""
+    leaves the country out. `since` and `document` name the membership record behind an
+    entry that is a group (groups in `except` are not yet taken); for a country `except`
+    lists by name there is none: `since` is null, `document` the measure's."""
     return {
         "measure": summary.measure,
         "except": summary.via,
-        "since": summary.effective_on.isoformat(),
+        "since": None,
         "document": summary.document,
     }
 

@@ -1,5 +1,5 @@
-"""Country groups on a date (docs/records.md, groups): who was a member, since when, and the
-record that made each one a member.
+"""Country groups on a date (docs/time.md §5): who was a member, since when, and the record
+that made each one a member.
 
 A group's membership over valid time is the fold of its records in `(effective_on, version)`
 order (`domain.group`); here it is swept once into each member's spans, so that a member on a

@@ -125,6 +125,7 @@ class RegimeReader(ViewKeeper):
         seen: Collection[str] = (),
         *,
         latest: bool = False,
+        flows: bool = True,
     ) -> Known:
         """What an answer at `position` reflects, with warnings about the question: an answer
         that could not take in the newest records, a knowledge filter that leaves nothing
@@ -135,6 +136,8 @@ class RegimeReader(ViewKeeper):
             warnings.append(self.lagging)
             self.lagging_told = True
         recorded_at, known_at = knowledge.recorded_at, knowledge.known_at
+        if not flows:  # a group's answer: its own warning, from its records
+            known_at = None
         if recorded_at is not None and position == 0:
             first = next(self.app.records(1, 1), None)
             asked = knowledge.to_json()["recorded_at"]
@@ -318,12 +321,12 @@ class RegimeReader(ViewKeeper):
     def group(self, slug: str, day: date, knowledge: Knowledge = NO_FILTER) -> GroupMembers:
         """The members of group `@slug` on `day`, from its records that pass the knowledge
         filters."""
-        generation, position, latest = self.where_to_read(knowledge.recorded_at)
+        generation, position, _ = self.where_to_read(knowledge.recorded_at)
         if not self.view.positions_of(generation, f"group:{slug}"):
             raise UnknownId(f"no group is called '@{slug}'")
         events = self._known_events(generation, "group", slug, position, knowledge.known_at)
         group = standing(slug, cast("list[Group.Event]", events))
-        known = self._known(generation, position, FlowQuery(), knowledge, latest=latest)
+        known = self._known(generation, position, FlowQuery(), knowledge, flows=False)
         if not events:
             known.warnings.append(
                 f"nothing of '@{slug}' passes the knowledge filters asked: no members"
@@ -336,13 +339,13 @@ class RegimeReader(ViewKeeper):
     def groups_of(self, country: str, day: date, knowledge: Knowledge = NO_FILTER) -> MemberOf:
         """The groups `country` belongs to on `day`, each with the record that made it a
         member."""
-        generation, position, latest = self.where_to_read(knowledge.recorded_at)
+        generation, position, _ = self.where_to_read(knowledge.recorded_at)
         found = []
         for slug in self.view.groups(generation, position):
             events = self._known_events(generation, "group", slug, position, knowledge.known_at)
             group = standing(slug, cast("list[Group.Event]", events))
             found += [held for held in group.members_on(day) if held.country == country]
-        known = self._known(generation, position, FlowQuery(), knowledge, latest=latest)
+        known = self._known(generation, position, FlowQuery(), knowledge, flows=False)
         return MemberOf(day, known, country, sorted(found, key=lambda held: held.group))
 
     @damaged_view_explained
@@ -414,6 +417,8 @@ class RegimeReader(ViewKeeper):
         try:
             records = [(wanted, logged) for logged in self._history(generation, wanted)]
         except UnknownId:
+            if wanted.startswith("@"):  # a group, not a document
+                raise
             return self._show_document(wanted, position)
         return Shown(records, self._responders({wanted}, position), id=wanted)
 

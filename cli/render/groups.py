@@ -1,4 +1,4 @@
-"""Country groups on a date (docs/output.md, groups): JSON, CSV with a fixed header, or a
+"""Country groups on a date (docs/output.md §10): JSON, CSV with a fixed header, or a
 table."""
 
 from __future__ import annotations

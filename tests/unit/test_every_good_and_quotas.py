@@ -72,7 +72,7 @@ def test_a_country_in_except_is_exempt_and_the_others_are_covered(sqlite_app: Re
         {
             "measure": "all-but-korea",
             "except": "KR",
-            "since": "2025-04-04",
+            "since": None,
             "document": None,
         }
     ]

@@ -1,5 +1,5 @@
-"""Country groups (docs/records.md, groups): membership over valid time, as known and as
-recorded, and the records the append refuses."""
+"""Country groups (docs/time.md §5, docs/records.md §3-§5): membership over valid time, as
+known and as recorded, and the records the append refuses."""
 
 from __future__ import annotations
 
@@ -130,6 +130,14 @@ def test_the_same_records_again_append_nothing(sqlite_app: Regimes) -> None:
 
 
 REFUSED: dict[str, tuple[list[Record], str]] = {
+    "a-country-added-twice": (
+        [defined(["US"]), changed("2019-08-28", added=["KR", "KR"])],
+        "line 2: added: KR listed twice in added",
+    ),
+    "every-country-as-a-member": (
+        [defined(["*"])],
+        "line 1: members[0]: a group's members are countries, not groups ('*')",
+    ),
     "removing-a-country-that-is-not-a-member": (
         [defined(["US"]), changed("2019-08-28", removed=["KR"])],
         "line 2: removed: KR not a member of @jp-group-a on 2019-08-28",
@@ -152,8 +160,26 @@ def test_a_group_record_breaking_a_rule_is_refused_and_nothing_written(
 
 
 def test_an_unknown_group_is_a_clear_error(sqlite_app: Regimes) -> None:
+    sqlite_app.append(batch(*GROUP_A), RECORDED_AT)
+    reader = RegimeReader(sqlite_app)
     with pytest.raises(UnknownId, match="no group is called '@nothing'"):
-        RegimeReader(sqlite_app).group("nothing", date(2020, 1, 1))
+        reader.group("nothing", date(2020, 1, 1))
+    with pytest.raises(UnknownId, match="no group is called '@nothing'"):
+        reader.show("@nothing")
+
+
+def test_a_group_answer_warns_of_its_own_records_only(sqlite_app: Regimes) -> None:
+    from tests.samples import imposed
+
+    sqlite_app.append(batch(imposed(), *GROUP_A), RECORDED_AT)  # a measure published 2025
+    reader = RegimeReader(sqlite_app)
+    known = reader.group("jp-group-a", date(2010, 1, 1), Knowledge(date(2010, 1, 1))).known
+    assert known.warnings == []
+    early = reader.group("jp-group-a", date(2003, 1, 1), Knowledge(date(2003, 1, 1)))
+    assert early.members == []
+    assert early.known.warnings == [
+        "nothing of '@jp-group-a' passes the knowledge filters asked: no members"
+    ]
 
 
 def test_a_group_s_records_are_shown_in_log_order(sqlite_app: Regimes) -> None:

@@ -692,7 +692,7 @@ REJECTED = [
     pytest.param(
         {**minimal("group_defined"), "members": ["*"]},
         "members[0]",
-        "not allowed",
+        "countries, not groups",
         id="every-country-as-a-member",
     ),
     pytest.param(
@@ -700,6 +700,12 @@ REJECTED = [
         "group",
         "does not match",
         id="group-id-with-its-at-sign",
+    ),
+    pytest.param(
+        {**minimal("group_changed"), "removed": ["KR", "KR"]},
+        "removed",
+        "listed twice",
+        id="member-removed-twice",
     ),
     pytest.param(
         _without(minimal("group_changed"), "removed"),
