@@ -148,8 +148,11 @@ class Answer:
         measure), keyed by `AS_OF_COLUMNS`: the CSV's rows, and what a data frame wants."""
         rows = []
         for flow in self.flows:
-            summaries: list[MeasureSummary | None] = [*flow.listed()] or [None]
-            for summary in summaries:
+            summaries: list[tuple[MeasureSummary | None, bool]] = [
+                *((summary, False) for summary in flow.listed()),
+                *((summary, True) for summary in flow.exempt),
+            ] or [(None, False)]
+            for summary, exempt in summaries:
                 row = {
                     "as_of": self.as_of.isoformat(),
                     "item": flow.item,
@@ -158,6 +161,8 @@ class Answer:
                     "level": flow.level.name,
                 }
                 row.update(_measure_columns(summary))
+                if exempt:
+                    row["status"] = "exempt"  # and `via` the `except` entry leaving it out
                 rows.append(row)
         return rows
 

@@ -84,9 +84,12 @@ def _measure_line(summary: MeasureSummary) -> str:
 
 
 def _measures_cell(flow: Flow) -> Text:
-    return lines_cell(
-        "\n".join(visible(_measure_line(summary)) for summary in flow.listed()) or "—"
-    )
+    lines = [_measure_line(summary) for summary in flow.listed()]
+    lines += [
+        f"EXEMPT (except {summary.via}): {summary.measure} — {summary.document or 'no document'}"
+        for summary in flow.exempt
+    ]
+    return lines_cell("\n".join(map(visible, lines)) or "—")
 
 
 #: The columns of a timeline's CSV and table (docs/output.md §7).

@@ -108,3 +108,15 @@ def test_except_prints_back_in_the_log(sqlite_app: Regimes) -> None:
     [logged] = list(sqlite_app.records())
     assert logged.record["except"] == ["KR"]
     assert sqlite_app.append(batch(logged.record), RECORDED_AT).appended == 0
+
+
+def test_an_exempt_measure_is_a_csv_row_of_its_own(sqlite_app: Regimes) -> None:
+    sqlite_app.append(batch(EXCEPT_KOREA), RECORDED_AT)
+    answer = RegimeReader(sqlite_app).as_of(date(2025, 6, 1), FlowQuery(("Dy",), "CN", "KR"))
+    [row] = answer.rows()
+    assert (row["level"], row["measure"], row["status"], row["via"]) == (
+        "none",
+        "all-but-korea",
+        "exempt",
+        "KR",
+    )
