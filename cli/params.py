@@ -35,22 +35,6 @@ class DateParam(click.ParamType[date, Any]):
             self.fail(f"{value!r} is not a date YYYY-MM-DD", param, ctx)
 
 
-class MomentParam(click.ParamType[datetime, Any]):
-    """A record time: a UTC date-time, or a date meaning the end of that day (UTC)."""
-
-    name = "DATETIME"
-
-    def convert(
-        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-    ) -> datetime:
-        if isinstance(value, datetime):
-            return value
-        moment = None if value.startswith("#") else _recorded(value)
-        if not isinstance(moment, datetime):
-            self.fail(f"{value!r} is not a date or an ISO date-time (UTC) in range", param, ctx)
-        return moment
-
-
 class PositionOrMoment(click.ParamType[int | datetime, Any]):
     """A log position (a whole number) or a record time."""
 
@@ -66,7 +50,13 @@ class PositionOrMoment(click.ParamType[int | datetime, Any]):
             if position > MAX_POSITION:
                 self.fail(f"{value} is past any log position", param, ctx)
             return position
-        return MomentParam().convert(value, param, ctx)
+        try:
+            moment = None if value.startswith("#") else record_time(value)
+        except ValueError:
+            moment = None
+        if not isinstance(moment, datetime):
+            self.fail(f"{value!r} is not a date or an ISO date-time (UTC) in range", param, ctx)
+        return moment
 
 
 class KnownDayParam(DateParam):
@@ -98,13 +88,6 @@ class RecordTimeParam(click.ParamType[RecordTime, Any]):
             return record_time(value)
         except ValueError as error:
             self.fail(str(error), param, ctx)
-
-
-def _recorded(value: str) -> RecordTime | None:
-    try:
-        return record_time(value)
-    except ValueError:
-        return None
 
 
 class ElementParam(click.ParamType[str, Any]):
@@ -194,7 +177,6 @@ class DigestParam(click.ParamType[Digest, Any]):
 
 DATE = DateParam()
 DIGEST = DigestParam()
-MOMENT = MomentParam()
 POSITION_OR_MOMENT = PositionOrMoment()
 KNOWN_DAY = KnownDayParam()
 GROUP = GroupParam()
