@@ -276,17 +276,13 @@ def validate_terms(fields: dict[str, Any], allowed: tuple[str, ...]) -> dict[str
     return checked
 
 
-class _DatedFollowUp(_Record):
-    """A change in the world to an existing measure, from `effective_on`."""
+class _Dated(_Record):
+    """A record that takes effect on `effective_on`, perhaps announced before: published
+    on its announcement, else on its effect."""
 
-    measure: Slug
     effective_on: IsoDate
-    #: Announced before it takes effect: the measure lists it as scheduled meanwhile.
+    #: Announced before it takes effect: a measure lists it as scheduled meanwhile.
     announced_on: IsoDate | None = None
-    document: Text | None = None
-    responds_to: tuple[Slug, ...] | None = None
-    notes: Notes | None = None
-    sources: Sources
 
     @field_validator("announced_on")
     @classmethod
@@ -298,6 +294,16 @@ class _DatedFollowUp(_Record):
 
     def default_publication(self, recorded_on: date) -> date:
         return self.announced_on or self.effective_on
+
+
+class _DatedFollowUp(_Dated):
+    """A change in the world to an existing measure, from `effective_on`."""
+
+    measure: Slug
+    document: Text | None = None
+    responds_to: tuple[Slug, ...] | None = None
+    notes: Notes | None = None
+    sources: Sources
 
 
 class MeasureAmendedRecord(_DatedFollowUp):
@@ -434,26 +440,13 @@ def _member(code: str) -> str:
 Members = tuple[Annotated[str, AfterValidator(_member)], ...]
 
 
-class _GroupRecord(_Record):
+class _GroupRecord(_Dated):
     """A record about a country group's membership, from `effective_on`."""
 
     group: Slug
-    effective_on: IsoDate
-    announced_on: IsoDate | None = None
     document: Text | None = None
     notes: Notes | None = None
     sources: Sources
-
-    @field_validator("announced_on")
-    @classmethod
-    def _announced_by_effect(cls, value: date | None, info: ValidationInfo) -> date | None:
-        effective_on = info.data.get("effective_on")
-        if value is not None and effective_on is not None and value > effective_on:
-            raise ValueError(f"announced_on {value} must not be after effective_on {effective_on}")
-        return value
-
-    def default_publication(self, recorded_on: date) -> date:
-        return self.announced_on or self.effective_on
 
 
 class GroupDefinedRecord(_GroupRecord):
