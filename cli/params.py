@@ -125,9 +125,12 @@ class CountryParam(click.ParamType[str, Any]):
 
     name = "CC"
 
+    def __init__(self, *, worldwide: bool = True) -> None:
+        self.worldwide = worldwide
+
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         try:
-            return check_country(value)
+            return check_country(value, worldwide=self.worldwide)
         except ValueError as error:
             self.fail(str(error), param, ctx)
 
@@ -185,3 +188,4 @@ ELEMENT = ElementParam()
 ITEM = ItemParam()
 KIND = KindParam()
 COUNTRY = CountryParam()
+ONE_COUNTRY = CountryParam(worldwide=False)

@@ -19,7 +19,7 @@ from cli.options import (
     pass_session,
     reported,
 )
-from cli.params import COUNTRY, DATE, GROUP, KIND
+from cli.params import COUNTRY, DATE, GROUP, KIND, ONE_COUNTRY
 from cli.session import Session
 from projections.answers import RecordTime
 
@@ -141,7 +141,7 @@ def diff(
 
 @click.command()
 @click.argument("group", metavar="[@GROUP]", required=False, type=GROUP)
-@click.option("--member", type=COUNTRY, help="The groups this country belongs to instead.")
+@click.option("--member", type=ONE_COUNTRY, help="The groups this country belongs to instead.")
 @click.option("--on", "day", type=DATE, help="The date asked about (default: today).")
 @knowledge_options
 @click.option(

@@ -59,7 +59,7 @@ class Batch:
     def _unreadable(self, raw: Any) -> None:
         if isinstance(raw, dict):  # only plain ids: never render arbitrary input
             self.unreadable_ids.update(
-                raw[key] for key in ("measure", "action") if isinstance(raw.get(key), str)
+                raw[key] for key in ("measure", "action", "group") if isinstance(raw.get(key), str)
             )
 
 

@@ -31,6 +31,7 @@ from domain.records import (
     MeasureResumedRecord,
     MeasureRetractedRecord,
     MeasureSuspendedRecord,
+    json_name,
 )
 from domain.terms import Amendment, KnownTerms, Terms, source_json, terms_of
 
@@ -323,7 +324,8 @@ class Measure(Aggregate):
         stages = known.stages
         first = bisect_right(stages, since, key=lambda stage: stage[0]) - 1
         for _, terms in stages[first:]:
-            merged = {**terms.as_record(), "type": "measure_imposed", "measure": self.slug}
+            fields = {json_name(name): value for name, value in terms.as_record().items()}
+            merged = {**fields, "type": "measure_imposed", "measure": self.slug}
             try:
                 MeasureImposedRecord.model_validate(merged)
             except ValidationError as error:

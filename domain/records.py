@@ -94,11 +94,7 @@ Url = Annotated[str, StringConstraints(pattern=URL_PATTERN, max_length=2_000)]
 class _Strict(BaseModel):
     # `except` is a keyword: the field is `except_`, read and written as "except".
     model_config = ConfigDict(
-        extra="forbid",
-        frozen=True,
-        serialize_by_alias=True,
-        validate_by_alias=True,
-        validate_by_name=True,
+        extra="forbid", frozen=True, serialize_by_alias=True, validate_by_alias=True
     )
 
 
@@ -189,6 +185,17 @@ class MeasureImposedRecord(_Record):
     @classmethod
     def _until_after_effect(cls, value: date | None, info: ValidationInfo) -> date | None:
         return _after("effective_on", "until", value, info)
+
+    @field_validator("except_")
+    @classmethod
+    def _leaves_out_others(
+        cls, value: tuple[str, ...] | None, info: ValidationInfo
+    ) -> tuple[str, ...] | None:
+        if value is None:
+            return value
+        if info.data.get("issuer") in value:
+            raise ValueError(f"the issuer {info.data['issuer']} is never covered: leave it out")
+        return _once(value, "except")
 
     def default_publication(self, recorded_on: date) -> date:
         return self.announced_on
@@ -474,6 +481,8 @@ class GroupChangedRecord(_GroupRecord):
     @field_validator("added", "removed")
     @classmethod
     def _listed_once(cls, value: tuple[str, ...] | None, info: ValidationInfo) -> object:
+        if value is not None and not value:
+            raise ValueError("give one or more countries, or leave the field out")
         return value if value is None else _once(value, str(info.field_name))
 
     @model_validator(mode="after")

@@ -18,12 +18,21 @@ import orjson
 from eventsourcing.persistence import Tracking
 
 from domain.errors import StoreError
+from domain.vocabulary import WORLDWIDE
 from projections.backends import ViewStore
+from projections.tables import (
+    EARLIER_KNOWLEDGE,
+    LATEST_KNOWLEDGE,
+    SCHEMA_VERSION,
+    ViewSQL,
+    insert_rows,
+    summary_texts,
+    tracking_name,
+)
 from projections.tables import GENERATIONS as GENERATIONS
 from projections.tables import OPEN_DATE as OPEN_DATE
 from projections.tables import OPEN_KNOWN as OPEN_KNOWN
 from projections.tables import OPEN_POSITION as OPEN_POSITION
-from projections.tables import SCHEMA_VERSION, ViewSQL, insert_rows, summary_texts, tracking_name
 from projections.tables import LoggedPosition as LoggedPosition
 from projections.tables import Row as Row
 from projections.tables import state_key as state_key
@@ -374,14 +383,18 @@ class BitemporalView:
             return sorted(row["subject"].removeprefix("group:") for row in c.fetchall())
 
     def items_mentioned(self, generation: str, items: Sequence[str], position: int) -> set[str]:
-        """Which of `items` any row recorded by `position` names (through the flow indexes)."""
+        """Which of `items` any row recorded by `position` names (through the flow indexes);
+        a row on every good (`*`) names them all."""
         sql = self.sql(generation)
         found: set[str] = set()
         with self.transaction(commit=False) as c:
-            for item in items:
+            for item in (WORLDWIDE, *items):
+                if item in found:
+                    continue
                 for believed in (
-                    f"recorded_to = {OPEN_POSITION}",
-                    f"recorded_to < {OPEN_POSITION}",
+                    f"recorded_to = {OPEN_POSITION} AND {LATEST_KNOWLEDGE}",
+                    f"recorded_to < {OPEN_POSITION} AND {LATEST_KNOWLEDGE}",
+                    EARLIER_KNOWLEDGE,
                 ):
                     c.execute(
                         f"SELECT 1 AS found FROM {sql.rows} WHERE item = {self.p} AND "
@@ -389,9 +402,9 @@ class BitemporalView:
                         (item, position),
                     )
                     if c.fetchone() is not None:
-                        found.add(item)
+                        found.update(items if item == WORLDWIDE else (item,))
                         break
-        return found
+        return found & set(items)
 
     def anything_known(
         self, generation: str, items: Sequence[str], position: int, known: date, *, latest: bool
@@ -410,8 +423,8 @@ class BitemporalView:
         `items` (any item if none): a scan of their rows, for a warning only."""
         p = self.p
         where = f"recorded_from <= {p}"
-        if items:
-            where += f" AND item IN ({', '.join([p] * len(items))})"
+        if items:  # and measures on every good
+            where += f" AND item IN ({', '.join([p] * len(items))}, '*')"
         with self.transaction(commit=False) as c:
             c.execute(
                 f"SELECT MIN(known_from) AS first FROM {self.sql(generation).rows} WHERE {where}",

@@ -57,6 +57,9 @@ def now() -> datetime:
 
 
 def _day(value: date | str) -> date:
+    """A calendar date, or its text YYYY-MM-DD."""
+    if isinstance(value, datetime):
+        raise TypeError(f"expected a date, not a date and time: {value!r}")
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
@@ -66,20 +69,25 @@ def knowledge(
     """The knowledge filters of a question: `known_at` a date (publication time: what the
     world knew at the end of that day), `recorded_at` a UTC moment, a log position, or their
     text (`#N`; a date meaning the end of that day) (record time: what this store held)."""
-    from projections.answers import Knowledge, record_time
+    from projections.answers import MAX_POSITION, Knowledge, record_time
 
-    if isinstance(known_at, datetime):
+    if isinstance(known_at, datetime) or not isinstance(known_at, date | str | None):
         raise TypeError(
-            "known_at takes a date (publication time); for a moment of record time, "
-            "give recorded_at"
+            "known_at takes a date or its text YYYY-MM-DD (publication time); for a moment "
+            "of record time, give recorded_at"
         )
     if isinstance(recorded_at, str):
         recorded_at = record_time(recorded_at)
-    elif isinstance(recorded_at, datetime) and recorded_at.tzinfo is None:
-        recorded_at = recorded_at.replace(tzinfo=UTC)  # as on the command line: UTC
-    elif isinstance(recorded_at, bool):
-        raise TypeError("recorded_at takes a moment, a log position or its text")
-    return Knowledge(_day(known_at) if known_at else None, recorded_at)
+    elif isinstance(recorded_at, datetime):
+        if recorded_at.tzinfo is None:
+            recorded_at = recorded_at.replace(tzinfo=UTC)  # as on the command line: UTC
+    elif recorded_at is not None and (
+        isinstance(recorded_at, bool) or not isinstance(recorded_at, int)
+    ):
+        raise TypeError("recorded_at takes a moment, a log position (int) or its text (#N)")
+    elif isinstance(recorded_at, int) and not 0 <= recorded_at <= MAX_POSITION:
+        raise ValueError(f"recorded_at {recorded_at} is no log position (0 to {MAX_POSITION})")
+    return Knowledge(None if known_at is None else _day(known_at), recorded_at)
 
 
 def flow_query(
@@ -391,7 +399,9 @@ class Store:
         day = _day(on) if on else now().date()
         asked = knowledge(known_at, recorded_at)
         if member is not None:
-            return self.reader().groups_of(member, day, asked)
+            from domain.vocabulary import check_country
+
+            return self.reader().groups_of(check_country(member, worldwide=False), day, asked)
         assert group is not None
         if not group.startswith("@"):
             raise ValueError(f"a group is named @slug, not {group!r}")

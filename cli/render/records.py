@@ -42,7 +42,9 @@ def render_log(records: Iterable[LoggedRecord], output_format: str) -> None:
                     str(logged.position),
                     logged.recorded_at.strftime("%Y-%m-%d %H:%M:%S"),
                     record["type"],
-                    record.get("measure") or record.get("action", ""),
+                    record.get("measure")
+                    or record.get("action")
+                    or (f"@{record['group']}" if "group" in record else ""),
                     record.get("effective_on") or record.get("occurred_on") or "",
                     record.get("title") or record.get("reason") or "",
                 ),

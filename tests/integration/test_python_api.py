@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,37 @@ def test_the_model_holds_no_sql() -> None:
         if statement.search(line)
     ]
     assert found == []
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error"),
+    [
+        ({"recorded_at": -5}, ValueError),
+        ({"recorded_at": 2**63}, ValueError),
+        ({"recorded_at": 3.5}, TypeError),
+        ({"recorded_at": True}, TypeError),
+        ({"recorded_at": date(2026, 1, 1)}, TypeError),
+        ({"recorded_at": "#x"}, ValueError),
+        ({"known_at": 20250101}, TypeError),
+        ({"known_at": datetime(2025, 1, 1, tzinfo=UTC)}, TypeError),
+        ({"known_at": "2025-13-01"}, ValueError),
+    ],
+    ids=repr,
+)
+def test_a_bad_knowledge_filter_is_refused_with_a_clear_error(
+    tmp_path: Path, arguments: dict[str, object], error: type[Exception]
+) -> None:
+    with regimes.open(str(tmp_path / "store.db")) as store:
+        store.append([imposed()], recorded_at=datetime(2026, 1, 10, tzinfo=UTC))
+        with pytest.raises(error):
+            store.as_of("2025-06-01", elements=["Dy"], **arguments)  # type: ignore[arg-type]
+
+
+def test_group_questions_check_their_arguments(tmp_path: Path) -> None:
+    with regimes.open(str(tmp_path / "store.db")) as store:
+        store.append([imposed()], recorded_at=datetime(2026, 1, 10, tzinfo=UTC))
+        for member in ("jp", "@eu", "*"):
+            with pytest.raises(ValueError, match=r"country code|not allowed"):
+                store.group(member=member, on="2025-01-01")
+        with pytest.raises(TypeError):
+            store.group(member="KR", on=datetime(2025, 1, 1, tzinfo=UTC))
