@@ -45,7 +45,8 @@ class ViewKeeper:
                     "the projections of this store were built by an earlier version of "
                     "regimes: rebuilding them from the log"
                 )
-            self.replay()
+            # Another process opening the store meanwhile may rebuild them first.
+            self.replay(needed=lambda: self.view.schema() != SCHEMA_VERSION)
         self.view.prepare_live_generation()
         #: Measure histories kept between catch-ups, so a follow-up to a measure this reader
         #: has seen recently needs no reload from the log.
@@ -99,6 +100,7 @@ class ViewKeeper:
         progress: Progress | None = None,
         wait: float | None = None,
         jobs: int | None = None,
+        needed: Callable[[], bool] | None = None,
     ) -> ReplayReport:
         """Rebuilds every projection from position 1 into fresh tables and swaps them in
         (waiting up to `wait` seconds for another replay of the store, by default a few
@@ -118,6 +120,7 @@ class ViewKeeper:
             progress=progress,
             shards=jobs,
             wait=REPLAY_WAIT if wait is None else wait,
+            needed=needed,
         )
 
     def where_to_read(self, recorded_at: RecordTime | None) -> tuple[str, int, bool]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +61,7 @@ def replay(
     progress: Progress | None = None,
     shards: int | None = None,
     wait: float = REPLAY_WAIT,
+    needed: Callable[[], bool] | None = None,
 ) -> ReplayReport:
     """Rebuilds the view from position 1 into fresh tables, then swaps them in atomically.
 
@@ -68,9 +69,13 @@ def replay(
     or `ViewMismatch` is raised and the live view is kept. `shards` overrides how many
     processes load the fresh tables (by default one per core for a large log on SQLite).
     One replay of a store runs at a time: this one waits up to `wait` seconds for another to
-    finish, or raises `ReplayBusy`. Whatever stops it, the live view is kept as it was.
+    finish, or raises `ReplayBusy`. Whatever stops it, the live view is kept as it was. With
+    `needed`, asked once the lock is held, a replay that another process made unneeded
+    meanwhile does nothing.
     """
     with replay_lock(view, wait), _failures_explained():
+        if needed is not None and not needed():
+            return ReplayReport(0, 0.0, view.standing()[1], None)
         started = time.perf_counter()  # the replay's own time, not its wait for the lock
         live = view.live_generation()
         fresh = next(generation for generation in GENERATIONS if generation != live)
