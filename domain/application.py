@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
@@ -94,10 +94,23 @@ class Regimes(Application[UUID]):
     def records(self, since: int | None = None, until: int | None = None) -> Iterator[LoggedRecord]:
         """The stored records in record order, from position `since` to `until` inclusive."""
         start = since or 1
+        # Each measure's publication date, seen in its imposition. A follow-up appended by a
+        # version before publication time may take a date of its own before it (a measure
+        # effective before it was announced); it was known from the measure's date, and is
+        # printed with that date, so that the record appends again (docs/time.md §2).
+        published: dict[str, date] = {}
         while True:
             page = self.recorder.select_notifications(start=start, limit=_PAGE, stop=until)
             for notification in page:
-                yield self.logged(notification)
+                event = cast("RecordedEvent", self.mapper.to_domain_event(notification))
+                record = event.to_record()
+                measure = getattr(event, "measure", None)
+                if measure is not None:
+                    if event.record_type == "measure_imposed":
+                        published[measure] = event.publication()
+                    elif measure in published and event.publication() < published[measure]:
+                        record["published_on"] = published[measure].isoformat()
+                yield LoggedRecord(notification.id, event.timestamp, record)
             if len(page) < _PAGE:
                 return
             start = page[-1].id + 1

@@ -8,7 +8,7 @@ no-ops, so re-importing a file appends nothing.
 from __future__ import annotations
 
 from bisect import bisect_right
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field, ValidationError
@@ -269,7 +269,7 @@ class Measure(Aggregate):
             )
         if self.retracted:
             raise MeasureRetracted("measure", f"measure {self.slug!r} was retracted")
-        if payload["published_on"] < self.published_on:
+        if record.publication_date(recorded_at.astimezone(UTC).date()) < self.published_on:
             raise DomainError(
                 "published_on", f"before the measure itself was published ({self.published_on})"
             )

@@ -126,6 +126,7 @@ class RegimeReader(ViewKeeper):
         *,
         latest: bool = False,
         flows: bool = True,
+        answered: bool | None = None,
     ) -> Known:
         """What an answer at `position` reflects, with warnings about the question: an answer
         that could not take in the newest records, a knowledge filter that leaves nothing
@@ -151,7 +152,7 @@ class RegimeReader(ViewKeeper):
             )
         elif (
             known_at is not None
-            and not seen
+            and not (bool(seen) if answered is None else answered)
             and not self.view.anything_known(
                 generation, query.items, position, known_at, latest=latest
             )
@@ -404,10 +405,17 @@ class RegimeReader(ViewKeeper):
                 else catalog.kinds()
             )
             unknown_kinds = unmentioned(query.kinds, kinds, kinds, what="kind")
+        hits = catalog.search(query)
         known = self._known(
-            generation, position, query.flows, knowledge, unknown_kinds, latest=latest
+            generation,
+            position,
+            query.flows,
+            knowledge,
+            unknown_kinds,
+            latest=latest,
+            answered=bool(hits),
         )
-        return Found(query.on, known, catalog.search(query))
+        return Found(query.on, known, hits)
 
     @damaged_view_explained
     def show(self, wanted: str) -> Shown:

@@ -331,3 +331,27 @@ def test_an_exported_correction_keeps_its_publication_date_and_appends_as_a_no_o
     # the same correction published on another day is another record
     other_day = {**CORRECTED_TO_JAPAN_ONLY, "published_on": "2026-02-01"}
     assert sqlite_app.append(batch(other_day), later).appended == 1
+
+
+def test_an_old_follow_up_dated_before_its_measure_exports_so_that_it_appends_again(
+    sqlite_app: Regimes, popo_app: Regimes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before publication time, a follow-up of a measure effective before it was announced
+    could take effect before the announcement; its default publication date (its effect)
+    precedes the measure's, so it is exported with the measure's date, which the view gave
+    it all along."""
+    from domain.measure import Measure
+    from domain.records import _Record
+
+    def as_before(record: _Record, recorded_at: object) -> dict[str, Any]:
+        return {**record.payload(), "published_on": None}  # no date fixed, as before 0.4.0
+
+    monkeypatch.setattr(_Record, "appended_payload", as_before)
+    monkeypatch.setattr(Measure, "published_on", date.min)  # no publication rule either
+    retroactive = imposed(announced_on="2025-05-01", effective_on="2025-04-01")
+    suspended = follow_up("measure_suspended", effective_on="2025-04-15")
+    sqlite_app.append(batch(retroactive, suspended), RECORDED_AT)
+    monkeypatch.undo()
+    exported = [logged.record for logged in sqlite_app.records()]
+    assert exported[1]["published_on"] == "2025-05-01"
+    assert popo_app.append(batch(*exported), RECORDED_AT).appended == 2
