@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from domain.errors import RecordConflict
-from domain.events import Aggregate, Source, fingerprint
+from domain.events import Aggregate, Source, check_publication, fingerprint
 from domain.ids import action_id
 from domain.records import ActionTakenRecord
 
@@ -52,7 +52,8 @@ class Action(Aggregate):
         taken = self.taken
         if fingerprint(record.type, record.payload()) != fingerprint(
             taken.record_type, taken.payload()
-        ) or (record.published_on is not None and record.published_on != taken.publication()):
+        ):
             raise RecordConflict(
                 "action", f"action {self.slug!r} already exists with different content"
             )
+        check_publication(record.published_on, {taken.publication()})

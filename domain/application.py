@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
@@ -40,6 +40,18 @@ class LoggedRecord:
     position: int
     recorded_at: datetime
     record: dict[str, Any]
+
+    def content(self) -> dict[str, Any]:
+        """The record as the content digest covers it (docs/projections.md §7): without record
+        time, so without the publication date of a correction or retraction that its record
+        time gives (the same file appended on two days holds the same records); a date of
+        its own it keeps."""
+        record = self.record
+        if record["type"] in ("measure_corrected", "measure_retracted") and record.get(
+            "published_on"
+        ) == self.recorded_at.astimezone(UTC).date().isoformat():
+            return {name: value for name, value in record.items() if name != "published_on"}
+        return record
 
 
 class Regimes(Application[UUID]):

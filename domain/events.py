@@ -13,6 +13,8 @@ from eventsourcing.utils import get_topic
 from pydantic import BaseModel, ConfigDict
 from pydantic_core import to_jsonable_python
 
+from domain.errors import RecordConflict
+
 #: Fields every stored event has that are not part of the record it came from.
 ENVELOPE = frozenset({"originator_id", "originator_version", "timestamp", "originator_topic"})
 
@@ -106,6 +108,17 @@ def fingerprint(record_type: str, payload: dict[str, Any]) -> bytes:
     content.pop("published_on", None)
     # orjson's bytes keep their whole output buffer (kilobytes); a copy is kept compact
     return bytes(memoryview(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)))
+
+
+def check_publication(given: date | None, logged: set[date]) -> None:
+    """Refuses a record the log holds already, under another publication date `given`."""
+    if given is not None and given not in logged:
+        dates = ", ".join(sorted(day.isoformat() for day in logged))
+        raise RecordConflict(
+            "published_on",
+            f"the log holds this record published on {dates}; a record's publication date "
+            "is fixed when it is appended",
+        )
 
 
 class Aggregate(eventsourcing.domain.Aggregate):

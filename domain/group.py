@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from domain.errors import DomainError
-from domain.events import Aggregate, Source, fingerprint
+from domain.events import Aggregate, Source, check_publication, fingerprint
 from domain.ids import group_id
 from domain.records import GroupChangedRecord, GroupDefinedRecord, GroupRecord
 
@@ -107,13 +107,19 @@ class Group(Aggregate):
         return True
 
     def _has(self, record: GroupRecord, payload: dict[str, Any]) -> bool:
+        """Whether the log holds this record already (under another publication date given:
+        a conflict)."""
         wanted = fingerprint(record.type, payload)
-        return any(
-            event.record_type == record.type
-            and fingerprint(event.record_type, event.payload()) == wanted
-            and (record.published_on is None or record.published_on == event.publication())
+        published = {
+            event.publication()
             for event in self.history
-        )
+            if event.record_type == record.type
+            and fingerprint(event.record_type, event.payload()) == wanted
+        }
+        if not published:
+            return False
+        check_publication(record.published_on, published)
+        return True
 
     def members_on(self, day: date) -> set[str]:
         """The members on `day`, as the log holds the group."""

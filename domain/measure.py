@@ -20,7 +20,7 @@ from domain.errors import (
     NothingToResume,
     RecordConflict,
 )
-from domain.events import Aggregate, Source, fingerprint
+from domain.events import Aggregate, Source, check_publication, fingerprint
 from domain.ids import measure_id
 from domain.records import (
     MeasureAmendedRecord,
@@ -221,17 +221,19 @@ class Measure(Aggregate):
 
     def has_recorded(self, record: MeasureRecord, payload: dict[str, Any] | None = None) -> bool:
         """True when the log already holds a record saying exactly this about the measure
-        (`payload` is the record's, when the caller has it already): the same content, and
-        the same publication date when the record gives one."""
+        (`payload` is the record's, when the caller has it already), whatever its publication
+        date if the record gives none. The same content with another publication date is a
+        conflict: a record's date is fixed when it is appended."""
         recorded = self._recorded(_EVENT_OF[type(record)])  # when empty, no fingerprint needed
         if not recorded:
             return False
         published = recorded.get(
             fingerprint(record.type, record.payload() if payload is None else payload)
         )
-        return published is not None and (
-            record.published_on is None or record.published_on in published
-        )
+        if published is None:
+            return False
+        check_publication(record.published_on, published)
+        return True
 
     def _recorded(self, event_class: type[Measure.Event]) -> dict[bytes, set[date]]:
         """The fingerprints of the history's events of this class, each computed once, with

@@ -66,17 +66,6 @@ def content_digest(app: Regimes) -> Digest | None:
 
 
 def fingerprints(app: Regimes) -> Iterator[bytes]:
-    """Each record's canonical content, in log order (no record time, no position).
-
-    A correction's or a retraction's publication date is left out: without one of its own
-    it is the day the record was appended, record time, and the same file appended on two
-    days (or one store's export appended into another) holds the same records."""
+    """Each record's canonical content, in log order (no record time, no position)."""
     for logged in app.records():
-        record = logged.record
-        if record["type"] in _DATED_BY_RECORD_TIME:
-            record = {name: value for name, value in record.items() if name != "published_on"}
-        yield record_fingerprint(record)
-
-
-#: Records whose publication date defaults to the day they are recorded.
-_DATED_BY_RECORD_TIME = frozenset({"measure_corrected", "measure_retracted"})
+        yield record_fingerprint(logged.content())

@@ -110,17 +110,20 @@ def test_a_file_with_a_correction_has_one_content_digest_whatever_day_it_is_appe
 ) -> None:
     """A correction without a publication date of its own is published the day it is
     appended (record time): the content digest leaves that date out, as it leaves out
-    record time, so the same file (or one store's export) gives the same content digest."""
-    records = [imposed(), follow_up("measure_corrected", fields={"items": ["Tb"]}, reason="r")]
-    digests = []
-    for name, day in (("first.db", 10), ("second.db", 20)):
+    record time, so the same file gives the same content digest on any day. A date of its
+    own is content: stores whose corrections were published on other days differ."""
+    correction = follow_up("measure_corrected", fields={"items": ["Tb"]}, reason="r")
+
+    def content_digest(name: str, day: int, records: list[dict[str, object]]) -> str:
         with regimes.open(str(tmp_path / name)) as store:
             store.append(records, recorded_at=datetime(2026, 1, day, tzinfo=UTC))
-            digests.append(str(store.digest(content=True)))
+            return str(store.digest(content=True))
+
+    first = content_digest("first.db", 10, [imposed(), correction])
+    assert content_digest("second.db", 20, [imposed(), correction]) == first
+    dated = {**correction, "published_on": "2026-01-15"}
+    assert content_digest("dated.db", 20, [imposed(), dated]) != first
     with regimes.open(str(tmp_path / "first.db")) as store:
         exported = [logged.record for logged in store.log()]
-    assert exported[1]["published_on"] == "2026-01-10"
-    with regimes.open(str(tmp_path / "copy.db")) as store:
-        store.append(exported, recorded_at=datetime(2026, 2, 1, tzinfo=UTC))
-        digests.append(str(store.digest(content=True)))
-    assert digests[0] == digests[1] == digests[2]
+    assert exported[1]["published_on"] == "2026-01-10"  # the export keeps the date: as if given
+    assert content_digest("copy.db", 10, exported) == first  # appended that day: the same

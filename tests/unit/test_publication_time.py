@@ -328,9 +328,14 @@ def test_an_exported_correction_keeps_its_publication_date_and_appends_as_a_no_o
     assert (
         sqlite_app.append(batch(LICENCE_FROM_APRIL, CORRECTED_TO_JAPAN_ONLY), later).appended == 0
     )
-    # the same correction published on another day is another record
+    # the same correction published on another day is a conflict: the date is fixed
     other_day = {**CORRECTED_TO_JAPAN_ONLY, "published_on": "2026-02-01"}
-    assert sqlite_app.append(batch(other_day), later).appended == 1
+    with pytest.raises(BatchRejected) as refused:
+        sqlite_app.append(batch(other_day), later)
+    assert [str(error) for error in refused.value.errors] == [
+        "line 1: published_on: the log holds this record published on 2026-01-10; a "
+        "record's publication date is fixed when it is appended"
+    ]
 
 
 def test_an_old_follow_up_dated_before_its_measure_exports_so_that_it_appends_again(
