@@ -47,9 +47,10 @@ class LoggedRecord:
         time gives (the same file appended on two days holds the same records); a date of
         its own it keeps."""
         record = self.record
-        if record["type"] in ("measure_corrected", "measure_retracted") and record.get(
-            "published_on"
-        ) == self.recorded_at.astimezone(UTC).date().isoformat():
+        if (
+            record["type"] in ("measure_corrected", "measure_retracted")
+            and record.get("published_on") == self.recorded_at.astimezone(UTC).date().isoformat()
+        ):
             return {name: value for name, value in record.items() if name != "published_on"}
         return record
 
