@@ -8,18 +8,12 @@ old log unreadable.
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, date, datetime
+from datetime import date
 from functools import cache
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Field,
-    StringConstraints,
     TypeAdapter,
     ValidationError,
     ValidationInfo,
@@ -27,120 +21,46 @@ from pydantic import (
     model_validator,
 )
 
-from domain.controls import NOTES_PATTERN, TEXT_PATTERN, URL_PATTERN
+from domain.fields import (
+    ActionKind,
+    Country,
+    EndUsers,
+    Excepted,
+    HsCode,
+    IsoDate,
+    Items,
+    Notes,
+    Place,
+    Places,
+    Slug,
+    SourceRecord,
+    Sources,
+    Text,
+    _after,
+    _Dated,
+    _once,
+    _Record,
+    _Strict,
+)
+from domain.group_records import GroupChangedRecord, GroupDefinedRecord, GroupRecord
 from domain.record_errors import RecordErrors as RecordErrors
 from domain.record_errors import field_path, located_errors, message_for, shown
 from domain.vocabulary import (
-    SLUG_MAX_LENGTH,
-    SLUG_PATTERN,
     Certainty,
     Direction,
     MeasureKind,
-    check_country,
-    check_item,
-    expand_items,
-    is_group,
 )
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def _iso_date(value: object) -> object:
-    if (
-        type(value) is str
-        and len(value) == 10
-        and value[4] == value[7] == "-"
-        and value[:4].isdigit()
-    ):
-        try:  # the common case first: records carry many dates
-            return date.fromisoformat(value)
-        except ValueError as error:
-            raise ValueError(f"{value!r} is not a calendar date: {error}") from None
-    if isinstance(value, datetime):
-        raise ValueError("expected a calendar date YYYY-MM-DD, not a date and time")
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError as error:
-            raise ValueError(f"{value!r} is not a calendar date: {error}") from None
-    raise ValueError(f"expected a date YYYY-MM-DD, got {value!r}")
-
-
-IsoDate = Annotated[date, BeforeValidator(_iso_date)]
-Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=SLUG_MAX_LENGTH)]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=10_000, pattern=TEXT_PATTERN)]
-Notes = Annotated[str, StringConstraints(min_length=1, max_length=10_000, pattern=NOTES_PATTERN)]
-Country = Annotated[str, AfterValidator(lambda code: check_country(code, worldwide=False))]
-Place = Annotated[str, AfterValidator(check_country)]
-Places = Annotated[tuple[Place, ...], Field(min_length=1)]
-Items = Annotated[
-    tuple[Annotated[str, AfterValidator(check_item)], ...],
-    Field(min_length=1),
-    AfterValidator(expand_items),
+#: Also read from here: the group records, and the bases every record shares.
+__all__ = [
+    "GroupChangedRecord",
+    "GroupDefinedRecord",
+    "GroupRecord",
+    "RecordErrors",
+    "SourceRecord",
+    "_Record",
+    "_Strict",
 ]
-#: The countries a measure's destinations (or origins) leave out: never `*`.
-Excepted = Annotated[
-    tuple[Annotated[str, AfterValidator(lambda code: check_country(code, worldwide=False))], ...],
-    Field(min_length=1),
-]
-HsCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4,10}$")]
-EndUsers = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_ -]*$", max_length=100)]
-ActionKind = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=50)]
-Url = Annotated[str, StringConstraints(pattern=URL_PATTERN, max_length=2_000)]
-
-
-class _Strict(BaseModel):
-    # `except` is a keyword: the field is `except_`, read and written as "except".
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, serialize_by_alias=True, validate_by_alias=True
-    )
-
-
-class SourceRecord(_Strict):
-    """Where a record's facts come from."""
-
-    title: Text
-    url: Url | None = None
-    published_on: IsoDate | None = None
-
-
-Sources = Annotated[tuple[SourceRecord, ...], Field(min_length=1)]
-
-
-class _Record(_Strict):
-    #: When the world could know what the record says (docs/time.md §2); without it, a
-    #: default by type (`publication_date`).
-    published_on: IsoDate | None = None
-
-    def payload(self) -> dict[str, Any]:
-        """The record's fields as the keyword arguments of its stored event."""
-        return self.model_dump(exclude={"type"})
-
-    def appended_payload(self, recorded_at: datetime) -> dict[str, Any]:
-        """The payload of the event the record becomes when appended at `recorded_at`: its
-        publication date fixed there."""
-        payload = self.payload()
-        payload["published_on"] = self.publication_date(recorded_at.astimezone(UTC).date())
-        return payload
-
-    def publication_date(self, recorded_on: date) -> date:
-        """The record's publication date, were it appended on `recorded_on` (UTC): its own
-        `published_on`, else the default of its type."""
-        return self.published_on or self.default_publication(recorded_on)
-
-    def default_publication(self, recorded_on: date) -> date:
-        """The publication date of the record without a `published_on`: most types take one
-        of their dates; corrections and retractions the day they are recorded."""
-        return recorded_on
-
-
-def _after(earlier: str, later: str, value: date | None, info: ValidationInfo) -> date | None:
-    start = info.data.get(earlier)
-    if value is not None and start is not None and value <= start:
-        raise ValueError(f"{later} {value} must be after {earlier} {start}")
-    return value
 
 
 class MeasureImposedRecord(_Record):
@@ -283,26 +203,6 @@ def validate_terms(fields: dict[str, Any], allowed: tuple[str, ...]) -> dict[str
     return checked
 
 
-class _Dated(_Record):
-    """A record that takes effect on `effective_on`, perhaps announced before: published
-    on its announcement, else on its effect."""
-
-    effective_on: IsoDate
-    #: Announced before it takes effect: a measure lists it as scheduled meanwhile.
-    announced_on: IsoDate | None = None
-
-    @field_validator("announced_on")
-    @classmethod
-    def _announced_by_effect(cls, value: date | None, info: ValidationInfo) -> date | None:
-        effective_on = info.data.get("effective_on")
-        if value is not None and effective_on is not None and value > effective_on:
-            raise ValueError(f"announced_on {value} must not be after effective_on {effective_on}")
-        return value
-
-    def default_publication(self, recorded_on: date) -> date:
-        return self.announced_on or self.effective_on
-
-
 class _DatedFollowUp(_Dated):
     """A change in the world to an existing measure, from `effective_on`."""
 
@@ -436,74 +336,6 @@ class ActionTakenRecord(_Record):
 
     def default_publication(self, recorded_on: date) -> date:
         return self.occurred_on
-
-
-def _member(code: str) -> str:
-    if is_group(code) or code == "*":
-        raise ValueError(f"a group's members are countries, not groups ({code[:40]!r})")
-    return check_country(code, worldwide=False)
-
-
-Members = tuple[Annotated[str, AfterValidator(_member)], ...]
-
-
-class _GroupRecord(_Dated):
-    """A record about a country group's membership, from `effective_on`."""
-
-    group: Slug
-    document: Text | None = None
-    notes: Notes | None = None
-    sources: Sources
-
-
-class GroupDefinedRecord(_GroupRecord):
-    """The group's members, exactly, from `effective_on` (a snapshot)."""
-
-    type: Literal["group_defined"]
-    title: Text
-    members: Members
-    issuer: Country | None = None
-
-    @field_validator("members")
-    @classmethod
-    def _listed_once(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return _once(value, "members")
-
-
-class GroupChangedRecord(_GroupRecord):
-    """Members added to and removed from the group from `effective_on`."""
-
-    type: Literal["group_changed"]
-    added: Members | None = None
-    removed: Members | None = None
-    responds_to: tuple[Slug, ...] | None = None
-
-    @field_validator("added", "removed")
-    @classmethod
-    def _listed_once(cls, value: tuple[str, ...] | None, info: ValidationInfo) -> object:
-        if value is not None and not value:
-            raise ValueError("give one or more countries, or leave the field out")
-        return value if value is None else _once(value, str(info.field_name))
-
-    @model_validator(mode="after")
-    def _changes_something(self) -> GroupChangedRecord:
-        added, removed = set(self.added or ()), set(self.removed or ())
-        if not added and not removed:
-            raise ValueError("a group change adds or removes one or more members")
-        both = sorted(added & removed)
-        if both:
-            raise ValueError(f"{', '.join(both)} both added and removed")
-        return self
-
-
-def _once(value: tuple[str, ...], field: str) -> tuple[str, ...]:
-    repeated = sorted({code for code in value if value.count(code) > 1})
-    if repeated:
-        raise ValueError(f"{', '.join(repeated)} listed twice in {field}")
-    return value
-
-
-GroupRecord = GroupDefinedRecord | GroupChangedRecord
 
 
 MeasureRecord = (

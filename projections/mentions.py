@@ -1,12 +1,19 @@
 """Names a question asks about that no record mentions (docs/cli.md §4): a typo must never read as
-"no control", so each is answered with a warning and the closest names the store knows."""
+"no control", so each is answered with a warning and the closest names the store knows; and
+what the view's rows mention, which those warnings read."""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Collection, Sequence
+from datetime import date
+from typing import TYPE_CHECKING
 
-from domain.vocabulary import GROUPS
+from domain.vocabulary import GROUPS, WORLDWIDE
+from projections.tables import EARLIER_KNOWLEDGE, LATEST_KNOWLEDGE, OPEN_POSITION
+
+if TYPE_CHECKING:
+    from projections.view import BitemporalView
 
 
 def unmentioned(
@@ -26,3 +33,89 @@ def unmentioned(
         hint = f"; did you mean {' or '.join(repr(other) for other in close)}?" if close else ""
         warnings.append(f"no record mentions {what} {name!r}{hint}")
     return warnings
+
+
+def groups(view: BitemporalView, generation: str, position: int) -> list[str]:
+    """The slugs of the groups with a record at or before `position`."""
+    with view.transaction(commit=False) as c:
+        c.execute(
+            f"SELECT DISTINCT subject FROM {view.sql(generation).log} "
+            f"WHERE subject >= {view.p} AND subject < {view.p} AND position <= {view.p}",
+            ("group:", "group;", position),
+        )
+        return sorted(row["subject"].removeprefix("group:") for row in c.fetchall())
+
+
+def items_mentioned(
+    view: BitemporalView, generation: str, items: Sequence[str], position: int
+) -> set[str]:
+    """Which of `items` any row recorded by `position` names (through the flow indexes);
+    a row on every good (`*`) names them all."""
+    sql = view.sql(generation)
+    found: set[str] = set()
+    with view.transaction(commit=False) as c:
+        for item in (WORLDWIDE, *items):
+            if item in found:
+                continue
+            for believed in (
+                f"recorded_to = {OPEN_POSITION} AND {LATEST_KNOWLEDGE}",
+                f"recorded_to < {OPEN_POSITION} AND {LATEST_KNOWLEDGE}",
+                EARLIER_KNOWLEDGE,
+            ):
+                c.execute(
+                    f"SELECT 1 AS found FROM {sql.rows} WHERE item = {view.p} AND "
+                    f"{believed} AND recorded_from <= {view.p} LIMIT 1",
+                    (item, position),
+                )
+                if c.fetchone() is not None:
+                    found.update(items if item == WORLDWIDE else (item,))
+                    break
+    return found & set(items)
+
+
+def anything_known(
+    view: BitemporalView,
+    generation: str,
+    items: Sequence[str],
+    position: int,
+    known: date,
+    *,
+    latest: bool,
+) -> bool:
+    """Whether any row about `items` (any item if none) believed at `position` was known
+    at the end of day `known`: the first one found through the question's indexes."""
+    statement, params = view.rows_statement(
+        generation, None, position, items, None, None, latest=latest, known=known
+    )
+    with view.transaction(commit=False) as c:
+        c.execute(f"SELECT 1 AS found FROM ({statement}) AS asked LIMIT 1", params)
+        return c.fetchone() is not None
+
+
+def first_published(
+    view: BitemporalView, generation: str, items: Sequence[str], position: int
+) -> date | None:
+    """The earliest publication date of what the rows recorded by `position` say about
+    `items` (any item if none): a scan of their rows, for a warning only."""
+    p = view.p
+    where = f"recorded_from <= {p}"
+    if items:  # and measures on every good
+        where += f" AND item IN ({', '.join([p] * len(items))}, '*')"
+    with view.transaction(commit=False) as c:
+        c.execute(
+            f"SELECT MIN(known_from) AS first FROM {view.sql(generation).rows} WHERE {where}",
+            (position, *items),
+        )
+        row = c.fetchone()
+    return date.fromisoformat(row["first"]) if row and row["first"] else None
+
+
+def all_items(view: BitemporalView, generation: str, position: int) -> set[str]:
+    """Every item a row recorded by `position` names (a scan: for suggestions only)."""
+    with view.transaction(commit=False) as c:
+        c.execute(
+            f"SELECT DISTINCT item FROM {view.sql(generation).rows} "
+            f"WHERE recorded_from <= {view.p}",
+            (position,),
+        )
+        return {row["item"] for row in c.fetchall()}

@@ -3,19 +3,14 @@
 
 from __future__ import annotations
 
-import functools
-import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from eventsourcing.persistence import OperationalError, PersistenceError
-
-from domain.application import LoggedRecord
-from domain.errors import RegimesError, StoreError
 from domain.ids import action_id, group_id, measure_id
 from domain.vocabulary import Level
+from projections import mentions
 from projections.answers import (
     NO_FILTER,
     Answer,
@@ -27,30 +22,27 @@ from projections.answers import (
     Knowledge,
     Known,
     MemberOf,
-    Shown,
     Timeline,
     statuses,
 )
 from projections.catalog import (
-    Logged,
     SearchQuery,
-    Subject,
     read_catalog,
-    slug_in,
     text_in,
 )
 from projections.catchup import utc_text
-from projections.failures import ProjectionsDamaged
+from projections.failures import damaged_view_explained
 from projections.flows import Entry, Flow, FlowQuery, assemble
 from projections.groups import standing
 from projections.history import MeasureHistory
-from projections.keeper import ViewKeeper
 from projections.knowledge import published_by
 from projections.lifecycle import Cause, cause_on
+from projections.lookups import AmbiguousDocument as AmbiguousDocument
+from projections.lookups import RecordLookups
+from projections.lookups import UnknownId as UnknownId
 from projections.mentions import unmentioned
 from projections.timeline import Span, flow_changes
 from store import log
-from store.failures import first_line
 
 if TYPE_CHECKING:
     from domain.events import RecordedEvent
@@ -58,44 +50,7 @@ if TYPE_CHECKING:
     from domain.measure import Measure
 
 
-Query = TypeVar("Query", bound=Callable[..., Any])
-
-
-def damaged_view_explained(query: Query) -> Query:
-    """Turns a missing or broken view table into a one-line cause and its remedy. A table
-    that vanished because a replay in another process switched generations while this query
-    read the old one is no damage: the query is asked once more, of the new live one."""
-
-    @functools.wraps(query)
-    def asked(reader: RegimeReader, *args: Any, **kwargs: Any) -> Any:
-        for attempt in range(2):
-            try:
-                return query(reader, *args, **kwargs)
-            except (PersistenceError, sqlite3.Error) as error:
-                if isinstance(error, OperationalError) and "locked" in str(error):
-                    raise
-                read = reader.generation_read
-                if attempt == 0 and read and reader.view.live_generation() != read:
-                    continue  # switched away under this query: ask again
-                reason = first_line(error)
-                raise StoreError(
-                    f"the projections of this store are damaged ({reason}); "
-                    "rebuild them from the log with 'regimes replay'"
-                ) from None
-        raise AssertionError("unreachable")
-
-    return cast(Query, asked)
-
-
-class UnknownId(RegimesError):
-    """`show` was given an id that names no measure or action."""
-
-
-class AmbiguousDocument(RegimesError):
-    """`show` was given text that several documents contain."""
-
-
-class RegimeReader(ViewKeeper):
+class RegimeReader(RecordLookups):
     """Answers as-of, timeline, diff and history questions from the bitemporal view, which
     `ViewKeeper` keeps up to the log."""
 
@@ -153,11 +108,11 @@ class RegimeReader(ViewKeeper):
         elif (
             known_at is not None
             and not (bool(seen) if answered is None else answered)
-            and not self.view.anything_known(
-                generation, query.items, position, known_at, latest=latest
+            and not mentions.anything_known(
+                self.view, generation, query.items, position, known_at, latest=latest
             )
         ):
-            earliest = self.view.first_published(generation, query.items, position)
+            earliest = mentions.first_published(self.view, generation, query.items, position)
             if earliest is not None:  # else nothing at all: told below, or nothing to tell
                 warnings.append(
                     f"nothing asked about was published by {known_at}; the first record "
@@ -165,10 +120,12 @@ class RegimeReader(ViewKeeper):
                 )
         unseen = [item for item in query.items if item not in seen]
         if unseen:
-            mentioned = {*seen, *self.view.items_mentioned(generation, unseen, position)}
+            mentioned = {*seen, *mentions.items_mentioned(self.view, generation, unseen, position)}
             if len(mentioned & set(query.items)) < len(set(query.items)):
                 warnings += unmentioned(
-                    query.named or query.items, mentioned, self.view.all_items(generation, position)
+                    query.named or query.items,
+                    mentioned,
+                    mentions.all_items(self.view, generation, position),
                 )
         warnings += more
         digest = log.digest(self.app, position) if position else None
@@ -342,49 +299,12 @@ class RegimeReader(ViewKeeper):
         member."""
         generation, position, _ = self.where_to_read(knowledge.recorded_at)
         found = []
-        for slug in self.view.groups(generation, position):
+        for slug in mentions.groups(self.view, generation, position):
             events = self._known_events(generation, "group", slug, position, knowledge.known_at)
             group = standing(slug, cast("list[Group.Event]", events))
             found += [held for held in group.members_on(day) if held.country == country]
         known = self._known(generation, position, FlowQuery(), knowledge, flows=False)
         return MemberOf(day, known, country, sorted(found, key=lambda held: held.group))
-
-    @damaged_view_explained
-    def history(self, slug: str) -> list[LoggedRecord]:
-        """Every record about one measure or action, with positions and record times."""
-        generation, _, _ = self.where_to_read(None)
-        return self._history(generation, slug)
-
-    def _history(self, generation: str, slug: str) -> list[LoggedRecord]:
-        streams = (
-            [(f"group:{slug[1:]}", group_id(slug[1:]))]
-            if slug.startswith("@")
-            else [(f"measure:{slug}", measure_id(slug)), (f"action:{slug}", action_id(slug))]
-        )
-        for subject, key in streams:
-            positions = self.view.positions_of(generation, subject)
-            if positions:
-                events = list(self.app.events.get(key))
-                if len(positions) != len(events):
-                    raise ProjectionsDamaged(
-                        f"the projections of this store are damaged (they list "
-                        f"{len(positions)} log positions for {slug!r}, the log holds "
-                        f"{len(events)} records); rebuild them from the log with "
-                        "'regimes replay'"
-                    )
-                return [
-                    LoggedRecord(p.position, event.timestamp, event.to_record())  # type: ignore[attr-defined]
-                    for p, event in zip(positions, events, strict=True)
-                ]
-        if any(self.app.recorder.select_events(key, limit=1) for _, key in streams):
-            raise ProjectionsDamaged(
-                f"the projections of this store are damaged (they list no log position for "
-                f"{slug!r}, which the log holds); rebuild them from the log with "
-                "'regimes replay'"
-            )
-        if slug.startswith("@"):
-            raise UnknownId(f"no group is called {slug!r}")
-        raise UnknownId(f"no measure or action is called {slug!r}")
 
     @damaged_view_explained
     def search(self, query: SearchQuery, knowledge: Knowledge = NO_FILTER) -> Found:
@@ -417,45 +337,6 @@ class RegimeReader(ViewKeeper):
         )
         return Found(query.on, known, hits)
 
-    @damaged_view_explained
-    def show(self, wanted: str) -> Shown:
-        """The records about an id, or else those carrying the one document whose name
-        contains `wanted`; with the records that respond to what is shown."""
-        generation, position, _ = self.where_to_read(None)
-        try:
-            records = [(wanted, logged) for logged in self._history(generation, wanted)]
-        except UnknownId:
-            if wanted.startswith("@"):  # a group, not a document
-                raise
-            return self._show_document(wanted, position)
-        return Shown(records, self._responders({wanted}, position), id=wanted)
-
-    def _show_document(self, wanted: str, position: int) -> Shown:
-        documents = read_catalog(self.app, position, text_in(wanted)).documents(wanted)
-        if len(documents) > 1:
-            listed = "; ".join(sorted(documents))
-            raise AmbiguousDocument(f"{len(documents)} documents contain {wanted!r}: {listed}")
-        if not documents:
-            raise UnknownId(
-                f"no measure or action is called {wanted!r}, and no document's name contains it"
-            )
-        [(document, carrying)] = documents.items()
-        slugs = {subject.slug for subject, _ in carrying}
-        return Shown(_listed(carrying), self._responders(slugs, position), document=document)
-
-    def _responders(self, slugs: set[str], position: int) -> list[tuple[str, LoggedRecord]]:
-        """The records, up to `position`, that respond to any of `slugs`, in log order."""
-        checks = [slug_in(slug) for slug in slugs]
-        catalog = read_catalog(
-            self.app, position, lambda state: any(check(state) for check in checks)
-        )
-        found = {
-            (subject.slug, logged.position): (subject, logged)
-            for slug in slugs
-            for subject, logged in catalog.responders(slug)
-        }
-        return _listed(sorted(found.values(), key=lambda pair: pair[1].position))
-
 
 #: The stored id of each kind of subject, by its slug.
 _STREAMS = {"measure": measure_id, "action": action_id, "group": group_id}
@@ -464,10 +345,3 @@ _STREAMS = {"measure": measure_id, "action": action_id, "group": group_id}
 def _items_of(entries: Iterable[Entry]) -> set[str]:
     """The items an answer's rows name: mentioned, with no need to ask the view."""
     return {entry.item for entry in entries}
-
-
-def _listed(records: list[tuple[Subject, Logged]]) -> list[tuple[str, LoggedRecord]]:
-    return [
-        (subject.slug, LoggedRecord(logged.position, logged.event.timestamp, logged.record))
-        for subject, logged in records
-    ]

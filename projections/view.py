@@ -18,21 +18,18 @@ import orjson
 from eventsourcing.persistence import Tracking
 
 from domain.errors import StoreError
-from domain.vocabulary import WORLDWIDE
 from projections.backends import ViewStore
+from projections.tables import GENERATIONS as GENERATIONS
+from projections.tables import OPEN_DATE as OPEN_DATE
+from projections.tables import OPEN_KNOWN as OPEN_KNOWN
+from projections.tables import OPEN_POSITION as OPEN_POSITION
 from projections.tables import (
-    EARLIER_KNOWLEDGE,
-    LATEST_KNOWLEDGE,
     SCHEMA_VERSION,
     ViewSQL,
     insert_rows,
     summary_texts,
     tracking_name,
 )
-from projections.tables import GENERATIONS as GENERATIONS
-from projections.tables import OPEN_DATE as OPEN_DATE
-from projections.tables import OPEN_KNOWN as OPEN_KNOWN
-from projections.tables import OPEN_POSITION as OPEN_POSITION
 from projections.tables import LoggedPosition as LoggedPosition
 from projections.tables import Row as Row
 from projections.tables import state_key as state_key
@@ -371,74 +368,3 @@ class BitemporalView:
                 LoggedPosition(r["position"], r["recorded_at"], r["record_type"], r["subject"])
                 for r in c.fetchall()
             ]
-
-    def groups(self, generation: str, position: int) -> list[str]:
-        """The slugs of the groups with a record at or before `position`."""
-        with self.transaction(commit=False) as c:
-            c.execute(
-                f"SELECT DISTINCT subject FROM {self.sql(generation).log} "
-                f"WHERE subject >= {self.p} AND subject < {self.p} AND position <= {self.p}",
-                ("group:", "group;", position),
-            )
-            return sorted(row["subject"].removeprefix("group:") for row in c.fetchall())
-
-    def items_mentioned(self, generation: str, items: Sequence[str], position: int) -> set[str]:
-        """Which of `items` any row recorded by `position` names (through the flow indexes);
-        a row on every good (`*`) names them all."""
-        sql = self.sql(generation)
-        found: set[str] = set()
-        with self.transaction(commit=False) as c:
-            for item in (WORLDWIDE, *items):
-                if item in found:
-                    continue
-                for believed in (
-                    f"recorded_to = {OPEN_POSITION} AND {LATEST_KNOWLEDGE}",
-                    f"recorded_to < {OPEN_POSITION} AND {LATEST_KNOWLEDGE}",
-                    EARLIER_KNOWLEDGE,
-                ):
-                    c.execute(
-                        f"SELECT 1 AS found FROM {sql.rows} WHERE item = {self.p} AND "
-                        f"{believed} AND recorded_from <= {self.p} LIMIT 1",
-                        (item, position),
-                    )
-                    if c.fetchone() is not None:
-                        found.update(items if item == WORLDWIDE else (item,))
-                        break
-        return found & set(items)
-
-    def anything_known(
-        self, generation: str, items: Sequence[str], position: int, known: date, *, latest: bool
-    ) -> bool:
-        """Whether any row about `items` (any item if none) believed at `position` was known
-        at the end of day `known`: the first one found through the question's indexes."""
-        statement, params = self.rows_statement(
-            generation, None, position, items, None, None, latest=latest, known=known
-        )
-        with self.transaction(commit=False) as c:
-            c.execute(f"SELECT 1 AS found FROM ({statement}) AS asked LIMIT 1", params)
-            return c.fetchone() is not None
-
-    def first_published(self, generation: str, items: Sequence[str], position: int) -> date | None:
-        """The earliest publication date of what the rows recorded by `position` say about
-        `items` (any item if none): a scan of their rows, for a warning only."""
-        p = self.p
-        where = f"recorded_from <= {p}"
-        if items:  # and measures on every good
-            where += f" AND item IN ({', '.join([p] * len(items))}, '*')"
-        with self.transaction(commit=False) as c:
-            c.execute(
-                f"SELECT MIN(known_from) AS first FROM {self.sql(generation).rows} WHERE {where}",
-                (position, *items),
-            )
-            row = c.fetchone()
-        return date.fromisoformat(row["first"]) if row and row["first"] else None
-
-    def all_items(self, generation: str, position: int) -> set[str]:
-        """Every item a row recorded by `position` names (a scan: for suggestions only)."""
-        with self.transaction(commit=False) as c:
-            c.execute(
-                f"SELECT DISTINCT item FROM {self.sql(generation).rows} "
-                f"WHERE recorded_from <= {self.p}",
-                (position,),
-            )
-            return {row["item"] for row in c.fetchall()}

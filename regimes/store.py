@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, cast
@@ -20,7 +20,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 import orjson
 
 from domain.errors import RegimesError, StoreError
-from domain.vocabulary import expand_items
+from regimes.asking import day_of, flow_query, knowledge, now
 from store.locations import Store as Location
 from store.locations import parse_store, patiently
 
@@ -32,75 +32,23 @@ if TYPE_CHECKING:
         Comparison,
         Found,
         GroupMembers,
-        Knowledge,
         MemberOf,
         RecordTime,
         Shown,
         Timeline,
     )
     from projections.catchup import Progress
-    from projections.flows import FlowQuery
     from projections.queries import RegimeReader
     from projections.replay import ReplayReport
     from regimes.report import Question, Report, ReportFacts
     from store.chain import Digest
 
+__all__ = ["Store", "flow_query", "read_records"]
+
 #: Told a line worth saying (a store created, projections lagging); silent by default.
 Notify = Callable[[str], None]
 #: What `append` reads: a file's path, its bytes or open stream, or records as dicts.
 Source = str | Path | bytes | IO[bytes] | Iterable[dict[str, Any]]
-
-
-def now() -> datetime:
-    """Record time for what is appended now (only entry points read the clock)."""
-    return datetime.now(UTC)
-
-
-def _day(value: date | str) -> date:
-    """A calendar date, or its text YYYY-MM-DD."""
-    if isinstance(value, datetime):
-        raise TypeError(f"expected a date, not a date and time: {value!r}")
-    return value if isinstance(value, date) else date.fromisoformat(value)
-
-
-def knowledge(
-    known_at: date | str | None = None, recorded_at: RecordTime | str | None = None
-) -> Knowledge:
-    """The knowledge filters of a question: `known_at` a date (publication time: what the
-    world knew at the end of that day), `recorded_at` a UTC moment, a log position, or their
-    text (`#N`; a date meaning the end of that day) (record time: what this store held)."""
-    from projections.answers import MAX_POSITION, Knowledge, record_time
-
-    if isinstance(known_at, datetime) or not isinstance(known_at, date | str | None):
-        raise TypeError(
-            "known_at takes a date or its text YYYY-MM-DD (publication time); for a moment "
-            "of record time, give recorded_at"
-        )
-    if isinstance(recorded_at, str):
-        recorded_at = record_time(recorded_at)
-    elif isinstance(recorded_at, datetime):
-        if recorded_at.tzinfo is None:
-            recorded_at = recorded_at.replace(tzinfo=UTC)  # as on the command line: UTC
-    elif recorded_at is not None and (
-        isinstance(recorded_at, bool) or not isinstance(recorded_at, int)
-    ):
-        raise TypeError("recorded_at takes a moment, a log position (int) or its text (#N)")
-    elif isinstance(recorded_at, int) and not 0 <= recorded_at <= MAX_POSITION:
-        raise ValueError(f"recorded_at {recorded_at} is no log position (0 to {MAX_POSITION})")
-    return Knowledge(None if known_at is None else _day(known_at), recorded_at)
-
-
-def flow_query(
-    elements: Sequence[str] = (),
-    items: Sequence[str] = (),
-    exporter: str | None = None,
-    importer: str | None = None,
-) -> FlowQuery:
-    """The flows asked about: elements and items (groups such as REE expanded), from, to."""
-    from projections.flows import FlowQuery
-
-    named = (*elements, *items)
-    return FlowQuery(expand_items(named), exporter, importer, named)
 
 
 class Store:
@@ -238,7 +186,7 @@ class Store:
         `known_at` (publication time) among the records the store held at `recorded_at`
         (a UTC moment, or a log position; record time); each None: every record."""
         query = flow_query(elements, items, exporter, importer)
-        return self.reader().as_of(_day(day), query, knowledge(known_at, recorded_at))
+        return self.reader().as_of(day_of(day), query, knowledge(known_at, recorded_at))
 
     def timeline(
         self,
@@ -257,8 +205,8 @@ class Store:
         return self.reader().timeline(
             flow_query(elements, items, exporter, importer),
             knowledge(known_at, recorded_at),
-            since=_day(since) if since else None,
-            until=_day(until) if until else None,
+            since=day_of(since) if since else None,
+            until=day_of(until) if until else None,
             actions=actions,
         )
 
@@ -277,7 +225,7 @@ class Store:
         """The flows whose level or measures differ between two dates."""
         query = flow_query(elements, items, exporter, importer)
         return self.reader().diff(
-            _day(first), _day(second), query, knowledge(known_at, recorded_at)
+            day_of(first), day_of(second), query, knowledge(known_at, recorded_at)
         )
 
     def search(
@@ -300,7 +248,7 @@ class Store:
         from projections.catalog import SearchQuery
 
         query = SearchQuery(
-            _day(on) if on else now().date(),
+            day_of(on) if on else now().date(),
             text,
             issuer,
             tuple(kinds),
@@ -338,12 +286,12 @@ class Store:
             tuple(items),
             exporter,
             importer,
-            _day(since) if since else None,
-            _day(until) if until else None,
+            day_of(since) if since else None,
+            day_of(until) if until else None,
             knowledge(known_at, recorded_at),
         )
         generated_at = now()
-        today = _day(today) if today else generated_at.date()
+        today = day_of(today) if today else generated_at.date()
         facts = self._report_facts(question, today, generated_at)
         report = Report(facts, render_page(facts))
         if out is not None:
@@ -396,7 +344,7 @@ class Store:
         that made it a member; or, with `member`, the groups that country belongs to then."""
         if (group is None) == (member is None):
             raise ValueError("ask about one group (@slug) or one member country")
-        day = _day(on) if on else now().date()
+        day = day_of(on) if on else now().date()
         asked = knowledge(known_at, recorded_at)
         if member is not None:
             from domain.vocabulary import check_country

@@ -1,0 +1,108 @@
+"""Finding the records themselves: one measure's, action's or group's whole history, and the
+records carrying one document (docs/output.md §6), with the records that respond to them."""
+
+from __future__ import annotations
+
+from domain.application import LoggedRecord
+from domain.errors import RegimesError
+from domain.ids import action_id, group_id, measure_id
+from projections.answers import Shown
+from projections.catalog import Logged, Subject, read_catalog, slug_in, text_in
+from projections.failures import ProjectionsDamaged, damaged_view_explained
+from projections.keeper import ViewKeeper
+
+
+class UnknownId(RegimesError):
+    """`show` was given an id that names no measure or action."""
+
+
+class AmbiguousDocument(RegimesError):
+    """`show` was given text that several documents contain."""
+
+
+class RecordLookups(ViewKeeper):
+    """`show` and the history of one id, answered from the log through the view's list of
+    log positions."""
+
+    @damaged_view_explained
+    def history(self, slug: str) -> list[LoggedRecord]:
+        """Every record about one measure or action, with positions and record times."""
+        generation, _, _ = self.where_to_read(None)
+        return self._history(generation, slug)
+
+    def _history(self, generation: str, slug: str) -> list[LoggedRecord]:
+        streams = (
+            [(f"group:{slug[1:]}", group_id(slug[1:]))]
+            if slug.startswith("@")
+            else [(f"measure:{slug}", measure_id(slug)), (f"action:{slug}", action_id(slug))]
+        )
+        for subject, key in streams:
+            positions = self.view.positions_of(generation, subject)
+            if positions:
+                events = list(self.app.events.get(key))
+                if len(positions) != len(events):
+                    raise ProjectionsDamaged(
+                        f"the projections of this store are damaged (they list "
+                        f"{len(positions)} log positions for {slug!r}, the log holds "
+                        f"{len(events)} records); rebuild them from the log with "
+                        "'regimes replay'"
+                    )
+                return [
+                    LoggedRecord(p.position, event.timestamp, event.to_record())  # type: ignore[attr-defined]
+                    for p, event in zip(positions, events, strict=True)
+                ]
+        if any(self.app.recorder.select_events(key, limit=1) for _, key in streams):
+            raise ProjectionsDamaged(
+                f"the projections of this store are damaged (they list no log position for "
+                f"{slug!r}, which the log holds); rebuild them from the log with "
+                "'regimes replay'"
+            )
+        if slug.startswith("@"):
+            raise UnknownId(f"no group is called {slug!r}")
+        raise UnknownId(f"no measure or action is called {slug!r}")
+
+    @damaged_view_explained
+    def show(self, wanted: str) -> Shown:
+        """The records about an id, or else those carrying the one document whose name
+        contains `wanted`; with the records that respond to what is shown."""
+        generation, position, _ = self.where_to_read(None)
+        try:
+            records = [(wanted, logged) for logged in self._history(generation, wanted)]
+        except UnknownId:
+            if wanted.startswith("@"):  # a group, not a document
+                raise
+            return self._show_document(wanted, position)
+        return Shown(records, self._responders({wanted}, position), id=wanted)
+
+    def _show_document(self, wanted: str, position: int) -> Shown:
+        documents = read_catalog(self.app, position, text_in(wanted)).documents(wanted)
+        if len(documents) > 1:
+            listed = "; ".join(sorted(documents))
+            raise AmbiguousDocument(f"{len(documents)} documents contain {wanted!r}: {listed}")
+        if not documents:
+            raise UnknownId(
+                f"no measure or action is called {wanted!r}, and no document's name contains it"
+            )
+        [(document, carrying)] = documents.items()
+        slugs = {subject.slug for subject, _ in carrying}
+        return Shown(_listed(carrying), self._responders(slugs, position), document=document)
+
+    def _responders(self, slugs: set[str], position: int) -> list[tuple[str, LoggedRecord]]:
+        """The records, up to `position`, that respond to any of `slugs`, in log order."""
+        checks = [slug_in(slug) for slug in slugs]
+        catalog = read_catalog(
+            self.app, position, lambda state: any(check(state) for check in checks)
+        )
+        found = {
+            (subject.slug, logged.position): (subject, logged)
+            for slug in slugs
+            for subject, logged in catalog.responders(slug)
+        }
+        return _listed(sorted(found.values(), key=lambda pair: pair[1].position))
+
+
+def _listed(records: list[tuple[Subject, Logged]]) -> list[tuple[str, LoggedRecord]]:
+    return [
+        (subject.slug, LoggedRecord(logged.position, logged.event.timestamp, logged.record))
+        for subject, logged in records
+    ]

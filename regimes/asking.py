@@ -1,0 +1,66 @@
+"""How questions are put to a store from Python (docs/cli.md §1): dates as dates or their text,
+the knowledge filters checked once, flows with groups of items expanded."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
+
+from domain.vocabulary import expand_items
+
+if TYPE_CHECKING:
+    from projections.answers import Knowledge, RecordTime
+    from projections.flows import FlowQuery
+
+
+def now() -> datetime:
+    """Record time for what is appended now (only entry points read the clock)."""
+    return datetime.now(UTC)
+
+
+def day_of(value: date | str) -> date:
+    """A calendar date, or its text YYYY-MM-DD."""
+    if isinstance(value, datetime):
+        raise TypeError(f"expected a date, not a date and time: {value!r}")
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def knowledge(
+    known_at: date | str | None = None, recorded_at: RecordTime | str | None = None
+) -> Knowledge:
+    """The knowledge filters of a question: `known_at` a date (publication time: what the
+    world knew at the end of that day), `recorded_at` a UTC moment, a log position, or their
+    text (`#N`; a date meaning the end of that day) (record time: what this store held)."""
+    from projections.answers import MAX_POSITION, Knowledge, record_time
+
+    if isinstance(known_at, datetime) or not isinstance(known_at, date | str | None):
+        raise TypeError(
+            "known_at takes a date or its text YYYY-MM-DD (publication time); for a moment "
+            "of record time, give recorded_at"
+        )
+    if isinstance(recorded_at, str):
+        recorded_at = record_time(recorded_at)
+    elif isinstance(recorded_at, datetime):
+        if recorded_at.tzinfo is None:
+            recorded_at = recorded_at.replace(tzinfo=UTC)  # as on the command line: UTC
+    elif recorded_at is not None and (
+        isinstance(recorded_at, bool) or not isinstance(recorded_at, int)
+    ):
+        raise TypeError("recorded_at takes a moment, a log position (int) or its text (#N)")
+    elif isinstance(recorded_at, int) and not 0 <= recorded_at <= MAX_POSITION:
+        raise ValueError(f"recorded_at {recorded_at} is no log position (0 to {MAX_POSITION})")
+    return Knowledge(None if known_at is None else day_of(known_at), recorded_at)
+
+
+def flow_query(
+    elements: Sequence[str] = (),
+    items: Sequence[str] = (),
+    exporter: str | None = None,
+    importer: str | None = None,
+) -> FlowQuery:
+    """The flows asked about: elements and items (groups such as REE expanded), from, to."""
+    from projections.flows import FlowQuery
+
+    named = (*elements, *items)
+    return FlowQuery(expand_items(named), exporter, importer, named)
