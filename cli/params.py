@@ -12,7 +12,7 @@ from domain.vocabulary import (
     GROUPS,
     MEASURE_KINDS,
     check_country,
-    check_item,
+    check_named_item,
     is_element,
     is_slug,
 )
@@ -115,7 +115,7 @@ class ItemParam(click.ParamType[str, Any]):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         try:
-            return check_item(value)
+            return check_named_item(value)  # `*` is no item to ask about
         except ValueError as error:
             self.fail(str(error), param, ctx)
 

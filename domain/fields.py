@@ -23,6 +23,7 @@ from domain.controls import NOTES_PATTERN, TEXT_PATTERN, URL_PATTERN
 from domain.vocabulary import (
     SLUG_MAX_LENGTH,
     SLUG_PATTERN,
+    WORLDWIDE,
     check_country,
     check_item,
     expand_items,
@@ -61,9 +62,18 @@ Notes = Annotated[str, StringConstraints(min_length=1, max_length=10_000, patter
 Country = Annotated[str, AfterValidator(lambda code: check_country(code, worldwide=False))]
 Place = Annotated[str, AfterValidator(check_country)]
 Places = Annotated[tuple[Place, ...], Field(min_length=1)]
+
+
+def _every_good_alone(items: tuple[str, ...]) -> tuple[str, ...]:
+    if WORLDWIDE in items and len(items) > 1:
+        raise ValueError("'*' (every good) stands alone: give it without other items")
+    return items
+
+
 Items = Annotated[
     tuple[Annotated[str, AfterValidator(check_item)], ...],
     Field(min_length=1),
+    AfterValidator(_every_good_alone),
     AfterValidator(expand_items),
 ]
 #: The countries a measure's destinations (or origins) leave out: never `*`.

@@ -107,12 +107,13 @@ def is_slug(text: str) -> bool:
 
 
 def check_item(item: str) -> str:
-    if item == WORLDWIDE:  # every good
+    """An item a measure names: a named item, or `*` (every good)."""
+    if item == WORLDWIDE:
         return item
-    return _check_named_item(item)
+    return check_named_item(item)
 
 
-def _check_named_item(item: str) -> str:
+def check_named_item(item: str) -> str:
     """An element symbol or a product slug, else ValueError."""
     if is_element(item) or item in GROUPS:
         return item

@@ -120,3 +120,19 @@ def test_an_exempt_measure_is_a_csv_row_of_its_own(sqlite_app: Regimes) -> None:
         "exempt",
         "KR",
     )
+
+
+def test_every_good_stands_alone_in_a_measure_s_items(sqlite_app: Regimes) -> None:
+    with pytest.raises(BatchRejected) as refused:
+        sqlite_app.append(batch(imposed(items=["*", "Dy"])), RECORDED_AT)
+    assert "stands alone" in str(refused.value.errors[0])
+
+
+def test_every_good_is_no_item_to_ask_about() -> None:
+    from click.testing import CliRunner
+
+    from cli.main import main
+
+    result = CliRunner().invoke(main, ["as-of", "2025-06-01", "--item", "*"])
+    assert result.exit_code == 2
+    assert "unknown item" in result.output
