@@ -47,11 +47,9 @@ def published_by(log: Iterable[Logged], known: date | None) -> Iterator[Logged]:
 
 @dataclass
 class MeasureKnowledge:
-    """One measure's records, and the history known on each of their publication dates."""
+    """The history of one measure known on each of its records' publication dates (no
+    earlier than its imposition's)."""
 
-    events: list[Measure.Event]
-    #: Each event's publication date, no earlier than the imposition's.
-    published: list[date]
     #: The publication dates, ascending, each with the history of the records published by
     #: then; the last one's is `latest`.
     cuts: list[tuple[date, MeasureHistory]]
@@ -65,7 +63,7 @@ class MeasureKnowledge:
         """The knowledge of a measure as of its imposition."""
         history = MeasureHistory.begin(event)
         published = history.published_on
-        return cls([event], [published], [(published, history)], history)
+        return cls([(published, history)], history)
 
     @classmethod
     def of(cls, events: Sequence[Measure.Event]) -> MeasureKnowledge:
@@ -87,8 +85,6 @@ class MeasureKnowledge:
     def apply(self, event: Measure.Event) -> None:
         """Folds the next event of the measure into every cut that knows it."""
         published = max(event.publication(), self.latest.published_on)
-        self.events.append(event)
-        self.published.append(published)
         last, _ = self.cuts[-1]
         if published >= last:
             if published > last:  # a new cut: the one before keeps what it knew
@@ -98,28 +94,16 @@ class MeasureKnowledge:
             self.changed_from = len(self.cuts) - 1
             return
         # Published before records already known (a date given, or an old log): every cut
-        # from its publication date on knows it too, and is folded again.
-        self.latest.apply(event)
+        # from its publication date on knows it too. It is the last record in record order,
+        # so each such cut's history is that cut's as it was, and this event; a new cut on
+        # its date is the cut before's, and this event.
         dates = [day for day, _ in self.cuts]
         first = bisect_left(dates, published)
         if dates[first] != published:
-            dates.insert(first, published)
-        self.cuts = [
-            *self.cuts[:first],
-            *((day, self._folded(day)) for day in dates[first:-1]),
-            (last, self.latest),
-        ]
+            self.cuts.insert(first, (published, self.cuts[first - 1][1].copy()))
+        for _, history in self.cuts[first:]:  # the last is `latest`
+            history.apply(event)
         self.changed_from = first
-
-    def _folded(self, day: date) -> MeasureHistory:
-        """The history of the records published by `day`."""
-        return MeasureHistory.of(
-            [
-                event
-                for event, published in zip(self.events, self.published, strict=True)
-                if published <= day
-            ]
-        )
 
     def known_at(self, day: date | None) -> MeasureHistory | None:
         """The history known at the end of `day` (None: every record); None when the
