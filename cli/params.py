@@ -16,8 +16,9 @@ from domain.vocabulary import (
     is_element,
     is_slug,
 )
-from projections.answers import MAX_POSITION as MAX_POSITION
-from projections.answers import RecordTime, record_time
+from projections.answers import RecordTime
+from regimes.asking import MAX_POSITION as MAX_POSITION
+from regimes.asking import record_time
 from store.chain import Digest
 
 

@@ -7,7 +7,7 @@ knowledge filter asked, and warnings about names no record mentions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from projections.catchup import utc_text
@@ -50,30 +50,6 @@ AS_OF_COLUMNS = (
 
 #: A record time asked: a UTC moment, or a log position (`#N`).
 RecordTime = datetime | int
-
-#: No log position is larger (the stores keep positions in signed 64-bit integers).
-MAX_POSITION = 2**62
-
-
-def record_time(text: str) -> RecordTime:
-    """A record time as written: `#N` (a log position), a UTC date-time, or a date meaning
-    the end of that day (UTC). Raises ValueError saying what is wrong."""
-    if text.startswith("#"):
-        digits = text[1:]
-        if not digits.isascii() or not digits.isdigit():
-            raise ValueError(f"{text!r} is not a log position #N (N a whole number)")
-        if int(digits) > MAX_POSITION:
-            raise ValueError(f"{text} is past any log position")
-        return int(digits)
-    try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time.max, UTC)
-        moment = datetime.fromisoformat(text)
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    except (ValueError, OverflowError):
-        raise ValueError(
-            f"{text!r} is not a date, an ISO date-time (UTC) in range, or a log position #N"
-        ) from None
 
 
 @dataclass(frozen=True)

@@ -82,10 +82,7 @@ class Entry(NamedTuple):
         """The measure on `flow`, reached through its `scope` (exporter, importer): its
         summary says `via` how the flow's country is covered (listed, or `*`), or, where its
         `except` leaves the country out, which entry does (status `exempt`)."""
-        left_out = excepted(summary, flow)
-        if left_out is not None:
-            return cls(item, *flow, "exempt", level, summary.listed_via(left_out))
-        return cls(item, *flow, status, level, summary.on_flow(scope))
+        return cls.placed(item, flow, status, level, summary.on_flow(scope))
 
     @classmethod
     def from_view(
@@ -98,10 +95,18 @@ class Entry(NamedTuple):
     ) -> Entry:
         """The measure on `flow` from a row of the view, with its summary as stored there."""
         listed = MeasureSummary.from_json(summary, via(summary["direction"], scope))
-        left_out = excepted(listed, flow)
+        return cls.placed(item, flow, listed.status, level, listed)
+
+    @classmethod
+    def placed(
+        cls, item: str, flow: tuple[str, str], status: str, level: Level, summary: MeasureSummary
+    ) -> Entry:
+        """The measure on `flow` in its own status, or `exempt` (listed via the entry of its
+        `except` that leaves the flow's country out)."""
+        left_out = excepted(summary, flow)
         if left_out is not None:
-            return cls(item, *flow, "exempt", level, listed.listed_via(left_out))
-        return cls(item, *flow, listed.status, level, listed)
+            return cls(item, *flow, "exempt", level, summary.listed_via(left_out))
+        return cls(item, *flow, status, level, summary)
 
 
 @dataclass

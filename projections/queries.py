@@ -80,33 +80,18 @@ class RegimeReader(RecordLookups):
         seen: Collection[str] = (),
         *,
         latest: bool = False,
-        flows: bool = True,
         answered: bool | None = None,
     ) -> Known:
-        """What an answer at `position` reflects, with warnings about the question: an answer
-        that could not take in the newest records, a knowledge filter that leaves nothing
-        asked about, items no record mentions (beyond those `seen` in the answer's rows), and
-        `more`."""
+        """What an answer about flows at `position` reflects (`_reflects`), with warnings
+        about the question: a publication day before anything asked about was published
+        (when nothing was `answered`; by default, when no item was `seen` in its rows),
+        items no record mentions (beyond those `seen`), and `more`."""
         warnings = []
-        if self.lagging:
-            warnings.append(self.lagging)
-            self.lagging_told = True
-        recorded_at, known_at = knowledge.recorded_at, knowledge.known_at
-        if not flows:  # a group's answer: its own warning, from its records
-            known_at = None
-        if recorded_at is not None and position == 0:
-            first = next(self.app.records(1, 1), None)
-            asked = knowledge.to_json()["recorded_at"]
-            warnings.append(
-                f"nothing was recorded by {asked}"
-                + (
-                    f"; the store's first record was appended at {utc_text(first.recorded_at)}"
-                    if first
-                    else "; the store is empty"
-                )
-            )
-        elif (
+        known_at = knowledge.known_at
+        nothing_recorded = knowledge.recorded_at is not None and position == 0  # told apart
+        if (
             known_at is not None
+            and not nothing_recorded
             and not (bool(seen) if answered is None else answered)
             and not mentions.anything_known(
                 self.view, generation, query.items, position, known_at, latest=latest
@@ -127,9 +112,29 @@ class RegimeReader(RecordLookups):
                     mentioned,
                     mentions.all_items(self.view, generation, position),
                 )
-        warnings += more
+        return self._reflects(position, knowledge, [*warnings, *more])
+
+    def _reflects(self, position: int, knowledge: Knowledge, warnings: list[str]) -> Known:
+        """What any answer at `position` reflects: the position, its digest, the knowledge
+        asked, and `warnings` after those of any answer (an answer that could not take in
+        the newest records, a record time before the first record)."""
+        first: list[str] = []
+        if self.lagging:
+            first.append(self.lagging)
+            self.lagging_told = True
+        if knowledge.recorded_at is not None and position == 0:
+            logged = next(self.app.records(1, 1), None)
+            asked = knowledge.to_json()["recorded_at"]
+            first.append(
+                f"nothing was recorded by {asked}"
+                + (
+                    f"; the store's first record was appended at {utc_text(logged.recorded_at)}"
+                    if logged
+                    else "; the store is empty"
+                )
+            )
         digest = log.digest(self.app, position) if position else None
-        return Known(position, knowledge, str(digest) if digest else None, warnings)
+        return Known(position, knowledge, str(digest) if digest else None, [*first, *warnings])
 
     def _entries(
         self,
@@ -284,11 +289,12 @@ class RegimeReader(RecordLookups):
             raise UnknownId(f"no group is called '@{slug}'")
         events = self._known_events(generation, "group", slug, position, knowledge.known_at)
         group = standing(slug, cast("list[Group.Event]", events))
-        known = self._known(generation, position, FlowQuery(), knowledge, flows=False)
-        if not events:
-            known.warnings.append(
-                f"nothing of '@{slug}' passes the knowledge filters asked: no members"
-            )
+        warnings = (
+            []
+            if events
+            else [f"nothing of '@{slug}' passes the knowledge filters asked: no members"]
+        )
+        known = self._reflects(position, knowledge, warnings)
         return GroupMembers(
             day, known, group.group, group.title, group.issuer, group.members_on(day)
         )
@@ -303,7 +309,7 @@ class RegimeReader(RecordLookups):
             events = self._known_events(generation, "group", slug, position, knowledge.known_at)
             group = standing(slug, cast("list[Group.Event]", events))
             found += [held for held in group.members_on(day) if held.country == country]
-        known = self._known(generation, position, FlowQuery(), knowledge, flows=False)
+        known = self._reflects(position, knowledge, [])
         return MemberOf(day, known, country, sorted(found, key=lambda held: held.group))
 
     @damaged_view_explained

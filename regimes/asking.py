@@ -4,7 +4,7 @@ the knowledge filters checked once, flows with groups of items expanded."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING
 
 from domain.vocabulary import expand_items
@@ -12,6 +12,31 @@ from domain.vocabulary import expand_items
 if TYPE_CHECKING:
     from projections.answers import Knowledge, RecordTime
     from projections.flows import FlowQuery
+
+
+#: No log position is larger (the stores keep positions in signed 64-bit integers).
+MAX_POSITION = 2**62
+
+
+def record_time(text: str) -> RecordTime:
+    """A record time as written: `#N` (a log position), a UTC date-time, or a date meaning
+    the end of that day (UTC). Raises ValueError saying what is wrong."""
+    if text.startswith("#"):
+        digits = text[1:]
+        if not digits.isascii() or not digits.isdigit():
+            raise ValueError(f"{text!r} is not a log position #N (N a whole number)")
+        if int(digits) > MAX_POSITION:
+            raise ValueError(f"{text} is past any log position")
+        return int(digits)
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time.max, UTC)
+        moment = datetime.fromisoformat(text)
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise ValueError(
+            f"{text!r} is not a date, an ISO date-time (UTC) in range, or a log position #N"
+        ) from None
 
 
 def now() -> datetime:
@@ -32,7 +57,7 @@ def knowledge(
     """The knowledge filters of a question: `known_at` a date (publication time: what the
     world knew at the end of that day), `recorded_at` a UTC moment, a log position, or their
     text (`#N`; a date meaning the end of that day) (record time: what this store held)."""
-    from projections.answers import MAX_POSITION, Knowledge, record_time
+    from projections.answers import Knowledge
 
     if isinstance(known_at, datetime) or not isinstance(known_at, date | str | None):
         raise TypeError(
