@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-from cli.params import COUNTRY, DATE, ELEMENT, ITEM, KNOWN_DAY, RECORD_TIME
+from cli.params import DATE, ELEMENT, ITEM, KNOWN_DAY, PLACE, RECORD_TIME
 from cli.session import Session
 from domain.controls import visible
 from domain.errors import BatchRejected, RegimesError
@@ -63,8 +63,18 @@ def flow_options(command: F) -> F:
             multiple=True,
             help="Product slug (or symbol); repeatable.",
         ),
-        click.option("--from", "exporter", type=COUNTRY, help="Exporting country (ISO alpha-2)."),
-        click.option("--to", "importer", type=COUNTRY, help="Importing country (ISO alpha-2)."),
+        click.option(
+            "--from",
+            "exporter",
+            type=PLACE,
+            help="Exporting country (ISO alpha-2; groups resolved onto it), or a group @G.",
+        ),
+        click.option(
+            "--to",
+            "importer",
+            type=PLACE,
+            help="Importing country (ISO alpha-2; groups resolved onto it), or a group @G.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)

@@ -13,6 +13,7 @@ from domain.vocabulary import (
     MEASURE_KINDS,
     check_country,
     check_named_item,
+    check_place,
     is_element,
     is_slug,
 )
@@ -136,6 +137,18 @@ class CountryParam(click.ParamType[str, Any]):
             self.fail(str(error), param, ctx)
 
 
+class PlaceParam(click.ParamType[str, Any]):
+    """A country (ISO 3166-1 alpha-2, upper case), `*`, or a country group `@slug`."""
+
+    name = "CC|@GROUP"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            return check_place(value)
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
 class GroupParam(click.ParamType[str, Any]):
     """A country group, `@slug`."""
 
@@ -189,4 +202,5 @@ ELEMENT = ElementParam()
 ITEM = ItemParam()
 KIND = KindParam()
 COUNTRY = CountryParam()
+PLACE = PlaceParam()
 ONE_COUNTRY = CountryParam(worldwide=False)

@@ -26,6 +26,7 @@ from domain.records import (
     GroupDefinedRecord,
     MeasureImposedRecord,
     Record,
+    groups_named,
 )
 
 Aggregates = Measure | Action | Group
@@ -44,6 +45,10 @@ def plan(
     errors: list[RecordError] = list(batch.errors)
     unchanged = 0
     for numbered in batch.records:
+        unknown = list(_unknown_groups(repository, numbered.record, loaded))
+        if unknown:
+            errors += [numbered.error(field, message) for field, message in unknown]
+            continue
         try:
             changed = _apply(repository, numbered.record, recorded_at, loaded)
         except UnknownMeasure as error:
@@ -129,6 +134,7 @@ def _absent(repository: Repository[Any], batch: Batch) -> Loaded:
             groups.add(record.group)
         else:
             measures.add(record.measure)
+            groups.update(slug for named in groups_named(record).values() for slug in named)
         references = getattr(record, "responds_to", None)
         if references:  # a measure's or an action's slug
             measures.update(references)
@@ -145,6 +151,17 @@ def _load(repository: Repository[Any], key: UUID, loaded: Loaded) -> Aggregates 
         except AggregateNotFoundError:
             loaded[key] = None
     return loaded[key]
+
+
+def _unknown_groups(
+    repository: Repository[Any], record: Record, loaded: Loaded
+) -> Iterator[tuple[str, str]]:
+    """(field, message) for each group a measure record names that neither the log nor the
+    batch before it defines."""
+    for field, slugs in groups_named(record).items():
+        for slug in slugs:
+            if not isinstance(_load(repository, group_id(slug), loaded), Group):
+                yield field, f"unknown group '@{slug}': define it first (group_defined)"
 
 
 def _unknown_references(

@@ -26,6 +26,7 @@ from domain.vocabulary import (
     WORLDWIDE,
     check_country,
     check_item,
+    check_place,
     expand_items,
 )
 
@@ -60,7 +61,9 @@ Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=SLUG_MA
 Text = Annotated[str, StringConstraints(min_length=1, max_length=10_000, pattern=TEXT_PATTERN)]
 Notes = Annotated[str, StringConstraints(min_length=1, max_length=10_000, pattern=NOTES_PATTERN)]
 Country = Annotated[str, AfterValidator(lambda code: check_country(code, worldwide=False))]
-Place = Annotated[str, AfterValidator(check_country)]
+#: Where a measure applies or who issues it: a country, `*` (places only) or a group `@slug`.
+Place = Annotated[str, AfterValidator(check_place)]
+Issuer = Annotated[str, AfterValidator(lambda code: check_place(code, worldwide=False))]
 Places = Annotated[tuple[Place, ...], Field(min_length=1)]
 
 
@@ -76,9 +79,9 @@ Items = Annotated[
     AfterValidator(_every_good_alone),
     AfterValidator(expand_items),
 ]
-#: The countries a measure's destinations (or origins) leave out: never `*`.
+#: The countries and groups a measure's destinations (or origins) leave out: never `*`.
 Excepted = Annotated[
-    tuple[Annotated[str, AfterValidator(lambda code: check_country(code, worldwide=False))], ...],
+    tuple[Annotated[str, AfterValidator(lambda code: check_place(code, worldwide=False))], ...],
     Field(min_length=1),
 ]
 HsCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4,10}$")]

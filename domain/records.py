@@ -28,6 +28,7 @@ from domain.fields import (
     Excepted,
     HsCode,
     IsoDate,
+    Issuer,
     Items,
     Notes,
     Place,
@@ -49,6 +50,7 @@ from domain.vocabulary import (
     Certainty,
     Direction,
     MeasureKind,
+    is_group,
 )
 
 #: Also read from here: the group records, and the bases every record shares.
@@ -68,7 +70,7 @@ class MeasureImposedRecord(_Record):
 
     type: Literal["measure_imposed"]
     measure: Slug
-    issuer: Country
+    issuer: Issuer
     kind: MeasureKind
     direction: Direction = "export"
     items: Items
@@ -361,3 +363,25 @@ def parse_record(raw: object, line: int) -> Record:
         return _RECORD_ADAPTER.validate_python(raw)
     except ValidationError as error:
         raise RecordErrors(located_errors(line, error.errors(), RECORD_TYPES)) from None
+
+
+#: The fields of measure records that may name country groups (`@slug`).
+GROUP_FIELDS = ("issuer", "destinations", "origins", "except")
+
+
+def groups_named(record: object) -> dict[str, list[str]]:
+    """The groups (slugs, without `@`) a measure record names, by field: in its places,
+    its `except`, its issuer, or the fields a correction replaces."""
+    fields: dict[str, Any] = (
+        record.fields
+        if isinstance(record, MeasureCorrectedRecord)
+        else {name: getattr(record, field_name(name), None) for name in GROUP_FIELDS}
+    )
+    named: dict[str, list[str]] = {}
+    for name in GROUP_FIELDS:
+        value = fields.get(name)
+        places = [value] if isinstance(value, str) else list(value or ())
+        groups = [place[1:] for place in places if is_group(place)]
+        if groups:
+            named[name] = groups
+    return named

@@ -179,6 +179,17 @@ def is_group(place: str) -> bool:
     return place.startswith(GROUP_MARK)
 
 
+def check_place(code: str, *, worldwide: bool = True) -> str:
+    """A country (`check_country`) or a group named `@slug`, else ValueError."""
+    if is_group(code):
+        if _SLUG.match(code[1:]) is None or len(code) > SLUG_MAX_LENGTH + 1:
+            raise ValueError(
+                f"{code[:40]!r} is no group name: '@' and a slug (lower case, digits, '.', '-')"
+            )
+        return code
+    return check_country(code, worldwide=worldwide)
+
+
 def country_name(code: str) -> str:
     """The country's short name, or 'every country' for `*`."""
     if code == WORLDWIDE:

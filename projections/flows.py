@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from domain.vocabulary import WORLDWIDE, Level
-from projections.summaries import MeasureSummary, via
+from domain.vocabulary import WORLDWIDE, Level, is_group
+from projections.summaries import MeasureSummary
+
+if TYPE_CHECKING:
+    from projections.places import Placement
 
 
 @dataclass(frozen=True)
@@ -21,24 +24,35 @@ class FlowQuery:
     named: tuple[str, ...] = ()
 
     def resolve(self, item: str, exporter: str, importer: str) -> tuple[str, str] | None:
-        """The flow a measure's (item, exporter, importer) lands on, or None if not asked.
+        """The flow a measure's (item, exporter, importer) may land on, or None if not asked.
 
-        With `--from`/`--to` given, worldwide (`*`) scopes are resolved onto those countries;
-        a measure on every good (`*` items) applies to any item asked (`landing`).
+        With `--from`/`--to` given as a country, worldwide (`*`) scopes are resolved onto
+        that country, and so are groups (`@slug`) if it is a member on the date asked
+        (`projections.places`); a measure on every good (`*` items) applies to any item
+        asked (`landing`).
         """
         if self.items and item not in self.items and item != WORLDWIDE:
             return None
         if self.exporter is not None:
-            if exporter not in (self.exporter, WORLDWIDE):
+            if not _reaches(exporter, self.exporter):
                 return None
             exporter = self.exporter
         if self.importer is not None:
-            if importer not in (self.importer, WORLDWIDE):
+            if not _reaches(importer, self.importer):
                 return None
             importer = self.importer
         if exporter == importer != WORLDWIDE:
             return None
         return exporter, importer
+
+    def places(self, country: str | None, groups: Sequence[str]) -> tuple[str, ...] | None:
+        """The places of rows that may reach `country` (the exporter or importer asked):
+        itself, `*`, and, for a country, each of `groups` (None: any place)."""
+        if country is None:
+            return None
+        if is_group(country) or country == WORLDWIDE:
+            return (country, WORLDWIDE)
+        return (country, WORLDWIDE, *groups)
 
     def landing(self, item: str) -> tuple[str, ...]:
         """The items asked about that a measure's item lands on: itself, or for `*` (every
@@ -50,13 +64,12 @@ class FlowQuery:
         return (item,) if item in self.items else ()
 
 
-def excepted(summary: MeasureSummary, flow: tuple[str, str]) -> str | None:
-    """The entry of the measure's `except` that leaves the flow's country out (the importer
-    of an export measure, the exporter of an import one), or None."""
-    if not summary.excepted:
-        return None
-    country = flow[0] if summary.direction == "import" else flow[1]
-    return country if country in summary.excepted else None
+def _reaches(place: str, asked: str) -> bool:
+    """Whether a row's place may reach the country (or group) asked: it is that one, `*`, or
+    a group, which reaches a country on the days the country is a member."""
+    return place in (asked, WORLDWIDE) or (
+        is_group(place) and not is_group(asked) and asked != WORLDWIDE
+    )
 
 
 class Entry(NamedTuple):
@@ -69,8 +82,13 @@ class Entry(NamedTuple):
     level: Level
     summary: MeasureSummary
 
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """The flow: (item, exporter, importer)."""
+        return self.item, self.exporter, self.importer
+
     @classmethod
-    def on_flow(
+    def placed(
         cls,
         item: str,
         flow: tuple[str, str],
@@ -78,35 +96,13 @@ class Entry(NamedTuple):
         level: Level,
         summary: MeasureSummary,
         scope: tuple[str, str],
+        placement: Placement,
     ) -> Entry:
-        """The measure on `flow`, reached through its `scope` (exporter, importer): its
-        summary says `via` how the flow's country is covered (listed, or `*`), or, where its
-        `except` leaves the country out, which entry does (status `exempt`)."""
-        return cls.placed(item, flow, status, level, summary.on_flow(scope))
-
-    @classmethod
-    def from_view(
-        cls,
-        item: str,
-        flow: tuple[str, str],
-        level: Level,
-        summary: Mapping[str, Any],
-        scope: tuple[str, str],
-    ) -> Entry:
-        """The measure on `flow` from a row of the view, with its summary as stored there."""
-        listed = MeasureSummary.from_json(summary, via(summary["direction"], scope))
-        return cls.placed(item, flow, listed.status, level, listed)
-
-    @classmethod
-    def placed(
-        cls, item: str, flow: tuple[str, str], status: str, level: Level, summary: MeasureSummary
-    ) -> Entry:
-        """The measure on `flow` in its own status, or `exempt` (listed via the entry of its
-        `except` that leaves the flow's country out)."""
-        left_out = excepted(summary, flow)
-        if left_out is not None:
-            return cls(item, *flow, "exempt", level, summary.listed_via(left_out))
-        return cls(item, *flow, status, level, summary)
+        """The measure on `flow`, reached through its `scope` (exporter, importer) as
+        `placement` says: listed `via` its place, or `exempt` via the `except` entry that
+        leaves the flow's country out."""
+        listed = summary.listed_via(placement.via, placement.membership)
+        return cls(item, *flow, "exempt" if placement.exempt else status, level, listed)
 
 
 @dataclass
@@ -149,14 +145,22 @@ class Flow:
 def _exemption(summary: MeasureSummary) -> dict[str, Any]:
     """A measure on a flow's `exempt` list (docs/output.md §2): the `except` entry that
     leaves the country out. `since` and `document` name the membership record behind an
-    entry that is a group (groups in `except` are not yet taken); for a country `except`
-    lists by name there is none: `since` is null, `document` the measure's."""
+    entry that is a group; for a country `except` lists by name there is none: `since` is
+    null, `document` the measure's."""
+    membership = summary.membership
     return {
         "measure": summary.measure,
         "except": summary.via,
-        "since": None,
-        "document": summary.document,
+        "since": membership.since.isoformat() if membership else None,
+        "document": membership.document if membership else summary.document,
     }
+
+
+def _rank(summary: MeasureSummary) -> tuple[int, str]:
+    """How much a measure's `via` on a flow says: listed by name most, then a group (the
+    first by name, whatever order the rows came in), then `*`."""
+    via = summary.via or ""
+    return (0 if via == "listed" else 2 if via == WORLDWIDE else 1), via
 
 
 def assemble(entries: Iterable[Entry], query: FlowQuery) -> list[Flow]:
@@ -171,10 +175,10 @@ def assemble(entries: Iterable[Entry], query: FlowQuery) -> list[Flow]:
         key = (entry.item, entry.exporter, entry.importer)
         summary = entry.summary
         listing = (*key, summary.measure)
-        if listing in seen:  # listed by name and through `*`: listed is what says more
-            if summary.via == "listed":
-                listed, index = seen[listing]
-                listed[index] = listed[index].listed_via("listed")
+        if listing in seen:  # reached by several places: the one that says most is kept
+            listed, index = seen[listing]
+            if _rank(summary) < _rank(listed[index]):
+                listed[index] = summary
             continue
         flow = flows.get(key)
         if flow is None:

@@ -6,16 +6,20 @@ hold it to that.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date
 from itertools import takewhile
 from typing import TYPE_CHECKING
 
+from domain.group import Group
 from domain.measure import Measure
 from projections.flows import Entry, Flow, FlowQuery, assemble
+from projections.groups import standing
 from projections.history import MeasureHistory
 from projections.knowledge import published_by
 from projections.lifecycle import measure_on
+from projections.places import Memberships, place
 
 if TYPE_CHECKING:
     from domain.events import RecordedEvent
@@ -25,35 +29,47 @@ def histories_at(
     log: Iterable[tuple[int, RecordedEvent]],
     position: int | None = None,
     known: date | None = None,
-) -> dict[str, MeasureHistory]:
-    """Every measure's history from the records up to log `position` and published by day
-    `known` (None: every one), as if those were the only records (docs/time.md §3): a measure
-    whose imposition was not yet published is not known at all."""
+) -> tuple[dict[str, MeasureHistory], Memberships]:
+    """Every measure's history, and every group's memberships, from the records up to log
+    `position` and published by day `known` (None: every one), as if those were the only
+    records (docs/time.md §3): a measure whose imposition was not yet published is not known
+    at all."""
     histories: dict[str, MeasureHistory] = {}
+    groups: dict[str, list[Group.Event]] = defaultdict(list)
     recorded = takewhile(lambda logged: position is None or logged[0] <= position, log)
     for _, event in published_by(recorded, known):
         if isinstance(event, Measure.Imposed):
             histories[event.measure] = MeasureHistory.begin(event)
         elif isinstance(event, Measure.Event):
             histories[event.measure].apply(event)
-    return histories
+        elif isinstance(event, Group.Event):
+            groups[event.group].append(event)
+    return histories, Memberships.of(standing(slug, events) for slug, events in groups.items())
 
 
-def entries_on(histories: Iterable[MeasureHistory], day: date, query: FlowQuery) -> Iterator[Entry]:
-    """Each measure standing on `day` on each flow the query asks about."""
+def entries_on(
+    histories: Iterable[MeasureHistory], day: date, query: FlowQuery, memberships: Memberships
+) -> Iterator[Entry]:
+    """Each measure standing on `day` on each flow the query asks about, its groups resolved
+    by `memberships`."""
     for history in histories:
         state = measure_on(history, day)
         if state is None:
             continue
         summary = state.summary()
         for item in state.items:
-            for exporter, importer in state.scope():
-                flow = query.resolve(item, exporter, importer)
+            for scope in state.scope():
+                flow = query.resolve(item, *scope)
                 if flow is None:
                     continue
+                placement = place(
+                    summary.direction, scope, summary.excepted, flow, day, memberships
+                )
+                if placement is None:
+                    continue
                 for landed in query.landing(item):
-                    yield Entry.on_flow(
-                        landed, flow, state.status, state.level, summary, (exporter, importer)
+                    yield Entry.placed(
+                        landed, flow, state.status, state.level, summary, scope, placement
                     )
 
 
@@ -66,4 +82,5 @@ def regimes_as_of(
 ) -> list[Flow]:
     """The regimes of the asked flows on valid date `day`, from the records up to log
     `position` and published by day `known`."""
-    return assemble(entries_on(histories_at(log, position, known).values(), day, query), query)
+    histories, memberships = histories_at(log, position, known)
+    return assemble(entries_on(histories.values(), day, query, memberships), query)

@@ -27,6 +27,8 @@ class Membership:
     since: date
     until: date | None
     document: str | None
+    #: The document of the record that ended the membership on `until`.
+    ended_by: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -71,7 +73,9 @@ def standing(slug: str, events: Sequence[Group.Event]) -> GroupStanding:
         for country in sorted(set(current) - members):
             since, document = current.pop(country)
             if since < event.effective_on:  # joined and left on one day: never a member
-                spans.append(Membership(group, country, since, event.effective_on, document))
+                spans.append(
+                    Membership(group, country, since, event.effective_on, document, event.document)
+                )
         for country in sorted(members - set(current)):
             current[country] = (event.effective_on, event.document)
     for country, (since, document) in sorted(current.items()):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date
+from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
 from domain.ids import action_id, group_id, measure_id
@@ -33,7 +34,7 @@ from projections.catalog import (
 from projections.catchup import utc_text
 from projections.failures import damaged_view_explained
 from projections.flows import Entry, Flow, FlowQuery, assemble
-from projections.groups import standing
+from projections.groups import GroupStanding, standing
 from projections.history import MeasureHistory
 from projections.knowledge import published_by
 from projections.lifecycle import Cause, cause_on
@@ -41,7 +42,9 @@ from projections.lookups import AmbiguousDocument as AmbiguousDocument
 from projections.lookups import RecordLookups
 from projections.lookups import UnknownId as UnknownId
 from projections.mentions import unmentioned
-from projections.timeline import Span, flow_changes
+from projections.places import Memberships, Placement, groups_in, pieces, place
+from projections.summaries import MeasureSummary, iso
+from projections.timeline import FlowKey, Span, flow_changes
 from store import log
 
 if TYPE_CHECKING:
@@ -59,10 +62,17 @@ class RegimeReader(RecordLookups):
         """The regimes of the asked flows on `day`, from the records that pass the
         knowledge filters."""
         generation, position, latest = self.where_to_read(knowledge.recorded_at)
+        memberships = self._memberships(generation, position, knowledge.known_at)
         entries = [
             entry
             for _, _, entry in self._entries(
-                generation, day, position, query, latest=latest, known=knowledge.known_at
+                generation,
+                day,
+                position,
+                query,
+                memberships,
+                latest=latest,
+                known=knowledge.known_at,
             )
         ]
         known = self._known(
@@ -142,28 +152,72 @@ class RegimeReader(RecordLookups):
         day: date | None,
         position: int,
         query: FlowQuery,
+        memberships: Memberships,
         *,
         latest: bool = False,
         known: date | None = None,
     ) -> Iterator[tuple[str, str, Entry]]:
+        """Each measure on each asked flow, from the view's rows standing on `day` (any day
+        if None), with its groups resolved by `memberships`: for a day, as they stand then;
+        over valid time, cut where the flow's countries join or leave a group the measure
+        names. Yields (valid_from, valid_to, entry)."""
+        groups = (
+            [f"@{slug}" for slug in mentions.groups(self.view, generation, position)]
+            if query.exporter is not None or query.importer is not None
+            else []
+        )
         rows = self.view.rows_on(
             generation,
             day,
             position,
             query.items,
-            query.exporter,
-            query.importer,
+            query.places(query.exporter, groups),
+            query.places(query.importer, groups),
             latest=latest,
             known=known,
         )
-        for _, item, exporter, importer, valid_from, valid_to, level, summary in rows:
+        for _, item, exporter, importer, valid_from, valid_to, level, stored in rows:
             flow = query.resolve(item, exporter, importer)
-            if flow is not None:
-                for landed in query.landing(item):
-                    entry = Entry.from_view(
-                        landed, flow, Level(level), summary, (exporter, importer)
+            if flow is None:
+                continue
+            summary = MeasureSummary.from_json(stored)
+            scope = (exporter, importer)
+            direction, excepted = summary.direction, summary.excepted
+            spans: list[tuple[str, str, Placement]]
+            if day is not None or not groups_in((*scope, *excepted)):
+                placement = place(
+                    direction, scope, excepted, flow, day or _day(valid_from), memberships
+                )
+                spans = [] if placement is None else [(valid_from, valid_to, placement)]
+            else:
+                spans = [
+                    (iso(start), iso(end), placement)
+                    for start, end, placement in pieces(
+                        direction,
+                        scope,
+                        excepted,
+                        flow,
+                        _day(valid_from),
+                        _day(valid_to),
+                        memberships,
                     )
-                    yield valid_from, valid_to, entry
+                ]
+            for landed in query.landing(item):
+                for start, end, placement in spans:
+                    entry = Entry.placed(
+                        landed, flow, summary.status, Level(level), summary, scope, placement
+                    )
+                    yield start, end, entry
+
+    def _memberships(self, generation: str, position: int, known: date | None) -> Memberships:
+        """The groups as known to an answer at `position` and on day `known`, each read
+        from its records on first use."""
+
+        def load(slug: str) -> GroupStanding:
+            events = self._known_events(generation, "group", slug, position, known)
+            return standing(slug, cast("list[Group.Event]", events))
+
+        return Memberships(load)
 
     @damaged_view_explained
     def timeline(
@@ -180,20 +234,31 @@ class RegimeReader(RecordLookups):
         with `actions`, the actions those measures respond to."""
         generation, position, latest = self.where_to_read(knowledge.recorded_at)
         known_at = knowledge.known_at
+        memberships = self._memberships(generation, position, known_at)
         by_flow: dict[tuple[str, str, str], list[Span]] = defaultdict(list)
+        named: dict[str, set[str]] = defaultdict(set)  # the groups each measure names
         for valid_from, valid_to, entry in self._entries(
-            generation, None, position, query, latest=latest, known=known_at
+            generation, None, position, query, memberships, latest=latest, known=known_at
         ):
-            by_flow[(entry.item, entry.exporter, entry.importer)].append(
-                (valid_from, valid_to, entry)
+            by_flow[entry.key].append((valid_from, valid_to, entry))
+            summary = entry.summary
+            named[summary.measure] |= groups_in(
+                (summary.issuer, *(summary.places or ()), *summary.excepted)
             )
         histories: dict[str, MeasureHistory | None] = {}
 
-        def cause(slug: str, day: date, before: str, after: str) -> Cause:
+        def cause(slug: str, day: date, before: str, after: str, flow: FlowKey) -> Cause:
             if slug not in histories:
                 histories[slug] = self._measure_history(generation, slug, position, known_at)
             history = histories[slug]
-            return cause_on(history, day, before, after) if history else Cause("measure", None)
+            why = cause_on(history, day, before, after) if history else Cause("measure", None)
+            if why.kind == "measure":  # no record of the measure that day: a group's?
+                for group in sorted(named[slug]):
+                    for country in flow[1:]:
+                        changed = memberships.changed(group, country, day)
+                        if changed is not None:
+                            return Cause(*changed)
+            return why
 
         changes = sorted(
             (
@@ -256,12 +321,19 @@ class RegimeReader(RecordLookups):
     ) -> Comparison:
         """Flows whose level or measures differ between two dates."""
         generation, position, latest = self.where_to_read(knowledge.recorded_at)
+        memberships = self._memberships(generation, position, knowledge.known_at)
 
         def flows_on(day: date) -> dict[tuple[str, str, str], Flow]:
             entries = (
                 entry
                 for _, _, entry in self._entries(
-                    generation, day, position, query, latest=latest, known=knowledge.known_at
+                    generation,
+                    day,
+                    position,
+                    query,
+                    memberships,
+                    latest=latest,
+                    known=knowledge.known_at,
                 )
             )
             return {flow.key: flow for flow in assemble(entries, query)}
@@ -343,6 +415,9 @@ class RegimeReader(RecordLookups):
         )
         return Found(query.on, known, hits)
 
+
+#: A date from the view's ISO text, read once for the many rows that share it.
+_day = cache(date.fromisoformat)
 
 #: The stored id of each kind of subject, by its slug.
 _STREAMS = {"measure": measure_id, "action": action_id, "group": group_id}

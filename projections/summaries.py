@@ -14,10 +14,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from typing import Any, Literal, NamedTuple, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NotRequired, TypedDict
 
 from domain.terms import SourceJson
-from domain.vocabulary import WORLDWIDE, Level
+from domain.vocabulary import Level
+
+if TYPE_CHECKING:
+    from projections.groups import Membership
 
 Status = Literal["in_force", "suspended", "announced", "reported"]
 
@@ -28,6 +31,14 @@ class ScheduledJson(TypedDict):
     type: str  # amended, suspended, resumed or lifted
     announced_on: str
     effective_on: str
+    document: str | None
+
+
+class MembershipJson(TypedDict):
+    """The membership record behind a measure reaching a country through a group."""
+
+    group: str
+    since: str
     document: str | None
 
 
@@ -56,6 +67,7 @@ class SummaryJson(TypedDict):
     suspended_until: NotRequired[str | None]
     suspension_document: NotRequired[str | None]
     via: NotRequired[str]
+    membership: NotRequired[MembershipJson]
 
 
 class MeasureSummary(NamedTuple):
@@ -89,16 +101,15 @@ class MeasureSummary(NamedTuple):
     #: import one), and those its `except` leaves out (None in summaries of earlier views).
     places: tuple[str, ...] | None = None
     excepted: tuple[str, ...] = ()
-    #: On a flow: how the flow's country is covered, `listed` by name or `*`.
+    #: On a flow: how the flow's country is covered, `listed` by name, `*`, or a group
+    #: (`@slug`) with the `membership` that makes the country one of its members that day;
+    #: on a flow's `exempt` list, the `except` entry that leaves the country out.
     via: str | None = None
+    membership: Membership | None = None
 
-    def on_flow(self, scope: tuple[str, str]) -> MeasureSummary:
-        """The summary as listed on a flow that its `scope` (exporter, importer) reaches."""
-        return self.listed_via(via(self.direction, scope))
-
-    def listed_via(self, via: str) -> MeasureSummary:
-        """The summary with its `via` given."""
-        return MeasureSummary._make((*self[:-1], via))  # `via` is the last field
+    def listed_via(self, via: str, membership: Membership | None = None) -> MeasureSummary:
+        """The summary with its `via` (and the membership behind it) given."""
+        return MeasureSummary._make((*self[:-2], via, membership))  # the last two fields
 
     def to_json(self) -> SummaryJson:
         """The summary as docs/output.md §2 lists it, and as the view stores it."""
@@ -130,6 +141,12 @@ class MeasureSummary(NamedTuple):
             data["suspension_document"] = self.suspension_document
         if self.via is not None:
             data["via"] = self.via
+        if self.membership is not None:
+            data["membership"] = {
+                "group": self.membership.group,
+                "since": iso(self.membership.since),
+                "document": self.membership.document,
+            }
         return data
 
     @classmethod
@@ -162,6 +179,7 @@ class MeasureSummary(NamedTuple):
                 None if places is None else tuple(places),
                 tuple(data.get("except", ())),
                 listed_via or data.get("via"),
+                None,
             )
         )
 
@@ -171,14 +189,6 @@ def iso(day: date) -> str:
     """A date as ISO text, formatted once: a replay stores, and a wide answer prints, the
     same few thousand dates over and over."""
     return day.isoformat()
-
-
-def via(direction: str, scope: tuple[str, str]) -> str:
-    """How a measure in `direction` reaching a flow through `scope` (exporter, importer)
-    covers the flow's country: `listed` by name, or `*`."""
-    exporter, importer = scope
-    covering = importer if direction == "export" else exporter
-    return WORLDWIDE if covering == WORLDWIDE else "listed"
 
 
 #: Levels by name and names by level, looked up for every summary read or printed.

@@ -168,15 +168,16 @@ class ViewSQL:
         day: date | None,
         position: int,
         items: Sequence[str],
-        exporter: str | None,
-        importer: str | None,
+        exporters: Sequence[str] | None,
+        importers: Sequence[str] | None,
         *,
         latest: bool = False,
         known: date | None = None,
     ) -> tuple[str, list[Any]]:
         """The rows believed at `position` and known at the end of day `known` (None: as
-        known today), standing on `day` (any day if None), for the filters, each with its
-        summary: the statement and its parameters.
+        known today), standing on `day` (any day if None), for the filters (the places a
+        row's exporter and importer may be, None for any), each with its summary: the
+        statement and its parameters.
 
         With `latest` (position is the last one applied) the rows believed are the open ones,
         which the open rows' index serves without reading any superseded row. Rows believed
@@ -194,10 +195,10 @@ class ViewSQL:
         if items:  # and measures on every good
             where.append(f"r.item IN ({self.marks(len(items))}, '*')")
             params += list(items)
-        for column, country in (("exporter", exporter), ("importer", importer)):
-            if country is not None:
-                where.append(f"r.{column} IN ({p}, '*')")
-                params.append(country)
+        for column, places in (("exporter", exporters), ("importer", importers)):
+            if places is not None:
+                where.append(f"r.{column} IN ({self.marks(len(places))})")
+                params += list(places)
         believed: list[tuple[list[str], list[Any]]] = [
             ([f"r.recorded_to = {OPEN_POSITION}"], [])
             if latest

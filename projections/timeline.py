@@ -14,8 +14,11 @@ from projections.view import OPEN_DATE
 
 #: A measure's rows on a flow: (valid_from, valid_to, entry), ISO dates.
 Span = tuple[str, str, Entry]
-#: Why a measure's standing changes on a date: (measure, day, status before, status after).
-CauseOf = Callable[[str, date, str, str], Cause]
+#: A flow: (item, exporter, importer).
+FlowKey = tuple[str, str, str]
+#: Why a measure's standing on a flow changes on a date: (measure, day, status before,
+#: status after, the flow).
+CauseOf = Callable[[str, date, str, str, FlowKey], Cause]
 
 
 def flow_changes(
@@ -46,7 +49,7 @@ def _change(day: date, before: Flow, after: Flow, cause: CauseOf) -> FlowChange 
     for slug in sorted(old.keys() | new.keys()):
         if old.get(slug) != new.get(slug):
             status_before, status_after = (old.get(slug, _GONE)[0], new.get(slug, _GONE)[0])
-            why = cause(slug, day, status_before, status_after)
+            why = cause(slug, day, status_before, status_after, after.key)
             measures.append(
                 MeasureChange(
                     slug, status_before, status_after, kinds[slug], why.kind, why.document

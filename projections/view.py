@@ -299,8 +299,8 @@ class BitemporalView:
         day: date | None,
         position: int,
         items: Sequence[str],
-        exporter: str | None,
-        importer: str | None,
+        exporters: Sequence[str] | None,
+        importers: Sequence[str] | None,
         *,
         latest: bool = False,
         known: date | None = None,
@@ -308,11 +308,12 @@ class BitemporalView:
         """Rows believed at `position` and known at the end of day `known` (None: today),
         standing on `day` (any day if None), for the filters (`ViewSQL.believed_rows`).
 
+        `exporters` and `importers` are the places a row may name (None: any).
         Yields (measure, item, exporter, importer, valid_from, valid_to, level, summary)
         with the status inside the summary.
         """
         statement, params = self.rows_statement(
-            generation, day, position, items, exporter, importer, latest=latest, known=known
+            generation, day, position, items, exporters, importers, latest=latest, known=known
         )
         with self.transaction(commit=False) as c:
             c.execute(statement, params)
@@ -334,15 +335,15 @@ class BitemporalView:
         day: date | None,
         position: int,
         items: Sequence[str],
-        exporter: str | None,
-        importer: str | None,
+        exporters: Sequence[str] | None,
+        importers: Sequence[str] | None,
         *,
         latest: bool = False,
         known: date | None = None,
     ) -> tuple[str, list[Any]]:
         """The statement `rows_on` runs, with its parameters."""
         return self.sql(generation).believed_rows(
-            day, position, items, exporter, importer, latest=latest, known=known
+            day, position, items, exporters, importers, latest=latest, known=known
         )
 
     def position_at(self, generation: str, recorded_at: str) -> int:

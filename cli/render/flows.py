@@ -69,7 +69,13 @@ def _measure_line(summary: MeasureSummary) -> str:
         terms.append(summary.certainty.replace("_", " "))
     if summary.via:
         side = "origins" if summary.direction == "import" else "destinations"
-        terms.append(f"all {side}" if summary.via == "*" else "listed")
+        terms.append(
+            f"all {side}"
+            if summary.via == "*"
+            else "listed"
+            if summary.via == "listed"
+            else f"via {summary.via}{_since(summary)}"
+        )
     described = f"{summary.measure} ({', '.join(terms)}){document}"
     for change in summary.scheduled:
         by = f" ({change['document']})" if change["document"] else ""
@@ -83,10 +89,21 @@ def _measure_line(summary: MeasureSummary) -> str:
     return f"{prefix}: {described}"
 
 
+def _since(summary: MeasureSummary) -> str:
+    """When the flow's country became a member of the group a measure reaches it through (or
+    is left out by), and the record that made it one."""
+    membership = summary.membership
+    if membership is None:
+        return ""
+    by = f", {membership.document}" if membership.document else ""
+    return f": member since {membership.since}{by}"
+
+
 def _measures_cell(flow: Flow) -> Text:
     lines = [_measure_line(summary) for summary in flow.listed()]
     lines += [
-        f"EXEMPT (except {summary.via}): {summary.measure} — {summary.document or 'no document'}"
+        f"EXEMPT (except {summary.via}{_since(summary)}): {summary.measure} — "
+        f"{summary.document or 'no document'}"
         for summary in flow.exempt
     ]
     return lines_cell("\n".join(map(visible, lines)) or "—")

@@ -141,8 +141,8 @@ def test_a_question_reads_only_the_rows_it_may_need_through_an_index(
         day,
         recorded_at or latest,
         items,
-        exporter,
-        importer,
+        None if exporter is None else (exporter, "*"),
+        None if importer is None else (importer, "*", "@a-group"),
         latest=recorded_at is None,
         known=KNOWN if question.endswith("-known-on") else None,
     )

@@ -1,8 +1,10 @@
 """For any history: fold == replayed view == incrementally caught-up view (docs/projections.md §6).
 
-Histories are random measures with random follow-ups, appended in several batches, each batch
-at its own record time; records the application rejects (state rules) are left out, so every
-history is one the store accepts. Answers are compared as the JSON flows of docs/output.md §2.
+Histories are random measures with random follow-ups, and a country group `@g` whose
+membership changes (measures name it as a destination, an origin, an `except` entry or an
+issuer), appended in several batches, each batch at its own record time; records the
+application rejects (state rules) are left out, so every history is one the store accepts.
+Answers are compared as the JSON flows of docs/output.md §2.
 """
 
 from __future__ import annotations
@@ -38,8 +40,10 @@ Record = dict[str, Any]
 Flows = list[dict[str, Any]]
 
 ITEMS = ("Dy", "Tb", "Ga", "graphite")
-ISSUERS = ("CN", "US")
-PLACES = ("*", "JP", "US", "CN")
+ISSUERS = ("CN", "US", "@g")
+PLACES = ("*", "JP", "US", "CN", "@g", "@g")  # the group drawn more often
+GROUP = "@g"
+MEMBERS = ("JP", "KR", "US", "CN")
 CERTAINTIES = ("in_force", "de_facto", "reported")
 FIRST_DAY, LAST_DAY = date(2024, 1, 1), date(2026, 12, 31)
 ONE_DAY = timedelta(days=1)
@@ -65,9 +69,9 @@ end_users = st.sampled_from((None, "military"))
 flow_queries = st.builds(
     FlowQuery,
     st.lists(st.sampled_from(ITEMS), max_size=2, unique=True).map(tuple),
-    st.sampled_from((None, "CN", "JP", "US")),
-    st.sampled_from((None, "CN", "JP", "US", "KR")),
-)  # KR: a country only `*` and `except` name
+    st.sampled_from((None, "CN", "JP", "US", "KR", GROUP)),
+    st.sampled_from((None, "CN", "JP", "US", "KR", "KR", GROUP)),
+)  # KR: a country only `*`, `except` and the group name
 
 
 def later(day: date, most: int) -> st.SearchStrategy[date]:
@@ -98,7 +102,7 @@ def impositions(draw: st.DrawFn, slug: str) -> Record:
     published = draw(st.none() | days)
     if published is not None:
         scope["published_on"] = published.isoformat()
-    left_out = [place for place in ("JP", "KR") if place != issuer and place not in places]
+    left_out = [place for place in ("JP", "KR", GROUP) if place != issuer and place not in places]
     leave_out: bool = bool(left_out) and draw(st.booleans())
     if leave_out:
         scope["except"] = [draw(st.sampled_from(left_out))]
@@ -124,7 +128,7 @@ AMENDABLE: dict[str, st.SearchStrategy[Any]] = {
     "end_users": end_users,
     "until": days.map(date.isoformat),
     "destinations": st.lists(st.sampled_from(PLACES), min_size=1, max_size=2, unique=True),
-    "except": st.none() | st.lists(st.sampled_from(("KR", "JP")), min_size=1, max_size=1),
+    "except": st.none() | st.lists(st.sampled_from(("KR", "JP", GROUP)), min_size=1, max_size=1),
 }
 CORRECTABLE: dict[str, st.SearchStrategy[Any]] = {
     **AMENDABLE,
@@ -238,11 +242,47 @@ def batched(draw: st.DrawFn, sequences: Sequence[Sequence[Record]]) -> list[list
 
 
 @st.composite
+def group_records(draw: st.DrawFn) -> list[Record]:
+    """`@g` defined, then changed and perhaps defined again (a correcting snapshot), each
+    perhaps announced or published on a day of its own; a change that removes a country that
+    is no member is rejected, and left out."""
+    members = draw(st.lists(st.sampled_from(MEMBERS), min_size=1, max_size=3, unique=True))
+    first: Record = {
+        "type": "group_defined",
+        "group": "g",
+        "title": "A group",
+        "members": members,
+        # early, so that its members overlap the measures naming it
+        "effective_on": draw(st.dates(FIRST_DAY, date(2024, 6, 30))).isoformat(),
+        "document": "Group order 1",
+        "sources": [{"title": "Gazette"}],
+    }
+    records = [first]
+    for n in range(draw(st.integers(0, 3))):
+        countries = draw(st.lists(st.sampled_from(MEMBERS), min_size=1, max_size=2, unique=True))
+        record: Record = {
+            "type": draw(st.sampled_from(("group_changed", "group_changed", "group_defined"))),
+            "group": "g",
+            "effective_on": draw(days).isoformat(),
+            "document": f"Group order {n + 2}",
+            "sources": [{"title": "Gazette"}],
+        }
+        if record["type"] == "group_defined":
+            record |= {"title": "A group", "members": countries}
+        else:
+            record[draw(st.sampled_from(("added", "removed")))] = countries
+        records.append(record)
+    return [draw(published(record)) for record in records]
+
+
+@st.composite
 def histories(draw: st.DrawFn) -> list[list[Record]]:
-    """1-4 measures with 0-5 follow-ups each (a suspension with its resumption counting as
-    one), in batches."""
+    """`@g` defined first, then 1-4 measures with 0-5 follow-ups each (a suspension with its
+    resumption counting as one) and the group's changes, in batches."""
     count = draw(st.integers(1, 4))
-    sequences = [
+    group = draw(group_records())
+    defined, changes = group[0], group[1:]
+    sequences = [changes] + [
         [
             draw(impositions(f"m{n}")),
             *(
@@ -253,7 +293,8 @@ def histories(draw: st.DrawFn) -> list[list[Record]]:
         ]
         for n in range(count)
     ]
-    return draw(batched(sequences))
+    batches = draw(batched(sequences))
+    return [[defined], *batches]
 
 
 # -- recording and asking ---------------------------------------------------------------------
@@ -275,11 +316,12 @@ class Recorded:
         return moments
 
     def by_measure(self) -> list[list[Record]]:
-        """The accepted records of each measure, in the order they were recorded."""
+        """The accepted records of the group, then of each measure, in the order they were
+        recorded."""
         sequences: dict[str, list[Record]] = {}
         for records in self.batches:
             for record in records:
-                sequences.setdefault(record["measure"], []).append(record)
+                sequences.setdefault(record.get("measure") or record["group"], []).append(record)
         return list(sequences.values())
 
 
@@ -510,7 +552,8 @@ def test_recording_measures_in_another_order_gives_the_same_valid_time_answers(
     with popo_store() as (app, reader), popo_store() as (reordered_app, reordered_reader):
         recorded = record_history(app, history)
         reordered = Recorded()
-        for records in data.draw(batched(recorded.by_measure()), label="reordered batches"):
+        group, *measures = recorded.by_measure()  # the group first: measures name it
+        for records in [group, *data.draw(batched(measures), label="reordered batches")]:
             record_batch(reordered_app, records, reordered)
         log, reordered_log = logged_events(app), logged_events(reordered_app)
         assert len(reordered_log) == len(log)
@@ -560,3 +603,40 @@ def test_revising_piece_by_piece_changes_exactly_the_rows_that_differ(
                 # the typed summary prints exactly the bytes the view stores
                 assert orjson.dumps(piece.segment.state.summary().to_json()) == piece.summary
         histories_[facts.measure] = (measure, pieces)
+
+
+def view_rows(reader: RegimeReader) -> list[tuple[Any, ...]]:
+    """Every row of the view's regime table (believed or not), in a stable order."""
+    generation, _ = reader.view.standing()
+    with reader.view.transaction(commit=False) as c:
+        c.execute(f"SELECT * FROM {reader.view.sql(generation).rows}")
+        return sorted(tuple(row) for row in c.fetchall())
+
+
+@PROPERTY_SETTINGS
+@given(history=histories(), data=st.data())
+def test_a_membership_change_touches_no_row_of_the_measures_that_name_the_group(
+    history: list[list[Record]], data: st.DataObject
+) -> None:
+    """Rows keep the group as written: a change of its members rewrites none of them, and
+    the answers after it are still the fold's."""
+    with popo_store() as (app, reader):
+        recorded = record_history(app, history)
+        reader.as_of(FIRST_DAY, FlowQuery())  # the view caught up
+        before = view_rows(reader)
+        change = {
+            "type": "group_changed",
+            "group": "g",
+            "effective_on": data.draw(days, label="change on").isoformat(),
+            "added": data.draw(st.lists(st.sampled_from(MEMBERS), min_size=1, unique=True)),
+            "document": "Group order of the test",
+            "sources": [{"title": "Gazette"}],
+        }
+        at = RECORDED_AT + len(recorded.times) * BATCH_INTERVAL
+        if not accepted(app, [change], at):
+            return
+        record_batch(app, [change], recorded)
+        log = logged_events(app)
+        for day, query in product(days_to_check(data, recorded), queries_to_check(data)):
+            assert viewed(reader, day, query) == folded(log, day, query)
+        assert view_rows(reader) == before

@@ -12,6 +12,7 @@ import orjson
 import pytest
 
 from domain.vocabulary import Level
+from projections.places import Memberships, place
 from projections.summaries import MeasureSummary
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -57,7 +58,7 @@ SUSPENDED = MeasureSummary(
 
 
 def test_the_json_keeps_the_documented_order_with_via_last_on_a_flow() -> None:
-    listed = SUSPENDED.on_flow(("CN", "*")).to_json()
+    listed = SUSPENDED.listed_via("*").to_json()
     assert list(listed) == [
         "measure",
         "status",
@@ -103,17 +104,19 @@ def test_only_a_suspended_measure_says_until_when_and_why(status: Any, keys: set
 
 
 @pytest.mark.parametrize(
-    ("direction", "scope", "via"),
+    ("direction", "scope", "flow", "via"),
     [
-        ("export", ("CN", "JP"), "listed"),
-        ("export", ("CN", "*"), "*"),
-        ("import", ("*", "US"), "*"),
-        ("import", ("CN", "US"), "listed"),
+        ("export", ("CN", "JP"), ("CN", "JP"), "listed"),
+        ("export", ("CN", "*"), ("CN", "JP"), "*"),
+        ("import", ("*", "US"), ("CN", "US"), "*"),
+        ("import", ("CN", "US"), ("CN", "US"), "listed"),
     ],
 )
 def test_a_summary_on_a_flow_says_how_the_flow_s_country_is_covered(
-    direction: str, scope: tuple[str, str], via: str
+    direction: str, scope: tuple[str, str], flow: tuple[str, str], via: str
 ) -> None:
-    summary = SUSPENDED._replace(direction=direction)
-    assert summary.on_flow(scope).via == via
-    assert summary.on_flow(scope) == summary._replace(via=via)
+    placement = place(direction, scope, (), flow, date(2025, 1, 1), Memberships.of(()))
+    assert placement is not None
+    assert (placement.via, placement.membership, placement.exempt) == (via, None, False)
+    summary = SUSPENDED._replace(direction=direction).listed_via(placement.via)
+    assert summary == SUSPENDED._replace(direction=direction, via=via)
