@@ -19,7 +19,7 @@ from cli.options import (
     pass_session,
     reported,
 )
-from cli.params import COUNTRY, DATE, GROUP, KIND, ONE_COUNTRY
+from cli.params import DATE, GROUP, KIND, ONE_COUNTRY, PLACE
 from cli.session import Session
 from projections.answers import RecordTime
 
@@ -202,7 +202,7 @@ def show(session: Session, wanted: str, output_format: str) -> None:
 
 @click.command()
 @click.argument("text", required=False)
-@click.option("--issuer", type=COUNTRY, help="Only records issued by this country.")
+@click.option("--issuer", type=PLACE, help="Only records issued by this country or group (@G).")
 @click.option(
     "--kind",
     "kinds",
@@ -213,9 +213,9 @@ def show(session: Session, wanted: str, output_format: str) -> None:
 @click.option(
     "--type",
     "types",
-    type=click.Choice(["measure", "action"]),
+    type=click.Choice(["measure", "action", "group"]),
     multiple=True,
-    help="Only measures or only actions; repeatable.",
+    help="Only measures, actions or country groups; repeatable.",
 )
 @click.option("--on", "day", type=DATE, help="The date statuses are shown for (default today).")
 @flow_filters
@@ -235,7 +235,8 @@ def search(
     recorded_at: RecordTime | None,
     output_format: str,
 ) -> None:
-    """Find measures and actions by text in their ids, titles, documents, notes and sources.
+    """Find measures, actions and country groups by text in their ids, titles, documents,
+    notes and sources.
 
     Example: regimes search "No. 70" --issuer CN
     """

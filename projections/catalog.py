@@ -3,12 +3,14 @@ folded from the log as known at a position; what `search` lists and `show` finds
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
+from domain.vocabulary import is_group
 from projections.flows import FlowQuery
+from projections.groups import GroupStanding, standing
 from projections.history import MeasureHistory
 from projections.knowledge import published_by
 from projections.lifecycle import measure_on
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
     from domain.action import Action
     from domain.application import Regimes
     from domain.events import RecordedEvent
+    from domain.group import Group
     from domain.terms import Terms
 
 
@@ -36,41 +39,61 @@ class Logged(NamedTuple):
 class Listing(NamedTuple):
     """What a search row shows of a subject on a date: for a measure, its terms then."""
 
-    issuer: str
+    issuer: str | None  # None: a group without one
     kind: str
-    day: date  # announced (a measure) or occurred (an action)
+    day: date  # announced (a measure), occurred (an action), first effective (a group)
     document: str | None
     title: str | None
 
 
 @dataclass
 class Subject:
-    """A measure or an action, with every record about it in log order."""
+    """A measure, an action or a country group, with every record about it in log order."""
 
-    type: str  # "measure" or "action"
-    slug: str
+    type: str  # "measure", "action" or "group"
+    slug: str  # a group's with its `@`
     records: list[Logged] = field(default_factory=list)
     history: MeasureHistory | None = None  # a measure's, as recorded
     action: Action.Taken | None = None  # an action's one record
 
     @property
-    def issuer(self) -> str:
+    def issuer(self) -> str | None:
         if self.history is not None:
             return self.history.terms.corrected.issuer
+        if self.type == "group":
+            return self._group.issuer
         return self._action.issuer
+
+    @property
+    def _group(self) -> GroupStanding:
+        return standing(
+            self.slug[1:], [cast("Group.Event", logged.event) for logged in self.records]
+        )
+
+    def places(self) -> set[str]:
+        """Every country a group has had as a member (none for a measure or an action)."""
+        if self.type != "group":
+            return set()
+        return {membership.country for membership in self._group.memberships}
 
     def stages(self) -> list[Terms]:
         """Every set of terms the measure has had (corrected, then after each amendment)."""
         return [terms for _, terms in self.history.terms.stages] if self.history else []
 
     def kinds(self) -> list[str]:
-        """Every kind the measure has had, or the action's."""
+        """Every kind the measure has had, or the action's (a group has none)."""
+        if self.type == "group":
+            return []
         if self.history is None:
             return [self._action.kind]
         return [terms.kind for terms in self.stages()]
 
     def listing_on(self, day: date) -> Listing:
         """The subject as a search row shows it on `day`."""
+        if self.type == "group":
+            first = cast("Group.Event", self.records[0].event)
+            group = self._group
+            return Listing(group.issuer, "group", first.effective_on, first.document, group.title)
         if self.history is None:
             action = self._action
             return Listing(action.issuer, action.kind, action.occurred_on, None, action.title)
@@ -79,6 +102,8 @@ class Subject:
 
     def status_on(self, day: date) -> str:
         """Where the subject stands on `day`, in words a search row can show."""
+        if self.type == "group":
+            return f"{len(self._group.members_on(day))} members"
         if self.history is None:
             return "occurred" if self._action.occurred_on <= day else "not yet"
         if self.history.retracted:
@@ -105,7 +130,7 @@ class Hit:
     id: str
     record: str  # the record type that matched
     position: int
-    issuer: str
+    issuer: str | None
     kind: str
     date: str | None  # announced (a measure), occurred (an action), or the follow-up's date
     status: str
@@ -146,6 +171,7 @@ class Catalog:
         # The event classes come with the decoded log: not imported with this module, which
         # every query process loads, searching or not.
         from domain.action import Action
+        from domain.group import Group
         from domain.measure import Measure
 
         self.subjects: dict[tuple[str, str], Subject] = {}
@@ -154,7 +180,9 @@ class Catalog:
                 key = ("action", event.action)
             elif isinstance(event, Measure.Event):
                 key = ("measure", event.measure)
-            else:  # a country group's records: shown by `group` and `show @G`
+            elif isinstance(event, Group.Event):
+                key = ("group", f"@{event.group}")
+            else:
                 continue
             subject = self.subjects.get(key)
             if subject is None:
@@ -164,16 +192,21 @@ class Catalog:
                 subject.action = event
             elif isinstance(event, Measure.Imposed):
                 subject.history = MeasureHistory.begin(event)
-            elif subject.history is not None:
+            elif isinstance(event, Measure.Event) and subject.history is not None:
                 subject.history.apply(event)
 
     def search(self, query: SearchQuery) -> list[Hit]:
         """The records matching the query's text (one row each), or without text one row per
         subject; narrowed by the filters, in date order."""
+        ever = {
+            subject.slug: subject.places()
+            for subject in self.subjects.values()
+            if subject.type == "group"
+        }
         hits = [
             hit
             for subject in self.subjects.values()
-            if _narrowed(subject, query)
+            if _narrowed(subject, query, ever)
             for hit in _hits(subject, query)
         ]
         return sorted(hits, key=lambda hit: (hit.date or "", hit.type, hit.id, hit.position))
@@ -267,7 +300,7 @@ def _document_of(record: dict[str, Any]) -> str | None:
     return document if isinstance(document, str) else None
 
 
-def _narrowed(subject: Subject, query: SearchQuery) -> bool:
+def _narrowed(subject: Subject, query: SearchQuery, ever: Mapping[str, set[str]]) -> bool:
     """Whether the subject passes every filter (any of its stages may match)."""
     if query.types and subject.type not in query.types:
         return False
@@ -276,6 +309,11 @@ def _narrowed(subject: Subject, query: SearchQuery) -> bool:
     if query.kinds and not any(kind in query.kinds for kind in subject.kinds()):
         return False
     flows = query.flows
+    if subject.type == "group":  # a country asked about: the groups it has belonged to
+        asked = {flows.exporter, flows.importer} - {None}
+        return not flows.items and all(
+            country in subject.places() or country == subject.slug for country in asked
+        )
     if subject.action is not None:
         action = subject.action
         return (
@@ -283,16 +321,22 @@ def _narrowed(subject: Subject, query: SearchQuery) -> bool:
             and flows.exporter in (None, action.issuer)
             and (flows.importer is None or flows.importer in (action.counterparts or ()))
         )
-    return any(_covers(terms, flows) for terms in subject.stages())
+    return any(_covers(terms, flows, ever) for terms in subject.stages())
 
 
-def _covers(terms: Terms, flows: FlowQuery) -> bool:
+def _covers(terms: Terms, flows: FlowQuery, ever: Mapping[str, set[str]]) -> bool:
     """Whether one stage of a measure's terms applies to any of the asked flows, by the rule
-    the answers use (`FlowQuery.resolve`)."""
+    the answers use (`FlowQuery.resolve`), a group reaching the countries it `ever` had as
+    members (on some date: a search is not about one)."""
     return any(
-        flows.resolve(item, exporter, importer) is not None
+        flow is not None
+        and all(
+            place == country or not is_group(place) or country in ever.get(place, ())
+            for place, country in zip(scope, flow, strict=True)
+        )
         for item in terms.items
-        for exporter, importer in terms.scope()
+        for scope in terms.scope()
+        for flow in (flows.resolve(item, *scope),)
     )
 
 

@@ -56,10 +56,25 @@ def test_every_export_ban_and_its_status_on_a_date(bundled: str) -> None:
     assert found["warnings"] == []
 
 
-def test_search_without_anything_lists_each_measure_and_action_once(bundled: str) -> None:
+def test_search_without_anything_lists_each_measure_action_and_group_once(bundled: str) -> None:
     results = _search(bundled)["results"]
     assert len(results) == len({(hit["type"], hit["id"]) for hit in results})
-    assert {hit["type"] for hit in results} == {"measure", "action"}
+    assert {hit["type"] for hit in results} == {"measure", "action", "group"}
+
+
+def test_search_finds_groups_by_type_issuer_and_member(bundled: str) -> None:
+    groups = _search(bundled, "--type", "group", "--on", "2020-06-01")["results"]
+    assert [(hit["id"], hit["issuer"], hit["status"]) for hit in groups] == [
+        ("@eu", None, "27 members"),
+        ("@jp-group-a", "JP", "26 members"),
+    ]
+    by_issuer = _search(bundled, "--type", "group", "--issuer", "JP")["results"]
+    assert [hit["id"] for hit in by_issuer] == ["@jp-group-a"]
+    korea = _search(bundled, "--type", "group", "--to", "KR")["results"]
+    assert [hit["id"] for hit in korea] == ["@jp-group-a"]  # KR has never been in the EU
+    # a measure naming a group is found for the countries the group has had as members
+    measures = _search(bundled, "--type", "measure", "--to", "KR")["results"]
+    assert "jp-meti-2023-sme-controls" in [hit["id"] for hit in measures]
 
 
 def test_search_csv_has_a_fixed_header_and_no_line_breaks_in_cells(bundled: str) -> None:
