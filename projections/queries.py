@@ -10,7 +10,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
 from domain.ids import action_id, group_id, measure_id
-from domain.vocabulary import Level
+from domain.vocabulary import Level, is_group
 from projections import mentions
 from projections.answers import (
     NO_FILTER,
@@ -113,6 +113,12 @@ class RegimeReader(RecordLookups):
                     f"nothing asked about was published by {known_at}; the first record "
                     f"about it was published on {earliest}"
                 )
+        asked_groups = [
+            place for place in (query.exporter, query.importer) if place and is_group(place)
+        ]
+        if asked_groups:
+            known_groups = [f"@{slug}" for slug in mentions.groups(self.view, generation, position)]
+            warnings += unmentioned(asked_groups, known_groups, known_groups, what="group")
         unseen = [item for item in query.items if item not in seen]
         if unseen:
             mentioned = {*seen, *mentions.items_mentioned(self.view, generation, unseen, position)}

@@ -9,6 +9,7 @@ import io
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from click.testing import CliRunner
@@ -295,3 +296,51 @@ def test_the_bundled_groups_korea_on_japan_s_white_list_and_the_uk_in_the_eu(
     assert "GB" not in members("@eu", "2020-06-01")
     assert "GB" in members("@eu", "2020-01-31")
     assert {"BE", "DE", "FR", "IT", "LU", "NL"} == members("@eu", "1958-01-01")
+
+
+def test_the_semiconductor_equipment_measure_leaves_out_japan_s_group_a(tmp_path: Path) -> None:
+    """Every destination except @jp-group-a (a correction at position 74): Korea, out of the
+    group until 2023-07-21, has the measure announced on 2023-07-01 and is exempt on
+    2023-08-01; before the correction was recorded the store said it applied."""
+    import json
+
+    store = str(tmp_path / "store.db")
+    assert invoke("--store", store, "init").exit_code == 0
+
+    def flow(day: str, *knowledge: str) -> dict[str, Any]:
+        asked = ("--item", "semiconductor-manufacturing-equipment", "--from", "JP", "--to", "KR")
+        result = invoke("--store", store, "as-of", day, *asked, *knowledge, "--format", "json")
+        assert result.exit_code == 0, result.stderr
+        [found] = json.loads(result.stdout)["flows"]
+        return cast(dict[str, Any], found)
+
+    before = flow("2023-07-01")
+    assert [(s["measure"], s["status"], s["via"]) for s in before["pending"]] == [
+        ("jp-meti-2023-sme-controls", "announced", "*")
+    ]
+    after = flow("2023-08-01")
+    assert (after["level"], after["in_force"]) == ("none", [])
+    [exempt] = after["exempt"]
+    assert (exempt["measure"], exempt["except"], exempt["since"]) == (
+        "jp-meti-2023-sme-controls",
+        "@jp-group-a",
+        "2023-07-21",
+    )
+    assert exempt["document"].startswith("Cabinet Order partially amending")
+    assert flow("2023-08-01", "--recorded-at", "#73")["level"] == "licence_required"
+    assert flow("2020-06-01")["level"] == "none"  # not yet announced
+    china = invoke(
+        "--store",
+        store,
+        "as-of",
+        "2024-06-01",
+        "--item",
+        "semiconductor-manufacturing-equipment",
+        "--from",
+        "JP",
+        "--to",
+        "CN",
+        "--format",
+        "json",
+    )
+    assert json.loads(china.stdout)["flows"][0]["level"] == "licence_required"

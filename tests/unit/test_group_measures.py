@@ -313,3 +313,14 @@ def test_an_issuer_reached_through_its_own_destination_group_is_never_covered(
     assert flow(sqlite_app, "2015-01-01", "KR", exporter="US")["level"] == "ban"
     answer = RegimeReader(sqlite_app).as_of(date(2015, 1, 1), FlowQuery(("Ga",), None, "US"))
     assert answer.to_json()["flows"] == []
+
+
+def test_a_group_no_record_mentions_is_warned_of_with_the_closest_names(
+    sqlite_app: Regimes,
+) -> None:
+    sqlite_app.append(batch(*GROUP_A, TO_GROUP_A), RECORDED_AT)
+    answer = RegimeReader(sqlite_app).as_of(date(2020, 1, 1), FlowQuery((), "CN", "@jp-grup-a"))
+    assert answer.known.warnings == [
+        "no record mentions group '@jp-grup-a'; did you mean '@jp-group-a'?"
+    ]
+    assert answer.flows == []
