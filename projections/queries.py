@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import date
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
@@ -48,6 +48,7 @@ from projections.timeline import FlowKey, Span, flow_changes
 from store import log
 
 if TYPE_CHECKING:
+    from domain.application import Regimes
     from domain.events import RecordedEvent
     from domain.group import Group
     from domain.measure import Measure
@@ -56,6 +57,15 @@ if TYPE_CHECKING:
 class RegimeReader(RecordLookups):
     """Answers as-of, timeline, diff and history questions from the bitemporal view, which
     `ViewKeeper` keeps up to the log."""
+
+    def __init__(self, app: Regimes, notify: Callable[[str], None] | None = None) -> None:
+        super().__init__(app, notify)
+        #: The groups as answers knew them, by (generation, slug, log position, day known):
+        #: a group's records are read and folded once, not for every answer, until the log
+        #: grows (a group's standing at a position never changes).
+        self._standings: dict[tuple[str, str, int, date | None], GroupStanding] = {}
+        #: The groups recorded by a position, by (generation, position).
+        self._groups: dict[tuple[str, int], list[str]] = {}
 
     @damaged_view_explained
     def as_of(self, day: date, query: FlowQuery, knowledge: Knowledge = NO_FILTER) -> Answer:
@@ -117,7 +127,7 @@ class RegimeReader(RecordLookups):
             place for place in (query.exporter, query.importer) if place and is_group(place)
         ]
         if asked_groups:
-            known_groups = [f"@{slug}" for slug in mentions.groups(self.view, generation, position)]
+            known_groups = self._groups_by(generation, position)
             warnings += unmentioned(asked_groups, known_groups, known_groups, what="group")
         unseen = [item for item in query.items if item not in seen]
         if unseen:
@@ -168,7 +178,7 @@ class RegimeReader(RecordLookups):
         over valid time, cut where the flow's countries join or leave a group the measure
         names. Yields (valid_from, valid_to, entry)."""
         groups = (
-            [f"@{slug}" for slug in mentions.groups(self.view, generation, position)]
+            self._groups_by(generation, position)
             if query.exporter is not None or query.importer is not None
             else []
         )
@@ -217,13 +227,31 @@ class RegimeReader(RecordLookups):
 
     def _memberships(self, generation: str, position: int, known: date | None) -> Memberships:
         """The groups as known to an answer at `position` and on day `known`, each read
-        from its records on first use."""
+        from its records on first use (or kept from an earlier answer)."""
 
         def load(slug: str) -> GroupStanding:
-            events = self._known_events(generation, "group", slug, position, known)
-            return standing(slug, cast("list[Group.Event]", events))
+            key = (generation, slug, position, known)
+            found = self._standings.get(key)
+            if found is None:
+                events = self._known_events(generation, "group", slug, position, known)
+                found = standing(slug, cast("list[Group.Event]", events))
+                if len(self._standings) >= _KEPT:
+                    self._standings.clear()
+                self._standings[key] = found
+            return found
 
         return Memberships(load)
+
+    def _groups_by(self, generation: str, position: int) -> list[str]:
+        """The groups (`@slug`) with a record at or before `position`."""
+        key = (generation, position)
+        found = self._groups.get(key)
+        if found is None:
+            found = [f"@{slug}" for slug in mentions.groups(self.view, generation, position)]
+            if len(self._groups) >= _KEPT:
+                self._groups.clear()
+            self._groups[key] = found
+        return found
 
     @damaged_view_explained
     def timeline(
@@ -421,6 +449,9 @@ class RegimeReader(RecordLookups):
         )
         return Found(query.on, known, hits)
 
+
+#: How many group standings (and lists of groups) a reader keeps between answers.
+_KEPT = 256
 
 #: A date from the view's ISO text, read once for the many rows that share it.
 _day = cache(date.fromisoformat)
