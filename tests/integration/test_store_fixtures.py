@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from tests.commands import invoke, invoked
-from tests.fixtures.capture_answers import changes, flows
+from tests.fixtures.capture_answers import changes, flows, members
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 #: Each version that wrote a fixture store, and what it answered on it.
-VERSIONS = ("0.1.0", "0.2.0")
+VERSIONS = ("0.1.0", "0.2.0", "0.4.0")
 ANSWERS: dict[str, dict[str, Any]] = {
     version: json.loads((FIXTURES / f"store-{version}-answers.json").read_text())
     for version in VERSIONS
@@ -23,7 +23,7 @@ QUESTIONS = [
     (version, name)
     for version in VERSIONS
     for name, answer in sorted(ANSWERS[version].items())
-    if "args" in answer
+    if "flows" in answer
 ]
 
 
@@ -119,3 +119,33 @@ def test_a_0_2_0_store_keeps_its_timeline_digest_and_view(tmp_path: Path) -> Non
     assert changes(timeline) == ANSWERS["0.2.0"]["timeline-ga-cn-us"]["changes"]
     assert invoked("--store", store, "digest").stdout.strip() == ANSWERS["0.2.0"]["digest"]
     assert invoke("--store", store, "verify").exit_code == 0
+
+
+def test_a_0_4_0_store_keeps_its_groups_timeline_and_digest(tmp_path: Path) -> None:
+    """0.4.0 wrote country groups (the bundled @eu and @jp-group-a) and views of the
+    current layout: its groups, timeline and digest are as it answered them, and a
+    measure naming a group (new since) can be appended to it and answered."""
+    store = _copy("0.4.0", tmp_path)
+    expected = ANSWERS["0.4.0"]
+    group = expected["group-jp-group-a-2020-06-01"]
+    answer = json.loads(invoked("--store", store, *group["args"], "--format", "json").stdout)
+    assert members(answer) == group["members"]
+    args = ("timeline", "-e", "Ga", "--from", "CN", "--to", "US", "--format", "json")
+    timeline = json.loads(invoked("--store", store, *args).stdout)
+    assert changes(timeline) == expected["timeline-ga-cn-us"]["changes"]
+    assert invoked("--store", store, "digest").stdout.strip() == expected["digest"]
+    record = {
+        "type": "measure_imposed",
+        "measure": "to-group-a",
+        "issuer": "CN",
+        "kind": "export_ban",
+        "items": ["Ga"],
+        "destinations": ["@jp-group-a"],
+        "announced_on": "2020-01-01",
+        "effective_on": "2020-01-01",
+        "sources": [{"title": "fixture source"}],
+    }
+    invoked("--store", store, "append", "-", stdin=json.dumps(record).encode())
+    asked_kr = ("as-of", "2024-01-01", "-e", "Ga", "--from", "CN", "--to", "KR", "--format", "json")
+    [flow] = json.loads(invoked("--store", store, *asked_kr).stdout)["flows"]
+    assert (flow["level"], flow["in_force"][0]["via"]) == ("ban", "@jp-group-a")
