@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from domain.vocabulary import WORLDWIDE, Level, is_group
+from projections.places import place
 from projections.summaries import MeasureSummary
 
 if TYPE_CHECKING:
-    from projections.places import Placement
+    from projections.places import Memberships
 
 
 @dataclass(frozen=True)
@@ -87,22 +89,28 @@ class Entry(NamedTuple):
         """The flow: (item, exporter, importer)."""
         return self.item, self.exporter, self.importer
 
-    @classmethod
-    def placed(
-        cls,
-        item: str,
-        flow: tuple[str, str],
-        status: str,
-        level: Level,
-        summary: MeasureSummary,
-        scope: tuple[str, str],
-        placement: Placement,
-    ) -> Entry:
-        """The measure on `flow`, reached through its `scope` (exporter, importer) as
-        `placement` says: listed `via` its place, or `exempt` via the `except` entry that
-        leaves the flow's country out."""
-        listed = summary.listed_via(placement.via, placement.membership)
-        return cls(item, *flow, "exempt" if placement.exempt else status, level, listed)
+
+def placed_on(
+    query: FlowQuery,
+    flow: tuple[str, str],
+    item: str,
+    scope: tuple[str, str],
+    level: Level,
+    summary: MeasureSummary,
+    day: date,
+    memberships: Memberships,
+) -> Iterator[Entry]:
+    """The measure (its `summary` on `day`) on the asked `flow` that its `item` and `scope`
+    (exporter, importer, as written) reach, for each asked item it lands on: listed `via`
+    its place, or `exempt` via the `except` entry that leaves the flow's country out; nothing
+    where it does not apply that day (a group the country is no member of)."""
+    placement = place(summary.direction, scope, summary.excepted, flow, day, memberships)
+    if placement is None:
+        return
+    listed = summary.listed_via(placement.via, placement.membership)
+    status = "exempt" if placement.exempt else summary.status
+    for landed in query.landing(item):
+        yield Entry(landed, *flow, status, level, listed)
 
 
 @dataclass

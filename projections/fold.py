@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 from domain.group import Group
 from domain.measure import Measure
-from projections.flows import Entry, Flow, FlowQuery, assemble
+from projections.flows import Entry, Flow, FlowQuery, assemble, placed_on
 from projections.groups import standing
 from projections.history import MeasureHistory
 from projections.knowledge import published_by
 from projections.lifecycle import measure_on
-from projections.places import Memberships, place
+from projections.places import Memberships
 
 if TYPE_CHECKING:
     from domain.events import RecordedEvent
@@ -60,16 +60,9 @@ def entries_on(
         for item in state.items:
             for scope in state.scope():
                 flow = query.resolve(item, *scope)
-                if flow is None:
-                    continue
-                placement = place(
-                    summary.direction, scope, summary.excepted, flow, day, memberships
-                )
-                if placement is None:
-                    continue
-                for landed in query.landing(item):
-                    yield Entry.placed(
-                        landed, flow, state.status, state.level, summary, scope, placement
+                if flow is not None:
+                    yield from placed_on(
+                        query, flow, item, scope, state.level, summary, day, memberships
                     )
 
 

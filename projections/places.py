@@ -8,9 +8,10 @@ groups onto the country asked about here, with the memberships known to the answ
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import date
 from itertools import pairwise
+from typing import NamedTuple
 
 from domain.vocabulary import WORLDWIDE, is_group
 from projections.groups import GroupStanding, Membership
@@ -75,17 +76,14 @@ class Memberships:
         return sorted(days)
 
 
-class Placement:
+class Placement(NamedTuple):
     """How a measure reaches a flow on a date: `via` its place (`listed`, `*`, or a group with
     the membership behind it), or left out by an `except` entry (`exempt`, with the
     membership when that entry is a group)."""
 
-    __slots__ = ("exempt", "membership", "via")
-
-    def __init__(self, via: str, membership: Membership | None, exempt: bool) -> None:
-        self.via = via
-        self.membership = membership
-        self.exempt = exempt
+    via: str
+    membership: Membership | None
+    exempt: bool
 
 
 def sides(direction: str, pair: tuple[str, str]) -> tuple[str, str]:
@@ -115,12 +113,11 @@ def place(
     issues for each member, and never covers its own members."""
     issuer, covering = sides(direction, scope)
     issuing, country = sides(direction, flow)
+    concrete = country != WORLDWIDE and not is_group(country)  # one country, not many
     if is_group(issuer) and issuing != issuer:
         if memberships.held(issuer, issuing, day) is None:
             return None
-        if is_group(country) or country == WORLDWIDE:
-            pass
-        elif memberships.held(issuer, country, day) is not None:
+        if concrete and memberships.held(issuer, country, day) is not None:
             return None
     membership = None
     if covering == WORLDWIDE:
@@ -135,35 +132,23 @@ def place(
     for left in excepted:
         if left == country:
             return Placement(left, None, exempt=True)
-        if is_group(left) and not is_group(country):
+        if is_group(left) and concrete:
             held = memberships.held(left, country, day)
             if held is not None:
                 return Placement(left, held, exempt=True)
     return Placement(via, membership, exempt=False)
 
 
-def pieces(
-    direction: str,
-    scope: tuple[str, str],
-    excepted: Iterable[str],
+def periods(
+    groups: Iterable[str],
     flow: tuple[str, str],
     start: date,
     end: date,
     memberships: Memberships,
-) -> Iterator[tuple[date, date, Placement]]:
-    """The measure's placements on `flow` over [start, end), cut where the flow's countries
-    join or leave a group it names: (from, to, placement) for each piece where it applies."""
-    involved = groups_in((*scope, *excepted))
-    if not involved:
-        placed = place(direction, scope, excepted, flow, start, memberships)
-        if placed is not None:
-            yield start, end, placed
-        return
-    days = sorted(
-        {start, end}
-        | {cut for country in set(flow) for cut in memberships.cuts(involved, country, start, end)}
-    )
-    for begin, finish in pairwise(days):
-        placed = place(direction, scope, excepted, flow, begin, memberships)
-        if placed is not None:
-            yield begin, finish, placed
+) -> list[tuple[date, date]]:
+    """[start, end) cut where one of the flow's countries joins or leaves one of `groups`:
+    over each period a measure naming them places the same."""
+    days = {start, end}
+    for country in set(flow):
+        days.update(memberships.cuts(groups, country, start, end))
+    return list(pairwise(sorted(days)))

@@ -33,7 +33,7 @@ from projections.catalog import (
 )
 from projections.catchup import utc_text
 from projections.failures import damaged_view_explained
-from projections.flows import Entry, Flow, FlowQuery, assemble
+from projections.flows import Entry, Flow, FlowQuery, assemble, placed_on
 from projections.groups import GroupStanding, standing
 from projections.history import MeasureHistory
 from projections.knowledge import published_by
@@ -42,7 +42,7 @@ from projections.lookups import AmbiguousDocument as AmbiguousDocument
 from projections.lookups import RecordLookups
 from projections.lookups import UnknownId as UnknownId
 from projections.mentions import unmentioned
-from projections.places import Memberships, Placement, groups_in, pieces, place
+from projections.places import Memberships, groups_in, periods
 from projections.summaries import MeasureSummary, iso
 from projections.timeline import FlowKey, Span, flow_changes
 from store import log
@@ -193,37 +193,26 @@ class RegimeReader(RecordLookups):
             known=known,
         )
         for _, item, exporter, importer, valid_from, valid_to, level, stored in rows:
-            flow = query.resolve(item, exporter, importer)
+            scope = (exporter, importer)
+            flow = query.resolve(item, *scope)
             if flow is None:
                 continue
             summary = MeasureSummary.from_json(stored)
-            scope = (exporter, importer)
-            direction, excepted = summary.direction, summary.excepted
-            spans: list[tuple[str, str, Placement]]
-            if day is not None or not groups_in((*scope, *excepted)):
-                placement = place(
-                    direction, scope, excepted, flow, day or _day(valid_from), memberships
-                )
-                spans = [] if placement is None else [(valid_from, valid_to, placement)]
+            named = groups_in((*scope, *summary.excepted))
+            on_days: list[tuple[str, str, date]]
+            if day is not None or not named:  # places the same all along
+                on_days = [(valid_from, valid_to, day or _day(valid_from))]
             else:
-                spans = [
-                    (iso(start), iso(end), placement)
-                    for start, end, placement in pieces(
-                        direction,
-                        scope,
-                        excepted,
-                        flow,
-                        _day(valid_from),
-                        _day(valid_to),
-                        memberships,
-                    )
+                start, end = _day(valid_from), _day(valid_to)
+                on_days = [
+                    (iso(begin), iso(finish), begin)
+                    for begin, finish in periods(named, flow, start, end, memberships)
                 ]
-            for landed in query.landing(item):
-                for start, end, placement in spans:
-                    entry = Entry.placed(
-                        landed, flow, summary.status, Level(level), summary, scope, placement
-                    )
-                    yield start, end, entry
+            for begin, finish, on in on_days:
+                for entry in placed_on(
+                    query, flow, item, scope, Level(level), summary, on, memberships
+                ):
+                    yield begin, finish, entry
 
     def _memberships(self, generation: str, position: int, known: date | None) -> Memberships:
         """The groups as known to an answer at `position` and on day `known`, each read
