@@ -127,34 +127,9 @@ def scenario(
     others = [item for item in items if item not in chosen][:17]
     generation, _ = reader.view.standing()
     if not reader.view.positions_of(generation, f"group:{GROUP}"):
-        records: list[dict[str, Any]] = [
-            {
-                "type": "group_defined",
-                "group": GROUP,
-                "title": "Benchmark group",
-                "members": members[:30],
-                "effective_on": "2010-01-01",
-                "sources": [SOURCE],
-            }
-        ]
-        day = date(2011, 1, 1)
-        for n in range(24):  # members coming and going
-            day += timedelta(days=rng.randint(60, 200))
-            change = (
-                {"added": [members[30 + n % 10]]}
-                if n % 2 == 0
-                else {"removed": [members[30 + (n - 1) % 10]]}
-            )
-            records.append(
-                {
-                    "type": "group_changed",
-                    "group": GROUP,
-                    "effective_on": day.isoformat(),
-                    "sources": [SOURCE],
-                    **change,
-                }
-            )
-        # the same measures on other items, naming the group's first members one by one
+        records = group_records(rng, members)
+        # on each chosen item two measures naming the group; on another item the same two
+        # naming its first 30 members one by one
         listed = members[:30]
         for n, (grouped, named) in enumerate(zip(chosen, others, strict=False)):
             for kind, exporter, item, places in (
@@ -179,6 +154,39 @@ def scenario(
         append(app, records)
         reader.catch_up()
     return members, chosen, others
+
+
+def group_records(rng: random.Random, members: list[str]) -> list[dict[str, Any]]:
+    """`@bench-g`: 30 of `members` from 2010, then 24 changes bringing the other 10 in and
+    out."""
+    records: list[dict[str, Any]] = [
+        {
+            "type": "group_defined",
+            "group": GROUP,
+            "title": "Benchmark group",
+            "members": members[:30],
+            "effective_on": "2010-01-01",
+            "sources": [SOURCE],
+        }
+    ]
+    day = date(2011, 1, 1)
+    for n in range(24):
+        day += timedelta(days=rng.randint(60, 200))
+        change = (
+            {"added": [members[30 + n % 10]]}
+            if n % 2 == 0
+            else {"removed": [members[30 + (n - 1) % 10]]}
+        )
+        records.append(
+            {
+                "type": "group_changed",
+                "group": GROUP,
+                "effective_on": day.isoformat(),
+                "sources": [SOURCE],
+                **change,
+            }
+        )
+    return records
 
 
 def asof_side_by_side(
@@ -216,14 +224,18 @@ def appends_side_by_side(
 ) -> dict[str, Any]:
     times: dict[str, list[float]] = {"membership_change": [], "ordinary_record": []}
     run = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
-    # after every change an earlier run appended: a removal never meets a country already out
-    first = date(2030, 1, 1) + timedelta(days=int(time.time() // 60) % 2_000_000)
+    # a group of this run's own, as large as the scenario's (its 25 records), so that runs on
+    # one store measure the same thing
+    group = f"{GROUP}-{run}"
+    append(app, [{**record, "group": group} for record in group_records(rng, members)])
+    reader.catch_up()
+    first = date(2030, 1, 1)
     for n in range(rounds + rounds % 2):  # even: each removal is followed by its re-admission
         country = members[n % 30]
         records = {
             "membership_change": {
                 "type": "group_changed",
-                "group": GROUP,
+                "group": group,
                 "effective_on": (first + timedelta(days=n)).isoformat(),
                 "sources": [SOURCE],
                 # removed, then added back the next round: each change is a real one

@@ -113,7 +113,8 @@ class Group(Aggregate):
         published = {
             event.publication()
             for event in self.history
-            if event.record_type == record.type
+            if event.effective_on == record.effective_on  # cheap first: most differ here
+            and event.record_type == record.type
             and fingerprint(event.record_type, event.payload()) == wanted
         }
         if not published:
