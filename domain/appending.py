@@ -18,18 +18,22 @@ from domain.batch import Batch
 from domain.errors import BatchRejected, DomainError, RecordError, UnknownMeasure, UnknownReference
 from domain.events import RecordedEvent
 from domain.group import Group
-from domain.ids import action_id, group_id, measure_id
+from domain.ids import action_id, group_id, measure_id, party_id
 from domain.measure import Measure
+from domain.party import Party
 from domain.records import (
     ActionTakenRecord,
     GroupChangedRecord,
     GroupDefinedRecord,
     MeasureImposedRecord,
+    PartyCorrectedRecord,
+    PartyIdentifiedRecord,
     Record,
     groups_named,
+    parties_named,
 )
 
-Aggregates = Measure | Action | Group
+Aggregates = Measure | Action | Group | Party
 Loaded = dict[UUID, Aggregates | None]
 
 
@@ -45,7 +49,7 @@ def plan(
     errors: list[RecordError] = list(batch.errors)
     unchanged = 0
     for numbered in batch.records:
-        unknown = list(_unknown_groups(repository, numbered.record, loaded))
+        unknown = list(_unknown_references_of(repository, numbered.record, loaded))
         if unknown:
             errors += [numbered.error(field, message) for field, message in unknown]
             continue
@@ -74,6 +78,8 @@ def _subject(record: Record) -> str:
         return record.action
     if isinstance(record, GroupDefinedRecord | GroupChangedRecord):
         return record.group
+    if isinstance(record, PartyIdentifiedRecord | PartyCorrectedRecord):
+        return record.party
     return record.measure
 
 
@@ -91,6 +97,17 @@ def _apply(
                 "group", f"unknown group '@{record.group}': define it first (group_defined)"
             )
         loaded[key] = Group.define(record, recorded_at)
+        return loaded[key]
+    if isinstance(record, PartyIdentifiedRecord | PartyCorrectedRecord):
+        key = party_id(record.party)
+        party = _load(repository, key, loaded)
+        if isinstance(party, Party):
+            return party if party.record(record, recorded_at) else None
+        if isinstance(record, PartyCorrectedRecord):
+            raise UnknownMeasure(
+                "party", f"unknown party {record.party!r}: identify it first (party_identified)"
+            )
+        loaded[key] = Party.identify(record, recorded_at)
         return loaded[key]
     if isinstance(record, ActionTakenRecord):
         key = action_id(record.action)
@@ -126,20 +143,29 @@ def _absent(repository: Repository[Any], batch: Batch) -> Loaded:
     measures: set[str] = set()
     actions: set[str] = set()
     groups: set[str] = set()
+    parties: set[str] = set()
     for numbered in batch.records:
         record = numbered.record
         if isinstance(record, ActionTakenRecord):
             actions.add(record.action)
         elif isinstance(record, GroupDefinedRecord | GroupChangedRecord):
             groups.add(record.group)
+        elif isinstance(record, PartyIdentifiedRecord | PartyCorrectedRecord):
+            parties.add(record.party)
         else:
             measures.add(record.measure)
             groups.update(slug for named in groups_named(record).values() for slug in named)
+            parties.update(slug for named in parties_named(record).values() for slug in named)
         references = getattr(record, "responds_to", None)
         if references:  # a measure's or an action's slug
             measures.update(references)
             actions.update(references)
-    keys = [*map(measure_id, measures), *map(action_id, actions), *map(group_id, groups)]
+    keys = [
+        *map(measure_id, measures),
+        *map(action_id, actions),
+        *map(group_id, groups),
+        *map(party_id, parties),
+    ]
     existing = recorder.existing_originators(keys)
     return {key: None for key in keys if key not in existing}
 
@@ -153,15 +179,19 @@ def _load(repository: Repository[Any], key: UUID, loaded: Loaded) -> Aggregates 
     return loaded[key]
 
 
-def _unknown_groups(
+def _unknown_references_of(
     repository: Repository[Any], record: Record, loaded: Loaded
 ) -> Iterator[tuple[str, str]]:
-    """(field, message) for each group a measure record names that neither the log nor the
-    batch before it defines."""
+    """(field, message) for each group or party a measure record names that neither the log
+    nor the batch before it holds."""
     for field, slugs in groups_named(record).items():
         for slug in slugs:
             if not isinstance(_load(repository, group_id(slug), loaded), Group):
                 yield field, f"unknown group '@{slug}': define it first (group_defined)"
+    for field, slugs in parties_named(record).items():
+        for slug in slugs:
+            if not isinstance(_load(repository, party_id(slug), loaded), Party):
+                yield field, f"unknown party {slug!r}: identify it first (party_identified)"
 
 
 def _unknown_references(

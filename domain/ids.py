@@ -22,3 +22,9 @@ def action_id(slug: str) -> UUID:
 def group_id(slug: str) -> UUID:
     """The stored id of the country group the user calls `@slug`."""
     return uuid5(NAMESPACE_URL, f"regimes:group:{slug}")
+
+
+@lru_cache(maxsize=1 << 16)
+def party_id(slug: str) -> UUID:
+    """The stored id of the named party the user calls `slug`."""
+    return uuid5(NAMESPACE_URL, f"regimes:party:{slug}")

@@ -82,6 +82,7 @@ class Measure(Aggregate):
         until: date | None = None
         certainty: str = "in_force"
         end_users: str | None = None
+        parties: tuple[str, ...] | None = None
         title: str | None = None
         document: str | None = None
         hs_codes: tuple[str, ...] | None = None
@@ -115,6 +116,7 @@ class Measure(Aggregate):
                 self.until,
                 self.certainty,
                 self.end_users,
+                self.parties,
                 self.title,
                 self.document,
                 self.hs_codes,
@@ -159,6 +161,8 @@ class Measure(Aggregate):
 
         record_type: ClassVar[str] = "measure_suspended"
         until: date | None = None
+        #: For these named parties only (None: the whole measure).
+        parties: tuple[str, ...] | None = None
 
         def apply(self, aggregate: Any) -> None:
             measure: Measure = aggregate
@@ -169,15 +173,19 @@ class Measure(Aggregate):
         """The measure applies again from `effective_on`."""
 
         record_type: ClassVar[str] = "measure_resumed"
+        parties: tuple[str, ...] | None = None
 
     class Lifted(DatedEvent):
-        """The measure no longer applies from `effective_on`, inclusive."""
+        """The measure no longer applies from `effective_on`, inclusive; with `parties`, to
+        them only (delisted), the measure going on for the others."""
 
         record_type: ClassVar[str] = "measure_lifted"
+        parties: tuple[str, ...] | None = None
 
         def apply(self, aggregate: Any) -> None:
             measure: Measure = aggregate
-            measure.lifted_on = self.effective_on
+            if self.parties is None:
+                measure.lifted_on = self.effective_on
             super().apply(aggregate)
 
     class Corrected(Event):
@@ -288,6 +296,9 @@ class Measure(Aggregate):
             if record.fields.keys() & _ACROSS_FIELDS:
                 self._check_terms(self.terms.corrected_by(record.fields), date.min, "fields")
             return self.Corrected
+        named = getattr(record, "parties", None)
+        if named and not isinstance(record, MeasureAmendedRecord):
+            self._check_named(named, record.effective_on)
         if isinstance(record, MeasureLiftedRecord) and self.lifted_on is not None:
             raise MeasureLifted(
                 "measure", f"measure {self.slug!r} was already lifted on {self.lifted_on}"
@@ -314,6 +325,20 @@ class Measure(Aggregate):
         if isinstance(record, MeasureSuspendedRecord):
             return self.Suspended
         return self.Lifted
+
+    def _check_named(self, parties: tuple[str, ...], day: date) -> None:
+        """A follow-up for some parties only names parties the measure names on `day`."""
+        listed = self.terms.on(day).parties
+        if listed is None:
+            raise DomainError(
+                "parties", f"measure {self.slug!r} names no parties: it applies to everyone"
+            )
+        unnamed = [party for party in parties if party not in listed]
+        if unnamed:
+            raise DomainError(
+                "parties",
+                f"measure {self.slug!r} does not name {', '.join(map(repr, unnamed))} on {day}",
+            )
 
     def _check_terms(self, known: KnownTerms, since: date, field: str) -> None:
         """The terms that a correction or an amendment (`known`, with it) leaves in effect on

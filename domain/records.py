@@ -44,6 +44,7 @@ from domain.fields import (
     _Strict,
 )
 from domain.group_records import GroupChangedRecord, GroupDefinedRecord, GroupRecord
+from domain.party_records import Parties, PartyCorrectedRecord, PartyIdentifiedRecord, PartyRecord
 from domain.record_errors import RecordErrors as RecordErrors
 from domain.record_errors import field_path, located_errors, message_for, shown
 from domain.vocabulary import (
@@ -58,6 +59,9 @@ __all__ = [
     "GroupChangedRecord",
     "GroupDefinedRecord",
     "GroupRecord",
+    "PartyCorrectedRecord",
+    "PartyIdentifiedRecord",
+    "PartyRecord",
     "RecordErrors",
     "SourceRecord",
     "_Record",
@@ -82,6 +86,8 @@ class MeasureImposedRecord(_Record):
     until: IsoDate | None = None
     certainty: Certainty = "in_force"
     end_users: EndUsers | None = None
+    #: The named parties it applies to (an entity list), in its places: None for everyone.
+    parties: Parties | None = None
     title: Text | None = None
     document: Text | None = None
     hs_codes: tuple[HsCode, ...] | None = None
@@ -147,6 +153,7 @@ AMENDABLE = (
     "except",
     "kind",
     "end_users",
+    "parties",
     "certainty",
     "until",
 )
@@ -225,6 +232,7 @@ class MeasureAmendedRecord(_DatedFollowUp):
     except_: Excepted | None = Field(default=None, alias="except")
     kind: MeasureKind | None = None
     end_users: EndUsers | None = None
+    parties: Parties | None = None
     certainty: Certainty | None = None
     until: IsoDate | None = None
 
@@ -234,7 +242,7 @@ class MeasureAmendedRecord(_DatedFollowUp):
             raise ValueError(f"an amendment changes one or more of {', '.join(AMENDABLE)}")
         return self
 
-    @field_validator("items", "destinations", "origins", "kind", "certainty")
+    @field_validator("items", "destinations", "origins", "kind", "certainty", "parties")
     @classmethod
     def _not_cleared(cls, value: object, info: ValidationInfo) -> object:
         # A measure has these for all its life (only `until` and `end_users` may go): a null
@@ -275,10 +283,12 @@ class MeasureAmendedRecord(_DatedFollowUp):
 
 
 class MeasureSuspendedRecord(_DatedFollowUp):
-    """The measure stops applying from `effective_on`; it resumes by itself on `until`."""
+    """The measure stops applying from `effective_on`; it resumes by itself on `until`. With
+    `parties`, for those named parties only."""
 
     type: Literal["measure_suspended"]
     until: IsoDate | None = None
+    parties: Parties | None = None
 
     @field_validator("until")
     @classmethod
@@ -287,15 +297,19 @@ class MeasureSuspendedRecord(_DatedFollowUp):
 
 
 class MeasureResumedRecord(_DatedFollowUp):
-    """The measure applies again from `effective_on`, ending its suspensions early."""
+    """The measure applies again from `effective_on`, ending its suspensions early. With
+    `parties`, for those named parties only."""
 
     type: Literal["measure_resumed"]
+    parties: Parties | None = None
 
 
 class MeasureLiftedRecord(_DatedFollowUp):
-    """The measure no longer applies from `effective_on`, inclusive."""
+    """The measure no longer applies from `effective_on`, inclusive. With `parties`, to
+    those named parties only (they are delisted)."""
 
     type: Literal["measure_lifted"]
+    parties: Parties | None = None
 
 
 class MeasureCorrectedRecord(_Record):
@@ -349,7 +363,7 @@ MeasureRecord = (
     | MeasureCorrectedRecord
     | MeasureRetractedRecord
 )
-Record = MeasureRecord | ActionTakenRecord | GroupRecord
+Record = MeasureRecord | ActionTakenRecord | GroupRecord | PartyRecord
 RECORD_TYPES: tuple[str, ...] = tuple(
     get_args(model.model_fields["type"].annotation)[0] for model in get_args(Record)
 )
@@ -385,3 +399,14 @@ def groups_named(record: object) -> dict[str, list[str]]:
         if groups:
             named[name] = groups
     return named
+
+
+def parties_named(record: object) -> dict[str, list[str]]:
+    """The parties a measure record names, by field (`parties`, or a correction's
+    `fields.parties`)."""
+    named = (
+        record.fields.get("parties")
+        if isinstance(record, MeasureCorrectedRecord)
+        else getattr(record, "parties", None)
+    )
+    return {"parties": list(named)} if named else {}

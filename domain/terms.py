@@ -51,6 +51,8 @@ class Terms:
     until: date | None
     certainty: str
     end_users: str | None
+    #: The named parties it applies to (an entity list); None: everyone in its places.
+    parties: tuple[str, ...] | None
     title: str | None
     document: str | None
     hs_codes: tuple[str, ...] | None
@@ -123,7 +125,16 @@ _READ: dict[str, Callable[[Any], Any]] = {
         if name in ("announced_on", "effective_on", "until")
         else _tuple
         if name
-        in ("items", "destinations", "origins", "except_", "hs_codes", "responds_to", "sources")
+        in (
+            "items",
+            "destinations",
+            "origins",
+            "except_",
+            "parties",
+            "hs_codes",
+            "responds_to",
+            "sources",
+        )
         else _as_is
     )
     for name in FIELDS

@@ -16,12 +16,15 @@ from domain.application import Regimes
 from domain.events import RecordedEvent, Source
 from domain.group import Group
 from domain.measure import Measure
+from domain.party import Party
 from domain.records import (
     RECORD_TYPES,
     ActionTakenRecord,
     GroupChangedRecord,
     GroupDefinedRecord,
     MeasureImposedRecord,
+    PartyCorrectedRecord,
+    PartyIdentifiedRecord,
     parse_record,
 )
 from store.locations import MAPPER_ENV
@@ -42,6 +45,8 @@ GOLDEN_TOPICS = [
     "domain.measure:Measure.Resumed",
     "domain.measure:Measure.Retracted",
     "domain.measure:Measure.Suspended",
+    "domain.party:Party.Corrected",
+    "domain.party:Party.Identified",
 ]
 
 FULL_IMPOSED = imposed(
@@ -113,6 +118,22 @@ HISTORY: dict[str, dict[str, Any]] = {
         "notes": "n",
         "sources": [SOURCE],
     },
+    "party_identified": {
+        "type": "party_identified",
+        "party": "mhi-shipbuilding",
+        "name": "Mitsubishi Shipbuilding Co., Ltd.",
+        "country": "JP",
+        "aliases": ["MHI Shipbuilding"],
+        "identifiers": ["JCN 1010001212345"],
+        "notes": "n",
+        "sources": [SOURCE],
+    },
+    "party_corrected": {
+        "type": "party_corrected",
+        "party": "mhi-shipbuilding",
+        "fields": {"aliases": ["MHI Shipbuilding", "Mitsubishi Shipbuilding"]},
+        "reason": "another name in use",
+    },
 }
 
 
@@ -135,7 +156,7 @@ def stored_event_classes() -> list[type[RecordedEvent]]:
     """Every event class of the aggregates that is made from an input record."""
     return [
         value
-        for aggregate in (Measure, Action, Group)
+        for aggregate in (Measure, Action, Group, Party)
         for value in vars(aggregate).values()
         if isinstance(value, type)
         and issubclass(value, RecordedEvent)
@@ -153,16 +174,29 @@ def history_events() -> dict[str, RecordedEvent]:
     defined, changed = parsed.pop("group_defined"), parsed.pop("group_changed")
     assert isinstance(defined, GroupDefinedRecord)
     assert isinstance(changed, GroupChangedRecord)
+    identified, corrected = parsed.pop("party_identified"), parsed.pop("party_corrected")
+    assert isinstance(identified, PartyIdentifiedRecord)
+    assert isinstance(corrected, PartyCorrectedRecord)
+    party = Party.identify(identified, RECORDED_AT)
+    party.record(corrected, RECORDED_AT)
     group = Group.define(defined, RECORDED_AT)
     group.record(changed, RECORDED_AT)
     act = Action.take(taken, RECORDED_AT)
     measure = Measure.impose(first, RECORDED_AT)
     for record in parsed.values():
-        assert not isinstance(record, ActionTakenRecord | GroupDefinedRecord | GroupChangedRecord)
+        assert not isinstance(
+            record,
+            ActionTakenRecord
+            | GroupDefinedRecord
+            | GroupChangedRecord
+            | PartyIdentifiedRecord
+            | PartyCorrectedRecord,
+        )
         measure.record(record, RECORDED_AT)
     events: list[Any] = [
         *act.collect_events(),
         *group.collect_events(),
+        *party.collect_events(),
         *measure.collect_events(),
     ]
     return {event.record_type: event for event in events}

@@ -28,6 +28,8 @@ from domain.records import (
     GroupDefinedRecord,
     MeasureImposedRecord,
     MeasureRecord,
+    PartyCorrectedRecord,
+    PartyIdentifiedRecord,
     parse_record,
 )
 from regimes.reading import read_into
@@ -61,7 +63,13 @@ def imposed_record(**fields: Any) -> MeasureImposedRecord:
 def follow_up_record(record_type: str, **fields: Any) -> MeasureRecord:
     record = parse_record(follow_up(record_type, **fields), 1)
     assert not isinstance(
-        record, ActionTakenRecord | MeasureImposedRecord | GroupDefinedRecord | GroupChangedRecord
+        record,
+        ActionTakenRecord
+        | MeasureImposedRecord
+        | GroupDefinedRecord
+        | GroupChangedRecord
+        | PartyIdentifiedRecord
+        | PartyCorrectedRecord,
     )
     return record
 

@@ -23,6 +23,8 @@ from domain.records import (
     MeasureResumedRecord,
     MeasureRetractedRecord,
     MeasureSuspendedRecord,
+    PartyCorrectedRecord,
+    PartyIdentifiedRecord,
     RecordErrors,
     json_name,
     parse_record,
@@ -67,6 +69,7 @@ CORRECTED_FIELDS: dict[str, Any] = {
     "until": "2026-11-27",
     "certainty": "de_facto",
     "end_users": "military",
+    "parties": ["lockheed-martin"],
     "title": "Ban on gallium to the US",
     "document": "MOFCOM 2024-46",
     "hs_codes": ["8112"],
@@ -149,6 +152,19 @@ def minimal(record_type: str) -> dict[str, Any]:
             "occurred_on": "2025-10-09",
             "title": "MOFCOM statement",
             "sources": [BARE_SOURCE],
+        },
+        "party_identified": {
+            "type": "party_identified",
+            "party": "mhi-shipbuilding",
+            "name": "Mitsubishi Shipbuilding",
+            "country": "JP",
+            "sources": [BARE_SOURCE],
+        },
+        "party_corrected": {
+            "type": "party_corrected",
+            "party": "mhi-shipbuilding",
+            "fields": {"name": "Mitsubishi Shipbuilding Co., Ltd."},
+            "reason": "the full name",
         },
     }
     return records[record_type]
@@ -233,6 +249,16 @@ def full(record_type: str) -> dict[str, Any]:
             "notes": "n",
             "sources": [SOURCE, BARE_SOURCE],
         },
+        "party_identified": {
+            "aliases": ["MHI Shipbuilding"],
+            "identifiers": ["JCN 1010001212345"],
+            "notes": "n",
+            "sources": [SOURCE],
+        },
+        "party_corrected": {
+            "fields": {"name": "Mitsubishi Shipbuilding Co., Ltd.", "aliases": ["MHI"]},
+            "sources": [SOURCE],
+        },
     }
     return {**minimal(record_type), **extra[record_type]}
 
@@ -248,6 +274,8 @@ MODELS: dict[str, type[Any]] = {
     "action_taken": ActionTakenRecord,
     "group_defined": GroupDefinedRecord,
     "group_changed": GroupChangedRecord,
+    "party_identified": PartyIdentifiedRecord,
+    "party_corrected": PartyCorrectedRecord,
 }
 
 ACCEPTED = [
@@ -762,6 +790,7 @@ def test_amendable_fields_are_the_ones_the_design_lists() -> None:
         "except",
         "kind",
         "end_users",
+        "parties",  # DESIGN §10: an amendment with parties replaces the list
         "certainty",
         "until",
     }
