@@ -12,7 +12,7 @@ import click
 from cli.params import DATE, ELEMENT, ITEM, KNOWN_DAY, PLACE, RECORD_TIME
 from cli.session import Session
 from domain.controls import visible
-from domain.errors import BatchRejected, RegimesError
+from domain.errors import AmbiguousName, BatchRejected, RegimesError
 
 F = TypeVar("F", bound=Callable[..., Any])
 pass_session = click.make_pass_decorator(Session)
@@ -22,6 +22,13 @@ class Rejected(click.ClickException):
     """Data or domain errors: exit status 1, one line per problem on stderr."""
 
     exit_code = 1
+
+
+class UsageRefused(click.ClickException):
+    """A question that cannot be answered as asked (an ambiguous name): exit status 2, in one
+    line, listing what it could mean."""
+
+    exit_code = 2
 
 
 class StoreRefused(click.ClickException):
@@ -41,6 +48,8 @@ def reported() -> Iterator[None]:
         for problem in error.errors:
             click.echo(visible(str(problem)), err=True)
         raise Rejected(f"rejected: {error}") from None
+    except AmbiguousName as error:  # the question needs rewording: a usage error
+        raise UsageRefused(visible(str(error))) from None
     except RegimesError as error:  # messages may quote stored text: never raw on a terminal
         raise Rejected(visible(str(error))) from None
 
@@ -79,6 +88,15 @@ def flow_options(command: F) -> F:
     for option in reversed(options):
         command = option(command)
     return knowledge_options(command)
+
+
+def party_option(command: F) -> F:
+    """`--party`: the named buyer (or seller) asked about (docs/time.md §6)."""
+    return click.option(
+        "--party",
+        help="A named party (slug, name or alias): the measures listing it count for it; "
+        "without it they are listed apart (named_parties).",
+    )(command)
 
 
 def knowledge_options(command: F) -> F:

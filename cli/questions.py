@@ -16,6 +16,7 @@ from cli.options import (
     date_range,
     flow_filters,
     knowledge_options,
+    party_option,
     pass_session,
     reported,
 )
@@ -27,6 +28,7 @@ from projections.answers import RecordTime
 @click.command("as-of")
 @click.argument("day", metavar="DATE", type=DATE)
 @flow_filters
+@party_option
 @pass_session
 def as_of(
     session: Session,
@@ -35,6 +37,7 @@ def as_of(
     items: tuple[str, ...],
     exporter: str | None,
     importer: str | None,
+    party: str | None,
     known_at: date | None,
     recorded_at: RecordTime | None,
     output_format: str,
@@ -52,6 +55,7 @@ def as_of(
             items=items,
             exporter=exporter,
             importer=importer,
+            party=party,
             known_at=known_at,
             recorded_at=recorded_at,
         )
@@ -60,6 +64,7 @@ def as_of(
 
 @click.command()
 @flow_filters
+@party_option
 @date_range
 @click.option(
     "--actions",
@@ -73,6 +78,7 @@ def timeline(
     items: tuple[str, ...],
     exporter: str | None,
     importer: str | None,
+    party: str | None,
     known_at: date | None,
     recorded_at: RecordTime | None,
     output_format: str,
@@ -93,6 +99,7 @@ def timeline(
             items=items,
             exporter=exporter,
             importer=importer,
+            party=party,
             known_at=known_at,
             recorded_at=recorded_at,
             since=since,
@@ -106,6 +113,7 @@ def timeline(
 @click.argument("first", metavar="DATE1", type=DATE)
 @click.argument("second", metavar="DATE2", type=DATE)
 @flow_filters
+@party_option
 @pass_session
 def diff(
     session: Session,
@@ -115,6 +123,7 @@ def diff(
     items: tuple[str, ...],
     exporter: str | None,
     importer: str | None,
+    party: str | None,
     known_at: date | None,
     recorded_at: RecordTime | None,
     output_format: str,
@@ -133,6 +142,7 @@ def diff(
             items=items,
             exporter=exporter,
             importer=importer,
+            party=party,
             known_at=known_at,
             recorded_at=recorded_at,
         )

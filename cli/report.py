@@ -7,13 +7,14 @@ from pathlib import Path
 
 import click
 
-from cli.options import check_range, date_range, flow_options, reported
+from cli.options import check_range, date_range, flow_options, party_option, reported
 from cli.session import Session
 from projections.answers import RecordTime
 
 
 @click.command()
 @flow_options
+@party_option
 @date_range
 @click.option(
     "--out",
@@ -29,6 +30,7 @@ def report(
     items: tuple[str, ...],
     exporter: str | None,
     importer: str | None,
+    party: str | None,
     since: date | None,
     until: date | None,
     known_at: date | None,
@@ -50,6 +52,7 @@ def report(
             items=items,
             exporter=exporter,
             importer=importer,
+            party=party,
             known_at=known_at,
             recorded_at=recorded_at,
             since=since,

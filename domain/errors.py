@@ -65,6 +65,11 @@ class BatchRejected(RegimesError):
         super().__init__(f"{count} error{'s' if count != 1 else ''}; nothing was written")
 
 
+class AmbiguousName(RegimesError):
+    """A question names something by a name several records have: it must be reworded (a
+    usage error, listing the candidates)."""
+
+
 class StoreError(RegimesError):
     """The store cannot be opened or written (missing, locked, not a regimes store...)."""
 

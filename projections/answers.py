@@ -97,6 +97,8 @@ class Known:
     knowledge: Knowledge = NO_FILTER
     digest: str | None = None
     warnings: list[str] = field(default_factory=list)
+    #: The named party asked about (its slug), if any: echoed by flow answers.
+    party: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -124,11 +126,12 @@ class Answer:
         measure), keyed by `AS_OF_COLUMNS`: the CSV's rows, and what a data frame wants."""
         rows = []
         for flow in self.flows:
-            summaries: list[tuple[MeasureSummary | None, bool]] = [
-                *((summary, False) for summary in flow.listed()),
-                *((summary, True) for summary in flow.exempt),
-            ] or [(None, False)]
-            for summary, exempt in summaries:
+            summaries: list[tuple[MeasureSummary | None, str | None]] = [
+                *((summary, None) for summary in flow.listed()),
+                *((summary, "exempt") for summary in flow.exempt),
+                *((summary, "named_parties") for summary in flow.named_parties),
+            ] or [(None, None)]
+            for summary, listed in summaries:
                 row = {
                     "as_of": self.as_of.isoformat(),
                     "item": flow.item,
@@ -137,8 +140,8 @@ class Answer:
                     "level": flow.level.name,
                 }
                 row.update(_measure_columns(summary))
-                if exempt:
-                    row["status"] = "exempt"  # and `via` the `except` entry leaving it out
+                if listed is not None:  # exempt: `via` the `except` entry leaving it out
+                    row["status"] = listed
                 rows.append(row)
         return rows
 
@@ -147,6 +150,7 @@ class Answer:
         return {
             "as_of": self.as_of.isoformat(),
             **self.known.to_json(),
+            "party": self.known.party,
             "flows": [flow.to_json() for flow in self.flows],
         }
 
@@ -191,6 +195,7 @@ class Timeline:
     def to_json(self) -> dict[str, Any]:
         return {
             **self.known.to_json(),
+            "party": self.known.party,
             "changes": [change.to_json() for change in self.changes],
             "actions": self.actions,
         }
@@ -256,6 +261,7 @@ class Comparison:
             "from_date": self.first.isoformat(),
             "to_date": self.second.isoformat(),
             **self.known.to_json(),
+            "party": self.known.party,
             "flows": [difference.to_json() for difference in self.differences],
         }
 
@@ -320,7 +326,7 @@ def _measure_columns(summary: MeasureSummary | None) -> dict[str, str]:
         "until": _text(summary.until),
         "suspended_until": _text(summary.suspended_until),
         "end_users": summary.end_users or "",
-        "parties": "",  # measures name no parties yet (docs/records.md, Not yet)
+        "parties": " ".join(summary.parties),
         "via": summary.via or "",
         "document": summary.document or "",
         "source_url": (sources[0].get("url") or "") if sources else "",

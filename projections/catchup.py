@@ -83,6 +83,8 @@ def logged(position: int, event: RecordedEvent) -> LoggedPosition:
         if event.record_type == "action_taken"
         else f"group:{facts.group}"
         if event.record_type.startswith("group_")
+        else f"party:{facts.party}"
+        if event.record_type.startswith("party_")
         else f"measure:{facts.measure}"
     )
     return LoggedPosition(position, utc_text(event.timestamp), event.record_type, subject)

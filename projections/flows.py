@@ -24,6 +24,9 @@ class FlowQuery:
     exporter: str | None = None
     importer: str | None = None
     named: tuple[str, ...] = ()
+    #: The named party asked about (a buyer, or a seller for import measures), by slug: the
+    #: measures naming it count for the flow; without one, they are listed apart.
+    party: str | None = None
 
     def resolve(self, item: str, exporter: str, importer: str) -> tuple[str, str] | None:
         """The flow a measure's (item, exporter, importer) may land on, or None if not asked.
@@ -90,6 +93,11 @@ class Entry(NamedTuple):
         return self.item, self.exporter, self.importer
 
 
+#: The status of a party-scoped measure on a flow asked about without a party: listed under
+#: `named_parties`, never raising the flow's level.
+NAMED = "named_parties"
+
+
 def placed_on(
     query: FlowQuery,
     flow: tuple[str, str],
@@ -107,8 +115,21 @@ def placed_on(
     placement = place(summary.direction, scope, summary.excepted, flow, day, memberships)
     if placement is None:
         return
+    if summary.parties:  # an entity list: for its named parties only (docs/time.md §6)
+        if query.party is None:
+            status = NAMED
+        elif query.party in summary.parties:
+            found = summary.for_party(query.party)
+            if found is None:  # delisted
+                return
+            summary, status = found, found.status
+        else:
+            return
+    else:
+        status = summary.status
     listed = summary.listed_via(placement.via, placement.membership)
-    status = "exempt" if placement.exempt else summary.status
+    if placement.exempt:
+        status = "exempt"
     for landed in query.landing(item):
         yield Entry(landed, *flow, status, level, listed)
 
@@ -127,6 +148,9 @@ class Flow:
     #: Measures whose places cover the flow's country but whose `except` leaves it out, each
     #: listed `via` the `except` entry that does.
     exempt: list[MeasureSummary] = field(default_factory=list)
+    #: Without a party asked: the measures on the flow that name parties (entity lists), which
+    #: apply to those parties only and never raise the level.
+    named_parties: list[MeasureSummary] = field(default_factory=list)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -143,6 +167,10 @@ class Flow:
             "suspended": [summary.to_json() for summary in self.suspended],
             "pending": [summary.to_json() for summary in self.pending],
             "exempt": [_exemption(summary) for summary in self.exempt],
+            "named_parties": [
+                {**summary.to_json(), "party_count": len(summary.parties)}
+                for summary in self.named_parties
+            ],
         }
 
     def listed(self) -> list[MeasureSummary]:
@@ -193,6 +221,8 @@ def assemble(entries: Iterable[Entry], query: FlowQuery) -> list[Flow]:
             flow = flows[key] = Flow(*key)
         if entry.status == "exempt":
             listed = flow.exempt
+        elif entry.status == NAMED:
+            listed = flow.named_parties
         elif entry.status == "in_force":
             listed = flow.in_force
             flow.level = max(flow.level, entry.level)
@@ -210,6 +240,12 @@ def assemble(entries: Iterable[Entry], query: FlowQuery) -> list[Flow]:
                     Flow(item, query.exporter, query.importer),
                 )
     for flow in flows.values():
-        for listed in (flow.in_force, flow.suspended, flow.pending, flow.exempt):
+        for listed in (
+            flow.in_force,
+            flow.suspended,
+            flow.pending,
+            flow.exempt,
+            flow.named_parties,
+        ):
             listed.sort(key=lambda summary: (-summary.level, summary.measure))
     return [flows[key] for key in sorted(flows)]

@@ -53,8 +53,11 @@ class MeasureHistory:
     lifting_document: str | None = None
     retracted: bool = False
     #: Every follow-up in record order, so that a change on a date can cite the record
-    #: behind it.
+    #: behind it (those for some parties only are in `party_events`).
     follow_ups: list[FollowUp] = field(default_factory=list)
+    #: Suspensions, resumptions and liftings for some named parties only, in record order:
+    #: folded into the history as each of those parties sees it (`for_party`).
+    party_events: list[Measure.DatedEvent] = field(default_factory=list)
 
     @classmethod
     def begin(cls, event: Measure.Imposed) -> MeasureHistory:
@@ -69,15 +72,41 @@ class MeasureHistory:
             suspensions=list(self.suspensions),
             resumptions=list(self.resumptions),
             follow_ups=list(self.follow_ups),
+            party_events=list(self.party_events),
         )
 
     def apply(self, event: Measure.Event) -> None:
         """Folds the next event of this measure into the history."""
         self.version = event.originator_version
         self.terms = event.revise(self.terms)
+        if getattr(event, "parties", None):  # (an amendment's parties are in its changes)
+            self.party_events.append(cast("Measure.DatedEvent", event))
+            return
         fold = _folds().get(type(event))
         if fold is not None:
             fold(event, self)
+
+    def special_parties(self) -> set[str]:
+        """The parties some follow-up names (for whom the measure may stand otherwise)."""
+        return {party for event in self.party_events for party in getattr(event, "parties", ())}
+
+    def for_party(self, party: str) -> MeasureHistory:
+        """The history as `party` sees it: every follow-up for everyone, and those naming it.
+        A delisting ends the measure for it, from its date or the general lifting's,
+        whichever comes first."""
+        seen = self.copy()
+        seen.party_events = []
+        lifted_on = self.lifted_on
+        for event in self.party_events:
+            if party in getattr(event, "parties", ()):
+                if event.record_type == "measure_lifted":
+                    seen.follow_ups.append(_follow_up("lifted", event))
+                    if lifted_on is None or event.effective_on < lifted_on:
+                        lifted_on, seen.lifting_document = event.effective_on, event.document
+                else:
+                    _folds()[type(event)](event, seen)
+        seen.lifted_on = lifted_on
+        return seen
 
     @classmethod
     def of(cls, events: Sequence[Measure.Event]) -> MeasureHistory:
@@ -89,7 +118,7 @@ class MeasureHistory:
         return history
 
 
-def _follow_up(change: str, event: Measure.DatedEvent) -> FollowUp:
+def _follow_up(change: str, event: Any) -> FollowUp:
     announced = event.announced_on
     return FollowUp(change, event.effective_on, event.document, announced)
 

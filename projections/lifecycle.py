@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from domain.vocabulary import Level
 from projections.history import FollowUp, MeasureHistory
@@ -14,6 +14,17 @@ if TYPE_CHECKING:
 
 #: Statuses that count towards a flow's level.
 COUNTING: frozenset[str] = frozenset({"in_force"})
+
+
+class PartyStanding(NamedTuple):
+    """Named parties for whom a measure stands otherwise than for the rest, on a date: a
+    follow-up for them only suspended it (`suspended`, until when and by what document), or
+    delisted them (`lifted`: it no longer applies to them)."""
+
+    parties: tuple[str, ...]
+    status: str
+    suspended_until: date | None = None
+    suspension_document: str | None = None
 
 
 class MeasureOnDate(NamedTuple):
@@ -28,6 +39,8 @@ class MeasureOnDate(NamedTuple):
     published_on: date | None = None
     #: Follow-ups announced by the date but not yet in effect, in effective order.
     scheduled: tuple[FollowUp, ...] = ()
+    #: The named parties for whom it stands otherwise (follow-ups for them only).
+    party_states: tuple[PartyStanding, ...] = ()
 
     @property
     def level(self) -> Level:
@@ -79,7 +92,19 @@ class MeasureOnDate(NamedTuple):
             until = self.suspended_until
             summary["suspended_until"] = iso(until) if until else None
             summary["suspension_document"] = self.suspension_document
+        if terms.parties:  # only then: the summaries of every other measure stay as they were
+            summary["parties"] = list(terms.parties)
+            summary["party_states"] = [_party_state_json(state) for state in self.party_states]
         return summary
+
+
+def _party_state_json(state: PartyStanding) -> dict[str, Any]:
+    found: dict[str, Any] = {"parties": list(state.parties), "status": state.status}
+    if state.status == "suspended":
+        until = state.suspended_until
+        found["suspended_until"] = iso(until) if until else None
+        found["suspension_document"] = state.suspension_document
+    return found
 
 
 def _scheduled_json(follow_up: FollowUp) -> ScheduledJson:
@@ -98,7 +123,47 @@ def measure_on(history: MeasureHistory, day: date) -> MeasureOnDate | None:
     """The measure on valid date `day`, or None when it is not shown then."""
     if history.retracted:
         return None
-    return standing(history, day, history.terms.on(day), suspension_spans(history))
+    terms = history.terms.on(day)
+    state = standing(history, day, terms, suspension_spans(history))
+    return with_parties(state, day, terms, party_views(history))
+
+
+#: Each party some follow-up names, with the history as it sees it and its suspensions.
+PartyViews = dict[str, tuple[MeasureHistory, list["Span"]]]
+
+
+def party_views(history: MeasureHistory) -> PartyViews:
+    """The history as each party that a follow-up names sees it (none for most measures)."""
+    views: PartyViews = {}
+    for party in sorted(history.special_parties()):
+        seen = history.for_party(party)
+        views[party] = (seen, suspension_spans(seen))
+    return views
+
+
+def with_parties(
+    state: MeasureOnDate | None, day: date, terms: Terms, views: PartyViews
+) -> MeasureOnDate | None:
+    """The measure's standing with the parties for whom it stands otherwise that day."""
+    if state is None or not views or not terms.parties:
+        return state
+    differing: dict[tuple[str, date | None, str | None], list[str]] = {}
+    for party in terms.parties:
+        if party not in views:
+            continue
+        seen, spans = views[party]
+        own = standing(seen, day, terms, spans)
+        key = (
+            ("lifted", None, None)
+            if own is None
+            else (own.status, own.suspended_until, own.suspension_document)
+        )
+        if key != (state.status, state.suspended_until, state.suspension_document):
+            differing.setdefault(key, []).append(party)
+    states = tuple(
+        PartyStanding(tuple(parties), *key) for key, parties in sorted(differing.items(), key=str)
+    )
+    return state._replace(party_states=states) if states else state
 
 
 def standing(
@@ -270,13 +335,17 @@ def segments(history: MeasureHistory) -> list[Segment]:
     if history.retracted:
         return found
     spans = suspension_spans(history)
+    views = party_views(history)
     days = change_dates(history, spans)
+    for seen, seen_spans in views.values():  # where a party's own standing may change
+        days = sorted({*days, *change_dates(seen, seen_spans)})
     stages = history.terms.stages
     stage = 0  # the days ascend, so the terms in effect only move forward
     for index, day in enumerate(days):
         while stage + 1 < len(stages) and stages[stage + 1][0] <= day:
             stage += 1
-        state = standing(history, day, stages[stage][1], spans)
+        terms = stages[stage][1]
+        state = with_parties(standing(history, day, terms, spans), day, terms, views)
         if state is None:
             continue
         valid_to = days[index + 1] if index + 1 < len(days) else None

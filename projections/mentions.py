@@ -35,15 +35,21 @@ def unmentioned(
     return warnings
 
 
-def groups(view: BitemporalView, generation: str, position: int) -> list[str]:
-    """The slugs of the groups with a record at or before `position`."""
+def recorded(view: BitemporalView, generation: str, position: int, kind: str) -> list[str]:
+    """The slugs of the subjects of `kind` (`group`, `party`) with a record at or before
+    `position`."""
     with view.transaction(commit=False) as c:
         c.execute(
             f"SELECT DISTINCT subject FROM {view.sql(generation).log} "
             f"WHERE subject >= {view.p} AND subject < {view.p} AND position <= {view.p}",
-            ("group:", "group;", position),
+            (f"{kind}:", f"{kind};", position),
         )
-        return sorted(row["subject"].removeprefix("group:") for row in c.fetchall())
+        return sorted(row["subject"].removeprefix(f"{kind}:") for row in c.fetchall())
+
+
+def groups(view: BitemporalView, generation: str, position: int) -> list[str]:
+    """The slugs of the groups with a record at or before `position`."""
+    return recorded(view, generation, position, "group")
 
 
 def items_mentioned(

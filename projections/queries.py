@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import date
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
@@ -42,6 +43,7 @@ from projections.lookups import AmbiguousDocument as AmbiguousDocument
 from projections.lookups import RecordLookups
 from projections.lookups import UnknownId as UnknownId
 from projections.mentions import unmentioned
+from projections.parties import NOT_LISTED, PartyIndex, listed_anywhere
 from projections.places import Memberships, groups_in, periods
 from projections.summaries import MeasureSummary, iso
 from projections.timeline import FlowKey, Span, flow_changes
@@ -66,6 +68,23 @@ class RegimeReader(RecordLookups):
         self._standings: dict[tuple[str, str, int, date | None], GroupStanding] = {}
         #: The groups recorded by a position, by (generation, position).
         self._groups: dict[tuple[str, int], list[str]] = {}
+        #: The parties' names as the latest answer read them: (generation, position, index).
+        self._parties: tuple[str, int, PartyIndex] | None = None
+
+    @damaged_view_explained
+    def party_named(self, wanted: str) -> str:
+        """The slug of the party `wanted` names: its slug, or a name or alias in any case
+        (AmbiguousParty when several parties have it); `wanted` itself when no party does,
+        so that the answer about it says it is on no list."""
+        generation, position, _ = self.where_to_read(None)
+        kept = self._parties
+        if kept is None or kept[:2] != (generation, position):
+            kept = self._parties = (
+                generation,
+                position,
+                PartyIndex.read(self.app, self.view, generation, position),
+            )
+        return kept[2].find(wanted) or wanted
 
     @damaged_view_explained
     def as_of(self, day: date, query: FlowQuery, knowledge: Knowledge = NO_FILTER) -> Answer:
@@ -86,7 +105,13 @@ class RegimeReader(RecordLookups):
             )
         ]
         known = self._known(
-            generation, position, query, knowledge, seen=_items_of(entries), latest=latest
+            generation,
+            position,
+            query,
+            knowledge,
+            seen=_items_of(entries),
+            latest=latest,
+            party_named=_names_party(entries, query.party),
         )
         return Answer(day, known, assemble(entries, query))
 
@@ -101,12 +126,21 @@ class RegimeReader(RecordLookups):
         *,
         latest: bool = False,
         answered: bool | None = None,
+        party_named: bool = False,
     ) -> Known:
         """What an answer about flows at `position` reflects (`_reflects`), with warnings
         about the question: a publication day before anything asked about was published
         (when nothing was `answered`; by default, when no item was `seen` in its rows),
-        items no record mentions (beyond those `seen`), and `more`."""
+        items no record mentions (beyond those `seen`), a party asked about that no
+        measure lists (unless the answer `party_named` it), and `more`."""
         warnings = []
+        party = query.party
+        if (
+            party is not None
+            and not party_named
+            and not listed_anywhere(self.view, generation, party)
+        ):
+            warnings.append(f"{party!r} is {NOT_LISTED}")
         known_at = knowledge.known_at
         nothing_recorded = knowledge.recorded_at is not None and position == 0  # told apart
         if (
@@ -138,7 +172,8 @@ class RegimeReader(RecordLookups):
                     mentioned,
                     mentions.all_items(self.view, generation, position),
                 )
-        return self._reflects(position, knowledge, [*warnings, *more])
+        known = self._reflects(position, knowledge, [*warnings, *more])
+        return known if party is None else replace(known, party=party)
 
     def _reflects(self, position: int, knowledge: Knowledge, warnings: list[str]) -> Known:
         """What any answer at `position` reflects: the position, its digest, the knowledge
@@ -260,11 +295,13 @@ class RegimeReader(RecordLookups):
         memberships = self._memberships(generation, position, known_at)
         by_flow: dict[tuple[str, str, str], list[Span]] = defaultdict(list)
         named: dict[str, set[str]] = defaultdict(set)  # the groups each measure names
+        party_named = False
         for valid_from, valid_to, entry in self._entries(
             generation, None, position, query, memberships, latest=latest, known=known_at
         ):
             by_flow[entry.key].append((valid_from, valid_to, entry))
             summary = entry.summary
+            party_named = party_named or query.party in summary.parties
             named[summary.measure] |= groups_in(
                 (summary.issuer, *(summary.places or ()), *summary.excepted)
             )
@@ -274,6 +311,8 @@ class RegimeReader(RecordLookups):
             if slug not in histories:
                 histories[slug] = self._measure_history(generation, slug, position, known_at)
             history = histories[slug]
+            if history is not None and query.party in history.special_parties():
+                history = history.for_party(query.party)  # its follow-ups for the party too
             why = cause_on(history, day, before, after) if history else Cause("measure", None)
             if why.kind == "measure":  # no record of the measure that day: a group's?
                 for group in sorted(named[slug]):
@@ -294,7 +333,15 @@ class RegimeReader(RecordLookups):
         context = self._responded_to(generation, changes, position, known_at) if actions else []
         seen = {item for item, _, _ in by_flow}
         return Timeline(
-            self._known(generation, position, query, knowledge, seen=seen, latest=latest),
+            self._known(
+                generation,
+                position,
+                query,
+                knowledge,
+                seen=seen,
+                latest=latest,
+                party_named=party_named,
+            ),
             changes,
             context,
         )
@@ -367,12 +414,12 @@ class RegimeReader(RecordLookups):
             old, new = before.get(key, Flow(*key)), after.get(key, Flow(*key))
             if old.level != new.level or statuses(old) != statuses(new):
                 differences.append(FlowDifference(old, new))
-        seen = {
-            flow.item
-            for flow in (*before.values(), *after.values())
-            if flow.in_force or flow.suspended or flow.pending
-        }
-        known = self._known(generation, position, query, knowledge, seen=seen, latest=latest)
+        flows = (*before.values(), *after.values())
+        seen = {flow.item for flow in flows if flow.in_force or flow.suspended or flow.pending}
+        named = _names_party((entry for flow in flows for entry in flow.listed()), query.party)
+        known = self._known(
+            generation, position, query, knowledge, seen=seen, latest=latest, party_named=named
+        )
         return Comparison(first, second, known, differences)
 
     @damaged_view_explained
@@ -447,6 +494,15 @@ _day = cache(date.fromisoformat)
 
 #: The stored id of each kind of subject, by its slug.
 _STREAMS = {"measure": measure_id, "action": action_id, "group": group_id}
+
+
+def _names_party(listed: Iterable[Entry | MeasureSummary], party: str | None) -> bool:
+    """Whether a measure among those `listed` names `party`."""
+    if party is None:
+        return False
+    return any(
+        party in (item.summary if isinstance(item, Entry) else item).parties for item in listed
+    )
 
 
 def _items_of(entries: Iterable[Entry]) -> set[str]:

@@ -66,6 +66,8 @@ class SummaryJson(TypedDict):
     scheduled: NotRequired[list[ScheduledJson]]
     suspended_until: NotRequired[str | None]
     suspension_document: NotRequired[str | None]
+    parties: NotRequired[list[str]]
+    party_states: NotRequired[list[dict[str, Any]]]
     via: NotRequired[str]
     membership: NotRequired[MembershipJson]
 
@@ -101,6 +103,10 @@ class MeasureSummary(NamedTuple):
     #: import one), and those its `except` leaves out (None in summaries of earlier views).
     places: tuple[str, ...] | None = None
     excepted: tuple[str, ...] = ()
+    #: The named parties it applies to (an entity list; empty: everyone in its places), and
+    #: those for whom it stands otherwise that day (`lifecycle.PartyStanding` as JSON).
+    parties: tuple[str, ...] = ()
+    party_states: tuple[dict[str, Any], ...] = ()
     #: On a flow: how the flow's country is covered, `listed` by name, `*`, or a group
     #: (`@slug`) with the `membership` that makes the country one of its members that day;
     #: on a flow's `exempt` list, the `except` entry that leaves the country out.
@@ -110,6 +116,21 @@ class MeasureSummary(NamedTuple):
     def listed_via(self, via: str, membership: Membership | None = None) -> MeasureSummary:
         """The summary with its `via` (and the membership behind it) given."""
         return MeasureSummary._make((*self[:-2], via, membership))  # the last two fields
+
+    def for_party(self, party: str) -> MeasureSummary | None:
+        """The summary as it stands for `party`, which it names: in its own status where a
+        follow-up for some parties only sets one (None: delisted, it no longer applies)."""
+        for state in self.party_states:
+            if party in state["parties"]:
+                if state["status"] == "lifted":
+                    return None
+                until = state.get("suspended_until")
+                return self._replace(
+                    status=state["status"],
+                    suspended_until=date.fromisoformat(until) if until else None,
+                    suspension_document=state.get("suspension_document"),
+                )
+        return self
 
     def to_json(self) -> SummaryJson:
         """The summary as docs/output.md §2 lists it, and as the view stores it."""
@@ -139,6 +160,9 @@ class MeasureSummary(NamedTuple):
             until = self.suspended_until
             data["suspended_until"] = iso(until) if until else None
             data["suspension_document"] = self.suspension_document
+        if self.parties:
+            data["parties"] = list(self.parties)
+            data["party_states"] = list(self.party_states)
         if self.via is not None:
             data["via"] = self.via
         if self.membership is not None:
@@ -178,6 +202,8 @@ class MeasureSummary(NamedTuple):
                 tuple(data.get("scheduled", ())),
                 None if places is None else tuple(places),
                 tuple(data.get("except", ())),
+                tuple(data.get("parties", ())),
+                tuple(data.get("party_states", ())),
                 listed_via or data.get("via"),
                 None,
             )

@@ -83,9 +83,11 @@ def flow_query(
     items: Sequence[str] = (),
     exporter: str | None = None,
     importer: str | None = None,
+    party: str | None = None,
 ) -> FlowQuery:
-    """The flows asked about: elements and items (groups such as REE expanded), from, to."""
+    """The flows asked about: elements and items (groups such as REE expanded), from, to,
+    and the named party (a slug) asked about."""
     from projections.flows import FlowQuery
 
     named = (*elements, *items)
-    return FlowQuery(expand_items(named), exporter, importer, named)
+    return FlowQuery(expand_items(named), exporter, importer, named, party)

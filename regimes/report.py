@@ -57,6 +57,8 @@ class Question:
     since: date | None = None
     until: date | None = None
     knowledge: Knowledge = NO_FILTER
+    #: The named party asked about (its slug), if any.
+    party: str | None = None
 
     def flows(self) -> str:
         """The flows in words: "Dy from CN to JP", "REE to US", "every item"."""
@@ -65,6 +67,7 @@ class Question:
             named
             + (f" from {self.exporter}" if self.exporter else "")
             + (f" to {self.importer}" if self.importer else "")
+            + (f" for {self.party}" if self.party else "")
         )
 
 

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         Timeline,
     )
     from projections.catchup import Progress
+    from projections.flows import FlowQuery
     from projections.queries import RegimeReader
     from projections.replay import ReplayReport
     from regimes.report import Question, Report, ReportFacts
@@ -179,14 +180,28 @@ class Store:
         items: Sequence[str] = (),
         exporter: str | None = None,
         importer: str | None = None,
+        party: str | None = None,
         known_at: date | str | None = None,
         recorded_at: RecordTime | str | None = None,
     ) -> Answer:
         """The regime of each matching flow on `day`, as the world knew it at the end of day
         `known_at` (publication time) among the records the store held at `recorded_at`
-        (a UTC moment, or a log position; record time); each None: every record."""
-        query = flow_query(elements, items, exporter, importer)
+        (a UTC moment, or a log position; record time); each None: every record. With
+        `party` (a slug, name or alias), for that named buyer (or seller, on imports)."""
+        query = self._flows(elements, items, exporter, importer, party)
         return self.reader().as_of(day_of(day), query, knowledge(known_at, recorded_at))
+
+    def _flows(
+        self,
+        elements: Sequence[str],
+        items: Sequence[str],
+        exporter: str | None,
+        importer: str | None,
+        party: str | None,
+    ) -> FlowQuery:
+        """The flows asked about, the party (if any) found by its slug, name or alias."""
+        found = self.reader().party_named(party) if party else None
+        return flow_query(elements, items, exporter, importer, found)
 
     def timeline(
         self,
@@ -195,6 +210,7 @@ class Store:
         items: Sequence[str] = (),
         exporter: str | None = None,
         importer: str | None = None,
+        party: str | None = None,
         known_at: date | str | None = None,
         recorded_at: RecordTime | str | None = None,
         since: date | str | None = None,
@@ -203,7 +219,7 @@ class Store:
     ) -> Timeline:
         """Each date on which a matching flow's level or measures changed."""
         return self.reader().timeline(
-            flow_query(elements, items, exporter, importer),
+            self._flows(elements, items, exporter, importer, party),
             knowledge(known_at, recorded_at),
             since=day_of(since) if since else None,
             until=day_of(until) if until else None,
@@ -219,11 +235,12 @@ class Store:
         items: Sequence[str] = (),
         exporter: str | None = None,
         importer: str | None = None,
+        party: str | None = None,
         known_at: date | str | None = None,
         recorded_at: RecordTime | str | None = None,
     ) -> Comparison:
         """The flows whose level or measures differ between two dates."""
-        query = flow_query(elements, items, exporter, importer)
+        query = self._flows(elements, items, exporter, importer, party)
         return self.reader().diff(
             day_of(first), day_of(second), query, knowledge(known_at, recorded_at)
         )
@@ -264,6 +281,7 @@ class Store:
         items: Sequence[str] = (),
         exporter: str | None = None,
         importer: str | None = None,
+        party: str | None = None,
         known_at: date | str | None = None,
         recorded_at: RecordTime | str | None = None,
         since: date | str | None = None,
@@ -289,6 +307,7 @@ class Store:
             day_of(since) if since else None,
             day_of(until) if until else None,
             knowledge(known_at, recorded_at),
+            self.reader().party_named(party) if party else None,
         )
         generated_at = now()
         today = day_of(today) if today else generated_at.date()
@@ -303,7 +322,9 @@ class Store:
         while appends move the log on between them)."""
         from regimes.report import ReportFacts
 
-        query = flow_query(question.elements, question.items, question.exporter, question.importer)
+        query = flow_query(
+            question.elements, question.items, question.exporter, question.importer, question.party
+        )
         bounded = question.since is not None or question.until is not None
         reader, asked = self.reader(), question.knowledge
         for _ in range(_REPORT_TRIES):

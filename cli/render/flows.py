@@ -106,6 +106,11 @@ def _measures_cell(flow: Flow) -> Text:
         f"{summary.document or 'no document'}"
         for summary in flow.exempt
     ]
+    lines += [
+        f"NAMED PARTIES ({len(summary.parties)}, not counted for other buyers): "
+        f"{_measure_line(summary)}"
+        for summary in flow.named_parties
+    ]
     return lines_cell("\n".join(map(visible, lines)) or "—")
 
 

@@ -104,7 +104,9 @@ def test_amendments_on_one_date_make_one_stage_their_sum(popo_app: Regimes) -> N
 def test_a_stored_field_the_terms_do_not_have_is_passed_over(popo_app: Regimes) -> None:
     terms = terms_of(events(popo_app, imposed())).corrected
     assert terms.replaced({"control_codes": ["1C902.c"]}) is terms
-    assert terms.replaced({"control_codes": ["1C902.c"], "until": "2026-01-01"}).until == date(2026, 1, 1)
+    assert terms.replaced({"control_codes": ["1C902.c"], "until": "2026-01-01"}).until == date(
+        2026, 1, 1
+    )
 
 
 # --- rules across fields hold for the terms on every date ----------------------------------------
