@@ -44,6 +44,7 @@ ISSUERS = ("CN", "US", "@g")
 PLACES = ("*", "JP", "US", "CN", "@g", "@g")  # the group drawn more often
 GROUP = "@g"
 MEMBERS = ("JP", "KR", "US", "CN")
+PARTIES = ("p1", "p2", "p3")
 CERTAINTIES = ("in_force", "de_facto", "reported")
 FIRST_DAY, LAST_DAY = date(2024, 1, 1), date(2026, 12, 31)
 ONE_DAY = timedelta(days=1)
@@ -71,6 +72,8 @@ flow_queries = st.builds(
     st.lists(st.sampled_from(ITEMS), max_size=2, unique=True).map(tuple),
     st.sampled_from((None, "CN", "JP", "US", "KR", GROUP)),
     st.sampled_from((None, "CN", "JP", "US", "KR", "KR", GROUP)),
+    st.just(()),
+    st.sampled_from((None, None, *PARTIES)),
 )  # KR: a country only `*`, `except` and the group name
 
 
@@ -106,6 +109,8 @@ def impositions(draw: st.DrawFn, slug: str) -> Record:
     leave_out: bool = bool(left_out) and draw(st.booleans())
     if leave_out:
         scope["except"] = [draw(st.sampled_from(left_out))]
+    if draw(st.integers(0, 2)) == 0:  # an entity list
+        scope["parties"] = draw(party_lists)
     return imposed(
         slug,
         issuer=issuer,
@@ -121,7 +126,10 @@ def impositions(draw: st.DrawFn, slug: str) -> Record:
     )
 
 
+party_lists = st.lists(st.sampled_from(PARTIES), min_size=1, max_size=3, unique=True)
+
 AMENDABLE: dict[str, st.SearchStrategy[Any]] = {
+    "parties": party_lists,
     "items": item_lists,
     "kind": st.sampled_from(MEASURE_KINDS),
     "certainty": st.sampled_from(CERTAINTIES),
@@ -188,6 +196,7 @@ def suspensions(draw: st.DrawFn, slug: str) -> Record:
     start = draw(days)
     until = draw(st.none() | later(start, 300))
     fields = {"until": until.isoformat()} if until else {}
+    fields |= draw(some_parties)
     return follow_up("measure_suspended", slug, effective_on=start.isoformat(), **fields)
 
 
@@ -208,7 +217,12 @@ def single_follow_ups(draw: st.DrawFn, slug: str, record_type: str) -> Record:
         return follow_up(record_type, slug, fields=fields, reason="we had it wrong")
     if record_type == "measure_retracted":
         return follow_up(record_type, slug, reason="recorded in error")
-    return follow_up(record_type, slug, effective_on=draw(days).isoformat())
+    return follow_up(record_type, slug, effective_on=draw(days).isoformat(), **draw(some_parties))
+
+
+#: A suspension, resumption or lifting for everyone, or for some named parties only (left
+#: out of the history where the measure does not name them then).
+some_parties = st.one_of(st.just({}), party_lists.map(lambda parties: {"parties": parties}))
 
 
 def interleave(sequences: Sequence[Sequence[Record]], order: Sequence[int]) -> list[Record]:
@@ -239,6 +253,19 @@ def batched(draw: st.DrawFn, sequences: Sequence[Sequence[Record]]) -> list[list
     records = interleave(sequences, order)
     cuts = draw(st.lists(st.booleans(), min_size=len(records), max_size=len(records)))
     return split(records, cuts)
+
+
+#: The named parties measures may list, identified with the group, first.
+IDENTIFIED: list[Record] = [
+    {
+        "type": "party_identified",
+        "party": party,
+        "name": f"Party {party}",
+        "country": "JP",
+        "sources": [{"title": "List"}],
+    }
+    for party in PARTIES
+]
 
 
 @st.composite
@@ -294,7 +321,7 @@ def histories(draw: st.DrawFn) -> list[list[Record]]:
         for n in range(count)
     ]
     batches = draw(batched(sequences))
-    return [[defined], *batches]
+    return [[defined, *IDENTIFIED], *batches]
 
 
 # -- recording and asking ---------------------------------------------------------------------
@@ -321,7 +348,8 @@ class Recorded:
         sequences: dict[str, list[Record]] = {}
         for records in self.batches:
             for record in records:
-                sequences.setdefault(record.get("measure") or record["group"], []).append(record)
+                subject = record.get("measure") or record.get("group") or record["party"]
+                sequences.setdefault(subject, []).append(record)
         return list(sequences.values())
 
 
@@ -414,6 +442,7 @@ def published_days(log: Sequence[tuple[int, RecordedEvent]]) -> list[date]:
             day + shift * ONE_DAY
             for _, event in log
             for day in (event.publication(),)
+            if day != date.min  # a party's: passes every day
             for shift in (-1, 0, 1)
         }
     )
@@ -552,8 +581,10 @@ def test_recording_measures_in_another_order_gives_the_same_valid_time_answers(
     with popo_store() as (app, reader), popo_store() as (reordered_app, reordered_reader):
         recorded = record_history(app, history)
         reordered = Recorded()
-        group, *measures = recorded.by_measure()  # the group first: measures name it
-        for records in [group, *data.draw(batched(measures), label="reordered batches")]:
+        sequences = recorded.by_measure()  # the group and the parties first: measures name them
+        named = len(PARTIES) + 1
+        first, measures = [r for s in sequences[:named] for r in s], sequences[named:]
+        for records in [first, *data.draw(batched(measures), label="reordered batches")]:
             record_batch(reordered_app, records, reordered)
         log, reordered_log = logged_events(app), logged_events(reordered_app)
         assert len(reordered_log) == len(log)
