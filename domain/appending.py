@@ -48,8 +48,9 @@ def plan(
     events: list[RecordedEvent] = []
     errors: list[RecordError] = list(batch.errors)
     unchanged = 0
+    in_batch = _named_in(batch)
     for numbered in batch.records:
-        unknown = list(_unknown_references_of(repository, numbered.record, loaded))
+        unknown = list(_unknown_references_of(repository, numbered.record, loaded, in_batch))
         if unknown:
             errors += [numbered.error(field, message) for field, message in unknown]
             continue
@@ -179,19 +180,41 @@ def _load(repository: Repository[Any], key: UUID, loaded: Loaded) -> Aggregates 
     return loaded[key]
 
 
+def _named_in(batch: Batch) -> tuple[set[str], set[str]]:
+    """The groups the batch defines and the parties it identifies: a measure may name them
+    wherever they come in it (docs/records.md §5)."""
+    groups = {
+        numbered.record.group
+        for numbered in batch.records
+        if isinstance(numbered.record, GroupDefinedRecord)
+    }
+    parties = {
+        numbered.record.party
+        for numbered in batch.records
+        if isinstance(numbered.record, PartyIdentifiedRecord)
+    }
+    return groups, parties
+
+
 def _unknown_references_of(
-    repository: Repository[Any], record: Record, loaded: Loaded
+    repository: Repository[Any],
+    record: Record,
+    loaded: Loaded,
+    in_batch: tuple[set[str], set[str]],
 ) -> Iterator[tuple[str, str]]:
     """(field, message) for each group or party a measure record names that neither the log
-    nor the batch before it holds."""
+    nor the batch holds."""
+    groups, parties = in_batch
     for field, slugs in groups_named(record).items():
         for slug in slugs:
-            if not isinstance(_load(repository, group_id(slug), loaded), Group):
-                yield field, f"unknown group '@{slug}': define it first (group_defined)"
+            if slug in groups or isinstance(_load(repository, group_id(slug), loaded), Group):
+                continue
+            yield field, f"unknown group '@{slug}': define it (group_defined)"
     for field, slugs in parties_named(record).items():
         for slug in slugs:
-            if not isinstance(_load(repository, party_id(slug), loaded), Party):
-                yield field, f"unknown party {slug!r}: identify it first (party_identified)"
+            if slug in parties or isinstance(_load(repository, party_id(slug), loaded), Party):
+                continue
+            yield field, f"unknown party {slug!r}: identify it (party_identified)"
 
 
 def _unknown_references(

@@ -99,6 +99,20 @@ def groups_in(places: Iterable[str]) -> set[str]:
     return {place for place in places if is_group(place)}
 
 
+def groups_by_side(
+    direction: str, issuer: str, places: Iterable[str], excepted: Iterable[str]
+) -> list[tuple[str, int]]:
+    """Each group a measure names with the side of a flow whose country it resolves onto
+    (0: the exporter, 1: the importer): an issuer group its issuer's side, the groups of its
+    places and `except` the other side (and the issuer group that side too: it never covers
+    its own members)."""
+    issuing, covered = (1, 0) if direction == "import" else (0, 1)
+    found = {(group, covered) for group in groups_in((*places, *excepted))}
+    if is_group(issuer):
+        found |= {(issuer, issuing), (issuer, covered)}
+    return sorted(found)
+
+
 def place(
     direction: str,
     scope: tuple[str, str],
@@ -114,11 +128,11 @@ def place(
     issuer, covering = sides(direction, scope)
     issuing, country = sides(direction, flow)
     concrete = country != WORLDWIDE and not is_group(country)  # one country, not many
-    if is_group(issuer) and issuing != issuer:
-        if memberships.held(issuer, issuing, day) is None:
-            return None
+    if is_group(issuer):
+        if issuing != issuer and memberships.held(issuer, issuing, day) is None:
+            return None  # issued for the group's members only
         if concrete and memberships.held(issuer, country, day) is not None:
-            return None
+            return None  # never covering its own members, whoever on the issuer's side
     membership = None
     if covering == WORLDWIDE:
         via = WORLDWIDE

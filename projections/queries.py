@@ -44,7 +44,7 @@ from projections.lookups import RecordLookups
 from projections.lookups import UnknownId as UnknownId
 from projections.mentions import unmentioned
 from projections.parties import NOT_LISTED, PartyIndex, listed_anywhere
-from projections.places import Memberships, groups_in, periods
+from projections.places import Memberships, groups_by_side, groups_in, periods
 from projections.summaries import MeasureSummary, iso
 from projections.timeline import FlowKey, Span, flow_changes
 from store import log
@@ -294,7 +294,8 @@ class RegimeReader(RecordLookups):
         known_at = knowledge.known_at
         memberships = self._memberships(generation, position, known_at)
         by_flow: dict[tuple[str, str, str], list[Span]] = defaultdict(list)
-        named: dict[str, set[str]] = defaultdict(set)  # the groups each measure names
+        # the groups each measure names, with the side of the flow each resolves onto
+        named: dict[str, set[tuple[str, int]]] = defaultdict(set)
         party_named = False
         for valid_from, valid_to, entry in self._entries(
             generation, None, position, query, memberships, latest=latest, known=known_at
@@ -302,8 +303,10 @@ class RegimeReader(RecordLookups):
             by_flow[entry.key].append((valid_from, valid_to, entry))
             summary = entry.summary
             party_named = party_named or query.party in summary.parties
-            named[summary.measure] |= groups_in(
-                (summary.issuer, *(summary.places or ()), *summary.excepted)
+            named[summary.measure].update(
+                groups_by_side(
+                    summary.direction, summary.issuer, summary.places or (), summary.excepted
+                )
             )
         histories: dict[str, MeasureHistory | None] = {}
 
@@ -314,12 +317,12 @@ class RegimeReader(RecordLookups):
             if history is not None and query.party in history.special_parties():
                 history = history.for_party(query.party)  # its follow-ups for the party too
             why = cause_on(history, day, before, after) if history else Cause("measure", None)
-            if why.kind == "measure":  # no record of the measure that day: a group's?
-                for group in sorted(named[slug]):
-                    for country in flow[1:]:
-                        changed = memberships.changed(group, country, day)
-                        if changed is not None:
-                            return Cause(*changed)
+            if why.kind in _SHOWN_BY_ITSELF and "none" in (before, after):
+                return why  # the measure's own record made it appear or go
+            for group, side in sorted(named[slug]):  # else a country joining or leaving
+                changed = memberships.changed(group, flow[1 + side], day)
+                if changed is not None:
+                    return Cause(*changed)
             return why
 
         changes = sorted(
@@ -485,6 +488,10 @@ class RegimeReader(RecordLookups):
         )
         return Found(query.on, known, hits)
 
+
+#: The causes that make a measure appear on a flow, or leave it, by themselves: on such a
+#: day a country joining or leaving a group the measure names is not what is cited.
+_SHOWN_BY_ITSELF = frozenset({"announced", "took_effect", "lifted", "expired"})
 
 #: How many group standings (and lists of groups) a reader keeps between answers.
 _KEPT = 256

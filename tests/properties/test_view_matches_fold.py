@@ -195,7 +195,7 @@ def suspensions(draw: st.DrawFn, slug: str) -> Record:
     """A `measure_suspended`, open-ended or with an `until`."""
     start = draw(days)
     until = draw(st.none() | later(start, 300))
-    fields = {"until": until.isoformat()} if until else {}
+    fields: dict[str, Any] = {"until": until.isoformat()} if until else {}
     fields |= draw(some_parties)
     return follow_up("measure_suspended", slug, effective_on=start.isoformat(), **fields)
 
@@ -222,7 +222,9 @@ def single_follow_ups(draw: st.DrawFn, slug: str, record_type: str) -> Record:
 
 #: A suspension, resumption or lifting for everyone, or for some named parties only (left
 #: out of the history where the measure does not name them then).
-some_parties = st.one_of(st.just({}), party_lists.map(lambda parties: {"parties": parties}))
+some_parties: st.SearchStrategy[dict[str, Any]] = st.one_of(
+    st.just({}), party_lists.map(lambda parties: {"parties": parties})
+)
 
 
 def interleave(sequences: Sequence[Sequence[Record]], order: Sequence[int]) -> list[Record]:

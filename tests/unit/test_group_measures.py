@@ -184,6 +184,76 @@ def test_a_group_issuer_issues_for_each_member_and_never_covers_its_own(
     assert ("eu-duty" in found) is covered
 
 
+EU_EXPORT_BAN = imposed(
+    "eu-ban",
+    issuer="@eu",
+    kind="export_ban",
+    items=["Ga"],
+    destinations=["*"],
+    announced_on="2015-01-01",
+    effective_on="2015-01-01",
+)
+
+
+@pytest.mark.parametrize(
+    ("day", "exporter", "importer", "covered"),
+    [
+        ("2019-01-01", None, "DE", False),  # a member, whoever exports: never the EU's own
+        ("2019-01-01", None, "GB", False),  # GB still a member
+        ("2020-06-01", None, "GB", True),  # out: the EU's exports to it are covered
+        ("2020-06-01", "@eu", "FR", False),
+        ("2020-06-01", "DE", "US", True),
+    ],
+)
+def test_a_group_issuer_never_covers_its_members_even_asked_with_one_side_open(
+    sqlite_app: Regimes, day: str, exporter: str | None, importer: str, covered: bool
+) -> None:
+    sqlite_app.append(batch(EU, GB_LEAVES, EU_EXPORT_BAN), RECORDED_AT)
+    answer = RegimeReader(sqlite_app).as_of(
+        date.fromisoformat(day), FlowQuery(("Ga",), exporter, importer)
+    )
+    listed = {s.measure for f in answer.flows for s in f.listed()}
+    assert ("eu-ban" in listed) is covered
+
+
+def test_a_timeline_cites_the_membership_change_of_the_flow_s_own_country(
+    sqlite_app: Regimes,
+) -> None:
+    """The exporter joining the except group the same day is not what changed the flow."""
+    h = {**defined(["KR"], "2010-01-01", document="H order 1"), "group": "h", "issuer": None}
+    kr_out = {**changed("2016-01-01", removed=["KR"], document="KR out"), "group": "h"}
+    jp_in = {**changed("2016-01-01", added=["JP"], document="JP in"), "group": "h"}
+    measure = {**EXCEPT_GROUP_A, "measure": "m2", "except": ["@h"]}
+    sqlite_app.append(batch(h, kr_out, jp_in, measure), RECORDED_AT)
+    timeline = RegimeReader(sqlite_app).timeline(FlowQuery(("Ga",), "JP", "KR")).to_json()
+    causes = [
+        (change["date"], m["cause"], m["document"])
+        for change in timeline["changes"]
+        for m in change["measures"]
+    ]
+    assert causes == [("2016-01-01", "left_group", "KR out")]
+
+
+def test_a_membership_change_is_cited_over_the_measure_s_own_record_that_day(
+    sqlite_app: Regimes,
+) -> None:
+    amended = follow_up(
+        "measure_amended",
+        "to-group-a",
+        effective_on="2019-08-28",
+        items=["Ga", "Tb"],
+        document="adds Tb",
+    )
+    sqlite_app.append(batch(*GROUP_A, TO_GROUP_A, amended), RECORDED_AT)
+    timeline = RegimeReader(sqlite_app).timeline(FlowQuery(("Ga",), "CN", "KR")).to_json()
+    causes = [
+        (change["date"], m["cause"], m["document"])
+        for change in timeline["changes"]
+        for m in change["measures"]
+    ]
+    assert ("2019-08-28", "left_group", "Cabinet Order 2019") in causes
+
+
 def test_a_membership_change_recorded_after_the_measures_naming_the_group(
     sqlite_app: Regimes,
 ) -> None:
@@ -260,23 +330,23 @@ def test_a_membership_change_rewrites_no_row_of_the_measures_naming_the_group(
 REFUSED: dict[str, tuple[list[Record], str]] = {
     "an-unknown-group-as-destination": (
         [imposed(destinations=["@nowhere"])],
-        "line 1: destinations: unknown group '@nowhere': define it first (group_defined)",
+        "line 1: destinations: unknown group '@nowhere': define it (group_defined)",
     ),
     "an-unknown-group-in-except": (
         [imposed("m", **{"except": ["@nowhere"]})],
-        "line 1: except: unknown group '@nowhere': define it first (group_defined)",
+        "line 1: except: unknown group '@nowhere': define it (group_defined)",
     ),
     "an-unknown-group-as-issuer": (
         [imposed(issuer="@nowhere")],
-        "line 1: issuer: unknown group '@nowhere': define it first (group_defined)",
+        "line 1: issuer: unknown group '@nowhere': define it (group_defined)",
     ),
     "an-amendment-to-an-unknown-group": (
         [imposed(), follow_up("measure_amended", effective_on="2025-05-01", destinations=["@x"])],
-        "line 2: destinations: unknown group '@x': define it first (group_defined)",
+        "line 2: destinations: unknown group '@x': define it (group_defined)",
     ),
     "a-correction-to-an-unknown-group": (
         [imposed(), follow_up("measure_corrected", fields={"except": ["@x"]}, reason="r")],
-        "line 2: except: unknown group '@x': define it first (group_defined)",
+        "line 2: except: unknown group '@x': define it (group_defined)",
     ),
     "every-country-in-except": (
         [imposed("m", **{"except": ["*"]})],
@@ -286,10 +356,6 @@ REFUSED: dict[str, tuple[list[Record], str]] = {
         [imposed(destinations=["@Bad Name"])],
         "line 1: destinations[0]: '@Bad Name' is no group name: '@' and a slug (lower case, "
         "digits, '.', '-')",
-    ),
-    "a-group-defined-after-the-measure-naming-it": (
-        [imposed(destinations=["@jp-group-a"]), GROUP_A[0]],
-        "line 1: destinations: unknown group '@jp-group-a': define it first (group_defined)",
     ),
 }
 
@@ -302,6 +368,13 @@ def test_a_measure_naming_a_group_wrongly_is_refused_and_nothing_written(
         sqlite_app.append(batch(*records), RECORDED_AT)
     assert [str(error) for error in refused.value.errors] == [message]
     assert sqlite_app.last_position() == 0
+
+
+def test_a_group_defined_later_in_the_same_batch_may_be_named(sqlite_app: Regimes) -> None:
+    """DESIGN §4: a reference is to an id in the log or in the same batch, wherever."""
+    report = sqlite_app.append(batch(TO_GROUP_A, *GROUP_A), RECORDED_AT)
+    assert report.appended == 4
+    assert flow(sqlite_app, "2015-01-01", "KR", exporter="CN")["level"] == "ban"
 
 
 def test_an_issuer_reached_through_its_own_destination_group_is_never_covered(
