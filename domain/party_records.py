@@ -7,13 +7,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import AfterValidator, Field, ValidationError, field_validator
 
 from domain.fields import Country, Notes, Slug, Sources, Text, _once, _Record
 from domain.record_errors import shown
 
 #: The parties a measure names: slugs of `party_identified` records, each once.
-Parties = Annotated[tuple[Slug, ...], Field(min_length=1)]
+Parties = Annotated[
+    tuple[Slug, ...],
+    Field(min_length=1),
+    AfterValidator(lambda parties: _once(parties, "parties")),
+]
 
 #: What a `party_corrected` may replace.
 PARTY_FIELDS = ("name", "country", "aliases", "identifiers")
