@@ -223,9 +223,9 @@ def show(session: Session, wanted: str, output_format: str) -> None:
 @click.option(
     "--type",
     "types",
-    type=click.Choice(["measure", "action", "group"]),
+    type=click.Choice(["measure", "action", "group", "party"]),
     multiple=True,
-    help="Only measures, actions or country groups; repeatable.",
+    help="Only measures, actions, country groups or named parties; repeatable.",
 )
 @click.option("--on", "day", type=DATE, help="The date statuses are shown for (default today).")
 @flow_filters

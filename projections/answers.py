@@ -291,6 +291,8 @@ class Shown:
     responders: list[tuple[str, LoggedRecord]]
     id: str | None = None
     document: str | None = None
+    #: For a party: every measure that has named it, with where it stands for it today.
+    listings: list[dict[str, Any]] = field(default_factory=list)
 
 
 def statuses(flow: Flow) -> dict[str, str]:

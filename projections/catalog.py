@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from domain.application import Regimes
     from domain.events import RecordedEvent
     from domain.group import Group
+    from domain.party import Party
     from domain.terms import Terms
 
 
@@ -39,9 +40,9 @@ class Logged(NamedTuple):
 class Listing(NamedTuple):
     """What a search row shows of a subject on a date: for a measure, its terms then."""
 
-    issuer: str | None  # None: a group without one
+    issuer: str | None  # None: a group without one; a party's country
     kind: str
-    day: date  # announced (a measure), occurred (an action), first effective (a group)
+    day: date | None  # announced (a measure), occurred (an action), first effective (a group)
     document: str | None
     title: str | None
 
@@ -50,11 +51,12 @@ class Listing(NamedTuple):
 class Subject:
     """A measure, an action or a country group, with every record about it in log order."""
 
-    type: str  # "measure", "action" or "group"
+    type: str  # "measure", "action", "group" or "party"
     slug: str  # a group's with its `@`
     records: list[Logged] = field(default_factory=list)
     history: MeasureHistory | None = None  # a measure's, as recorded
     action: Action.Taken | None = None  # an action's one record
+    named_by: int = 0  # a party's: how many measures have named it
 
     @property
     def issuer(self) -> str | None:
@@ -62,7 +64,16 @@ class Subject:
             return self.history.terms.corrected.issuer
         if self.type == "group":
             return self._group.issuer
+        if self.type == "party":
+            return str(self.party["country"])
         return self._action.issuer
+
+    @property
+    def party(self) -> dict[str, Any]:
+        """What a party's records say now."""
+        from domain.party import described
+
+        return described([cast("Party.Event", logged.event) for logged in self.records])
 
     @property
     def _group(self) -> GroupStanding:
@@ -82,7 +93,7 @@ class Subject:
 
     def kinds(self) -> list[str]:
         """Every kind the measure has had, or the action's (a group has none)."""
-        if self.type == "group":
+        if self.type in ("group", "party"):
             return []
         if self.history is None:
             return [self._action.kind]
@@ -94,6 +105,9 @@ class Subject:
             first = cast("Group.Event", self.records[0].event)
             group = self._group
             return Listing(group.issuer, "group", first.effective_on, first.document, group.title)
+        if self.type == "party":
+            party = self.party
+            return Listing(party["country"], "party", None, None, party["name"])
         if self.history is None:
             action = self._action
             return Listing(action.issuer, action.kind, action.occurred_on, None, action.title)
@@ -104,6 +118,8 @@ class Subject:
         """Where the subject stands on `day`, in words a search row can show."""
         if self.type == "group":
             return f"{len(self._group.members_on(day))} members"
+        if self.type == "party":
+            return f"named by {self.named_by} measure{'s' * (self.named_by != 1)}"
         if self.history is None:
             return "occurred" if self._action.occurred_on <= day else "not yet"
         if self.history.retracted:
@@ -173,6 +189,7 @@ class Catalog:
         from domain.action import Action
         from domain.group import Group
         from domain.measure import Measure
+        from domain.party import Party
 
         self.subjects: dict[tuple[str, str], Subject] = {}
         for position, event in log:
@@ -182,6 +199,8 @@ class Catalog:
                 key = ("measure", event.measure)
             elif isinstance(event, Group.Event):
                 key = ("group", f"@{event.group}")
+            elif isinstance(event, Party.Event):
+                key = ("party", event.party)
             else:
                 continue
             subject = self.subjects.get(key)
@@ -194,6 +213,12 @@ class Catalog:
                 subject.history = MeasureHistory.begin(event)
             elif isinstance(event, Measure.Event) and subject.history is not None:
                 subject.history.apply(event)
+        for subject in self.subjects.values():  # the measures naming each party
+            if subject.history is not None:
+                named = {p for terms in subject.stages() for p in terms.parties or ()}
+                for party in named:
+                    if ("party", party) in self.subjects:
+                        self.subjects[("party", party)].named_by += 1
 
     def search(self, query: SearchQuery) -> list[Hit]:
         """The records matching the query's text (one row each), or without text one row per
@@ -243,7 +268,7 @@ class Catalog:
         return sorted(found, key=lambda pair: pair[1].position)
 
 
-_TEXT_FIELDS = ("title", "document", "notes", "reason")
+_TEXT_FIELDS = ("title", "document", "notes", "reason", "name")
 
 
 def _text_of(subject: Subject, record: dict[str, Any]) -> Iterator[str]:
@@ -253,9 +278,13 @@ def _text_of(subject: Subject, record: dict[str, Any]) -> Iterator[str]:
             yield record[name]
     for source in record.get("sources") or ():
         yield source["title"]
+    for name in ("aliases", "identifiers"):  # a party's other names
+        yield from record.get(name) or ()
     fields = record.get("fields")  # a correction's new terms
     if isinstance(fields, dict):
         yield from (fields[name] for name in _TEXT_FIELDS if isinstance(fields.get(name), str))
+        for name in ("aliases", "identifiers"):
+            yield from fields.get(name) or ()
 
 
 def _hits(subject: Subject, query: SearchQuery) -> Iterator[Hit]:
@@ -274,7 +303,8 @@ def _hits(subject: Subject, query: SearchQuery) -> Iterator[Hit]:
     for logged in records:
         record = logged.record
         if logged is subject.records[0]:
-            day, document = listing.day.isoformat(), listing.document
+            day = listing.day.isoformat() if listing.day else None
+            document = listing.document
         else:  # a follow-up's own date; a correction's or retraction's is its record date
             day = record.get("effective_on") or logged.event.timestamp.date().isoformat()
             document = _document_of(record)
@@ -309,6 +339,9 @@ def _narrowed(subject: Subject, query: SearchQuery, ever: Mapping[str, set[str]]
     if query.kinds and not any(kind in query.kinds for kind in subject.kinds()):
         return False
     flows = query.flows
+    if subject.type == "party":  # a country asked about: the parties of that country
+        asked = {flows.exporter, flows.importer} - {None}
+        return not flows.items and all(country == subject.issuer for country in asked)
     if subject.type == "group":  # a country asked about: the groups it has belonged to
         asked = {flows.exporter, flows.importer} - {None}
         return not flows.items and all(

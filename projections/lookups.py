@@ -1,15 +1,20 @@
-"""Finding the records themselves: one measure's, action's or group's whole history, and the
-records carrying one document (docs/output.md §6), with the records that respond to them."""
+"""Finding the records themselves: one measure's, action's, group's or party's whole history
+(a party's with every measure that has named it), and the records carrying one document
+(docs/output.md §6), with the records that respond to them."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from domain.application import LoggedRecord
 from domain.errors import RegimesError
-from domain.ids import action_id, group_id, measure_id
+from domain.ids import action_id, group_id, measure_id, party_id
 from projections.answers import Shown
 from projections.catalog import Logged, Subject, read_catalog, slug_in, text_in
 from projections.failures import ProjectionsDamaged, damaged_view_explained
 from projections.keeper import ViewKeeper
+from projections.lifecycle import measure_on
 
 
 class UnknownId(RegimesError):
@@ -34,7 +39,11 @@ class RecordLookups(ViewKeeper):
         streams = (
             [(f"group:{slug[1:]}", group_id(slug[1:]))]
             if slug.startswith("@")
-            else [(f"measure:{slug}", measure_id(slug)), (f"action:{slug}", action_id(slug))]
+            else [
+                (f"measure:{slug}", measure_id(slug)),
+                (f"action:{slug}", action_id(slug)),
+                (f"party:{slug}", party_id(slug)),
+            ]
         )
         for subject, key in streams:
             positions = self.view.positions_of(generation, subject)
@@ -59,7 +68,7 @@ class RecordLookups(ViewKeeper):
             )
         if slug.startswith("@"):
             raise UnknownId(f"no group is called {slug!r}")
-        raise UnknownId(f"no measure or action is called {slug!r}")
+        raise UnknownId(f"no measure, action or party is called {slug!r}")
 
     @damaged_view_explained
     def show(self, wanted: str) -> Shown:
@@ -72,7 +81,12 @@ class RecordLookups(ViewKeeper):
             if wanted.startswith("@"):  # a group, not a document
                 raise
             return self._show_document(wanted, position)
-        return Shown(records, self._responders({wanted}, position), id=wanted)
+        listings = (
+            self._listings(wanted, position)
+            if records and records[0][1].record["type"].startswith("party_")
+            else []
+        )
+        return Shown(records, self._responders({wanted}, position), wanted, None, listings)
 
     def _show_document(self, wanted: str, position: int) -> Shown:
         documents = read_catalog(self.app, position, text_in(wanted)).documents(wanted)
@@ -86,6 +100,28 @@ class RecordLookups(ViewKeeper):
         [(document, carrying)] = documents.items()
         slugs = {subject.slug for subject, _ in carrying}
         return Shown(_listed(carrying), self._responders(slugs, position), document=document)
+
+    def _listings(self, party: str, position: int) -> list[dict[str, Any]]:
+        """Every measure that has ever named `party`, with where it stands for it today."""
+        catalog = read_catalog(self.app, position, slug_in(party))
+        today = datetime.now(UTC).date()
+        found = []
+        for subject in catalog.subjects.values():
+            if subject.history is None or not any(
+                party in (terms.parties or ()) for terms in subject.stages()
+            ):
+                continue
+            state = measure_on(subject.history.for_party(party), today)
+            named = state is not None and party in (state.terms.parties or ())
+            found.append(
+                {
+                    "measure": subject.slug,
+                    "kind": subject.history.terms.corrected.kind,
+                    "document": subject.history.terms.corrected.document,
+                    "status_today": state.status if state is not None and named else "not listed",
+                }
+            )
+        return sorted(found, key=lambda listing: listing["measure"])
 
     def _responders(self, slugs: set[str], position: int) -> list[tuple[str, LoggedRecord]]:
         """The records, up to `position`, that respond to any of `slugs`, in log order."""

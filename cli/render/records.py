@@ -74,6 +74,7 @@ def render_shown(shown: Shown, output_format: str) -> None:
                 "document": shown.document,
                 "records": listed(shown.records),
                 "responded_to_by": listed(shown.responders),
+                **({"listed_by": shown.listings} if shown.listings else {}),
             }
         )
         return
@@ -119,6 +120,24 @@ def render_shown(shown: Shown, output_format: str) -> None:
                         record["type"],
                         record.get("effective_on") or record.get("occurred_on") or "",
                         record.get("document") or "",
+                    ),
+                )
+            )
+        out.print(drawn)
+    if shown.listings:
+        drawn = table(
+            f"Measures that have named {visible(shown.id or '')}",
+            ["measure", "kind", "status today", "document"],
+        )
+        for listing in shown.listings:
+            drawn.add_row(
+                *map(
+                    text_cell,
+                    (
+                        listing["measure"],
+                        listing["kind"],
+                        listing["status_today"],
+                        listing["document"] or "",
                     ),
                 )
             )

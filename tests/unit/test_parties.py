@@ -245,3 +245,19 @@ def test_a_party_reference_breaking_a_rule_is_refused_and_nothing_written(
         sqlite_app.append(batch(*records), RECORDED_AT)
     assert [str(error) for error in refused.value.errors] == [message]
     assert sqlite_app.last_position() == 0
+
+
+def test_search_finds_parties_by_name_and_alias_and_show_lists_the_measures(
+    sqlite_app: Regimes,
+) -> None:
+    from projections.catalog import SearchQuery
+
+    sqlite_app.append(batch(*PARTIES, GENERAL, LISTED, SUSPENDED_FOR_ONE), RECORDED_AT)
+    reader = RegimeReader(sqlite_app)
+    found = reader.search(SearchQuery(date(2026, 3, 1), "Shipbuilding", types=("party",)))
+    assert [(hit.id, hit.issuer, hit.status) for hit in found.hits] == [
+        ("mhi-shipbuilding", "JP", "named by 1 measure")
+    ]
+    shown = reader.show("mhi-shipbuilding")
+    assert [record.record["type"] for _, record in shown.records] == ["party_identified"]
+    assert [listing["measure"] for listing in shown.listings] == ["ecl"]
