@@ -211,7 +211,10 @@ def _dates(since: date | None, until: date | None) -> str:
 def _today(facts: ReportFacts) -> str:
     answer = facts.today
     heading = f"<h2>Today, {answer.as_of}</h2>"
-    if not any(flow.in_force or flow.suspended or flow.pending for flow in answer.flows):
+    if not any(
+        flow.in_force or flow.suspended or flow.pending or flow.named_parties
+        for flow in answer.flows
+    ):
         return (
             f'<section id="today">{heading}<p class="nothing">Nothing applies today to '
             f"{_text(facts.question.flows())}: no measure is in force, suspended or pending "
@@ -221,6 +224,10 @@ def _today(facts: ReportFacts) -> str:
     for flow in answer.flows:
         measures = [*flow.in_force, *flow.suspended, *flow.pending]
         listed = "".join(f"<li>{_measure_today(summary)}</li>" for summary in measures)
+        listed += "".join(  # entity lists: for their parties, not for any buyer
+            f"<li>for {len(summary.parties)} named parties only: {_measure_today(summary)}</li>"
+            for summary in flow.named_parties
+        )
         rows.append(
             [
                 _text(f"{flow.item} {flow.exporter} → {flow.importer}"),
@@ -232,8 +239,9 @@ def _today(facts: ReportFacts) -> str:
 
 
 def _measure_today(summary: MeasureSummary) -> str:
-    scope = "listed" if summary.via == "listed" else "all destinations"
-    if summary.direction == "import" and scope != "listed":
+    via = summary.via or ""
+    scope = via if via == "listed" or via.startswith("@") else "all destinations"
+    if summary.direction == "import" and scope == "all destinations":
         scope = "all origins"
     details = ", ".join(_text(part) for part in (summary.kind, summary.end_users, scope) if part)
     suspended = f" until {_text(summary.suspended_until)}" if summary.suspended_until else ""

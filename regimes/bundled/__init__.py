@@ -1,6 +1,6 @@
 """The curated history of real events that ships with `regimes`: measures and actions
 (history.yaml), then country groups (groups.yaml), then the corrections of earlier bundled
-records (corrections.yaml)."""
+records (corrections.yaml), then named parties and the lists naming them (parties.yaml)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from regimes.reading import read_into
 
 #: The bundled files, in the order they are appended (a file's records after the earlier
 #: files' keep their log positions).
-FILES = ("history.yaml", "groups.yaml", "corrections.yaml")
+FILES = ("history.yaml", "groups.yaml", "corrections.yaml", "parties.yaml")
 
 
 def bundled_batch() -> Batch:

@@ -56,10 +56,10 @@ def test_every_export_ban_and_its_status_on_a_date(bundled: str) -> None:
     assert found["warnings"] == []
 
 
-def test_search_without_anything_lists_each_measure_action_and_group_once(bundled: str) -> None:
+def test_search_without_anything_lists_each_subject_once(bundled: str) -> None:
     results = _search(bundled)["results"]
     assert len(results) == len({(hit["type"], hit["id"]) for hit in results})
-    assert {hit["type"] for hit in results} == {"measure", "action", "group"}
+    assert {hit["type"] for hit in results} == {"measure", "action", "group", "party"}
 
 
 def test_search_finds_groups_by_type_issuer_and_member(bundled: str) -> None:
