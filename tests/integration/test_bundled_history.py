@@ -344,3 +344,39 @@ def test_the_semiconductor_equipment_measure_leaves_out_japan_s_group_a(tmp_path
         "json",
     )
     assert json.loads(china.stdout)["flows"][0]["level"] == "licence_required"
+
+
+def test_the_february_2026_lists_for_a_named_and_an_unnamed_buyer(tmp_path: Path) -> None:
+    """Dy CN→JP on 2026-03-01: MHI Shipbuilding (found by search) is banned; SUBARU is on the
+    Watch List; an unnamed buyer has the level without the lists, which are listed apart."""
+    import json
+
+    store = str(tmp_path / "store.db")
+    assert invoke("--store", store, "init").exit_code == 0
+    found = invoke(
+        "--store", store, "search", "--type", "party", "Shipbuilding", "--format", "json"
+    )
+    [hit] = json.loads(found.stdout)["results"]
+    assert hit["id"] == "mhi-shipbuilding"
+
+    def flow(*party: str) -> dict[str, Any]:
+        asked = ("as-of", "2026-03-01", "-e", "Dy", "--from", "CN", "--to", "JP", *party)
+        result = invoke("--store", store, *asked, "--format", "json")
+        assert result.exit_code == 0, result.stderr
+        [found] = json.loads(result.stdout)["flows"]
+        return cast(dict[str, Any], found)
+
+    def in_force(found: dict[str, Any]) -> set[str]:
+        return {summary["measure"] for summary in found["in_force"]}
+
+    shipbuilding = flow("--party", hit["id"])
+    assert (shipbuilding["level"], "cn-mofcom-2026-11" in in_force(shipbuilding)) == ("ban", True)
+    subaru = flow("--party", "SUBARU")
+    assert "cn-mofcom-2026-12" in in_force(subaru)
+    assert "cn-mofcom-2026-11" not in in_force(subaru)
+    anyone = flow()
+    assert anyone["level"] == "end_user_ban"  # the military end-user ban of January 2026
+    assert {(s["measure"], s["party_count"]) for s in anyone["named_parties"]} == {
+        ("cn-mofcom-2026-11", 8),
+        ("cn-mofcom-2026-12", 9),
+    }
