@@ -2,18 +2,16 @@
 measure lists it.
 
 A party's records are read from the log through the view's log positions (subject
-`party:ID`); the names of every party recorded by a position are indexed once per reader and
-position, so that a question naming a party by name does not read them again.
+`party:ID`); their names are indexed in a table of the view's store as questions meet them
+(`PartyNames`), so that finding a party by name reads the index, not every party.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from domain.errors import AmbiguousName
 from domain.ids import party_id
-from projections.mentions import recorded
 
 if TYPE_CHECKING:
     from domain.application import Regimes
@@ -29,46 +27,106 @@ class AmbiguousParty(AmbiguousName):
 NOT_LISTED = "not on any list in this store — not being listed is not clearance"
 
 
-@dataclass
-class PartyIndex:
-    """Every party recorded by a position: what its records say now, and its names."""
+class PartyNames:
+    """The names and aliases of the parties, indexed in the view's store (a table beside the
+    generations: derived from the log alone, which only grows, so no replay rebuilds it).
+    Each question brings it up to the log position it reads at, from where it was left: the
+    party records since, read once for every later question in any process."""
 
-    described: dict[str, dict[str, Any]] = field(default_factory=dict)  # by slug
-    by_name: dict[str, set[str]] = field(default_factory=dict)  # casefolded name: slugs
+    def __init__(self, app: Regimes, view: BitemporalView) -> None:
+        self.app, self.view = app, view
+        self.names = view.store.table("party_names")
+        self.checked = view.store.table("party_names_checked")
+        with view.transaction(commit=True) as c:
+            c.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.names} (name TEXT NOT NULL, "
+                "party TEXT NOT NULL, position BIGINT NOT NULL)"
+            )
+            c.execute(f"CREATE INDEX IF NOT EXISTS party_names_by_name ON {self.names} (name)")
+            c.execute(f"CREATE TABLE IF NOT EXISTS {self.checked} (position BIGINT NOT NULL)")
 
-    @classmethod
-    def read(cls, app: Regimes, view: BitemporalView, generation: str, position: int) -> PartyIndex:
-        from domain.party import described
-
-        index = cls()
-        for slug in recorded(view, generation, position, "party"):
-            positions = [
-                logged.position
-                for logged in view.positions_of(generation, f"party:{slug}")
-                if logged.position <= position
-            ]
-            events = list(app.events.get(party_id(slug), lte=len(positions)))
-            facts = described(cast("list[Party.Event]", events))
-            index.described[slug] = facts
-            for name in (facts["name"], *(facts.get("aliases") or ())):
-                index.by_name.setdefault(name.casefold(), set()).add(slug)
-        return index
-
-    def find(self, wanted: str) -> str | None:
-        """The slug of the party `wanted` names (its slug, or a name or alias in any case),
-        None if none; AmbiguousParty if several parties have that name."""
-        if wanted in self.described:
+    def find(self, wanted: str, generation: str, position: int) -> str | None:
+        """The slug of the party `wanted` names by `position` (its slug, or a name or alias in
+        any case), None if none; AmbiguousParty if several parties have that name."""
+        if self.view.positions_of(generation, f"party:{wanted}"):
             return wanted
-        found = self.by_name.get(wanted.casefold(), set())
+        self._index(generation, position)
+        p = self.view.p
+        with self.view.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT DISTINCT party FROM {self.names} WHERE name = {p} AND position <= {p}",
+                (wanted.casefold(), position),
+            )
+            candidates = sorted(row["party"] for row in c.fetchall())
+        # a correction may have taken a name away since: each candidate as it stands now
+        found = {
+            slug: facts
+            for slug in candidates
+            if wanted.casefold() in _names(facts := self._described(generation, slug, position))
+        }
         if len(found) > 1:
-            candidates = "; ".join(
-                f"{slug} ({self.described[slug]['name']}, {self.described[slug]['country']})"
-                for slug in sorted(found)
+            listed = "; ".join(
+                f"{slug} ({facts['name']}, {facts['country']})" for slug, facts in found.items()
             )
             raise AmbiguousParty(
-                f"{len(found)} parties are called {wanted!r}: {candidates}; ask by slug"
+                f"{len(found)} parties are called {wanted!r}: {listed}; ask by slug"
             )
         return next(iter(found), None)
+
+    def _described(self, generation: str, slug: str, position: int) -> dict[str, Any]:
+        from domain.party import described
+
+        recorded = [
+            logged.position
+            for logged in self.view.positions_of(generation, f"party:{slug}")
+            if logged.position <= position
+        ]
+        events = self.app.events.get(party_id(slug), lte=len(recorded))
+        return described(cast("list[Party.Event]", list(events)))
+
+    def _index(self, generation: str, position: int) -> None:
+        """Adds the names of the party records after the position indexed, up to `position`."""
+        p = self.view.p
+        with self.view.transaction(commit=False) as c:
+            c.execute(f"SELECT MAX(position) AS position FROM {self.checked}")
+            done = c.fetchone()["position"] or 0
+        if done >= position:
+            return
+        with self.view.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT position, subject FROM {self.view.sql(generation).log} "
+                f"WHERE position > {p} AND position <= {p} AND subject >= {p} "
+                f"AND subject < {p} ORDER BY position",
+                (done, position, "party:", "party;"),
+            )
+            new = [(row["position"], row["subject"].removeprefix("party:")) for row in c.fetchall()]
+        rows: list[tuple[str, str, int]] = []
+        for slug in dict.fromkeys(slug for _, slug in new):
+            recorded = self.view.positions_of(generation, f"party:{slug}")
+            events = self.app.events.get(party_id(slug), lte=len(recorded))
+            for logged, event in zip(recorded, events, strict=False):
+                if done < logged.position <= position:
+                    facts: Any = event
+                    given = getattr(facts, "fields", None) or {
+                        "name": facts.name,
+                        "aliases": facts.aliases,
+                    }
+                    rows += [(name, slug, logged.position) for name in _names(given)]
+        with self.view.transaction(commit=True) as c:
+            # another process may have indexed some of them meanwhile: names are looked up
+            # as a set, so a row written twice changes no answer
+            c.executemany(f"INSERT INTO {self.names} VALUES ({p}, {p}, {p})", rows)
+            c.execute(f"DELETE FROM {self.checked}")
+            c.execute(f"INSERT INTO {self.checked} VALUES ({p})", (position,))
+
+
+def _names(facts: dict[str, Any]) -> set[str]:
+    """A party's names (as `find` compares them): its name and aliases, casefolded."""
+    return {
+        name.casefold()
+        for name in (facts.get("name"), *(facts.get("aliases") or ()))
+        if isinstance(name, str)
+    }
 
 
 def listed_anywhere(view: BitemporalView, generation: str, party: str) -> bool:

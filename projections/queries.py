@@ -43,7 +43,7 @@ from projections.lookups import AmbiguousDocument as AmbiguousDocument
 from projections.lookups import RecordLookups
 from projections.lookups import UnknownId as UnknownId
 from projections.mentions import unmentioned
-from projections.parties import NOT_LISTED, PartyIndex, listed_anywhere
+from projections.parties import NOT_LISTED, PartyNames, listed_anywhere
 from projections.places import Memberships, groups_by_side, groups_in, periods
 from projections.summaries import MeasureSummary, iso
 from projections.timeline import FlowKey, Span, flow_changes
@@ -68,8 +68,8 @@ class RegimeReader(RecordLookups):
         self._standings: dict[tuple[str, str, int, date | None], GroupStanding] = {}
         #: The groups recorded by a position, by (generation, position).
         self._groups: dict[tuple[str, int], list[str]] = {}
-        #: The parties' names as the latest answer read them: (generation, position, index).
-        self._parties: tuple[str, int, PartyIndex] | None = None
+        #: The index of the parties' names (made on first use: most questions name none).
+        self._parties: PartyNames | None = None
 
     @damaged_view_explained
     def party_named(self, wanted: str) -> str:
@@ -77,14 +77,9 @@ class RegimeReader(RecordLookups):
         (AmbiguousParty when several parties have it); `wanted` itself when no party does,
         so that the answer about it says it is on no list."""
         generation, position, _ = self.where_to_read(None)
-        kept = self._parties
-        if kept is None or kept[:2] != (generation, position):
-            kept = self._parties = (
-                generation,
-                position,
-                PartyIndex.read(self.app, self.view, generation, position),
-            )
-        return kept[2].find(wanted) or wanted
+        if self._parties is None:
+            self._parties = PartyNames(self.app, self.view)
+        return self._parties.find(wanted, generation, position) or wanted
 
     @damaged_view_explained
     def as_of(self, day: date, query: FlowQuery, knowledge: Knowledge = NO_FILTER) -> Answer:
