@@ -148,10 +148,12 @@ def asof_side_by_side(
         day = entry["day"] + timedelta(days=rng.randint(0, 3000))
         item, country = rng.choice(entry["items"]), rng.choice(entry["countries"])
         asked = party(rng.choice(entry["parties"]))
-        for kind, query in (
+        asked_both = [
             ("party", FlowQuery((item,), "CN", country, party=asked)),
             ("plain", FlowQuery((item,), "CN", country)),
-        ):
+        ]
+        # in turn first: the second of two questions on one flow finds its pages cached
+        for kind, query in asked_both if index % 2 else reversed(asked_both):
             started = time.perf_counter()
             answer = reader.as_of(day, query)
             elapsed = time.perf_counter() - started

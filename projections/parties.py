@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
+from eventsourcing.persistence import PersistenceError
+
 from domain.errors import AmbiguousName
 from domain.ids import party_id
 
@@ -37,7 +39,10 @@ class PartyNames:
         self.app, self.view = app, view
         self.names = view.store.table("party_names")
         self.checked = view.store.table("party_names_checked")
-        with view.transaction(commit=True) as c:
+
+    def _create(self) -> None:
+        """The index's tables, made the first time any process looks a name up."""
+        with self.view.transaction(commit=True) as c:
             c.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.names} (name TEXT NOT NULL, "
                 "party TEXT NOT NULL, position BIGINT NOT NULL)"
@@ -87,9 +92,13 @@ class PartyNames:
     def _index(self, generation: str, position: int) -> None:
         """Adds the names of the party records after the position indexed, up to `position`."""
         p = self.view.p
-        with self.view.transaction(commit=False) as c:
-            c.execute(f"SELECT MAX(position) AS position FROM {self.checked}")
-            done = c.fetchone()["position"] or 0
+        try:
+            with self.view.transaction(commit=False) as c:
+                c.execute(f"SELECT MAX(position) AS position FROM {self.checked}")
+                done = c.fetchone()["position"] or 0
+        except PersistenceError:  # no index yet in this store
+            self._create()
+            done = 0
         if done >= position:
             return
         with self.view.transaction(commit=False) as c:
