@@ -9,7 +9,7 @@ from collections.abc import Collection, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
-from domain.vocabulary import GROUPS, WORLDWIDE
+from domain.vocabulary import GROUPS
 from projections.tables import EARLIER_KNOWLEDGE, LATEST_KNOWLEDGE, OPEN_POSITION
 
 if TYPE_CHECKING:
@@ -55,12 +55,12 @@ def groups(view: BitemporalView, generation: str, position: int) -> list[str]:
 def items_mentioned(
     view: BitemporalView, generation: str, items: Sequence[str], position: int
 ) -> set[str]:
-    """Which of `items` any row recorded by `position` names (through the flow indexes);
-    a row on every good (`*`) names them all."""
+    """Which of `items` any row recorded by `position` names (through the flow indexes). A
+    row on every good (`*`) names none of them: it would make any misspelt item known."""
     sql = view.sql(generation)
     found: set[str] = set()
     with view.transaction(commit=False) as c:
-        for item in (WORLDWIDE, *items):
+        for item in items:
             if item in found:
                 continue
             for believed in (
@@ -74,7 +74,7 @@ def items_mentioned(
                     (item, position),
                 )
                 if c.fetchone() is not None:
-                    found.update(items if item == WORLDWIDE else (item,))
+                    found.add(item)
                     break
     return found & set(items)
 

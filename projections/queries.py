@@ -11,7 +11,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
 from domain.ids import action_id, group_id, measure_id
-from domain.vocabulary import Level, is_group
+from domain.vocabulary import WORLDWIDE, Level, is_group
 from projections import mentions
 from projections.answers import (
     NO_FILTER,
@@ -87,6 +87,7 @@ class RegimeReader(RecordLookups):
         knowledge filters."""
         generation, position, latest = self.where_to_read(knowledge.recorded_at)
         memberships = self._memberships(generation, position, knowledge.known_at)
+        named: set[str] = set()
         entries = [
             entry
             for _, _, entry in self._entries(
@@ -97,6 +98,7 @@ class RegimeReader(RecordLookups):
                 memberships,
                 latest=latest,
                 known=knowledge.known_at,
+                named=named,
             )
         ]
         known = self._known(
@@ -104,7 +106,7 @@ class RegimeReader(RecordLookups):
             position,
             query,
             knowledge,
-            seen=_items_of(entries),
+            seen=named,
             latest=latest,
             party_named=_names_party(entries, query.party),
         )
@@ -202,11 +204,13 @@ class RegimeReader(RecordLookups):
         *,
         latest: bool = False,
         known: date | None = None,
+        named: set[str] | None = None,
     ) -> Iterator[tuple[str, str, Entry]]:
         """Each measure on each asked flow, from the view's rows standing on `day` (any day
         if None), with its groups resolved by `memberships`: for a day, as they stand then;
         over valid time, cut where the flow's countries join or leave a group the measure
-        names. Yields (valid_from, valid_to, entry)."""
+        names. Yields (valid_from, valid_to, entry); adds to `named` the items the rows name
+        (not `*`: a measure on every good names no item, or any misspelt one would pass)."""
         groups = (
             self._groups_by(generation, position)
             if query.exporter is not None or query.importer is not None
@@ -227,6 +231,8 @@ class RegimeReader(RecordLookups):
             flow = query.resolve(item, *scope)
             if flow is None:
                 continue
+            if named is not None and item != WORLDWIDE:
+                named.add(item)
             summary = MeasureSummary.from_json(stored)
             named = groups_in((*scope, *summary.excepted))
             on_days: list[tuple[str, str, date]]
@@ -292,8 +298,16 @@ class RegimeReader(RecordLookups):
         # the groups each measure names, with the side of the flow each resolves onto
         named: dict[str, set[tuple[str, int]]] = defaultdict(set)
         party_named = False
+        seen: set[str] = set()
         for valid_from, valid_to, entry in self._entries(
-            generation, None, position, query, memberships, latest=latest, known=known_at
+            generation,
+            None,
+            position,
+            query,
+            memberships,
+            latest=latest,
+            known=known_at,
+            named=seen,
         ):
             by_flow[entry.key].append((valid_from, valid_to, entry))
             summary = entry.summary
@@ -329,7 +343,6 @@ class RegimeReader(RecordLookups):
             key=lambda change: (change.day, change.item, change.exporter, change.importer),
         )
         context = self._responded_to(generation, changes, position, known_at) if actions else []
-        seen = {item for item, _, _ in by_flow}
         return Timeline(
             self._known(
                 generation,
@@ -390,6 +403,7 @@ class RegimeReader(RecordLookups):
         """Flows whose level or measures differ between two dates."""
         generation, position, latest = self.where_to_read(knowledge.recorded_at)
         memberships = self._memberships(generation, position, knowledge.known_at)
+        named: set[str] = set()
 
         def flows_on(day: date) -> dict[tuple[str, str, str], Flow]:
             entries = (
@@ -402,6 +416,7 @@ class RegimeReader(RecordLookups):
                     memberships,
                     latest=latest,
                     known=knowledge.known_at,
+                    named=named,
                 )
             )
             return {flow.key: flow for flow in assemble(entries, query)}
@@ -413,10 +428,12 @@ class RegimeReader(RecordLookups):
             if old.level != new.level or statuses(old) != statuses(new):
                 differences.append(FlowDifference(old, new))
         flows = (*before.values(), *after.values())
-        seen = {flow.item for flow in flows if flow.in_force or flow.suspended or flow.pending}
-        named = _names_party((entry for flow in flows for entry in flow.listed()), query.party)
+        seen = named & {
+            flow.item for flow in flows if flow.in_force or flow.suspended or flow.pending
+        }
+        listed = _names_party((entry for flow in flows for entry in flow.listed()), query.party)
         known = self._known(
-            generation, position, query, knowledge, seen=seen, latest=latest, party_named=named
+            generation, position, query, knowledge, seen=seen, latest=latest, party_named=listed
         )
         return Comparison(first, second, known, differences)
 
@@ -505,8 +522,3 @@ def _names_party(listed: Iterable[Entry | MeasureSummary], party: str | None) ->
     return any(
         party in (item.summary if isinstance(item, Entry) else item).parties for item in listed
     )
-
-
-def _items_of(entries: Iterable[Entry]) -> set[str]:
-    """The items an answer's rows name: mentioned, with no need to ask the view."""
-    return {entry.item for entry in entries}
