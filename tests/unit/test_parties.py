@@ -261,3 +261,23 @@ def test_search_finds_parties_by_name_and_alias_and_show_lists_the_measures(
     shown = reader.show("mhi-shipbuilding")
     assert [record.record["type"] for _, record in shown.records] == ["party_identified"]
     assert [listing["measure"] for listing in shown.listings] == ["ecl"]
+
+
+def test_a_name_corrected_matches_before_the_correction_and_the_new_one_after(
+    sqlite_app: Regimes,
+) -> None:
+    sqlite_app.append(batch(*PARTIES, GENERAL, LISTED), RECORDED_AT)
+    reader = RegimeReader(sqlite_app)
+    old, new = "Kawasaki Heavy Industries, Ltd.", "Kawasaki Heavy Industries Aerospace Systems"
+    assert reader.party_named(old) == "kawasaki"
+    renamed = {
+        "type": "party_corrected",
+        "party": "kawasaki",
+        "fields": {"name": new},
+        "reason": "the listed unit",
+    }
+    sqlite_app.append(batch(renamed), LATER)
+    assert reader.party_named(new.upper()) == "kawasaki"
+    assert reader.party_named(old) == old  # no party is called that any more
+    assert flow(sqlite_app, "2026-03-01", new)["level"] == "ban"
+    assert flow(sqlite_app, "2026-03-01", old)["level"] == "licence_required"
