@@ -172,6 +172,16 @@ FIRST_DAY = date(2000, 1, 1).toordinal()
 LAST_DAY = date(2026, 6, 30).toordinal()
 #: Live measures that new follow-ups pick from: it bounds how far a follow-up is from its
 #: measure in the log, and keeps the shape the same at every size.
+#: HS 2022 subheadings of minerals and metals, for the measures that carry codes: real ones,
+#: since an append checks each code's heading and subheading against the nomenclature.
+HS_CODES = (
+    "280530", "280461", "280469", "281820", "282520", "282590", "283691", "284690", "285000",
+    "260300", "260400", "260500", "261000", "261100", "261310", "261400", "261510", "261590",
+    "261690", "261710", "261790", "710110", "711011", "720241", "720249", "720250", "720260",
+    "720270", "720280", "720291", "720292", "720293", "720299", "750110", "760110", "800110",
+    "810110", "810194", "810296", "810320", "810520", "810820", "810890", "811010", "811100",
+    "811221", "811292", "811299", "811300", "850511", "381800",
+)  # fmt: skip
 POOL = 500
 P_ACTION = 0.03
 P_DORMANT = 0.03
@@ -387,7 +397,9 @@ class Generator:
         if rng.random() < 0.8:
             record["document"] = f"{issuer} notice {self.measures} of {year}"
         if rng.random() < 0.2:
-            record["hs_codes"] = [f"{rng.randint(2500, 8599)}{rng.randint(0, 99):02d}"]
+            # two draws, as when codes were any six digits: the rest of the stream is unchanged
+            drawn = rng.randint(2500, 8599) * 100 + rng.randint(0, 99)
+            record["hs_codes"] = [HS_CODES[drawn % len(HS_CODES)]]
         if self.actions and rng.random() < 0.05:
             record["responds_to"] = [rng.choice(self.actions)]
         record["sources"] = self.source(announced)

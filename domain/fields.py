@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from domain.controls import NOTES_PATTERN, TEXT_PATTERN, URL_PATTERN
+from domain.hs import check_hs_code, normalised
 from domain.vocabulary import (
     SLUG_MAX_LENGTH,
     SLUG_PATTERN,
@@ -84,7 +85,8 @@ Excepted = Annotated[
     tuple[Annotated[str, AfterValidator(lambda code: check_place(code, worldwide=False))], ...],
     Field(min_length=1),
 ]
-HsCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4,10}$")]
+#: Dots and spaces dropped, then checked against HS 2022 (`domain.hs`).
+HsCode = Annotated[str, BeforeValidator(normalised), AfterValidator(check_hs_code)]
 EndUsers = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_ -]*$", max_length=100)]
 ActionKind = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=50)]
 Url = Annotated[str, StringConstraints(pattern=URL_PATTERN, max_length=2_000)]

@@ -336,6 +336,8 @@ def test_reading_leaves_what_the_caller_froze_frozen() -> None:
     try:
         frozen = gc.get_freeze_count()
         assert read(jsonl(imposed())).records
-        assert gc.get_freeze_count() == frozen
+        # not unfrozen (which would empty it); a frozen object whose last reference went
+        # meanwhile (a cache entry replaced) leaves it, so the count may drop by a few
+        assert frozen - 100 <= gc.get_freeze_count() <= frozen
     finally:
         gc.unfreeze()

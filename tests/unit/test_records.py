@@ -512,7 +512,12 @@ REJECTED = [
     pytest.param(imposed(kind="embargo"), "kind", "embargo", id="unknown-kind"),
     pytest.param(imposed(certainty="rumoured"), "certainty", "rumoured", id="unknown-certainty"),
     pytest.param(imposed(direction="both"), "direction", "both", id="unknown-direction"),
-    pytest.param(imposed(hs_codes=["28.05"]), "hs_codes[0]", "28.05", id="hs-code"),
+    pytest.param(imposed(hs_codes=["28.05x"]), "hs_codes[0]", "28.05x", id="hs-code"),
+    pytest.param(imposed(hs_codes=["28"]), "hs_codes[0]", "4 to 10 digits", id="hs-code-short"),
+    pytest.param(imposed(hs_codes=["9999"]), "hs_codes[0]", "no HS 2022 heading", id="hs-heading"),
+    pytest.param(
+        imposed(hs_codes=["2805.99"]), "hs_codes[0]", "no HS 2022 subheading", id="hs-subheading"
+    ),
     # ids
     pytest.param(imposed(measure="cn mofcom"), "measure", "cn mofcom", id="id-with-space"),
     pytest.param(imposed(measure="CN-mofcom"), "measure", "CN-mofcom", id="id-upper-case"),
@@ -780,6 +785,12 @@ def test_a_record_error_reads_as_line_field_message() -> None:
     error = rejection(imposed(destinations=["jp"]))[0]
     assert str(error) == f"line {LINE}: destinations[0]: {error.message}"
     assert str(RecordError(3, "items", "bad", "in.jsonl")) == "in.jsonl: line 3: items: bad"
+
+
+def test_hs_codes_are_kept_as_digits_without_dots_and_spaces() -> None:
+    record = parse_record(imposed(hs_codes=["2805.30", "8112 92 10", "811299"]), LINE)
+    assert isinstance(record, MeasureImposedRecord)
+    assert record.hs_codes == ("280530", "81129210", "811299")
 
 
 def test_amendable_fields_are_the_ones_the_design_lists() -> None:
