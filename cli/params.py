@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from domain.hs import normalised
 from domain.vocabulary import (
     GROUPS,
     MEASURE_KINDS,
@@ -149,6 +150,18 @@ class PlaceParam(click.ParamType[str, Any]):
             self.fail(str(error), param, ctx)
 
 
+class HsParam(click.ParamType[str, Any]):
+    """An HS code asked about: 2 to 10 digits, dots and spaces dropped."""
+
+    name = "HS"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        code = normalised(value)
+        if not (isinstance(code, str) and code.isdigit() and 2 <= len(code) <= 10):
+            self.fail(f"{value!r} is no HS code to ask about: 2 to 10 digits", param, ctx)
+        return code
+
+
 class GroupParam(click.ParamType[str, Any]):
     """A country group, `@slug`."""
 
@@ -203,4 +216,5 @@ ITEM = ItemParam()
 KIND = KindParam()
 COUNTRY = CountryParam()
 PLACE = PlaceParam()
+HS = HsParam()
 ONE_COUNTRY = CountryParam(worldwide=False)

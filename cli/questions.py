@@ -20,7 +20,7 @@ from cli.options import (
     pass_session,
     reported,
 )
-from cli.params import DATE, GROUP, KIND, ONE_COUNTRY, PLACE
+from cli.params import DATE, GROUP, HS, KIND, ONE_COUNTRY, PLACE
 from cli.session import Session
 from projections.answers import RecordTime
 
@@ -227,6 +227,9 @@ def show(session: Session, wanted: str, output_format: str) -> None:
     multiple=True,
     help="Only measures, actions, country groups or named parties; repeatable.",
 )
+@click.option(
+    "--hs", type=HS, help="Only measures whose HS codes match this one (either is a prefix)."
+)
 @click.option("--on", "day", type=DATE, help="The date statuses are shown for (default today).")
 @flow_filters
 @pass_session
@@ -236,6 +239,7 @@ def search(
     issuer: str | None,
     kinds: tuple[str, ...],
     types: tuple[str, ...],
+    hs: str | None,
     day: date | None,
     elements: tuple[str, ...],
     items: tuple[str, ...],
@@ -259,6 +263,7 @@ def search(
             issuer=issuer,
             kinds=kinds,
             types=types,
+            hs=hs,
             elements=elements,
             items=items,
             exporter=exporter,

@@ -20,6 +20,19 @@ def normalised(value: object) -> object:
     return value
 
 
+def hs_match(codes: tuple[str, ...] | None, asked: str) -> str | None:
+    """How a measure's codes cover the code `asked` (docs/vocabulary.md §8): `all` when one of
+    them is `asked` or a prefix of it (the measure covers all its goods), `part` when one
+    starts with it (the measure covers some of them), else None."""
+    found = None
+    for code in codes or ():
+        if asked.startswith(code):
+            return "all"
+        if code.startswith(asked):
+            found = "part"
+    return found
+
+
 def check_hs_code(code: str) -> str:
     """A code of 4 to 10 digits whose heading (and subheading, given six or more digits) HS
     2022 has, else ValueError naming what is wrong."""

@@ -273,13 +273,14 @@ class Found:
     on: date
     known: Known
     hits: list[Hit]
+    #: With `--hs`: the code asked and its HS 2022 description.
+    hs: dict[str, str | None] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "on": self.on.isoformat(),
-            **self.known.to_json(),
-            "results": [hit.to_json() for hit in self.hits],
-        }
+        found: dict[str, Any] = {"on": self.on.isoformat(), **self.known.to_json()}
+        if self.hs is not None:
+            found["hs"] = self.hs
+        return {**found, "results": [hit.to_json() for hit in self.hits]}
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
+from domain.hs import hs_match
 from domain.vocabulary import is_group
 from projections.flows import FlowQuery
 from projections.groups import GroupStanding, standing
@@ -152,9 +153,11 @@ class Hit:
     status: str
     document: str | None
     title: str | None
+    #: With `--hs`: how the measure's codes cover the code asked (docs/output.md §5).
+    hs_match: dict[str, str] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        found: dict[str, Any] = {
             "type": self.type,
             "id": self.id,
             "record": self.record,
@@ -166,6 +169,9 @@ class Hit:
             "document": self.document,
             "title": self.title,
         }
+        if self.hs_match is not None:
+            found["hs_match"] = self.hs_match
+        return found
 
 
 @dataclass(frozen=True)
@@ -178,6 +184,8 @@ class SearchQuery:
     kinds: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
     flows: FlowQuery = field(default_factory=FlowQuery)
+    #: An HS code (2 to 10 digits): only the measures whose codes match it, either way.
+    hs: str | None = None
 
 
 class Catalog:
@@ -235,6 +243,14 @@ class Catalog:
             for hit in _hits(subject, query)
         ]
         return sorted(hits, key=lambda hit: (hit.date or "", hit.type, hit.id, hit.position))
+
+    def names_hs(self, code: str) -> bool:
+        """Whether any measure's terms, at any stage, have codes matching `code`."""
+        return any(
+            hs_match(terms.hs_codes, code)
+            for subject in self.subjects.values()
+            for terms in subject.stages()
+        )
 
     def kinds(self) -> set[str]:
         """Every kind a measure or an action has had."""
@@ -300,6 +316,10 @@ def _hits(subject: Subject, query: SearchQuery) -> Iterator[Hit]:
     else:
         records = records[:1]
     status = subject.status_on(query.on)
+    matched = None
+    if query.hs is not None:  # the widest cover any of the measure's terms has given
+        covers = {hs_match(terms.hs_codes, query.hs) for terms in subject.stages()}
+        matched = {"code": query.hs, "coverage": "all" if "all" in covers else "part"}
     for logged in records:
         record = logged.record
         if logged is subject.records[0]:
@@ -319,6 +339,7 @@ def _hits(subject: Subject, query: SearchQuery) -> Iterator[Hit]:
             status,
             document,
             listing.title,
+            matched,
         )
 
 
@@ -337,6 +358,10 @@ def _narrowed(subject: Subject, query: SearchQuery, ever: Mapping[str, set[str]]
     if query.issuer is not None and subject.issuer != query.issuer:
         return False
     if query.kinds and not any(kind in query.kinds for kind in subject.kinds()):
+        return False
+    if query.hs is not None and not any(
+        hs_match(terms.hs_codes, query.hs) for terms in subject.stages()
+    ):
         return False
     flows = query.flows
     if subject.type == "party":  # a country asked about: the parties of that country

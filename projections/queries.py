@@ -10,6 +10,7 @@ from datetime import date
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
+from domain.hs import describe
 from domain.ids import action_id, group_id, measure_id
 from domain.vocabulary import WORLDWIDE, Level, is_group
 from projections import mentions
@@ -489,6 +490,15 @@ class RegimeReader(RecordLookups):
             )
             unknown_kinds = unmentioned(query.kinds, kinds, kinds, what="kind")
         hits = catalog.search(query)
+        hs = None
+        if query.hs is not None:
+            hs = {"code": query.hs, "description": describe(query.hs)}
+            named = bool(hits) or (
+                read_catalog(self.app, position, known=known_at) if query.text else catalog
+            ).names_hs(query.hs)
+            if not named:
+                about = f" ({hs['description']})" if hs["description"] else ""
+                unknown_kinds.append(f"no measure names HS code {query.hs}{about}")
         known = self._known(
             generation,
             position,
@@ -498,7 +508,7 @@ class RegimeReader(RecordLookups):
             latest=latest,
             answered=bool(hits),
         )
-        return Found(query.on, known, hits)
+        return Found(query.on, known, hits, hs)
 
 
 #: The causes that make a measure appear on a flow, or leave it, by themselves: on such a

@@ -253,6 +253,7 @@ class Store:
         issuer: str | None = None,
         kinds: Sequence[str] = (),
         types: Sequence[str] = (),
+        hs: str | None = None,
         elements: Sequence[str] = (),
         items: Sequence[str] = (),
         exporter: str | None = None,
@@ -271,6 +272,7 @@ class Store:
             tuple(kinds),
             tuple(types),
             flow_query(elements, items, exporter, importer),
+            hs,
         )
         return self.reader().search(query, knowledge(known_at, recorded_at))
 
