@@ -12,7 +12,7 @@ import click
 from cli.params import DATE, ELEMENT, ITEM, KNOWN_DAY, PLACE, RECORD_TIME
 from cli.session import Session
 from domain.controls import visible
-from domain.errors import AmbiguousName, BatchRejected, RegimesError
+from domain.errors import BatchRejected, QuestionError, RegimesError
 
 F = TypeVar("F", bound=Callable[..., Any])
 pass_session = click.make_pass_decorator(Session)
@@ -48,7 +48,7 @@ def reported() -> Iterator[None]:
         for problem in error.errors:
             click.echo(visible(str(problem)), err=True)
         raise Rejected(f"rejected: {error}") from None
-    except AmbiguousName as error:  # the question needs rewording: a usage error
+    except QuestionError as error:  # the question needs rewording: a usage error
         raise UsageRefused(visible(str(error))) from None
     except RegimesError as error:  # messages may quote stored text: never raw on a terminal
         raise Rejected(visible(str(error))) from None

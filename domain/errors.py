@@ -65,9 +65,13 @@ class BatchRejected(RegimesError):
         super().__init__(f"{count} error{'s' if count != 1 else ''}; nothing was written")
 
 
-class AmbiguousName(RegimesError):
-    """A question names something by a name several records have: it must be reworded (a
-    usage error, listing the candidates)."""
+class QuestionError(RegimesError):
+    """A question that cannot be answered as asked: a usage error (exit status 2)."""
+
+
+class AmbiguousName(QuestionError):
+    """A question names something by a name several records have: it must be reworded,
+    the message listing the candidates."""
 
 
 class StoreError(RegimesError):

@@ -299,7 +299,11 @@ class Measure(Aggregate):
         named = getattr(record, "parties", None)
         if named and not isinstance(record, MeasureAmendedRecord):
             self._check_named(named, record.effective_on)
-        if isinstance(record, MeasureLiftedRecord) and self.lifted_on is not None:
+        if (
+            isinstance(record, MeasureLiftedRecord)
+            and not named  # a delisting of some parties only may come before the lifting
+            and self.lifted_on is not None
+        ):
             raise MeasureLifted(
                 "measure", f"measure {self.slug!r} was already lifted on {self.lifted_on}"
             )
@@ -339,6 +343,33 @@ class Measure(Aggregate):
                 "parties",
                 f"measure {self.slug!r} does not name {', '.join(map(repr, unnamed))} on {day}",
             )
+        for party in parties:
+            delisted = self._delisted(party, day)
+            if delisted is not None:
+                raise DomainError(
+                    "parties",
+                    f"{party!r} was delisted from measure {self.slug!r} on {delisted}: nothing "
+                    "applies to it from then until an amendment lists it again",
+                )
+
+    def _delisted(self, party: str, day: date) -> date | None:
+        """When `party` was last delisted by a lifting for it, if it still is on `day` (no
+        amendment has listed it again since), else None."""
+        found = None
+        for event in self.history:
+            if not isinstance(event, Measure.DatedEvent) or event.effective_on > day:
+                continue
+            if isinstance(event, Measure.Lifted) and party in (event.parties or ()):
+                found = event.effective_on if found is None else max(found, event.effective_on)
+        if found is None:
+            return None
+        relisted = any(
+            isinstance(event, Measure.Amended)
+            and found < event.effective_on <= day
+            and party in (event.changes.get("parties") or ())
+            for event in self.history
+        )
+        return None if relisted else found
 
     def _check_terms(self, known: KnownTerms, since: date, field: str) -> None:
         """The terms that a correction or an amendment (`known`, with it) leaves in effect on

@@ -36,7 +36,7 @@ class Party(Aggregate):
         name: str
         country: str
         aliases: tuple[str, ...] | None = None
-        identifiers: tuple[str, ...] | None = None
+        identifiers: dict[str, str] | None = None
         notes: str | None = None
         sources: tuple[Source, ...]
 

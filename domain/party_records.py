@@ -20,7 +20,7 @@ Parties = Annotated[
 ]
 
 #: What a `party_corrected` may replace.
-PARTY_FIELDS = ("name", "country", "aliases", "identifiers")
+PARTY_FIELDS = ("name", "country", "aliases", "identifiers", "notes")
 
 
 class _PartyRecord(_Record):
@@ -47,14 +47,15 @@ class PartyIdentifiedRecord(_PartyRecord):
     name: Text
     country: Country
     aliases: tuple[Text, ...] | None = None
-    identifiers: tuple[Text, ...] | None = None
+    #: Ids in registers, by register (`{"uscc": "…"}`).
+    identifiers: dict[Slug, Text] | None = None
     notes: Notes | None = None
     sources: Sources
 
-    @field_validator("aliases", "identifiers")
+    @field_validator("aliases")
     @classmethod
-    def _each_once(cls, value: tuple[str, ...] | None, info: Any) -> tuple[str, ...] | None:
-        return None if value is None else _once(value, str(info.field_name))
+    def _each_once(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        return None if value is None else _once(value, "aliases")
 
 
 class PartyCorrectedRecord(_PartyRecord):

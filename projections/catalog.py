@@ -222,7 +222,7 @@ class Catalog:
             elif isinstance(event, Measure.Event) and subject.history is not None:
                 subject.history.apply(event)
         for subject in self.subjects.values():  # the measures naming each party
-            if subject.history is not None:
+            if subject.history is not None and not subject.history.retracted:
                 named = {p for terms in subject.stages() for p in terms.parties or ()}
                 for party in named:
                     if ("party", party) in self.subjects:
@@ -294,13 +294,12 @@ def _text_of(subject: Subject, record: dict[str, Any]) -> Iterator[str]:
             yield record[name]
     for source in record.get("sources") or ():
         yield source["title"]
-    for name in ("aliases", "identifiers"):  # a party's other names
-        yield from record.get(name) or ()
     fields = record.get("fields")  # a correction's new terms
+    for found in (record, fields if isinstance(fields, dict) else {}):
+        yield from found.get("aliases") or ()  # a party's other names and ids
+        yield from (found.get("identifiers") or {}).values()
     if isinstance(fields, dict):
         yield from (fields[name] for name in _TEXT_FIELDS if isinstance(fields.get(name), str))
-        for name in ("aliases", "identifiers"):
-            yield from fields.get(name) or ()
 
 
 def _hits(subject: Subject, query: SearchQuery) -> Iterator[Hit]:

@@ -117,6 +117,8 @@ def placed_on(
         return
     if summary.parties:  # an entity list: for its named parties only (docs/time.md §6)
         if query.party is None:
+            if not summary.listed_parties():  # every party it named is delisted
+                return
             status = NAMED
         elif query.party in summary.parties:
             found = summary.for_party(query.party)
@@ -168,7 +170,7 @@ class Flow:
             "pending": [summary.to_json() for summary in self.pending],
             "exempt": [_exemption(summary) for summary in self.exempt],
             "named_parties": [
-                {**summary.to_json(), "party_count": len(summary.parties)}
+                {**summary.to_json(), "party_count": len(summary.listed_parties())}
                 for summary in self.named_parties
             ],
         }

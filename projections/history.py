@@ -58,6 +58,9 @@ class MeasureHistory:
     #: Suspensions, resumptions and liftings for some named parties only, in record order:
     #: folded into the history as each of those parties sees it (`for_party`).
     party_events: list[Measure.DatedEvent] = field(default_factory=list)
+    #: As one named party sees it (`for_party`): the spans over which it is delisted, from a
+    #: lifting for it until an amendment lists it again (None: for good).
+    delisted: list[tuple[date, date | None]] = field(default_factory=list)
 
     @classmethod
     def begin(cls, event: Measure.Imposed) -> MeasureHistory:
@@ -73,6 +76,7 @@ class MeasureHistory:
             resumptions=list(self.resumptions),
             follow_ups=list(self.follow_ups),
             party_events=list(self.party_events),
+            delisted=list(self.delisted),
         )
 
     def apply(self, event: Measure.Event) -> None:
@@ -92,20 +96,24 @@ class MeasureHistory:
 
     def for_party(self, party: str) -> MeasureHistory:
         """The history as `party` sees it: every follow-up for everyone, and those naming it.
-        A delisting ends the measure for it, from its date or the general lifting's,
-        whichever comes first."""
+        A lifting for it delists it from its date until an amendment lists it again."""
         seen = self.copy()
         seen.party_events = []
-        lifted_on = self.lifted_on
+        listed_again = sorted(
+            amendment.effective_on
+            for amendment in self.terms.amendments
+            if party in (amendment.changes.get("parties") or ())
+        )
         for event in self.party_events:
-            if party in getattr(event, "parties", ()):
-                if event.record_type == "measure_lifted":
-                    seen.follow_ups.append(_follow_up("lifted", event))
-                    if lifted_on is None or event.effective_on < lifted_on:
-                        lifted_on, seen.lifting_document = event.effective_on, event.document
-                else:
-                    _folds()[type(event)](event, seen)
-        seen.lifted_on = lifted_on
+            if party not in getattr(event, "parties", ()):
+                continue
+            if event.record_type == "measure_lifted":
+                seen.follow_ups.append(_follow_up("lifted", event))
+                start = event.effective_on
+                end = next((day for day in listed_again if day > start), None)
+                seen.delisted.append((start, end))
+            else:
+                _folds()[type(event)](event, seen)
         return seen
 
     @classmethod

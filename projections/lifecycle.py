@@ -173,6 +173,8 @@ def standing(
     shown then."""
     if day < terms.shown_from or (history.lifted_on and day >= history.lifted_on):
         return None
+    if any(start <= day and (end is None or day < end) for start, end in history.delisted):
+        return None  # a named party delisted (`MeasureHistory.for_party`)
     if terms.until and day >= terms.until:  # a sunset
         return None
     published, scheduled = history.published_on, _scheduled_on(history, day)
@@ -253,6 +255,8 @@ def change_dates(history: MeasureHistory, spans: list[Span]) -> list[date]:
             days.update((follow_up.announced_on, follow_up.effective_on))
     if history.lifted_on:
         days.add(history.lifted_on)
+    for start, end in history.delisted:
+        days.update((start, end) if end else (start,))
     return sorted(days)
 
 

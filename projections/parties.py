@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
+import orjson
 from eventsourcing.persistence import PersistenceError
 
 from domain.errors import AmbiguousName
@@ -41,7 +42,14 @@ class PartyNames:
         self.checked = view.store.table("party_names_checked")
 
     def _create(self) -> None:
-        """The index's tables, made the first time any process looks a name up."""
+        """The index's tables, made the first time any process looks a name up (another
+        process making them at the same moment may win: then they are there)."""
+        try:
+            self._make_tables()
+        except PersistenceError:
+            self._make_tables()  # PostgreSQL: a concurrent CREATE ... IF NOT EXISTS may fail
+
+    def _make_tables(self) -> None:
         with self.view.transaction(commit=True) as c:
             c.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.names} (name TEXT NOT NULL, "
@@ -138,14 +146,14 @@ def _names(facts: dict[str, Any]) -> set[str]:
     }
 
 
-def listed_anywhere(view: BitemporalView, generation: str, party: str) -> bool:
-    """Whether any measure summary the view holds names `party` (a scan of the summaries:
-    asked only when an answer listed no measure naming the party)."""
-    needle = f'%"{party}"%'
+def candidate_listings(view: BitemporalView, generation: str, party: str) -> set[str]:
+    """The measures whose summaries, stored in the view, list `party` among their parties (a
+    scan of the summaries, each read back to check the list itself names it)."""
     with view.transaction(commit=False) as c:
         c.execute(
-            f"SELECT 1 AS found FROM {view.sql(generation).states} "
-            f"WHERE summary LIKE {view.p} AND summary LIKE {view.p} LIMIT 1",
-            ('%"parties"%', needle),
+            f"SELECT summary FROM {view.sql(generation).states} "
+            f"WHERE summary LIKE {view.p} AND summary LIKE {view.p}",
+            ('%"parties"%', f'%"{party}"%'),  # a party's slug holds no LIKE wildcard
         )
-        return c.fetchone() is not None
+        summaries = [orjson.loads(row["summary"]) for row in c.fetchall()]
+    return {summary["measure"] for summary in summaries if party in summary.get("parties", ())}

@@ -25,6 +25,7 @@ from projections.answers import (
     Knowledge,
     Known,
     MemberOf,
+    RecordTime,
     Timeline,
     statuses,
 )
@@ -44,7 +45,7 @@ from projections.lookups import AmbiguousDocument as AmbiguousDocument
 from projections.lookups import RecordLookups
 from projections.lookups import UnknownId as UnknownId
 from projections.mentions import unmentioned
-from projections.parties import NOT_LISTED, PartyNames, listed_anywhere
+from projections.parties import NOT_LISTED, PartyNames, candidate_listings
 from projections.places import Memberships, groups_by_side, groups_in, periods
 from projections.summaries import MeasureSummary, iso
 from projections.timeline import FlowKey, Span, flow_changes
@@ -73,11 +74,12 @@ class RegimeReader(RecordLookups):
         self._parties: PartyNames | None = None
 
     @damaged_view_explained
-    def party_named(self, wanted: str) -> str:
-        """The slug of the party `wanted` names: its slug, or a name or alias in any case
-        (AmbiguousParty when several parties have it); `wanted` itself when no party does,
-        so that the answer about it says it is on no list."""
-        generation, position, _ = self.where_to_read(None)
+    def party_named(self, wanted: str, recorded_at: RecordTime | None = None) -> str:
+        """The slug of the party `wanted` names among the records held at `recorded_at`
+        (None: every record): its slug, or a name or alias in any case (AmbiguousParty when
+        several parties have it); `wanted` itself when no party does, so that the answer
+        about it says it is on no list."""
+        generation, position, _ = self.where_to_read(recorded_at)
         if self._parties is None:
             self._parties = PartyNames(self.app, self.view)
         return self._parties.find(wanted, generation, position) or wanted
@@ -136,7 +138,7 @@ class RegimeReader(RecordLookups):
         if (
             party is not None
             and not party_named
-            and not listed_anywhere(self.view, generation, party)
+            and not self._listed(generation, party, position, knowledge.known_at)
         ):
             warnings.append(f"{party!r} is {NOT_LISTED}")
         known_at = knowledge.known_at
@@ -172,6 +174,26 @@ class RegimeReader(RecordLookups):
                 )
         known = self._reflects(position, knowledge, [*warnings, *more])
         return known if party is None else replace(known, party=party)
+
+    def _listed(self, generation: str, party: str, position: int, known: date | None) -> bool:
+        """Whether any measure recorded by `position` and published by `known` (a
+        retracted one aside) has named `party` at any time: asked when an answer listed no
+        measure naming it. The summaries that mention it are found by a scan, each checked
+        against its measure's records."""
+        if not any(
+            logged.position <= position
+            for logged in self.view.positions_of(generation, f"party:{party}")
+        ):
+            return False  # no such party by then
+        for slug in candidate_listings(self.view, generation, party):
+            history = self._measure_history(generation, slug, position, known)
+            if (
+                history is not None
+                and not history.retracted
+                and any(party in (terms.parties or ()) for _, terms in history.terms.stages)
+            ):
+                return True
+        return False
 
     def _reflects(self, position: int, knowledge: Knowledge, warnings: list[str]) -> Known:
         """What any answer at `position` reflects: the position, its digest, the knowledge
@@ -235,15 +257,15 @@ class RegimeReader(RecordLookups):
             if named is not None and item != WORLDWIDE:
                 named.add(item)
             summary = MeasureSummary.from_json(stored)
-            named = groups_in((*scope, *summary.excepted))
+            involved = groups_in((*scope, *summary.excepted))
             on_days: list[tuple[str, str, date]]
-            if day is not None or not named:  # places the same all along
+            if day is not None or not involved:  # places the same all along
                 on_days = [(valid_from, valid_to, day or _day(valid_from))]
             else:
                 start, end = _day(valid_from), _day(valid_to)
                 on_days = [
                     (iso(begin), iso(finish), begin)
-                    for begin, finish in periods(named, flow, start, end, memberships)
+                    for begin, finish in periods(involved, flow, start, end, memberships)
                 ]
             for begin, finish, on in on_days:
                 for entry in placed_on(
@@ -490,6 +512,16 @@ class RegimeReader(RecordLookups):
             )
             unknown_kinds = unmentioned(query.kinds, kinds, kinds, what="kind")
         hits = catalog.search(query)
+        if query.text and any(hit.type == "party" for hit in hits):
+            # how many measures name each party: counted over every measure, not only those
+            # whose text matched
+            every = read_catalog(self.app, position, known=known_at)
+            hits = [
+                replace(hit, status=every.subjects[("party", hit.id)].status_on(query.on))
+                if hit.type == "party"
+                else hit
+                for hit in hits
+            ]
         hs = None
         if query.hs is not None:
             hs = {"code": query.hs, "description": describe(query.hs)}

@@ -117,6 +117,16 @@ class MeasureSummary(NamedTuple):
         """The summary with its `via` (and the membership behind it) given."""
         return MeasureSummary._make((*self[:-2], via, membership))  # the last two fields
 
+    def listed_parties(self) -> tuple[str, ...]:
+        """The parties it names that are not delisted that day."""
+        delisted = {
+            party
+            for state in self.party_states
+            if state["status"] == "lifted"
+            for party in state["parties"]
+        }
+        return tuple(party for party in self.parties if party not in delisted)
+
     def for_party(self, party: str) -> MeasureSummary | None:
         """The summary as it stands for `party`, which it names: in its own status where a
         follow-up for some parties only sets one (None: delisted, it no longer applies)."""

@@ -225,7 +225,8 @@ def _today(facts: ReportFacts) -> str:
         measures = [*flow.in_force, *flow.suspended, *flow.pending]
         listed = "".join(f"<li>{_measure_today(summary)}</li>" for summary in measures)
         listed += "".join(  # entity lists: for their parties, not for any buyer
-            f"<li>for {len(summary.parties)} named parties only: {_measure_today(summary)}</li>"
+            f"<li>for {len(summary.listed_parties())} named parties only: "
+            f"{_measure_today(summary)}</li>"
             for summary in flow.named_parties
         )
         rows.append(

@@ -19,7 +19,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 
 import orjson
 
-from domain.errors import RegimesError, StoreError
+from domain.errors import QuestionError, RegimesError, StoreError
 from regimes.asking import day_of, flow_query, knowledge, now
 from store.locations import Store as Location
 from store.locations import parse_store, patiently
@@ -188,7 +188,7 @@ class Store:
         `known_at` (publication time) among the records the store held at `recorded_at`
         (a UTC moment, or a log position; record time); each None: every record. With
         `party` (a slug, name or alias), for that named buyer (or seller, on imports)."""
-        query = self._flows(elements, items, exporter, importer, party)
+        query = self._flows(elements, items, exporter, importer, party, recorded_at)
         return self.reader().as_of(day_of(day), query, knowledge(known_at, recorded_at))
 
     def _flows(
@@ -198,10 +198,19 @@ class Store:
         exporter: str | None,
         importer: str | None,
         party: str | None,
+        recorded_at: RecordTime | str | None = None,
     ) -> FlowQuery:
-        """The flows asked about, the party (if any) found by its slug, name or alias."""
-        found = self.reader().party_named(party) if party else None
-        return flow_query(elements, items, exporter, importer, found)
+        """The flows asked about, the party (if any) found by its slug, name or alias among
+        the records held at `recorded_at`."""
+        return flow_query(elements, items, exporter, importer, self._party(party, recorded_at))
+
+    def _party(self, party: str | None, recorded_at: RecordTime | str | None) -> str | None:
+        """The slug of the party asked about (None: none asked); ValueError for a blank one."""
+        if party is None:
+            return None
+        if not party.strip():
+            raise QuestionError("--party: give a party's slug, name or alias, not blank")
+        return self.reader().party_named(party, knowledge(None, recorded_at).recorded_at)
 
     def timeline(
         self,
@@ -219,7 +228,7 @@ class Store:
     ) -> Timeline:
         """Each date on which a matching flow's level or measures changed."""
         return self.reader().timeline(
-            self._flows(elements, items, exporter, importer, party),
+            self._flows(elements, items, exporter, importer, party, recorded_at),
             knowledge(known_at, recorded_at),
             since=day_of(since) if since else None,
             until=day_of(until) if until else None,
@@ -240,7 +249,7 @@ class Store:
         recorded_at: RecordTime | str | None = None,
     ) -> Comparison:
         """The flows whose level or measures differ between two dates."""
-        query = self._flows(elements, items, exporter, importer, party)
+        query = self._flows(elements, items, exporter, importer, party, recorded_at)
         return self.reader().diff(
             day_of(first), day_of(second), query, knowledge(known_at, recorded_at)
         )
@@ -309,7 +318,7 @@ class Store:
             day_of(since) if since else None,
             day_of(until) if until else None,
             knowledge(known_at, recorded_at),
-            self.reader().party_named(party) if party else None,
+            self._party(party, recorded_at),
         )
         generated_at = now()
         today = day_of(today) if today else generated_at.date()

@@ -107,7 +107,7 @@ def _measures_cell(flow: Flow) -> Text:
         for summary in flow.exempt
     ]
     lines += [
-        f"NAMED PARTIES ({len(summary.parties)}, not counted for other buyers): "
+        f"NAMED PARTIES ({len(summary.listed_parties())}, not counted for other buyers): "
         f"{_measure_line(summary)}"
         for summary in flow.named_parties
     ]

@@ -124,7 +124,7 @@ HISTORY: dict[str, dict[str, Any]] = {
         "name": "Mitsubishi Shipbuilding Co., Ltd.",
         "country": "JP",
         "aliases": ["MHI Shipbuilding"],
-        "identifiers": ["JCN 1010001212345"],
+        "identifiers": {"jcn": "1010001212345"},
         "notes": "n",
         "sources": [SOURCE],
     },

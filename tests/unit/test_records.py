@@ -251,7 +251,7 @@ def full(record_type: str) -> dict[str, Any]:
         },
         "party_identified": {
             "aliases": ["MHI Shipbuilding"],
-            "identifiers": ["JCN 1010001212345"],
+            "identifiers": {"jcn": "1010001212345"},
             "notes": "n",
             "sources": [SOURCE],
         },
