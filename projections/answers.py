@@ -297,8 +297,16 @@ class Shown:
 
 
 def statuses(flow: Flow) -> dict[str, str]:
-    """Each measure on the flow with its status."""
-    return {summary.measure: summary.status for summary in flow.listed()}
+    """Each measure on the flow with its status (an entity list asked about without a party:
+    its status `for named parties`)."""
+    found: dict[str, str] = {summary.measure: summary.status for summary in flow.listed()}
+    for summary in flow.named_parties:
+        found[summary.measure] = f"{summary.status}{FOR_NAMED}"
+    return found
+
+
+#: The status of an entity list on a flow asked about without a party, after its own.
+FOR_NAMED = " for named parties"
 
 
 def _standing(flow: Flow) -> dict[str, Any]:
@@ -307,6 +315,7 @@ def _standing(flow: Flow) -> dict[str, Any]:
         "in_force": [summary.measure for summary in flow.in_force],
         "suspended": [summary.measure for summary in flow.suspended],
         "pending": [summary.measure for summary in flow.pending],
+        "named_parties": [summary.measure for summary in flow.named_parties],
     }
 
 

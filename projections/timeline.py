@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date
 
-from projections.answers import FlowChange
+from projections.answers import FOR_NAMED, FlowChange
 from projections.flows import Entry, Flow, FlowQuery, assemble
 from projections.lifecycle import Cause
 from projections.summaries import MeasureChange
@@ -44,12 +44,22 @@ def _change(day: date, before: Flow, after: Flow, cause: CauseOf) -> FlowChange 
     old, new = standings(before), standings(after)
     if before.level == after.level and old == new:
         return None
-    kinds = {summary.measure: summary.kind for summary in (*before.listed(), *after.listed())}
+    kinds = {
+        summary.measure: summary.kind
+        for flow in (before, after)
+        for summary in (*flow.listed(), *flow.named_parties)
+    }
     measures = []
     for slug in sorted(old.keys() | new.keys()):
         if old.get(slug) != new.get(slug):
             status_before, status_after = (old.get(slug, _GONE)[0], new.get(slug, _GONE)[0])
-            why = cause(slug, day, status_before, status_after, after.key)
+            why = cause(  # by the measure's own statuses, whoever it applies to
+                slug,
+                day,
+                status_before.removesuffix(FOR_NAMED),
+                status_after.removesuffix(FOR_NAMED),
+                after.key,
+            )
             measures.append(
                 MeasureChange(
                     slug, status_before, status_after, kinds[slug], why.kind, why.document
@@ -69,9 +79,10 @@ def standings(flow: Flow) -> dict[str, tuple[str, str, tuple[tuple[str, str], ..
     scheduled for it (a follow-up announced ahead of its effect changes the listing)."""
     return {
         summary.measure: (
-            summary.status,
+            summary.status + (FOR_NAMED if named else ""),
             summary.level.name,
             tuple((change["type"], change["effective_on"]) for change in summary.scheduled),
         )
-        for summary in flow.listed()
+        for summaries, named in ((flow.listed(), False), (flow.named_parties, True))
+        for summary in summaries
     }

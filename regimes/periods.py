@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from domain.vocabulary import Level
-from projections.answers import FlowChange
+from projections.answers import FOR_NAMED, FlowChange
 from projections.lifecycle import ANNOUNCED
 
 #: The chart's colour bands: a pending measure is announced or reported.
@@ -68,7 +68,8 @@ def status_periods(changes: Iterable[FlowChange]) -> list[Period]:
             before = current.pop(key, None)
             if before is not None:
                 ended.append(replace(before, end=change.day))
-            if entry.after != "none":
+            if entry.after != "none" and not entry.after.endswith(FOR_NAMED):
+                # an entity list is no period of the flow for an unnamed buyer
                 current[key] = Period(
                     *key,
                     status=entry.after,

@@ -46,7 +46,15 @@ def test_timeline_and_diff_warn_too(bundled: str) -> None:
         invoked("--store", bundled, "timeline", "-e", "Os", "--format", "json").stdout
     )
     assert timeline["warnings"] == ["no record mentions item 'Os'"]
-    assert timeline["changes"] == []
+    # only the entity lists on every good land on it: listed, never raising its level
+    assert {(c["level_before"], c["level_after"]) for c in timeline["changes"]} <= {
+        ("none", "none")
+    }
+    assert all(
+        m["after"].endswith("for named parties") or m["before"].endswith("for named parties")
+        for change in timeline["changes"]
+        for m in change["measures"]
+    )
     diff = invoke("--store", bundled, "diff", "2025-01-01", "2026-01-01", "--item", "galium")
     assert "no record mentions item 'galium'" in diff.stderr
 
