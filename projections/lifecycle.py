@@ -25,6 +25,8 @@ class PartyStanding(NamedTuple):
     status: str
     suspended_until: date | None = None
     suspension_document: str | None = None
+    #: Follow-ups for them announced by the date, not yet in effect.
+    scheduled: tuple[FollowUp, ...] = ()
 
 
 class MeasureOnDate(NamedTuple):
@@ -104,6 +106,8 @@ def _party_state_json(state: PartyStanding) -> dict[str, Any]:
         until = state.suspended_until
         found["suspended_until"] = iso(until) if until else None
         found["suspension_document"] = state.suspension_document
+    if state.scheduled:
+        found["scheduled"] = [_scheduled_json(follow_up) for follow_up in state.scheduled]
     return found
 
 
@@ -147,18 +151,19 @@ def with_parties(
     """The measure's standing with the parties for whom it stands otherwise that day."""
     if state is None or not views or not terms.parties:
         return state
-    differing: dict[tuple[str, date | None, str | None], list[str]] = {}
+    differing: dict[tuple[Any, ...], list[str]] = {}
+    general = (state.status, state.suspended_until, state.suspension_document, state.scheduled)
     for party in terms.parties:
         if party not in views:
             continue
         seen, spans = views[party]
         own = standing(seen, day, terms, spans)
         key = (
-            ("lifted", None, None)
+            ("lifted", None, None, ())
             if own is None
-            else (own.status, own.suspended_until, own.suspension_document)
+            else (own.status, own.suspended_until, own.suspension_document, own.scheduled)
         )
-        if key != (state.status, state.suspended_until, state.suspension_document):
+        if key != general:
             differing.setdefault(key, []).append(party)
     states = tuple(
         PartyStanding(tuple(parties), *key) for key, parties in sorted(differing.items(), key=str)

@@ -139,6 +139,7 @@ class MeasureSummary(NamedTuple):
                     status=state["status"],
                     suspended_until=date.fromisoformat(until) if until else None,
                     suspension_document=state.get("suspension_document"),
+                    scheduled=tuple(state.get("scheduled", ())),
                 )
         return self
 

@@ -281,3 +281,58 @@ def test_a_name_corrected_matches_before_the_correction_and_the_new_one_after(
     assert reader.party_named(old) == old  # no party is called that any more
     assert flow(sqlite_app, "2026-03-01", new)["level"] == "ban"
     assert flow(sqlite_app, "2026-03-01", old)["level"] == "licence_required"
+
+
+def test_a_delisting_announced_ahead_is_scheduled_for_that_party_only(sqlite_app: Regimes) -> None:
+    delisting = follow_up(
+        "measure_lifted",
+        "ecl",
+        announced_on="2026-04-01",
+        effective_on="2026-05-01",
+        parties=["kawasaki"],
+        document="Delisting notice",
+    )
+    sqlite_app.append(batch(*PARTIES, GENERAL, LISTED, delisting), RECORDED_AT)
+    reader = RegimeReader(sqlite_app)
+
+    def scheduled(party: str) -> list[Any]:
+        answer = reader.as_of(date(2026, 4, 15), FlowQuery(("Dy",), "CN", "JP", party=party))
+        [found] = answer.to_json()["flows"]
+        [ecl] = [s for s in found["in_force"] if s["measure"] == "ecl"]
+        return [(s["type"], s["effective_on"]) for s in ecl["scheduled"]]
+
+    assert scheduled("kawasaki") == [("lifted", "2026-05-01")]
+    assert scheduled("mhi-shipbuilding") == []
+    timeline = reader.timeline(FlowQuery(("Dy",), "CN", "JP", party="kawasaki")).to_json()
+    causes = [(c["date"], m["cause"]) for c in timeline["changes"] for m in c["measures"]]
+    assert ("2026-04-01", "lifting_announced") in causes
+    assert ("2026-05-01", "lifted") in causes
+
+
+def test_a_party_relisted_by_an_amendment_after_its_delisting(sqlite_app: Regimes) -> None:
+    delisted = follow_up("measure_lifted", "ecl", effective_on="2026-04-01", parties=["kawasaki"])
+    relisted = follow_up(
+        "measure_amended", "ecl", effective_on="2026-06-01", parties=["kawasaki", "subaru"]
+    )
+    sqlite_app.append(batch(*PARTIES, GENERAL, LISTED, delisted, relisted), RECORDED_AT)
+    assert flow(sqlite_app, "2026-05-01", "kawasaki")["level"] == "licence_required"
+    assert flow(sqlite_app, "2026-06-01", "kawasaki")["level"] == "ban"
+    again = follow_up("measure_suspended", "ecl", effective_on="2026-05-01", parties=["kawasaki"])
+    with pytest.raises(BatchRejected) as refused:
+        sqlite_app.append(batch(again), LATER)
+    assert [str(error) for error in refused.value.errors] == [
+        "line 1: parties: 'kawasaki' was delisted from measure 'ecl' on 2026-04-01: nothing "
+        "applies to it from then until an amendment lists it again"
+    ]
+
+
+def test_a_list_whose_parties_are_all_delisted_is_no_longer_named(sqlite_app: Regimes) -> None:
+    every = follow_up(
+        "measure_lifted",
+        "ecl",
+        effective_on="2026-04-01",
+        parties=["mhi-shipbuilding", "kawasaki"],
+    )
+    sqlite_app.append(batch(*PARTIES, GENERAL, LISTED, every), RECORDED_AT)
+    assert "ecl" in flow(sqlite_app, "2026-03-01")
+    assert "ecl" not in flow(sqlite_app, "2026-04-01")
