@@ -107,7 +107,7 @@ class RecordLookups(ViewKeeper):
         today = datetime.now(UTC).date()
         found = []
         for subject in catalog.subjects.values():
-            if subject.history is None or not any(
+            if subject.history is None or subject.history.retracted or not any(
                 party in (terms.parties or ()) for terms in subject.stages()
             ):
                 continue
