@@ -200,6 +200,10 @@ def validate_terms(fields: dict[str, Any], allowed: tuple[str, ...]) -> dict[str
         if value is None and name in ("until", "end_users"):
             checked[name] = None
             continue
+        if value is None and name == "parties":  # it would apply to every buyer
+            raise ValueError(
+                "parties: cannot be cleared: an entity list stays one (retract it, or lift it)"
+            )
         adapter = _field_adapter(field_name(name))
         try:
             checked[name] = adapter.dump_python(

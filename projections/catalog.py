@@ -363,9 +363,9 @@ def _narrowed(subject: Subject, query: SearchQuery, ever: Mapping[str, set[str]]
     ):
         return False
     flows = query.flows
-    if subject.type == "party":  # a country asked about: the parties of that country
+    if subject.type == "party":  # countries asked about: the parties of any of them
         asked = {flows.exporter, flows.importer} - {None}
-        return not flows.items and all(country == subject.issuer for country in asked)
+        return not flows.items and (not asked or subject.issuer in asked)
     if subject.type == "group":  # a country asked about: the groups it has belonged to
         asked = {flows.exporter, flows.importer} - {None}
         return not flows.items and all(
