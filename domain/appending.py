@@ -6,7 +6,7 @@ applies the records in input order, and gathers every error with its line.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Protocol, cast, runtime_checkable
 from uuid import UUID
@@ -89,27 +89,25 @@ def _apply(
 ) -> Aggregates | None:
     """The aggregate the record changed, or None when it was already in the log."""
     if isinstance(record, GroupDefinedRecord | GroupChangedRecord):
-        key = group_id(record.group)
-        group = _load(repository, key, loaded)
-        if isinstance(group, Group):
-            return group if group.record(record, recorded_at) else None
-        if isinstance(record, GroupChangedRecord):
-            raise UnknownMeasure(
-                "group", f"unknown group '@{record.group}': define it first (group_defined)"
-            )
-        loaded[key] = Group.define(record, recorded_at)
-        return loaded[key]
+        return _recorded(
+            repository,
+            loaded,
+            group_id(record.group),
+            record,
+            recorded_at,
+            (Group, GroupDefinedRecord, Group.define),
+            ("group", f"unknown group '@{record.group}': define it first (group_defined)"),
+        )
     if isinstance(record, PartyIdentifiedRecord | PartyCorrectedRecord):
-        key = party_id(record.party)
-        party = _load(repository, key, loaded)
-        if isinstance(party, Party):
-            return party if party.record(record, recorded_at) else None
-        if isinstance(record, PartyCorrectedRecord):
-            raise UnknownMeasure(
-                "party", f"unknown party {record.party!r}: identify it first (party_identified)"
-            )
-        loaded[key] = Party.identify(record, recorded_at)
-        return loaded[key]
+        return _recorded(
+            repository,
+            loaded,
+            party_id(record.party),
+            record,
+            recorded_at,
+            (Party, PartyIdentifiedRecord, Party.identify),
+            ("party", f"unknown party {record.party!r}: identify it first (party_identified)"),
+        )
     if isinstance(record, ActionTakenRecord):
         key = action_id(record.action)
         action = _load(repository, key, loaded)
@@ -118,13 +116,37 @@ def _apply(
             return None
         loaded[key] = Action.take(record, recorded_at)
         return loaded[key]
-    key = measure_id(record.measure)
-    measure = _load(repository, key, loaded)
-    if isinstance(measure, Measure):
-        return measure if measure.record(record, recorded_at) else None
-    if not isinstance(record, MeasureImposedRecord):
-        raise UnknownMeasure("measure", f"unknown measure {record.measure!r}: impose it first")
-    loaded[key] = Measure.impose(record, recorded_at)
+    return _recorded(
+        repository,
+        loaded,
+        measure_id(record.measure),
+        record,
+        recorded_at,
+        (Measure, MeasureImposedRecord, Measure.impose),
+        ("measure", f"unknown measure {record.measure!r}: impose it first"),
+    )
+
+
+def _recorded(
+    repository: Repository[Any],
+    loaded: Loaded,
+    key: UUID,
+    record: Any,
+    recorded_at: datetime,
+    kind: tuple[type[Any], type[Any], Callable[[Any, datetime], Any]],
+    unknown: tuple[str, str],
+) -> Aggregates | None:
+    """The record applied to the aggregate `key` of the `kind` (its class, the record that
+    creates one, and how): recorded on the one the log or the batch holds (None when it
+    says nothing new), or creating it; refused (`unknown`) when it needs one and there is
+    none."""
+    aggregate_class, first, create = kind
+    found = _load(repository, key, loaded)
+    if isinstance(found, aggregate_class):
+        return cast("Aggregates", found) if found.record(record, recorded_at) else None
+    if not isinstance(record, first):
+        raise UnknownMeasure(*unknown)
+    loaded[key] = create(record, recorded_at)
     return loaded[key]
 
 

@@ -107,8 +107,10 @@ class RecordLookups(ViewKeeper):
         today = datetime.now(UTC).date()
         found = []
         for subject in catalog.subjects.values():
-            if subject.history is None or subject.history.retracted or not any(
-                party in (terms.parties or ()) for terms in subject.stages()
+            if (
+                subject.history is None
+                or subject.history.retracted
+                or not any(party in (terms.parties or ()) for terms in subject.stages())
             ):
                 continue
             state = measure_on(subject.history.for_party(party), today)

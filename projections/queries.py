@@ -91,19 +91,9 @@ class RegimeReader(RecordLookups):
         generation, position, latest = self.where_to_read(knowledge.recorded_at)
         memberships = self._memberships(generation, position, knowledge.known_at)
         named: set[str] = set()
-        entries = [
-            entry
-            for _, _, entry in self._entries(
-                generation,
-                day,
-                position,
-                query,
-                memberships,
-                latest=latest,
-                known=knowledge.known_at,
-                named=named,
-            )
-        ]
+        entries = self._entries_on(
+            generation, day, position, query, memberships, knowledge, named, latest=latest
+        )
         known = self._known(
             generation,
             position,
@@ -273,6 +263,34 @@ class RegimeReader(RecordLookups):
                 ):
                     yield begin, finish, entry
 
+    def _entries_on(
+        self,
+        generation: str,
+        day: date,
+        position: int,
+        query: FlowQuery,
+        memberships: Memberships,
+        knowledge: Knowledge,
+        named: set[str],
+        *,
+        latest: bool,
+    ) -> list[Entry]:
+        """Each measure on each asked flow on `day` (`_entries`), the items named added to
+        `named`."""
+        return [
+            entry
+            for _, _, entry in self._entries(
+                generation,
+                day,
+                position,
+                query,
+                memberships,
+                latest=latest,
+                known=knowledge.known_at,
+                named=named,
+            )
+        ]
+
     def _memberships(self, generation: str, position: int, known: date | None) -> Memberships:
         """The groups as known to an answer at `position` and on day `known`, each read
         from its records on first use (or kept from an earlier answer)."""
@@ -429,18 +447,8 @@ class RegimeReader(RecordLookups):
         named: set[str] = set()
 
         def flows_on(day: date) -> dict[tuple[str, str, str], Flow]:
-            entries = (
-                entry
-                for _, _, entry in self._entries(
-                    generation,
-                    day,
-                    position,
-                    query,
-                    memberships,
-                    latest=latest,
-                    known=knowledge.known_at,
-                    named=named,
-                )
+            entries = self._entries_on(
+                generation, day, position, query, memberships, knowledge, named, latest=latest
             )
             return {flow.key: flow for flow in assemble(entries, query)}
 
