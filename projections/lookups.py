@@ -4,17 +4,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, cast
 
 from domain.application import LoggedRecord
 from domain.errors import RegimesError
 from domain.ids import action_id, group_id, measure_id, party_id
-from projections.answers import Shown
+from projections.answers import Knowledge, Known, Shown
 from projections.catalog import Logged, Subject, read_catalog, slug_in, text_in
+from projections.catchup import utc_text
 from projections.failures import ProjectionsDamaged, damaged_view_explained
+from projections.history import MeasureHistory
 from projections.keeper import ViewKeeper
+from projections.knowledge import published_by
 from projections.lifecycle import measure_on
+from store import log
+
+if TYPE_CHECKING:
+    from domain.events import RecordedEvent
+    from domain.measure import Measure
 
 
 class UnknownId(RegimesError):
@@ -27,7 +35,51 @@ class AmbiguousDocument(RegimesError):
 
 class RecordLookups(ViewKeeper):
     """`show` and the history of one id, answered from the log through the view's list of
-    log positions."""
+    log positions; the records of one subject as an answer knows them; and what any answer
+    reflects."""
+
+    def _reflects(self, position: int, knowledge: Knowledge, warnings: list[str]) -> Known:
+        """What any answer at `position` reflects: the position, its digest, the knowledge
+        asked, and `warnings` after those of any answer (an answer that could not take in
+        the newest records, a record time before the first record)."""
+        first: list[str] = []
+        if self.lagging:
+            first.append(self.lagging)
+            self.lagging_told = True
+        if knowledge.recorded_at is not None and position == 0:
+            logged = next(self.app.records(1, 1), None)
+            asked = knowledge.to_json()["recorded_at"]
+            first.append(
+                f"nothing was recorded by {asked}"
+                + (
+                    f"; the store's first record was appended at {utc_text(logged.recorded_at)}"
+                    if logged
+                    else "; the store is empty"
+                )
+            )
+        digest = log.digest(self.app, position) if position else None
+        return Known(position, knowledge, str(digest) if digest else None, [*first, *warnings])
+
+    def _measure_history(
+        self, generation: str, slug: str, position: int, known: date | None
+    ) -> MeasureHistory | None:
+        """The measure's history from its records up to `position` and published by day
+        `known` (None if nothing of it passes)."""
+        events = self._known_events(generation, "measure", slug, position, known)
+        return MeasureHistory.of(cast("list[Measure.Event]", events)) if events else None
+
+    def _known_events(
+        self, generation: str, kind: str, slug: str, position: int, known: date | None
+    ) -> list[RecordedEvent]:
+        """The events about a measure or an action recorded up to `position` and published
+        by day `known`."""
+        positions = self.view.positions_of(generation, f"{kind}:{slug}")
+        recorded = [logged.position for logged in positions if logged.position <= position]
+        if not recorded:
+            return []
+        key = _STREAMS[kind](slug)
+        events = cast("list[RecordedEvent]", self.app.events.get(key, lte=len(recorded)))
+        return [event for _, event in published_by(zip(recorded, events, strict=False), known)]
 
     @damaged_view_explained
     def history(self, slug: str) -> list[LoggedRecord]:
@@ -144,3 +196,7 @@ def _listed(records: list[tuple[Subject, Logged]]) -> list[tuple[str, LoggedReco
         (subject.slug, LoggedRecord(logged.position, logged.event.timestamp, logged.record))
         for subject, logged in records
     ]
+
+
+#: The stored id of each kind of subject, by its slug.
+_STREAMS = {"measure": measure_id, "action": action_id, "group": group_id}

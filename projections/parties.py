@@ -8,6 +8,8 @@ A party's records are read from the log through the view's log positions (subjec
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from typing import TYPE_CHECKING, Any, cast
 
 import orjson
@@ -15,6 +17,9 @@ from eventsourcing.persistence import PersistenceError
 
 from domain.errors import AmbiguousName
 from domain.ids import party_id
+from projections.answers import RecordTime
+from projections.failures import damaged_view_explained
+from projections.lookups import RecordLookups
 
 if TYPE_CHECKING:
     from domain.application import Regimes
@@ -157,3 +162,43 @@ def candidate_listings(view: BitemporalView, generation: str, party: str) -> set
         )
         summaries = [orjson.loads(row["summary"]) for row in c.fetchall()]
     return {summary["measure"] for summary in summaries if party in summary.get("parties", ())}
+
+
+class PartyQuestions(RecordLookups):
+    """Finding a party a question names, and whether any measure lists it."""
+
+    def __init__(self, app: Regimes, notify: Callable[[str], None] | None = None) -> None:
+        super().__init__(app, notify)
+        #: The index of the parties' names (made on first use: most questions name none).
+        self._parties: PartyNames | None = None
+
+    @damaged_view_explained
+    def party_named(self, wanted: str, recorded_at: RecordTime | None = None) -> str:
+        """The slug of the party `wanted` names among the records held at `recorded_at`
+        (None: every record): its slug, or a name or alias in any case (AmbiguousParty when
+        several parties have it); `wanted` itself when no party does, so that the answer
+        about it says it is on no list."""
+        generation, position, _ = self.where_to_read(recorded_at)
+        if self._parties is None:
+            self._parties = PartyNames(self.app, self.view)
+        return self._parties.find(wanted, generation, position) or wanted
+
+    def _listed(self, generation: str, party: str, position: int, known: date | None) -> bool:
+        """Whether any measure recorded by `position` and published by `known` (a
+        retracted one aside) has named `party` at any time: asked when an answer listed no
+        measure naming it. The summaries that mention it are found by a scan, each checked
+        against its measure's records."""
+        if not any(
+            logged.position <= position
+            for logged in self.view.positions_of(generation, f"party:{party}")
+        ):
+            return False  # no such party by then
+        for slug in candidate_listings(self.view, generation, party):
+            history = self._measure_history(generation, slug, position, known)
+            if (
+                history is not None
+                and not history.retracted
+                and any(party in (terms.parties or ()) for _, terms in history.terms.stages)
+            ):
+                return True
+        return False

@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date
 from functools import cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from domain.hs import describe
-from domain.ids import action_id, group_id, measure_id
 from domain.vocabulary import WORLDWIDE, Level, is_group
 from projections import mentions
 from projections.answers import (
@@ -21,11 +20,8 @@ from projections.answers import (
     FlowChange,
     FlowDifference,
     Found,
-    GroupMembers,
     Knowledge,
     Known,
-    MemberOf,
-    RecordTime,
     Timeline,
     statuses,
 )
@@ -34,55 +30,26 @@ from projections.catalog import (
     read_catalog,
     text_in,
 )
-from projections.catchup import utc_text
 from projections.failures import damaged_view_explained
 from projections.flows import Entry, Flow, FlowQuery, assemble, placed_on
-from projections.groups import GroupStanding, standing
+from projections.group_questions import GroupQuestions
 from projections.history import MeasureHistory
-from projections.knowledge import published_by
 from projections.lifecycle import Cause, cause_on
 from projections.lookups import AmbiguousDocument as AmbiguousDocument
-from projections.lookups import RecordLookups
 from projections.lookups import UnknownId as UnknownId
 from projections.mentions import unmentioned
-from projections.parties import NOT_LISTED, PartyNames, candidate_listings
+from projections.parties import NOT_LISTED, PartyQuestions
 from projections.places import Memberships, groups_by_side, groups_in, periods
 from projections.summaries import MeasureSummary, iso
 from projections.timeline import FlowKey, Span, flow_changes
-from store import log
 
 if TYPE_CHECKING:
-    from domain.application import Regimes
-    from domain.events import RecordedEvent
-    from domain.group import Group
-    from domain.measure import Measure
+    pass
 
 
-class RegimeReader(RecordLookups):
+class RegimeReader(GroupQuestions, PartyQuestions):
     """Answers as-of, timeline, diff and history questions from the bitemporal view, which
-    `ViewKeeper` keeps up to the log."""
-
-    def __init__(self, app: Regimes, notify: Callable[[str], None] | None = None) -> None:
-        super().__init__(app, notify)
-        #: The groups as answers knew them, by (generation, slug, log position, day known):
-        #: a group's records are read and folded once, not for every answer, until the log
-        #: grows (a group's standing at a position never changes).
-        self._standings: dict[tuple[str, str, int, date | None], GroupStanding] = {}
-        #: The groups recorded by a position, by (generation, position).
-        self._groups: dict[tuple[str, int], list[str]] = {}
-        #: The index of the parties' names (made on first use: most questions name none).
-        self._parties: PartyNames | None = None
-
-    @damaged_view_explained
-    def party_named(self, wanted: str, recorded_at: RecordTime | None = None) -> str:
-        """The slug of the party `wanted` names among the records held at `recorded_at`
-        (None: every record): its slug, or a name or alias in any case (AmbiguousParty when
-        several parties have it); `wanted` itself when no party does, so that the answer
-        about it says it is on no list."""
-        generation, position, _ = self.where_to_read(recorded_at)
-        if self._parties is None:
-            self._parties = PartyNames(self.app, self.view)
-        return self._parties.find(wanted, generation, position) or wanted
+    `ViewKeeper` keeps up to the log; group questions and finding parties are its bases'."""
 
     @damaged_view_explained
     def as_of(self, day: date, query: FlowQuery, knowledge: Knowledge = NO_FILTER) -> Answer:
@@ -164,48 +131,6 @@ class RegimeReader(RecordLookups):
                 )
         known = self._reflects(position, knowledge, [*warnings, *more])
         return known if party is None else replace(known, party=party)
-
-    def _listed(self, generation: str, party: str, position: int, known: date | None) -> bool:
-        """Whether any measure recorded by `position` and published by `known` (a
-        retracted one aside) has named `party` at any time: asked when an answer listed no
-        measure naming it. The summaries that mention it are found by a scan, each checked
-        against its measure's records."""
-        if not any(
-            logged.position <= position
-            for logged in self.view.positions_of(generation, f"party:{party}")
-        ):
-            return False  # no such party by then
-        for slug in candidate_listings(self.view, generation, party):
-            history = self._measure_history(generation, slug, position, known)
-            if (
-                history is not None
-                and not history.retracted
-                and any(party in (terms.parties or ()) for _, terms in history.terms.stages)
-            ):
-                return True
-        return False
-
-    def _reflects(self, position: int, knowledge: Knowledge, warnings: list[str]) -> Known:
-        """What any answer at `position` reflects: the position, its digest, the knowledge
-        asked, and `warnings` after those of any answer (an answer that could not take in
-        the newest records, a record time before the first record)."""
-        first: list[str] = []
-        if self.lagging:
-            first.append(self.lagging)
-            self.lagging_told = True
-        if knowledge.recorded_at is not None and position == 0:
-            logged = next(self.app.records(1, 1), None)
-            asked = knowledge.to_json()["recorded_at"]
-            first.append(
-                f"nothing was recorded by {asked}"
-                + (
-                    f"; the store's first record was appended at {utc_text(logged.recorded_at)}"
-                    if logged
-                    else "; the store is empty"
-                )
-            )
-        digest = log.digest(self.app, position) if position else None
-        return Known(position, knowledge, str(digest) if digest else None, [*first, *warnings])
 
     def _entries(
         self,
@@ -291,34 +216,6 @@ class RegimeReader(RecordLookups):
             )
         ]
 
-    def _memberships(self, generation: str, position: int, known: date | None) -> Memberships:
-        """The groups as known to an answer at `position` and on day `known`, each read
-        from its records on first use (or kept from an earlier answer)."""
-
-        def load(slug: str) -> GroupStanding:
-            key = (generation, slug, position, known)
-            found = self._standings.get(key)
-            if found is None:
-                events = self._known_events(generation, "group", slug, position, known)
-                found = standing(slug, cast("list[Group.Event]", events))
-                if len(self._standings) >= _KEPT:
-                    self._standings.clear()
-                self._standings[key] = found
-            return found
-
-        return Memberships(load)
-
-    def _groups_by(self, generation: str, position: int) -> list[str]:
-        """The groups (`@slug`) with a record at or before `position`."""
-        key = (generation, position)
-        found = self._groups.get(key)
-        if found is None:
-            found = [f"@{slug}" for slug in mentions.groups(self.view, generation, position)]
-            if len(self._groups) >= _KEPT:
-                self._groups.clear()
-            self._groups[key] = found
-        return found
-
     @damaged_view_explained
     def timeline(
         self,
@@ -398,27 +295,6 @@ class RegimeReader(RecordLookups):
             context,
         )
 
-    def _measure_history(
-        self, generation: str, slug: str, position: int, known: date | None
-    ) -> MeasureHistory | None:
-        """The measure's history from its records up to `position` and published by day
-        `known` (None if nothing of it passes)."""
-        events = self._known_events(generation, "measure", slug, position, known)
-        return MeasureHistory.of(cast("list[Measure.Event]", events)) if events else None
-
-    def _known_events(
-        self, generation: str, kind: str, slug: str, position: int, known: date | None
-    ) -> list[RecordedEvent]:
-        """The events about a measure or an action recorded up to `position` and published
-        by day `known`."""
-        positions = self.view.positions_of(generation, f"{kind}:{slug}")
-        recorded = [logged.position for logged in positions if logged.position <= position]
-        if not recorded:
-            return []
-        key = _STREAMS[kind](slug)
-        events = cast("list[RecordedEvent]", self.app.events.get(key, lte=len(recorded)))
-        return [event for _, event in published_by(zip(recorded, events, strict=False), known)]
-
     def _responded_to(
         self, generation: str, changes: list[FlowChange], position: int, known: date | None
     ) -> list[dict[str, Any]]:
@@ -467,38 +343,6 @@ class RegimeReader(RecordLookups):
             generation, position, query, knowledge, seen=seen, latest=latest, party_named=listed
         )
         return Comparison(first, second, known, differences)
-
-    @damaged_view_explained
-    def group(self, slug: str, day: date, knowledge: Knowledge = NO_FILTER) -> GroupMembers:
-        """The members of group `@slug` on `day`, from its records that pass the knowledge
-        filters."""
-        generation, position, _ = self.where_to_read(knowledge.recorded_at)
-        if not self.view.positions_of(generation, f"group:{slug}"):
-            raise UnknownId(f"no group is called '@{slug}'")
-        events = self._known_events(generation, "group", slug, position, knowledge.known_at)
-        group = standing(slug, cast("list[Group.Event]", events))
-        warnings = (
-            []
-            if events
-            else [f"nothing of '@{slug}' passes the knowledge filters asked: no members"]
-        )
-        known = self._reflects(position, knowledge, warnings)
-        return GroupMembers(
-            day, known, group.group, group.title, group.issuer, group.members_on(day)
-        )
-
-    @damaged_view_explained
-    def groups_of(self, country: str, day: date, knowledge: Knowledge = NO_FILTER) -> MemberOf:
-        """The groups `country` belongs to on `day`, each with the record that made it a
-        member."""
-        generation, position, _ = self.where_to_read(knowledge.recorded_at)
-        found = []
-        for slug in mentions.groups(self.view, generation, position):
-            events = self._known_events(generation, "group", slug, position, knowledge.known_at)
-            group = standing(slug, cast("list[Group.Event]", events))
-            found += [held for held in group.members_on(day) if held.country == country]
-        known = self._reflects(position, knowledge, [])
-        return MemberOf(day, known, country, sorted(found, key=lambda held: held.group))
 
     @damaged_view_explained
     def search(self, query: SearchQuery, knowledge: Knowledge = NO_FILTER) -> Found:
@@ -555,14 +399,8 @@ class RegimeReader(RecordLookups):
 #: day a country joining or leaving a group the measure names is not what is cited.
 _SHOWN_BY_ITSELF = frozenset({"announced", "took_effect", "lifted", "expired"})
 
-#: How many group standings (and lists of groups) a reader keeps between answers.
-_KEPT = 256
-
 #: A date from the view's ISO text, read once for the many rows that share it.
 _day = cache(date.fromisoformat)
-
-#: The stored id of each kind of subject, by its slug.
-_STREAMS = {"measure": measure_id, "action": action_id, "group": group_id}
 
 
 def _names_party(listed: Iterable[Entry | MeasureSummary], party: str | None) -> bool:
