@@ -240,3 +240,19 @@ def test_as_of_csv_warns_about_an_unknown_item_too(handmade: str) -> None:
     )
     assert result.exit_code == 0
     assert "no record mentions item 'neodymiun'" in result.stderr
+
+
+def test_a_party_is_found_by_name_and_answered_for_on_both_stores(bundled: str) -> None:
+    """The party-name index lives beside the view's generations, in either store."""
+    args = ("as-of", "2026-03-01", "-e", "Dy", "--from", "CN", "--to", "JP", "--format", "json")
+    for asked in ("MHI Shipbuilding", "mhi shipbuilding", "mhi-shipbuilding"):
+        answer = json.loads(invoked("--store", bundled, *args, "--party", asked).stdout)
+        [flow] = answer["flows"]
+        assert (answer["party"], flow["level"]) == ("mhi-shipbuilding", "ban")
+    unknown = invoke("--store", bundled, *args, "--party", "Nobody KK")
+    assert "'Nobody KK' is not on any list in this store" in unknown.stderr
+    found = _search(bundled, "--type", "party", "Lockheed")["results"]
+    assert {hit["id"] for hit in found} == {
+        "lockheed-martin",
+        "lockheed-martin-missiles-and-fire-control",
+    }
