@@ -87,6 +87,10 @@ Excepted = Annotated[
 ]
 #: Dots and spaces dropped, then checked against HS 2022 (`domain.hs`).
 HsCode = Annotated[str, BeforeValidator(normalised), AfterValidator(check_hs_code)]
+#: An export-control list's item number, kept as written (`1C902.c`, `3A090`).
+ControlCode = Annotated[
+    str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z.\-]*$", max_length=40)
+]
 EndUsers = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_ -]*$", max_length=100)]
 ActionKind = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=50)]
 Url = Annotated[str, StringConstraints(pattern=URL_PATTERN, max_length=2_000)]

@@ -86,6 +86,7 @@ class Measure(Aggregate):
         title: str | None = None
         document: str | None = None
         hs_codes: tuple[str, ...] | None = None
+        control_codes: tuple[str, ...] | None = None
         responds_to: tuple[str, ...] | None = None
         notes: str | None = None
         sources: tuple[Source, ...]
@@ -120,6 +121,7 @@ class Measure(Aggregate):
                 self.title,
                 self.document,
                 self.hs_codes,
+                self.control_codes,
                 self.responds_to,
                 self.notes,
                 tuple(map(source_json, self.sources)),

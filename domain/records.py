@@ -26,6 +26,7 @@ from domain.fields import (
     Country,
     EndUsers,
     Excepted,
+    ControlCode,
     HsCode,
     IsoDate,
     Issuer,
@@ -91,6 +92,8 @@ class MeasureImposedRecord(_Record):
     title: Text | None = None
     document: Text | None = None
     hs_codes: tuple[HsCode, ...] | None = None
+    #: The export-control list's own numbers of its items (`1C902.c`), kept as written.
+    control_codes: tuple[ControlCode, ...] | None = None
     responds_to: tuple[Slug, ...] | None = None
     notes: Notes | None = None
     sources: Sources

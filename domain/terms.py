@@ -56,6 +56,7 @@ class Terms:
     title: str | None
     document: str | None
     hs_codes: tuple[str, ...] | None
+    control_codes: tuple[str, ...] | None
     responds_to: tuple[str, ...] | None
     notes: str | None
     sources: tuple[SourceJson, ...]
@@ -132,6 +133,7 @@ _READ: dict[str, Callable[[Any], Any]] = {
             "except_",
             "parties",
             "hs_codes",
+            "control_codes",
             "responds_to",
             "sources",
         )

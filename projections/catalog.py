@@ -296,6 +296,7 @@ def _text_of(subject: Subject, record: dict[str, Any]) -> Iterator[str]:
         yield source["title"]
     fields = record.get("fields")  # a correction's new terms
     for found in (record, fields if isinstance(fields, dict) else {}):
+        yield from found.get("control_codes") or ()  # a measure's list numbers
         yield from found.get("aliases") or ()  # a party's other names and ids
         yield from (found.get("identifiers") or {}).values()
     if isinstance(fields, dict):

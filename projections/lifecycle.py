@@ -94,6 +94,8 @@ class MeasureOnDate(NamedTuple):
             until = self.suspended_until
             summary["suspended_until"] = iso(until) if until else None
             summary["suspension_document"] = self.suspension_document
+        if terms.control_codes:  # only then, as for parties below
+            summary["control_codes"] = list(terms.control_codes)
         if terms.parties:  # only then: the summaries of every other measure stay as they were
             summary["parties"] = list(terms.parties)
             summary["party_states"] = [_party_state_json(state) for state in self.party_states]

@@ -66,6 +66,7 @@ class SummaryJson(TypedDict):
     scheduled: NotRequired[list[ScheduledJson]]
     suspended_until: NotRequired[str | None]
     suspension_document: NotRequired[str | None]
+    control_codes: NotRequired[list[str]]
     parties: NotRequired[list[str]]
     party_states: NotRequired[list[dict[str, Any]]]
     via: NotRequired[str]
@@ -107,6 +108,8 @@ class MeasureSummary(NamedTuple):
     #: those for whom it stands otherwise that day (`lifecycle.PartyStanding` as JSON).
     parties: tuple[str, ...] = ()
     party_states: tuple[dict[str, Any], ...] = ()
+    #: The export-control list's numbers of its items, as written (empty: none given).
+    control_codes: tuple[str, ...] = ()
     #: On a flow: how the flow's country is covered, `listed` by name, `*`, or a group
     #: (`@slug`) with the `membership` that makes the country one of its members that day;
     #: on a flow's `exempt` list, the `except` entry that leaves the country out.
@@ -171,6 +174,8 @@ class MeasureSummary(NamedTuple):
             until = self.suspended_until
             data["suspended_until"] = iso(until) if until else None
             data["suspension_document"] = self.suspension_document
+        if self.control_codes:
+            data["control_codes"] = list(self.control_codes)
         if self.parties:
             data["parties"] = list(self.parties)
             data["party_states"] = list(self.party_states)
@@ -215,6 +220,7 @@ class MeasureSummary(NamedTuple):
                 tuple(data.get("except", ())),
                 tuple(data.get("parties", ())),
                 tuple(data.get("party_states", ())),
+                tuple(data.get("control_codes", ())),
                 listed_via or data.get("via"),
                 None,
             )

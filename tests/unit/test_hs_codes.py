@@ -62,3 +62,16 @@ def test_search_lists_the_measures_naming_a_code_with_its_coverage(sqlite_app: R
     nothing = reader.search(SearchQuery(date(2026, 1, 1), hs="7202"))
     assert nothing.hits == []
     assert nothing.known.warnings == [f"no measure names HS code 7202 ({describe('7202')})"]
+
+
+def test_control_codes_are_kept_as_written_shown_and_found(sqlite_app: Regimes) -> None:
+    from projections.flows import FlowQuery
+
+    sqlite_app.append(
+        batch(imposed("ga", items=["Ga"], control_codes=["1C902.c", "3C902"])), RECORDED_AT
+    )
+    reader = RegimeReader(sqlite_app)
+    [flow] = reader.as_of(date(2025, 6, 1), FlowQuery(("Ga",), "CN", "US")).to_json()["flows"]
+    assert flow["in_force"][0]["control_codes"] == ["1C902.c", "3C902"]
+    found = reader.search(SearchQuery(date(2026, 1, 1), "1c902.C"))
+    assert [hit.id for hit in found.hits] == ["ga"]

@@ -103,8 +103,8 @@ def test_amendments_on_one_date_make_one_stage_their_sum(popo_app: Regimes) -> N
 
 def test_a_stored_field_the_terms_do_not_have_is_passed_over(popo_app: Regimes) -> None:
     terms = terms_of(events(popo_app, imposed())).corrected
-    assert terms.replaced({"control_codes": ["1C902.c"]}) is terms
-    assert terms.replaced({"control_codes": ["1C902.c"], "until": "2026-01-01"}).until == date(
+    assert terms.replaced({"licence_holders": ["x"]}) is terms
+    assert terms.replaced({"licence_holders": ["x"], "until": "2026-01-01"}).until == date(
         2026, 1, 1
     )
 
@@ -183,6 +183,7 @@ FIRST_TERMS = Terms(
     title=None,
     document=None,
     hs_codes=None,
+    control_codes=None,
     responds_to=None,
     notes=None,
     sources=({"title": "MOFCOM"},),
