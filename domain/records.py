@@ -23,10 +23,10 @@ from pydantic import (
 
 from domain.fields import (
     ActionKind,
+    ControlCode,
     Country,
     EndUsers,
     Excepted,
-    ControlCode,
     HsCode,
     IsoDate,
     Issuer,
