@@ -13,7 +13,7 @@ from eventsourcing.persistence import Notification
 from projections.catchup import Progress, logged
 from projections.knowledge import MeasureKnowledge
 from projections.pieces import NOTHING, Belief, revise
-from projections.tables import OPEN_POSITION, LoggedPosition, Row
+from projections.tables import OPEN_POSITION, LoggedPosition, Row, hs_codes_of
 
 if TYPE_CHECKING:
     from domain.application import Regimes
@@ -34,7 +34,10 @@ class ByOriginator(Protocol):
 _LOAD_ROWS = 50_000
 
 #: Writes one chunk of a load: rows with both record bounds, summaries, log positions.
-Write = Callable[[list[tuple[Any, ...]], dict[str, bytes], list[LoggedPosition]], None]
+Write = Callable[
+    [list[tuple[Any, ...]], dict[str, bytes], list[LoggedPosition], list[tuple[str, str, int]]],
+    None,
+]
 
 
 def load_shard(
@@ -50,6 +53,7 @@ def load_shard(
     rows: list[tuple[Any, ...]] = []
     states: dict[str, bytes] = {}
     positions: list[LoggedPosition] = []
+    codes: list[tuple[str, str, int]] = []
     read = 0
     measure: str | None = None
     knowledge: MeasureKnowledge | None = None
@@ -70,6 +74,7 @@ def load_shard(
         positions.append(logged(at, event))
         if event.record_type.startswith("measure_"):
             facts = cast("Measure.Event", event)
+            codes += hs_codes_of(at, facts)
             if facts.record_type == "measure_imposed":
                 close_measure()
                 measure, pieces = facts.measure, NOTHING
@@ -88,12 +93,12 @@ def load_shard(
                     states[key] = summary
         read += 1
         if len(rows) >= _LOAD_ROWS:
-            write(rows, states, positions)
-            rows, positions, states = [], [], {}
+            write(rows, states, positions, codes)
+            rows, positions, states, codes = [], [], {}, []
             if progress:
                 progress(read)
     close_measure()
-    write(rows, states, positions)
+    write(rows, states, positions, codes)
     if progress:
         progress(read)
     return read

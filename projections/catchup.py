@@ -20,7 +20,7 @@ from domain.ids import measure_id
 from projections.collector import collection_paused
 from projections.knowledge import MeasureKnowledge
 from projections.pieces import NOTHING, Belief, RowChange, belief, revise
-from projections.tables import LoggedPosition
+from projections.tables import LoggedPosition, hs_codes_of
 from projections.view import BitemporalView, GenerationMoved
 
 if TYPE_CHECKING:
@@ -107,12 +107,14 @@ def apply_notifications(
     """Applies one batch of the log to a generation of the view, with its tracking."""
     changes: list[RowChange] = []
     positions: list[LoggedPosition] = []
+    codes: list[tuple[str, str, int]] = []
     for notification in notifications:
         event = cast("RecordedEvent", app.mapper.to_domain_event(notification))
         positions.append(logged(notification.id, event))
         if event.record_type.startswith("measure_"):
             changes.append(histories.change(cast("Measure.Event", event), notification.id))
-    view.apply(generation, changes, positions, notifications[-1].id)
+            codes += hs_codes_of(notification.id, event)
+    view.apply(generation, changes, positions, notifications[-1].id, codes)
 
 
 @dataclass(frozen=True)

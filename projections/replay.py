@@ -137,9 +137,12 @@ def load(
         shards = cores() if position >= SHARDED_FROM else 1
 
     def into_view(
-        rows: list[tuple[Any, ...]], states: dict[str, bytes], positions: list[LoggedPosition]
+        rows: list[tuple[Any, ...]],
+        states: dict[str, bytes],
+        positions: list[LoggedPosition],
+        codes: list[tuple[str, str, int]],
     ) -> None:
-        view.load(generation, rows, states, positions)
+        view.load(generation, rows, states, positions, codes)
 
     store = view.store
     with collection_paused():
@@ -147,5 +150,5 @@ def load(
             read = load_sharded(app, store, generation, position, shards, into_view, progress)
         else:
             read = load_shard(app, into_view, position, (None, None), progress)
-    view.load(generation, [], {}, [], position)  # complete: the tracking, last
+    view.load(generation, [], {}, [], [], position)  # complete: the tracking, last
     return read

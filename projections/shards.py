@@ -307,10 +307,13 @@ def _load(task: ShardTask, progress: Progress) -> int:
         scratch.execute(statement)
 
     def write(
-        rows: list[tuple[Any, ...]], states: dict[str, bytes], positions: list[LoggedPosition]
+        rows: list[tuple[Any, ...]],
+        states: dict[str, bytes],
+        positions: list[LoggedPosition],
+        codes: list[tuple[str, str, int]],
     ) -> None:
         scratch.execute("BEGIN")
-        insert_rows(scratch, sql, rows, states, positions, known_states=False)
+        insert_rows(scratch, sql, rows, states, positions, codes, known_states=False)
         scratch.execute("COMMIT")
 
     try:

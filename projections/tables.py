@@ -25,8 +25,9 @@ EARLIER_KNOWLEDGE = f"known_to < '{OPEN_KNOWN}'"
 #: The view's layout; a store whose view has another is replayed into this one when opened.
 #: 2: rows bounded in publication time (known_from, known_to); summaries with `published_on`
 #: and `scheduled`. 3: the open end of knowledge after every date; the level quota (the levels
-#: above it numbered one up); summaries with their places and `except`.
-SCHEMA_VERSION = "3"
+#: above it numbered one up); summaries with their places and `except`. 4: the table of the
+#: measures' HS codes (`--hs`).
+SCHEMA_VERSION = "4"
 
 
 #: One measure on one (item, exporter, importer) over [valid_from, valid_to), as known from
@@ -76,9 +77,10 @@ class ViewSQL:
         self.generation = generation
         #: The generation's tables, unqualified: its rows, its summaries, its log positions.
         self.names = tuple(
-            f"{table}_{generation}" for table in ("regime_rows", "measure_states", "log_positions")
+            f"{table}_{generation}"
+            for table in ("regime_rows", "measure_states", "log_positions", "hs_codes")
         )
-        self.rows, self.states, self.log = (qualify(name) for name in self.names)
+        self.rows, self.states, self.log, self.codes = (qualify(name) for name in self.names)
         self.index_prefix = f"regime_rows_{generation}"
         self.placeholder = placeholder
 
@@ -101,6 +103,9 @@ class ViewSQL:
             f"CREATE TABLE IF NOT EXISTS {self.states} (key TEXT NOT NULL, summary TEXT NOT NULL)",
             f"CREATE TABLE IF NOT EXISTS {self.log} (position BIGINT NOT NULL, "
             "recorded_at TEXT NOT NULL, record_type TEXT NOT NULL, subject TEXT NOT NULL)",
+            # the HS codes each imposition or correction gives its measure, by position
+            f"CREATE TABLE IF NOT EXISTS {self.codes} (code TEXT NOT NULL, "
+            "measure TEXT NOT NULL, position BIGINT NOT NULL)",
         ]
 
     def indexes(self) -> list[str]:
@@ -137,6 +142,7 @@ class ViewSQL:
             "(importer, valid_from, valid_to, recorded_to, known_to, known_from)",
             f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_log_subject ON {self.log} (subject)",
             f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_log_time ON {self.log} (recorded_at)",
+            f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_hs_code ON {self.codes} (code)",
         ]
 
     def close_open_row(self) -> str:
@@ -161,7 +167,10 @@ class ViewSQL:
         )
 
     def drop(self) -> list[str]:
-        return [f"DROP TABLE IF EXISTS {name}" for name in (self.rows, self.states, self.log)]
+        return [
+            f"DROP TABLE IF EXISTS {name}"
+            for name in (self.rows, self.states, self.log, self.codes)
+        ]
 
     def believed_rows(
         self,
@@ -252,10 +261,12 @@ def insert_rows(
     rows: Sequence[tuple[Any, ...]],
     states: dict[str, bytes],
     positions: Sequence[LoggedPosition],
+    codes: Sequence[tuple[str, str, int]] = (),
     *,
     known_states: bool = True,
 ) -> None:
-    """Inserts rows (all thirteen columns), summaries and log positions into `sql`'s tables.
+    """Inserts rows (all thirteen columns), summaries, log positions and HS codes (code,
+    measure, position) into `sql`'s tables.
 
     With `known_states`, a summary already in the table is passed over (catch-up meets a
     measure's earlier states again); a bulk load writes each summary once, into a table that
@@ -267,6 +278,18 @@ def insert_rows(
     )
     c.executemany(f"INSERT INTO {sql.rows} VALUES ({sql.marks(13)})", rows)
     c.executemany(f"INSERT INTO {sql.log} VALUES ({sql.marks(4)})", positions)
+    c.executemany(f"INSERT INTO {sql.codes} VALUES ({sql.marks(3)})", codes)
+
+
+def hs_codes_of(position: int, event: Any) -> list[tuple[str, str, int]]:
+    """The HS codes a measure's event gives it (an imposition's, or a correction's new
+    ones), as rows of the codes table."""
+    codes = (
+        event.fields.get("hs_codes")
+        if event.record_type == "measure_corrected"
+        else getattr(event, "hs_codes", None)
+    )
+    return [(code, event.measure, position) for code in codes or ()]
 
 
 def summary_texts(states: dict[str, bytes]) -> list[tuple[str, str]]:

@@ -88,6 +88,7 @@ def verify_against(
         ("measure rows", live_rows, sorted(_rows(view, fresh), key=_sortable)),
         ("measure summaries", live_states, fresh_states),
         ("log positions", _positions(view, live, position), _positions(view, fresh, position)),
+        ("HS codes", _codes(view, live, position), _codes(view, fresh, position)),
     ):
         difference = first_difference(old, new)
         if difference:
@@ -161,6 +162,18 @@ def _positions(view: BitemporalView, generation: str, position: int) -> list[tup
             f"SELECT position, recorded_at, record_type, subject FROM "
             f"{sql.log} WHERE position <= {sql.placeholder} ORDER BY position, recorded_at, "
             "record_type, subject",
+            (position,),
+        )
+    )
+
+
+def _codes(view: BitemporalView, generation: str, position: int) -> list[tuple[Any, ...]]:
+    sql = view.sql(generation)
+    return list(
+        _select(
+            view,
+            f"SELECT code, measure, position FROM {sql.codes} WHERE position <= "
+            f"{sql.placeholder} ORDER BY code, measure, position",
             (position,),
         )
     )

@@ -217,6 +217,7 @@ class BitemporalView:
         changes: Sequence[RowChange],
         positions: Sequence[LoggedPosition],
         last_position: int,
+        codes: Sequence[tuple[str, str, int]] = (),
     ) -> None:
         """Writes a batch of measure changes, the log positions and the tracking, atomically.
 
@@ -263,7 +264,7 @@ class BitemporalView:
             c.executemany(sql.close_open_row(), to_close)
             c.executemany(sql.close_earlier_row(), to_close_earlier)
             rows = [tuple(values) for values in (*closed_here, *opened.values())]
-            insert_rows(c, sql, rows, states, positions)
+            insert_rows(c, sql, rows, states, positions, codes)
             self.store.track(c, Tracking(tracking_name(generation), last_position))
             if not check_first:
                 self.ensure_live(c, generation)
@@ -274,6 +275,7 @@ class BitemporalView:
         rows: Sequence[tuple[Any, ...]],
         states: dict[str, bytes],
         positions: Sequence[LoggedPosition],
+        codes: Sequence[tuple[str, str, int]] = (),
         last_position: int | None = None,
     ) -> None:
         """Adds rows with their final record-time bounds to a generation being loaded, with
@@ -288,6 +290,7 @@ class BitemporalView:
             self.store.bulk_insert(c, sql.states, summary_texts(states))
             self.store.bulk_insert(c, sql.rows, rows)
             self.store.bulk_insert(c, sql.log, positions)
+            self.store.bulk_insert(c, sql.codes, codes)
             if last_position:
                 self.store.track(c, Tracking(tracking_name(generation), last_position))
 
