@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-from cli.params import DATE, ELEMENT, ITEM, KNOWN_DAY, PLACE, RECORD_TIME
+from cli.params import DATE, ELEMENT, HS, ITEM, KNOWN_DAY, PLACE, RECORD_TIME
 from cli.session import Session
 from domain.controls import visible
 from domain.errors import BatchRejected, QuestionError, RegimesError
@@ -91,7 +91,13 @@ def flow_options(command: F) -> F:
 
 
 def party_option(command: F) -> F:
-    """`--party`: the named buyer (or seller) asked about (docs/time.md §6)."""
+    """`--party`: the named buyer (or seller) asked about (docs/time.md §6); `--hs`: the HS
+    code the measures asked about must match."""
+    command = click.option(
+        "--hs",
+        type=HS,
+        help="Only measures whose HS codes match this code either way (2 to 10 digits).",
+    )(command)
     return click.option(
         "--party",
         help="A named party (slug, name or alias): the measures listing it count for it; "

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from domain.vocabulary import WORLDWIDE, Level, is_group
+from projections.hs_questions import NO_ITEM
 from projections.places import place
 from projections.summaries import MeasureSummary
 
@@ -27,6 +28,10 @@ class FlowQuery:
     #: The named party asked about (a buyer, or a seller for import measures), by slug: the
     #: measures naming it count for the flow; without one, they are listed apart.
     party: str | None = None
+    #: An HS code asked about (`--hs`), and once looked up (`hs_covered`) the measures whose
+    #: codes match it, each with its coverage (`part` or `all`): only they are answered.
+    hs: str | None = None
+    hs_cover: Mapping[str, str] | None = field(default=None, compare=False)
 
     def resolve(self, item: str, exporter: str, importer: str) -> tuple[str, str] | None:
         """The flow a measure's (item, exporter, importer) may land on, or None if not asked.
@@ -112,6 +117,11 @@ def placed_on(
     (exporter, importer, as written) reach, for each asked item it lands on: listed `via`
     its place, or `exempt` via the `except` entry that leaves the flow's country out; nothing
     where it does not apply that day (a group the country is no member of)."""
+    if query.hs_cover is not None:
+        coverage = query.hs_cover.get(summary.measure)
+        if coverage is None:
+            return  # its codes do not match the one asked
+        summary = summary._replace(hs_match={"code": query.hs or "", "coverage": coverage})
     placement = place(summary.direction, scope, summary.excepted, flow, day, memberships)
     if placement is None:
         return
@@ -235,7 +245,7 @@ def assemble(entries: Iterable[Entry], query: FlowQuery) -> list[Flow]:
         seen[listing] = (listed, len(listed))
         listed.append(summary)
     if query.exporter is not None and query.importer is not None:
-        for item in query.items:
+        for item in query.items if query.items != NO_ITEM else ():
             if query.resolve(item, query.exporter, query.importer):
                 flows.setdefault(
                     (item, query.exporter, query.importer),

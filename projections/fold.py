@@ -17,6 +17,7 @@ from domain.measure import Measure
 from projections.flows import Entry, Flow, FlowQuery, assemble, placed_on
 from projections.groups import standing
 from projections.history import MeasureHistory
+from projections.hs_questions import hs_covered
 from projections.knowledge import published_by
 from projections.lifecycle import measure_on
 from projections.places import Memberships
@@ -76,4 +77,6 @@ def regimes_as_of(
     """The regimes of the asked flows on valid date `day`, from the records up to log
     `position` and published by day `known`."""
     histories, memberships = histories_at(log, position, known)
+    if query.hs is not None:
+        query = hs_covered(query, histories.values())
     return assemble(entries_on(histories.values(), day, query, memberships), query)

@@ -34,6 +34,7 @@ from projections.failures import damaged_view_explained
 from projections.flows import Entry, Flow, FlowQuery, assemble, placed_on
 from projections.group_questions import GroupQuestions
 from projections.history import MeasureHistory
+from projections.hs_questions import hs_covered, prefixes
 from projections.lifecycle import Cause, cause_on
 from projections.lookups import AmbiguousDocument as AmbiguousDocument
 from projections.lookups import UnknownId as UnknownId
@@ -56,6 +57,7 @@ class RegimeReader(GroupQuestions, PartyQuestions):
         """The regimes of the asked flows on `day`, from the records that pass the
         knowledge filters."""
         generation, position, latest = self.where_to_read(knowledge.recorded_at)
+        query = self._hs_asked(generation, position, knowledge.known_at, query)
         memberships = self._memberships(generation, position, knowledge.known_at)
         named: set[str] = set()
         entries = self._entries_on(
@@ -120,7 +122,13 @@ class RegimeReader(GroupQuestions, PartyQuestions):
         if asked_groups:
             known_groups = self._groups_by(generation, position)
             warnings += unmentioned(asked_groups, known_groups, known_groups, what="group")
-        unseen = [item for item in query.items if item not in seen]
+        if query.hs is not None and not query.hs_cover:
+            about = describe(query.hs)
+            warnings.append(
+                f"no measure names HS code {query.hs}" + (f" ({about})" if about else "")
+            )
+        # asked by HS code, the items are those of the measures found: none to warn about
+        unseen = [item for item in query.items if item not in seen] if query.hs is None else []
         if unseen:
             mentioned = {*seen, *mentions.items_mentioned(self.view, generation, unseen, position)}
             if len(mentioned & set(query.items)) < len(set(query.items)):
@@ -188,6 +196,30 @@ class RegimeReader(GroupQuestions, PartyQuestions):
                 ):
                     yield begin, finish, entry
 
+    def _hs_asked(
+        self, generation: str, position: int, known: date | None, query: FlowQuery
+    ) -> FlowQuery:
+        """The question kept to the measures whose codes match the HS code it asks about
+        (none asked: as it is), found through the view's table of codes."""
+        if query.hs is None:
+            return query
+        sql, p, code = self.view.sql(generation), self.view.p, query.hs
+        covering = prefixes(code)
+        whole = f" OR code IN ({sql.marks(len(covering))})" if covering else ""
+        with self.view.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT DISTINCT measure FROM {sql.codes} WHERE position <= {p} AND "
+                f"((code >= {p} AND code < {p}){whole})",
+                (position, code, f"{code}:", *covering),  # ':' sorts right after '9'
+            )
+            candidates = sorted(row["measure"] for row in c.fetchall())
+        histories = [
+            history
+            for slug in candidates
+            if (history := self._measure_history(generation, slug, position, known))
+        ]
+        return hs_covered(query, histories)
+
     def _entries_on(
         self,
         generation: str,
@@ -230,6 +262,7 @@ class RegimeReader(GroupQuestions, PartyQuestions):
         measures change, each measure's change citing the document of the record behind it;
         with `actions`, the actions those measures respond to."""
         generation, position, latest = self.where_to_read(knowledge.recorded_at)
+        query = self._hs_asked(generation, position, knowledge.known_at, query)
         known_at = knowledge.known_at
         memberships = self._memberships(generation, position, known_at)
         by_flow: dict[tuple[str, str, str], list[Span]] = defaultdict(list)
@@ -319,6 +352,7 @@ class RegimeReader(GroupQuestions, PartyQuestions):
     ) -> Comparison:
         """Flows whose level or measures differ between two dates."""
         generation, position, latest = self.where_to_read(knowledge.recorded_at)
+        query = self._hs_asked(generation, position, knowledge.known_at, query)
         memberships = self._memberships(generation, position, knowledge.known_at)
         named: set[str] = set()
 

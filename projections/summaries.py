@@ -110,6 +110,8 @@ class MeasureSummary(NamedTuple):
     party_states: tuple[dict[str, Any], ...] = ()
     #: The export-control list's numbers of its items, as written (empty: none given).
     control_codes: tuple[str, ...] = ()
+    #: With `--hs`: how the measure's codes cover the code asked (`{"code", "coverage"}`).
+    hs_match: dict[str, str] | None = None
     #: On a flow: how the flow's country is covered, `listed` by name, `*`, or a group
     #: (`@slug`) with the `membership` that makes the country one of its members that day;
     #: on a flow's `exempt` list, the `except` entry that leaves the country out.
@@ -176,6 +178,8 @@ class MeasureSummary(NamedTuple):
             data["suspension_document"] = self.suspension_document
         if self.control_codes:
             data["control_codes"] = list(self.control_codes)
+        if self.hs_match is not None:
+            data["hs_match"] = self.hs_match  # type: ignore[typeddict-unknown-key]
         if self.parties:
             data["parties"] = list(self.parties)
             data["party_states"] = list(self.party_states)
@@ -221,6 +225,7 @@ class MeasureSummary(NamedTuple):
                 tuple(data.get("parties", ())),
                 tuple(data.get("party_states", ())),
                 tuple(data.get("control_codes", ())),
+                None,
                 listed_via or data.get("via"),
                 None,
             )

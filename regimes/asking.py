@@ -78,16 +78,29 @@ def knowledge(
     return Knowledge(None if known_at is None else day_of(known_at), recorded_at)
 
 
+def hs_asked(code: str) -> str:
+    """An HS code asked about: 2 to 10 digits once dots and spaces are dropped, else
+    QuestionError."""
+    from domain.errors import QuestionError
+    from domain.hs import normalised
+
+    digits = normalised(code)
+    if not (isinstance(digits, str) and digits.isdigit() and 2 <= len(digits) <= 10):
+        raise QuestionError(f"hs: {code!r} is no HS code to ask about: 2 to 10 digits")
+    return digits
+
+
 def flow_query(
     elements: Sequence[str] = (),
     items: Sequence[str] = (),
     exporter: str | None = None,
     importer: str | None = None,
     party: str | None = None,
+    hs: str | None = None,
 ) -> FlowQuery:
     """The flows asked about: elements and items (groups such as REE expanded), from, to,
-    and the named party (a slug) asked about."""
+    the named party (a slug) and the HS code (digits) asked about."""
     from projections.flows import FlowQuery
 
     named = (*elements, *items)
-    return FlowQuery(expand_items(named), exporter, importer, named, party)
+    return FlowQuery(expand_items(named), exporter, importer, named, party, hs)

@@ -59,6 +59,8 @@ class Question:
     knowledge: Knowledge = NO_FILTER
     #: The named party asked about (its slug), if any.
     party: str | None = None
+    #: The HS code asked about, if any.
+    hs: str | None = None
 
     def flows(self) -> str:
         """The flows in words: "Dy from CN to JP", "REE to US", "every item"."""
@@ -68,6 +70,7 @@ class Question:
             + (f" from {self.exporter}" if self.exporter else "")
             + (f" to {self.importer}" if self.importer else "")
             + (f" for {self.party}" if self.party else "")
+            + (f" under HS {self.hs}" if self.hs else "")
         )
 
 

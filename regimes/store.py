@@ -20,7 +20,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 import orjson
 
 from domain.errors import QuestionError, RegimesError, StoreError
-from regimes.asking import day_of, flow_query, knowledge, now
+from regimes.asking import day_of, flow_query, hs_asked, knowledge, now
 from store.locations import Store as Location
 from store.locations import parse_store, patiently
 
@@ -181,6 +181,7 @@ class Store:
         exporter: str | None = None,
         importer: str | None = None,
         party: str | None = None,
+        hs: str | None = None,
         known_at: date | str | None = None,
         recorded_at: RecordTime | str | None = None,
     ) -> Answer:
@@ -188,7 +189,7 @@ class Store:
         `known_at` (publication time) among the records the store held at `recorded_at`
         (a UTC moment, or a log position; record time); each None: every record. With
         `party` (a slug, name or alias), for that named buyer (or seller, on imports)."""
-        query = self._flows(elements, items, exporter, importer, party, recorded_at)
+        query = self._flows(elements, items, exporter, importer, party, recorded_at, hs)
         return self.reader().as_of(day_of(day), query, knowledge(known_at, recorded_at))
 
     def _flows(
@@ -199,13 +200,17 @@ class Store:
         importer: str | None,
         party: str | None,
         recorded_at: RecordTime | str | None = None,
+        hs: str | None = None,
     ) -> FlowQuery:
         """The flows asked about, the party (if any) found by its slug, name or alias among
-        the records held at `recorded_at`."""
-        return flow_query(elements, items, exporter, importer, self._party(party, recorded_at))
+        the records held at `recorded_at`, and the HS code (dots and spaces dropped)."""
+        code = hs_asked(hs) if hs is not None else None
+        found = self._party(party, recorded_at)
+        return flow_query(elements, items, exporter, importer, found, code)
 
     def _party(self, party: str | None, recorded_at: RecordTime | str | None) -> str | None:
-        """The slug of the party asked about (None: none asked); ValueError for a blank one."""
+        """The slug of the party asked about (None: none asked); QuestionError for a blank
+        one."""
         if party is None:
             return None
         if not party.strip():
@@ -220,6 +225,7 @@ class Store:
         exporter: str | None = None,
         importer: str | None = None,
         party: str | None = None,
+        hs: str | None = None,
         known_at: date | str | None = None,
         recorded_at: RecordTime | str | None = None,
         since: date | str | None = None,
@@ -228,7 +234,7 @@ class Store:
     ) -> Timeline:
         """Each date on which a matching flow's level or measures changed."""
         return self.reader().timeline(
-            self._flows(elements, items, exporter, importer, party, recorded_at),
+            self._flows(elements, items, exporter, importer, party, recorded_at, hs),
             knowledge(known_at, recorded_at),
             since=day_of(since) if since else None,
             until=day_of(until) if until else None,
@@ -245,11 +251,12 @@ class Store:
         exporter: str | None = None,
         importer: str | None = None,
         party: str | None = None,
+        hs: str | None = None,
         known_at: date | str | None = None,
         recorded_at: RecordTime | str | None = None,
     ) -> Comparison:
         """The flows whose level or measures differ between two dates."""
-        query = self._flows(elements, items, exporter, importer, party, recorded_at)
+        query = self._flows(elements, items, exporter, importer, party, recorded_at, hs)
         return self.reader().diff(
             day_of(first), day_of(second), query, knowledge(known_at, recorded_at)
         )
@@ -293,6 +300,7 @@ class Store:
         exporter: str | None = None,
         importer: str | None = None,
         party: str | None = None,
+        hs: str | None = None,
         known_at: date | str | None = None,
         recorded_at: RecordTime | str | None = None,
         since: date | str | None = None,
@@ -319,6 +327,7 @@ class Store:
             day_of(until) if until else None,
             knowledge(known_at, recorded_at),
             self._party(party, recorded_at),
+            hs_asked(hs) if hs is not None else None,
         )
         generated_at = now()
         today = day_of(today) if today else generated_at.date()
@@ -334,7 +343,12 @@ class Store:
         from regimes.report import ReportFacts
 
         query = flow_query(
-            question.elements, question.items, question.exporter, question.importer, question.party
+            question.elements,
+            question.items,
+            question.exporter,
+            question.importer,
+            question.party,
+            question.hs,
         )
         bounded = question.since is not None or question.until is not None
         reader, asked = self.reader(), question.knowledge

@@ -45,6 +45,9 @@ PLACES = ("*", "JP", "US", "CN", "@g", "@g")  # the group drawn more often
 GROUP = "@g"
 MEMBERS = ("JP", "KR", "US", "CN")
 PARTIES = ("p1", "p2", "p3")
+#: HS codes measures carry, and codes asked about: prefixes either way, and none.
+HS_CODES = ("2805", "280530", "2805301910", "811292")
+HS_ASKED = ("28", "2805", "280530", "2805301910", "8112", "7202")
 CERTAINTIES = ("in_force", "de_facto", "reported")
 FIRST_DAY, LAST_DAY = date(2024, 1, 1), date(2026, 12, 31)
 ONE_DAY = timedelta(days=1)
@@ -74,6 +77,7 @@ flow_queries = st.builds(
     st.sampled_from((None, "CN", "JP", "US", "KR", "KR", GROUP)),
     st.just(()),
     st.sampled_from((None, None, *PARTIES)),
+    st.sampled_from((None, None, *HS_ASKED)),
 )  # KR: a country only `*`, `except` and the group name
 
 
@@ -111,6 +115,8 @@ def impositions(draw: st.DrawFn, slug: str) -> Record:
         scope["except"] = [draw(st.sampled_from(left_out))]
     if draw(st.integers(0, 2)) == 0:  # an entity list
         scope["parties"] = draw(party_lists)
+    if draw(st.booleans()):
+        scope["hs_codes"] = draw(hs_lists)
     return imposed(
         slug,
         issuer=issuer,
@@ -127,6 +133,7 @@ def impositions(draw: st.DrawFn, slug: str) -> Record:
 
 
 party_lists = st.lists(st.sampled_from(PARTIES), min_size=1, max_size=3, unique=True)
+hs_lists = st.lists(st.sampled_from(HS_CODES), min_size=1, max_size=2, unique=True)
 
 AMENDABLE: dict[str, st.SearchStrategy[Any]] = {
     "parties": party_lists,
@@ -142,6 +149,7 @@ CORRECTABLE: dict[str, st.SearchStrategy[Any]] = {
     **AMENDABLE,
     "announced_on": days.map(date.isoformat),
     "effective_on": days.map(date.isoformat),
+    "hs_codes": hs_lists,
 }
 #: Retractions end a measure's story, so they are drawn less often than the rest.
 FOLLOW_UP_TYPES = (

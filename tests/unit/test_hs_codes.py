@@ -75,3 +75,46 @@ def test_control_codes_are_kept_as_written_shown_and_found(sqlite_app: Regimes) 
     assert flow["in_force"][0]["control_codes"] == ["1C902.c", "3C902"]
     found = reader.search(SearchQuery(date(2026, 1, 1), "1c902.C"))
     assert [hit.id for hit in found.hits] == ["ga"]
+
+
+@pytest.mark.parametrize(
+    ("asked", "expected"),
+    [
+        ("28", {"ree": "part"}),  # a chapter: part of it
+        ("2805", {"ree": "part"}),
+        ("280530", {"ree": "part"}),
+        ("2805301910", {"ree": "all"}),  # the national line the measure names
+        ("2805.30.19.10.", None),  # written with dots: asked as its digits
+        ("8112", {"ga": "all"}),  # the measure names the whole heading
+        ("811292", {"ga": "all"}),
+        ("7202", {}),
+    ],
+)
+def test_as_of_by_hs_code_keeps_the_measures_matching_it_either_way(
+    sqlite_app: Regimes, asked: str, expected: dict[str, str] | None
+) -> None:
+    from projections.flows import FlowQuery
+    from regimes.asking import hs_asked
+
+    sqlite_app.append(
+        batch(
+            imposed("ree", items=["Dy", "Tb"], hs_codes=["2805.30.19.10"]),
+            imposed("ga", items=["Ga"], hs_codes=["8112"]),
+            imposed("plain", items=["Dy"]),
+        ),
+        RECORDED_AT,
+    )
+    if expected is None:
+        assert hs_asked(asked) == "2805301910"  # dots dropped, even a trailing one
+        return
+    answer = RegimeReader(sqlite_app).as_of(
+        date(2025, 6, 1), FlowQuery((), "CN", "US", hs=hs_asked(asked))
+    )
+    found = {
+        summary["measure"]: summary["hs_match"]["coverage"]
+        for flow in answer.to_json()["flows"]
+        for summary in flow["in_force"]
+    }
+    assert found == expected
+    if not expected:
+        assert answer.known.warnings == [f"no measure names HS code 7202 ({describe('7202')})"]
