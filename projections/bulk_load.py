@@ -35,7 +35,12 @@ _LOAD_ROWS = 50_000
 
 #: Writes one chunk of a load: rows with both record bounds, summaries, log positions.
 Write = Callable[
-    [list[tuple[Any, ...]], dict[str, bytes], list[LoggedPosition], list[tuple[str, str, int]]],
+    [
+        list[tuple[Any, ...]],
+        dict[str, bytes],
+        list[LoggedPosition],
+        list[tuple[str, str, int, str]],
+    ],
     None,
 ]
 
@@ -53,7 +58,7 @@ def load_shard(
     rows: list[tuple[Any, ...]] = []
     states: dict[str, bytes] = {}
     positions: list[LoggedPosition] = []
-    codes: list[tuple[str, str, int]] = []
+    codes: list[tuple[str, str, int, str]] = []
     read = 0
     measure: str | None = None
     knowledge: MeasureKnowledge | None = None

@@ -107,7 +107,7 @@ def apply_notifications(
     """Applies one batch of the log to a generation of the view, with its tracking."""
     changes: list[RowChange] = []
     positions: list[LoggedPosition] = []
-    codes: list[tuple[str, str, int]] = []
+    codes: list[tuple[str, str, int, str]] = []
     for notification in notifications:
         event = cast("RecordedEvent", app.mapper.to_domain_event(notification))
         positions.append(logged(notification.id, event))

@@ -8,7 +8,6 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from domain.vocabulary import WORLDWIDE, Level, is_group
-from projections.hs_questions import NO_ITEM
 from projections.places import place
 from projections.summaries import MeasureSummary
 
@@ -245,7 +244,7 @@ def assemble(entries: Iterable[Entry], query: FlowQuery) -> list[Flow]:
         seen[listing] = (listed, len(listed))
         listed.append(summary)
     if query.exporter is not None and query.importer is not None:
-        for item in query.items if query.items != NO_ITEM else ():
+        for item in query.items:
             if query.resolve(item, query.exporter, query.importer):
                 flows.setdefault(
                     (item, query.exporter, query.importer),

@@ -1,11 +1,14 @@
-"""Questions asked by HS code (`--hs`, docs/vocabulary.md §8): the measures whose codes match
-the code asked either way, found through the view's table of codes, and the flow question
-kept to them and to their items."""
+"""Questions asked by HS code (`--hs`, docs/vocabulary.md §8): the answer keeps the measures
+whose codes match the code asked either way, each with its coverage. The codes of a measure
+are those of its latest record (an imposition, or a correction that replaced them) that the
+answer knows: the pure fold reads them from the measures' histories, the view from its table
+of codes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from datetime import date
 from typing import TYPE_CHECKING
 
 from domain.hs import hs_match
@@ -14,35 +17,34 @@ if TYPE_CHECKING:
     from projections.flows import FlowQuery
     from projections.history import MeasureHistory
 
-#: The items of a question whose HS code no measure matches: no row names it, so the view
-#: reads nothing (an empty item list would mean every item).
-NO_ITEM = ("#no-measure-has-this-hs-code",)
-
 
 def hs_covered(query: FlowQuery, histories: Iterable[MeasureHistory]) -> FlowQuery:
-    """The question kept to the measures among `histories` (as the answer knows them) whose
-    codes, at any stage of their terms, match `query.hs`: each with the widest coverage a
-    stage gives, and their items (those asked, if any)."""
-    cover: dict[str, str] = {}
-    items: set[str] = set()
+    """The question with the coverage of each measure among `histories` (as the answer
+    knows them) whose codes match `query.hs`."""
+    assert query.hs is not None
+    cover = {}
     for history in histories:
-        if history.retracted or query.hs is None:
+        coverage = hs_match(history.terms.corrected.hs_codes, query.hs)
+        if coverage is not None:
+            cover[history.slug] = coverage
+    return replace(query, hs_cover=cover)
+
+
+def cover_of(
+    codes: Mapping[str, Sequence[tuple[str, int, str]]], asked: str, known: date | None
+) -> dict[str, str]:
+    """Each measure's coverage of the code `asked`, from its rows of the codes table (code,
+    position, publication date, those recorded by the answer's position): its latest record
+    published by `known` that gave codes says which ('' for none)."""
+    cover = {}
+    day = known.isoformat() if known else None
+    for measure, rows in codes.items():
+        kept = [row for row in rows if day is None or row[2] <= day]
+        if not kept:
             continue
-        stages = [terms for _, terms in history.terms.stages]
-        covers = {hs_match(terms.hs_codes, query.hs) for terms in stages} - {None}
-        if covers:
-            cover[history.slug] = "all" if "all" in covers else "part"
-            items.update(item for terms in stages for item in terms.items)
-    if not cover:
-        kept: tuple[str, ...] = NO_ITEM
-    elif query.items:  # those asked that a matching measure names (or all, on every good)
-        kept = tuple(item for item in query.items if item in items or "*" in items) or NO_ITEM
-    else:
-        kept = () if "*" in items else tuple(sorted(items))  # (): every item
-    return replace(query, items=kept, hs_cover=cover)
-
-
-def prefixes(code: str) -> list[str]:
-    """The codes a measure may carry that cover all of `code`: its prefixes of 4 digits and
-    more (HS codes have at least four), itself included."""
-    return [code[:length] for length in range(4, len(code) + 1)]
+        latest = max(position for _, position, _ in kept)
+        given = tuple(code for code, position, _ in kept if position == latest and code)
+        coverage = hs_match(given, asked)
+        if coverage is not None:
+            cover[measure] = coverage
+    return cover

@@ -34,7 +34,7 @@ from projections.failures import damaged_view_explained
 from projections.flows import Entry, Flow, FlowQuery, assemble, placed_on
 from projections.group_questions import GroupQuestions
 from projections.history import MeasureHistory
-from projections.hs_questions import hs_covered, prefixes
+from projections.hs_questions import cover_of
 from projections.lifecycle import Cause, cause_on
 from projections.lookups import AmbiguousDocument as AmbiguousDocument
 from projections.lookups import UnknownId as UnknownId
@@ -57,7 +57,6 @@ class RegimeReader(GroupQuestions, PartyQuestions):
         """The regimes of the asked flows on `day`, from the records that pass the
         knowledge filters."""
         generation, position, latest = self.where_to_read(knowledge.recorded_at)
-        query = self._hs_asked(generation, position, knowledge.known_at, query)
         memberships = self._memberships(generation, position, knowledge.known_at)
         named: set[str] = set()
         entries = self._entries_on(
@@ -71,6 +70,7 @@ class RegimeReader(GroupQuestions, PartyQuestions):
             seen=named,
             latest=latest,
             party_named=_names_party(entries, query.party),
+            hs_named=bool(entries),
         )
         return Answer(day, known, assemble(entries, query))
 
@@ -86,6 +86,7 @@ class RegimeReader(GroupQuestions, PartyQuestions):
         latest: bool = False,
         answered: bool | None = None,
         party_named: bool = False,
+        hs_named: bool = False,
     ) -> Known:
         """What an answer about flows at `position` reflects (`_reflects`), with warnings
         about the question: a publication day before anything asked about was published
@@ -122,7 +123,11 @@ class RegimeReader(GroupQuestions, PartyQuestions):
         if asked_groups:
             known_groups = self._groups_by(generation, position)
             warnings += unmentioned(asked_groups, known_groups, known_groups, what="group")
-        if query.hs is not None and not query.hs_cover:
+        if (
+            query.hs is not None
+            and not hs_named
+            and not self._hs_named(generation, position, query.hs)
+        ):
             about = describe(query.hs)
             warnings.append(
                 f"no measure names HS code {query.hs}" + (f" ({about})" if about else "")
@@ -162,16 +167,24 @@ class RegimeReader(GroupQuestions, PartyQuestions):
             if query.exporter is not None or query.importer is not None
             else []
         )
-        rows = self.view.rows_on(
-            generation,
-            day,
-            position,
-            query.items,
-            query.places(query.exporter, groups),
-            query.places(query.importer, groups),
-            latest=latest,
-            known=known,
+        rows: Iterable[tuple[str, str, str, str, str, str, int, dict[str, Any]]] = (
+            self.view.rows_on(
+                generation,
+                day,
+                position,
+                query.items,
+                query.places(query.exporter, groups),
+                query.places(query.importer, groups),
+                latest=latest,
+                known=known,
+            )
         )
+        if query.hs is not None and query.hs_cover is None:  # the measures on these rows
+            rows = list(rows)
+            measures = sorted({row[0] for row in rows})
+            query = replace(
+                query, hs_cover=self._hs_cover(generation, position, known, measures, query.hs)
+            )
         for _, item, exporter, importer, valid_from, valid_to, level, stored in rows:
             scope = (exporter, importer)
             flow = query.resolve(item, *scope)
@@ -196,29 +209,45 @@ class RegimeReader(GroupQuestions, PartyQuestions):
                 ):
                     yield begin, finish, entry
 
-    def _hs_asked(
-        self, generation: str, position: int, known: date | None, query: FlowQuery
-    ) -> FlowQuery:
-        """The question kept to the measures whose codes match the HS code it asks about
-        (none asked: as it is), found through the view's table of codes."""
-        if query.hs is None:
-            return query
-        sql, p, code = self.view.sql(generation), self.view.p, query.hs
-        covering = prefixes(code)
+    def _hs_named(self, generation: str, position: int, asked: str) -> bool:
+        """Whether any code recorded by `position` matches `asked` either way (asked only when
+        an answer by HS code found nothing: a scan of the codes, for a warning)."""
+        sql, p = self.view.sql(generation), self.view.p
+        covering = [asked[:length] for length in range(4, len(asked) + 1)]
         whole = f" OR code IN ({sql.marks(len(covering))})" if covering else ""
         with self.view.transaction(commit=False) as c:
             c.execute(
-                f"SELECT DISTINCT measure FROM {sql.codes} WHERE position <= {p} AND "
-                f"((code >= {p} AND code < {p}){whole})",
-                (position, code, f"{code}:", *covering),  # ':' sorts right after '9'
+                f"SELECT 1 AS found FROM {sql.codes} WHERE position <= {p} AND "
+                f"((code >= {p} AND code < {p}){whole}) LIMIT 1",
+                (position, asked, f"{asked}:", *covering),  # ':' sorts right after '9'
             )
-            candidates = sorted(row["measure"] for row in c.fetchall())
-        histories = [
-            history
-            for slug in candidates
-            if (history := self._measure_history(generation, slug, position, known))
-        ]
-        return hs_covered(query, histories)
+            return c.fetchone() is not None
+
+    def _hs_cover(
+        self,
+        generation: str,
+        position: int,
+        known: date | None,
+        measures: Sequence[str],
+        asked: str,
+    ) -> dict[str, str]:
+        """The coverage of the code `asked` by each of `measures` whose codes match it, read
+        from the view's table of codes as the answer knows them."""
+        found: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
+        sql, p = self.view.sql(generation), self.view.p
+        with self.view.transaction(commit=False) as c:
+            for start in range(0, len(measures), 500):  # within any store's parameter limit
+                chunk = measures[start : start + 500]
+                c.execute(
+                    f"SELECT measure, code, position, published_on FROM {sql.codes} "
+                    f"WHERE measure IN ({sql.marks(len(chunk))}) AND position <= {p}",
+                    (*chunk, position),
+                )
+                for row in c.fetchall():
+                    found[row["measure"]].append(
+                        (row["code"], row["position"], row["published_on"])
+                    )
+        return cover_of(found, asked, known)
 
     def _entries_on(
         self,
@@ -262,7 +291,6 @@ class RegimeReader(GroupQuestions, PartyQuestions):
         measures change, each measure's change citing the document of the record behind it;
         with `actions`, the actions those measures respond to."""
         generation, position, latest = self.where_to_read(knowledge.recorded_at)
-        query = self._hs_asked(generation, position, knowledge.known_at, query)
         known_at = knowledge.known_at
         memberships = self._memberships(generation, position, known_at)
         by_flow: dict[tuple[str, str, str], list[Span]] = defaultdict(list)
@@ -323,6 +351,7 @@ class RegimeReader(GroupQuestions, PartyQuestions):
                 seen=seen,
                 latest=latest,
                 party_named=party_named,
+                hs_named=bool(by_flow),
             ),
             changes,
             context,
@@ -352,7 +381,6 @@ class RegimeReader(GroupQuestions, PartyQuestions):
     ) -> Comparison:
         """Flows whose level or measures differ between two dates."""
         generation, position, latest = self.where_to_read(knowledge.recorded_at)
-        query = self._hs_asked(generation, position, knowledge.known_at, query)
         memberships = self._memberships(generation, position, knowledge.known_at)
         named: set[str] = set()
 
@@ -374,7 +402,14 @@ class RegimeReader(GroupQuestions, PartyQuestions):
         }
         listed = _names_party((entry for flow in flows for entry in flow.listed()), query.party)
         known = self._known(
-            generation, position, query, knowledge, seen=seen, latest=latest, party_named=listed
+            generation,
+            position,
+            query,
+            knowledge,
+            seen=seen,
+            latest=latest,
+            party_named=listed,
+            hs_named=bool(before or after),
         )
         return Comparison(first, second, known, differences)
 

@@ -140,7 +140,7 @@ def load(
         rows: list[tuple[Any, ...]],
         states: dict[str, bytes],
         positions: list[LoggedPosition],
-        codes: list[tuple[str, str, int]],
+        codes: list[tuple[str, str, int, str]],
     ) -> None:
         view.load(generation, rows, states, positions, codes)
 

@@ -310,7 +310,7 @@ def _load(task: ShardTask, progress: Progress) -> int:
         rows: list[tuple[Any, ...]],
         states: dict[str, bytes],
         positions: list[LoggedPosition],
-        codes: list[tuple[str, str, int]],
+        codes: list[tuple[str, str, int, str]],
     ) -> None:
         scratch.execute("BEGIN")
         insert_rows(scratch, sql, rows, states, positions, codes, known_states=False)

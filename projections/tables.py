@@ -103,9 +103,10 @@ class ViewSQL:
             f"CREATE TABLE IF NOT EXISTS {self.states} (key TEXT NOT NULL, summary TEXT NOT NULL)",
             f"CREATE TABLE IF NOT EXISTS {self.log} (position BIGINT NOT NULL, "
             "recorded_at TEXT NOT NULL, record_type TEXT NOT NULL, subject TEXT NOT NULL)",
-            # the HS codes each imposition or correction gives its measure, by position
+            # the HS codes each imposition or correction gives its measure, with the record's
+            # position and publication date ('' for a correction that takes them away)
             f"CREATE TABLE IF NOT EXISTS {self.codes} (code TEXT NOT NULL, "
-            "measure TEXT NOT NULL, position BIGINT NOT NULL)",
+            "measure TEXT NOT NULL, position BIGINT NOT NULL, published_on TEXT NOT NULL)",
         ]
 
     def indexes(self) -> list[str]:
@@ -142,7 +143,8 @@ class ViewSQL:
             "(importer, valid_from, valid_to, recorded_to, known_to, known_from)",
             f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_log_subject ON {self.log} (subject)",
             f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_log_time ON {self.log} (recorded_at)",
-            f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_hs_code ON {self.codes} (code)",
+            f"CREATE INDEX IF NOT EXISTS {self.index_prefix}_hs_measure ON {self.codes} "
+            "(measure, position)",
         ]
 
     def close_open_row(self) -> str:
@@ -261,12 +263,12 @@ def insert_rows(
     rows: Sequence[tuple[Any, ...]],
     states: dict[str, bytes],
     positions: Sequence[LoggedPosition],
-    codes: Sequence[tuple[str, str, int]] = (),
+    codes: Sequence[tuple[str, str, int, str]] = (),
     *,
     known_states: bool = True,
 ) -> None:
     """Inserts rows (all thirteen columns), summaries, log positions and HS codes (code,
-    measure, position) into `sql`'s tables.
+    measure, position, publication date) into `sql`'s tables.
 
     With `known_states`, a summary already in the table is passed over (catch-up meets a
     measure's earlier states again); a bulk load writes each summary once, into a table that
@@ -278,18 +280,20 @@ def insert_rows(
     )
     c.executemany(f"INSERT INTO {sql.rows} VALUES ({sql.marks(13)})", rows)
     c.executemany(f"INSERT INTO {sql.log} VALUES ({sql.marks(4)})", positions)
-    c.executemany(f"INSERT INTO {sql.codes} VALUES ({sql.marks(3)})", codes)
+    c.executemany(f"INSERT INTO {sql.codes} VALUES ({sql.marks(4)})", codes)
 
 
-def hs_codes_of(position: int, event: Any) -> list[tuple[str, str, int]]:
-    """The HS codes a measure's event gives it (an imposition's, or a correction's new
-    ones), as rows of the codes table."""
-    codes = (
-        event.fields.get("hs_codes")
-        if event.record_type == "measure_corrected"
-        else getattr(event, "hs_codes", None)
-    )
-    return [(code, event.measure, position) for code in codes or ()]
+def hs_codes_of(position: int, event: Any) -> list[tuple[str, str, int, str]]:
+    """The HS codes a measure's event gives it, as rows of the codes table: an imposition's,
+    or a correction's new ones (one row '' when it takes them away)."""
+    if event.record_type == "measure_corrected":
+        if "hs_codes" not in event.fields:
+            return []
+        codes = event.fields["hs_codes"] or [""]
+    else:
+        codes = getattr(event, "hs_codes", None) or []
+    published = event.publication().isoformat()
+    return [(code, event.measure, position, published) for code in codes]
 
 
 def summary_texts(states: dict[str, bytes]) -> list[tuple[str, str]]:

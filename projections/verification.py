@@ -172,8 +172,8 @@ def _codes(view: BitemporalView, generation: str, position: int) -> list[tuple[A
     return list(
         _select(
             view,
-            f"SELECT code, measure, position FROM {sql.codes} WHERE position <= "
-            f"{sql.placeholder} ORDER BY code, measure, position",
+            f"SELECT code, measure, position, published_on FROM {sql.codes} WHERE position <= "
+            f"{sql.placeholder} ORDER BY code, measure, position, published_on",
             (position,),
         )
     )

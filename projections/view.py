@@ -217,7 +217,7 @@ class BitemporalView:
         changes: Sequence[RowChange],
         positions: Sequence[LoggedPosition],
         last_position: int,
-        codes: Sequence[tuple[str, str, int]] = (),
+        codes: Sequence[tuple[str, str, int, str]] = (),
     ) -> None:
         """Writes a batch of measure changes, the log positions and the tracking, atomically.
 
@@ -275,7 +275,7 @@ class BitemporalView:
         rows: Sequence[tuple[Any, ...]],
         states: dict[str, bytes],
         positions: Sequence[LoggedPosition],
-        codes: Sequence[tuple[str, str, int]] = (),
+        codes: Sequence[tuple[str, str, int, str]] = (),
         last_position: int | None = None,
     ) -> None:
         """Adds rows with their final record-time bounds to a generation being loaded, with
