@@ -90,7 +90,7 @@ def flow_options(command: F) -> F:
     return knowledge_options(command)
 
 
-def party_option(command: F) -> F:
+def party_and_hs_options(command: F) -> F:
     """`--party`: the named buyer (or seller) asked about (docs/time.md §6); `--hs`: the HS
     code the measures asked about must match."""
     command = click.option(

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from domain.hs import normalised
+from domain.errors import QuestionError
 from domain.vocabulary import (
     GROUPS,
     MEASURE_KINDS,
@@ -20,7 +20,7 @@ from domain.vocabulary import (
 )
 from projections.answers import RecordTime
 from regimes.asking import MAX_POSITION as MAX_POSITION
-from regimes.asking import record_time
+from regimes.asking import hs_asked, record_time
 from store.chain import Digest
 
 
@@ -156,10 +156,10 @@ class HsParam(click.ParamType[str, Any]):
     name = "HS"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        code = normalised(value)
-        if not (isinstance(code, str) and code.isdigit() and 2 <= len(code) <= 10):
-            self.fail(f"{value!r} is no HS code to ask about: 2 to 10 digits", param, ctx)
-        return code
+        try:
+            return hs_asked(str(value))  # the check the Python API makes
+        except QuestionError as error:
+            self.fail(str(error).removeprefix("hs: "), param, ctx)
 
 
 class GroupParam(click.ParamType[str, Any]):

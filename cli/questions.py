@@ -16,7 +16,7 @@ from cli.options import (
     date_range,
     flow_filters,
     knowledge_options,
-    party_option,
+    party_and_hs_options,
     pass_session,
     reported,
 )
@@ -28,7 +28,7 @@ from projections.answers import RecordTime
 @click.command("as-of")
 @click.argument("day", metavar="DATE", type=DATE)
 @flow_filters
-@party_option
+@party_and_hs_options
 @pass_session
 def as_of(
     session: Session,
@@ -66,7 +66,7 @@ def as_of(
 
 @click.command()
 @flow_filters
-@party_option
+@party_and_hs_options
 @date_range
 @click.option(
     "--actions",
@@ -117,7 +117,7 @@ def timeline(
 @click.argument("first", metavar="DATE1", type=DATE)
 @click.argument("second", metavar="DATE2", type=DATE)
 @flow_filters
-@party_option
+@party_and_hs_options
 @pass_session
 def diff(
     session: Session,

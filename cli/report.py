@@ -7,14 +7,14 @@ from pathlib import Path
 
 import click
 
-from cli.options import check_range, date_range, flow_options, party_option, reported
+from cli.options import check_range, date_range, flow_options, party_and_hs_options, reported
 from cli.session import Session
 from projections.answers import RecordTime
 
 
 @click.command()
 @flow_options
-@party_option
+@party_and_hs_options
 @date_range
 @click.option(
     "--out",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from domain.hs import hs_match
@@ -69,14 +70,14 @@ class Subject:
             return str(self.party["country"])
         return self._action.issuer
 
-    @property
+    @cached_property
     def party(self) -> dict[str, Any]:
         """What a party's records say now."""
         from domain.party import described
 
         return described([cast("Party.Event", logged.event) for logged in self.records])
 
-    @property
+    @cached_property
     def _group(self) -> GroupStanding:
         return standing(
             self.slug[1:], [cast("Group.Event", logged.event) for logged in self.records]
