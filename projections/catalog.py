@@ -326,9 +326,13 @@ def _hits(subject: Subject, query: SearchQuery) -> Iterator[Hit]:
         if logged is subject.records[0]:
             day = listing.day.isoformat() if listing.day else None
             document = listing.document
-        else:  # a follow-up's own date; a correction's or retraction's is its record date
-            day = record.get("effective_on") or logged.event.timestamp.date().isoformat()
-            document = _document_of(record)
+        else:  # a follow-up's own date; a correction's or retraction's publication date
+            day = (
+                record.get("effective_on")
+                or record.get("published_on")
+                or logged.event.timestamp.date().isoformat()
+            )
+            document = _document_of(record) or listing.document
         yield Hit(
             subject.type,
             subject.slug,

@@ -76,6 +76,8 @@ def _measure_line(summary: MeasureSummary) -> str:
             if summary.via == "listed"
             else f"via {summary.via}{_since(summary)}"
         )
+    if summary.hs_match is not None:
+        terms.append(f"{summary.hs_match['coverage']} of HS {summary.hs_match['code']}")
     described = f"{summary.measure} ({', '.join(terms)}){document}"
     for change in summary.scheduled:
         by = f" ({change['document']})" if change["document"] else ""

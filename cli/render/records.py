@@ -176,10 +176,20 @@ def render_found(found: Found, output_format: str) -> None:
     shown = [
         index for index, column in enumerate(_FOUND_COLUMNS) if column not in ("position", "title")
     ]
-    drawn = table(
-        f"Found {len(rows)} (status on {found.on}; {reflected(found.known)})",
-        [_FOUND_COLUMNS[index] for index in shown],
-    )
-    for row in rows:
-        drawn.add_row(*(text_cell(row[index]) for index in shown))
+    columns = [_FOUND_COLUMNS[index] for index in shown]
+    if found.hs is not None:
+        columns.append("hs coverage")
+    drawn = table(f"Found {len(rows)} (status on {found.on}; {reflected(found.known)})", columns)
+    if found.hs is not None:
+        described = found.hs["description"] or "no HS 2022 description"
+        drawn.caption = f"HS {found.hs['code']}: {described}"
+        drawn.caption_justify = "left"
+    for hit, row in zip(found.hits, rows, strict=True):
+        cells = [row[index] for index in shown]
+        if found.hs is not None:
+            cells.append(hit.hs_match["coverage"] if hit.hs_match else "")
+        drawn.add_row(*map(text_cell, cells))
+    if not rows and found.hs is not None:
+        console().print(f"Nothing found. ({drawn.caption})")
+        return
     console().print(drawn if rows else "Nothing found.")

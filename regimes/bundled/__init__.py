@@ -1,6 +1,7 @@
 """The curated history of real events that ships with `regimes`: measures and actions
 (history.yaml), then country groups (groups.yaml), then the corrections of earlier bundled
-records (corrections.yaml), then named parties and the lists naming them (parties.yaml)."""
+records (corrections.yaml), then named parties and the lists naming them (parties.yaml), then
+the HS codes and control-list numbers of the announcements (codes.yaml)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from regimes.reading import read_into
 
 #: The bundled files, in the order they are appended (a file's records after the earlier
 #: files' keep their log positions).
-FILES = ("history.yaml", "groups.yaml", "corrections.yaml", "parties.yaml")
+FILES = ("history.yaml", "groups.yaml", "corrections.yaml", "parties.yaml", "codes.yaml")
 
 
 def bundled_batch() -> Batch:

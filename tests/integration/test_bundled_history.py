@@ -380,3 +380,46 @@ def test_the_february_2026_lists_for_a_named_and_an_unnamed_buyer(tmp_path: Path
         ("cn-mofcom-2026-11", 8),
         ("cn-mofcom-2026-12", 9),
     }
+
+
+def test_the_bundled_hs_codes_find_gallium_and_the_medium_and_heavy_rare_earths(
+    tmp_path: Path,
+) -> None:
+    """Issue 20's bundled answers: a heading finds No. 23 of 2023 on part of its goods, a
+    10-digit line finds No. 18 of 2025 on all of them; before the codes were recorded
+    (`--recorded-at #137`), the heading finds nothing and says so."""
+    import json
+
+    store = str(tmp_path / "store.db")
+    assert invoke("--store", store, "init").exit_code == 0
+
+    def found(day: str, code: str, *more: str) -> tuple[set[tuple[str, str, str]], list[str]]:
+        asked = ("as-of", day, "--hs", code, "--from", "CN", "--to", "US", *more)
+        result = invoke("--store", store, *asked, "--format", "json")
+        assert result.exit_code == 0, result.stderr
+        answer = json.loads(result.stdout)
+        return {
+            (flow["item"], summary["measure"], summary["hs_match"]["coverage"])
+            for flow in answer["flows"]
+            for summary in flow["in_force"]
+        }, answer["warnings"]
+
+    gallium, warnings = found("2024-01-01", "8112")
+    assert ("Ga", "cn-mofcom-2023-23", "part") in gallium
+    assert {measure for _, measure, _ in gallium} == {"cn-mofcom-2023-23"}
+    assert warnings == []
+    gadolinium, _ = found("2025-06-01", "2805301910")
+    assert ("Gd", "cn-mofcom-2025-18", "all") in gadolinium
+    before, warnings = found("2024-01-01", "8112", "--recorded-at", "#137")
+    assert before == set()
+    assert any("no measure names HS code 8112" in warning for warning in warnings)
+    # The germanium codes are left out (low-confidence in the research).
+    germanium, _ = found("2024-01-01", "8112921010")
+    assert germanium == set()
+    listed = invoke("--store", store, "search", "--hs", "28053019", "--format", "json")
+    assert {hit["id"] for hit in json.loads(listed.stdout)["results"]} == {
+        "cn-mofcom-2025-18",  # 2805301910 starts with the line asked: part of it
+        "cn-mofcom-2025-57",
+    }
+    controls = invoke("--store", store, "search", "1C910", "--format", "json")
+    assert [hit["id"] for hit in json.loads(controls.stdout)["results"]] == ["cn-mofcom-2025-57"]
