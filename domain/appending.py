@@ -171,6 +171,7 @@ def _absent(repository: Repository[Any], batch: Batch) -> Loaded:
         record = numbered.record
         if isinstance(record, ActionTakenRecord):
             actions.add(record.action)
+            groups.update(slug for named in groups_named(record).values() for slug in named)
         elif isinstance(record, GroupDefinedRecord | GroupChangedRecord):
             groups.add(record.group)
         elif isinstance(record, PartyIdentifiedRecord | PartyCorrectedRecord):

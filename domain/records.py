@@ -24,7 +24,6 @@ from pydantic import (
 from domain.fields import (
     ActionKind,
     ControlCode,
-    Country,
     EndUsers,
     Excepted,
     HsCode,
@@ -348,7 +347,7 @@ class ActionTakenRecord(_Record):
 
     type: Literal["action_taken"]
     action: Slug
-    issuer: Country
+    issuer: Issuer
     kind: ActionKind
     occurred_on: IsoDate
     title: Text
@@ -386,13 +385,14 @@ def parse_record(raw: object, line: int) -> Record:
         raise RecordErrors(located_errors(line, error.errors(), RECORD_TYPES)) from None
 
 
-#: The fields of measure records that may name country groups (`@slug`).
-GROUP_FIELDS = ("issuer", "destinations", "origins", "except")
+#: The fields of measure and action records that may name country groups (`@slug`).
+GROUP_FIELDS = ("issuer", "destinations", "origins", "except", "counterparts")
 
 
 def groups_named(record: object) -> dict[str, list[str]]:
-    """The groups (slugs, without `@`) a measure record names, by field: in its places,
-    its `except`, its issuer, or the fields a correction replaces."""
+    """The groups (slugs, without `@`) a measure or action record names, by field: in its
+    places, its `except`, its issuer, an action's counterparts, or the fields a correction
+    replaces."""
     fields: dict[str, Any] = (
         record.fields
         if isinstance(record, MeasureCorrectedRecord)

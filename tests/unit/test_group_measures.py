@@ -14,7 +14,7 @@ from domain.errors import BatchRejected
 from projections.answers import NO_FILTER, Knowledge
 from projections.flows import FlowQuery
 from projections.queries import RegimeReader
-from tests.samples import RECORDED_AT, batch, follow_up, imposed
+from tests.samples import RECORDED_AT, action, batch, follow_up, imposed
 from tests.unit.test_groups import GROUP_A, KOREA_OUT, changed, defined
 
 Record = dict[str, Any]
@@ -348,6 +348,14 @@ REFUSED: dict[str, tuple[list[Record], str]] = {
         [imposed(), follow_up("measure_corrected", fields={"except": ["@x"]}, reason="r")],
         "line 2: except: unknown group '@x': define it (group_defined)",
     ),
+    "an-action-by-an-unknown-group": (
+        [action(issuer="@nobody")],
+        "line 1: issuer: unknown group '@nobody': define it (group_defined)",
+    ),
+    "an-action-towards-an-unknown-group": (
+        [action(counterparts=["CN", "@nobody"])],
+        "line 1: counterparts: unknown group '@nobody': define it (group_defined)",
+    ),
     "every-country-in-except": (
         [imposed("m", **{"except": ["*"]})],
         "line 1: except[0]: '*' (every country) is not allowed here: give one country code",
@@ -375,6 +383,21 @@ def test_a_group_defined_later_in_the_same_batch_may_be_named(sqlite_app: Regime
     report = sqlite_app.append(batch(TO_GROUP_A, *GROUP_A), RECORDED_AT)
     assert report.appended == 4
     assert flow(sqlite_app, "2015-01-01", "KR", exporter="CN")["level"] == "ban"
+
+
+def test_a_group_may_take_an_action_and_be_its_counterpart(sqlite_app: Regimes) -> None:
+    """An organisation acting as one (the WTO's dispute settlement, `@eu` in a dispute) is a
+    group: an action's issuer and counterparts may name one, as a measure's places may."""
+    ruling = action(
+        "ruling", issuer="@jp-group-a", kind="panel_report", counterparts=["@jp-group-a"]
+    )
+    report = sqlite_app.append(batch(ruling, *GROUP_A), RECORDED_AT)
+    assert report.appended == 4
+    [logged] = [entry for entry in sqlite_app.records() if entry.record["type"] == "action_taken"]
+    assert (logged.record["issuer"], logged.record["counterparts"]) == (
+        "@jp-group-a",
+        ["@jp-group-a"],
+    )
 
 
 def test_an_issuer_reached_through_its_own_destination_group_is_never_covered(
