@@ -1,7 +1,8 @@
 """The curated history of real events that ships with `regimes`: measures and actions
 (history.yaml), then country groups (groups.yaml), then the corrections of earlier bundled
 records (corrections.yaml), then named parties and the lists naming them (parties.yaml), then
-the HS codes and control-list numbers of the announcements (codes.yaml)."""
+the HS codes and control-list numbers of the announcements (codes.yaml), then the bodies that
+act as one (bodies.yaml: the WTO's dispute settlement)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from regimes.reading import read_into
 
 #: The bundled files, in the order they are appended (a file's records after the earlier
 #: files' keep their log positions).
-FILES = ("history.yaml", "groups.yaml", "corrections.yaml", "parties.yaml", "codes.yaml")
+FILES = ("history.yaml", "groups.yaml", "corrections.yaml", "parties.yaml", "codes.yaml", "bodies.yaml")
 
 
 def bundled_batch() -> Batch:
