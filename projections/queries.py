@@ -360,20 +360,28 @@ class RegimeReader(GroupQuestions, PartyQuestions):
     def _responded_to(
         self, generation: str, changes: list[FlowChange], position: int, known: date | None
     ) -> list[dict[str, Any]]:
-        """The actions that the records of the changes' measures respond to, by date."""
+        """The actions that the records of the changes' measures respond to, and those that
+        these actions respond to in turn (a dispute's steps, each answering the one before),
+        by date."""
         slugs = {entry.measure for change in changes for entry in change.measures}
-        targets = {
+        targets = [
             target
             for slug in slugs
             for event in self._known_events(generation, "measure", slug, position, known)
             for target in event.to_record().get("responds_to") or ()
-        }
-        actions = [
-            events[0].to_record()
-            for target in targets
-            if (events := self._known_events(generation, "action", target, position, known))
         ]
-        return sorted(actions, key=lambda action: (action["occurred_on"], action["action"]))
+        actions: dict[str, dict[str, Any]] = {}
+        while targets:
+            target = targets.pop()
+            if target in actions:
+                continue
+            events = self._known_events(generation, "action", target, position, known)
+            if events:
+                actions[target] = events[0].to_record()
+                targets.extend(actions[target].get("responds_to") or ())
+        return sorted(
+            actions.values(), key=lambda action: (action["occurred_on"], action["action"])
+        )
 
     @damaged_view_explained
     def diff(

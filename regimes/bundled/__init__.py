@@ -15,7 +15,14 @@ from regimes.reading import read_into
 
 #: The bundled files, in the order they are appended (a file's records after the earlier
 #: files' keep their log positions).
-FILES = ("history.yaml", "groups.yaml", "corrections.yaml", "parties.yaml", "codes.yaml", "bodies.yaml")
+FILES = (
+    "history.yaml",
+    "groups.yaml",
+    "corrections.yaml",
+    "parties.yaml",
+    "codes.yaml",
+    "bodies.yaml",
+)
 
 
 def bundled_batch() -> Batch:

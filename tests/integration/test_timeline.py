@@ -133,3 +133,36 @@ def test_since_and_until_bound_the_changes_and_actions_give_context(bundled: str
         ).stdout
     )
     assert without["actions"] == []
+
+
+def test_actions_bring_the_actions_they_respond_to_in_turn(store_url: str, tmp_path: Any) -> None:
+    """A dispute's steps each answer the one before: the measure names the last, and the
+    timeline lists the chain (once each, even where two actions name each other)."""
+    from tests.samples import action, imposed
+
+    records = [
+        imposed(
+            "quota",
+            kind="export_quota",
+            items=["La"],
+            effective_on="2012-01-01",
+            announced_on="2012-01-01",
+        ),
+        action("complaint", occurred_on="2012-03-13", responds_to=["quota"]),
+        action("ruling", occurred_on="2014-03-26", responds_to=["complaint", "appeal"]),
+        action("appeal", occurred_on="2014-04-25", responds_to=["ruling"]),
+        action("unrelated", occurred_on="2014-05-01"),
+        {
+            "type": "measure_lifted",
+            "measure": "quota",
+            "effective_on": "2015-01-01",
+            "responds_to": ["appeal"],
+            "sources": imposed()["sources"],
+        },
+    ]
+    path = tmp_path / "chain.jsonl"
+    path.write_text("".join(json.dumps(record) + "\n" for record in records))
+    invoked("--store", store_url, "append", str(path))
+    asked = ("-e", "La", "--from", "CN", "--to", "JP", "--actions", "--format", "json")
+    timeline = json.loads(invoked("--store", store_url, "timeline", *asked).stdout)
+    assert [found["action"] for found in timeline["actions"]] == ["complaint", "ruling", "appeal"]
