@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from tests.commands import invoke, invoked
-from tests.fixtures.capture_answers import changes, flows, members
+from tests.fixtures.capture_answers import changes, flows, found, listings, members
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 #: Each version that wrote a fixture store, and what it answered on it.
-VERSIONS = ("0.1.0", "0.2.0", "0.4.0")
+VERSIONS = ("0.1.0", "0.2.0", "0.4.0", "0.5.0")
 ANSWERS: dict[str, dict[str, Any]] = {
     version: json.loads((FIXTURES / f"store-{version}-answers.json").read_text())
     for version in VERSIONS
@@ -25,6 +25,31 @@ QUESTIONS = [
     for name, answer in sorted(ANSWERS[version].items())
     if "flows" in answer
 ]
+#: The questions about named parties and HS codes (as-of) and the searches, from 0.5.0 on.
+LISTING_QUESTIONS = [
+    (version, name)
+    for version in VERSIONS
+    for name, answer in sorted(ANSWERS[version].items())
+    if "listings" in answer
+]
+SEARCH_QUESTIONS = [
+    (version, name)
+    for version in VERSIONS
+    for name, answer in sorted(ANSWERS[version].items())
+    if "found" in answer
+]
+#: Search rows answered otherwise today than by the version that wrote the store, on purpose
+#: (ce247e8, with the bundled HS codes): a correction's or retraction's row is dated by its
+#: publication date instead of the day it was recorded, and a follow-up that gives no document
+#: of its own shows its measure's. By version and question: log position -> the row's fields
+#: as answered today.
+SEARCHED_OTHERWISE: dict[tuple[str, str], dict[int, dict[str, Any]]] = {
+    ("0.5.0", "search-fixture-on-2024-08-15"): {
+        142: {"document": "Fixture Order No. 1"},  # fixture-licence's correction
+        144: {"document": "Fixture Order No. 1"},  # fixture-licence's amendment
+        149: {"date": "2024-08-01", "document": "Fixture Order No. 4"},  # published_on given
+    },
+}
 
 
 def asked(args: list[str]) -> list[str]:
@@ -57,6 +82,33 @@ def test_an_earlier_store_answers_as_its_version_did(
     )
     assert (answer["position"], answer["digest"]) == (expected["position"], expected["digest"])
     assert flows(answer) == expected["flows"]
+
+
+@pytest.mark.parametrize(("version", "name"), LISTING_QUESTIONS)
+def test_an_earlier_store_answers_for_parties_and_hs_codes_as_its_version_did(
+    version: str, name: str, tmp_path: Path
+) -> None:
+    """Asked as captured: `--known-at` here is the publication filter (0.5.0 on)."""
+    store = _copy(version, tmp_path)
+    expected = ANSWERS[version][name]
+    answer = json.loads(invoked("--store", store, *expected["args"], "--format", "json").stdout)
+    assert (answer["position"], answer["digest"]) == (expected["position"], expected["digest"])
+    assert (answer["party"], answer["warnings"]) == (expected["party"], expected["warnings"])
+    assert listings(answer) == expected["listings"]
+
+
+@pytest.mark.parametrize(("version", "name"), SEARCH_QUESTIONS)
+def test_an_earlier_store_finds_as_its_version_did(version: str, name: str, tmp_path: Path) -> None:
+    store = _copy(version, tmp_path)
+    expected = ANSWERS[version][name]
+    answer = json.loads(invoked("--store", store, *expected["args"], "--format", "json").stdout)
+    assert (answer["position"], answer["digest"]) == (expected["position"], expected["digest"])
+    assert (answer.get("hs"), answer["warnings"]) == (expected["hs"], expected["warnings"])
+    otherwise = SEARCHED_OTHERWISE.get((version, name), {})
+    rows = [row | otherwise.get(row["position"], {}) for row in expected["found"]]
+    if otherwise:  # sorted by date, type, id and position, as always
+        rows.sort(key=lambda row: (row["date"] or "", row["type"], row["id"], row["position"]))
+    assert found(answer) == rows
 
 
 def test_a_0_1_0_store_keeps_its_timeline_and_digest(old_store: str) -> None:
@@ -149,3 +201,33 @@ def test_a_0_4_0_store_keeps_its_groups_timeline_and_digest(tmp_path: Path) -> N
     asked_kr = ("as-of", "2024-01-01", "-e", "Ga", "--from", "CN", "--to", "KR", "--format", "json")
     [flow] = json.loads(invoked("--store", store, *asked_kr).stdout)["flows"]
     assert (flow["level"], flow["in_force"][0]["via"]) == ("ban", "@jp-group-a")
+
+
+def test_a_0_5_0_store_keeps_its_groups_timeline_and_digest(tmp_path: Path) -> None:
+    """0.5.0 wrote named parties, HS codes and view schema 4 (store-0.5.0-extra-3.yaml on
+    top of the bundled history and the two extra files): its view is read as it is, and it
+    verifies, keeps its group, timeline and digest, and takes a lifting for one party."""
+    store = _copy("0.5.0", tmp_path)
+    expected = ANSWERS["0.5.0"]
+    assert invoke("--store", store, "verify").exit_code == 0
+    group = expected["group-jp-group-a-2020-06-01"]
+    answer = json.loads(invoked("--store", store, *group["args"], "--format", "json").stdout)
+    assert members(answer) == group["members"]
+    args = ("timeline", "-e", "Ga", "--from", "CN", "--to", "US", "--format", "json")
+    timeline = json.loads(invoked("--store", store, *args).stdout)
+    assert changes(timeline) == expected["timeline-ga-cn-us"]["changes"]
+    assert invoked("--store", store, "digest").stdout.strip() == expected["digest"]
+    record = {
+        "type": "measure_lifted",
+        "measure": "fixture-party-ban",
+        "parties": ["fixture-labs"],
+        "effective_on": "2025-01-01",
+        "sources": [{"title": "fixture source"}],
+    }
+    invoked("--store", store, "append", "-", stdin=json.dumps(record).encode())
+    asked_labs = ("as-of", "2025-02-01", "-e", "Ga", "--from", "CN", "--to", "US")
+    answer = json.loads(
+        invoked("--store", store, *asked_labs, "--party", "fixture-labs", "--format", "json").stdout
+    )
+    [flow] = listings(answer)
+    assert "fixture-party-ban" not in [entry["measure"] for entry in flow["in_force"]]
