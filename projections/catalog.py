@@ -332,7 +332,9 @@ def _hits(subject: Subject, query: SearchQuery) -> Iterator[Hit]:
                 or record.get("published_on")
                 or logged.event.timestamp.date().isoformat()
             )
-            document = _document_of(record) or listing.document
+            document = _document_of(record)
+            if document is None and record["type"] in ("measure_corrected", "measure_retracted"):
+                document = listing.document  # a revision of the measure's own record
         yield Hit(
             subject.type,
             subject.slug,

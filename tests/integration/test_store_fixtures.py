@@ -46,7 +46,6 @@ SEARCH_QUESTIONS = [
 SEARCHED_OTHERWISE: dict[tuple[str, str], dict[int, dict[str, Any]]] = {
     ("0.5.0", "search-fixture-on-2024-08-15"): {
         142: {"document": "Fixture Order No. 1"},  # fixture-licence's correction
-        144: {"document": "Fixture Order No. 1"},  # fixture-licence's amendment
         149: {"date": "2024-08-01", "document": "Fixture Order No. 4"},  # published_on given
     },
 }
