@@ -1,8 +1,9 @@
-"""The curated history of real events that ships with `regimes`: measures and actions
-(history.yaml), then country groups (groups.yaml), then the corrections of earlier bundled
-records (corrections.yaml), then named parties and the lists naming them (parties.yaml), then
-the HS codes and control-list numbers of the announcements (codes.yaml), then the bodies that
-act as one (bodies.yaml: the WTO's dispute settlement)."""
+"""The curated history of real events that ships with `regimes`, appended in this order:
+measures and actions of the first edition (history.yaml); country groups (groups.yaml); the
+corrections of earlier bundled records (corrections.yaml); named parties and the lists
+naming them (parties.yaml); the HS codes and control-list numbers of the announcements
+(codes.yaml); the bodies that act as one (bodies.yaml: the WTO's dispute settlement); what
+the first edition left out of its research (additions.yaml)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ FILES = (
     "parties.yaml",
     "codes.yaml",
     "bodies.yaml",
+    "additions.yaml",
 )
 
 
