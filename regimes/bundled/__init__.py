@@ -2,7 +2,9 @@
 (history.yaml), then country groups (groups.yaml), then the corrections of earlier bundled
 records (corrections.yaml), then named parties and the lists naming them (parties.yaml), then
 the HS codes and control-list numbers of the announcements (codes.yaml), then the bodies that
-act as one (bodies.yaml: the WTO's dispute settlement)."""
+act as one (bodies.yaml: the WTO's dispute settlement), then the white lists and the groups of
+export control (white-lists.yaml: South Korea's regions 'Ga' and 'Ga-2' and its 2019 measure on
+Japan, the Wassenaar Arrangement, the US EAR Country Groups A:5 and A:6)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from regimes.reading import read_into
 
 #: The bundled files, in the order they are appended (a file's records after the earlier
 #: files' keep their log positions).
-FILES = ("history.yaml", "groups.yaml", "corrections.yaml", "parties.yaml", "codes.yaml", "bodies.yaml")
+FILES = ("history.yaml", "groups.yaml", "corrections.yaml", "parties.yaml", "codes.yaml", "bodies.yaml", "white-lists.yaml")
 
 
 def bundled_batch() -> Batch:
