@@ -2,8 +2,9 @@
 measures and actions of the first edition (history.yaml); country groups (groups.yaml); the
 corrections of earlier bundled records (corrections.yaml); named parties and the lists
 naming them (parties.yaml); the HS codes and control-list numbers of the announcements
-(codes.yaml); the bodies that act as one (bodies.yaml: the WTO's dispute settlement); what
-the first edition left out of its research (additions.yaml)."""
+(codes.yaml); the bodies that act as one (bodies.yaml: the WTO's dispute settlement); white
+lists and other country groups (white-lists.yaml); what the first edition left out of its
+research (additions.yaml)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ FILES = (
     "parties.yaml",
     "codes.yaml",
     "bodies.yaml",
+    "white-lists.yaml",
     "additions.yaml",
 )
 
