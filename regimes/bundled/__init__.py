@@ -2,7 +2,9 @@
 (history.yaml), then country groups (groups.yaml), then the corrections of earlier bundled
 records (corrections.yaml), then named parties and the lists naming them (parties.yaml), then
 the HS codes and control-list numbers of the announcements (codes.yaml), then the bodies that
-act as one (bodies.yaml: the WTO's dispute settlement)."""
+act as one (bodies.yaml: the WTO's dispute settlement), then other countries' measures and
+actions (other-countries.yaml: Indonesia's ore export bans and DS592, the Myanmar border closures,
+the US export controls of 2022-2024 and the Section 232 case on critical minerals)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,15 @@ from regimes.reading import read_into
 
 #: The bundled files, in the order they are appended (a file's records after the earlier
 #: files' keep their log positions).
-FILES = ("history.yaml", "groups.yaml", "corrections.yaml", "parties.yaml", "codes.yaml", "bodies.yaml")
+FILES = (
+    "history.yaml",
+    "groups.yaml",
+    "corrections.yaml",
+    "parties.yaml",
+    "codes.yaml",
+    "bodies.yaml",
+    "other-countries.yaml",
+)
 
 
 def bundled_batch() -> Batch:
