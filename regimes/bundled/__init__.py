@@ -3,8 +3,9 @@ measures and actions of the first edition (history.yaml); country groups (groups
 corrections of earlier bundled records (corrections.yaml); named parties and the lists
 naming them (parties.yaml); the HS codes and control-list numbers of the announcements
 (codes.yaml); the bodies that act as one (bodies.yaml: the WTO's dispute settlement); white
-lists and other country groups (white-lists.yaml); what the first edition left out of its
-research (additions.yaml)."""
+lists and other country groups (white-lists.yaml); other countries' critical-mineral
+measures and the US rules China answered (other-countries.yaml); what the first edition left
+out of its research (additions.yaml)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ FILES = (
     "codes.yaml",
     "bodies.yaml",
     "white-lists.yaml",
+    "other-countries.yaml",
     "additions.yaml",
 )
 
