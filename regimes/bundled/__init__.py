@@ -2,7 +2,8 @@
 (history.yaml), then country groups (groups.yaml), then the corrections of earlier bundled
 records (corrections.yaml), then named parties and the lists naming them (parties.yaml), then
 the HS codes and control-list numbers of the announcements (codes.yaml), then the bodies that
-act as one (bodies.yaml: the WTO's dispute settlement)."""
+act as one (bodies.yaml: the WTO's dispute settlement), then China's entity lists of 2023-2025 that
+parties.yaml does not hold, with their suspensions and liftings (entity-lists.yaml)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from regimes.reading import read_into
 
 #: The bundled files, in the order they are appended (a file's records after the earlier
 #: files' keep their log positions).
-FILES = ("history.yaml", "groups.yaml", "corrections.yaml", "parties.yaml", "codes.yaml", "bodies.yaml")
+FILES = ("history.yaml", "groups.yaml", "corrections.yaml", "parties.yaml", "codes.yaml", "bodies.yaml", "entity-lists.yaml")
 
 
 def bundled_batch() -> Batch:
