@@ -8,7 +8,6 @@ publication time for each action the additions record (asked with `--known-at`).
 from __future__ import annotations
 
 import json
-import re
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -19,7 +18,6 @@ from regimes.bundled import bundled_batch
 from tests.commands import invoke
 
 ADDITIONS = Path(__file__).resolve().parents[2] / "regimes" / "bundled" / "additions.yaml"
-FACTS = Path("/work/shared/facts")
 
 
 @pytest.fixture(scope="module")
@@ -47,17 +45,6 @@ def test_the_additions_are_read_with_the_bundled_history_and_every_record_cites_
         assert all(source.title and source.url for source in sources), numbered.line
 
 
-@pytest.mark.skipif(not FACTS.is_dir(), reason="the research files are not on this machine")
-def test_every_url_the_additions_cite_is_in_the_research() -> None:
-    research = "".join(path.read_text() for path in FACTS.glob("*.yaml"))
-    urls = re.findall(r"^\s+url: (.+)$", ADDITIONS.read_text(), flags=re.MULTILINE)
-    assert urls
-    for url in urls:
-        assert url.strip().strip('"') in research, url
-
-
-#: No. 68 of 2025 (tungsten, antimony, silver; from 26 Oct 2025): item, from, to, date, level,
-#: the measures in force in the answer's order.
 PINNED = [
     ("Ag", "CN", "US", "2025-10-25", "none", []),
     ("Ag", "CN", "US", "2025-10-26", "licence_required", ["cn-mofcom-2025-68"]),

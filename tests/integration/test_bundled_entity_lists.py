@@ -9,12 +9,10 @@ parties.yaml (its listings) and entity-lists.yaml (the steps that did not touch 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any, cast
 
 import pytest
 
-from regimes.bundled import bundled_batch
 from tests.commands import invoke
 
 
@@ -286,21 +284,3 @@ def test_pvh_is_listed_by_an_action_and_named_by_no_measure(store: str) -> None:
     assert any("not on any list" in warning for warning in json.loads(result.stdout)["warnings"])
     found = _asked(store, "search", "PVH")
     assert {"cn-uel-2025-02-pvh-illumina", "pvh"} <= {hit["id"] for hit in found["results"]}
-
-
-def test_every_source_of_the_entity_lists_is_in_the_research() -> None:
-    research = Path("/work/shared/facts")
-    if not research.is_dir():
-        pytest.skip("the research files are not on this machine")
-    facts = "".join(path.read_text() for path in research.glob("*.yaml"))
-    entity_lists = [
-        numbered.record
-        for numbered in bundled_batch().records
-        if numbered.source is not None and "entity-lists.yaml" in numbered.source
-    ]
-    assert len(entity_lists) >= 50
-    for record in entity_lists:
-        assert record.sources
-        for source in record.sources:
-            assert source.url, source
-            assert source.url in facts, source

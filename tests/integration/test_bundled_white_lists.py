@@ -5,13 +5,10 @@ boundary of South Korea's 2019 measure on Japan."""
 from __future__ import annotations
 
 import json
-import re
-from pathlib import Path
 from typing import Any, cast
 
 import pytest
 
-from regimes.bundled import FILES, bundled_batch
 from tests.commands import invoke
 
 
@@ -32,21 +29,6 @@ def answer(store: str, *args: str) -> dict[str, Any]:
 def members(store: str, group: str, day: str, *knowledge: str) -> set[str]:
     found = answer(store, "group", group, "--on", day, *knowledge)
     return {member["country"] for member in found["members"]}
-
-
-FACTS = Path("/work/shared/facts")
-OURS = Path(__file__).parents[2] / "regimes" / "bundled" / "white-lists.yaml"
-
-
-def test_the_file_is_bundled_last_and_every_url_is_in_the_research() -> None:
-    assert FILES[-1] == "white-lists.yaml"
-    assert bundled_batch().errors == []
-    urls = re.findall(r'^ +url: "([^"]+)"$', OURS.read_text(), flags=re.MULTILINE)
-    assert len(urls) >= 60
-    if not FACTS.is_dir():
-        pytest.skip("the research is not on this machine")
-    facts = "".join(path.read_text() for path in FACTS.glob("*.yaml"))
-    assert [url for url in urls if url not in facts] == []
 
 
 MEMBERSHIPS = [
