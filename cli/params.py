@@ -13,7 +13,7 @@ from domain.vocabulary import (
     GROUPS,
     MEASURE_KINDS,
     check_country,
-    check_named_item,
+    check_item,
     check_place,
     is_element,
     is_slug,
@@ -112,13 +112,14 @@ class ElementParam(click.ParamType[str, Any]):
 
 
 class ItemParam(click.ParamType[str, Any]):
-    """A product slug or element symbol."""
+    """A product slug or element symbol, or `*`: the flows of measures on every good alone
+    (docs/vocabulary.md §1)."""
 
     name = "SLUG"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         try:
-            return check_named_item(value)  # `*` is no item to ask about
+            return check_item(value)
         except ValueError as error:
             self.fail(str(error), param, ctx)
 
