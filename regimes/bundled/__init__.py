@@ -2,7 +2,8 @@
 (history.yaml), then country groups (groups.yaml), then the corrections of earlier bundled
 records (corrections.yaml), then named parties and the lists naming them (parties.yaml), then
 the HS codes and control-list numbers of the announcements (codes.yaml), then the bodies that
-act as one (bodies.yaml: the WTO's dispute settlement)."""
+act as one (bodies.yaml: the WTO's dispute settlement), then China's rare-earth export quotas and
+duties, their removal in 2015 and the WTO disputes over them (quotas-and-wto.yaml)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from regimes.reading import read_into
 
 #: The bundled files, in the order they are appended (a file's records after the earlier
 #: files' keep their log positions).
-FILES = ("history.yaml", "groups.yaml", "corrections.yaml", "parties.yaml", "codes.yaml", "bodies.yaml")
+FILES = ("history.yaml", "groups.yaml", "corrections.yaml", "parties.yaml", "codes.yaml", "bodies.yaml", "quotas-and-wto.yaml")
 
 
 def bundled_batch() -> Batch:
