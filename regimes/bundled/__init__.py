@@ -2,10 +2,11 @@
 measures and actions of the first edition (history.yaml); country groups (groups.yaml); the
 corrections of earlier bundled records (corrections.yaml); named parties and the lists
 naming them (parties.yaml); the HS codes and control-list numbers of the announcements
-(codes.yaml); the bodies that act as one (bodies.yaml: the WTO's dispute settlement); white
-lists and other country groups (white-lists.yaml); China's entity lists of 2023-2025
-(entity-lists.yaml); other countries' critical-mineral measures and the US rules China
-answered (other-countries.yaml); what the first edition left out of its research
+(codes.yaml); the bodies that act as one (bodies.yaml: the WTO's dispute settlement);
+China's rare-earth export quotas and duties and the WTO disputes against them (quotas-and-
+wto.yaml); white lists and other country groups (white-lists.yaml); China's entity lists of
+2023-2025 (entity-lists.yaml); other countries' critical-mineral measures and the US rules
+China answered (other-countries.yaml); what the first edition left out of its research
 (additions.yaml)."""
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ FILES = (
     "parties.yaml",
     "codes.yaml",
     "bodies.yaml",
+    "quotas-and-wto.yaml",
     "white-lists.yaml",
     "entity-lists.yaml",
     "other-countries.yaml",
