@@ -51,12 +51,18 @@ def test_the_bundled_file_is_valid_and_every_record_cites_a_titled_source_with_a
             assert source.url, f"line {numbered.line}: {source}"
 
 
+HALT, QUOTA_2010, DUTY = (
+    "cn-2010-rare-earth-halt-japan",
+    "cn-ree-export-quota-2010",
+    "cn-ree-w-mo-export-duty",
+)
 PINNED = [
     # item, from, to, date, level, in force, suspended, pending
-    ("La", "CN", "JP", "2010-09-20", "none", [], [], []),
-    ("La", "CN", "JP", "2010-09-21", "ban", ["cn-2010-rare-earth-halt-japan"], [], []),
-    ("La", "CN", "JP", "2010-11-18", "ban", ["cn-2010-rare-earth-halt-japan"], [], []),
-    ("La", "CN", "JP", "2010-11-19", "none", [], [], []),
+    # The 2010 halt over the year's export quota and the export duty (second edition).
+    ("La", "CN", "JP", "2010-09-20", "quota", [QUOTA_2010, DUTY], [], []),
+    ("La", "CN", "JP", "2010-09-21", "ban", [HALT, QUOTA_2010, DUTY], [], []),
+    ("La", "CN", "JP", "2010-11-18", "ban", [HALT, QUOTA_2010, DUTY], [], []),
+    ("La", "CN", "JP", "2010-11-19", "quota", [QUOTA_2010, DUTY], [], []),
     ("Sb", "CN", "JP", "2024-09-14", "none", [], [], ["cn-mofcom-2024-33"]),
     ("Sb", "CN", "JP", "2024-09-15", "licence_required", ["cn-mofcom-2024-33"], [], []),
     ("Ga", "CN", "US", "2024-12-02", "licence_required", ["cn-mofcom-2023-23"], [], []),

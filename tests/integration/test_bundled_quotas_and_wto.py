@@ -8,23 +8,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any, cast
 
 import pytest
-import yaml
 
 from domain.application import Regimes
 from projections.answers import Knowledge
 from projections.flows import FlowQuery
 from projections.queries import RegimeReader
-from regimes.bundled import FILES, bundled_batch
+from regimes.bundled import bundled_batch
 from store.locations import MAPPER_ENV
 from tests.commands import invoke
 from tests.samples import RECORDED_AT
-
-BUNDLED = Path(__file__).resolve().parents[2] / "regimes" / "bundled"
-FACTS = Path("/work/shared/facts")
 
 DUTY = "cn-ree-w-mo-export-duty"
 Q2010 = "cn-ree-export-quota-2010"
@@ -55,22 +50,6 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> str:
     result = invoke("--store", path, "init")
     assert result.exit_code == 0, result.stderr
     return path
-
-
-def test_the_file_is_bundled_last_and_every_source_url_is_in_the_research() -> None:
-    assert FILES[-1] == "quotas-and-wto.yaml"
-    assert bundled_batch().errors == []
-    if not FACTS.is_dir():
-        pytest.skip("the research (shared/facts) is not on this machine")
-    facts = "".join(path.read_text() for path in sorted(FACTS.glob("*.yaml")))
-    records = yaml.safe_load((BUNDLED / "quotas-and-wto.yaml").read_text())
-    assert len(records) >= 30
-    for record in records:
-        sources = record["sources"]
-        assert sources, record
-        for source in sources:
-            assert source["url"] in facts, source["url"]
-            assert source["title"], source
 
 
 PINNED = [
