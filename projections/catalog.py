@@ -119,7 +119,8 @@ class Subject:
     def status_on(self, day: date) -> str:
         """Where the subject stands on `day`, in words a search row can show."""
         if self.type == "group":
-            return f"{len(self._group.members_on(day))} members"
+            count = len(self._group.members_on(day))
+            return f"{count} member{'s' * (count != 1)}"
         if self.type == "party":
             return f"named by {self.named_by} measure{'s' * (self.named_by != 1)}"
         if self.history is None:
@@ -237,13 +238,29 @@ class Catalog:
             for subject in self.subjects.values()
             if subject.type == "group"
         }
+        names = self._party_names() if query.text is not None else {}
         hits = [
             hit
             for subject in self.subjects.values()
             if _narrowed(subject, query, ever)
-            for hit in _hits(subject, query)
+            for hit in _hits(subject, query, names)
         ]
         return sorted(hits, key=lambda hit: (hit.date or "", hit.type, hit.id, hit.position))
+
+    def _party_names(self) -> dict[str, list[str]]:
+        """Every name and alias each party has had, by slug: a measure naming a party is
+        found by the party's names (docs/output.md §5)."""
+        names: dict[str, list[str]] = {}
+        for (kind, slug), subject in self.subjects.items():
+            if kind == "party":
+                names[slug] = [
+                    text
+                    for logged in subject.records
+                    for given in (logged.record, logged.record.get("fields") or {})
+                    for text in (given.get("name"), *(given.get("aliases") or ()))
+                    if isinstance(text, str)
+                ]
+        return names
 
     def names_hs(self, code: str) -> bool:
         """Whether any measure's terms, at any stage, have codes matching `code`."""
@@ -288,7 +305,9 @@ class Catalog:
 _TEXT_FIELDS = ("title", "document", "notes", "reason", "name")
 
 
-def _text_of(subject: Subject, record: dict[str, Any]) -> Iterator[str]:
+def _text_of(
+    subject: Subject, record: dict[str, Any], party_names: Mapping[str, list[str]]
+) -> Iterator[str]:
     yield subject.slug
     for name in _TEXT_FIELDS:
         if isinstance(record.get(name), str):
@@ -302,9 +321,14 @@ def _text_of(subject: Subject, record: dict[str, Any]) -> Iterator[str]:
         yield from (found.get("identifiers") or {}).values()
     if isinstance(fields, dict):
         yield from (fields[name] for name in _TEXT_FIELDS if isinstance(fields.get(name), str))
+    for found in (record, fields if isinstance(fields, dict) else {}):
+        for party in found.get("parties") or ():  # a list's parties, by their names
+            yield from party_names.get(party, ())
 
 
-def _hits(subject: Subject, query: SearchQuery) -> Iterator[Hit]:
+def _hits(
+    subject: Subject, query: SearchQuery, party_names: Mapping[str, list[str]]
+) -> Iterator[Hit]:
     listing = subject.listing_on(query.on)
     records = subject.records
     if query.text is not None:
@@ -312,7 +336,9 @@ def _hits(subject: Subject, query: SearchQuery) -> Iterator[Hit]:
         records = [
             logged
             for logged in records
-            if any(needle in text.casefold() for text in _text_of(subject, logged.record))
+            if any(
+                needle in text.casefold() for text in _text_of(subject, logged.record, party_names)
+            )
         ]
     else:
         records = records[:1]
@@ -413,11 +439,25 @@ def read_catalog(
     accepts (a first pass over the raw log, so that only they are decoded)."""
     if mentioning is None:
         return Catalog(published_by(_decoded(app, _notifications(app, until)), known))
-    wanted = {
-        notification.originator_id
+    matched = [
+        notification
         for notification in _notifications(app, until)
         if mentioning(notification.state)
-    }
+    ]
+    wanted = {notification.originator_id for notification in matched}
+    # A list is found by its parties' names (which its own records do not hold): the
+    # records naming a matched party are wanted too.
+    parties = [
+        slug_in(cast("Party.Event", app.mapper.to_domain_event(notification)).party)
+        for notification in matched
+        if ":Party." in notification.topic
+    ]
+    if parties:
+        wanted |= {
+            notification.originator_id
+            for notification in _notifications(app, until)
+            if any(named(notification.state) for named in parties)
+        }
     return Catalog(
         published_by(
             _decoded(

@@ -66,12 +66,20 @@ def test_search_finds_groups_by_type_issuer_and_member(bundled: str) -> None:
     groups = _search(bundled, "--type", "group", "--on", "2020-06-01")["results"]
     assert [(hit["id"], hit["issuer"], hit["status"]) for hit in groups] == [
         ("@eu", None, "27 members"),
+        ("@wassenaar", None, "42 members"),
         ("@jp-group-a", "JP", "26 members"),
+        ("@wto", None, "0 members"),
+        ("@us-ear-a5", "US", "37 members"),
+        ("@us-ear-a6", "US", "6 members"),
+        ("@kr-ga", "KR", "0 members"),  # Japan out of it, 2019-2023
+        ("@kr-ga-2", "KR", "1 member"),
+        ("@kia", None, "0 members"),
     ]
     by_issuer = _search(bundled, "--type", "group", "--issuer", "JP")["results"]
     assert [hit["id"] for hit in by_issuer] == ["@jp-group-a"]
     korea = _search(bundled, "--type", "group", "--to", "KR")["results"]
-    assert [hit["id"] for hit in korea] == ["@jp-group-a"]  # KR has never been in the EU
+    # KR has never been in the EU
+    assert [hit["id"] for hit in korea] == ["@wassenaar", "@jp-group-a", "@us-ear-a5"]
     # a measure naming a group is found for the countries the group has had as members
     measures = _search(bundled, "--type", "measure", "--to", "KR")["results"]
     assert "jp-meti-2023-sme-controls" in [hit["id"] for hit in measures]

@@ -263,6 +263,23 @@ def test_search_finds_parties_by_name_and_alias_and_show_lists_the_measures(
     assert [listing["measure"] for listing in shown.listings] == ["ecl"]
 
 
+def test_search_finds_a_list_by_the_names_of_the_parties_it_names(sqlite_app: Regimes) -> None:
+    """DESIGN §12: a measure matches TEXT in the names of its parties (not in their sources)."""
+    from projections.catalog import SearchQuery
+
+    cited = {**PARTIES[0], "sources": [{"title": "Nikkei Asia"}]}
+    sqlite_app.append(batch(cited, *PARTIES[1:], GENERAL, LISTED), RECORDED_AT)
+    reader = RegimeReader(sqlite_app)
+
+    def found(text: str) -> list[tuple[str, str]]:
+        hits = reader.search(SearchQuery(date(2026, 3, 1), text)).hits
+        return [(hit.type, hit.id) for hit in hits]
+
+    assert found("shipbuilding") == [("party", "mhi-shipbuilding"), ("measure", "ecl")]
+    assert found("Kawasaki Heavy") == [("party", "kawasaki"), ("measure", "ecl")]
+    assert found("Nikkei") == [("party", "mhi-shipbuilding")]  # its source, not the list's
+
+
 def test_a_name_corrected_matches_before_the_correction_and_the_new_one_after(
     sqlite_app: Regimes,
 ) -> None:
