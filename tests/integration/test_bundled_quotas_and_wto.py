@@ -219,10 +219,13 @@ def test_the_timeline_shows_the_wto_steps_the_removals_answer(store: str) -> Non
     actions = {action["action"]: action for action in answer["actions"]}
     assert actions[ADOPTED]["issuer"] == "@wto"
     assert actions[ADOPTED]["occurred_on"] == "2014-08-29"
-    # whatever of the chain the timeline follows (the adoption, or its ancestors too), it is
-    # the chain's: none of the raw-materials case, which no measure here answers
+    # the whole chain, back to the complaints (each step answers the one before), and none
+    # of the raw-materials case, which no measure here answers
     assert not [name for name in actions if "ds394" in name]
-    assert {name for name in actions if "ds43" in name} <= set(CHAIN)
+    assert {name for name in actions if "ds43" in name} == set(CHAIN)
+    assert [action["occurred_on"] for action in answer["actions"]] == sorted(
+        action["occurred_on"] for action in answer["actions"]
+    )
 
 
 def test_each_wto_step_responds_to_the_one_before(store: str) -> None:
