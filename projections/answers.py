@@ -224,7 +224,7 @@ class FlowDifference:
         documents = {
             summary.measure: summary.document or ""
             for flow in (self.before, self.after)
-            for summary in flow.listed()
+            for summary in (*flow.listed(), *flow.named_parties)
         }
         return [
             [

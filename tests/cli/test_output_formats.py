@@ -63,7 +63,11 @@ def test_an_as_of_csv_row_says_issuer_certainty_via_and_source(bundled: str) -> 
         "--format",
         "csv",
     ).stdout
-    [header, row] = _rows(output)
+    [header, row, *others] = _rows(output)  # the halt first, then the quota and the duty
+    assert [other[header.index("measure")] for other in others] == [
+        "cn-ree-export-quota-2010",
+        "cn-ree-w-mo-export-duty",
+    ]
     fields = dict(zip(header, row, strict=True))
     assert fields["measure"] == "cn-2010-rare-earth-halt-japan"
     assert (fields["issuer"], fields["certainty"], fields["via"]) == ("CN", "de_facto", "listed")
@@ -90,7 +94,48 @@ def test_the_diff_csv_has_one_row_per_flow_and_measure_whose_status_differs(bund
     ).stdout
     rows = _rows(output)
     assert ",".join(rows[0]) == DIFF_HEADER
+    hanwha = ("cn-countermeasure-2025-10-hanwha", "MOFCOM Order No. 6 of 2025")
+    uel = ("cn-uel-2025-10-entities", "")
+    named = ("none", "in_force for named parties")
+    # an entity list that came between the dates is a row too, with its own document (the
+    # CSV of such a diff once failed on it)
     assert rows[1:] == [
+        [
+            "2025-10-01",
+            "2025-12-01",
+            "Dy",
+            "CN",
+            "US",
+            "end_user_ban",
+            "end_user_ban",
+            hanwha[0],
+            *named,
+            hanwha[1],
+        ],
+        [
+            "2025-10-01",
+            "2025-12-01",
+            "Dy",
+            "CN",
+            "US",
+            "end_user_ban",
+            "end_user_ban",
+            uel[0],
+            *named,
+            uel[1],
+        ],
+        [
+            "2025-10-01",
+            "2025-12-01",
+            "Ho",
+            "CN",
+            "US",
+            "none",
+            "none",
+            hanwha[0],
+            *named,
+            hanwha[1],
+        ],
         [
             "2025-10-01",
             "2025-12-01",
@@ -103,7 +148,8 @@ def test_the_diff_csv_has_one_row_per_flow_and_measure_whose_status_differs(bund
             "none",
             "suspended",
             "MOFCOM/GAC Announcement No. 57 of 2025",
-        ]
+        ],
+        ["2025-10-01", "2025-12-01", "Ho", "CN", "US", "none", "none", uel[0], *named, uel[1]],
     ]
 
 

@@ -23,7 +23,9 @@ def test_the_report_is_written_and_said_so_on_stderr(bundled: str, tmp_path: Pat
         "--store", bundled, "report", "-e", "Dy", "--from", "CN", "--to", "JP", "--out", str(out)
     )
     assert result.stdout == ""
-    assert result.stderr == (f"regimes: wrote {out} (5 status periods charted, log position 140)\n")
+    assert result.stderr == (
+        f"regimes: wrote {out} (17 status periods charted, log position 284)\n"
+    )
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>")
     assert "MOFCOM Announcement No. 1 of 2026" in page

@@ -55,7 +55,7 @@ def test_the_page_holds_the_answer_the_changes_the_actions_and_where_they_came_f
     assert page.count('rel="noopener noreferrer">MOFCOM Announcement No. 1 of 2026</a>') == 2
     assert "jp-2025-takaichi-taiwan-remark" in page
     assert f"<dd>{digest}</dd>" in page
-    assert "<dt>log position</dt><dd>140</dd>" in page
+    assert "<dt>log position</dt><dd>284</dd>" in page
 
 
 def test_the_page_loads_nothing_and_links_only_to_http_sources(bundled: str) -> None:

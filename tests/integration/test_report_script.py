@@ -17,7 +17,7 @@ def test_the_script_writes_a_report_and_refuses_bad_input_in_one_line(tmp_path: 
         "--store", store, "report", "-e", "Dy", "--from", "CN", "--to", "JP", "--out", str(page)
     )
     assert done.returncode == 0, done.stderr
-    assert done.stderr == f"regimes: wrote {page} (5 status periods charted, log position 140)\n"
+    assert done.stderr == f"regimes: wrote {page} (17 status periods charted, log position 284)\n"
     assert "MOFCOM Announcement No. 1 of 2026" in page.read_text(encoding="utf-8")
     for arguments, status in [
         (("--out", str(out)), 1),  # a directory
