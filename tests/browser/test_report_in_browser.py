@@ -76,21 +76,31 @@ def test_dysprosium_from_china_to_japan(browser: WebDriver, bundled: str, tmp_pa
     page = tmp_path / "dy.html"
     report = _report(bundled, page, elements=["Dy"], exporter="CN", importer="JP")
     # No. 11 of 2026 names parties: for an unnamed buyer it is no bar of the chart
-    assert len(report.facts.periods) == 5
-    open_page(browser, page, bars=5)
+    assert len(report.facts.periods) == 17
+    open_page(browser, page, bars=17)
+    # one row per measure, in order of their first day: the export duty from 2006, the
+    # quotas, the 2010 halt, ..., the ban of January 2026
     assert [label for _, label in _rows(browser)] == [
+        "cn-ree-w-mo-export-duty",
+        "cn-ree-export-quota-2010",
         "cn-2010-rare-earth-halt-japan",
+        "cn-ree-export-quota-2011",
+        "cn-ree-export-quota-2012",
+        "cn-ree-export-quota-2013",
+        "cn-ree-export-quota-2014",
+        "cn-ree-export-licence-2015",
         "cn-mofcom-2025-18",
         "cn-2025-rare-earth-general-licences",
         "cn-2026-rare-earth-licence-tightening-japan",
         "cn-mofcom-2026-1",
     ]
-    # the licence requirement, in force since April 2025, is the widest bar
+    # the export duty as amended in 2011, in force until its removal in May 2015, is the
+    # widest bar; its tooltip names it, why the period began, its kind and its document
     shown = _hover(browser, _widest(_bars(browser)))
-    assert "cn-mofcom-2025-18" in shown
-    assert "in force from 2025-04-04, with no end yet" in shown
-    assert "kind: licence_requirement" in shown
-    assert "document: MOFCOM/GAC Announcement No. 18 of 2025" in shown
+    assert "cn-ree-w-mo-export-duty" in shown
+    assert "in force from 2011-01-01, until 2015-05-01" in shown
+    assert "since: amended" in shown
+    assert "kind: export_tax" in shown
     links = {anchor.get_attribute("href") for anchor in browser.find_elements("css selector", "a")}
     sources = {
         source["url"]
@@ -116,13 +126,13 @@ def test_every_rare_earth_to_the_us_renders_readably_in_under_5_s(
     print(f"the report of -e REE --to US ({len(periods)} bars) rendered in {seconds:.2f} s")
     assert seconds < RENDER_BOUND
     tops = [top for top, _ in _rows(browser)]
-    assert len(tops) == len({(period.flow, period.measure) for period in periods}) == 26
+    assert len(tops) == len({(period.flow, period.measure) for period in periods}) == 145
     # one row per item and measure, each as high as in a small chart: none overlaps
     spacing = min(lower - upper for upper, lower in itertools.pairwise(tops))
     assert spacing >= ROW_HEIGHT * 0.8
     shown = _hover(browser, _bars(browser)[0])
-    assert "cn-mofcom-2024-46-military" in shown
-    assert "in force from 2025-04-04, with no end yet on Dy CN→US" in shown
+    assert "cn-ree-export-licence-2015" in shown
+    assert "in force from 2015-01-01, until 2016-01-01 on Ce CN→US" in shown
     _quiet(browser, page)
 
 

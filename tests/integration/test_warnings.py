@@ -90,15 +90,15 @@ def test_a_publication_day_before_anything_asked_about_was_published_says_so(
         "-e",
         "Dy",
         "--known-at",
-        "2009-01-01",
+        "2005-01-01",
         "--format",
         "json",
     )
     assert result.exit_code == 0
     answer = json.loads(result.stdout)
-    assert answer["known_at"] == "2009-01-01"
+    assert answer["known_at"] == "2005-01-01"
     assert answer["recorded_at"] is None
     assert answer["flows"] == []
     [warning] = answer["warnings"]
-    assert warning.startswith("nothing asked about was published by 2009-01-01")
-    assert "nothing asked about was published by 2009-01-01" in result.stderr
+    assert warning.startswith("nothing asked about was published by 2005-01-01")
+    assert "nothing asked about was published by 2005-01-01" in result.stderr

@@ -128,11 +128,16 @@ def test_every_good_stands_alone_in_a_measure_s_items(sqlite_app: Regimes) -> No
     assert "stands alone" in str(refused.value.errors[0])
 
 
-def test_every_good_is_no_item_to_ask_about() -> None:
+def test_every_good_asked_as_an_item_answers_its_own_flows_alone(sqlite_app: Regimes) -> None:
+    """`--item '*'` (docs/vocabulary.md §1): the flows of the measures on every good, and no
+    other item's."""
+    sqlite_app.append(batch(EMBARGO, QUOTA), RECORDED_AT)
+    answer = flows(sqlite_app, FlowQuery(("*",), "CN", "KP"))
+    assert [(flow["item"], flow["level"]) for flow in answer] == [("*", "ban")]
     from click.testing import CliRunner
 
     from cli.main import main
 
-    result = CliRunner().invoke(main, ["as-of", "2025-06-01", "--item", "*"])
+    result = CliRunner().invoke(main, ["as-of", "2025-06-01", "--item", "**"])
     assert result.exit_code == 2
     assert "unknown item" in result.output
