@@ -141,8 +141,9 @@ def _prepare_sqlite_file(path: Path) -> None:
     if path.exists() and path.stat().st_size > 0:
         return
     try:
+        # Absolute: SQLite may read a name beginning `file:` as a URI (`./file:x.db`).
         with closing(
-            sqlite3.connect(path, isolation_level=None, timeout=SQLITE_LOCK_TIMEOUT)
+            sqlite3.connect(path.absolute(), isolation_level=None, timeout=SQLITE_LOCK_TIMEOUT)
         ) as connection:
             connection.execute("PRAGMA auto_vacuum = INCREMENTAL")
             connection.execute("PRAGMA journal_mode = WAL").fetchall()
