@@ -88,7 +88,9 @@ def replay(session: Session, until: int | datetime | None, verify: bool, jobs: i
     from cli.progress import progress_bar
 
     with reported(), progress_bar("replaying", session.app().last_position()) as advance:
-        report = session.replay(until=until, verify=verify, progress=advance, jobs=jobs)
+        report = session.replay(
+            until=until, verify=verify, progress=advance, jobs=jobs, compact=True
+        )
     click.echo(render.describe_replay(report), err=True)
 
 

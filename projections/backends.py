@@ -28,6 +28,11 @@ from eventsourcing.sqlite import (
 
 from projections.tables import ViewSQL
 
+#: SQLite's `auto_vacuum` setting whose free pages `PRAGMA incremental_vacuum` returns.
+INCREMENTAL = 2
+#: Pages (4 KiB each) one step of `SQLiteViewStore.reclaim` returns.
+RECLAIM_PAGES = 2048
+
 if TYPE_CHECKING:
     from domain.application import Regimes
     from projections.view import BitemporalView
@@ -78,6 +83,19 @@ class ViewStore(ABC):
     @abstractmethod
     def close(self) -> None:
         """Closes what the view opened of the store."""
+
+    def reclaim(self) -> int:
+        """Returns the space of dropped tables to the file system, if the store keeps it;
+        returns how many pages. PostgreSQL's `DROP TABLE` removes the tables' files itself."""
+        return 0
+
+    def compactable(self) -> bool:
+        """Whether `compact` would let later replays return the space they free."""
+        return False
+
+    def compact(self) -> None:
+        """Rewrites the store so that later replays return the space they free."""
+        raise NotImplementedError("this store returns the space replays free already")
 
     @property
     def tracking_table(self) -> str:
@@ -181,9 +199,7 @@ class SQLiteViewStore(ViewStore):
         """Copies the tables of scratch files (loaded with `ViewSQL.create_for_loading`) into
         a generation being loaded, one transaction per file. Shards hold disjoint measures and
         log positions, so nothing copied is already there."""
-        timeout = self.datastore.pool.lock_timeout or 5
-        # ATTACH cannot run inside the pool's transactions: a connection of its own.
-        connection = sqlite3.connect(self.db_name, isolation_level=None, timeout=timeout)
+        connection = self._own_connection()
         try:
             for path in files:
                 connection.execute("ATTACH DATABASE ? AS scratch", (str(path),))
@@ -192,6 +208,66 @@ class SQLiteViewStore(ViewStore):
                     connection.execute(f"INSERT INTO {table} SELECT * FROM scratch.{table}")
                 connection.execute("COMMIT")
                 connection.execute("DETACH DATABASE scratch")
+        finally:
+            connection.close()
+
+    def _own_connection(self) -> sqlite3.Connection:
+        """A connection of its own, outside the pool's transactions (as ATTACH, VACUUM and
+        an incremental vacuum's many steps need)."""
+        timeout = self.datastore.pool.lock_timeout or 5
+        return sqlite3.connect(self.db_name, isolation_level=None, timeout=timeout)
+
+    def reclaim(self) -> int:
+        """Returns the pages of dropped tables (a generation a replay switched away from, or
+        discarded) to the file system, on a file created with incremental auto-vacuum
+        (`store.locations`); returns how many. A file made before that keeps them on its free
+        list, for the next replay to reuse (`compact` converts it).
+
+        The vacuum goes `RECLAIM_PAGES` at a time, each step its own short transaction, so
+        that other writers wait for one step at most and the write-ahead log stays small;
+        readers are not held up. The file shrinks at the next checkpoint (one is asked
+        for here; a reader holding an older snapshot may defer it)."""
+        if self.in_memory:
+            return 0
+        connection = self._own_connection()
+        try:
+            if connection.execute("PRAGMA auto_vacuum").fetchone()[0] != INCREMENTAL:
+                return 0
+            returned = 0
+            free = connection.execute("PRAGMA freelist_count").fetchone()[0]
+            while free:
+                # executescript steps the pragma to its end; execute would run one step,
+                # returning one page.
+                connection.executescript(f"PRAGMA incremental_vacuum({RECLAIM_PAGES})")
+                left = connection.execute("PRAGMA freelist_count").fetchone()[0]
+                if left >= free:  # another writer freeing pages meanwhile: its turn next
+                    break
+                returned, free = returned + free - left, left
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            return returned
+        finally:
+            connection.close()
+
+    def compactable(self) -> bool:
+        """Whether the file was created without incremental auto-vacuum (before regimes set
+        it), so that the pages replays free stay in it."""
+        if self.in_memory:
+            return False
+        connection = self._own_connection()
+        try:
+            return bool(connection.execute("PRAGMA auto_vacuum").fetchone()[0] != INCREMENTAL)
+        finally:
+            connection.close()
+
+    def compact(self) -> None:
+        """Rewrites the whole file without its free pages, set to incremental auto-vacuum, so
+        that later replays return what they free (`reclaim`). `VACUUM`: slow on a large
+        file, and it needs free disk about the file's size; all or nothing."""
+        connection = self._own_connection()
+        try:
+            connection.execute("PRAGMA auto_vacuum = INCREMENTAL")
+            connection.execute("VACUUM")
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         finally:
             connection.close()
 

@@ -101,11 +101,14 @@ class ViewKeeper:
         wait: float | None = None,
         jobs: int | None = None,
         needed: Callable[[], bool] | None = None,
+        compact: Callable[[str], None] | None = None,
     ) -> ReplayReport:
         """Rebuilds every projection from position 1 into fresh tables and swaps them in
         (waiting up to `wait` seconds for another replay of the store, by default a few
         minutes); `jobs` processes load a SQLite file's (by default one per core, at most
-        four, once the log reaches `projections.shards.SHARDED_FROM`)."""
+        four, once the log reaches `projections.shards.SHARDED_FROM`); with `compact`, a
+        SQLite file made before replays returned the space they free is rewritten once
+        (`projections.replay.replay`), saying so through it."""
         from projections.replay import replay  # only the replay command needs it
         from projections.serial import REPLAY_WAIT
 
@@ -121,6 +124,7 @@ class ViewKeeper:
             shards=jobs,
             wait=REPLAY_WAIT if wait is None else wait,
             needed=needed,
+            compact=compact,
         )
 
     def where_to_read(self, recorded_at: RecordTime | None) -> tuple[str, int, bool]:

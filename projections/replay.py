@@ -62,6 +62,7 @@ def replay(
     shards: int | None = None,
     wait: float = REPLAY_WAIT,
     needed: Callable[[], bool] | None = None,
+    compact: Callable[[str], None] | None = None,
 ) -> ReplayReport:
     """Rebuilds the view from position 1 into fresh tables, then swaps them in atomically.
 
@@ -72,6 +73,11 @@ def replay(
     finish, or raises `ReplayBusy`. Whatever stops it, the live view is kept as it was. With
     `needed`, asked once the lock is held, a replay that another process made unneeded
     meanwhile does nothing.
+
+    The dropped generation's space goes back to the file system (`ViewStore.reclaim`). A
+    SQLite file created before regimes set it up for that keeps it for the next replay to
+    reuse; with `compact` (a way to say so), that file is rewritten once instead
+    (`ViewStore.compact`), after the switch: the replay stands whether or not it can be.
     """
     with replay_lock(view, wait), _failures_explained():
         if needed is not None and not needed():
@@ -93,8 +99,31 @@ def replay(
         except BaseException:
             with contextlib.suppress(Exception):  # space for the next try; a full disk may refuse
                 view.discard_generation(fresh)
+                view.store.reclaim()
             raise
+        # After the switch, in steps of their own: queries already read the fresh generation.
+        with contextlib.suppress(Exception):  # the replay stands; the next one tries again
+            view.store.reclaim()
+        if compact is not None and view.store.compactable():
+            _compact(view, compact)
     return ReplayReport(events, time.perf_counter() - started, position, verified)
+
+
+def _compact(view: BitemporalView, notify: Callable[[str], None]) -> None:
+    """Rewrites a store that keeps the space replays free (made before regimes set it up
+    to return it), saying so; a failure leaves the store as it was and is said too."""
+    notify(
+        "compacting the store once, so that replays return the space they free (this "
+        "rewrites the file and needs free disk about its size)"
+    )
+    try:
+        view.store.compact()
+    except (sqlite3.Error, OSError) as error:
+        why = "the disk is full" if is_disk_full(error) else first_line(error)
+        notify(
+            f"the store could not be compacted ({why}); it is as it was, and the next "
+            "replay reuses the space this one freed"
+        )
 
 
 @contextlib.contextmanager

@@ -432,13 +432,22 @@ class Store:
         verify: bool = False,
         progress: Progress | None = None,
         jobs: int | None = None,
+        compact: bool = False,
     ) -> ReplayReport:
         """Rebuilds every projection from the log into fresh tables and swaps them in;
         `jobs` processes load the tables of a SQLite store (by default one per core, at
-        most four, from 20,000 records; other stores load in one)."""
+        most four, from 20,000 records; other stores load in one). With `compact`, a SQLite
+        file created before regimes returned the space replays free is rewritten once
+        afterwards so that it does (saying so through `notify`; docs/projections.md §5)."""
         if jobs is not None and jobs < 1:
             raise ValueError(f"jobs must be 1 or more, not {jobs}")
-        return self.reader().replay(until=until, verify=verify, progress=progress, jobs=jobs)
+        return self.reader().replay(
+            until=until,
+            verify=verify,
+            progress=progress,
+            jobs=jobs,
+            compact=(lambda message: self.notify(f"regimes: {message}")) if compact else None,
+        )
 
 
 #: How many times a report asks its questions again while appends move the log on.

@@ -74,6 +74,7 @@ class Store:
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             _check_sqlite_store(self.path)
+            _prepare_sqlite_file(self.path)
         if self.kind != "postgresql":
             yield self.env
             return
@@ -125,6 +126,29 @@ def _check_sqlite_store(path: Path) -> None:
             f"schema {schema}; this version reads up to {STORE_SCHEMA}); upgrade "
             "regimes"
         )
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    """Sets a new SQLite file (missing, or empty) to incremental auto-vacuum, so that the
+    pages a replay frees when it drops the old generation of the view can go back to the
+    file system (`projections.backends.SQLiteViewStore.reclaim`).
+
+    SQLite takes that setting only before the file's first table, and before write-ahead
+    logging writes its header: the library's first connection does both, so the file is
+    begun here, in write-ahead mode as the library keeps it. A file with a header already
+    (another process began it) is left as it is; an existing store keeps its setting.
+    """
+    if path.exists() and path.stat().st_size > 0:
+        return
+    try:
+        # Absolute: SQLite may read a name beginning `file:` as a URI (`./file:x.db`).
+        with closing(
+            sqlite3.connect(path.absolute(), isolation_level=None, timeout=SQLITE_LOCK_TIMEOUT)
+        ) as connection:
+            connection.execute("PRAGMA auto_vacuum = INCREMENTAL")
+            connection.execute("PRAGMA journal_mode = WAL").fetchall()
+    except sqlite3.Error as error:
+        raise StoreError(f"cannot open store {path}: {error}") from None
 
 
 def patiently(open_: Callable[[], T], attempts: int = 6) -> T:
