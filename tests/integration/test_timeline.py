@@ -109,7 +109,14 @@ def test_since_and_until_bound_the_changes_and_actions_give_context(bundled: str
         "json",
     ).stdout
     timeline = json.loads(output)
-    assert [change["date"] for change in timeline["changes"]] == ["2025-11-07", "2026-11-10"]
+    # No. 57's suspension and its end; the US entities' suspension extended (announced on
+    # 5 Nov, from 10 Nov) on the list that names parties
+    assert [change["date"] for change in timeline["changes"]] == [
+        "2025-11-05",
+        "2025-11-07",
+        "2025-11-10",
+        "2026-11-10",
+    ]
     assert [action["action"] for action in timeline["actions"]] == ["cn-us-2025-busan-summit"]
     assert {"position", "digest", "known_at", "warnings"} <= timeline.keys()
     table = invoked(
