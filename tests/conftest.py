@@ -119,3 +119,30 @@ def store_app(store_url: str) -> Iterator[Regimes]:
     app = open_application(parse_store(store_url))
     yield app
     app.close()
+
+
+@pytest.fixture(scope="session")
+def bundled_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite store holding the bundled history, made once per test process."""
+    from tests.commands import invoked
+
+    path = tmp_path_factory.mktemp("bundled-template") / "bundled.db"
+    invoked("--store", str(path), "init")
+    return path
+
+
+@pytest.fixture
+def bundled_store(store_url: str, bundled_template: Path) -> str:
+    """A store of the test's kind holding the bundled history, the test's own: a SQLite
+    store is a copy of the template (its file and any beside it), a PostgreSQL one is
+    loaded (`init`)."""
+    import shutil
+
+    from tests.commands import invoked
+
+    if store_url.startswith("postgresql"):
+        invoked("--store", store_url, "init")
+        return store_url
+    for made in bundled_template.parent.iterdir():
+        shutil.copyfile(made, store_url + made.name[len(bundled_template.name) :])
+    return store_url

@@ -20,9 +20,8 @@ NO_70 = "MOFCOM/GAC Announcement No. 70 of 2025"
 
 
 @pytest.fixture
-def bundled(store_url: str) -> str:
-    invoked("--store", store_url, "init")
-    return store_url
+def bundled(bundled_store: str) -> str:
+    return bundled_store
 
 
 def _search(store: str, *args: str) -> dict[str, Any]:

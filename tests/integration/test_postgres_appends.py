@@ -170,6 +170,7 @@ def _last_position(schema: str) -> int:
         return int(row[0]) if row and row[0] else 0
 
 
+@pytest.mark.slow  # a load run: half a minute
 def test_a_30k_append_completes_while_queries_answer_within_a_second(
     schema: str, tmp_path: Path
 ) -> None:

@@ -15,9 +15,8 @@ NO_70 = "MOFCOM/GAC Announcement No. 70 of 2025"
 
 
 @pytest.fixture
-def bundled(store_url: str) -> str:
-    invoked("--store", store_url, "init")
-    return store_url
+def bundled(bundled_store: str) -> str:
+    return bundled_store
 
 
 def _timeline(store: str, *filters: str) -> list[dict[str, Any]]:

@@ -10,9 +10,8 @@ from tests.commands import invoke, invoked
 
 
 @pytest.fixture
-def bundled(store_url: str) -> str:
-    invoked("--store", store_url, "init")
-    return store_url
+def bundled(bundled_store: str) -> str:
+    return bundled_store
 
 
 def test_a_misspelt_item_warns_with_the_closest_names(bundled: str) -> None:

@@ -9,6 +9,7 @@ Answers are compared as the JSON flows of docs/output.md §2.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -54,8 +55,11 @@ ONE_DAY = timedelta(days=1)
 BATCH_INTERVAL = timedelta(hours=1)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
+#: Examples per property: a handful in the README's quick run; `.ci/run` runs them again
+#: with many more (REGIMES_PROPERTY_EXAMPLES=60) beside the slow tests.
+EXAMPLES = int(os.environ.get("REGIMES_PROPERTY_EXAMPLES", "10"))
 PROPERTY_SETTINGS = settings(
-    max_examples=20,
+    max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[
         HealthCheck.too_slow,
