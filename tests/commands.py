@@ -3,9 +3,11 @@ CLI in this process through click's runner."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner, Result
 
@@ -40,3 +42,10 @@ def invoked(*args: str, stdin: bytes | None = None) -> Result:
     result = invoke(*args, stdin=stdin)
     assert result.exit_code == 0, result.stderr
     return result
+
+
+def answered(store: str, *args: str) -> dict[str, Any]:
+    """A question asked of `store` in JSON that must succeed, and its answer."""
+    answer = json.loads(invoked("--store", store, *args, "--format", "json").stdout)
+    assert isinstance(answer, dict)
+    return answer

@@ -7,31 +7,20 @@ publication time for each action the additions record (asked with `--known-at`).
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, cast
 
 import pytest
 
 from regimes.bundled import bundled_batch
-from tests.commands import invoke
+from tests.commands import answered
 
 ADDITIONS = Path(__file__).resolve().parents[2] / "regimes" / "bundled" / "additions.yaml"
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = str(tmp_path_factory.mktemp("additions") / "store.db")
-    result = invoke("--store", path, "init")
-    assert result.exit_code == 0, result.stderr
-    return path
-
-
-def _json(store: str, *args: str) -> dict[str, Any]:
-    result = invoke("--store", store, *args, "--format", "json")
-    assert result.exit_code == 0, result.stderr
-    return cast(dict[str, Any], json.loads(result.stdout))
+def store(bundled_module_store: str) -> str:
+    return bundled_module_store
 
 
 def test_the_additions_are_read_with_the_bundled_history_and_every_record_cites_a_url() -> None:
@@ -102,7 +91,7 @@ def test_pinned_answers(
     level: str,
     in_force: list[str],
 ) -> None:
-    answer = _json(store, "as-of", day, "--item", item, "--from", exporter, "--to", importer)
+    answer = answered(store, "as-of", day, "--item", item, "--from", exporter, "--to", importer)
     [flow] = answer["flows"]
     assert flow["level"] == level
     assert [summary["measure"] for summary in flow["in_force"]] == in_force
@@ -123,7 +112,7 @@ def test_what_the_world_knew_of_silver(
     store: str, known: str, level: str, in_force: list[str]
 ) -> None:
     asked = ("as-of", "2025-11-01", "--item", "Ag", "--from", "CN", "--to", "US")
-    answer = _json(store, *asked, "--known-at", known)
+    answer = answered(store, *asked, "--known-at", known)
     [flow] = answer["flows"]
     assert (flow["level"], [s["measure"] for s in flow["in_force"]]) == (level, in_force)
 
@@ -163,12 +152,12 @@ _CASES = [
 def test_each_action_is_known_from_its_publication_date(
     store: str, action: str, known: str, found: bool
 ) -> None:
-    answer = _json(store, "search", action, "--type", "action", "--known-at", known)
+    answer = answered(store, "search", action, "--type", "action", "--known-at", known)
     assert (action in {hit["id"] for hit in answer["results"]}) is found
 
 
 def test_the_reports_of_licence_reviews_respond_to_the_reported_tightening(store: str) -> None:
-    shown = _json(store, "show", "cn-2026-rare-earth-licence-tightening-japan")
+    shown = answered(store, "show", "cn-2026-rare-earth-licence-tightening-japan")
     responses = [
         (entry["id"], entry["record"]["occurred_on"]) for entry in shown["responded_to_by"]
     ]
@@ -178,18 +167,20 @@ def test_the_reports_of_licence_reviews_respond_to_the_reported_tightening(store
         ("cn-2026-rare-earth-screening-japan-more-documents-report", "2026-01-18"),
     ]
     # still reported: it never raises the level of dysprosium to Japan
-    [flow] = _json(store, "as-of", "2026-02-01", "-e", "Dy", "--from", "CN", "--to", "JP")["flows"]
+    [flow] = answered(store, "as-of", "2026-02-01", "-e", "Dy", "--from", "CN", "--to", "JP")[
+        "flows"
+    ]
     assert flow["level"] == "end_user_ban"
     assert "cn-2026-rare-earth-licence-tightening-japan" in {s["measure"] for s in flow["pending"]}
 
 
 def test_the_resist_easing_of_december_2019_answers_the_three_materials_measure(store: str) -> None:
-    shown = _json(store, "show", "jp-meti-2019-kr-three-materials")
+    shown = answered(store, "show", "jp-meti-2019-kr-three-materials")
     assert [entry["id"] for entry in shown["responded_to_by"]] == [
         "jp-meti-2019-12-resist-partial-easing"
     ]
     # an easing recorded as an action: resist to Korea still needs the individual licence
-    answer = _json(
+    answer = answered(
         store, "as-of", "2020-01-15", "--item", "photoresist", "--from", "JP", "--to", "KR"
     )
     [flow] = answer["flows"]
@@ -200,7 +191,7 @@ def test_the_resist_easing_of_december_2019_answers_the_three_materials_measure(
 
 
 def test_no_68_is_found_by_its_document_with_its_dates(store: str) -> None:
-    shown = _json(store, "show", "No. 68 of 2025")
+    shown = answered(store, "show", "No. 68 of 2025")
     [imposed] = [entry["record"] for entry in shown["records"]]
     assert imposed["measure"] == "cn-mofcom-2025-68"
     assert (imposed["announced_on"], imposed["effective_on"]) == ("2025-10-26", "2025-10-26")

@@ -13,28 +13,18 @@ from typing import Any, cast
 
 import pytest
 
-from tests.commands import invoke
+from tests.commands import answered, invoke
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """One store with the bundled history, for every question of this module."""
-    path = str(tmp_path_factory.mktemp("entity-lists") / "store.db")
-    result = invoke("--store", path, "init")
-    assert result.exit_code == 0, result.stderr
-    return path
-
-
-def _asked(store: str, *args: str) -> dict[str, Any]:
-    result = invoke("--store", store, *args, "--format", "json")
-    assert result.exit_code == 0, result.stderr
-    return cast(dict[str, Any], json.loads(result.stdout))
+def store(bundled_module_store: str) -> str:
+    return bundled_module_store
 
 
 def _flow(
     store: str, day: str, item: str, exporter: str, importer: str, *more: str
 ) -> dict[str, Any]:
-    answer = _asked(
+    answer = answered(
         store, "as-of", day, "--item", item, "--from", exporter, "--to", importer, *more
     )
     [flow] = answer["flows"]
@@ -191,18 +181,18 @@ def test_illumina_s_ban_holds_from_any_origin(store: str) -> None:
 
 
 def test_lockheed_martin_found_by_name_and_shown_with_its_listings(store: str) -> None:
-    found = _asked(store, "search", "--type", "party", "Lockheed")
+    found = answered(store, "search", "--type", "party", "Lockheed")
     assert {hit["id"] for hit in found["results"]} == {
         "lockheed-martin",
         "lockheed-martin-missiles-and-fire-control",
     }
-    shown = _asked(store, "show", "lockheed-martin")
+    shown = answered(store, "show", "lockheed-martin")
     assert {(entry["measure"], entry["status_today"]) for entry in shown["listed_by"]} == {
         ("cn-uel-2023-lockheed-raytheon", "in_force"),
         ("cn-ecl-2025-01-us-entities", "in_force"),
     }
     # Its firm-wide listing on every good: the flow of item `*`.
-    everything = _asked(
+    everything = answered(
         store, "as-of", "2024-01-01", "--from", "CN", "--to", "US", "--party", "Lockheed Martin"
     )
     [star] = [flow for flow in everything["flows"] if flow["item"] == "*"]
@@ -282,5 +272,5 @@ def test_pvh_is_listed_by_an_action_and_named_by_no_measure(store: str) -> None:
     )
     assert result.exit_code == 0, result.stderr
     assert any("not on any list" in warning for warning in json.loads(result.stdout)["warnings"])
-    found = _asked(store, "search", "PVH")
+    found = answered(store, "search", "PVH")
     assert {"cn-uel-2025-02-pvh-illumina", "pvh"} <= {hit["id"] for hit in found["results"]}

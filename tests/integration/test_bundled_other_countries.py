@@ -7,13 +7,12 @@ Each boundary is checked the day before, the day of and the day after.
 
 from __future__ import annotations
 
-import json
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
 from regimes.bundled import bundled_batch
-from tests.commands import invoke
+from tests.commands import answered
 
 ORE_2014 = "id-mineral-ore-export-ban-2014"
 NICKEL_2020 = "id-nickel-ore-export-ban-2020"
@@ -21,22 +20,13 @@ US_CHIPS = "us-bis-2022-10-07-advanced-computing-sme"
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = str(tmp_path_factory.mktemp("others") / "store.db")
-    result = invoke("--store", path, "init")
-    assert result.exit_code == 0, result.stderr
-    return path
-
-
-def _json(store: str, *args: str) -> dict[str, Any]:
-    result = invoke("--store", store, *args, "--format", "json")
-    assert result.exit_code == 0, result.stderr
-    return cast(dict[str, Any], json.loads(result.stdout))
+def store(bundled_module_store: str) -> str:
+    return bundled_module_store
 
 
 def _flow(store: str, day: str, item: str, exporter: str, importer: str, *more: str) -> Any:
     asked = ("as-of", day, "--item", item, "--from", exporter, "--to", importer, *more)
-    [flow] = _json(store, *asked)["flows"]
+    [flow] = answered(store, *asked)["flows"]
     return flow
 
 
@@ -143,7 +133,7 @@ def test_what_was_known_before_the_2020_nickel_ban_was_announced(store: str) -> 
 def test_the_nickel_ore_timeline_with_actions(store: str) -> None:
     """The bans respond to no action: the DS592 chain answers them, so `--actions` (the actions
     the flow's measures respond to) lists none; the chain is found from the ban with `show`."""
-    answer = _json(
+    answer = answered(
         store, "timeline", "--item", "nickel-ore", "--from", "ID", "--to", "CN", "--actions"
     )
     changes = [
@@ -162,7 +152,7 @@ def test_the_nickel_ore_timeline_with_actions(store: str) -> None:
 
 def test_the_ds592_chain_from_the_ban_to_the_appeal(store: str) -> None:
     def answered_by(slug: str) -> list[str]:
-        return [response["id"] for response in _json(store, "show", slug)["responded_to_by"]]
+        return [response["id"] for response in answered(store, "show", slug)["responded_to_by"]]
 
     assert answered_by(NICKEL_2020) == [
         "wto-ds592-consultations-2019",
@@ -179,7 +169,7 @@ def test_the_ds592_chain_from_the_ban_to_the_appeal(store: str) -> None:
     assert answered_by("wto-ds592-panel-established-2021") == ["wto-ds592-panel-composed-2021"]
     assert answered_by("wto-ds592-panel-composed-2021") == ["wto-ds592-panel-report-2022"]
     assert answered_by("wto-ds592-panel-report-2022") == ["id-ds592-appeal-2022"]
-    found = _json(store, "search", "DS592", "--type", "action")["results"]
+    found = answered(store, "search", "DS592", "--type", "action")["results"]
     assert [(hit["id"], hit["date"], hit["issuer"]) for hit in found] == [
         ("wto-ds592-consultations-2019", "2019-11-22", "@eu"),
         ("us-ds592-joins-consultations-2019", "2019-12-06", "US"),
@@ -194,19 +184,19 @@ def test_the_ds592_chain_from_the_ban_to_the_appeal(store: str) -> None:
 
 def test_the_kachin_closure_is_the_kia_s_and_published_two_days_later(store: str) -> None:
     def found(*knowledge: str) -> set[str]:
-        answer = _json(store, "search", "Kachin", "--type", "action", *knowledge)
+        answer = answered(store, "search", "Kachin", "--type", "action", *knowledge)
         return {hit["id"] for hit in answer["results"]}
 
     assert found() == {"kia-2024-border-closure-rare-earths"}
     assert found("--known-at", "2024-11-13") == set()
     assert found("--known-at", "2024-11-14") == {"kia-2024-border-closure-rare-earths"}
-    [record] = _json(store, "show", "kia-2024-border-closure-rare-earths")["records"]
+    [record] = answered(store, "show", "kia-2024-border-closure-rare-earths")["records"]
     assert record["record"]["issuer"] == "@kia"
-    assert _json(store, "group", "@kia", "--on", "2025-01-01")["members"] == []
+    assert answered(store, "group", "@kia", "--on", "2025-01-01")["members"] == []
 
 
 def test_the_section_232_case_opens_reports_and_ends_without_a_tariff(store: str) -> None:
-    found = _json(store, "search", "Section 232")["results"]
+    found = answered(store, "search", "Section 232")["results"]
     assert [(hit["id"], hit["date"]) for hit in found] == [
         ("us-sec232-processed-critical-minerals-investigation-2025", "2025-04-15"),
         ("us-sec232-processed-critical-minerals-report-2025", "2025-10-24"),
@@ -214,7 +204,7 @@ def test_the_section_232_case_opens_reports_and_ends_without_a_tariff(store: str
     ]
     assert {hit["record"] for hit in found} == {"action_taken"}
     # the report's transmission is known only through the proclamation
-    known = _json(store, "search", "Section 232", "--known-at", "2025-12-31")["results"]
+    known = answered(store, "search", "Section 232", "--known-at", "2025-12-31")["results"]
     assert [hit["id"] for hit in known] == [
         "us-sec232-processed-critical-minerals-investigation-2025"
     ]

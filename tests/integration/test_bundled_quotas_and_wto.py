@@ -5,10 +5,8 @@ over them, pinned on the day before, of and after each boundary.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import date
-from typing import Any, cast
 
 import pytest
 
@@ -18,7 +16,7 @@ from projections.flows import FlowQuery
 from projections.queries import RegimeReader
 from regimes.bundled import bundled_batch
 from store.locations import MAPPER_ENV
-from tests.commands import invoke
+from tests.commands import answered
 from tests.samples import RECORDED_AT
 
 DUTY = "cn-ree-w-mo-export-duty"
@@ -45,11 +43,8 @@ def reader(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegimeReader]:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = str(tmp_path_factory.mktemp("quotas-cli") / "store.db")
-    result = invoke("--store", path, "init")
-    assert result.exit_code == 0, result.stderr
-    return path
+def store(bundled_module_store: str) -> str:
+    return bundled_module_store
 
 
 PINNED = [
@@ -163,18 +158,12 @@ def test_what_was_known_before_the_2012_quota_was_announced(reader: RegimeReader
     assert {e.measure for e in later.in_force} == {Q2012, DUTY}
 
 
-def _json(store: str, *args: str) -> dict[str, Any]:
-    result = invoke("--store", store, *args, "--format", "json")
-    assert result.exit_code == 0, result.stderr
-    return cast(dict[str, Any], json.loads(result.stdout))
-
-
 def test_as_of_on_the_command_line_before_and_after_the_2015_removal(store: str) -> None:
     asked = ("-e", "La", "--from", "CN", "--to", "JP")
-    [before] = _json(store, "as-of", "2012-06-01", *asked)["flows"]
+    [before] = answered(store, "as-of", "2012-06-01", *asked)["flows"]
     assert before["level"] == "quota"
     assert {s["measure"] for s in before["in_force"]} == {Q2012, DUTY}
-    [after] = _json(store, "as-of", "2015-06-01", *asked)["flows"]
+    [after] = answered(store, "as-of", "2015-06-01", *asked)["flows"]
     assert after["level"] == "licence_required"
     assert [s["measure"] for s in after["in_force"]] == [LICENCE]
 
@@ -206,7 +195,7 @@ CHAIN = {
 
 
 def test_the_timeline_shows_the_wto_steps_the_removals_answer(store: str) -> None:
-    answer = _json(store, "timeline", "-e", "La", "--from", "CN", "--to", "JP", "--actions")
+    answer = answered(store, "timeline", "-e", "La", "--from", "CN", "--to", "JP", "--actions")
     causes = {
         (change["date"], measure["measure"], measure["cause"])
         for change in answer["changes"]
@@ -231,7 +220,7 @@ def test_the_timeline_shows_the_wto_steps_the_removals_answer(store: str) -> Non
 def test_each_wto_step_responds_to_the_one_before(store: str) -> None:
     issuers = {}
     for action, answers in CHAIN.items():
-        [record] = [r["record"] for r in _json(store, "show", action)["records"]]
+        [record] = [r["record"] for r in answered(store, "show", action)["records"]]
         assert record["responds_to"] == answers, action
         issuers[action] = (record["issuer"], record["occurred_on"])
     assert issuers["us-2012-wto-ds431-consultations"] == ("US", "2012-03-13")
@@ -241,7 +230,7 @@ def test_each_wto_step_responds_to_the_one_before(store: str) -> None:
     assert issuers["wto-2012-ds431-433-panel-established"] == ("@wto", "2012-07-23")
     assert issuers["wto-2014-ds431-433-panel-report"] == ("@wto", "2014-03-26")
     assert issuers["wto-2014-ds431-433-appellate-report"] == ("@wto", "2014-08-07")
-    lifted = _json(store, "show", Q2014)["records"][-1]["record"]
+    lifted = answered(store, "show", Q2014)["records"][-1]["record"]
     assert (lifted["type"], lifted["responds_to"]) == ("measure_lifted", [ADOPTED])
 
 
@@ -255,8 +244,8 @@ def test_the_raw_materials_dispute_is_a_chain_of_its_own(store: str) -> None:
         ("us-2009-wto-ds394-consultations", "US", "2009-06-23"),
     ]
     for (action, issuer, day), following in zip(chain, [*chain[1:], None], strict=True):
-        [record] = [r["record"] for r in _json(store, "show", action)["records"]]
+        [record] = [r["record"] for r in answered(store, "show", action)["records"]]
         assert (record["issuer"], record["occurred_on"]) == (issuer, day)
         assert record.get("responds_to") == ([following[0]] if following else None)
-    found = _json(store, "search", "DS398")
+    found = answered(store, "search", "DS398")
     assert "mx-2009-wto-ds398-consultations" in {hit["id"] for hit in found["results"]}

@@ -4,30 +4,20 @@ boundary of South Korea's 2019 measure on Japan."""
 
 from __future__ import annotations
 
-import json
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
-from tests.commands import invoke
+from tests.commands import answered, invoke
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = str(tmp_path_factory.mktemp("white-lists") / "store.db")
-    result = invoke("--store", path, "init")
-    assert result.exit_code == 0, result.stderr
-    return path
-
-
-def answer(store: str, *args: str) -> dict[str, Any]:
-    result = invoke("--store", store, *args, "--format", "json")
-    assert result.exit_code == 0, result.stderr
-    return cast(dict[str, Any], json.loads(result.stdout))
+def store(bundled_module_store: str) -> str:
+    return bundled_module_store
 
 
 def members(store: str, group: str, day: str, *knowledge: str) -> set[str]:
-    found = answer(store, "group", group, "--on", day, *knowledge)
+    found = answered(store, "group", group, "--on", day, *knowledge)
     return {member["country"] for member in found["members"]}
 
 
@@ -112,16 +102,16 @@ def test_group_sizes_and_until(store: str) -> None:
     assert len(members(store, "@us-ear-a5", "2026-06-20")) == 37
     assert len(members(store, "@us-ear-a6", "2021-01-01")) == 8
     assert members(store, "@kr-ga-2", "2023-04-24") == set()
-    [japan] = answer(store, "group", "@kr-ga-2", "--on", "2020-01-01")["members"]
+    [japan] = answered(store, "group", "@kr-ga-2", "--on", "2020-01-01")["members"]
     assert (japan["since"], japan["until"]) == ("2019-09-18", "2023-04-24")
-    [japan] = answer(store, "group", "@kr-ga", "--on", "2024-01-01")["members"]
+    [japan] = answered(store, "group", "@kr-ga", "--on", "2024-01-01")["members"]
     assert (japan["since"], japan["until"]) == ("2023-04-24", None)
 
 
 def test_the_groups_japan_belongs_to_while_out_of_korea_s_ga(store: str) -> None:
-    found = answer(store, "group", "--member", "JP", "--on", "2019-09-18")
+    found = answered(store, "group", "--member", "JP", "--on", "2019-09-18")
     assert {g["group"] for g in found["groups"]} == {"@kr-ga-2", "@us-ear-a5", "@wassenaar"}
-    found = answer(store, "group", "--member", "JP", "--on", "2019-09-17")
+    found = answered(store, "group", "--member", "JP", "--on", "2019-09-17")
     assert {g["group"] for g in found["groups"]} == {"@kr-ga", "@us-ear-a5", "@wassenaar"}
 
 
@@ -129,14 +119,16 @@ def test_korea_s_removal_as_the_world_knew_it(store: str) -> None:
     """Announced on 2019-08-12: known the day before, Japan stays in 'Ga' with no end."""
     assert "JP" in members(store, "@kr-ga", "2019-09-20", "--known-at", "2019-08-11")
     assert "JP" not in members(store, "@kr-ga", "2019-09-20", "--known-at", "2019-08-12")
-    [japan] = answer(store, "group", "@kr-ga", "--on", "2019-08-01", "--known-at", "2019-08-11")[
+    [japan] = answered(store, "group", "@kr-ga", "--on", "2019-08-01", "--known-at", "2019-08-11")[
         "members"
     ]
     assert japan["until"] is None
 
 
 def flow(store: str, item: str, exporter: str, importer: str, day: str, *more: str) -> Any:
-    found = answer(store, "as-of", day, "--item", item, "--from", exporter, "--to", importer, *more)
+    found = answered(
+        store, "as-of", day, "--item", item, "--from", exporter, "--to", importer, *more
+    )
     [one] = found["flows"]
     return one
 
@@ -220,7 +212,7 @@ def test_situational_permission_to_russia_and_belarus(
 
 
 def test_japan_s_objection_answers_korea_s_measure(store: str) -> None:
-    found = answer(store, "search", "--type", "action", "arbitrary and illegitimate")
+    found = answered(store, "search", "--type", "action", "arbitrary and illegitimate")
     [hit] = found["results"]
     assert hit["id"] == "jp-meti-2019-objects-to-kr-notice"
     shown = invoke("--store", store, "show", "kr-2019-jp-whitelist-removal")
