@@ -393,10 +393,13 @@ def groups_named(record: object) -> dict[str, list[str]]:
     """The groups (slugs, without `@`) a measure or action record names, by field: in its
     places, its `except`, its issuer, an action's counterparts, or the fields a correction
     replaces."""
+    # A record's own values (`vars`): asking a model for a field it lacks is slow, and
+    # most records lack most of these.
+    given = vars(record)
     fields: dict[str, Any] = (
         record.fields
         if isinstance(record, MeasureCorrectedRecord)
-        else {name: getattr(record, field_name(name), None) for name in GROUP_FIELDS}
+        else {name: given.get(field_name(name)) for name in GROUP_FIELDS}
     )
     named: dict[str, list[str]] = {}
     for name in GROUP_FIELDS:
@@ -414,6 +417,6 @@ def parties_named(record: object) -> dict[str, list[str]]:
     named = (
         record.fields.get("parties")
         if isinstance(record, MeasureCorrectedRecord)
-        else getattr(record, "parties", None)
+        else vars(record).get("parties")
     )
     return {"parties": list(named)} if named else {}
