@@ -13,7 +13,7 @@ from eventsourcing.persistence import Notification
 from projections.catchup import Progress, logged
 from projections.knowledge import MeasureKnowledge
 from projections.pieces import NOTHING, Belief, revise
-from projections.tables import OPEN_POSITION, LoggedPosition, Row, hs_codes_of
+from projections.tables import OPEN_POSITION, LoggedPosition, Row, hs_codes_of, scope_rows
 
 if TYPE_CHECKING:
     from domain.application import Regimes
@@ -33,13 +33,15 @@ class ByOriginator(Protocol):
 #: Rows gathered before they are written, in one transaction.
 _LOAD_ROWS = 50_000
 
-#: Writes one chunk of a load: rows with both record bounds, summaries, log positions.
+#: Writes one chunk of a load: segments with both record bounds, summaries, log positions,
+#: HS codes, scope triples.
 Write = Callable[
     [
         list[tuple[Any, ...]],
         dict[str, bytes],
         list[LoggedPosition],
         list[tuple[str, str, int, str]],
+        list[tuple[str, str, str, str]],
     ],
     None,
 ]
@@ -59,6 +61,7 @@ def load_shard(
     states: dict[str, bytes] = {}
     positions: list[LoggedPosition] = []
     codes: list[tuple[str, str, int, str]] = []
+    scopes: list[tuple[str, str, str, str]] = []
     read = 0
     measure: str | None = None
     knowledge: MeasureKnowledge | None = None
@@ -67,11 +70,13 @@ def load_shard(
     # The keys of the measure's summaries written so far: a summary names its measure, so
     # keys never repeat across measures, and the load writes each one once.
     summarised: set[str] = set()
+    scoped: set[str] = set()  # the same, of the measure's scopes (a scope names its measure)
 
     def close_measure() -> None:
         rows.extend((measure, *row, since, OPEN_POSITION) for row, since in believed.items())
         believed.clear()
         summarised.clear()
+        scoped.clear()
 
     for notification in recorder.events_by_originator(position, *bounds):
         event = cast("RecordedEvent", mapper.to_domain_event(notification))
@@ -96,14 +101,18 @@ def load_shard(
                 if key not in summarised:
                     summarised.add(key)
                     states[key] = summary
+            for key, places in change.scopes.items():
+                if key not in scoped:
+                    scoped.add(key)
+                    scopes.extend(scope_rows({key: places}))
         read += 1
-        if len(rows) >= _LOAD_ROWS:
-            write(rows, states, positions, codes)
-            rows, positions, states, codes = [], [], {}, []
+        if len(rows) + len(scopes) >= _LOAD_ROWS:
+            write(rows, states, positions, codes, scopes)
+            rows, positions, states, codes, scopes = [], [], {}, [], []
             if progress:
                 progress(read)
     close_measure()
-    write(rows, states, positions, codes)
+    write(rows, states, positions, codes, scopes)
     if progress:
         progress(read)
     return read

@@ -170,8 +170,9 @@ def load(
         states: dict[str, bytes],
         positions: list[LoggedPosition],
         codes: list[tuple[str, str, int, str]],
+        scopes: list[tuple[str, str, str, str]],
     ) -> None:
-        view.load(generation, rows, states, positions, codes)
+        view.load(generation, rows, states, positions, codes, scopes=scopes)
 
     store = view.store
     with collection_paused():

@@ -311,9 +311,10 @@ def _load(task: ShardTask, progress: Progress) -> int:
         states: dict[str, bytes],
         positions: list[LoggedPosition],
         codes: list[tuple[str, str, int, str]],
+        scopes: list[tuple[str, str, str, str]],
     ) -> None:
         scratch.execute("BEGIN")
-        insert_rows(scratch, sql, rows, states, positions, codes, known_states=False)
+        insert_rows(scratch, sql, rows, states, positions, codes, scopes, known_states=False)
         scratch.execute("COMMIT")
 
     try:

@@ -1,5 +1,5 @@
-"""Whether the live projections equal a fresh replay, table by table: the measures' rows,
-their summaries, the log positions and the position tracked. Anything edited, added or
+"""Whether the live projections equal a fresh replay, table by table: the measures' segments,
+their summaries, their scopes, the log positions and the position tracked. Anything edited, added or
 deleted in any of them is named, with the first place it differs."""
 
 from __future__ import annotations
@@ -16,13 +16,11 @@ if TYPE_CHECKING:
 
 _ROW_COLUMNS = (
     "measure",
-    "item",
-    "exporter",
-    "importer",
     "valid_from",
     "valid_to",
     "status",
     "level",
+    "scope",
     "known_from",
     "known_to",
     "recorded_from",
@@ -81,12 +79,17 @@ def verify_against(
     )
     fresh_states = _states(view, fresh)
     live_states = _states(view, live)
-    if tracked > position:  # summaries met after `position` are not the replay's concern
+    fresh_scopes = _scopes(view, fresh)
+    live_scopes = _scopes(view, live)
+    if tracked > position:  # summaries and scopes met after `position` are not its concern
         known = {key for key, _ in fresh_states}
         live_states = [state for state in live_states if state[0] in known]
+        scoped = {scope[0] for scope in fresh_scopes}
+        live_scopes = [scope for scope in live_scopes if scope[0] in scoped]
     for table, old, new in (
-        ("measure rows", live_rows, sorted(_rows(view, fresh), key=_sortable)),
+        ("measure segments", live_rows, sorted(_rows(view, fresh), key=_sortable)),
         ("measure summaries", live_states, fresh_states),
+        ("measure scopes", live_scopes, fresh_scopes),
         ("log positions", _positions(view, live, position), _positions(view, fresh, position)),
         ("HS codes", _codes(view, live, position), _codes(view, fresh, position)),
     ):
@@ -152,6 +155,12 @@ def _sortable(row: tuple[Any, ...]) -> tuple[Any, ...]:
 def _states(view: BitemporalView, generation: str) -> list[tuple[Any, ...]]:
     sql = view.sql(generation)
     return list(_select(view, f"SELECT key, summary FROM {sql.states} ORDER BY key, summary"))
+
+
+def _scopes(view: BitemporalView, generation: str) -> list[tuple[Any, ...]]:
+    sql = view.sql(generation)
+    order = "scope, item, exporter, importer"
+    return list(_select(view, f"SELECT {order} FROM {sql.scopes} ORDER BY {order}"))
 
 
 def _positions(view: BitemporalView, generation: str, position: int) -> list[tuple[Any, ...]]:

@@ -27,10 +27,12 @@ from projections.tables import (
     SCHEMA_VERSION,
     ViewSQL,
     insert_rows,
+    scope_rows,
     summary_texts,
     tracking_name,
 )
 from projections.tables import LoggedPosition as LoggedPosition
+from projections.tables import Places as Places
 from projections.tables import Row as Row
 from projections.tables import state_key as state_key
 from projections.tables import summary_bytes as summary_bytes
@@ -225,11 +227,12 @@ class BitemporalView:
         closed within the batch are written once, already closed. The generation has its keys
         (a summary met again is passed over on the key of its table).
         """
-        opened: dict[tuple[str, Row], list[Any]] = {}  # rows this batch opens
-        closed_here: list[list[Any]] = []  # rows this batch opens and closes again
-        to_close: list[tuple[Any, ...]] = []  # rows of earlier batches this one closes
+        opened: dict[tuple[str, Row], list[Any]] = {}  # segments this batch opens
+        closed_here: list[list[Any]] = []  # segments this batch opens and closes again
+        to_close: list[tuple[Any, ...]] = []  # segments of earlier batches this one closes
         to_close_earlier: list[tuple[Any, ...]] = []  # the same, of earlier knowledge
         states: dict[str, bytes] = {}
+        scopes: dict[str, Places] = {}
         for change in changes:
             for row in change.closed:
                 values = opened.pop((change.measure, row), None)
@@ -237,13 +240,13 @@ class BitemporalView:
                     values[-1] = change.position
                     closed_here.append(values)
                 else:
-                    item, exporter, importer, valid_from = row[:4]
-                    known_from, known_to = row[8:]
-                    key = (change.position, change.measure, item, exporter, importer, valid_from)
+                    valid_from, valid_to, scope = row[0], row[1], row[5]
+                    known_from, known_to = row[6:]
+                    key = (change.position, scope, valid_from, valid_to, known_from)
                     if known_to == OPEN_KNOWN:
-                        to_close.append((*key, known_from))
+                        to_close.append(key)
                     else:
-                        to_close_earlier.append((*key, known_from, known_to))
+                        to_close_earlier.append((*key, known_to))
             for row in change.opened:
                 opened[(change.measure, row)] = [
                     change.measure,
@@ -252,6 +255,7 @@ class BitemporalView:
                     OPEN_POSITION,
                 ]
             states.update(change.states)
+            scopes.update(change.scopes)
         sql = self.sql(generation)
         # Only into the live generation: a replay may have switched away from it (and be
         # loading it afresh) since the caller read it. Where rows can be held (PostgreSQL)
@@ -264,10 +268,23 @@ class BitemporalView:
             c.executemany(sql.close_open_row(), to_close)
             c.executemany(sql.close_earlier_row(), to_close_earlier)
             rows = [tuple(values) for values in (*closed_here, *opened.values())]
-            insert_rows(c, sql, rows, states, positions, codes)
+            insert_rows(c, sql, rows, states, positions, codes, self._new_scopes(c, sql, scopes))
             self.store.track(c, Tracking(tracking_name(generation), last_position))
             if not check_first:
                 self.ensure_live(c, generation)
+
+    def _new_scopes(
+        self, c: Any, sql: ViewSQL, scopes: dict[str, Places]
+    ) -> list[tuple[str, str, str, str]]:
+        """The triples of the scopes the table does not hold yet (an amendment of dates or
+        status names its measure's scope again: nothing is written for it)."""
+        keys = list(scopes)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            c.execute(sql.scopes_written(len(chunk)), chunk)
+            for record in c.fetchall():
+                scopes.pop(record["scope"], None)
+        return scope_rows(scopes)
 
     def load(
         self,
@@ -277,6 +294,7 @@ class BitemporalView:
         positions: Sequence[LoggedPosition],
         codes: Sequence[tuple[str, str, int, str]] = (),
         last_position: int | None = None,
+        scopes: Sequence[tuple[str, str, str, str]] = (),
     ) -> None:
         """Adds rows with their final record-time bounds to a generation being loaded, with
         the log positions; with `last_position`, the load is complete up to there.
@@ -291,6 +309,7 @@ class BitemporalView:
             self.store.bulk_insert(c, sql.rows, rows)
             self.store.bulk_insert(c, sql.log, positions)
             self.store.bulk_insert(c, sql.codes, codes)
+            self.store.bulk_insert(c, sql.scopes, scopes)
             if last_position:
                 self.store.track(c, Tracking(tracking_name(generation), last_position))
 

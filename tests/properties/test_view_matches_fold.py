@@ -637,7 +637,8 @@ def test_revising_piece_by_piece_changes_exactly_the_rows_that_differ(
         assert _rows(pieces) == rows_after
         assert change.closed == rows_before - rows_after
         assert change.opened == rows_after - rows_before
-        assert {row[7] for row in change.opened} <= change.states.keys()
+        assert {row[4] for row in change.opened} <= change.states.keys()
+        assert {row[5] for row in change.opened} <= change.scopes.keys()
         for (_, known), cut in zip(measure.cuts, pieces.cuts, strict=True):
             for piece in cut:
                 assert piece.segment.state == measure_on(known, piece.segment.valid_from)
@@ -647,11 +648,15 @@ def test_revising_piece_by_piece_changes_exactly_the_rows_that_differ(
 
 
 def view_rows(reader: RegimeReader) -> list[tuple[Any, ...]]:
-    """Every row of the view's regime table (believed or not), in a stable order."""
+    """Every segment of the view (believed or not), then every scope's triple (the places as
+    written), in a stable order."""
     generation, _ = reader.view.standing()
+    sql = reader.view.sql(generation)
     with reader.view.transaction(commit=False) as c:
-        c.execute(f"SELECT * FROM {reader.view.sql(generation).rows}")
-        return sorted(tuple(row) for row in c.fetchall())
+        c.execute(f"SELECT * FROM {sql.rows}")
+        segments = sorted(tuple(row) for row in c.fetchall())
+        c.execute(f"SELECT * FROM {sql.scopes}")
+        return segments + sorted(tuple(row) for row in c.fetchall())
 
 
 @PROPERTY_SETTINGS
