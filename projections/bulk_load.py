@@ -13,7 +13,7 @@ from eventsourcing.persistence import Notification
 from projections.catchup import Progress, logged
 from projections.knowledge import MeasureKnowledge
 from projections.pieces import NOTHING, Belief, revise
-from projections.tables import OPEN_POSITION, LoggedPosition, Row, hs_codes_of, scope_rows
+from projections.tables import OPEN_POSITION, LoggedPosition, Row, Scope, hs_codes_of
 
 if TYPE_CHECKING:
     from domain.application import Regimes
@@ -34,14 +34,14 @@ class ByOriginator(Protocol):
 _LOAD_ROWS = 50_000
 
 #: Writes one chunk of a load: segments with both record bounds, summaries, log positions,
-#: HS codes, scope triples.
+#: HS codes, scopes.
 Write = Callable[
     [
         list[tuple[Any, ...]],
         dict[str, bytes],
         list[LoggedPosition],
         list[tuple[str, str, int, str]],
-        list[tuple[str, str, str, str]],
+        dict[str, Scope],
     ],
     None,
 ]
@@ -61,7 +61,7 @@ def load_shard(
     states: dict[str, bytes] = {}
     positions: list[LoggedPosition] = []
     codes: list[tuple[str, str, int, str]] = []
-    scopes: list[tuple[str, str, str, str]] = []
+    scopes: dict[str, Scope] = {}
     read = 0
     measure: str | None = None
     knowledge: MeasureKnowledge | None = None
@@ -101,14 +101,14 @@ def load_shard(
                 if key not in summarised:
                     summarised.add(key)
                     states[key] = summary
-            for key, places in change.scopes.items():
+            for key, scope in change.scopes.items():
                 if key not in scoped:
                     scoped.add(key)
-                    scopes.extend(scope_rows({key: places}))
+                    scopes[key] = scope
         read += 1
-        if len(rows) + len(scopes) >= _LOAD_ROWS:
+        if len(rows) >= _LOAD_ROWS:
             write(rows, states, positions, codes, scopes)
-            rows, positions, states, codes, scopes = [], [], {}, [], []
+            rows, positions, states, codes, scopes = [], [], {}, [], {}
             if progress:
                 progress(read)
     close_measure()

@@ -55,7 +55,7 @@ def groups(view: BitemporalView, generation: str, position: int) -> list[str]:
 def items_mentioned(
     view: BitemporalView, generation: str, items: Sequence[str], position: int
 ) -> set[str]:
-    """Which of `items` any segment recorded by `position` names (through the scopes' flow
+    """Which of `items` any segment recorded by `position` names (through the scopes' items
     index, then the segments' of each kind). A scope on every good (`*`) names none of them:
     it would make any misspelt item known."""
     sql = view.sql(generation)
@@ -70,8 +70,8 @@ def items_mentioned(
                 f"r.{EARLIER_KNOWLEDGE}",
             ):
                 c.execute(
-                    f"SELECT 1 AS found FROM {sql.scopes} c CROSS JOIN {sql.rows} r "
-                    f"WHERE c.item = {view.p} AND r.scope = c.scope AND "
+                    f"SELECT 1 AS found FROM {sql.items} i CROSS JOIN {sql.rows} r "
+                    f"WHERE i.item = {view.p} AND r.scope = i.scope AND "
                     f"{believed} AND r.recorded_from <= {view.p} LIMIT 1",
                     (item, position),
                 )
@@ -107,12 +107,10 @@ def first_published(
     `items` (any item if none): a scan of their segments, for a warning only."""
     p = view.p
     sql = view.sql(generation)
-    where = f"r.recorded_from <= {p}"
-    if items:  # and measures on every good
-        where += (
-            f" AND r.scope IN (SELECT c.scope FROM {sql.scopes} c "
-            f"WHERE c.item IN ({', '.join([p] * len(items))}, '*'))"
-        )
+    where = f"r.recorded_from <= {p} AND r.scope IN (SELECT c.scope FROM {sql.places} c)"
+    # and measures on every good
+    named = f" WHERE i.item IN ({', '.join([p] * len(items))}, '*')" if items else ""
+    where += f" AND r.scope IN (SELECT i.scope FROM {sql.items} i{named})"
     with view.transaction(commit=False) as c:
         c.execute(
             f"SELECT MIN(r.known_from) AS first FROM {sql.rows} r WHERE {where}",
@@ -127,8 +125,9 @@ def all_items(view: BitemporalView, generation: str, position: int) -> set[str]:
     sql = view.sql(generation)
     with view.transaction(commit=False) as c:
         c.execute(
-            f"SELECT DISTINCT c.item FROM {sql.scopes} c WHERE c.scope IN "
-            f"(SELECT r.scope FROM {sql.rows} r WHERE r.recorded_from <= {view.p})",
+            f"SELECT DISTINCT i.item FROM {sql.items} i WHERE i.scope IN "
+            f"(SELECT r.scope FROM {sql.rows} r WHERE r.recorded_from <= {view.p}) "
+            f"AND i.scope IN (SELECT c.scope FROM {sql.places} c)",
             (position,),
         )
         return {row["item"] for row in c.fetchall()}

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple, cast
 
 from projections.knowledge import MeasureKnowledge
 from projections.lifecycle import Segment, segments
-from projections.tables import Places, scope_key
+from projections.tables import Scope, scope_key
 from projections.view import OPEN_DATE, OPEN_KNOWN, Row, state_key, summary_bytes
 
 #: A measure's segment as the view stores it, without its knowledge bounds: (valid_from,
@@ -35,8 +35,8 @@ class Piece(NamedTuple):
     row: SegmentRow
     state: str  # the summary's key in the states table
     summary: bytes
-    scope: str  # the key of its items and places in the scopes table
-    places: Places
+    scope: str  # the key of its items and places in the scopes' tables
+    places: Scope
 
 
 class Span(NamedTuple):
@@ -70,7 +70,7 @@ class RowChange:
     closed: frozenset[Row]  # segments no longer believed from `position`
     opened: frozenset[Row]  # segments believed from `position`
     states: dict[str, bytes]  # the summaries the opened segments cite
-    scopes: dict[str, Places]  # the scopes the opened segments cite
+    scopes: dict[str, Scope]  # the scopes the opened segments cite
 
 
 NOTHING = Belief([], {})
@@ -96,14 +96,14 @@ def render(segment: Segment, known: Sequence[Piece] = ()) -> Piece:
     return Piece(segment, row, key, summary, scope, places)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=4096)
 def _scope(
     measure: str, items: tuple[str, ...], pairs: tuple[tuple[str, str], ...]
-) -> tuple[str, Places]:
-    """A measure's scope: its key and its (item, exporter, importer) triples (kept for the
-    measures met last: an amendment of dates or status keeps a measure's scope)."""
-    places = frozenset((item, exporter, importer) for item in items for exporter, importer in pairs)
-    return scope_key(measure, places), places
+) -> tuple[str, Scope]:
+    """A measure's scope and its key (kept for the measures met last: an amendment of dates
+    or status keeps a measure's scope)."""
+    scope = Scope(tuple(sorted(set(items))), tuple(sorted(set(pairs))))
+    return scope_key(measure, scope), scope
 
 
 def belief(knowledge: MeasureKnowledge) -> Belief:

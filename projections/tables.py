@@ -4,7 +4,7 @@ summaries and log positions are written into them."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -34,10 +34,16 @@ SCHEMA_VERSION = "5"
 #: One segment of a measure over [valid_from, valid_to), as known from publication date
 #: known_from until known_to: the columns (valid_from, valid_to, status, level, state, scope,
 #: known_from, known_to), `state` being the key of the measure's summary in the states table
-#: and `scope` the key of its (item, exporter, importer) triples in the scopes table.
+#: and `scope` the key of its items and places in the scopes' tables.
 Row = tuple[str, str, str, int, str, str, str, str]
-#: Where a measure applies: its (item, exporter, importer) triples, places as written.
-Places = frozenset[tuple[str, str, str]]
+
+
+class Scope(NamedTuple):
+    """Where a measure applies: each of its items on each of its (exporter, importer) pairs,
+    places as written (`*`, groups), each sorted and without repeats."""
+
+    items: tuple[str, ...]
+    places: tuple[tuple[str, str], ...]
 
 
 class LoggedPosition(NamedTuple):
@@ -54,10 +60,10 @@ def state_key(summary: bytes) -> str:
     return hashlib.blake2b(summary, digest_size=12).hexdigest()
 
 
-def scope_key(measure: str, places: Places) -> str:
-    """A content key for a measure's scope: its triples, and the measure (so that no two
-    measures share a key, and the shards of a replay write disjoint scopes)."""
-    text = orjson.dumps([measure, sorted(places)])
+def scope_key(measure: str, scope: Scope) -> str:
+    """A content key for a measure's scope: its items and places, and the measure (so that
+    no two measures share a key, and the shards of a replay write disjoint scopes)."""
+    text = orjson.dumps([measure, scope.items, scope.places])
     return hashlib.blake2b(text, digest_size=12).hexdigest()
 
 
@@ -86,7 +92,7 @@ class ViewSQL:
     ) -> None:
         self.generation = generation
         #: The generation's tables, unqualified: its segments, its summaries, its log
-        #: positions, its HS codes, its scopes.
+        #: positions, its HS codes, its scopes' items and places.
         self.names = tuple(
             f"{table}_{generation}"
             for table in (
@@ -94,10 +100,11 @@ class ViewSQL:
                 "measure_states",
                 "log_positions",
                 "hs_codes",
-                "regime_scopes",
+                "scope_items",
+                "scope_places",
             )
         )
-        self.rows, self.states, self.log, self.codes, self.scopes = (
+        self.rows, self.states, self.log, self.codes, self.items, self.places = (
             qualify(name) for name in self.names
         )
         self.index_prefix = f"regime_view_{generation}"
@@ -106,7 +113,7 @@ class ViewSQL:
     @property
     def tables(self) -> tuple[str, ...]:
         """The generation's tables, qualified."""
-        return (self.rows, self.states, self.log, self.codes, self.scopes)
+        return (self.rows, self.states, self.log, self.codes, self.items, self.places)
 
     def marks(self, count: int) -> str:
         """`count` parameter marks, separated by commas."""
@@ -131,10 +138,11 @@ class ViewSQL:
             # position and publication date ('' for a correction that takes them away)
             f"CREATE TABLE IF NOT EXISTS {self.codes} (code TEXT NOT NULL, "
             "measure TEXT NOT NULL, position BIGINT NOT NULL, published_on TEXT NOT NULL)",
-            # where each scope (a measure's items and places, as written) applies: written
-            # once, whatever number of segments name it
-            f"CREATE TABLE IF NOT EXISTS {self.scopes} (scope TEXT NOT NULL, "
-            "item TEXT NOT NULL, exporter TEXT NOT NULL, importer TEXT NOT NULL)",
+            # where each scope (a measure's items and places, as written) applies: each of its
+            # items on each of its places, written once whatever number of segments name it
+            f"CREATE TABLE IF NOT EXISTS {self.items} (scope TEXT NOT NULL, item TEXT NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {self.places} (scope TEXT NOT NULL, "
+            "exporter TEXT NOT NULL, importer TEXT NOT NULL)",
         ]
 
     def indexes(self) -> list[str]:
@@ -144,15 +152,17 @@ class ViewSQL:
         return [
             f"CREATE UNIQUE INDEX IF NOT EXISTS {prefix}_state_key ON {self.states} (key)",
             f"CREATE UNIQUE INDEX IF NOT EXISTS {prefix}_log_position ON {self.log} (position)",
-            # A scope's triples, by key: whether catch-up has written a scope already.
-            f"CREATE UNIQUE INDEX IF NOT EXISTS {prefix}_scope_key ON {self.scopes} "
-            "(scope, item, exporter, importer)",
-            # The scopes on a flow: where every question about items starts.
-            f"CREATE INDEX IF NOT EXISTS {prefix}_scope_flow ON {self.scopes} "
-            "(item, exporter, importer, scope)",
+            # A scope's items, and its places, by key: whether catch-up has written a scope
+            # already; the places of the scopes a question's items found, and the items of
+            # those its places found.
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {prefix}_scope_items ON {self.items} (scope, item)",
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {prefix}_scope_places ON {self.places} "
+            "(scope, exporter, importer)",
+            # The scopes of an item: where every question about items starts.
+            f"CREATE INDEX IF NOT EXISTS {prefix}_item_scopes ON {self.items} (item, scope)",
             # The scopes into a country: questions without items.
-            f"CREATE INDEX IF NOT EXISTS {prefix}_scope_importer ON {self.scopes} "
-            "(importer, scope)",
+            f"CREATE INDEX IF NOT EXISTS {prefix}_importer_scopes ON {self.places} "
+            "(importer, exporter, scope)",
             # The believed segments as known today, by scope: what the latest answers read,
             # and catch-up closes. valid_to too: segments that ended before the day asked are
             # passed over inside the index; and known_from, for questions known at a day.
@@ -197,8 +207,8 @@ class ViewSQL:
         )
 
     def scopes_written(self, count: int) -> str:
-        """Which of `count` scope keys the scopes table holds."""
-        return f"SELECT DISTINCT scope FROM {self.scopes} WHERE scope IN ({self.marks(count)})"
+        """Which of `count` scope keys the scopes' items hold."""
+        return f"SELECT DISTINCT scope FROM {self.items} WHERE scope IN ({self.marks(count)})"
 
     def drop(self) -> list[str]:
         return [f"DROP TABLE IF EXISTS {name}" for name in self.tables]
@@ -219,8 +229,10 @@ class ViewSQL:
         the filters (the places a scope's exporter and importer may be, None for any), each
         with its segment and summary: the statement and its parameters.
 
-        Each statement reads the scopes on the flows asked first (`c`), then the segments
-        naming them (`r`), then their summaries (`s`), in that order. With `latest`
+        Each statement finds the scopes on the flows asked first: by their places (`c`) into
+        the importers asked, then their items (`i`) within each; without importers, by the
+        items asked, then their places (or, with neither, every scope's places); then the
+        segments naming them (`r`), then their summaries (`s`), in that order. With `latest`
         (position is the last one applied) the segments believed are the open ones, which
         the open segments' index serves without reading any superseded one. Segments
         believed at an earlier position are the open ones recorded by then, and the closed
@@ -232,13 +244,13 @@ class ViewSQL:
         where: list[str] = []
         params: list[Any] = []
         if items:  # and measures on every good
-            where.append(f"c.item IN ({self.marks(len(items))}, '*')")
+            where.append(f"i.item IN ({self.marks(len(items))}, '*')")
             params += list(items)
         for column, places in (("exporter", exporters), ("importer", importers)):
             if places is not None:
                 where.append(f"c.{column} IN ({self.marks(len(places))})")
                 params += list(places)
-        where.append("r.scope = c.scope")
+        where += ["c.scope = i.scope", "r.scope = i.scope"]
         if day is not None:
             where += [f"r.valid_from <= {p}", f"r.valid_to > {p}"]
             params += [day.isoformat(), day.isoformat()]
@@ -278,9 +290,14 @@ class ViewSQL:
                 )
         # CROSS JOIN: SQLite joins in the order written (scopes, segments, summaries), which
         # the indexes serve; PostgreSQL plans as it sees fit.
+        scopes = (
+            f"{self.items} i CROSS JOIN {self.places} c"
+            if items and importers is None
+            else f"{self.places} c CROSS JOIN {self.items} i"
+        )
         select = (
-            f"SELECT r.measure, c.item, c.exporter, c.importer, r.valid_from, r.valid_to, "
-            f"r.level, s.summary FROM {self.scopes} c CROSS JOIN {self.rows} r "
+            f"SELECT r.measure, i.item, c.exporter, c.importer, r.valid_from, r.valid_to, "
+            f"r.level, s.summary FROM {scopes} CROSS JOIN {self.rows} r "
             f"CROSS JOIN {self.states} s WHERE s.key = r.state AND "
         )
         statements = []
@@ -298,26 +315,32 @@ def insert_rows(
     states: dict[str, bytes],
     positions: Sequence[LoggedPosition],
     codes: Sequence[tuple[str, str, int, str]] = (),
-    scopes: Sequence[tuple[str, str, str, str]] = (),
+    scopes: Mapping[str, Scope] | None = None,
     *,
     known_states: bool = True,
 ) -> None:
     """Inserts segments (all eleven columns), summaries, log positions, HS codes (code,
-    measure, position, publication date) and scope triples (scope, item, exporter, importer)
-    into `sql`'s tables.
+    measure, position, publication date) and scopes (by key) into `sql`'s tables.
 
-    With `known_states`, a summary or scope triple already in the table is passed over
-    (catch-up meets a measure's earlier states again); a bulk load writes each once, into a
-    table that has no key yet, and says False.
+    With `known_states`, a summary or a scope's item or place already in the table is passed
+    over (catch-up meets a measure's earlier states again); a bulk load writes each once,
+    into a table that has no key yet, and says False.
     """
     conflict = " ON CONFLICT (key) DO NOTHING" if known_states else ""
     c.executemany(
         f"INSERT INTO {sql.states} VALUES ({sql.marks(2)}){conflict}", summary_texts(states)
     )
-    scope_conflict = (
-        " ON CONFLICT (scope, item, exporter, importer) DO NOTHING" if known_states else ""
+    items, places = scope_rows(scopes or {})
+    c.executemany(
+        f"INSERT INTO {sql.items} VALUES ({sql.marks(2)})"
+        + (" ON CONFLICT (scope, item) DO NOTHING" if known_states else ""),
+        items,
     )
-    c.executemany(f"INSERT INTO {sql.scopes} VALUES ({sql.marks(4)}){scope_conflict}", scopes)
+    c.executemany(
+        f"INSERT INTO {sql.places} VALUES ({sql.marks(3)})"
+        + (" ON CONFLICT (scope, exporter, importer) DO NOTHING" if known_states else ""),
+        places,
+    )
     c.executemany(f"INSERT INTO {sql.rows} VALUES ({sql.marks(11)})", rows)
     c.executemany(f"INSERT INTO {sql.log} VALUES ({sql.marks(4)})", positions)
     c.executemany(f"INSERT INTO {sql.codes} VALUES ({sql.marks(4)})", codes)
@@ -336,9 +359,15 @@ def hs_codes_of(position: int, event: Any) -> list[tuple[str, str, int, str]]:
     return [(code, event.measure, position, published) for code in codes]
 
 
-def scope_rows(scopes: dict[str, Places]) -> list[tuple[str, str, str, str]]:
-    """The rows of the scopes table: each scope's key with each of its triples."""
-    return [(key, *place) for key, places in scopes.items() for place in sorted(places)]
+def scope_rows(
+    scopes: Mapping[str, Scope],
+) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
+    """The rows of the scopes' tables: each scope's key with each of its items, and with
+    each of its places."""
+    return (
+        [(key, item) for key, scope in scopes.items() for item in scope.items],
+        [(key, *place) for key, scope in scopes.items() for place in scope.places],
+    )
 
 
 def summary_texts(states: dict[str, bytes]) -> list[tuple[str, str]]:

@@ -9,7 +9,7 @@ its rows. The tables live in the store itself, through a `projections.backends.V
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -32,8 +32,8 @@ from projections.tables import (
     tracking_name,
 )
 from projections.tables import LoggedPosition as LoggedPosition
-from projections.tables import Places as Places
 from projections.tables import Row as Row
+from projections.tables import Scope as Scope
 from projections.tables import state_key as state_key
 from projections.tables import summary_bytes as summary_bytes
 
@@ -232,7 +232,7 @@ class BitemporalView:
         to_close: list[tuple[Any, ...]] = []  # segments of earlier batches this one closes
         to_close_earlier: list[tuple[Any, ...]] = []  # the same, of earlier knowledge
         states: dict[str, bytes] = {}
-        scopes: dict[str, Places] = {}
+        scopes: dict[str, Scope] = {}
         for change in changes:
             for row in change.closed:
                 values = opened.pop((change.measure, row), None)
@@ -273,18 +273,16 @@ class BitemporalView:
             if not check_first:
                 self.ensure_live(c, generation)
 
-    def _new_scopes(
-        self, c: Any, sql: ViewSQL, scopes: dict[str, Places]
-    ) -> list[tuple[str, str, str, str]]:
-        """The triples of the scopes the table does not hold yet (an amendment of dates or
-        status names its measure's scope again: nothing is written for it)."""
+    def _new_scopes(self, c: Any, sql: ViewSQL, scopes: dict[str, Scope]) -> dict[str, Scope]:
+        """The scopes the tables do not hold yet (an amendment of dates or status names its
+        measure's scope again: nothing is written for it)."""
         keys = list(scopes)
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
             c.execute(sql.scopes_written(len(chunk)), chunk)
             for record in c.fetchall():
                 scopes.pop(record["scope"], None)
-        return scope_rows(scopes)
+        return scopes
 
     def load(
         self,
@@ -294,7 +292,7 @@ class BitemporalView:
         positions: Sequence[LoggedPosition],
         codes: Sequence[tuple[str, str, int, str]] = (),
         last_position: int | None = None,
-        scopes: Sequence[tuple[str, str, str, str]] = (),
+        scopes: Mapping[str, Scope] | None = None,
     ) -> None:
         """Adds rows with their final record-time bounds to a generation being loaded, with
         the log positions; with `last_position`, the load is complete up to there.
@@ -309,7 +307,9 @@ class BitemporalView:
             self.store.bulk_insert(c, sql.rows, rows)
             self.store.bulk_insert(c, sql.log, positions)
             self.store.bulk_insert(c, sql.codes, codes)
-            self.store.bulk_insert(c, sql.scopes, scopes)
+            items, places = scope_rows(scopes or {})
+            self.store.bulk_insert(c, sql.items, items)
+            self.store.bulk_insert(c, sql.places, places)
             if last_position:
                 self.store.track(c, Tracking(tracking_name(generation), last_position))
 

@@ -25,11 +25,15 @@ from tests.samples import RECORDED_AT
 
 DAY = date(2025, 6, 1)
 OPEN, CLOSED, EARLIER = "open_span", "closed_span", "earlier_span"
-FLOW, INTO = "scope_flow", "scope_importer"
+#: How a question finds the scopes on its flows: through the places into a country (then
+#: each scope's items), through the scopes of an item (then each scope's places), or, naming
+#: neither, by reading every scope's places.
+INTO, ITEM, EVERY = "importer_scopes", "item_scopes", ""
 KNOWN = date(2025, 11, 1)
-ONE_FLOW = "(item=? AND exporter=? AND importer=?"
+ONE_FLOW = "(importer=? AND exporter=?"
 INTO_COUNTRY = "(importer=?"
-ANYWHERE = ""  # a scan of the scopes: the question names no item and no importer
+AN_ITEM = "(item=?"
+ANYWHERE = ""
 
 
 @pytest.fixture(params=["caught-up", "replayed"])
@@ -44,9 +48,9 @@ def reader(request: pytest.FixtureRequest, sqlite_app: Regimes) -> Iterator[Regi
 
 
 #: id: (day, recorded at position (None: the latest), items, exporter, importer, and for each
-#: statement of the question, how its scopes are found (through which index of the scopes
-#: and how the search starts; "" for a scan of the table) and which index of the segments
-#: reads their segments); known at `KNOWN` when the id ends "-known-on".
+#: statement of the question, how its scopes are found (through which index of the scopes'
+#: places or items, and how the search starts; "" for a scan of the places) and which index
+#: of the segments reads their segments); known at `KNOWN` when the id ends "-known-on".
 QUESTIONS: dict[
     str,
     tuple[
@@ -64,7 +68,7 @@ QUESTIONS: dict[
         ("Er",),
         "CN",
         "JP",
-        [(FLOW, ONE_FLOW, OPEN), (FLOW, ONE_FLOW, EARLIER)],
+        [(INTO, ONE_FLOW, OPEN), (INTO, ONE_FLOW, EARLIER)],
     ),
     "as-of-one-flow-recorded-and-known-on": (
         DAY,
@@ -72,7 +76,7 @@ QUESTIONS: dict[
         ("Er",),
         "CN",
         "JP",
-        [(FLOW, ONE_FLOW, OPEN), (FLOW, ONE_FLOW, CLOSED), (FLOW, ONE_FLOW, EARLIER)],
+        [(INTO, ONE_FLOW, OPEN), (INTO, ONE_FLOW, CLOSED), (INTO, ONE_FLOW, EARLIER)],
     ),
     "timeline-known-on": (
         None,
@@ -80,7 +84,7 @@ QUESTIONS: dict[
         ("Ga",),
         "CN",
         "US",
-        [(FLOW, ONE_FLOW, OPEN), (FLOW, ONE_FLOW, EARLIER)],
+        [(INTO, ONE_FLOW, OPEN), (INTO, ONE_FLOW, EARLIER)],
     ),
     "as-of-into-a-country-known-on": (
         DAY,
@@ -90,32 +94,32 @@ QUESTIONS: dict[
         "JP",
         [(INTO, INTO_COUNTRY, OPEN), (INTO, INTO_COUNTRY, EARLIER)],
     ),
-    "as-of-one-flow": (DAY, None, ("Dy",), "CN", "JP", [(FLOW, ONE_FLOW, OPEN)]),
+    "as-of-one-flow": (DAY, None, ("Dy",), "CN", "JP", [(INTO, ONE_FLOW, OPEN)]),
     "as-of-one-flow-known-at": (
         DAY,
         5,
         ("Dy",),
         "CN",
         "JP",
-        [(FLOW, ONE_FLOW, OPEN), (FLOW, ONE_FLOW, CLOSED)],
+        [(INTO, ONE_FLOW, OPEN), (INTO, ONE_FLOW, CLOSED)],
     ),
-    "as-of-two-items-anywhere": (DAY, None, ("Dy", "Tb"), None, None, [(FLOW, "(item=?", OPEN)]),
+    "as-of-two-items-anywhere": (DAY, None, ("Dy", "Tb"), None, None, [(ITEM, AN_ITEM, OPEN)]),
     "as-of-an-item-from-a-country": (
         DAY,
         None,
         ("Dy",),
         "CN",
         None,
-        [(FLOW, "(item=? AND exporter=?", OPEN)],
+        [(ITEM, AN_ITEM, OPEN)],
     ),
-    "timeline-of-one-flow": (None, None, ("Ga",), "CN", "US", [(FLOW, ONE_FLOW, OPEN)]),
+    "timeline-of-one-flow": (None, None, ("Ga",), "CN", "US", [(INTO, ONE_FLOW, OPEN)]),
     "timeline-known-at": (
         None,
         5,
         ("Ga",),
         "CN",
         "US",
-        [(FLOW, ONE_FLOW, OPEN), (FLOW, ONE_FLOW, CLOSED)],
+        [(INTO, ONE_FLOW, OPEN), (INTO, ONE_FLOW, CLOSED)],
     ),
     "as-of-everything-into-a-country": (
         DAY,
@@ -133,15 +137,15 @@ QUESTIONS: dict[
         "JP",
         [(INTO, INTO_COUNTRY, OPEN), (INTO, INTO_COUNTRY, CLOSED)],
     ),
-    "as-of-everything-from-a-country": (DAY, None, (), "CN", None, [("", ANYWHERE, OPEN)]),
-    "as-of-everything": (DAY, None, (), None, None, [("", ANYWHERE, OPEN)]),
+    "as-of-everything-from-a-country": (DAY, None, (), "CN", None, [(EVERY, ANYWHERE, OPEN)]),
+    "as-of-everything": (DAY, None, (), None, None, [(EVERY, ANYWHERE, OPEN)]),
     "as-of-everything-known-at": (
         DAY,
         5,
         (),
         None,
         None,
-        [("", ANYWHERE, OPEN), ("", ANYWHERE, CLOSED)],
+        [(EVERY, ANYWHERE, OPEN), (EVERY, ANYWHERE, CLOSED)],
     ),
 }
 
@@ -181,21 +185,25 @@ def test_a_question_reads_only_the_rows_it_may_need_through_an_index(
     )
     with sqlite3.connect(sqlite_path) as connection:
         plan = [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {statement}", params)]
-    scopes, segments = _steps(plan, "c"), _steps(plan, "r")
-    assert len(scopes) == len(segments) == len(expected), plan
+    by_place, by_item, segments = _steps(plan, "c"), _steps(plan, "i"), _steps(plan, "r")
+    assert len(by_place) == len(by_item) == len(segments) == len(expected), plan
     prefix = f"regime_view_{generation}"
-    for scope, segment, (scope_index, search, segment_index) in zip(
-        scopes, segments, expected, strict=True
+    for place, item, segment, (scope_index, search, segment_index) in zip(
+        by_place, by_item, segments, expected, strict=True
     ):
-        # the scopes on the flows asked: through an index, unless the question names
-        # neither an item nor an importer (then every scope is read, each only once)
+        # the scopes on the flows asked: through an index of the places or of the items,
+        # unless the question names neither an item nor an importer (then every scope's
+        # places are read once); the other of the two read by the scope's key
+        first, then = (item, place) if scope_index == ITEM else (place, item)
+        assert plan.index(first) < plan.index(then), plan
         if search:
-            used = re.search(rf"USING (COVERING )?INDEX {prefix}_(\w+)(.*)", scope)
-            assert used is not None, f"reads the table itself: {scope}"
-            assert used.group(2) == scope_index, scope
-            assert used.group(3).strip().startswith(search), scope
+            used = re.search(rf"USING COVERING INDEX {prefix}_(\w+)(.*)", first)
+            assert used is not None, f"reads the table itself: {first}"
+            assert used.group(1) == scope_index, first
+            assert used.group(2).strip().startswith(search), first
         else:
-            assert scope.startswith("SCAN c"), scope
+            assert first.startswith("SCAN c"), first
+        assert re.search(rf"USING COVERING INDEX {prefix}_scope_\w+ \(scope=\?", then), then
         # then each scope's segments, always through the index of their kind
         used = re.search(rf"SEARCH r USING INDEX {prefix}_(\w+) \(scope=\?", segment)
         assert used is not None, f"reads the segments otherwise: {segment}"

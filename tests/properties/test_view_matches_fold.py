@@ -648,15 +648,17 @@ def test_revising_piece_by_piece_changes_exactly_the_rows_that_differ(
 
 
 def view_rows(reader: RegimeReader) -> list[tuple[Any, ...]]:
-    """Every segment of the view (believed or not), then every scope's triple (the places as
+    """Every segment of the view (believed or not), then every scope's items and places (as
     written), in a stable order."""
     generation, _ = reader.view.standing()
     sql = reader.view.sql(generation)
     with reader.view.transaction(commit=False) as c:
         c.execute(f"SELECT * FROM {sql.rows}")
         segments = sorted(tuple(row) for row in c.fetchall())
-        c.execute(f"SELECT * FROM {sql.scopes}")
-        return segments + sorted(tuple(row) for row in c.fetchall())
+        c.execute(f"SELECT * FROM {sql.items}")
+        items = sorted(tuple(row) for row in c.fetchall())
+        c.execute(f"SELECT * FROM {sql.places}")
+        return segments + items + sorted(tuple(row) for row in c.fetchall())
 
 
 @PROPERTY_SETTINGS
