@@ -7,6 +7,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Collection, Sequence
 from datetime import date
+from itertools import product
 from typing import TYPE_CHECKING
 
 from domain.vocabulary import GROUPS
@@ -55,8 +56,8 @@ def groups(view: BitemporalView, generation: str, position: int) -> list[str]:
 def items_mentioned(
     view: BitemporalView, generation: str, items: Sequence[str], position: int
 ) -> set[str]:
-    """Which of `items` any segment recorded by `position` names (through the scopes' items
-    index, then the segments' of each kind). A scope on every good (`*`) names none of them:
+    """Which of `items` any segment recorded by `position` names (through the scopes' item
+    indexes, then the segments' of each kind). A scope on every good (`*`) names none of them:
     it would make any misspelt item known."""
     sql = view.sql(generation)
     found: set[str] = set()
@@ -64,13 +65,16 @@ def items_mentioned(
         for item in items:
             if item in found:
                 continue
-            for believed in (
-                f"r.recorded_to = {OPEN_POSITION} AND r.{LATEST_KNOWLEDGE}",
-                f"r.recorded_to < {OPEN_POSITION} AND r.{LATEST_KNOWLEDGE}",
-                f"r.{EARLIER_KNOWLEDGE}",
+            for scopes, believed in product(
+                (sql.flows, sql.items),
+                (
+                    f"r.recorded_to = {OPEN_POSITION} AND r.{LATEST_KNOWLEDGE}",
+                    f"r.recorded_to < {OPEN_POSITION} AND r.{LATEST_KNOWLEDGE}",
+                    f"r.{EARLIER_KNOWLEDGE}",
+                ),
             ):
                 c.execute(
-                    f"SELECT 1 AS found FROM {sql.items} i CROSS JOIN {sql.rows} r "
+                    f"SELECT 1 AS found FROM {scopes} i CROSS JOIN {sql.rows} r "
                     f"WHERE i.item = {view.p} AND r.scope = i.scope AND "
                     f"{believed} AND r.recorded_from <= {view.p} LIMIT 1",
                     (item, position),
@@ -107,14 +111,16 @@ def first_published(
     `items` (any item if none): a scan of their segments, for a warning only."""
     p = view.p
     sql = view.sql(generation)
-    where = f"r.recorded_from <= {p} AND r.scope IN (SELECT c.scope FROM {sql.places} c)"
     # and measures on every good
     named = f" WHERE i.item IN ({', '.join([p] * len(items))}, '*')" if items else ""
-    where += f" AND r.scope IN (SELECT i.scope FROM {sql.items} i{named})"
+    where = (
+        f"r.recorded_from <= {p} AND (r.scope IN (SELECT i.scope FROM {sql.flows} i{named}) "
+        f"OR r.scope IN (SELECT i.scope FROM {sql.items} i{named}))"
+    )
     with view.transaction(commit=False) as c:
         c.execute(
             f"SELECT MIN(r.known_from) AS first FROM {sql.rows} r WHERE {where}",
-            (position, *items),
+            (position, *items, *items),
         )
         row = c.fetchone()
     return date.fromisoformat(row["first"]) if row and row["first"] else None
@@ -125,9 +131,11 @@ def all_items(view: BitemporalView, generation: str, position: int) -> set[str]:
     sql = view.sql(generation)
     with view.transaction(commit=False) as c:
         c.execute(
-            f"SELECT DISTINCT i.item FROM {sql.items} i WHERE i.scope IN "
-            f"(SELECT r.scope FROM {sql.rows} r WHERE r.recorded_from <= {view.p}) "
-            f"AND i.scope IN (SELECT c.scope FROM {sql.places} c)",
-            (position,),
+            " UNION ".join(
+                f"SELECT DISTINCT i.item FROM {scopes} i WHERE i.scope IN "
+                f"(SELECT r.scope FROM {sql.rows} r WHERE r.recorded_from <= {view.p})"
+                for scopes in (sql.flows, sql.items)
+            ),
+            (position, position),
         )
         return {row["item"] for row in c.fetchall()}

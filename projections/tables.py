@@ -45,6 +45,19 @@ class Scope(NamedTuple):
     items: tuple[str, ...]
     places: tuple[tuple[str, str], ...]
 
+    @property
+    def spread(self) -> bool:
+        """Whether the view keeps it spread out, one row per item and place (most scopes),
+        rather than its items and its places apart (a scope of many items and places)."""
+        return len(self.items) * len(self.places) <= SPREAD_UP_TO
+
+
+#: The scopes of at most this many items x places are kept one row per item and place, found
+#: through one index on the three; larger ones (a measure on every element to every country,
+#: 29,264) keep their items and their places apart, so that a new version of one writes a few
+#: hundred rows, not their product.
+SPREAD_UP_TO = 256
+
 
 class LoggedPosition(NamedTuple):
     """One log position: when it was recorded, what kind of record, and about which id."""
@@ -92,7 +105,8 @@ class ViewSQL:
     ) -> None:
         self.generation = generation
         #: The generation's tables, unqualified: its segments, its summaries, its log
-        #: positions, its HS codes, its scopes' items and places.
+        #: positions, its HS codes, its scopes: spread out (one row per item and place), and
+        #: the items and the places of the large ones.
         self.names = tuple(
             f"{table}_{generation}"
             for table in (
@@ -100,20 +114,33 @@ class ViewSQL:
                 "measure_states",
                 "log_positions",
                 "hs_codes",
+                "scope_flows",
                 "scope_items",
                 "scope_places",
             )
         )
-        self.rows, self.states, self.log, self.codes, self.items, self.places = (
+        self.rows, self.states, self.log, self.codes, self.flows, self.items, self.places = (
             qualify(name) for name in self.names
         )
+        #: The tables of the generation's earlier layouts (schema 4 and before kept one row per
+        #: segment, item and flow): dropped with it, so that a store rebuilt in this layout
+        #: keeps none of them.
+        self.earlier = (qualify(f"regime_rows_{generation}"),)
         self.index_prefix = f"regime_view_{generation}"
         self.placeholder = placeholder
 
     @property
     def tables(self) -> tuple[str, ...]:
         """The generation's tables, qualified."""
-        return (self.rows, self.states, self.log, self.codes, self.items, self.places)
+        return (
+            self.rows,
+            self.states,
+            self.log,
+            self.codes,
+            self.flows,
+            self.items,
+            self.places,
+        )
 
     def marks(self, count: int) -> str:
         """`count` parameter marks, separated by commas."""
@@ -138,8 +165,11 @@ class ViewSQL:
             # position and publication date ('' for a correction that takes them away)
             f"CREATE TABLE IF NOT EXISTS {self.codes} (code TEXT NOT NULL, "
             "measure TEXT NOT NULL, position BIGINT NOT NULL, published_on TEXT NOT NULL)",
-            # where each scope (a measure's items and places, as written) applies: each of its
-            # items on each of its places, written once whatever number of segments name it
+            # where each scope (a measure's items and places, as written) applies, written once
+            # whatever number of segments name it: each item on each place, or for a large
+            # scope its items and its places apart
+            f"CREATE TABLE IF NOT EXISTS {self.flows} (scope TEXT NOT NULL, "
+            "item TEXT NOT NULL, exporter TEXT NOT NULL, importer TEXT NOT NULL)",
             f"CREATE TABLE IF NOT EXISTS {self.items} (scope TEXT NOT NULL, item TEXT NOT NULL)",
             f"CREATE TABLE IF NOT EXISTS {self.places} (scope TEXT NOT NULL, "
             "exporter TEXT NOT NULL, importer TEXT NOT NULL)",
@@ -152,15 +182,21 @@ class ViewSQL:
         return [
             f"CREATE UNIQUE INDEX IF NOT EXISTS {prefix}_state_key ON {self.states} (key)",
             f"CREATE UNIQUE INDEX IF NOT EXISTS {prefix}_log_position ON {self.log} (position)",
-            # A scope's items, and its places, by key: whether catch-up has written a scope
-            # already; the places of the scopes a question's items found, and the items of
-            # those its places found.
+            # A scope's rows by key: whether catch-up has written a scope already; for a large
+            # scope, the places of those a question's items found, and the items of those its
+            # places found.
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {prefix}_scope_flows ON {self.flows} "
+            "(scope, item, exporter, importer)",
+            # The spread scopes on a flow: where a question about items starts; and into a
+            # country, for questions without items.
+            f"CREATE INDEX IF NOT EXISTS {prefix}_flow_scopes ON {self.flows} "
+            "(item, exporter, importer, scope)",
+            f"CREATE INDEX IF NOT EXISTS {prefix}_importer_flows ON {self.flows} (importer, scope)",
             f"CREATE UNIQUE INDEX IF NOT EXISTS {prefix}_scope_items ON {self.items} (scope, item)",
             f"CREATE UNIQUE INDEX IF NOT EXISTS {prefix}_scope_places ON {self.places} "
             "(scope, exporter, importer)",
-            # The scopes of an item: where every question about items starts.
+            # The large scopes of an item, and into a country.
             f"CREATE INDEX IF NOT EXISTS {prefix}_item_scopes ON {self.items} (item, scope)",
-            # The scopes into a country: questions without items.
             f"CREATE INDEX IF NOT EXISTS {prefix}_importer_scopes ON {self.places} "
             "(importer, exporter, scope)",
             # The believed segments as known today, by scope: what the latest answers read,
@@ -207,11 +243,15 @@ class ViewSQL:
         )
 
     def scopes_written(self, count: int) -> str:
-        """Which of `count` scope keys the scopes' items hold."""
-        return f"SELECT DISTINCT scope FROM {self.items} WHERE scope IN ({self.marks(count)})"
+        """Which of `count` scope keys the scopes' tables hold (twice the keys)."""
+        marks = self.marks(count)
+        return (
+            f"SELECT scope FROM {self.flows} WHERE scope IN ({marks}) UNION "
+            f"SELECT scope FROM {self.items} WHERE scope IN ({marks})"
+        )
 
     def drop(self) -> list[str]:
-        return [f"DROP TABLE IF EXISTS {name}" for name in self.tables]
+        return [f"DROP TABLE IF EXISTS {name}" for name in (*self.tables, *self.earlier)]
 
     def believed_rows(
         self,
@@ -229,10 +269,12 @@ class ViewSQL:
         the filters (the places a scope's exporter and importer may be, None for any), each
         with its segment and summary: the statement and its parameters.
 
-        Each statement finds the scopes on the flows asked first: by their places (`c`) into
-        the importers asked, then their items (`i`) within each; without importers, by the
-        items asked, then their places (or, with neither, every scope's places); then the
-        segments naming them (`r`), then their summaries (`s`), in that order. With `latest`
+        Each statement finds the scopes on the flows asked first, then the segments naming
+        them (`r`), then their summaries (`s`), in that order; for each kind of segment, one
+        statement for the spread scopes (`f`, found by item and place, or by importer), and
+        one for the large ones: by their places (`c`) into the importers asked, then their
+        items (`i`) within each; without importers, by the items asked, then their places
+        (or, with neither, every large scope's places). With `latest`
         (position is the last one applied) the segments believed are the open ones, which
         the open segments' index serves without reading any superseded one. Segments
         believed at an earlier position are the open ones recorded by then, and the closed
@@ -241,16 +283,21 @@ class ViewSQL:
         ended after then: one statement each, so that each reads its own index.
         """
         p = self.placeholder
-        where: list[str] = []
+        spread: list[str] = []
+        apart: list[str] = []
         params: list[Any] = []
         if items:  # and measures on every good
-            where.append(f"i.item IN ({self.marks(len(items))}, '*')")
+            spread.append(f"f.item IN ({self.marks(len(items))}, '*')")
+            apart.append(f"i.item IN ({self.marks(len(items))}, '*')")
             params += list(items)
         for column, places in (("exporter", exporters), ("importer", importers)):
             if places is not None:
-                where.append(f"c.{column} IN ({self.marks(len(places))})")
+                spread.append(f"f.{column} IN ({self.marks(len(places))})")
+                apart.append(f"c.{column} IN ({self.marks(len(places))})")
                 params += list(places)
-        where += ["c.scope = i.scope", "r.scope = i.scope"]
+        spread.append("r.scope = f.scope")
+        apart += ["c.scope = i.scope", "r.scope = i.scope"]
+        where: list[str] = []
         if day is not None:
             where += [f"r.valid_from <= {p}", f"r.valid_to > {p}"]
             params += [day.isoformat(), day.isoformat()]
@@ -290,21 +337,29 @@ class ViewSQL:
                 )
         # CROSS JOIN: SQLite joins in the order written (scopes, segments, summaries), which
         # the indexes serve; PostgreSQL plans as it sees fit.
-        scopes = (
+        large = (
             f"{self.items} i CROSS JOIN {self.places} c"
             if items and importers is None
             else f"{self.places} c CROSS JOIN {self.items} i"
         )
-        select = (
-            f"SELECT r.measure, i.item, c.exporter, c.importer, r.valid_from, r.valid_to, "
-            f"r.level, s.summary FROM {scopes} CROSS JOIN {self.rows} r "
+        segment = (
+            f"r.valid_from, r.valid_to, r.level, s.summary FROM {{}} CROSS JOIN {self.rows} r "
             f"CROSS JOIN {self.states} s WHERE s.key = r.state AND "
+        )
+        selects = (
+            (
+                "SELECT r.measure, f.item, f.exporter, f.importer, "
+                + segment.format(f"{self.flows} f"),
+                spread,
+            ),
+            ("SELECT r.measure, i.item, c.exporter, c.importer, " + segment.format(large), apart),
         )
         statements = []
         all_params: list[Any] = []
         for terms, values in parts:
-            statements.append(select + " AND ".join([*where, *terms]))
-            all_params += [*params, *values]
+            for select, scoped in selects:
+                statements.append(select + " AND ".join([*scoped, *where, *terms]))
+                all_params += [*params, *values]
         return " UNION ALL ".join(statements), all_params
 
 
@@ -330,7 +385,12 @@ def insert_rows(
     c.executemany(
         f"INSERT INTO {sql.states} VALUES ({sql.marks(2)}){conflict}", summary_texts(states)
     )
-    items, places = scope_rows(scopes or {})
+    flows, items, places = scope_rows(scopes or {})
+    c.executemany(
+        f"INSERT INTO {sql.flows} VALUES ({sql.marks(4)})"
+        + (" ON CONFLICT (scope, item, exporter, importer) DO NOTHING" if known_states else ""),
+        flows,
+    )
     c.executemany(
         f"INSERT INTO {sql.items} VALUES ({sql.marks(2)})"
         + (" ON CONFLICT (scope, item) DO NOTHING" if known_states else ""),
@@ -361,12 +421,21 @@ def hs_codes_of(position: int, event: Any) -> list[tuple[str, str, int, str]]:
 
 def scope_rows(
     scopes: Mapping[str, Scope],
-) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
-    """The rows of the scopes' tables: each scope's key with each of its items, and with
-    each of its places."""
+) -> tuple[list[tuple[str, str, str, str]], list[tuple[str, str]], list[tuple[str, str, str]]]:
+    """The rows of the scopes' tables: each spread scope's key with each of its items on
+    each of its places; each large one's key with each of its items, and with each of its
+    places."""
+    spread = {key: scope for key, scope in scopes.items() if scope.spread}
+    large = {key: scope for key, scope in scopes.items() if not scope.spread}
     return (
-        [(key, item) for key, scope in scopes.items() for item in scope.items],
-        [(key, *place) for key, scope in scopes.items() for place in scope.places],
+        [
+            (key, item, *place)
+            for key, scope in spread.items()
+            for item in scope.items
+            for place in scope.places
+        ],
+        [(key, item) for key, scope in large.items() for item in scope.items],
+        [(key, *place) for key, scope in large.items() for place in scope.places],
     )
 
 

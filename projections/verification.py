@@ -79,19 +79,19 @@ def verify_against(
     )
     fresh_states = _states(view, fresh)
     live_states = _states(view, live)
-    fresh_items, fresh_places = _scopes(view, fresh)
-    live_items, live_places = _scopes(view, live)
+    fresh_scopes = _scopes(view, fresh)
+    live_scopes = _scopes(view, live)
     if tracked > position:  # summaries and scopes met after `position` are not its concern
         known = {key for key, _ in fresh_states}
         live_states = [state for state in live_states if state[0] in known]
-        scoped = {scope[0] for scope in (*fresh_items, *fresh_places)}
-        live_items = [scope for scope in live_items if scope[0] in scoped]
-        live_places = [scope for scope in live_places if scope[0] in scoped]
+        scoped = {scope[0] for rows in fresh_scopes for scope in rows}
+        live_scopes = [[scope for scope in rows if scope[0] in scoped] for rows in live_scopes]
     for table, old, new in (
         ("measure segments", live_rows, sorted(_rows(view, fresh), key=_sortable)),
         ("measure summaries", live_states, fresh_states),
-        ("scope items", live_items, fresh_items),
-        ("scope places", live_places, fresh_places),
+        *zip(
+            ("scope flows", "scope items", "scope places"), live_scopes, fresh_scopes, strict=True
+        ),
         ("log positions", _positions(view, live, position), _positions(view, fresh, position)),
         ("HS codes", _codes(view, live, position), _codes(view, fresh, position)),
     ):
@@ -159,21 +159,17 @@ def _states(view: BitemporalView, generation: str) -> list[tuple[Any, ...]]:
     return list(_select(view, f"SELECT key, summary FROM {sql.states} ORDER BY key, summary"))
 
 
-def _scopes(
-    view: BitemporalView, generation: str
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The scopes' items and places, each in an order every column decides."""
+def _scopes(view: BitemporalView, generation: str) -> list[list[tuple[Any, ...]]]:
+    """The scopes' tables (spread, items, places), each in an order every column decides."""
     sql = view.sql(generation)
-    return (
-        list(_select(view, f"SELECT scope, item FROM {sql.items} ORDER BY scope, item")),
-        list(
-            _select(
-                view,
-                f"SELECT scope, exporter, importer FROM {sql.places} "
-                "ORDER BY scope, exporter, importer",
-            )
-        ),
-    )
+    return [
+        list(_select(view, f"SELECT {columns} FROM {table} ORDER BY {columns}"))
+        for table, columns in (
+            (sql.flows, "scope, item, exporter, importer"),
+            (sql.items, "scope, item"),
+            (sql.places, "scope, exporter, importer"),
+        )
+    ]
 
 
 def _positions(view: BitemporalView, generation: str, position: int) -> list[tuple[Any, ...]]:

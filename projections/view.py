@@ -279,7 +279,7 @@ class BitemporalView:
         keys = list(scopes)
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
-            c.execute(sql.scopes_written(len(chunk)), chunk)
+            c.execute(sql.scopes_written(len(chunk)), [*chunk, *chunk])
             for record in c.fetchall():
                 scopes.pop(record["scope"], None)
         return scopes
@@ -307,7 +307,8 @@ class BitemporalView:
             self.store.bulk_insert(c, sql.rows, rows)
             self.store.bulk_insert(c, sql.log, positions)
             self.store.bulk_insert(c, sql.codes, codes)
-            items, places = scope_rows(scopes or {})
+            flows, items, places = scope_rows(scopes or {})
+            self.store.bulk_insert(c, sql.flows, flows)
             self.store.bulk_insert(c, sql.items, items)
             self.store.bulk_insert(c, sql.places, places)
             if last_position:

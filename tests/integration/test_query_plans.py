@@ -25,15 +25,23 @@ from tests.samples import RECORDED_AT
 
 DAY = date(2025, 6, 1)
 OPEN, CLOSED, EARLIER = "open_span", "closed_span", "earlier_span"
-#: How a question finds the scopes on its flows: through the places into a country (then
-#: each scope's items), through the scopes of an item (then each scope's places), or, naming
-#: neither, by reading every scope's places.
+#: How a question finds the large scopes on its flows: through the places into a country
+#: (then each scope's items), through the scopes of an item (then each scope's places), or,
+#: naming neither, by reading every large scope's places.
 INTO, ITEM, EVERY = "importer_scopes", "item_scopes", ""
 KNOWN = date(2025, 11, 1)
 ONE_FLOW = "(importer=? AND exporter=?"
 INTO_COUNTRY = "(importer=?"
 AN_ITEM = "(item=?"
 ANYWHERE = ""
+#: How the same question finds the spread scopes (one row per item and place): the index
+#: and how its search starts ("" for a scan).
+SPREAD = {
+    (INTO, ONE_FLOW): ("flow_scopes", "(item=? AND exporter=? AND importer=?"),
+    (INTO, INTO_COUNTRY): ("importer_flows", "(importer=?"),
+    (ITEM, AN_ITEM): ("flow_scopes", "(item=?"),
+    (EVERY, ANYWHERE): ("", ""),
+}
 
 
 @pytest.fixture(params=["caught-up", "replayed"])
@@ -48,9 +56,10 @@ def reader(request: pytest.FixtureRequest, sqlite_app: Regimes) -> Iterator[Regi
 
 
 #: id: (day, recorded at position (None: the latest), items, exporter, importer, and for each
-#: statement of the question, how its scopes are found (through which index of the scopes'
-#: places or items, and how the search starts; "" for a scan of the places) and which index
-#: of the segments reads their segments); known at `KNOWN` when the id ends "-known-on".
+#: kind of segment the question reads, how its large scopes are found (through which index
+#: of the scopes' places or items, and how the search starts; "" for a scan of the places)
+#: and which index of the segments reads their segments (its spread scopes are found as
+#: `SPREAD` says); known at `KNOWN` when the id ends "-known-on".
 QUESTIONS: dict[
     str,
     tuple[
@@ -151,8 +160,8 @@ QUESTIONS: dict[
 
 
 def _steps(plan: list[str], alias: str) -> list[str]:
-    """The plan's steps that read the table named `alias` (`c` the scopes, `r` the
-    segments, `s` the summaries), in order."""
+    """The plan's steps that read the table named `alias` (`f` the spread scopes, `c` and `i`
+    the large scopes' places and items, `r` the segments, `s` the summaries), in order."""
     return [step for step in plan if re.match(rf"(SEARCH|SCAN) (TABLE )?{alias}\b", step)]
 
 
@@ -185,15 +194,28 @@ def test_a_question_reads_only_the_rows_it_may_need_through_an_index(
     )
     with sqlite3.connect(sqlite_path) as connection:
         plan = [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {statement}", params)]
-    by_place, by_item, segments = _steps(plan, "c"), _steps(plan, "i"), _steps(plan, "r")
-    assert len(by_place) == len(by_item) == len(segments) == len(expected), plan
+    spread, by_place, by_item = _steps(plan, "f"), _steps(plan, "c"), _steps(plan, "i")
+    segments = _steps(plan, "r")
+    assert len(spread) == len(by_place) == len(by_item) == len(expected), plan
+    assert len(segments) == 2 * len(expected), plan
     prefix = f"regime_view_{generation}"
-    for place, item, segment, (scope_index, search, segment_index) in zip(
-        by_place, by_item, segments, expected, strict=True
-    ):
-        # the scopes on the flows asked: through an index of the places or of the items,
-        # unless the question names neither an item nor an importer (then every scope's
-        # places are read once); the other of the two read by the scope's key
+    for number, (scope_index, search, segment_index) in enumerate(expected):
+        # the spread scopes on the flows asked, through an index (unless the question
+        # names neither an item nor an importer: then every one is read, once)
+        spread_index, spread_search = SPREAD[(scope_index, search)]
+        step = spread[number]
+        if spread_search:
+            used = re.search(rf"USING COVERING INDEX {prefix}_(\w+)(.*)", step) or re.search(
+                rf"USING INDEX {prefix}_(\w+)(.*)", step
+            )
+            assert used is not None, f"reads the table itself: {step}"
+            assert used.group(1) == spread_index, step
+            assert used.group(2).strip().startswith(spread_search), step
+        else:
+            assert step.startswith("SCAN f"), step
+        # the large ones: through an index of the places or of the items (or every large
+        # scope's places), the other of the two read by the scope's key
+        place, item = by_place[number], by_item[number]
         first, then = (item, place) if scope_index == ITEM else (place, item)
         assert plan.index(first) < plan.index(then), plan
         if search:
@@ -205,9 +227,10 @@ def test_a_question_reads_only_the_rows_it_may_need_through_an_index(
             assert first.startswith("SCAN c"), first
         assert re.search(rf"USING COVERING INDEX {prefix}_scope_\w+ \(scope=\?", then), then
         # then each scope's segments, always through the index of their kind
-        used = re.search(rf"SEARCH r USING INDEX {prefix}_(\w+) \(scope=\?", segment)
-        assert used is not None, f"reads the segments otherwise: {segment}"
-        assert used.group(1) == segment_index, segment
+        for segment in segments[2 * number : 2 * number + 2]:
+            used = re.search(rf"SEARCH r USING INDEX {prefix}_(\w+) \(scope=\?", segment)
+            assert used is not None, f"reads the segments otherwise: {segment}"
+            assert used.group(1) == segment_index, segment
     summaries = _steps(plan, "s")
     assert summaries, plan
     assert all(f"INDEX {prefix}_state_key (key=?)" in step for step in summaries), plan

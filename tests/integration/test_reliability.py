@@ -173,7 +173,7 @@ def test_replay_restores_a_deleted_or_corrupted_view(seeded: Path, tmp_path: Pat
     expected = json.loads(invoke(*question).stdout)
     with sqlite3.connect(store) as connection:
         live = connection.execute("SELECT value FROM view_meta WHERE key = 'live'").fetchone()[0]
-        connection.execute(f"DELETE FROM scope_items_{live} WHERE item = 'Dy'")
+        connection.execute(f"DELETE FROM scope_flows_{live} WHERE item = 'Dy'")
     assert invoke("--store", str(store), "replay", "--verify").exit_code == 1
     assert invoke("--store", str(store), "replay").exit_code == 0
     assert json.loads(invoke(*question).stdout) == expected

@@ -319,8 +319,10 @@ def test_a_membership_change_rewrites_no_row_of_the_measures_naming_the_group(
         with reader.view.transaction(commit=False) as c:
             c.execute(f"SELECT * FROM {sql.rows}")
             segments = sorted(map(tuple, c.fetchall()))
+            c.execute(f"SELECT * FROM {sql.flows}")
+            flows = sorted(map(tuple, c.fetchall()))
             c.execute(f"SELECT * FROM {sql.items}")
-            items = sorted(map(tuple, c.fetchall()))
+            items = flows + sorted(map(tuple, c.fetchall()))
             c.execute(f"SELECT * FROM {sql.places}")
             return segments + items + sorted(map(tuple, c.fetchall()))
 
