@@ -242,6 +242,10 @@ class ViewSQL:
             f"AND recorded_to = {OPEN_POSITION} AND {EARLIER_KNOWLEDGE}"
         )
 
+    def any_large(self) -> str:
+        """A row if the view holds any large scope."""
+        return f"SELECT 1 AS found FROM {self.items} LIMIT 1"
+
     def scopes_written(self, count: int) -> str:
         """Which of `count` scope keys the scopes' tables hold (twice the keys)."""
         marks = self.marks(count)
@@ -263,6 +267,7 @@ class ViewSQL:
         *,
         latest: bool = False,
         known: date | None = None,
+        large: bool = True,
     ) -> tuple[str, list[Any]]:
         """The measures' (item, exporter, importer) believed at `position` and known at the
         end of day `known` (None: as known today), standing on `day` (any day if None), for
@@ -274,7 +279,8 @@ class ViewSQL:
         statement for the spread scopes (`f`, found by item and place, or by importer), and
         one for the large ones: by their places (`c`) into the importers asked, then their
         items (`i`) within each; without importers, by the items asked, then their places
-        (or, with neither, every large scope's places). With `latest`
+        (or, with neither, every large scope's places); without `large` (the view holds no
+        large scope), the statements for the spread ones alone. With `latest`
         (position is the last one applied) the segments believed are the open ones, which
         the open segments' index serves without reading any superseded one. Segments
         believed at an earlier position are the open ones recorded by then, and the closed
@@ -337,7 +343,7 @@ class ViewSQL:
                 )
         # CROSS JOIN: SQLite joins in the order written (scopes, segments, summaries), which
         # the indexes serve; PostgreSQL plans as it sees fit.
-        large = (
+        apart_from = (
             f"{self.items} i CROSS JOIN {self.places} c"
             if items and importers is None
             else f"{self.places} c CROSS JOIN {self.items} i"
@@ -352,8 +358,11 @@ class ViewSQL:
                 + segment.format(f"{self.flows} f"),
                 spread,
             ),
-            ("SELECT r.measure, i.item, c.exporter, c.importer, " + segment.format(large), apart),
-        )
+            (
+                "SELECT r.measure, i.item, c.exporter, c.importer, " + segment.format(apart_from),
+                apart,
+            ),
+        )[: 2 if large else 1]
         statements = []
         all_params: list[Any] = []
         for terms, values in parts:

@@ -335,10 +335,22 @@ class BitemporalView:
         Yields (measure, item, exporter, importer, valid_from, valid_to, level, summary)
         with the status inside the summary.
         """
-        statement, params = self.rows_statement(
-            generation, day, position, items, exporters, importers, latest=latest, known=known
-        )
+        sql = self.sql(generation)
         with self.transaction(commit=False) as c:
+            # Only a view holding a large scope is asked about large scopes (most hold none).
+            c.execute(sql.any_large())
+            large = c.fetchone() is not None
+            statement, params = self.rows_statement(
+                generation,
+                day,
+                position,
+                items,
+                exporters,
+                importers,
+                latest=latest,
+                known=known,
+                large=large,
+            )
             c.execute(statement, params)
             for record in c.fetchall():
                 yield (
@@ -363,10 +375,12 @@ class BitemporalView:
         *,
         latest: bool = False,
         known: date | None = None,
+        large: bool = True,
     ) -> tuple[str, list[Any]]:
-        """The statement `rows_on` runs, with its parameters."""
+        """The statement `rows_on` runs, with its parameters (`large`: with the large scopes'
+        statements too)."""
         return self.sql(generation).believed_rows(
-            day, position, items, exporters, importers, latest=latest, known=known
+            day, position, items, exporters, importers, latest=latest, known=known, large=large
         )
 
     def position_at(self, generation: str, recorded_at: str) -> int:
