@@ -204,7 +204,7 @@ class SQLiteViewStore(ViewStore):
             for path in files:
                 connection.execute("ATTACH DATABASE ? AS scratch", (str(path),))
                 connection.execute("BEGIN IMMEDIATE")
-                for table in (sql.rows, sql.states, sql.log, sql.codes):
+                for table in sql.tables:
                     connection.execute(f"INSERT INTO {table} SELECT * FROM scratch.{table}")
                 connection.execute("COMMIT")
                 connection.execute("DETACH DATABASE scratch")

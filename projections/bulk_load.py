@@ -13,7 +13,7 @@ from eventsourcing.persistence import Notification
 from projections.catchup import Progress, logged
 from projections.knowledge import MeasureKnowledge
 from projections.pieces import NOTHING, Belief, revise
-from projections.tables import OPEN_POSITION, LoggedPosition, Row, hs_codes_of
+from projections.tables import OPEN_POSITION, LoggedPosition, Row, Scope, hs_codes_of
 
 if TYPE_CHECKING:
     from domain.application import Regimes
@@ -30,16 +30,20 @@ class ByOriginator(Protocol):
     ) -> Iterator[Notification]: ...
 
 
-#: Rows gathered before they are written, in one transaction.
-_LOAD_ROWS = 50_000
+#: Segment rows gathered before they are written, in one transaction: about as many events a
+#: chunk (3,000) as 50,000 rows of the layout before schema 5 held, one per item and flow;
+#: 50,000 segments took 16,000 events' summaries and positions, and twice the peak memory.
+_LOAD_ROWS = 10_000
 
-#: Writes one chunk of a load: rows with both record bounds, summaries, log positions.
+#: Writes one chunk of a load: segments with both record bounds, summaries, log positions,
+#: HS codes, scopes.
 Write = Callable[
     [
         list[tuple[Any, ...]],
         dict[str, bytes],
         list[LoggedPosition],
         list[tuple[str, str, int, str]],
+        dict[str, Scope],
     ],
     None,
 ]
@@ -59,6 +63,7 @@ def load_shard(
     states: dict[str, bytes] = {}
     positions: list[LoggedPosition] = []
     codes: list[tuple[str, str, int, str]] = []
+    scopes: dict[str, Scope] = {}
     read = 0
     measure: str | None = None
     knowledge: MeasureKnowledge | None = None
@@ -67,11 +72,13 @@ def load_shard(
     # The keys of the measure's summaries written so far: a summary names its measure, so
     # keys never repeat across measures, and the load writes each one once.
     summarised: set[str] = set()
+    scoped: set[str] = set()  # the same, of the measure's scopes (a scope names its measure)
 
     def close_measure() -> None:
         rows.extend((measure, *row, since, OPEN_POSITION) for row, since in believed.items())
         believed.clear()
         summarised.clear()
+        scoped.clear()
 
     for notification in recorder.events_by_originator(position, *bounds):
         event = cast("RecordedEvent", mapper.to_domain_event(notification))
@@ -96,14 +103,18 @@ def load_shard(
                 if key not in summarised:
                     summarised.add(key)
                     states[key] = summary
+            for key, scope in change.scopes.items():
+                if key not in scoped:
+                    scoped.add(key)
+                    scopes[key] = scope
         read += 1
         if len(rows) >= _LOAD_ROWS:
-            write(rows, states, positions, codes)
-            rows, positions, states, codes = [], [], {}, []
+            write(rows, states, positions, codes, scopes)
+            rows, positions, states, codes, scopes = [], [], {}, [], {}
             if progress:
                 progress(read)
     close_measure()
-    write(rows, states, positions, codes)
+    write(rows, states, positions, codes, scopes)
     if progress:
         progress(read)
     return read

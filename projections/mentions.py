@@ -7,6 +7,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Collection, Sequence
 from datetime import date
+from itertools import product
 from typing import TYPE_CHECKING
 
 from domain.vocabulary import GROUPS
@@ -55,22 +56,27 @@ def groups(view: BitemporalView, generation: str, position: int) -> list[str]:
 def items_mentioned(
     view: BitemporalView, generation: str, items: Sequence[str], position: int
 ) -> set[str]:
-    """Which of `items` any row recorded by `position` names (through the flow indexes). A
-    row on every good (`*`) names none of them: it would make any misspelt item known."""
+    """Which of `items` any segment recorded by `position` names (through the scopes' item
+    indexes, then the segments' of each kind). A scope on every good (`*`) names none of them:
+    it would make any misspelt item known."""
     sql = view.sql(generation)
     found: set[str] = set()
     with view.transaction(commit=False) as c:
         for item in items:
             if item in found:
                 continue
-            for believed in (
-                f"recorded_to = {OPEN_POSITION} AND {LATEST_KNOWLEDGE}",
-                f"recorded_to < {OPEN_POSITION} AND {LATEST_KNOWLEDGE}",
-                EARLIER_KNOWLEDGE,
+            for scopes, believed in product(
+                (sql.flows, sql.items),
+                (
+                    f"r.recorded_to = {OPEN_POSITION} AND r.{LATEST_KNOWLEDGE}",
+                    f"r.recorded_to < {OPEN_POSITION} AND r.{LATEST_KNOWLEDGE}",
+                    f"r.{EARLIER_KNOWLEDGE}",
+                ),
             ):
                 c.execute(
-                    f"SELECT 1 AS found FROM {sql.rows} WHERE item = {view.p} AND "
-                    f"{believed} AND recorded_from <= {view.p} LIMIT 1",
+                    f"SELECT 1 AS found FROM {scopes} i CROSS JOIN {sql.rows} r "
+                    f"WHERE i.item = {view.p} AND r.scope = i.scope AND "
+                    f"{believed} AND r.recorded_from <= {view.p} LIMIT 1",
                     (item, position),
                 )
                 if c.fetchone() is not None:
@@ -101,27 +107,35 @@ def anything_known(
 def first_published(
     view: BitemporalView, generation: str, items: Sequence[str], position: int
 ) -> date | None:
-    """The earliest publication date of what the rows recorded by `position` say about
-    `items` (any item if none): a scan of their rows, for a warning only."""
+    """The earliest publication date of what the segments recorded by `position` say about
+    `items` (any item if none): a scan of their segments, for a warning only."""
     p = view.p
-    where = f"recorded_from <= {p}"
-    if items:  # and measures on every good
-        where += f" AND item IN ({', '.join([p] * len(items))}, '*')"
+    sql = view.sql(generation)
+    # and measures on every good
+    named = f" WHERE i.item IN ({', '.join([p] * len(items))}, '*')" if items else ""
+    where = (
+        f"r.recorded_from <= {p} AND (r.scope IN (SELECT i.scope FROM {sql.flows} i{named}) "
+        f"OR r.scope IN (SELECT i.scope FROM {sql.items} i{named}))"
+    )
     with view.transaction(commit=False) as c:
         c.execute(
-            f"SELECT MIN(known_from) AS first FROM {view.sql(generation).rows} WHERE {where}",
-            (position, *items),
+            f"SELECT MIN(r.known_from) AS first FROM {sql.rows} r WHERE {where}",
+            (position, *items, *items),
         )
         row = c.fetchone()
     return date.fromisoformat(row["first"]) if row and row["first"] else None
 
 
 def all_items(view: BitemporalView, generation: str, position: int) -> set[str]:
-    """Every item a row recorded by `position` names (a scan: for suggestions only)."""
+    """Every item a segment recorded by `position` names (a scan: for suggestions only)."""
+    sql = view.sql(generation)
     with view.transaction(commit=False) as c:
         c.execute(
-            f"SELECT DISTINCT item FROM {view.sql(generation).rows} "
-            f"WHERE recorded_from <= {view.p}",
-            (position,),
+            " UNION ".join(
+                f"SELECT DISTINCT i.item FROM {scopes} i WHERE i.scope IN "
+                f"(SELECT r.scope FROM {sql.rows} r WHERE r.recorded_from <= {view.p})"
+                for scopes in (sql.flows, sql.items)
+            ),
+            (position, position),
         )
         return {row["item"] for row in c.fetchall()}

@@ -15,24 +15,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any, NamedTuple, cast
 
 from projections.knowledge import MeasureKnowledge
 from projections.lifecycle import Segment, segments
+from projections.tables import Scope, scope_key
 from projections.view import OPEN_DATE, OPEN_KNOWN, Row, state_key, summary_bytes
 
-#: A measure's segment rendered as rows without their knowledge bounds: (item, exporter,
-#: importer, valid_from, valid_to, status, level, state).
-SegmentRow = tuple[str, str, str, str, str, str, int, str]
+#: A measure's segment as the view stores it, without its knowledge bounds: (valid_from,
+#: valid_to, status, level, state, scope).
+SegmentRow = tuple[str, str, str, int, str, str]
 
 
 class Piece(NamedTuple):
     """One segment of a measure's valid time, rendered as the view stores it."""
 
     segment: Segment
-    rows: frozenset[SegmentRow]
+    row: SegmentRow
     state: str  # the summary's key in the states table
     summary: bytes
+    scope: str  # the key of its items and places in the scopes' tables
+    places: Scope
 
 
 class Span(NamedTuple):
@@ -45,7 +49,7 @@ class Span(NamedTuple):
     def rows(self) -> frozenset[Row]:
         known_from = self.known_from.isoformat()
         known_to = self.known_to.isoformat() if self.known_to else OPEN_KNOWN
-        return frozenset((*row, known_from, known_to) for row in self.piece.rows)
+        return frozenset(((*self.piece.row, known_from, known_to),))
 
 
 @dataclass(frozen=True)
@@ -59,21 +63,23 @@ class Belief:
 
 @dataclass(frozen=True)
 class RowChange:
-    """What one event at `position` changes in a measure's rows."""
+    """What one event at `position` changes in a measure's segments."""
 
     measure: str
     position: int
-    closed: frozenset[Row]  # rows no longer believed from `position`
-    opened: frozenset[Row]  # rows believed from `position`
-    states: dict[str, bytes]  # the summaries the opened rows cite
+    closed: frozenset[Row]  # segments no longer believed from `position`
+    opened: frozenset[Row]  # segments believed from `position`
+    states: dict[str, bytes]  # the summaries the opened segments cite
+    scopes: dict[str, Scope]  # the scopes the opened segments cite
 
 
 NOTHING = Belief([], {})
 
 
 def render(segment: Segment, known: Sequence[Piece] = ()) -> Piece:
-    """The view rows of one segment; the summary is taken from a `known` piece in the same
-    state (a segment only moved in valid time) instead of being rendered again."""
+    """The view's row of one segment; the summary is taken from a `known` piece in the same
+    state (a segment only moved in valid time) instead of being rendered again, and the
+    scope from the measure's last ones with the same items and places."""
     state = segment.state
     for piece in known:
         if piece.segment.state == state:
@@ -83,15 +89,21 @@ def render(segment: Segment, known: Sequence[Piece] = ()) -> Piece:
         # the view takes the summary's JSON as a plain dict
         summary = summary_bytes(cast("dict[str, Any]", state.summary_json()))
         key = state_key(summary)
+    scope, places = _scope(state.slug, state.items, tuple(state.scope()))
     valid_from = segment.valid_from.isoformat()
     valid_to = segment.valid_to.isoformat() if segment.valid_to else OPEN_DATE
-    status, level, scope = state.status, int(state.level), state.scope()
-    rows: frozenset[SegmentRow] = frozenset(
-        (item, exporter, importer, valid_from, valid_to, status, level, key)
-        for item in state.items
-        for exporter, importer in scope
-    )
-    return Piece(segment, rows, key, summary)
+    row = (valid_from, valid_to, state.status, int(state.level), key, scope)
+    return Piece(segment, row, key, summary, scope, places)
+
+
+@lru_cache(maxsize=4096)
+def _scope(
+    measure: str, items: tuple[str, ...], pairs: tuple[tuple[str, str], ...]
+) -> tuple[str, Scope]:
+    """A measure's scope and its key (kept for the measures met last: an amendment of dates
+    or status keeps a measure's scope)."""
+    scope = Scope(tuple(sorted(set(items))), tuple(sorted(set(pairs))))
+    return scope_key(measure, scope), scope
 
 
 def belief(knowledge: MeasureKnowledge) -> Belief:
@@ -137,6 +149,7 @@ def revise(knowledge: MeasureKnowledge, position: int, before: Belief) -> tuple[
         removed_rows - added_rows,
         added_rows - removed_rows,
         {span.piece.state: span.piece.summary for span in added},
+        {span.piece.scope: span.piece.places for span in added},
     )
     return after, change
 

@@ -28,7 +28,7 @@ from projections.catchup import Progress
 from projections.collector import collection_paused
 from projections.serial import REPLAY_WAIT, replay_lock
 from projections.shards import SHARDED_FROM, cores, load_sharded
-from projections.tables import GENERATIONS, LoggedPosition
+from projections.tables import GENERATIONS, LoggedPosition, Scope
 from projections.verification import ViewMismatch as ViewMismatch
 from projections.verification import verify_against
 from projections.view import BitemporalView
@@ -170,8 +170,9 @@ def load(
         states: dict[str, bytes],
         positions: list[LoggedPosition],
         codes: list[tuple[str, str, int, str]],
+        scopes: dict[str, Scope],
     ) -> None:
-        view.load(generation, rows, states, positions, codes)
+        view.load(generation, rows, states, positions, codes, scopes=scopes)
 
     store = view.store
     with collection_paused():

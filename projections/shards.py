@@ -33,7 +33,7 @@ from projections.bulk_load import Write, load_shard
 from projections.catchup import Progress
 from projections.collector import collection_paused
 from projections.scratch import remove_leftovers, scratch_folder
-from projections.tables import LoggedPosition, ViewSQL, insert_rows
+from projections.tables import LoggedPosition, Scope, ViewSQL, insert_rows
 from store.failures import DiskFull, first_line, is_disk_full
 
 if TYPE_CHECKING:
@@ -311,9 +311,10 @@ def _load(task: ShardTask, progress: Progress) -> int:
         states: dict[str, bytes],
         positions: list[LoggedPosition],
         codes: list[tuple[str, str, int, str]],
+        scopes: dict[str, Scope],
     ) -> None:
         scratch.execute("BEGIN")
-        insert_rows(scratch, sql, rows, states, positions, codes, known_states=False)
+        insert_rows(scratch, sql, rows, states, positions, codes, scopes, known_states=False)
         scratch.execute("COMMIT")
 
     try:

@@ -1,5 +1,5 @@
-"""Whether the live projections equal a fresh replay, table by table: the measures' rows,
-their summaries, the log positions and the position tracked. Anything edited, added or
+"""Whether the live projections equal a fresh replay, table by table: the measures' segments,
+their summaries, their scopes, the log positions and the position tracked. Anything edited, added or
 deleted in any of them is named, with the first place it differs."""
 
 from __future__ import annotations
@@ -16,13 +16,11 @@ if TYPE_CHECKING:
 
 _ROW_COLUMNS = (
     "measure",
-    "item",
-    "exporter",
-    "importer",
     "valid_from",
     "valid_to",
     "status",
     "level",
+    "scope",
     "known_from",
     "known_to",
     "recorded_from",
@@ -81,12 +79,19 @@ def verify_against(
     )
     fresh_states = _states(view, fresh)
     live_states = _states(view, live)
-    if tracked > position:  # summaries met after `position` are not the replay's concern
+    fresh_scopes = _scopes(view, fresh)
+    live_scopes = _scopes(view, live)
+    if tracked > position:  # summaries and scopes met after `position` are not its concern
         known = {key for key, _ in fresh_states}
         live_states = [state for state in live_states if state[0] in known]
+        scoped = {scope[0] for rows in fresh_scopes for scope in rows}
+        live_scopes = [[scope for scope in rows if scope[0] in scoped] for rows in live_scopes]
     for table, old, new in (
-        ("measure rows", live_rows, sorted(_rows(view, fresh), key=_sortable)),
+        ("measure segments", live_rows, sorted(_rows(view, fresh), key=_sortable)),
         ("measure summaries", live_states, fresh_states),
+        *zip(
+            ("scope flows", "scope items", "scope places"), live_scopes, fresh_scopes, strict=True
+        ),
         ("log positions", _positions(view, live, position), _positions(view, fresh, position)),
         ("HS codes", _codes(view, live, position), _codes(view, fresh, position)),
     ):
@@ -152,6 +157,19 @@ def _sortable(row: tuple[Any, ...]) -> tuple[Any, ...]:
 def _states(view: BitemporalView, generation: str) -> list[tuple[Any, ...]]:
     sql = view.sql(generation)
     return list(_select(view, f"SELECT key, summary FROM {sql.states} ORDER BY key, summary"))
+
+
+def _scopes(view: BitemporalView, generation: str) -> list[list[tuple[Any, ...]]]:
+    """The scopes' tables (spread, items, places), each in an order every column decides."""
+    sql = view.sql(generation)
+    return [
+        list(_select(view, f"SELECT {columns} FROM {table} ORDER BY {columns}"))
+        for table, columns in (
+            (sql.flows, "scope, item, exporter, importer"),
+            (sql.items, "scope, item"),
+            (sql.places, "scope, exporter, importer"),
+        )
+    ]
 
 
 def _positions(view: BitemporalView, generation: str, position: int) -> list[tuple[Any, ...]]:

@@ -9,7 +9,7 @@ its rows. The tables live in the store itself, through a `projections.backends.V
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -27,11 +27,13 @@ from projections.tables import (
     SCHEMA_VERSION,
     ViewSQL,
     insert_rows,
+    scope_rows,
     summary_texts,
     tracking_name,
 )
 from projections.tables import LoggedPosition as LoggedPosition
 from projections.tables import Row as Row
+from projections.tables import Scope as Scope
 from projections.tables import state_key as state_key
 from projections.tables import summary_bytes as summary_bytes
 
@@ -225,11 +227,12 @@ class BitemporalView:
         closed within the batch are written once, already closed. The generation has its keys
         (a summary met again is passed over on the key of its table).
         """
-        opened: dict[tuple[str, Row], list[Any]] = {}  # rows this batch opens
-        closed_here: list[list[Any]] = []  # rows this batch opens and closes again
-        to_close: list[tuple[Any, ...]] = []  # rows of earlier batches this one closes
+        opened: dict[tuple[str, Row], list[Any]] = {}  # segments this batch opens
+        closed_here: list[list[Any]] = []  # segments this batch opens and closes again
+        to_close: list[tuple[Any, ...]] = []  # segments of earlier batches this one closes
         to_close_earlier: list[tuple[Any, ...]] = []  # the same, of earlier knowledge
         states: dict[str, bytes] = {}
+        scopes: dict[str, Scope] = {}
         for change in changes:
             for row in change.closed:
                 values = opened.pop((change.measure, row), None)
@@ -237,13 +240,13 @@ class BitemporalView:
                     values[-1] = change.position
                     closed_here.append(values)
                 else:
-                    item, exporter, importer, valid_from = row[:4]
-                    known_from, known_to = row[8:]
-                    key = (change.position, change.measure, item, exporter, importer, valid_from)
+                    valid_from, valid_to, scope = row[0], row[1], row[5]
+                    known_from, known_to = row[6:]
+                    key = (change.position, scope, valid_from, valid_to, known_from)
                     if known_to == OPEN_KNOWN:
-                        to_close.append((*key, known_from))
+                        to_close.append(key)
                     else:
-                        to_close_earlier.append((*key, known_from, known_to))
+                        to_close_earlier.append((*key, known_to))
             for row in change.opened:
                 opened[(change.measure, row)] = [
                     change.measure,
@@ -252,6 +255,7 @@ class BitemporalView:
                     OPEN_POSITION,
                 ]
             states.update(change.states)
+            scopes.update(change.scopes)
         sql = self.sql(generation)
         # Only into the live generation: a replay may have switched away from it (and be
         # loading it afresh) since the caller read it. Where rows can be held (PostgreSQL)
@@ -264,10 +268,21 @@ class BitemporalView:
             c.executemany(sql.close_open_row(), to_close)
             c.executemany(sql.close_earlier_row(), to_close_earlier)
             rows = [tuple(values) for values in (*closed_here, *opened.values())]
-            insert_rows(c, sql, rows, states, positions, codes)
+            insert_rows(c, sql, rows, states, positions, codes, self._new_scopes(c, sql, scopes))
             self.store.track(c, Tracking(tracking_name(generation), last_position))
             if not check_first:
                 self.ensure_live(c, generation)
+
+    def _new_scopes(self, c: Any, sql: ViewSQL, scopes: dict[str, Scope]) -> dict[str, Scope]:
+        """The scopes the tables do not hold yet (an amendment of dates or status names its
+        measure's scope again: nothing is written for it)."""
+        keys = list(scopes)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            c.execute(sql.scopes_written(len(chunk)), [*chunk, *chunk])
+            for record in c.fetchall():
+                scopes.pop(record["scope"], None)
+        return scopes
 
     def load(
         self,
@@ -277,6 +292,7 @@ class BitemporalView:
         positions: Sequence[LoggedPosition],
         codes: Sequence[tuple[str, str, int, str]] = (),
         last_position: int | None = None,
+        scopes: Mapping[str, Scope] | None = None,
     ) -> None:
         """Adds rows with their final record-time bounds to a generation being loaded, with
         the log positions; with `last_position`, the load is complete up to there.
@@ -291,6 +307,10 @@ class BitemporalView:
             self.store.bulk_insert(c, sql.rows, rows)
             self.store.bulk_insert(c, sql.log, positions)
             self.store.bulk_insert(c, sql.codes, codes)
+            flows, items, places = scope_rows(scopes or {})
+            self.store.bulk_insert(c, sql.flows, flows)
+            self.store.bulk_insert(c, sql.items, items)
+            self.store.bulk_insert(c, sql.places, places)
             if last_position:
                 self.store.track(c, Tracking(tracking_name(generation), last_position))
 
@@ -315,10 +335,22 @@ class BitemporalView:
         Yields (measure, item, exporter, importer, valid_from, valid_to, level, summary)
         with the status inside the summary.
         """
-        statement, params = self.rows_statement(
-            generation, day, position, items, exporters, importers, latest=latest, known=known
-        )
+        sql = self.sql(generation)
         with self.transaction(commit=False) as c:
+            # Only a view holding a large scope is asked about large scopes (most hold none).
+            c.execute(sql.any_large())
+            large = c.fetchone() is not None
+            statement, params = self.rows_statement(
+                generation,
+                day,
+                position,
+                items,
+                exporters,
+                importers,
+                latest=latest,
+                known=known,
+                large=large,
+            )
             c.execute(statement, params)
             for record in c.fetchall():
                 yield (
@@ -343,10 +375,12 @@ class BitemporalView:
         *,
         latest: bool = False,
         known: date | None = None,
+        large: bool = True,
     ) -> tuple[str, list[Any]]:
-        """The statement `rows_on` runs, with its parameters."""
+        """The statement `rows_on` runs, with its parameters (`large`: with the large scopes'
+        statements too)."""
         return self.sql(generation).believed_rows(
-            day, position, items, exporters, importers, latest=latest, known=known
+            day, position, items, exporters, importers, latest=latest, known=known, large=large
         )
 
     def position_at(self, generation: str, recorded_at: str) -> int:

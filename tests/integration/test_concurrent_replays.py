@@ -186,7 +186,7 @@ def test_concurrent_replays_of_a_30k_store_never_leave_a_partial_view(
             name
             for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         }
-    assert len({name for name in tables if name.startswith("regime_rows_")}) == 1
+    assert len({name for name in tables if name.startswith("regime_segments_")}) == 1
     assert not list(tmp_path.glob("*scratch*"))
 
 

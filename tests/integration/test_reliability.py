@@ -173,13 +173,13 @@ def test_replay_restores_a_deleted_or_corrupted_view(seeded: Path, tmp_path: Pat
     expected = json.loads(invoke(*question).stdout)
     with sqlite3.connect(store) as connection:
         live = connection.execute("SELECT value FROM view_meta WHERE key = 'live'").fetchone()[0]
-        connection.execute(f"DELETE FROM regime_rows_{live} WHERE item = 'Dy'")
+        connection.execute(f"DELETE FROM scope_flows_{live} WHERE item = 'Dy'")
     assert invoke("--store", str(store), "replay", "--verify").exit_code == 1
     assert invoke("--store", str(store), "replay").exit_code == 0
     assert json.loads(invoke(*question).stdout) == expected
     with sqlite3.connect(store) as connection:
         live = connection.execute("SELECT value FROM view_meta WHERE key = 'live'").fetchone()[0]
-        connection.execute(f"DROP TABLE regime_rows_{live}")
+        connection.execute(f"DROP TABLE regime_segments_{live}")
     broken = invoke(*question)
     assert broken.exit_code == 1
     assert "regimes replay" in broken.stderr
@@ -230,7 +230,7 @@ def test_an_append_whose_projections_cannot_be_updated_still_succeeds(
     logged = log_count(store)
     with sqlite3.connect(store) as connection:
         live = connection.execute("SELECT value FROM view_meta WHERE key = 'live'").fetchone()[0]
-        connection.execute(f"DROP TABLE regime_rows_{live}")
+        connection.execute(f"DROP TABLE regime_segments_{live}")
     appended = invoke("--store", str(store), "append", str(big_batch))
     assert appended.exit_code == 0, appended.stderr
     assert "appended 1000 new records" in appended.stderr

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +83,20 @@ def test_an_earlier_store_answers_as_its_version_did(
     )
     assert (answer["position"], answer["digest"]) == (expected["position"], expected["digest"])
     assert flows(answer) == expected["flows"]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_an_earlier_store_keeps_no_table_of_its_layout_once_rebuilt(
+    version: str, tmp_path: Path
+) -> None:
+    """The rows of the layout before schema 5 (one per segment, item and flow) go with the
+    rebuild: the view's tables are those of this layout alone, one generation of them."""
+    store = _copy(version, tmp_path)
+    invoked("--store", store, "as-of", "2024-01-01", "--to", "JP")
+    with closing(sqlite3.connect(store)) as connection:
+        tables = {name for (name,) in connection.execute("SELECT name FROM sqlite_master")}
+    assert not {name for name in tables if name.startswith("regime_rows_")}
+    assert len({name for name in tables if name.startswith("regime_segments_")}) == 1
 
 
 @pytest.mark.parametrize(("version", "name"), LISTING_QUESTIONS)

@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import product
 from typing import Any, cast
+from unittest.mock import patch
 
 import orjson
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -508,16 +510,32 @@ def queries_to_check(data: st.DataObject) -> list[FlowQuery]:
 
 # -- properties -------------------------------------------------------------------------------
 
+#: The view's two ways of keeping a scope (`projections.tables.SPREAD_UP_TO`): as it does
+#: (the histories' scopes are small: spread out, one row per item and place), and with every
+#: scope kept as a large one is (its items and its places apart).
+LAYOUTS = pytest.mark.parametrize("layout", ["spread", "apart"])
 
+
+@contextmanager
+def scopes_kept(layout: str) -> Iterator[None]:
+    """The view keeps scopes as `layout` says while the block runs."""
+    if layout == "spread":
+        yield
+        return
+    with patch("projections.tables.SPREAD_UP_TO", 0):
+        yield
+
+
+@LAYOUTS
 @PROPERTY_SETTINGS
 @given(history=histories(), data=st.data())
 def test_the_view_answers_as_the_fold_on_any_date_known_at_any_day_at_any_record_time(
-    history: list[list[Record]], data: st.DataObject
+    layout: str, history: list[list[Record]], data: st.DataObject
 ) -> None:
     """view == fold for any valid date D, any publication day K and any record time T:
     corrections published later than recorded, follow-ups published before they take
     effect, measures published after they took effect."""
-    with popo_store() as (app, reader):
+    with scopes_kept(layout), popo_store() as (app, reader):
         recorded = record_history(app, history)
         log = logged_events(app)
         checks = list(product(days_to_check(data, recorded), queries_to_check(data)))
@@ -531,12 +549,13 @@ def test_the_view_answers_as_the_fold_on_any_date_known_at_any_day_at_any_record
             assert viewed(reader, day, query, known=known) == folded(log, day, query, None, known)
 
 
+@LAYOUTS
 @PROPERTY_SETTINGS
 @given(history=histories(), data=st.data())
 def test_a_replayed_view_gives_the_same_answers_and_verifies_against_the_live_one(
-    history: list[list[Record]], data: st.DataObject
+    layout: str, history: list[list[Record]], data: st.DataObject
 ) -> None:
-    with popo_store() as (app, reader):
+    with scopes_kept(layout), popo_store() as (app, reader):
         recorded = record_history(app, history)
         log = logged_events(app)
         checks = list(product(days_to_check(data, recorded), queries_to_check(data)))
@@ -564,12 +583,17 @@ def test_a_replayed_view_gives_the_same_answers_and_verifies_against_the_live_on
         assert answers() == before
 
 
+@LAYOUTS
 @PROPERTY_SETTINGS
 @given(history=histories(), data=st.data())
 def test_a_view_caught_up_after_every_batch_equals_one_built_in_one_go(
-    history: list[list[Record]], data: st.DataObject
+    layout: str, history: list[list[Record]], data: st.DataObject
 ) -> None:
-    with popo_store() as (app, incremental), popo_store() as (copy, in_one_go):
+    with (
+        scopes_kept(layout),
+        popo_store() as (app, incremental),
+        popo_store() as (copy, in_one_go),
+    ):
         recorded = record_history(app, history, after_each=incremental)
         copied = Recorded()
         for records in recorded.batches:
@@ -641,7 +665,8 @@ def test_revising_piece_by_piece_changes_exactly_the_rows_that_differ(
         assert _rows(pieces) == rows_after
         assert change.closed == rows_before - rows_after
         assert change.opened == rows_after - rows_before
-        assert {row[7] for row in change.opened} <= change.states.keys()
+        assert {row[4] for row in change.opened} <= change.states.keys()
+        assert {row[5] for row in change.opened} <= change.scopes.keys()
         for (_, known), cut in zip(measure.cuts, pieces.cuts, strict=True):
             for piece in cut:
                 assert piece.segment.state == measure_on(known, piece.segment.valid_from)
@@ -651,11 +676,19 @@ def test_revising_piece_by_piece_changes_exactly_the_rows_that_differ(
 
 
 def view_rows(reader: RegimeReader) -> list[tuple[Any, ...]]:
-    """Every row of the view's regime table (believed or not), in a stable order."""
+    """Every segment of the view (believed or not), then every scope's items and places (as
+    written), in a stable order."""
     generation, _ = reader.view.standing()
+    sql = reader.view.sql(generation)
     with reader.view.transaction(commit=False) as c:
-        c.execute(f"SELECT * FROM {reader.view.sql(generation).rows}")
-        return sorted(tuple(row) for row in c.fetchall())
+        c.execute(f"SELECT * FROM {sql.rows}")
+        segments = sorted(tuple(row) for row in c.fetchall())
+        c.execute(f"SELECT * FROM {sql.flows}")
+        flows = sorted(tuple(row) for row in c.fetchall())
+        c.execute(f"SELECT * FROM {sql.items}")
+        items = flows + sorted(tuple(row) for row in c.fetchall())
+        c.execute(f"SELECT * FROM {sql.places}")
+        return segments + items + sorted(tuple(row) for row in c.fetchall())
 
 
 @PROPERTY_SETTINGS

@@ -312,12 +312,19 @@ def test_a_membership_change_rewrites_no_row_of_the_measures_naming_the_group(
     reader = RegimeReader(sqlite_app)
     reader.as_of(date(2020, 1, 1), FlowQuery())
     generation, _ = reader.view.standing()
-    rows = f"SELECT * FROM {reader.view.sql(generation).rows}"
+    sql = reader.view.sql(generation)
 
     def view_rows() -> list[tuple[Any, ...]]:
+        """The segments and the scopes (the places as written)."""
         with reader.view.transaction(commit=False) as c:
-            c.execute(rows)
-            return sorted(map(tuple, c.fetchall()))
+            c.execute(f"SELECT * FROM {sql.rows}")
+            segments = sorted(map(tuple, c.fetchall()))
+            c.execute(f"SELECT * FROM {sql.flows}")
+            flows = sorted(map(tuple, c.fetchall()))
+            c.execute(f"SELECT * FROM {sql.items}")
+            items = flows + sorted(map(tuple, c.fetchall()))
+            c.execute(f"SELECT * FROM {sql.places}")
+            return segments + items + sorted(map(tuple, c.fetchall()))
 
     before = view_rows()
     assert any("@jp-group-a" in row for row in before)
