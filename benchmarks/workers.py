@@ -20,6 +20,7 @@ from typing import Any
 import layout
 import orjson
 from baselines import worker_raw, worker_save
+from pg_workers import worker_pg_raw, worker_pg_replay, worker_pg_save
 from revisions import PYTHON, Code
 from write_path import worker_write
 
@@ -374,6 +375,9 @@ WORKERS: dict[str, Callable[..., dict[str, Any]]] = {
     "asof": worker_asof,
     "asof_known": worker_asof_known,
     "catchup": worker_catchup,
+    "pg_save": worker_pg_save,
+    "pg_replay": worker_pg_replay,
+    "pg_raw": worker_pg_raw,
 }
 
 
