@@ -49,3 +49,14 @@ def answered(store: str, *args: str) -> dict[str, Any]:
     answer = json.loads(invoked("--store", store, *args, "--format", "json").stdout)
     assert isinstance(answer, dict)
     return answer
+
+
+def copy_store(template: Path, path: str) -> str:
+    """A copy of a SQLite store at `path` (its file and any beside it, such as its
+    write-ahead log): a store with the bundled history without loading it again."""
+    import shutil
+
+    for made in template.parent.iterdir():
+        if made.name.startswith(template.name):
+            shutil.copyfile(made, path + made.name[len(template.name) :])
+    return path

@@ -131,28 +131,21 @@ def bundled_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _copy_of(template: Path, path: str) -> str:
-    """A copy of the template store at `path` (its file and any beside it)."""
-    import shutil
-
-    for made in template.parent.iterdir():
-        shutil.copyfile(made, path + made.name[len(template.name) :])
-    return path
-
-
 @pytest.fixture
 def bundled_store(store_url: str, bundled_template: Path) -> str:
     """A store of the test's kind holding the bundled history, the test's own: a SQLite
     store is a copy of the template, a PostgreSQL one is loaded (`init`)."""
-    from tests.commands import invoked
+    from tests.commands import copy_store, invoked
 
     if store_url.startswith("postgresql"):
         invoked("--store", store_url, "init")
         return store_url
-    return _copy_of(bundled_template, store_url)
+    return copy_store(bundled_template, store_url)
 
 
 @pytest.fixture(scope="module")
 def bundled_module_store(bundled_template: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A SQLite store holding the bundled history, shared by a test module's questions."""
-    return _copy_of(bundled_template, str(tmp_path_factory.mktemp("bundled") / "bundled.db"))
+    from tests.commands import copy_store
+
+    return copy_store(bundled_template, str(tmp_path_factory.mktemp("bundled") / "bundled.db"))

@@ -21,10 +21,8 @@ DIFF_HEADER = (
 
 
 @pytest.fixture(scope="module")
-def bundled(tmp_path_factory: pytest.TempPathFactory) -> str:
-    store = str(tmp_path_factory.mktemp("formats") / "bundled.db")
-    invoked("--store", store, "init")
-    return store
+def bundled(bundled_module_store: str) -> str:
+    return bundled_module_store
 
 
 def _rows(output: str) -> list[list[str]]:

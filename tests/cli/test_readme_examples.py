@@ -22,10 +22,8 @@ def _cells(line: str) -> tuple[str, ...]:
 
 
 @pytest.fixture(scope="module")
-def bundled(tmp_path_factory: pytest.TempPathFactory) -> str:
-    store = str(tmp_path_factory.mktemp("readme") / "bundled.db")
-    assert invoke("--store", store, "init").exit_code == 0
-    return store
+def bundled(bundled_module_store: str) -> str:
+    return bundled_module_store
 
 
 def test_the_readme_shows_sessions() -> None:

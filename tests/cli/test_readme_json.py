@@ -59,11 +59,9 @@ KEY_LISTS = [
 
 
 @pytest.fixture(scope="module")
-def bundled(tmp_path_factory: pytest.TempPathFactory) -> str:
+def bundled(bundled_module_store: str) -> str:
     """One store with the bundled history for the whole module."""
-    store = str(tmp_path_factory.mktemp("readme-json") / "bundled.db")
-    invoked("--store", store, "init")
-    return store
+    return bundled_module_store
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from projections.queries import RegimeReader
 from regimes.bundled import bundled_batch
 from regimes.reading import read_into
 from store.locations import MAPPER_ENV
-from tests.commands import invoke
+from tests.commands import copy_store, invoke
 from tests.samples import RECORDED_AT
 
 
@@ -232,9 +232,10 @@ def test_what_the_world_knew_on_a_day(
     assert [summary.measure for summary in flow.suspended] == suspended
 
 
-def test_the_readme_question_of_what_was_known_on_1_november(tmp_path: Path) -> None:
-    store = str(tmp_path / "store.db")
-    assert invoke("--store", store, "init").exit_code == 0
+def test_the_readme_question_of_what_was_known_on_1_november(
+    tmp_path: Path, bundled_template: Path
+) -> None:
+    store = copy_store(bundled_template, str(tmp_path / "store.db"))
     args = ("as-of", "2025-12-01", "-e", "Er", "--from", "CN", "--to", "JP")
     then = invoke("--store", store, *args, "--known-at", "2025-11-01")
     assert then.exit_code == 0, then.stderr
@@ -245,11 +246,12 @@ def test_the_readme_question_of_what_was_known_on_1_november(tmp_path: Path) -> 
     assert "SUSPENDED" in now.stdout
 
 
-def test_every_question_takes_both_knowledge_filters_and_echoes_them(tmp_path: Path) -> None:
+def test_every_question_takes_both_knowledge_filters_and_echoes_them(
+    tmp_path: Path, bundled_template: Path
+) -> None:
     import json
 
-    store = str(tmp_path / "store.db")
-    assert invoke("--store", store, "init").exit_code == 0
+    store = copy_store(bundled_template, str(tmp_path / "store.db"))
     knowledge = ("--known-at", "2025-11-01", "--recorded-at", "#60", "--format", "json")
     er = ("-e", "Er", "--from", "CN", "--to", "JP")
     asked = {
@@ -286,11 +288,11 @@ def test_every_question_takes_both_knowledge_filters_and_echoes_them(tmp_path: P
 
 def test_the_bundled_groups_korea_on_japan_s_white_list_and_the_uk_in_the_eu(
     tmp_path: Path,
+    bundled_template: Path,
 ) -> None:
     import json
 
-    store = str(tmp_path / "store.db")
-    assert invoke("--store", store, "init").exit_code == 0
+    store = copy_store(bundled_template, str(tmp_path / "store.db"))
 
     def members(group: str, day: str) -> set[str]:
         result = invoke("--store", store, "group", group, "--on", day, "--format", "json")
@@ -304,14 +306,15 @@ def test_the_bundled_groups_korea_on_japan_s_white_list_and_the_uk_in_the_eu(
     assert {"BE", "DE", "FR", "IT", "LU", "NL"} == members("@eu", "1958-01-01")
 
 
-def test_the_semiconductor_equipment_measure_leaves_out_japan_s_group_a(tmp_path: Path) -> None:
+def test_the_semiconductor_equipment_measure_leaves_out_japan_s_group_a(
+    tmp_path: Path, bundled_template: Path
+) -> None:
     """Every destination except @jp-group-a (a correction at position 74): Korea, out of the
     group until 2023-07-21, has the measure announced on 2023-07-01 and is exempt on
     2023-08-01; before the correction was recorded the store said it applied."""
     import json
 
-    store = str(tmp_path / "store.db")
-    assert invoke("--store", store, "init").exit_code == 0
+    store = copy_store(bundled_template, str(tmp_path / "store.db"))
 
     def flow(day: str, *knowledge: str) -> dict[str, Any]:
         asked = ("--item", "semiconductor-manufacturing-equipment", "--from", "JP", "--to", "KR")
@@ -352,13 +355,14 @@ def test_the_semiconductor_equipment_measure_leaves_out_japan_s_group_a(tmp_path
     assert json.loads(china.stdout)["flows"][0]["level"] == "licence_required"
 
 
-def test_the_february_2026_lists_for_a_named_and_an_unnamed_buyer(tmp_path: Path) -> None:
+def test_the_february_2026_lists_for_a_named_and_an_unnamed_buyer(
+    tmp_path: Path, bundled_template: Path
+) -> None:
     """Dy CN→JP on 2026-03-01: MHI Shipbuilding (found by search) is banned; SUBARU is on the
     Watch List; an unnamed buyer has the level without the lists, which are listed apart."""
     import json
 
-    store = str(tmp_path / "store.db")
-    assert invoke("--store", store, "init").exit_code == 0
+    store = copy_store(bundled_template, str(tmp_path / "store.db"))
     found = invoke(
         "--store", store, "search", "--type", "party", "Shipbuilding", "--format", "json"
     )
@@ -390,14 +394,14 @@ def test_the_february_2026_lists_for_a_named_and_an_unnamed_buyer(tmp_path: Path
 
 def test_the_bundled_hs_codes_find_gallium_and_the_medium_and_heavy_rare_earths(
     tmp_path: Path,
+    bundled_template: Path,
 ) -> None:
     """Issue 20's bundled answers: a heading finds No. 23 of 2023 on part of its goods, a
     10-digit line finds No. 18 of 2025 on all of them; before the codes were recorded
     (`--recorded-at #137`), the heading finds nothing and says so."""
     import json
 
-    store = str(tmp_path / "store.db")
-    assert invoke("--store", store, "init").exit_code == 0
+    store = copy_store(bundled_template, str(tmp_path / "store.db"))
 
     def found(day: str, code: str, *more: str) -> tuple[set[tuple[str, str, str]], list[str]]:
         asked = ("as-of", day, "--hs", code, "--from", "CN", "--to", "US", *more)

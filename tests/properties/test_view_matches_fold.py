@@ -59,7 +59,7 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 #: Examples per property: a handful in the README's quick run; `.ci/run` runs them again
 #: with many more (REGIMES_PROPERTY_EXAMPLES=60) beside the slow tests.
-EXAMPLES = int(os.environ.get("REGIMES_PROPERTY_EXAMPLES", "10"))
+EXAMPLES = int(os.environ.get("REGIMES_PROPERTY_EXAMPLES", "6"))
 PROPERTY_SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,
