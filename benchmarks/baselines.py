@@ -102,26 +102,7 @@ def worker_raw(store: str, out: str, rows: int, shape: str = "bare") -> dict[str
         states = [loads(record[4]) for record in page]
         done += len(page)
         due = rows * done // events - written
-        batch = []
-        for index in range(due):
-            state = states[index % len(states)]
-            position = page[index % len(page)][0]
-            items = state.get("items") or ("-",)
-            batch.append(
-                (
-                    state.get("measure") or state.get("action") or "",
-                    items[0],
-                    state.get("issuer") or "",
-                    "*",
-                    state.get("effective_on") or "",
-                    "9999-12-31",
-                    "in_force",
-                    index % 7,
-                    str(position),
-                    position,
-                    2**62,
-                )
-            )
+        batch = [raw_row(states, page, index) for index in range(due)]
         written += due
         last = page[-1][0]
         target.execute("BEGIN")
@@ -136,3 +117,24 @@ def worker_raw(store: str, out: str, rows: int, shape: str = "bare") -> dict[str
     source.close()
     target.close()
     return {"seconds": seconds, "events": done, "rows": written}
+
+
+def raw_row(states: list[Any], page: list[Any], index: int) -> tuple[Any, ...]:
+    """The `index`th row the raw baseline writes for a page of stored events (their decoded
+    states): the shape of a view row, from the event's own fields."""
+    state = states[index % len(states)]
+    position = page[index % len(page)][0]
+    items = state.get("items") or ("-",)
+    return (
+        state.get("measure") or state.get("action") or "",
+        items[0],
+        state.get("issuer") or "",
+        "*",
+        state.get("effective_on") or "",
+        "9999-12-31",
+        "in_force",
+        index % 7,
+        str(position),
+        position,
+        2**62,
+    )

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
-from baselines import BATCH, RAW_SCHEMA, Baseline, Minimal
+from baselines import BATCH, RAW_SCHEMA, Baseline, Minimal, raw_row
 
 #: Events per `save` call of the PostgreSQL library baseline. The library sends a batch as one
 #: parameter in psycopg's pipeline mode; with 100,000 minimal events in one call it never
@@ -144,24 +144,7 @@ def worker_pg_raw(source_url: str, target_url: str, rows: int) -> dict[str, Any]
             with target.transaction():
                 with writing.copy("COPY rows FROM STDIN") as copy:
                     for index in range(due):
-                        state = states[index % len(states)]
-                        position = page[index % len(page)][0]
-                        items = state.get("items") or ("-",)
-                        copy.write_row(
-                            (
-                                state.get("measure") or state.get("action") or "",
-                                items[0],
-                                state.get("issuer") or "",
-                                "*",
-                                state.get("effective_on") or "",
-                                "9999-12-31",
-                                "in_force",
-                                index % 7,
-                                str(position),
-                                position,
-                                2**62,
-                            )
-                        )
+                        copy.write_row(raw_row(states, page, index))
                 writing.execute(track, (last,))
             written += due
     seconds = time.perf_counter() - started
