@@ -75,8 +75,8 @@ def log(session: Session, since: int | None, until: int | None, output_format: s
     "--jobs",
     type=click.IntRange(1, 64),
     metavar="N",
-    help="Processes that load a SQLite store's fresh tables. Default: one per core (at most "
-    "4) from 20,000 records, else 1; other stores load in one.",
+    help="Processes that load the fresh tables. Default: one per core (at most 4) from "
+    "20,000 records, else 1; a store in memory loads in one.",
 )
 @pass_session
 def replay(session: Session, until: int | datetime | None, verify: bool, jobs: int | None) -> None:

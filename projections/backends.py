@@ -58,6 +58,11 @@ class ViewStore(ABC):
     #: transaction ends ("" where a transaction's first write locks the whole store).
     row_lock: ClassVar[str]
 
+    #: Whether a replay's helper processes load their shards into the fresh generation's
+    #: tables themselves (the server takes several loads into one table at once), rather
+    #: than into scratch files that the replay copies in.
+    loads_concurrently: ClassVar[bool] = False
+
     def __init__(self, recorder: TrackingRecorder, tracking_table_name: str) -> None:
         self.recorder = recorder
         #: The library's tracking table, unqualified.
@@ -78,7 +83,18 @@ class ViewStore(ABC):
 
     @abstractmethod
     def bulk_insert(self, cursor: Any, table: str, records: Sequence[Sequence[Any]]) -> None:
-        """Adds records to a table that has no keys yet (a generation being loaded)."""
+        """Adds records to a table, in the store's quickest way: a generation being loaded,
+        or rows that no key of their table can refuse."""
+
+    @abstractmethod
+    def analyze(self, tables: Sequence[str]) -> None:
+        """Brings the planner's statistics of `tables` up to their rows, after a bulk load or
+        a large catch-up."""
+
+    @property
+    def shardable(self) -> bool:
+        """Whether other processes can open the store, to load a replay's shards."""
+        return True
 
     @abstractmethod
     def close(self) -> None:
@@ -154,6 +170,10 @@ class SQLiteViewStore(ViewStore):
     def in_memory(self) -> bool:
         return bool(self.datastore.pool.is_sqlite_memory_mode)
 
+    @property
+    def shardable(self) -> bool:
+        return not self.in_memory
+
     @contextmanager
     def transaction(self, *, commit: bool) -> Iterator[SQLiteCursor]:
         with self.datastore.get_connection(commit=commit) as connection:
@@ -194,6 +214,10 @@ class SQLiteViewStore(ViewStore):
         if records:
             marks = ", ".join("?" * len(records[0]))
             cursor.executemany(f"INSERT INTO {table} VALUES ({marks})", records)
+
+    def analyze(self, tables: Sequence[str]) -> None:
+        """Nothing: the statements fix their plans here (SQLite joins in the order written,
+        `ViewSQL.believed_rows`), and `tests/integration/test_query_plans.py` pins them."""
 
     def copy_in(self, sql: ViewSQL, files: Sequence[Path]) -> None:
         """Copies the tables of scratch files (loaded with `ViewSQL.create_for_loading`) into

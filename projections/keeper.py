@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from eventsourcing.persistence import OperationalError
+from eventsourcing.persistence import OperationalError, PersistenceError
 
 from domain.errors import RegimesError
 from projections.backends import open_view
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
 
 #: Fewer events than this are always applied one by one.
 REBUILD_FROM = 20_000
+#: An update applying this many events brings the planner's statistics up to the view's
+#: rows (a replay always does): PostgreSQL plans a view it has no statistics of as if empty.
+ANALYZE_FROM = 1_000
 #: How long a query far behind the log watches for another process's rebuild to start (an
 #: append's comes a moment after its commit) before it brings the view up itself.
 REBUILD_WATCH = 1.5
@@ -90,7 +94,13 @@ class ViewKeeper:
             # Not waiting for a replay already running: it rebuilds from the log anyway, and
             # what it does not hold, the next query applies.
             return self.replay(progress=progress, wait=0).events
-        return self.catch_up(progress=progress).applied
+        caught_up = self.catch_up(progress=progress)
+        if caught_up.applied >= ANALYZE_FROM:
+            # A replay may have dropped the generation meanwhile: the statistics only guide
+            # plans, and the replay's generation has its own.
+            with suppress(PersistenceError):
+                self.view.analyze(caught_up.generation)
+        return caught_up.applied
 
     def replay(
         self,
@@ -105,9 +115,9 @@ class ViewKeeper:
     ) -> ReplayReport:
         """Rebuilds every projection from position 1 into fresh tables and swaps them in
         (waiting up to `wait` seconds for another replay of the store, by default a few
-        minutes); `jobs` processes load a SQLite file's (by default one per core, at most
-        four, once the log reaches `projections.shards.SHARDED_FROM`); with `compact`, a
-        SQLite file made before replays returned the space they free is rewritten once
+        minutes); `jobs` processes load it (by default one per core, at most four, once
+        the log reaches `projections.shards.SHARDED_FROM`); with `compact`, a SQLite file
+        made before replays returned the space they free is rewritten once
         (`projections.replay.replay`), saying so through it."""
         from projections.replay import replay  # only the replay command needs it
         from projections.serial import REPLAY_WAIT
@@ -152,9 +162,11 @@ class ViewKeeper:
                 self.lagging = f"{why}; this answer is as of position {applied} of {last}"
                 return _filtered(self.view, generation, applied, recorded_at)
         try:
-            caught_up = self.catch_up(standing=(generation, applied))
-            generation, latest = caught_up.generation, caught_up.position
-            self.generation_read = generation
+            latest = applied
+            if last > applied:  # else nothing to read: the log's last position is applied
+                caught_up = self.catch_up(standing=(generation, applied))
+                generation, latest = caught_up.generation, caught_up.position
+                self.generation_read = generation
         except OperationalError as error:
             # Readers are never failed by a writer, nor by a disk too full to take in the
             # newest records: the answer comes from the view as it stands, and says so.

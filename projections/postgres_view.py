@@ -27,6 +27,7 @@ class PostgresViewStore(ViewStore):
 
     placeholder = "%s"
     row_lock = " FOR SHARE"
+    loads_concurrently = True
 
     def __init__(self, recorder: PostgresTrackingRecorder) -> None:
         super().__init__(recorder, recorder.tracking_table_name)
@@ -41,7 +42,14 @@ class PostgresViewStore(ViewStore):
         return cls(factory.tracking_recorder(PostgresTrackingRecorder))
 
     def transaction(self, *, commit: bool) -> AbstractContextManager[Cursor[DictRow]]:
-        return self.datastore.transaction(commit=commit)
+        """A transaction for writes; reads run on a pooled connection as they are, each
+        statement in a transaction of its own (the pool's connections commit each
+        statement): at the isolation level the store uses, read committed, a transaction
+        gives a read nothing more, and it costs two round trips (`BEGIN`, `ROLLBACK`) for
+        each of a question's few statements."""
+        if commit:
+            return self.datastore.transaction(commit=True)
+        return self.datastore.cursor()
 
     def connection(self) -> AbstractContextManager[Connection[DictRow]]:
         """A connection of the pool, outside any transaction (for session locks)."""
@@ -77,6 +85,15 @@ class PostgresViewStore(ViewStore):
             with cursor.copy(f"COPY {table} FROM STDIN") as copy:
                 for record in records:
                     copy.write_row(record)
+
+    def analyze(self, tables: Sequence[str]) -> None:
+        """`ANALYZE`, which the server's autovacuum would do only later, or never where it
+        is off (as on this project's own test server). A view loaded without statistics is
+        planned as if its tables were empty: on a 10k store, the rows statement then
+        started from every segment standing on the day asked (1,078 of them, 9.8 ms)
+        instead of the asked flows' scopes (0.36 ms)."""
+        with self.transaction(commit=True) as c:
+            c.execute(f"ANALYZE {', '.join(tables)}")
 
     def close(self) -> None:
         """Nothing of its own: the connection pool is the application's, closed with it."""

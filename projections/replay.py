@@ -1,9 +1,9 @@
 """Replay: every projection rebuilt from the log into fresh tables, then swapped in.
 
 The fresh generation is loaded in bulk, a measure at a time (`projections.bulk_load`), and
-its indexes are built after the load. On a SQLite file with a large log the load is split
-by measure id over processes (`projections.shards`); a small log, or any other store, is
-loaded by this process alone.
+its indexes are built after the load. With a large log the load is split by measure id over
+processes (`projections.shards`); a small log, or a store in memory, is loaded by this
+process alone.
 
 One replay of a store runs at a time (`projections.serial`), and its generation goes live only
 if the switch finds it complete; whatever stops a replay, the fresh generation is dropped and
@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 from eventsourcing.persistence import PersistenceError
 
 from domain.errors import StoreBusy, StoreError
-from projections.backends import SQLiteViewStore
 from projections.bulk_load import load_shard
 from projections.catchup import Progress
 from projections.collector import collection_paused
@@ -159,8 +158,8 @@ def load(
 ) -> int:
     """Loads an empty generation with the log up to `position`; returns the events read.
 
-    `shards` processes share the load of a SQLite file (by default one per core when the
-    log reaches `SHARDED_FROM`); any other store is loaded by this process.
+    `shards` processes share the load (by default one per core when the log reaches
+    `SHARDED_FROM`); a store in memory is loaded by this process.
     """
     if shards is None:
         shards = cores() if position >= SHARDED_FROM else 1
@@ -176,7 +175,7 @@ def load(
 
     store = view.store
     with collection_paused():
-        if shards > 1 and isinstance(store, SQLiteViewStore) and not store.in_memory:
+        if shards > 1 and store.shardable:
             read = load_sharded(app, store, generation, position, shards, into_view, progress)
         else:
             read = load_shard(app, into_view, position, (None, None), progress)

@@ -1,11 +1,15 @@
-"""A replay's load split by measure id over processes, for a large log in a SQLite file.
+"""A replay's load split by measure id over processes, for a large log in a SQLite file or a
+PostgreSQL schema.
 
 This process loads the first shard into the fresh generation while helper processes (a
-`concurrent.futures.ProcessPoolExecutor`, spawned: fresh interpreters) load the others into
-scratch files beside the store, which this process then copies in. Helpers start bare: their
-working directory (the user's: anything may be there) is never on their import path, so a
-`projections` or `multiprocessing` package there never runs, and the main script of this
-process is not run again in them. A helper ends with the replay that started it.
+`concurrent.futures.ProcessPoolExecutor`, spawned: fresh interpreters) load the others: on
+PostgreSQL into the fresh generation's tables themselves, each on its own connection (the
+server takes several `COPY`s into one table at once); on SQLite, where one writer at a time
+holds the file, into scratch files beside the store, which this process then copies in.
+Helpers start bare: their working directory (the user's: anything may be there) is never on
+their import path, so a `projections` or `multiprocessing` package there never runs, and the
+main script of this process is not run again in them. A helper ends with the replay that
+started it.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 from domain.errors import RegimesError
@@ -38,12 +42,13 @@ from store.failures import DiskFull, first_line, is_disk_full
 
 if TYPE_CHECKING:
     from domain.application import Regimes
-    from projections.backends import SQLiteViewStore
+    from projections.backends import SQLiteViewStore, ViewStore
 
 #: Logs shorter than this are loaded by this process alone (helpers take ~0.3 s to start).
 SHARDED_FROM = 20_000
 _MAX_SHARDS = 4
-#: This process's share of the load against a helper's (measured at 1M on 2 cores).
+#: This process's share of the load against a helper's, when helpers write scratch files
+#: (measured at 1M on 2 cores): it writes into the store itself, and copies their rows in.
 _OWN_WEIGHT = 0.9
 
 Bounds = tuple[UUID | None, UUID | None]
@@ -59,13 +64,14 @@ def cores() -> int:
     return max(1, min(count, _MAX_SHARDS))
 
 
-def bounds(shard: int, shards: int) -> Bounds:
+def bounds(shard: int, shards: int, own_weight: float = _OWN_WEIGHT) -> Bounds:
     """The ids [lower, upper) of one shard's aggregates (ids are uniform: uuid5).
 
-    Shard 0, this process's, is a little smaller: it writes into the store itself (WAL),
-    slower than a helper into its scratch file (at 1M the helpers then finish together).
+    Shard 0, this process's, weighs `own_weight` against a helper's shard: on SQLite it is a
+    little smaller, since this process writes into the store itself (WAL), slower than a
+    helper into its scratch file (at 1M the helpers then finish together).
     """
-    weights = [_OWN_WEIGHT] + [1.0] * (shards - 1)
+    weights = [own_weight] + [1.0] * (shards - 1)
     total = sum(weights)
 
     def cut(index: int) -> UUID | None:
@@ -78,41 +84,65 @@ def bounds(shard: int, shards: int) -> Bounds:
 
 def load_sharded(
     app: Regimes,
-    store: SQLiteViewStore,
+    store: ViewStore,
     generation: str,
     position: int,
     shards: int,
     into_view: Write,
     progress: Progress | None,
 ) -> int:
-    """This process loads shard 0 into the view while helpers load the others into scratch
-    files; then the scratch rows are copied into the view. Returns the events read."""
-    remove_leftovers(Path(store.db_name))  # of a replay that was killed: this one holds the lock
-    with scratch_folder(Path(store.db_name)) as scratch:
+    """This process loads shard 0 into the view while helpers load the others (into the
+    view's tables, or into scratch files whose rows are then copied in). Returns the events
+    read."""
+    if store.loads_concurrently:
+        own = 1.0
+        tasks = [
+            ShardTask(dict(app.env), generation, position, bounds(shard, shards, own), "", shard)
+            for shard in range(1, shards)
+        ]
+        return _load_with_helpers(app, tasks, into_view, position, bounds(0, shards, own), progress)
+    sqlite_store = cast("SQLiteViewStore", store)  # the only kind that needs scratch files
+    path = Path(sqlite_store.db_name)
+    remove_leftovers(path)  # of a replay that was killed: this one holds the lock
+    with scratch_folder(path) as scratch:
         files = [scratch / f"{shard}.sqlite" for shard in range(1, shards)]
         tasks = [
-            ShardTask(dict(app.env), generation, position, bounds(shard, shards), str(path), shard)
-            for shard, path in enumerate(files, start=1)
+            ShardTask(dict(app.env), generation, position, bounds(shard, shards), str(file), shard)
+            for shard, file in enumerate(files, start=1)
         ]
-        # Leaving this block stops the helpers and waits for them, before their folder goes.
-        with ShardHelpers(tasks) as helpers:
-
-            def overall(read: int) -> None:
-                if progress:
-                    progress(read + helpers.read())
-
-            read = load_shard(app, into_view, position, bounds(0, shards), overall)
-            read += sum(helpers.finish(job) for job in helpers.jobs)
-        store.copy_in(ViewSQL(generation), files)
-        if progress:
-            progress(read)
+        read = _load_with_helpers(app, tasks, into_view, position, bounds(0, shards), progress)
+        sqlite_store.copy_in(ViewSQL(generation), files)
         return read
+
+
+def _load_with_helpers(
+    app: Regimes,
+    tasks: Sequence[ShardTask],
+    into_view: Write,
+    position: int,
+    own: Bounds,
+    progress: Progress | None,
+) -> int:
+    """This process's shard (`own`) loaded through `into_view` while helpers do `tasks`;
+    the events read by all. Leaving it stops the helpers and waits for them."""
+    with ShardHelpers(tasks) as helpers:
+
+        def overall(read: int) -> None:
+            if progress:
+                progress(read + helpers.read())
+
+        read = load_shard(app, into_view, position, own, overall)
+        read += sum(helpers.finish(job) for job in helpers.jobs)
+    if progress:
+        progress(read)
+    return read
 
 
 @dataclass(frozen=True)
 class ShardTask:
     """One helper's work: the aggregates within `bounds`, up to `position`, read from the
-    store `env` opens, into a scratch file at `path` with the tables of `generation`."""
+    store `env` opens, into the tables of `generation`: in a scratch file at `path`, or
+    (`path` empty) in that store."""
 
     env: dict[str, str]
     generation: str
@@ -299,6 +329,8 @@ def _load(task: ShardTask, progress: Progress) -> int:
     # The replay is writing the fresh generation meanwhile: opening the store (its table
     # creation writes a seed row) may meet its write lock, and is then tried again.
     app = patiently(lambda: Regimes(env=task.env))
+    if not task.path:
+        return _load_into_store(app, task, progress)
     sql = ViewSQL(task.generation)
     scratch = sqlite3.connect(task.path, isolation_level=None)
     scratch.execute("PRAGMA journal_mode=OFF")  # scratch: lost with the replay if it fails
@@ -322,4 +354,27 @@ def _load(task: ShardTask, progress: Progress) -> int:
             return load_shard(app, write, task.position, task.bounds, progress)
     finally:
         scratch.close()
+        app.close()
+
+
+def _load_into_store(app: Regimes, task: ShardTask, progress: Progress) -> int:
+    """Loads one shard into the fresh generation's tables of the store itself."""
+    from projections.backends import open_view
+
+    view = open_view(app)
+
+    def write(
+        rows: list[tuple[Any, ...]],
+        states: dict[str, bytes],
+        positions: list[LoggedPosition],
+        codes: list[tuple[str, str, int, str]],
+        scopes: dict[str, Scope],
+    ) -> None:
+        view.load(task.generation, rows, states, positions, codes, scopes=scopes)
+
+    try:
+        with collection_paused():
+            return load_shard(app, write, task.position, task.bounds, progress)
+    finally:
+        view.close()
         app.close()

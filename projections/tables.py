@@ -382,13 +382,16 @@ def insert_rows(
     scopes: Mapping[str, Scope] | None = None,
     *,
     known_states: bool = True,
+    insert: Callable[[Any, str, Sequence[Sequence[Any]]], None] | None = None,
 ) -> None:
     """Inserts segments (all eleven columns), summaries, log positions, HS codes (code,
     measure, position, publication date) and scopes (by key) into `sql`'s tables.
 
     With `known_states`, a summary or a scope's item or place already in the table is passed
     over (catch-up meets a measure's earlier states again); a bulk load writes each once,
-    into a table that has no key yet, and says False.
+    into a table that has no key yet, and says False. `insert` (the store's `bulk_insert`:
+    PostgreSQL's `COPY`) writes the segments, positions and codes, which never meet
+    themselves again; by default one `INSERT` each.
     """
     conflict = " ON CONFLICT (key) DO NOTHING" if known_states else ""
     c.executemany(
@@ -410,6 +413,11 @@ def insert_rows(
         + (" ON CONFLICT (scope, exporter, importer) DO NOTHING" if known_states else ""),
         places,
     )
+    if insert is not None:
+        insert(c, sql.rows, rows)
+        insert(c, sql.log, positions)
+        insert(c, sql.codes, codes)
+        return
     c.executemany(f"INSERT INTO {sql.rows} VALUES ({sql.marks(11)})", rows)
     c.executemany(f"INSERT INTO {sql.log} VALUES ({sql.marks(4)})", positions)
     c.executemany(f"INSERT INTO {sql.codes} VALUES ({sql.marks(4)})", codes)

@@ -20,6 +20,9 @@ class PostgresChainedRecorder(PostgresApplicationRecorder):
 
     Inserts are already serialised by the library's EXCLUSIVE lock on the events table, so
     reading the last link and writing the next ones cannot interleave with another writer.
+    Its reads of one statement run, as the library's `max_notification_id` does, on a pooled
+    connection without a transaction around them (the pool's connections commit each
+    statement): one round trip instead of three.
     """
 
     #: Events per INSERT statement of an append (about 0.3 MB of payload for typical records).
@@ -109,7 +112,7 @@ class PostgresChainedRecorder(PostgresApplicationRecorder):
         return positions
 
     def chain_links(self, start: int, limit: int) -> list[tuple[int, str]]:
-        with self.datastore.transaction(commit=False) as curs:
+        with self.datastore.cursor() as curs:
             curs.execute(
                 SQL(
                     "SELECT position, link FROM {} WHERE position >= %s ORDER BY position LIMIT %s"
@@ -119,7 +122,7 @@ class PostgresChainedRecorder(PostgresApplicationRecorder):
             return [(row["position"], row["link"]) for row in curs.fetchall()]
 
     def chain_link(self, position: int) -> str | None:
-        with self.datastore.transaction(commit=False) as curs:
+        with self.datastore.cursor() as curs:
             curs.execute(
                 SQL("SELECT link FROM {} WHERE position = %s").format(self.chain_table), (position,)
             )
@@ -128,7 +131,7 @@ class PostgresChainedRecorder(PostgresApplicationRecorder):
 
     def existing_originators(self, ids: Sequence[UUID]) -> set[UUID]:
         """Which of these aggregates have events already, in one query."""
-        with self.datastore.transaction(commit=False) as curs:
+        with self.datastore.cursor() as curs:
             curs.execute(
                 SQL(
                     "SELECT originator_id FROM {}.{} WHERE originator_version = 1 "
@@ -169,7 +172,7 @@ class PostgresChainedRecorder(PostgresApplicationRecorder):
             after = (rows[-1]["originator_id"], rows[-1]["originator_version"])
 
     def chain_head(self) -> Digest | None:
-        with self.datastore.transaction(commit=False) as curs:
+        with self.datastore.cursor() as curs:
             curs.execute(
                 SQL("SELECT position, link FROM {} ORDER BY position DESC LIMIT 1").format(
                     self.chain_table

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import sqlite3
 import subprocess
 import sys
 import time
@@ -77,26 +76,41 @@ def mixed_history(measures: int, seed: int = 7) -> list[dict[str, Any]]:
 
 
 def test_a_replay_in_three_shards_verifies_against_the_view_built_by_catch_up(
-    sqlite_app: Regimes, sqlite_path: Path
+    store_app: Regimes, store_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sqlite_app.append(bundled_batch(), RECORDED_AT)
-    sqlite_app.append(batch(*mixed_history(240)), RECORDED_AT)
-    reader = RegimeReader(sqlite_app)
+    """On SQLite the helpers load scratch files that are copied in; on PostgreSQL they load
+    the fresh generation's tables themselves, at once."""
+    tasks: list[ShardTask] = []
+    start = ShardHelpers.__init__
+
+    def started(self: ShardHelpers, given: Sequence[ShardTask]) -> None:
+        tasks.extend(given)
+        start(self, given)
+
+    monkeypatch.setattr(ShardHelpers, "__init__", started)
+    store_app.append(bundled_batch(), RECORDED_AT)
+    store_app.append(batch(*mixed_history(240)), RECORDED_AT)
+    reader = RegimeReader(store_app)
     try:
         query = FlowQuery(("Dy",), "CN", "JP")
         days = [date(2011, 6, 1), date(2020, 1, 1), date(2026, 1, 8)]
         before = [reader.as_of(day, query).to_json()["flows"] for day in days]
-        report = replay(sqlite_app, reader.view, verify=True, shards=3)
+        report = replay(store_app, reader.view, verify=True, shards=3)
         assert report.verified is True
-        assert report.events == sqlite_app.last_position()
+        assert report.events == store_app.last_position()
         after = [reader.as_of(day, query).to_json()["flows"] for day in days]
         assert after == before
-        assert not scratch_folders(sqlite_path)  # scratch files are gone
-        with sqlite3.connect(sqlite_path) as connection:
-            (logged,) = connection.execute(
-                f"SELECT COUNT(*) FROM log_positions_{reader.view.live_generation()}"
-            ).fetchone()
-        assert logged == sqlite_app.last_position()
+        assert [task.shard for task in tasks] == [1, 2]
+        if store_url.startswith("postgresql:"):
+            assert [task.path for task in tasks] == ["", ""]  # into the store itself
+        else:
+            assert all(task.path for task in tasks)
+            assert not scratch_folders(Path(store_url))  # scratch files are gone
+        view = reader.view
+        with view.transaction(commit=False) as c:
+            c.execute(f"SELECT COUNT(*) AS n FROM {view.sql(view.live_generation()).log}")
+            logged = c.fetchone()["n"]
+        assert logged == store_app.last_position()
     finally:
         reader.close()
 
