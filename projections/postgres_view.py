@@ -61,22 +61,14 @@ class PostgresViewStore(ViewStore):
     def lacks(self, tables: Sequence[str], indexes: int = 0) -> bool:
         with self.transaction(commit=False) as c:
             c.execute(
-                "SELECT count(*) AS n FROM pg_catalog.pg_tables "
-                "WHERE schemaname = %s AND tablename = ANY(%s)",
-                (self.schema, list(tables)),
+                "SELECT (SELECT count(*) FROM pg_catalog.pg_tables "
+                "WHERE schemaname = %(schema)s AND tablename = ANY(%(tables)s)) AS tables, "
+                "(SELECT count(*) FROM pg_catalog.pg_indexes "
+                "WHERE schemaname = %(schema)s AND tablename = ANY(%(tables)s)) AS indexes",
+                {"schema": self.schema, "tables": list(tables)},
             )
             row = c.fetchone()
-            if row is None or row["n"] < len(tables):
-                return True
-            if not indexes:
-                return False
-            c.execute(
-                "SELECT count(*) AS n FROM pg_catalog.pg_indexes "
-                "WHERE schemaname = %s AND tablename = ANY(%s)",
-                (self.schema, list(tables)),
-            )
-            row = c.fetchone()
-            return row is None or row["n"] < indexes
+            return row is None or row["tables"] < len(tables) or row["indexes"] < indexes
 
     def bulk_insert(self, cursor: Any, table: str, records: Sequence[Sequence[Any]]) -> None:
         """Through COPY: one INSERT per row (psycopg's executemany) took most of a replay

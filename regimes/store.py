@@ -91,10 +91,15 @@ class Store:
             from projections.queries import RegimeReader
 
             app = self.app()
-            with self.location.opening():
-                self._reader = patiently(
-                    lambda: RegimeReader(app, lambda message: self.notify(f"regimes: {message}"))
-                )
+
+            def reader() -> RegimeReader:
+                return RegimeReader(app, lambda message: self.notify(f"regimes: {message}"))
+
+            if self.location.complete(app.env):  # nothing to create: no catalog to read again
+                self._reader = patiently(reader)
+            else:
+                with self.location.opening():
+                    self._reader = patiently(reader)
         return self._reader
 
     def close(self) -> None:

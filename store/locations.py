@@ -32,6 +32,9 @@ MAPPER_ENV = {
 
 #: The version of the store's own tables; a store written by a newer regimes is refused.
 STORE_SCHEMA = 1
+#: In the environment of an application opened on a PostgreSQL store that had every table
+#: already (`Store.opening`): its view's tables need no creating either (`Store.complete`).
+COMPLETE = "REGIMES_STORE_COMPLETE"
 #: SQLite writers wait this long (seconds) for the write lock before the store reports busy.
 SQLITE_LOCK_TIMEOUT = 20
 
@@ -60,6 +63,11 @@ class Store:
                         f"cannot open store {self.display}: {_first_line(error)}"
                     ) from None
         return self.path is None or self.path.exists()
+
+    def complete(self, env: dict[str, str]) -> bool:
+        """Whether the application opened with `env` (from `opening`) found every table of
+        the store there: its view's tables then open without `opening` again."""
+        return env.get(COMPLETE) == "true"
 
     @contextmanager
     def opening(self) -> Iterator[dict[str, str]]:
@@ -228,6 +236,10 @@ def _postgres(url: str) -> Store:
         "POSTGRES_USER": parts.user,
         "POSTGRES_PASSWORD": parts.password or "",
         "POSTGRES_CONNECT_TIMEOUT": "5",
+        # One connection opened with the pool, more only when needed (up to the library's
+        # overflow): a command uses one or two, and the library's five cost a command its
+        # server's forks and handshakes.
+        "POSTGRES_POOL_SIZE": "1",
         "POSTGRES_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT),
         "APPLICATION_RECORDER_TOPIC": "store.postgres:PostgresChainedRecorder",
     }
@@ -311,25 +323,19 @@ def _postgres_catalog(connection: Any, store: Store) -> _Catalog:
 
     schema = _postgres_schema(store)
     names = sorted(_LOG_TABLES | _VIEW_TABLES | {_POSITION_INDEX})
-    schema_exists = (
-        connection.execute(
-            "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s", (schema,)
-        ).fetchone()
-        is not None
-    )
-    relations = connection.execute(
-        "SELECT c.relname, c.relkind FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
-        "ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = ANY(%s)",
-        (schema, names),
-    ).fetchall()
-    has_event_type = (
-        connection.execute(
-            "SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n "
-            "ON n.oid = t.typnamespace WHERE n.nspname = %s AND t.typname = %s",
-            (schema, _EVENT_TYPE),
-        ).fetchone()
-        is not None
-    )
+    # One statement (a process opening a store reads the catalog twice, and each statement
+    # is a round trip): whether the schema is there, the store's relations in it, and its
+    # event type.
+    schema_exists, found, has_event_type = connection.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %(schema)s), "
+        "ARRAY(SELECT c.relname || ':' || c.relkind::text FROM pg_catalog.pg_class c "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %(schema)s AND c.relname = ANY(%(names)s)), "
+        "EXISTS (SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n "
+        "ON n.oid = t.typnamespace WHERE n.nspname = %(schema)s AND t.typname = %(type)s)",
+        {"schema": schema, "names": names, "type": _EVENT_TYPE},
+    ).fetchone()
+    relations = [relation.rsplit(":", 1) for relation in found]
     tables = frozenset(name for name, kind in relations if kind in ("r", "p"))
     version = None
     if "regimes_meta" in tables:
@@ -388,7 +394,7 @@ def _postgres_ddl_lock(store: Store) -> Iterator[dict[str, str]]:
         except psycopg.Error as error:
             raise StoreError(f"cannot open store {store.display}: {_first_line(error)}") from None
         if catalog.complete:
-            yield {**store.env, "CREATE_TABLE": "false"}
+            yield {**store.env, "CREATE_TABLE": "false", COMPLETE: "true"}
             return
         try:
             yield {**store.env, "CREATE_TABLE": "false" if catalog.log_complete else "true"}
