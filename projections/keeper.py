@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 #: Fewer events than this are always applied one by one.
 REBUILD_FROM = 20_000
-#: An update applying this many events brings the planner's statistics up to the view's
+#: A catch-up applying this many events brings the planner's statistics up to the view's
 #: rows (a replay always does): PostgreSQL plans a view it has no statistics of as if empty.
 ANALYZE_FROM = 1_000
 #: How long a query far behind the log watches for another process's rebuild to start (an
@@ -70,10 +70,17 @@ class ViewKeeper:
     def catch_up(
         self, progress: Progress | None = None, standing: tuple[str, int] | None = None
     ) -> CaughtUp:
-        """Applies what the log holds beyond the live view (whose `standing` may be given)."""
-        return catch_up(
+        """Applies what the log holds beyond the live view (whose `standing` may be given);
+        after many events, brings the planner's statistics up to them (`ANALYZE_FROM`)."""
+        caught_up = catch_up(
             self.app, self.view, progress=progress, histories=self.histories, standing=standing
         )
+        if caught_up.applied >= ANALYZE_FROM:
+            # A replay may have dropped the generation meanwhile: the statistics only guide
+            # plans, and the replay's generation has its own.
+            with suppress(PersistenceError):
+                self.view.analyze(caught_up.generation)
+        return caught_up
 
     def update(
         self, progress: Progress | None = None, notify: Callable[[str], None] | None = None
@@ -94,13 +101,7 @@ class ViewKeeper:
             # Not waiting for a replay already running: it rebuilds from the log anyway, and
             # what it does not hold, the next query applies.
             return self.replay(progress=progress, wait=0).events
-        caught_up = self.catch_up(progress=progress)
-        if caught_up.applied >= ANALYZE_FROM:
-            # A replay may have dropped the generation meanwhile: the statistics only guide
-            # plans, and the replay's generation has its own.
-            with suppress(PersistenceError):
-                self.view.analyze(caught_up.generation)
-        return caught_up.applied
+        return self.catch_up(progress=progress).applied
 
     def replay(
         self,
