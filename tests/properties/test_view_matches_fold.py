@@ -57,9 +57,10 @@ ONE_DAY = timedelta(days=1)
 BATCH_INTERVAL = timedelta(hours=1)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
-#: Examples per property: a handful in the README's quick run; `.ci/run` runs them again
-#: with many more (REGIMES_PROPERTY_EXAMPLES=60) beside the slow tests.
-EXAMPLES = int(os.environ.get("REGIMES_PROPERTY_EXAMPLES", "6"))
+#: Examples per property and way of keeping scopes: a handful in the README's quick run
+#: (three each, six histories a property: they were half of its time at six each); `.ci/run`
+#: runs them again with many more (REGIMES_PROPERTY_EXAMPLES=60) beside the slow tests.
+EXAMPLES = int(os.environ.get("REGIMES_PROPERTY_EXAMPLES", "3"))
 PROPERTY_SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,
