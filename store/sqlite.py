@@ -49,7 +49,7 @@ class SQLiteChainedRecorder(SQLiteApplicationRecorder):
             self.datastore.transaction(commit=True) as c,
             self._bulk(c, expected),
         ):
-            link = self._last_link(c)
+            link: str | None = None
             for chunk in chunks:
                 if chunk:
                     ids, link = self._insert_chained(c, chunk, link)
@@ -60,7 +60,7 @@ class SQLiteChainedRecorder(SQLiteApplicationRecorder):
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         with self._bulk(c, len(stored_events)):
-            return self._insert_chained(c, stored_events, self._last_link(c), **kwargs)[0]
+            return self._insert_chained(c, stored_events, None, **kwargs)[0]
 
     @contextmanager
     def _bulk(self, c: SQLiteCursor, count: int) -> Iterator[None]:
@@ -84,11 +84,21 @@ class SQLiteChainedRecorder(SQLiteApplicationRecorder):
         return str(row["link"]) if row else GENESIS
 
     def _insert_chained(
-        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], link: str, **kwargs: Any
+        self,
+        c: SQLiteCursor,
+        stored_events: Sequence[StoredEvent],
+        link: str | None,
+        **kwargs: Any,
     ) -> tuple[Sequence[int], str]:
-        """Inserts the events and their links after `link`; their positions and last link."""
+        """Inserts the events and their links after `link` (None: the log's last); their
+        positions and last link."""
         ids = super()._insert_events(c, stored_events, **kwargs)
         assert ids is not None
+        # Read only once the insert holds the write lock: a read first would pin a snapshot
+        # that another writer's commit makes stale, and the insert would then fail at once
+        # (SQLITE_BUSY_SNAPSHOT) instead of waiting for the lock.
+        if link is None:
+            link = self._last_link(c)
         links = chain_links_for(link, ids, stored_events)
         c.executemany("INSERT INTO log_chain VALUES (?, ?)", links)
         return ids, links[-1][1] if links else link
