@@ -22,7 +22,7 @@ from domain.events import RecordedEvent
 from domain.group import Group
 from domain.ids import action_id, group_id, measure_id, party_id
 from domain.measure import Measure
-from domain.outline import Outline, kind_of, outline_of
+from domain.outline import KIND_OF, Outline, outline_of
 from domain.party import Party
 from domain.records import (
     ActionTakenRecord,
@@ -150,9 +150,10 @@ class Planner:
         for slug in getattr(record, "responds_to", None) or ():
             if not _responded_to(repository, slug, loaded):
                 self.responses.append((numbered.line, numbered.source, slug))
-        kind = kind_of(record.type)
-        if self.outline.done_after(kind, _subject(record), ordinal):
-            key = _KEYS[kind](_subject(record))
+        kind = KIND_OF[record.type]
+        slug = getattr(record, kind)
+        if self.outline.done_after(kind, slug, ordinal):
+            key = _KEYS[kind](slug)
             found = loaded.get(key)
             if found is not None and not isinstance(found, type):
                 loaded[key] = type(found)

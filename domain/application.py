@@ -116,7 +116,7 @@ class Regimes(Application[UUID]):
         from domain.outline import outline_of_raw
 
         def begin() -> tuple[Planner, Iterator[Entry]]:
-            outline = outline_of_raw((line, raw) for line, raw, _ in read())
+            outline = outline_of_raw(read())
             entries = (
                 (ordinal, read_entry(line, raw, source))
                 for ordinal, (line, raw, source) in enumerate(read())

@@ -15,9 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain.batch import Numbered
-from domain.errors import RecordError
 from domain.records import (
-    GROUP_FIELDS,
     RECORD_TYPES,
     GroupDefinedRecord,
     PartyIdentifiedRecord,
@@ -29,7 +27,8 @@ from domain.records import (
 
 #: What each record is about: the field naming it, which is also its type's first word.
 KINDS = ("measure", "action", "group", "party")
-_KIND_OF = {record_type: record_type.partition("_")[0] for record_type in RECORD_TYPES}
+#: The kind of aggregate each type of record is about.
+KIND_OF = {record_type: record_type.partition("_")[0] for record_type in RECORD_TYPES}
 #: The records that make a group or a party a measure may name anywhere in the batch.
 _DEFINING = {"group_defined": GroupDefinedRecord, "party_identified": PartyIdentifiedRecord}
 
@@ -59,18 +58,13 @@ class Outline:
         return True
 
 
-def kind_of(record_type: str) -> str:
-    """Which kind of aggregate a record of the type is about (a key of `KINDS`)."""
-    return _KIND_OF[record_type]
-
-
 def outline_of(records: Iterable[Numbered]) -> Outline:
     """The outline of valid records, each at its place in the iteration."""
     outline = Outline()
     named = outline.named
     for ordinal, numbered in enumerate(records):
         record = numbered.record
-        kind = _KIND_OF[record.type]
+        kind = KIND_OF[record.type]
         slug: str = getattr(record, kind)
         outline.last[kind][slug] = ordinal
         named[kind].add(slug)
@@ -89,30 +83,35 @@ def outline_of(records: Iterable[Numbered]) -> Outline:
     return outline
 
 
-def outline_of_raw(records: Iterable[tuple[int, Any]]) -> Outline:
+def outline_of_raw(records: Iterable[tuple[int, Any, Any]]) -> Outline:
     """The outline of records as read, each a (line, raw record or the reader's
-    `RecordError`) at its place in the iteration, before they are validated: only the
-    definitions of groups and parties are validated here (they are few), so that a group
-    or party whose definition is wrong counts as undefined; anything else wrong with a
-    record is found when it is checked, which rejects the batch anyway."""
+    `RecordError`, anything) at its place in the iteration, before they are validated.
+
+    Only the definitions of groups and parties are validated here (they are few), so that a
+    group or party whose definition is wrong counts as undefined; anything else wrong with
+    a record is found when it is checked, which refuses the batch anyway. Of the ids a
+    record names besides its own, only its responses are kept (a measure's or an action's
+    further on in the batch); a group or a party it names is looked up alone, once, when
+    it is checked (one the log holds is loaded anyway, and one it lacks is an error).
+    """
     outline = Outline()
-    named = outline.named
+    last, named = outline.last, outline.named
     ordinal = -1
-    for ordinal, (line, raw) in enumerate(records):
-        if isinstance(raw, RecordError) or not isinstance(raw, dict):
+    for ordinal, (line, raw, _) in enumerate(records):
+        if not isinstance(raw, dict):  # a RecordError, or not an object at all
             continue
-        kind = _KIND_OF.get(raw.get("type"))  # type: ignore[arg-type]
+        kind = KIND_OF.get(raw.get("type"))  # type: ignore[arg-type]
         if kind is None:
             continue
         slug = raw.get(kind)
-        if isinstance(slug, str):
-            outline.last[kind][slug] = ordinal
+        if type(slug) is str:
+            last[kind][slug] = ordinal
             named[kind].add(slug)
-            defining = _DEFINING.get(raw["type"])
-            if defining is not None and _valid(raw, line):
-                (outline.groups if defining is GroupDefinedRecord else outline.parties).add(slug)
-        if kind in ("measure", "action"):
-            _raw_references(named, raw)
+            if kind in ("group", "party") and raw["type"] in _DEFINING and _valid(raw, line):
+                (outline.groups if kind == "group" else outline.parties).add(slug)
+        responses = raw.get("responds_to")
+        if responses:
+            _responses(named, responses)
     outline.records = ordinal + 1
     return outline
 
@@ -131,23 +130,3 @@ def _responses(named: dict[str, set[str]], slugs: Any) -> None:
         texts = [slug for slug in slugs if isinstance(slug, str)]
         named["measure"].update(texts)
         named["action"].update(texts)
-
-
-def _raw_references(named: dict[str, set[str]], raw: dict[str, Any]) -> None:
-    """The groups, parties and responses a raw measure or action record names (what
-    `groups_named` and `parties_named` find in a valid one); only for asking the log in
-    bulk, so a slug missed here is asked for alone."""
-    fields = raw.get("fields")
-    sources = [raw, fields] if isinstance(fields, dict) else [raw]
-    for given in sources:
-        for name in GROUP_FIELDS:
-            value = given.get(name)
-            places = [value] if isinstance(value, str) else value
-            if isinstance(places, list):
-                named["group"].update(
-                    place[1:] for place in places if isinstance(place, str) and place[:1] == "@"
-                )
-        parties = given.get("parties")
-        if isinstance(parties, list):
-            named["party"].update(party for party in parties if isinstance(party, str))
-    _responses(named, raw.get("responds_to"))

@@ -33,8 +33,8 @@ RECORDS = [
 ]
 
 
-def _raw() -> list[tuple[int, Any]]:
-    return list(read_raw_records(io.BytesIO(jsonl(*RECORDS))))
+def _raw(records: list[dict[str, Any]] = RECORDS) -> list[tuple[int, Any, None]]:
+    return [(line, raw, None) for line, raw in read_raw_records(io.BytesIO(jsonl(*records)))]
 
 
 def test_the_outline_read_ahead_equals_the_outline_of_the_validated_batch() -> None:
@@ -46,14 +46,13 @@ def test_the_outline_read_ahead_equals_the_outline_of_the_validated_batch() -> N
 
 def test_a_group_whose_definition_is_wrong_is_not_defined_by_the_outline() -> None:
     records = [*RECORDS[:4], {**RECORDS[4], "members": ["XX"]}]
-    raw = list(read_raw_records(io.BytesIO(jsonl(*records))))
-    assert outline_of_raw(raw).groups == set()
+    assert outline_of_raw(_raw(records)).groups == set()
 
 
 def test_a_measure_is_held_until_its_last_record_and_let_go_after(popo_app: Regimes) -> None:
     planner = Planner(popo_app.repository, RECORDED_AT, outline_of_raw(_raw()))
     held: list[object] = []
-    for ordinal, (line, raw) in enumerate(_raw()):
+    for ordinal, (line, raw, _) in enumerate(_raw()):
         planner.check(ordinal, read_entry(line, raw))
         held.append(planner.loaded[measure_id("early")])
     assert [type(found) for found in held[:2]] == [Measure, Measure]
@@ -67,7 +66,7 @@ def test_a_record_about_a_measure_let_go_too_early_fails_loudly(popo_app: Regime
     outline = outline_of_raw(_raw())
     outline.last["measure"]["early"] = 0
     planner = Planner(popo_app.repository, RECORDED_AT, outline)
-    entries = [(ordinal, read_entry(line, raw)) for ordinal, (line, raw) in enumerate(_raw())]
+    entries = [(ordinal, read_entry(line, raw)) for ordinal, (line, raw, _) in enumerate(_raw())]
     planner.check(*entries[0])
     planner.check(*entries[1])
     with pytest.raises(RuntimeError, match="let go before its last record"):
