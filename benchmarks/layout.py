@@ -17,6 +17,9 @@ What moved (before d72ee46 → from d72ee46):
 - the GC pause: `domain.collector`, inside `Regimes.append` → `projections.collector`,
   around it (`regimes.Store.append_batch`);
 - digests: `app.digest()`, `app.verify()` → `store.log.digest(app)`, `store.log.verify(app)`.
+
+From the chunked append (issue 23, `domain/outline.py`), `regimes append FILE` no longer reads
+a `Batch` first: it hands `Regimes.append_records` a reading of the file (`append_file`).
 """
 
 from __future__ import annotations
@@ -91,6 +94,24 @@ def append(app: Any, batch: Any, recorded_at: datetime) -> Any:
         return app.append(batch, recorded_at)
     with collection_paused():
         return app.append(batch, recorded_at)
+
+
+@cache
+def appends_files() -> bool:
+    """Whether the code imported appends a file read twice, a chunk at a time (issue 23),
+    instead of a `Batch` read whole first."""
+    return (code_root() / "domain" / "outline.py").exists()
+
+
+def append_file(app: Any, path: str, recorded_at: datetime) -> Any:
+    """`Regimes.append_records` of a file as `regimes append FILE` calls it (read once to
+    outline the batch, then checked and written a chunk at a time), the GC paused."""
+    from regimes.reading import rereading
+
+    with open(path, "rb") as stream, collection_paused():
+        read = rereading([(stream, None)])
+        assert read is not None, "a file can be read twice"
+        return app.append_records(read, recorded_at)
 
 
 def plan_events(app: Any, batch: Any, recorded_at: datetime) -> tuple[list[Any], int]:

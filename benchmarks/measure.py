@@ -29,6 +29,7 @@ from revisions import PYTHON, Code
 from scratch import copy_store, fresh_store, move_store, remove_store
 from targets import REFERENCE_SIZE
 from workers import (
+    measured_process,
     pooled_asof,
     pooled_asof_known,
     pooled_catchup,
@@ -189,6 +190,7 @@ def measure_append(s: Sizing) -> None:
     """`Regimes.append` against the library's save, and the whole `regimes append` process."""
     appends: list[list[dict[str, Any]]] = [[] for _ in s.codes]
     processes: list[list[float]] = [[] for _ in s.codes]
+    process_rss: list[list[int]] = [[] for _ in s.codes]
     saves: list[dict[str, Any]] = []
     for run in range(s.args.repeat):
         if "append" in s.parts:
@@ -205,7 +207,9 @@ def measure_append(s: Sizing) -> None:
                 s.log(f"regimes append (whole process){s.at(which)}, run {run + 1}")
                 target = fresh_store(s.work, f"cli-append-{which}.db")
                 command = [regimes_script(), "--store", str(target), "append", str(s.history)]
-                processes[which].append(timed_process(command, env=s.codes[which].env()))
+                seconds, rss = measured_process(command, env=s.codes[which].env())
+                processes[which].append(seconds)
+                process_rss[which].append(rss)
                 if not s.stores[which].exists():
                     move_store(target, s.stores[which])
                 remove_store(target)
@@ -223,6 +227,7 @@ def measure_append(s: Sizing) -> None:
                 "seconds": median,
                 "runs": rounded(processes[which]),
                 "records_per_second": s.size / median,
+                "peak_rss_bytes": max(process_rss[which]),
             }
 
 

@@ -60,6 +60,16 @@ def figures(sizes: Sizes) -> list[str]:
                     commit(r, "cli_append"),
                 )
             )
+            if "peak_rss_bytes" in r["cli_append"]:
+                rows.append(
+                    (
+                        "  its peak memory",
+                        f"{r['cli_append']['peak_rss_bytes'] / 2**20:,.0f} MiB",
+                        "",
+                        "",
+                        commit(r, "cli_append"),
+                    )
+                )
         if "replay" in r:
             for section, what in (
                 ("raw_baseline", "replay vs raw (bare table)"),

@@ -100,6 +100,19 @@ def _replay_memory(r: dict[str, Any], sizes: Sizes) -> tuple[float, str]:
     )
 
 
+def _append_memory(r: dict[str, Any], sizes: Sizes) -> tuple[float, str]:
+    process = r["cli_append"]
+    if "peak_rss_bytes" not in process:  # measured before the process's memory was
+        raise KeyError("peak_rss_bytes of regimes append")
+    return (
+        process["peak_rss_bytes"] / GiB,
+        f"{process['peak_rss_bytes'] / 2**20:,.0f} MiB (Regimes.append in process: "
+        f"{r['append']['peak_rss_bytes'] / 2**20:,.0f} MiB)"
+        if "append" in r
+        else f"{process['peak_rss_bytes'] / 2**20:,.0f} MiB",
+    )
+
+
 def _asof_growth(r: dict[str, Any], sizes: Sizes) -> tuple[float, str]:
     # Only beside the reference store, which sizes above it are measured with.
     return (
@@ -154,6 +167,7 @@ TARGETS = (
     Target("append >= 0.5x save(*aggregates)", 0.5, 100_000, "append", _append),
     Target("replay >= 0.4x raw sqlite3 (bare table)", 0.4, 1_000_000, "replay", _replay),
     Target("replay peak memory <= 1 GiB", 1.0, 1_000_000, "replay", _replay_memory),
+    Target("regimes append peak memory <= 1 GiB", 1.0, 1_000_000, "cli_append", _append_memory),
     Target(
         "as-of p50 <= 1.5x p50 at 10k",
         1.5,

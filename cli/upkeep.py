@@ -27,18 +27,12 @@ def append(session: Session, files: tuple[Any, ...], dry_run: bool) -> None:
     """
     from cli import render
     from cli.progress import progress_bar
-    from domain.batch import Batch
-    from regimes.reading import read_into
 
     streams: tuple[Any, ...] = files or (sys.stdin.buffer,)
-    batch = Batch()
-    with progress_bar("reading records", None) as advance:
-        for stream in streams:
-            read_into(
-                batch, stream, getattr(stream, "name", None) if len(streams) > 1 else None, advance
-            )
-    with reported():
-        report = session.append_batch(batch, dry_run=dry_run, update=False)
+    named = len(streams) > 1
+    inputs = [(stream, getattr(stream, "name", None) if named else None) for stream in streams]
+    with reported(), progress_bar("reading records", None) as advance:
+        report = session.append_inputs(inputs, dry_run=dry_run, update=False, progress=advance)
     click.echo(render.describe_append(report), err=True)
     if report.appended and not dry_run:
         session.update_projections()

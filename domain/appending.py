@@ -1,12 +1,14 @@
-"""Checking a batch of records against the log: which events it adds, or every reason not.
+"""Checking records against the log: which events they add, or every reason not.
 
-The state rules live in the aggregates; this module loads each record's aggregate once,
-applies the records in input order, and gathers every error with its line.
+The state rules live in the aggregates; a `Planner` loads each record's aggregate once,
+applies the records in input order, gathers every error with its line, and lets each
+aggregate go after its last record (`domain.outline`), so that a long batch can be checked
+and written a chunk at a time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Protocol, cast, runtime_checkable
 from uuid import UUID
@@ -14,12 +16,13 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Repository
 
 from domain.action import Action
-from domain.batch import Batch
-from domain.errors import BatchRejected, DomainError, RecordError, UnknownMeasure, UnknownReference
+from domain.batch import Batch, Numbered, Unread
+from domain.errors import BatchRejected, DomainError, RecordError, UnknownMeasure
 from domain.events import RecordedEvent
 from domain.group import Group
 from domain.ids import action_id, group_id, measure_id, party_id
 from domain.measure import Measure
+from domain.outline import KIND_OF, Outline, outline_of
 from domain.party import Party
 from domain.records import (
     ActionTakenRecord,
@@ -34,7 +37,11 @@ from domain.records import (
 )
 
 Aggregates = Measure | Action | Group | Party
-Loaded = dict[UUID, Aggregates | None]
+#: A record at its place in the batch: valid, or why it could not be read.
+Entry = tuple[int, Numbered | Unread]
+#: Each aggregate looked at: itself, None when neither the log nor the batch so far holds
+#: it, or its class once the batch has no more records about it (it is let go).
+Loaded = dict[UUID, Aggregates | type[Aggregates] | None]
 
 
 def plan(
@@ -44,33 +51,155 @@ def plan(
 
     Raises `BatchRejected` with every reading error and broken rule, sorted by place.
     """
-    loaded = _absent(repository, batch)
-    events: list[RecordedEvent] = []
-    errors: list[RecordError] = list(batch.errors)
-    unchanged = 0
-    in_batch = _named_in(batch)
-    for numbered in batch.records:
-        unknown = list(_unknown_references_of(repository, numbered.record, loaded, in_batch))
+    planner = Planner(repository, recorded_at, outline_of(batch.records))
+    planner.unread(Unread(batch.errors, tuple(batch.unreadable_ids)))
+    for ordinal, numbered in enumerate(batch.records):
+        planner.check(ordinal, numbered)
+    unchanged = planner.finish()
+    return planner.take_events(), unchanged
+
+
+class Refused(Exception):
+    """A record is wrong: the batch will be refused, so nothing of it may be written."""
+
+
+class Planner:
+    """Records checked one at a time, in input order, against the log and the records
+    before them; what they add is taken a chunk at a time (`take_events`), and `finish`
+    says, once every record is checked, whether the whole batch may be written."""
+
+    def __init__(self, repository: Repository[Any], recorded_at: datetime, outline: Outline):
+        self.repository = repository
+        self.recorded_at = recorded_at
+        self.outline = outline
+        self.loaded = _absent(repository, outline)
+        #: Valid records checked, of them unchanged (already in the log).
+        self.received = 0
+        self.unchanged = 0
+        self.events: list[RecordedEvent] = []
+        self.reading_errors: list[RecordError] = []
+        #: Each broken rule, with the subject of an unknown one (not blamed if a record
+        #: about it could not be read: `unreadable`).
+        self.rule_errors: list[tuple[RecordError, str | None]] = []
+        self.unreadable: set[str] = set()
+        #: The `responds_to` slugs not found when their record was checked: (line, input,
+        #: slug), found later in the batch or wrong.
+        self.responses: list[tuple[int, str | None, str]] = []
+
+    @property
+    def failed(self) -> bool:
+        """Whether a record so far is wrong (the batch will be refused)."""
+        return bool(self.reading_errors or self.rule_errors)
+
+    def unread(self, entry: Unread) -> None:
+        """A record that could not be read."""
+        self.reading_errors.extend(entry.errors)
+        self.unreadable.update(entry.ids)
+
+    def chunks(self, entries: Iterator[Entry], size: int) -> Iterator[list[RecordedEvent]]:
+        """The events the records add, `size` or more at a time, while every record so far
+        is right: raises `Refused` at the first wrong one (`finish` checks the rest of
+        `entries`). The last chunk comes once every record is checked and the batch is
+        known right, so that nothing is left to check once it is written."""
+        for ordinal, entry in entries:
+            self.check(ordinal, entry)
+            if self.failed:
+                raise Refused
+            if len(self.events) >= size:
+                yield self.take_events()
+        self.finish()
+        if self.events:
+            yield self.take_events()
+
+    def checked(self, entries: Iterable[Entry]) -> Iterator[list[RecordedEvent]]:
+        """The events the records add, a record's at a time, all checked: for a dry run."""
+        for ordinal, entry in entries:
+            self.check(ordinal, entry)
+            yield self.take_events()
+        self.finish()
+
+    def check(self, ordinal: int, entry: Numbered | Unread) -> None:
+        """Checks the record at place `ordinal` of the batch and applies it."""
+        if isinstance(entry, Unread):
+            self.unread(entry)
+            return
+        numbered = entry
+        record = numbered.record
+        self.received += 1
+        repository, loaded = self.repository, self.loaded
+        groups, parties = self.outline.groups, self.outline.parties
+        unknown = list(_unknown_references_of(repository, record, loaded, (groups, parties)))
         if unknown:
-            errors += [numbered.error(field, message) for field, message in unknown]
-            continue
-        try:
-            changed = _apply(repository, numbered.record, recorded_at, loaded)
-        except UnknownMeasure as error:
-            if _subject(numbered.record) not in batch.unreadable_ids:
-                errors.append(numbered.error(error.field, error.message))
-            continue
-        except DomainError as error:
-            errors.append(numbered.error(error.field, error.message))
-            continue
-        if changed is None:
-            unchanged += 1
+            self.rule_errors += [
+                (numbered.error(field, message), None) for field, message in unknown
+            ]
         else:
-            events.extend(cast(list[RecordedEvent], changed.collect_events()))
-    errors.extend(_unknown_references(repository, batch, loaded))
-    if errors:
-        raise BatchRejected(sorted(errors, key=lambda error: (error.source or "", error.line)))
-    return events, unchanged
+            try:
+                changed = _apply(repository, record, self.recorded_at, loaded)
+            except UnknownMeasure as error:
+                self.rule_errors.append(
+                    (numbered.error(error.field, error.message), _subject(record))
+                )
+            except DomainError as error:
+                self.rule_errors.append((numbered.error(error.field, error.message), None))
+            else:
+                if changed is None:
+                    self.unchanged += 1
+                else:
+                    self.events.extend(cast(list[RecordedEvent], changed.collect_events()))
+        for slug in getattr(record, "responds_to", None) or ():
+            if not _responded_to(repository, slug, loaded):
+                self.responses.append((numbered.line, numbered.source, slug))
+        kind = KIND_OF[record.type]
+        slug = getattr(record, kind)
+        if self.outline.done_after(kind, slug, ordinal):
+            key = _KEYS[kind](slug)
+            found = loaded.get(key)
+            if found is not None and not isinstance(found, type):
+                loaded[key] = type(found)
+
+    def take_events(self) -> list[RecordedEvent]:
+        """The events added since the last time, in input order."""
+        events, self.events = self.events, []
+        return events
+
+    def finish(self, rest: Iterable[Entry] = ()) -> int:
+        """Checks the `rest` of the records (their events are dropped: after `Refused`),
+        then returns how many were already logged; raises `BatchRejected` with every
+        reading error and broken rule, sorted by place."""
+        for ordinal, entry in rest:
+            self.check(ordinal, entry)
+            self.events.clear()
+        errors = [
+            *self.reading_errors,
+            *(
+                error
+                for error, subject in self.rule_errors
+                if subject is None or subject not in self.unreadable
+            ),
+            *(
+                RecordError(
+                    line,
+                    "responds_to",
+                    f"{slug!r} is neither a measure nor an action in the log",
+                    source,
+                )
+                for line, source, slug in self.responses
+                if slug not in self.unreadable
+                and not _responded_to(self.repository, slug, self.loaded)
+            ),
+        ]
+        if errors:
+            raise BatchRejected(sorted(errors, key=lambda error: (error.source or "", error.line)))
+        return self.unchanged
+
+
+_KEYS: dict[str, Callable[[str], UUID]] = {
+    "measure": measure_id,
+    "action": action_id,
+    "group": group_id,
+    "party": party_id,
+}
 
 
 def _subject(record: Record) -> str:
@@ -110,12 +239,12 @@ def _apply(
         )
     if isinstance(record, ActionTakenRecord):
         key = action_id(record.action)
-        action = _load(repository, key, loaded)
+        action = _held(_load(repository, key, loaded))
         if isinstance(action, Action):
             action.check_repeat(record)
             return None
-        loaded[key] = Action.take(record, recorded_at)
-        return loaded[key]
+        taken = loaded[key] = Action.take(record, recorded_at)
+        return taken
     return _recorded(
         repository,
         loaded,
@@ -141,13 +270,14 @@ def _recorded(
     says nothing new), or creating it; refused (`unknown`) when it needs one and there is
     none."""
     aggregate_class, first, create = kind
-    found = _load(repository, key, loaded)
+    found = _held(_load(repository, key, loaded))
     if isinstance(found, aggregate_class):
         return cast("Aggregates", found) if found.record(record, recorded_at) else None
     if not isinstance(record, first):
         raise UnknownMeasure(*unknown)
-    loaded[key] = create(record, recorded_at)
-    return loaded[key]
+    created: Aggregates = create(record, recorded_at)
+    loaded[key] = created
+    return created
 
 
 @runtime_checkable
@@ -157,44 +287,20 @@ class KnownOriginators(Protocol):
     def existing_originators(self, ids: Sequence[UUID]) -> set[UUID]: ...
 
 
-def _absent(repository: Repository[Any], batch: Batch) -> Loaded:
+def _absent(repository: Repository[Any], outline: Outline) -> Loaded:
     """The batch's ids that the log has never seen, found in bulk (a bulk import is mostly
     new measures, and asking for each one alone would cost a query per record)."""
     recorder = repository.event_store.recorder
     if not isinstance(recorder, KnownOriginators):
         return {}
-    measures: set[str] = set()
-    actions: set[str] = set()
-    groups: set[str] = set()
-    parties: set[str] = set()
-    for numbered in batch.records:
-        record = numbered.record
-        if isinstance(record, ActionTakenRecord):
-            actions.add(record.action)
-            groups.update(slug for named in groups_named(record).values() for slug in named)
-        elif isinstance(record, GroupDefinedRecord | GroupChangedRecord):
-            groups.add(record.group)
-        elif isinstance(record, PartyIdentifiedRecord | PartyCorrectedRecord):
-            parties.add(record.party)
-        else:
-            measures.add(record.measure)
-            groups.update(slug for named in groups_named(record).values() for slug in named)
-            parties.update(slug for named in parties_named(record).values() for slug in named)
-        references = getattr(record, "responds_to", None)
-        if references:  # a measure's or an action's slug
-            measures.update(references)
-            actions.update(references)
-    keys = [
-        *map(measure_id, measures),
-        *map(action_id, actions),
-        *map(group_id, groups),
-        *map(party_id, parties),
-    ]
+    keys = [key for kind, slugs in outline.named.items() for key in map(_KEYS[kind], slugs)]
     existing = recorder.existing_originators(keys)
     return {key: None for key in keys if key not in existing}
 
 
-def _load(repository: Repository[Any], key: UUID, loaded: Loaded) -> Aggregates | None:
+def _load(
+    repository: Repository[Any], key: UUID, loaded: Loaded
+) -> Aggregates | type[Aggregates] | None:
     if key not in loaded:
         try:
             loaded[key] = repository.get(key)
@@ -203,20 +309,17 @@ def _load(repository: Repository[Any], key: UUID, loaded: Loaded) -> Aggregates 
     return loaded[key]
 
 
-def _named_in(batch: Batch) -> tuple[set[str], set[str]]:
-    """The groups the batch defines and the parties it identifies: a measure may name them
-    wherever they come in it (docs/records.md §5)."""
-    groups = {
-        numbered.record.group
-        for numbered in batch.records
-        if isinstance(numbered.record, GroupDefinedRecord)
-    }
-    parties = {
-        numbered.record.party
-        for numbered in batch.records
-        if isinstance(numbered.record, PartyIdentifiedRecord)
-    }
-    return groups, parties
+def _held(found: Aggregates | type[Aggregates] | None) -> Aggregates | None:
+    """An aggregate a record is about: never one let go (the outline said the batch had
+    no more records about it)."""
+    if isinstance(found, type):
+        raise RuntimeError(f"a {found.__name__} was let go before its last record")
+    return found
+
+
+def _is(found: Aggregates | type[Aggregates] | None, kind: type[Aggregates]) -> bool:
+    """Whether the log or the batch holds an aggregate of `kind` (held or let go)."""
+    return isinstance(found, kind) or found is kind
 
 
 def _unknown_references_of(
@@ -230,26 +333,17 @@ def _unknown_references_of(
     groups, parties = in_batch
     for field, slugs in groups_named(record).items():
         for slug in slugs:
-            if slug in groups or isinstance(_load(repository, group_id(slug), loaded), Group):
+            if slug in groups or _is(_load(repository, group_id(slug), loaded), Group):
                 continue
             yield field, f"unknown group '@{slug}': define it (group_defined)"
     for field, slugs in parties_named(record).items():
         for slug in slugs:
-            if slug in parties or isinstance(_load(repository, party_id(slug), loaded), Party):
+            if slug in parties or _is(_load(repository, party_id(slug), loaded), Party):
                 continue
             yield field, f"unknown party {slug!r}: identify it (party_identified)"
 
 
-def _unknown_references(
-    repository: Repository[Any], batch: Batch, loaded: Loaded
-) -> Iterator[RecordError]:
-    for numbered in batch.records:
-        for slug in getattr(numbered.record, "responds_to", None) or ():
-            if slug in batch.unreadable_ids or any(
-                _load(repository, key, loaded) for key in (measure_id(slug), action_id(slug))
-            ):
-                continue
-            error = UnknownReference(
-                "responds_to", f"{slug!r} is neither a measure nor an action in the log"
-            )
-            yield numbered.error(error.field, error.message)
+def _responded_to(repository: Repository[Any], slug: str, loaded: Loaded) -> bool:
+    """Whether a `responds_to` slug is a measure's or an action's in the log or the batch
+    so far."""
+    return any(_load(repository, key, loaded) for key in (measure_id(slug), action_id(slug)))

@@ -2,23 +2,46 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, cast
+from itertools import chain
+from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, Notification, OperationalError
+from eventsourcing.persistence import IntegrityError, Notification, OperationalError, StoredEvent
 
 from domain.errors import StoreBusy
 
 if TYPE_CHECKING:
+    from domain.appending import Entry, Planner
     from domain.batch import Batch
     from domain.events import RecordedEvent
 
 _ATTEMPTS = 5
 _PAGE = 1000
+#: Events checked, then mapped and written, at a time inside an append's one transaction, so
+#: that a large batch is never held whole (its records, aggregates and events).
+CHUNK = 2000
+
+#: A record as an input gives it: its first line, the raw record (or the reader's
+#: `RecordError` for what could not be read at all), and the input's name for its errors.
+RawRecord = tuple[int, Any, str | None]
+
+
+@runtime_checkable
+class ChunkedLog(Protocol):
+    """A log that writes events handed over a chunk at a time in one transaction (the
+    store's recorders): each chunk is asked for once the previous one is written."""
+
+    def insert_event_chunks(
+        self, chunks: Iterable[Sequence[StoredEvent]], expected: int
+    ) -> tuple[int, int]:
+        """Writes every chunk, all or nothing (if taking the next chunk raises, nothing is
+        written), and returns the first and last positions written; `expected` is about
+        how many events will come."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -67,42 +90,104 @@ class Regimes(Application[UUID]):
         every broken state rule; nothing is written then. A record identical to one already
         in the log is counted as unchanged and not written again.
         """
-        from domain.appending import plan  # the aggregates' models load only for appends
+        from domain.appending import Planner
+        from domain.batch import Unread
+        from domain.outline import outline_of
 
-        received = len(batch.records)
+        def begin() -> tuple[Planner, Iterator[Entry]]:
+            planner = Planner(self.repository, recorded_at, outline_of(batch.records))
+            planner.unread(Unread(batch.errors, tuple(batch.unreadable_ids)))
+            return planner, enumerate(batch.records)
+
+        return self._append(begin, dry_run)
+
+    def append_records(
+        self,
+        read: Callable[[], Iterator[RawRecord]],
+        recorded_at: datetime,
+        *,
+        dry_run: bool = False,
+    ) -> AppendReport:
+        """`append` for records read from inputs that can be read twice (each call of `read`
+        reads them again, from the start): read once to outline the batch, and again to
+        check and write it a chunk at a time, so that the batch is never held whole."""
+        from domain.appending import Planner
+        from domain.batch import read_entry
+        from domain.outline import outline_of_raw
+
+        def begin() -> tuple[Planner, Iterator[Entry]]:
+            outline = outline_of_raw(read())
+            entries = (
+                (ordinal, read_entry(line, raw, source))
+                for ordinal, (line, raw, source) in enumerate(read())
+            )
+            return Planner(self.repository, recorded_at, outline), entries
+
+        return self._append(begin, dry_run)
+
+    def _append(
+        self, begin: Callable[[], tuple[Planner, Iterator[Entry]]], dry_run: bool
+    ) -> AppendReport:
+        """Checks the records `begin` gives, writing their new events a chunk at a time in
+        one transaction (opened once the first chunk is known right); once another writer
+        has changed the same aggregates meanwhile, it starts again."""
+        from domain.appending import Refused
+
         for _ in range(_ATTEMPTS):
-            events, unchanged = plan(self.repository, batch, recorded_at)
-            if dry_run or not events:
-                return AppendReport(received, len(events), unchanged, None, None, dry_run)
-            appended = len(events)
+            planner, entries = begin()
+            if dry_run:
+                appended = sum(len(events) for events in planner.checked(entries))
+                return AppendReport(
+                    planner.received, appended, planner.unchanged, None, None, dry_run
+                )
             try:
-                positions = self.write(events)
+                written = self.write_chunks(planner.chunks(entries, CHUNK), planner.outline.records)
+            except Refused:
+                planner.finish(entries)  # raises BatchRejected: every error, sorted
+                raise
             except IntegrityError:
-                continue  # another writer changed one of these measures: check again
+                continue  # another writer changed one of these aggregates: check again
             except OperationalError as error:
                 raise StoreBusy(f"the store is busy ({error}); try again") from error
-            return AppendReport(received, appended, unchanged, positions[0], positions[-1], dry_run)
+            first, last, appended = written or (None, None, 0)
+            return AppendReport(planner.received, appended, planner.unchanged, first, last, dry_run)
         raise StoreBusy(
             f"other writers changed the same measures {_ATTEMPTS} times in a row; try again"
         )
 
-    def write(self, events: list[RecordedEvent]) -> list[int]:
-        """Writes `events` in one transaction and returns their positions; `events` is
-        emptied on the way.
+    def write_chunks(
+        self, chunks: Iterator[list[RecordedEvent]], expected: int = 0
+    ) -> tuple[int, int, int] | None:
+        """Writes the events of every chunk in one transaction, each chunk mapped to its
+        stored form once the one before is written; returns the first and last positions
+        and how many were written, or None when there were none (no transaction then).
 
         The one place the application does not go through the library's `save()`: nothing
         here takes snapshots or notifies in-process listeners, and `save()` costs a large
         append 17-29 % of its throughput and 13-21 % more memory (benchmarks/write_path.py,
         `bench.py --only write-path`, measured side by side at 10k, 100k and 1M records),
-        mostly its runtime protocol check on every event. Each event is mapped straight to
-        its stored form and let go, so that a large batch is not held twice.
+        mostly its runtime protocol check on every event.
         """
-        count = len(events)
-        events.reverse()
-        stored = [self.mapper.to_stored_event(events.pop()) for _ in range(count)]
-        positions = self.recorder.insert_events(stored)
-        assert positions, "an application recorder returns the positions it wrote"
-        return list(positions)
+        written = 0
+
+        def stored() -> Iterator[list[StoredEvent]]:
+            nonlocal written
+            for events in chunks:
+                written += len(events)
+                yield [self.mapper.to_stored_event(event) for event in events]
+
+        pending = stored()
+        first = next(pending, None)  # checked (and refused, maybe) before any lock is taken
+        if first is None:
+            return None
+        recorder = self.recorder
+        if isinstance(recorder, ChunkedLog):
+            start, end = recorder.insert_event_chunks(chain([first], pending), expected)
+        else:
+            positions = recorder.insert_events([*first, *chain.from_iterable(pending)])
+            assert positions, "an application recorder returns the positions it wrote"
+            start, end = positions[0], positions[-1]
+        return start, end, written
 
     def records(self, since: int | None = None, until: int | None = None) -> Iterator[LoggedRecord]:
         """The stored records in record order, from position `since` to `until` inclusive."""

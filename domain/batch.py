@@ -45,22 +45,41 @@ class Batch:
         see `printable_source`), starting at `line`: valid, it joins the records; otherwise
         its errors join the errors. `raw` may be the reader's own `RecordError` for what
         could not be read at all."""
-        if isinstance(raw, RecordError):
-            self.errors.append(RecordError(raw.line, raw.field, raw.message, source))
-            if isinstance(raw, DuplicateKey):
-                self._unreadable(raw.record)
-            return
-        try:
-            self.records.append(Numbered(line, parse_record(raw, line), source))
-        except RecordErrors as error:
-            self.errors.extend(replace(e, source=source) for e in error.errors)
-            self._unreadable(raw)
+        entry = read_entry(line, raw, source)
+        if isinstance(entry, Numbered):
+            self.records.append(entry)
+        else:
+            self.errors.extend(entry.errors)
+            self.unreadable_ids.update(entry.ids)
 
-    def _unreadable(self, raw: Any) -> None:
-        if isinstance(raw, dict):  # only plain ids: never render arbitrary input
-            self.unreadable_ids.update(
-                raw[key] for key in ("measure", "action", "group") if isinstance(raw.get(key), str)
-            )
+
+@dataclass(frozen=True)
+class Unread:
+    """A record that could not be read: what was wrong with it, and the ids it names."""
+
+    errors: list[RecordError]
+    #: The plain ids it gives, so that follow-ups on them are not blamed as well.
+    ids: tuple[str, ...] = ()
+
+
+def read_entry(line: int, raw: Any, source: str | None = None) -> Numbered | Unread:
+    """One record as read from input `source` starting at `line` (see `Batch.add`): the
+    valid record, or why it is not one."""
+    if isinstance(raw, RecordError):
+        error = RecordError(raw.line, raw.field, raw.message, source)
+        return Unread([error], _ids(raw.record) if isinstance(raw, DuplicateKey) else ())
+    try:
+        return Numbered(line, parse_record(raw, line), source)
+    except RecordErrors as error:
+        return Unread([replace(e, source=source) for e in error.errors], _ids(raw))
+
+
+def _ids(raw: Any) -> tuple[str, ...]:
+    if not isinstance(raw, dict):  # only plain ids: never render arbitrary input
+        return ()
+    return tuple(
+        raw[key] for key in ("measure", "action", "group") if isinstance(raw.get(key), str)
+    )
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,14 @@
-"""Reads input files into a batch: JSON Lines, a JSON array or a YAML list, keeping each
-record's line and refusing repeated keys."""
+"""Reads input files: JSON Lines, a JSON array or a YAML list, keeping each record's line
+and refusing repeated keys; into a batch, or record by record, again on every reading."""
 
 from __future__ import annotations
 
 import io
 import itertools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 
@@ -17,8 +17,8 @@ from domain.errors import RecordError
 from domain.record_errors import field_path
 from projections.collector import collection_paused
 
-#: A raw record (whatever the file held) or why it could not be read, with its first line.
-RawRecord = tuple[int, Any]
+if TYPE_CHECKING:
+    from domain.application import RawRecord
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -37,6 +37,40 @@ def read_into(
             if progress is not None and line % 1000 == 0:
                 progress(len(batch))
             batch.add(line, raw, source)
+
+
+def rereading(
+    inputs: Sequence[tuple[IO[bytes], str | None]], progress: Callable[[int], None] | None = None
+) -> Callable[[], Iterator[RawRecord]] | None:
+    """How to read every record of the inputs (each named in errors, or not), again from
+    where each starts now on every call; None when an input cannot be read twice (a pipe).
+    `progress` hears how many records a reading after the first has read, every thousand
+    (the first only outlines the batch: `Regimes.append_records`)."""
+    if not all(stream.seekable() for stream, _ in inputs):
+        return None
+    starts = [(stream, stream.tell(), printable_source(name)) for stream, name in inputs]
+    readings = 0
+
+    def read() -> Iterator[RawRecord]:
+        nonlocal readings
+        readings += 1
+        told = progress if readings > 1 else None
+        count = 0
+        for stream, start, source in starts:
+            stream.seek(start)
+            raw: Any = stream
+            buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)
+            try:
+                for line, record in read_raw_records(buffered):
+                    count += 1
+                    if told is not None and count % 1000 == 0:
+                        told(count)
+                    yield line, record, source
+            finally:
+                if buffered is not raw:
+                    buffered.detach()  # a buffer let go would close the input
+
+    return read
 
 
 class _Pairs(dict[str, Any]):

@@ -138,7 +138,51 @@ class Store:
         """Validates records and appends them in one transaction, then brings the
         projections up to them; raises `BatchRejected` (every error located) and writes
         nothing if any record is wrong."""
-        return self.append_batch(read_records(source), dry_run=dry_run, recorded_at=recorded_at)
+        if isinstance(source, str | Path):
+            with open(source, "rb") as opened:
+                return self.append_inputs(
+                    [(opened, None)], dry_run=dry_run, recorded_at=recorded_at
+                )
+        stream: IO[bytes]
+        if isinstance(source, bytes):
+            stream = io.BytesIO(source)
+        elif isinstance(source, io.IOBase):
+            stream = cast("IO[bytes]", source)
+        else:
+            stream = io.BytesIO(_jsonl(cast("Iterable[dict[str, Any]]", source)))
+        return self.append_inputs([(stream, None)], dry_run=dry_run, recorded_at=recorded_at)
+
+    def append_inputs(
+        self,
+        inputs: Sequence[tuple[IO[bytes], str | None]],
+        *,
+        dry_run: bool = False,
+        recorded_at: datetime | None = None,
+        update: bool = True,
+        progress: Callable[[int], None] | None = None,
+    ) -> AppendReport:
+        """Appends the records of open inputs, each with its name for errors (or None), as
+        `append_batch` does. Inputs that can be read twice (files) are: once to outline the
+        batch, then to check and write it a chunk at a time, so that it is never held whole
+        (`Regimes.append_records`); others (a pipe) are read whole first. `progress` hears
+        how many records were read, every thousand."""
+        from projections.collector import collection_paused
+        from regimes.reading import read_into, rereading
+
+        read = rereading(inputs, progress)
+        if read is None:
+            from domain.batch import Batch
+
+            batch = Batch()
+            for stream, name in inputs:
+                read_into(batch, stream, name, progress)
+            return self.append_batch(batch, dry_run=dry_run, recorded_at=recorded_at, update=update)
+        app = self.app(create=not dry_run)
+        with collection_paused():
+            report = app.append_records(read, recorded_at or now(), dry_run=dry_run)
+        if update and report.appended and not dry_run:
+            self.update_projections()
+        return report
 
     def append_batch(
         self,
@@ -473,6 +517,10 @@ def read_records(source: Source) -> Batch:
     elif isinstance(source, io.IOBase):
         read_into(batch, cast("IO[bytes]", source))
     else:
-        records = cast("Iterable[dict[str, Any]]", source)
-        read_into(batch, io.BytesIO(b"".join(orjson.dumps(record) + b"\n" for record in records)))
+        read_into(batch, io.BytesIO(_jsonl(cast("Iterable[dict[str, Any]]", source))))
     return batch
+
+
+def _jsonl(records: Iterable[dict[str, Any]]) -> bytes:
+    """Records given as dicts, as JSON Lines."""
+    return b"".join(orjson.dumps(record) + b"\n" for record in records)

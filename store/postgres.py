@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from store.chain import GENESIS, Digest, chain_links_for
 from store.failures import full_disk_told
 from store.locations import STORE_SCHEMA
+
+#: How long an append's transaction may wait between two chunks while the next is checked.
+_CHECKING_SECONDS = 120
 
 
 class PostgresChainedRecorder(PostgresApplicationRecorder):
@@ -71,6 +77,33 @@ class PostgresChainedRecorder(PostgresApplicationRecorder):
         if not stored_events:
             return []
         positions: list[int] = []
+        with self._writing() as (curs, write):
+            self._insert_events(curs, stored_events, **kwargs)
+            write(stored_events, positions)
+        return positions
+
+    def insert_event_chunks(
+        self, chunks: Iterable[Sequence[StoredEvent]], expected: int
+    ) -> tuple[int, int]:
+        """Writes the events of every chunk and their chain links in one transaction, as
+        `insert_events` does, taking each chunk once the one before is written (a chunk that
+        cannot be taken rolls everything back); returns the first and last positions.
+
+        Between chunks the transaction waits while the application checks the next one, so
+        the session's idle-in-transaction timeout (the library's 5 s) is raised for it."""
+        positions: list[int] = []
+        with self._writing() as (_, write):
+            for chunk in chunks:
+                write(chunk, positions)
+                del positions[1:-1]
+        return positions[0], positions[-1]
+
+    @contextmanager
+    def _writing(
+        self,
+    ) -> Iterator[tuple[Cursor[DictRow], Callable[[Sequence[StoredEvent], list[int]], None]]]:
+        """A transaction holding the events table's lock: its cursor, and how to write
+        events in it (their positions added to a list), `CHUNK` events per statement."""
         with (
             full_disk_told(),
             self.datastore.get_connection() as connection,
@@ -79,37 +112,45 @@ class PostgresChainedRecorder(PostgresApplicationRecorder):
         ):
             self._lock_table(curs)
             self._notify_channel(curs)
-            self._insert_events(curs, stored_events, **kwargs)
+            curs.execute(
+                SQL("SET LOCAL idle_in_transaction_session_timeout = '{}s'").format(
+                    SQL(str(_CHECKING_SECONDS))
+                )
+            )
             curs.execute(
                 SQL("SELECT link FROM {} ORDER BY position DESC LIMIT 1").format(self.chain_table)
             )
             row = curs.fetchone()
             link = row["link"] if row else GENESIS
-            for start in range(0, len(stored_events), self.CHUNK):
-                chunk = stored_events[start : start + self.CHUNK]
-                curs.execute(
-                    self.insert_events_statement,
-                    (
-                        [
-                            self.construct_pg_stored_event(
-                                event.originator_id,
-                                event.originator_version,
-                                event.topic,
-                                event.state,
-                            )
-                            for event in chunk
-                        ],
-                    ),
-                )
-                ids = [row["notification_id"] for row in curs.fetchall()]
-                links = chain_links_for(link, ids, chunk)
-                curs.execute(
-                    self.insert_links_statement,
-                    ([position for position, _ in links], [text for _, text in links]),
-                )
-                link = links[-1][1]
-                positions.extend(ids)
-        return positions
+
+            def write(stored_events: Sequence[StoredEvent], positions: list[int]) -> None:
+                nonlocal link
+                for start in range(0, len(stored_events), self.CHUNK):
+                    chunk = stored_events[start : start + self.CHUNK]
+                    curs.execute(
+                        self.insert_events_statement,
+                        (
+                            [
+                                self.construct_pg_stored_event(
+                                    event.originator_id,
+                                    event.originator_version,
+                                    event.topic,
+                                    event.state,
+                                )
+                                for event in chunk
+                            ],
+                        ),
+                    )
+                    ids = [row["notification_id"] for row in curs.fetchall()]
+                    links = chain_links_for(link, ids, chunk)
+                    curs.execute(
+                        self.insert_links_statement,
+                        ([position for position, _ in links], [text for _, text in links]),
+                    )
+                    link = links[-1][1]
+                    positions.extend(ids)
+
+            yield curs, write
 
     def chain_links(self, start: int, limit: int) -> list[tuple[int, str]]:
         with self.datastore.cursor() as curs:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -36,33 +37,71 @@ class SQLiteChainedRecorder(SQLiteApplicationRecorder):
         with full_disk_told():
             return super().insert_events(stored_events, **kwargs)
 
+    def insert_event_chunks(
+        self, chunks: Iterable[Sequence[StoredEvent]], expected: int
+    ) -> tuple[int, int]:
+        """Writes the events of every chunk and their chain links in one transaction,
+        taking each chunk once the one before is written (a chunk that cannot be taken
+        rolls everything back); returns the first and last positions written."""
+        first = last = 0
+        with (
+            full_disk_told(),
+            self.datastore.transaction(commit=True) as c,
+            self._bulk(c, expected),
+        ):
+            link: str | None = None
+            for chunk in chunks:
+                if chunk:
+                    ids, link = self._insert_chained(c, chunk, link)
+                    first, last = first or ids[0], ids[-1]
+        return first, last
+
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        if len(stored_events) < _BULK:
-            return self._insert_chained(c, stored_events, **kwargs)
+        with self._bulk(c, len(stored_events)):
+            return self._insert_chained(c, stored_events, None, **kwargs)[0]
+
+    @contextmanager
+    def _bulk(self, c: SQLiteCursor, count: int) -> Iterator[None]:
+        """A transaction of `count` events, with a larger page cache from `_BULK`."""
+        if count < _BULK:
+            yield
+            return
         # Each event lands at a random place of the (originator, version) index; with the
         # default page cache (2 MB) a large insert keeps spilling and re-reading its pages.
         c.execute("PRAGMA cache_size")
         row = c.fetchone()
         c.execute(f"PRAGMA cache_size = -{_BULK_CACHE_KIB}")
         try:
-            return self._insert_chained(c, stored_events, **kwargs)
+            yield
         finally:
             c.execute(f"PRAGMA cache_size = {int(row[0])}")
 
-    def _insert_chained(
-        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int]:
-        ids = super()._insert_events(c, stored_events, **kwargs)
-        assert ids is not None
+    def _last_link(self, c: SQLiteCursor) -> str:
         c.execute("SELECT link FROM log_chain ORDER BY position DESC LIMIT 1")
         row = c.fetchone()
-        c.executemany(
-            "INSERT INTO log_chain VALUES (?, ?)",
-            chain_links_for(row["link"] if row else GENESIS, ids, stored_events),
-        )
-        return ids
+        return str(row["link"]) if row else GENESIS
+
+    def _insert_chained(
+        self,
+        c: SQLiteCursor,
+        stored_events: Sequence[StoredEvent],
+        link: str | None,
+        **kwargs: Any,
+    ) -> tuple[Sequence[int], str]:
+        """Inserts the events and their links after `link` (None: the log's last); their
+        positions and last link."""
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        assert ids is not None
+        # Read only once the insert holds the write lock: a read first would pin a snapshot
+        # that another writer's commit makes stale, and the insert would then fail at once
+        # (SQLITE_BUSY_SNAPSHOT) instead of waiting for the lock.
+        if link is None:
+            link = self._last_link(c)
+        links = chain_links_for(link, ids, stored_events)
+        c.executemany("INSERT INTO log_chain VALUES (?, ?)", links)
+        return ids, links[-1][1] if links else link
 
     def chain_links(self, start: int, limit: int) -> list[tuple[int, str]]:
         with self.datastore.transaction(commit=False) as c:

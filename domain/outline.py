@@ -1,0 +1,132 @@
+"""What a batch says about its aggregates before any record is checked: the last record about
+each measure, action, group and party, the groups and parties the batch defines, and every
+id it names.
+
+A long batch is checked a chunk at a time (`domain.appending`), each aggregate let go after
+its last record; the ids let the log be asked in bulk which of them are new. An outline is
+read from records already validated (a `Batch`), or ahead of validating them, from the raw
+records of an input that can be read twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.batch import Numbered
+from domain.records import (
+    RECORD_TYPES,
+    GroupDefinedRecord,
+    PartyIdentifiedRecord,
+    RecordErrors,
+    groups_named,
+    parse_record,
+    parties_named,
+)
+
+#: What each record is about: the field naming it, which is also its type's first word.
+KINDS = ("measure", "action", "group", "party")
+#: The kind of aggregate each type of record is about.
+KIND_OF = {record_type: record_type.partition("_")[0] for record_type in RECORD_TYPES}
+#: The records that make a group or a party a measure may name anywhere in the batch.
+_DEFINING = {"group_defined": GroupDefinedRecord, "party_identified": PartyIdentifiedRecord}
+
+
+@dataclass
+class Outline:
+    """A batch's aggregates, as far as checking it a chunk at a time needs them."""
+
+    #: By kind, then slug: the place (`ordinal`) of the last record about the aggregate.
+    last: dict[str, dict[str, int]] = field(default_factory=lambda: {kind: {} for kind in KINDS})
+    #: The groups and parties the batch defines: a record may name them before their
+    #: definition (docs/records.md §5).
+    groups: set[str] = field(default_factory=set)
+    parties: set[str] = field(default_factory=set)
+    #: By kind: every slug the batch names, as a subject or a reference.
+    named: dict[str, set[str]] = field(default_factory=lambda: {kind: set() for kind in KINDS})
+    #: How many records (read or not) the batch holds.
+    records: int = 0
+
+    def done_after(self, kind: str, slug: str, ordinal: int) -> bool:
+        """Whether the record at `ordinal` is the last about the aggregate; if so, it is
+        forgotten here."""
+        last = self.last[kind]
+        if last.get(slug) != ordinal:
+            return False
+        del last[slug]
+        return True
+
+
+def outline_of(records: Iterable[Numbered]) -> Outline:
+    """The outline of valid records, each at its place in the iteration."""
+    outline = Outline()
+    named = outline.named
+    for ordinal, numbered in enumerate(records):
+        record = numbered.record
+        kind = KIND_OF[record.type]
+        slug: str = getattr(record, kind)
+        outline.last[kind][slug] = ordinal
+        named[kind].add(slug)
+        if isinstance(record, GroupDefinedRecord):
+            outline.groups.add(slug)
+        elif isinstance(record, PartyIdentifiedRecord):
+            outline.parties.add(slug)
+        if kind in ("measure", "action"):
+            named["group"].update(slug for slugs in groups_named(record).values() for slug in slugs)
+        if kind == "measure":
+            named["party"].update(
+                slug for slugs in parties_named(record).values() for slug in slugs
+            )
+        _responses(named, getattr(record, "responds_to", None))
+        outline.records = ordinal + 1
+    return outline
+
+
+def outline_of_raw(records: Iterable[tuple[int, Any, Any]]) -> Outline:
+    """The outline of records as read, each a (line, raw record or the reader's
+    `RecordError`, anything) at its place in the iteration, before they are validated.
+
+    Only the definitions of groups and parties are validated here (they are few), so that a
+    group or party whose definition is wrong counts as undefined; anything else wrong with
+    a record is found when it is checked, which refuses the batch anyway. Of the ids a
+    record names besides its own, only its responses are kept (a measure's or an action's
+    further on in the batch); a group or a party it names is looked up alone, once, when
+    it is checked (one the log holds is loaded anyway, and one it lacks is an error).
+    """
+    outline = Outline()
+    last, named = outline.last, outline.named
+    ordinal = -1
+    for ordinal, (line, raw, _) in enumerate(records):
+        if not isinstance(raw, dict):  # a RecordError, or not an object at all
+            continue
+        kind = KIND_OF.get(raw.get("type"))  # type: ignore[arg-type]
+        if kind is None:
+            continue
+        slug = raw.get(kind)
+        if type(slug) is str:
+            last[kind][slug] = ordinal
+            named[kind].add(slug)
+            if kind in ("group", "party") and raw["type"] in _DEFINING and _valid(raw, line):
+                (outline.groups if kind == "group" else outline.parties).add(slug)
+        responses = raw.get("responds_to")
+        if responses:
+            _responses(named, responses)
+    outline.records = ordinal + 1
+    return outline
+
+
+def _valid(raw: dict[str, Any], line: int) -> bool:
+    try:
+        parse_record(raw, line)
+    except RecordErrors:
+        return False
+    return True
+
+
+def _responses(named: dict[str, set[str]], slugs: Any) -> None:
+    """A record's `responds_to`: each slug a measure's or an action's."""
+    if isinstance(slugs, list | tuple):
+        texts = [slug for slug in slugs if isinstance(slug, str)]
+        named["measure"].update(texts)
+        named["action"].update(texts)
