@@ -17,7 +17,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from eventsourcing.persistence import PersistenceError
 
@@ -27,7 +27,7 @@ from projections.catchup import Progress
 from projections.collector import collection_paused
 from projections.serial import REPLAY_WAIT, replay_lock
 from projections.shards import SHARDED_FROM, cores, load_sharded
-from projections.tables import GENERATIONS, LoggedPosition, Scope
+from projections.tables import GENERATIONS
 from projections.verification import ViewMismatch as ViewMismatch
 from projections.verification import verify_against
 from projections.view import BitemporalView
@@ -164,15 +164,7 @@ def load(
     if shards is None:
         shards = cores() if position >= SHARDED_FROM else 1
 
-    def into_view(
-        rows: list[tuple[Any, ...]],
-        states: dict[str, bytes],
-        positions: list[LoggedPosition],
-        codes: list[tuple[str, str, int, str]],
-        scopes: dict[str, Scope],
-    ) -> None:
-        view.load(generation, rows, states, positions, codes, scopes=scopes)
-
+    into_view = view.loader(generation)
     store = view.store
     with collection_paused():
         if shards > 1 and store.shardable:

@@ -362,16 +362,7 @@ def _load_into_store(app: Regimes, task: ShardTask, progress: Progress) -> int:
     from projections.backends import open_view
 
     view = open_view(app)
-
-    def write(
-        rows: list[tuple[Any, ...]],
-        states: dict[str, bytes],
-        positions: list[LoggedPosition],
-        codes: list[tuple[str, str, int, str]],
-        scopes: dict[str, Scope],
-    ) -> None:
-        view.load(task.generation, rows, states, positions, codes, scopes=scopes)
-
+    write = view.loader(task.generation)
     try:
         with collection_paused():
             return load_shard(app, write, task.position, task.bounds, progress)

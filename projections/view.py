@@ -38,6 +38,7 @@ from projections.tables import state_key as state_key
 from projections.tables import summary_bytes as summary_bytes
 
 if TYPE_CHECKING:
+    from projections.bulk_load import Write
     from projections.pieces import RowChange
 
 _META = "view_meta"
@@ -296,6 +297,21 @@ class BitemporalView:
             for record in c.fetchall():
                 scopes.pop(record["scope"], None)
         return scopes
+
+    def loader(self, generation: str) -> Write:
+        """What a bulk load (`projections.bulk_load`) writes its chunks through: `load` into
+        `generation`."""
+
+        def write(
+            rows: list[tuple[Any, ...]],
+            states: dict[str, bytes],
+            positions: list[LoggedPosition],
+            codes: list[tuple[str, str, int, str]],
+            scopes: dict[str, Scope],
+        ) -> None:
+            self.load(generation, rows, states, positions, codes, scopes=scopes)
+
+        return write
 
     def load(
         self,
