@@ -166,7 +166,6 @@ class Store:
         batch, then to check and write it a chunk at a time, so that it is never held whole
         (`Regimes.append_records`); others (a pipe) are read whole first. `progress` hears
         how many records were read, every thousand."""
-        from projections.collector import collection_paused
         from regimes.reading import read_into, rereading
 
         read = rereading(inputs, progress)
@@ -177,12 +176,12 @@ class Store:
             for stream, name in inputs:
                 read_into(batch, stream, name, progress)
             return self.append_batch(batch, dry_run=dry_run, recorded_at=recorded_at, update=update)
-        app = self.app(create=not dry_run)
-        with collection_paused():
-            report = app.append_records(read, recorded_at or now(), dry_run=dry_run)
-        if update and report.appended and not dry_run:
-            self.update_projections()
-        return report
+        return self._appended(
+            lambda app, at: app.append_records(read, at, dry_run=dry_run),
+            dry_run=dry_run,
+            recorded_at=recorded_at,
+            update=update,
+        )
 
     def append_batch(
         self,
@@ -194,11 +193,29 @@ class Store:
     ) -> AppendReport:
         """Appends records already read (`domain.batch.Batch`); with `update`, then brings
         the projections up to them (`update_projections`)."""
+        return self._appended(
+            lambda app, at: app.append(batch, at, dry_run=dry_run),
+            dry_run=dry_run,
+            recorded_at=recorded_at,
+            update=update,
+        )
+
+    def _appended(
+        self,
+        append: Callable[[Regimes, datetime], AppendReport],
+        *,
+        dry_run: bool,
+        recorded_at: datetime | None,
+        update: bool,
+    ) -> AppendReport:
+        """Runs `append` on the store (created unless a dry run) at `recorded_at` (by
+        default now), the garbage collector paused; with `update`, then brings the
+        projections up to what it appended."""
         from projections.collector import collection_paused
 
         app = self.app(create=not dry_run)
         with collection_paused():
-            report = app.append(batch, recorded_at or now(), dry_run=dry_run)
+            report = append(app, recorded_at or now())
         if update and report.appended and not dry_run:
             self.update_projections()
         return report
