@@ -103,3 +103,17 @@ def plan_queries(history: Path, seed: int, count: int, catchups: int) -> dict[st
     rng.shuffle(queries)
     process = next(flow for flow in queries if flow["measure"] and flow["item"] in ELEMENTS)
     return {"flows": queries, "catchup": catchup, "process": process}
+
+
+def asof_question(flow: dict[str, Any]) -> list[str]:
+    """The `regimes` arguments asking a planned flow's question (after `--store URL`)."""
+    return [
+        "as-of",
+        flow["day"],
+        "-e",
+        flow["item"],
+        "--from",
+        flow["exporter"],
+        "--to",
+        flow["importer"],
+    ]

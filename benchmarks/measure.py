@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from baselines import IMPORT_BASELINE
-from histories import generated, plan_queries
+from histories import asof_question, generated, plan_queries
 from revisions import PYTHON, Code
 from scratch import copy_store, fresh_store, move_store, remove_store
 from targets import REFERENCE_SIZE
@@ -349,19 +349,7 @@ def cli_asof(s: Sizing, flow: dict[str, Any]) -> list[dict[str, Any]]:
     with the bare import baseline."""
 
     def command(store: Path) -> list[str]:
-        return [
-            regimes_script(),
-            "--store",
-            str(store),
-            "as-of",
-            flow["day"],
-            "-e",
-            flow["item"],
-            "--from",
-            flow["exporter"],
-            "--to",
-            flow["importer"],
-        ]
+        return [regimes_script(), "--store", str(store), *asof_question(flow)]
 
     commands = [command(store) for store in s.stores]
     envs = [code.env() for code in s.codes]

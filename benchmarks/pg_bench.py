@@ -47,7 +47,7 @@ sys.path.insert(0, str(HERE))
 
 from baselines import IMPORT_BASELINE  # noqa: E402
 from bench import machine, revision  # noqa: E402
-from histories import generated, plan_queries  # noqa: E402
+from histories import asof_question, generated, plan_queries  # noqa: E402
 from measure import Progress, regimes_script  # noqa: E402
 from revisions import PYTHON, Code, working_tree  # noqa: E402
 from workers import pooled_asof, rounded, run_worker, summary, timed_process  # noqa: E402
@@ -338,16 +338,7 @@ def cli_asof(
     run_worker(code, "append", sqlite, history)
     run_worker(code, "replay", sqlite)
     flow = plan["process"]
-    question = [
-        "as-of",
-        flow["day"],
-        "-e",
-        flow["item"],
-        "--from",
-        flow["exporter"],
-        "--to",
-        flow["importer"],
-    ]
+    question = asof_question(flow)
     commands = {
         "postgresql": [regimes_script(), "--store", url, *question],
         "sqlite": [regimes_script(), "--store", str(sqlite), *question],

@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import layout
     from bench import revision
-    from histories import generated, plan_queries
+    from histories import asof_question, generated, plan_queries
     from measure import Progress
     from revisions import working_tree
 
@@ -339,16 +339,7 @@ def main(argv: list[str] | None = None) -> int:
         if "asof-process" in steps:
             say("regimes as-of processes under cProfile, PostgreSQL and SQLite")
             flow = plan["process"]
-            question = [
-                "as-of",
-                flow["day"],
-                "-e",
-                flow["item"],
-                "--from",
-                flow["exporter"],
-                "--to",
-                flow["importer"],
-            ]
+            question = asof_question(flow)
             sqlite = work / "store.db"
             from workers import run_worker
 
