@@ -66,8 +66,9 @@ class Store:
 
     def complete(self, env: dict[str, str]) -> bool:
         """Whether the application opened with `env` (from `opening`) found every table of
-        the store there: its view's tables then open without `opening` again."""
-        return env.get(COMPLETE) == "true"
+        the store there: its view's tables then open without `opening` again (a PostgreSQL
+        store's; a SQLite file's opening is cheap, and always run)."""
+        return self.kind == "postgresql" and env.get(COMPLETE) == "true"
 
     @contextmanager
     def opening(self) -> Iterator[dict[str, str]]:
@@ -397,7 +398,13 @@ def _postgres_ddl_lock(store: Store) -> Iterator[dict[str, str]]:
             yield {**store.env, "CREATE_TABLE": "false", COMPLETE: "true"}
             return
         try:
-            yield {**store.env, "CREATE_TABLE": "false" if catalog.log_complete else "true"}
+            # Said either way: the library lets the process's environment fill what the
+            # application's lacks, and a stray variable must not pass for this check.
+            yield {
+                **store.env,
+                "CREATE_TABLE": "false" if catalog.log_complete else "true",
+                COMPLETE: "false",
+            }
         finally:
             connection.execute("SELECT pg_advisory_unlock(%s)", (_DDL_LOCK,))
 

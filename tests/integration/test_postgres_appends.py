@@ -233,3 +233,19 @@ def test_a_30k_append_completes_while_queries_answer_within_a_second(
         assert app.last_position() == 31_000
     finally:
         app.close()
+
+
+def test_a_stray_environment_variable_does_not_pass_a_new_store_for_a_complete_one(
+    schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The library fills an application's settings from the process's environment: the
+    check that lets the reader skip creating the view's tables is said either way."""
+    from regimes.store import Store
+    from store.locations import COMPLETE
+
+    monkeypatch.setenv(COMPLETE, "true")
+    with Store(_url(schema)) as store:
+        assert not store.location.complete(store.app(create=True).env)
+        assert store.as_of("2025-06-01", elements=["Dy"]).known.position == 0
+    with Store(_url(schema)) as store:  # now every table is there
+        assert store.location.complete(store.app().env)
