@@ -1,7 +1,8 @@
 """Performance benchmarks of `regimes`, each beside a baseline measured in the same run.
 
     python benchmarks/bench.py --sizes 10000,100000,1000000 --repeat 2 \\
-        --raw-shapes bare,deferred --out benchmarks/results.json --at HEAD
+        --raw-shapes bare,deferred --out benchmarks/results.json --at HEAD \\
+        --postgres postgresql://postgres@127.0.0.1:5432
 
 Per size, in fresh temporary directories, it measures (medians over `--repeat` runs):
 
@@ -21,6 +22,15 @@ Per size, in fresh temporary directories, it measures (medians over `--repeat` r
   `python -c "import eventsourcing.application, pydantic, click"`.
 - catch-up: the first query after appending one record; baseline: the same query with
   nothing to catch up; the rounds of `--repeat` runs pooled.
+- store size (issue 23): the bytes of the store the first `regimes append FILE` process
+  made (file and write-ahead log), against the JSON Lines input, and again after a
+  `regimes replay` process on it.
+- wide: one measure naming every element and every country but its issuer, then ten
+  amendments, each appended by `regimes.Store.append` in one process (log and projections):
+  their seconds, and what they added to the store's live pages.
+- with `--postgres SERVER`, the same run measures `pg_bench.py`'s parts on that server
+  (`pg-append`, `pg-replay`, `pg-asof`, `pg-cli-asof`, `pg-wide`; see that module), after
+  each size's SQLite parts; the as-of process comparison reuses this run's SQLite store.
 - write path (`--only write-path`, asked for by name): `Regimes.append` through the
   library's `Application.save()` against the bypass a46d99d used (map each event, then
   `recorder.insert_events`), implemented in `write_path.py`, alternating runs.
@@ -33,18 +43,14 @@ commit rather than the working tree. `--baseline-at REVISION` measures a second 
 the same run, step by step in alternation with the first, and prints each target ratio at
 both with the change (`measure.py`). The modules beside this one: `revisions.py` (the code
 measured), `layout.py` (the project's modules in either layout), `workers.py`,
-`baselines.py`, `write_path.py`, `histories.py`, `measure.py`, `targets.py`, `tables.py`.
+`baselines.py`, `write_path.py`, `histories.py`, `measure.py`, `targets.py`, `tables.py`,
+`store_size.py`, `machine.py`, `pg_bench.py` and `pg_workers.py`.
 """
 
 from __future__ import annotations
 
 import argparse
-import atexit
 import json
-import os
-import platform
-import shutil
-import sqlite3
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -52,14 +58,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
+from machine import machine
 from measure import DEFAULT_PARTS, PARTS, Progress, measure_size
-from revisions import ROOT, Code, pin, working_tree
+from revisions import ROOT, Code, revision, working_tree
 from tables import table
 from targets import comparison, targets
 from workers import WORKERS, rss_wrapper
 
 HERE = Path(__file__).resolve().parent
+#: The parts measured on PostgreSQL with `--postgres` (`pg_bench.py`'s, prefixed).
+POSTGRES_PARTS = ("pg-append", "pg-replay", "pg-asof", "pg-cli-asof", "pg-wide")
+POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432"
 if str(ROOT) not in sys.path:
     sys.path.append(str(ROOT))  # a fallback: the installed (or pinned) packages come first
 
@@ -80,6 +89,16 @@ def main(argv: list[str] | None = None) -> int:
         judge(results)
         print(table(results))
         return 0
+    asked = set(args.only.split(",")) if args.only else set(DEFAULT_PARTS)
+    if not args.only and args.postgres:
+        asked |= set(POSTGRES_PARTS)
+    unknown = asked - set(PARTS) - set(POSTGRES_PARTS)
+    if unknown:
+        raise SystemExit(f"unknown parts: {', '.join(sorted(unknown))}")
+    on_postgres = asked & set(POSTGRES_PARTS)
+    if on_postgres and not args.postgres:
+        raise SystemExit("the pg- parts need --postgres SERVER")
+    args.only = ",".join(sorted(asked - on_postgres))  # the SQLite parts
     args.data = args.data or Path(tempfile.gettempdir()) / "regimes-bench-data"
     args.data.mkdir(parents=True, exist_ok=True)
     say = Progress()
@@ -95,15 +114,37 @@ def main(argv: list[str] | None = None) -> int:
         baseline = results.setdefault("baseline", {"sizes": {}})
         baseline["code"] = codes[1].state
         places.append(baseline)
+    postgres = None
+    if on_postgres:
+        from pg_bench import PostgresRun
+
+        on_server = argparse.Namespace(
+            **{**vars(args), "server": args.postgres, "pristine": None},
+        )
+        on_server.only = ",".join(sorted(part.removeprefix("pg-") for part in on_postgres))
+        postgres = PostgresRun(on_server, codes[0], say)
+        results["postgresql"] = {**results.get("postgresql", {"sizes": {}}), **postgres.header()}
     run = datetime.now(UTC).isoformat(timespec="seconds")  # names this run's sections
-    for size in (int(text.replace("_", "")) for text in args.sizes.split(",")):
-        known = results["sizes"].get(str(size), {}).get("replay", {}).get("rows")
-        measured = measure_size(size, args, codes, say, known)
-        for place, code, found in zip(places, codes, measured, strict=True):
-            merge(place, size, found, code, run)
-        judge(results)
-        args.out.write_text(json.dumps(results, indent=2) + "\n")
-        say(f"{size}: done, results in {args.out}")
+    command = " ".join(["python benchmarks/bench.py", *argv])
+    try:
+        for size in (int(text.replace("_", "")) for text in args.sizes.split(",")):
+            if args.only:
+                known = results["sizes"].get(str(size), {}).get("replay", {}).get("rows")
+                snapshot = None
+                if postgres is not None and "pg-cli-asof" in on_postgres:
+                    snapshot = postgres.sqlite_store(size)  # spares it a SQLite store
+                measured = measure_size(size, args, codes, say, known, snapshot=snapshot)
+                for place, code, found in zip(places, codes, measured, strict=True):
+                    merge(place, size, found, code, run)
+                judge(results)
+            if postgres is not None:
+                results["postgresql"]["sizes"][str(size)] = postgres.measure(size, command)
+                judge(results)
+            args.out.write_text(json.dumps(results, indent=2) + "\n")
+            say(f"{size}: done, results in {args.out}")
+    finally:
+        if postgres is not None:
+            postgres.close()
     print(table(results))
     return 0
 
@@ -163,16 +204,16 @@ def parser() -> argparse.ArgumentParser:
         "the measured code's, and compare their target ratios",
     )
     parser.add_argument(
+        "--postgres",
+        metavar="SERVER",
+        help="also measure the pg- parts on this PostgreSQL server (a store URL without the "
+        f"database, e.g. {POSTGRES_SERVER}): {','.join(POSTGRES_PARTS)}, all of them unless "
+        "--only names some; each store a fresh database, dropped afterwards (pg_bench.py)",
+    )
+    parser.add_argument(
         "--table", action="store_true", help="only print the table of --out and exit"
     )
     return parser
-
-
-def revision(name: str) -> Code:
-    """The project's code at a git revision, exported for this run only."""
-    snapshot = Path(tempfile.mkdtemp(prefix="regimes-bench-code-"))
-    atexit.register(shutil.rmtree, snapshot, ignore_errors=True)
-    return pin(name, snapshot)
 
 
 def merge(place: dict[str, Any], size: int, measured: dict[str, Any], code: Code, run: str) -> None:
@@ -193,50 +234,18 @@ def merge(place: dict[str, Any], size: int, measured: dict[str, Any], code: Code
 
 
 def judge(results: dict[str, Any]) -> None:
-    """The targets of the measured revision, and the comparison with the baseline's."""
+    """The targets of the measured revision (on SQLite, and on PostgreSQL when measured),
+    and the comparison with the baseline's."""
     results["targets"] = targets(results.get("sizes", {}))
+    if "postgresql" in results:
+        from pg_bench import judged
+
+        results["postgresql"]["targets"] = [
+            {"target": label, "size": size, "value": value, "text": text, "met": met}
+            for label, size, value, text, met in judged(results["postgresql"]["sizes"])
+        ]
     if "baseline" in results:
         results["comparison"] = comparison(results["sizes"], results["baseline"]["sizes"])
-
-
-def machine() -> dict[str, Any]:
-    """What the figures were measured on."""
-    import eventsourcing
-    import pydantic
-
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    memory = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/meminfo").read_text().splitlines()
-            if line.startswith("MemTotal")
-        ),
-        "",
-    )
-    return {
-        "nproc": os.cpu_count(),
-        "cpu": cpu,
-        "memory": memory,
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-        "eventsourcing": getattr(eventsourcing, "__version__", _version("eventsourcing")),
-        "pydantic": pydantic.VERSION,
-        "orjson": orjson.__version__,
-        "platform": platform.platform(),
-    }
-
-
-def _version(name: str) -> str:
-    from importlib.metadata import version
-
-    return version(name)
 
 
 def _arguments(words: list[str]) -> Iterator[object]:

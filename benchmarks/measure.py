@@ -27,6 +27,7 @@ from baselines import IMPORT_BASELINE
 from histories import asof_question, generated, plan_queries
 from revisions import PYTHON, Code
 from scratch import copy_store, fresh_store, move_store, remove_store
+from store_size import measure as sizes_of
 from targets import REFERENCE_SIZE
 from workers import (
     measured_process,
@@ -51,6 +52,8 @@ PARTS = (
     "asof-known",
     "cli-asof",
     "catchup",
+    "store-size",
+    "wide",
     "write-path",
 )
 DEFAULT_PARTS = PARTS[:-1]
@@ -141,8 +144,11 @@ def measure_size(
     codes: Sequence[Code],
     say: Progress,
     known_rows: int | None = None,
+    snapshot: Path | None = None,
 ) -> list[dict[str, Any]]:
-    """Every measurement at one size, one result per revision (in the order of `codes`)."""
+    """Every measurement at one size, one result per revision (in the order of `codes`);
+    with `snapshot`, a copy of the measured revision's store there once its view is built
+    (for the PostgreSQL parts' SQLite side, `pg_bench.cli_asof`)."""
     work = Path(tempfile.mkdtemp(prefix=f"regimes-bench-{size}-", dir=args.workdir))
     history = generated(size, args.seed, args.data, say)
     sizing = Sizing(
@@ -172,8 +178,22 @@ def measure_size(
                 if not store.exists():
                     sizing.log(f"appending{sizing.at(which)} (not measured) for the next parts")
                     run_worker(codes[which], "append", store, history)
+        for which, result in enumerate(sizing.results):
+            if "store-size" in sizing.parts and "store_size" not in result:
+                target = fresh_store(work, f"sized-{which}.db")
+                sizing.log(f"regimes append{sizing.at(which)} (not measured) for the store size")
+                command = [regimes_script(), "--store", str(target), "append", str(history)]
+                timed_process(command, env=codes[which].env())
+                result["store_size"] = store_size(sizing, which, target)
+                remove_store(target)
         measure_replay(sizing, known_rows)
+        if snapshot is not None and sizing.viewed[0]:
+            copy_store(sizing.stores[0], snapshot)  # replayed, before any query appends
         measure_queries(sizing)
+        if "wide" in sizing.parts:
+            for which, result in enumerate(sizing.results):
+                sizing.log(f"one measure on everything, then 10 amendments{sizing.at(which)}")
+                result["wide"] = run_worker(codes[which], "wide", sizing.stores[which])
         if "write-path" in sizing.parts:
             measure_write_path(sizing)
         for result, store in zip(sizing.results, sizing.stores, strict=True):
@@ -210,6 +230,8 @@ def measure_append(s: Sizing) -> None:
                 seconds, rss = measured_process(command, env=s.codes[which].env())
                 processes[which].append(seconds)
                 process_rss[which].append(rss)
+                if run == 0 and "store-size" in s.parts:
+                    s.results[which]["store_size"] = store_size(s, which, target)
                 if not s.stores[which].exists():
                     move_store(target, s.stores[which])
                 remove_store(target)
@@ -229,6 +251,26 @@ def measure_append(s: Sizing) -> None:
                 "records_per_second": s.size / median,
                 "peak_rss_bytes": max(process_rss[which]),
             }
+
+
+def store_size(s: Sizing, which: int, store: Path) -> dict[str, Any]:
+    """The bytes of a store just made by `regimes append FILE`, against the input's, and
+    again after a `regimes replay` process (issue 23: at most 4x; a replay leaves the file
+    no larger)."""
+    appended = sizes_of(store)
+    s.log(f"regimes replay{s.at(which)} for the store size after it")
+    command = [regimes_script(), "--store", str(store), "replay"]
+    seconds = timed_process(command, env=s.codes[which].env())
+    replayed = sizes_of(store)
+    jsonl = s.history.stat().st_size
+    return {
+        "jsonl_bytes": jsonl,
+        "append": appended,
+        "replay": replayed,
+        "replay_seconds": seconds,
+        "ratio": appended["file"] / jsonl,
+        "replay_ratio": replayed["file"] / appended["file"],
+    }
 
 
 def measure_replay(s: Sizing, known_rows: int | None) -> None:

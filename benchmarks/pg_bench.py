@@ -46,10 +46,11 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from baselines import IMPORT_BASELINE  # noqa: E402
-from bench import machine, revision  # noqa: E402
 from histories import asof_question, generated, plan_queries  # noqa: E402
+from machine import machine  # noqa: E402
 from measure import Progress, regimes_script  # noqa: E402
-from revisions import PYTHON, Code, working_tree  # noqa: E402
+from revisions import PYTHON, Code, revision, working_tree  # noqa: E402
+from store_size import postgres_bytes  # noqa: E402
 from workers import pooled_asof, rounded, run_worker, summary, timed_process  # noqa: E402
 
 REFERENCE_SIZE = 10_000
@@ -60,6 +61,9 @@ TARGETS = (
     ("PG as-of p50 <= 1.5x p50 at 10k (side by side)", "asof_growth", "<=", 1.5, 1_000_000),
     ("PG as-of p50 <= 5 ms", "asof_p50", "<=", 5.0, None),
     ("PG replay >= 0.4x raw psycopg (read, decode, COPY)", "replay", ">=", 0.4, 1_000_000),
+    ("PG store after regimes append <= 4x JSON Lines", "store_size", "<=", 4.0, 100_000),
+    ("PG every-element measure + 10 amendments adds <= 5 MB", "wide_bytes", "<=", 5.0, None),
+    ("PG every-element measure + 10 amendments <= 1 s", "wide_seconds", "<=", 1.0, None),
 )
 
 
@@ -110,6 +114,44 @@ class Server:
             return str(row[0]) if row else ""
 
 
+class PostgresRun:
+    """The PostgreSQL parts of one run (of this script, or of `bench.py --postgres`): the
+    server and this run's fresh databases, a scratch folder, and the 10k store the larger
+    sizes' as-of is measured beside."""
+
+    def __init__(self, args: argparse.Namespace, code: Code, say: Progress) -> None:
+        self.args, self.code, self.say = args, code, say
+        self.server = Server(args.server, say)
+        self.work = Path(tempfile.mkdtemp(prefix="regimes-pgbench-", dir=args.workdir))
+        atexit.register(shutil.rmtree, self.work, ignore_errors=True)
+        self.references: dict[str, str] = {}
+        self.run = datetime.now(UTC).isoformat(timespec="seconds")
+
+    def sqlite_store(self, size: int) -> Path:
+        """Where the SQLite store of the same history, its view built, may be put for the
+        process comparison (`cli_asof`), which otherwise makes its own."""
+        return self.work / f"sqlite-{size}.db"
+
+    def measure(self, size: int, command: str) -> dict[str, Any]:
+        """Every part asked for at one size, stamped with the code, run and command."""
+        found = measure_size(
+            size, self.args, self.code, self.server, self.work, self.references, self.say
+        )
+        found["commit"], found["run"], found["command"] = self.code.label, self.run, command
+        found["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        return found
+
+    def header(self) -> dict[str, Any]:
+        """The machine (with the server's version) and the code, for the results."""
+        return {
+            "machine": {**machine(), "postgresql": self.server.version()},
+            "code": self.code.state,
+        }
+
+    def close(self) -> None:
+        self.server.drop_all()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     results: dict[str, Any] = {"sizes": {}}
@@ -123,24 +165,16 @@ def main(argv: list[str] | None = None) -> int:
     args.data.mkdir(parents=True, exist_ok=True)
     code = revision(args.at) if args.at else working_tree()
     code.use_here()
-    server = Server(args.server, say)
-    work = Path(tempfile.mkdtemp(prefix="regimes-pgbench-", dir=args.workdir))
-    atexit.register(shutil.rmtree, work, ignore_errors=True)
-    results["machine"] = {**machine(), "postgresql": server.version()}
-    results["code"] = code.state
+    postgres = PostgresRun(args, code, say)
+    results.update(postgres.header())
     command = " ".join(["python benchmarks/pg_bench.py", *(argv or sys.argv[1:])])
-    run = datetime.now(UTC).isoformat(timespec="seconds")
-    references: dict[str, str] = {}
     try:
         for size in (int(text.replace("_", "")) for text in args.sizes.split(",")):
-            found = measure_size(size, args, code, server, work, references, say)
-            found["commit"], found["run"], found["command"] = code.label, run, command
-            found["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-            results["sizes"][str(size)] = found
+            results["sizes"][str(size)] = postgres.measure(size, command)
             args.out.write_text(json.dumps(results, indent=2) + "\n")
             say(f"{size}: done, results in {args.out}")
     finally:
-        server.drop_all()
+        postgres.close()
     print(table(results))
     return 0
 
@@ -158,8 +192,8 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--only",
-        default="append,replay,asof,cli-asof",
-        help="parts: append,replay,asof,cli-asof (the query parts need a replayed store, "
+        default="append,replay,asof,cli-asof,wide",
+        help="parts: append,replay,asof,cli-asof,wide (the query parts need a replayed store, "
         "made unmeasured when replay is not asked for)",
     )
     parser.add_argument("--queries", type=int, default=300)
@@ -209,6 +243,14 @@ def measure_size(
                     log(f"regimes append (whole process) into PostgreSQL, run {run + 1}")
                     command = [regimes_script(), "--store", server.url(name), "append"]
                     processes.append(timed_process([*command, str(history)], env=env))
+                    if run == 0:  # the store's size against its input, once
+                        result["store_size"] = {
+                            "jsonl_bytes": history.stat().st_size,
+                            "bytes": postgres_bytes(server.url(name)),
+                        }
+                        result["store_size"]["ratio"] = (
+                            result["store_size"]["bytes"] / result["store_size"]["jsonl_bytes"]
+                        )
                 server.drop(name)
         median = statistics.median(processes)
         result["save_baseline"] = summary(saves, size, "events_per_second")
@@ -293,6 +335,11 @@ def measure_size(
             result["cli_asof"] = cli_asof(
                 size, args, code, server.url(viewed), history, plan, work, log
             )
+    if "wide" in parts:
+        if viewed is None:
+            viewed = server.fresh(f"{size}_viewed", template=pristine)
+        log("one measure on everything, then 10 amendments, in one process")
+        result["wide"] = run_worker(code, "wide", server.url(viewed))
     if not args.pristine:
         server.drop(pristine)
     if viewed and viewed != references.get("store"):
@@ -333,10 +380,11 @@ def cli_asof(
 ) -> dict[str, Any]:
     """`regimes as-of` on the PostgreSQL store and on a SQLite store of the same history,
     interleaved (the order alternating), with the bare-import baseline."""
-    sqlite = work / f"sqlite-{size}.db"
-    log("SQLite store of the same history (not measured)")
-    run_worker(code, "append", sqlite, history)
-    run_worker(code, "replay", sqlite)
+    sqlite = work / f"sqlite-{size}.db"  # `PostgresRun.sqlite_store`
+    if not sqlite.exists():
+        log("SQLite store of the same history (not measured)")
+        run_worker(code, "append", sqlite, history)
+        run_worker(code, "replay", sqlite)
     flow = plan["process"]
     question = asof_question(flow)
     commands = {
@@ -412,6 +460,18 @@ def judged(sizes: dict[str, Any]) -> list[tuple[str, int, float, str, bool]]:
                     f"{r['replay']['events_per_second']:,.0f} ev/s vs "
                     f"{r['raw_baseline']['events_per_second']:,.0f} ev/s"
                 )
+            elif section == "store_size" and "store_size" in r:
+                value = r["store_size"]["ratio"]
+                text = (
+                    f"{r['store_size']['bytes'] / 1e6:,.1f} MB of tables and indexes vs "
+                    f"{r['store_size']['jsonl_bytes'] / 1e6:,.1f} MB of JSON Lines"
+                )
+            elif section == "wide_bytes" and "wide" in r:
+                value = r["wide"]["added_bytes"] / 1e6
+                text = f"{r['wide']['records']} appends, one process"
+            elif section == "wide_seconds" and "wide" in r:
+                value = r["wide"]["seconds"]
+                text = f"{r['wide']['records']} appends, one process"
             if value is not None:
                 met = value >= limit if way == ">=" else value <= limit
                 found.append((label, int(key), value, f"{text} [{r.get('commit', '?')}]", met))

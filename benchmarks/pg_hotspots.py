@@ -193,10 +193,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     import layout
-    from bench import revision
     from histories import asof_question, generated, plan_queries
     from measure import Progress
-    from revisions import working_tree
+    from revisions import revision, working_tree
 
     say = Progress()
     code = revision(args.at) if args.at else working_tree()

@@ -3,10 +3,13 @@ working tree; and the environment that puts it first on every process's import p
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,3 +118,10 @@ def code_state(packages: tuple[str, ...] = PACKAGES) -> dict[str, Any]:
         "uncommitted_code_changes": bool(diff or untracked),
         "code_digest": digest.hexdigest()[:12],
     }
+
+
+def revision(name: str) -> Code:
+    """The project's code at a git revision, exported for this run only."""
+    snapshot = Path(tempfile.mkdtemp(prefix="regimes-bench-code-"))
+    atexit.register(shutil.rmtree, snapshot, ignore_errors=True)
+    return pin(name, snapshot)

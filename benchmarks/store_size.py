@@ -101,9 +101,9 @@ def show(label: str, figures: dict[str, Any], jsonl: int, seconds: float) -> Non
             print(f"    {name:40s} {mb(size):>12s}")
 
 
-def wide(code: Code, store: Path, folder: Path) -> list[dict[str, Any]]:
+def wide_records() -> list[dict[str, Any]]:
     """One measure naming every element and every country but its issuer, then ten
-    amendments of it, each its own append: what each added to the store, and its seconds."""
+    amendments of it, each taking one more country out of its destinations."""
     import pycountry
 
     from domain.vocabulary import ELEMENTS
@@ -125,7 +125,7 @@ def wide(code: Code, store: Path, folder: Path) -> list[dict[str, Any]]:
             "sources": source,
         }
     ]
-    for number in range(1, 11):  # each takes one more country out of its destinations
+    for number in range(1, 11):
         records.append(
             {
                 "type": "measure_amended",
@@ -135,8 +135,14 @@ def wide(code: Code, store: Path, folder: Path) -> list[dict[str, Any]]:
                 "sources": source,
             }
         )
+    return records
+
+
+def wide(code: Code, store: Path, folder: Path) -> list[dict[str, Any]]:
+    """`wide_records`, each its own `regimes append` process: what each added to the store,
+    and its seconds."""
     steps = []
-    for number, record in enumerate(records):
+    for number, record in enumerate(wide_records()):
         path = folder / f"wide-{number}.jsonl"
         path.write_text(json.dumps(record) + "\n")
         before = measure(store)["live"]
@@ -145,6 +151,47 @@ def wide(code: Code, store: Path, folder: Path) -> list[dict[str, Any]]:
         steps.append({"record": record["type"], "seconds": seconds, "added": after - before})
         print(f"  {record['type']:16s} +{mb(after - before):>10s} in {seconds:.2f} s")
     return steps
+
+
+def worker_wide(store: str) -> dict[str, Any]:
+    """`wide_records` appended in one process through `regimes.Store`, one append each (log
+    and projections), as a program using the package would: the seconds of the eleven
+    appends, and what they added to the store's live pages (SQLite) or relations
+    (PostgreSQL)."""
+    import regimes
+
+    sized = postgres_bytes if store.startswith(("postgresql:", "postgres:")) else _sqlite_live
+    records = wide_records()
+    steps: list[dict[str, Any]] = []
+    with regimes.Store(store) as opened:
+        opened.as_of("2030-01-01", items=["Dy"], exporter="US", importer="JP")  # caught up
+        before = sized(store)
+        started = time.perf_counter()
+        for record in records:
+            step = time.perf_counter()
+            report = opened.append([record])
+            assert report.appended == 1, report
+            steps.append({"record": record["type"], "seconds": time.perf_counter() - step})
+        seconds = time.perf_counter() - started
+    added = sized(store) - before
+    return {"seconds": seconds, "added_bytes": added, "records": len(records), "steps": steps}
+
+
+def _sqlite_live(store: str) -> int:
+    return int(measure(Path(store))["live"])
+
+
+def postgres_bytes(url: str) -> int:
+    """The bytes of every table of the store's database, with their indexes and TOAST."""
+    import psycopg
+
+    with psycopg.connect(url) as connection:
+        row = connection.execute(
+            "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_catalog.pg_class c "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+        ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def main() -> None:

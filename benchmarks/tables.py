@@ -21,6 +21,10 @@ def table(results: dict[str, Any]) -> str:
         lines += ["", *side_by_side(results)]
     if any("write_path" in r for r in results["sizes"].values()):
         lines += ["", *write_paths(results["sizes"])]
+    if results.get("postgresql", {}).get("sizes"):
+        from pg_bench import table as postgres_table
+
+        lines += ["", "on PostgreSQL (bench.py --postgres):", postgres_table(results["postgresql"])]
     return "\n".join(lines)
 
 
@@ -164,6 +168,36 @@ def figures(sizes: Sizes) -> list[str]:
                         commit(r, "catchup"),
                     )
                 )
+        if "store_size" in r:
+            sized = r["store_size"]
+            rows.append(
+                (
+                    "store after regimes append",
+                    f"{sized['append']['file'] / 1e6:,.1f} MB",
+                    f"JSON Lines {sized['jsonl_bytes'] / 1e6:,.1f} MB",
+                    f"{sized['ratio']:.2f}",
+                    commit(r, "store_size"),
+                )
+            )
+            rows.append(
+                (
+                    "  after regimes replay",
+                    f"{sized['replay']['file'] / 1e6:,.1f} MB",
+                    f"before {sized['append']['file'] / 1e6:,.1f} MB",
+                    f"{sized['replay_ratio']:.2f}",
+                    commit(r, "store_size"),
+                )
+            )
+        if "wide" in r:
+            rows.append(
+                (
+                    "every-element measure + 10 amends",
+                    f"{r['wide']['seconds']:.2f} s",
+                    f"+{r['wide']['added_bytes'] / 1e6:,.2f} MB",
+                    "",
+                    commit(r, "wide"),
+                )
+            )
         for what, figure, baseline, ratio, code in rows:
             lines.append(
                 f"{int(size):>9,}  {what:<34} {figure:>18} {baseline:>18} {ratio:>7}  {code}"

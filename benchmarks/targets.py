@@ -125,6 +125,36 @@ def _append_memory(r: dict[str, Any], sizes: Sizes) -> tuple[float, str]:
     )
 
 
+def _store_size(r: dict[str, Any], sizes: Sizes) -> tuple[float, str]:
+    sized = r["store_size"]
+    return (
+        sized["ratio"],
+        f"{sized['append']['file'] / 1e6:,.1f} MB vs {sized['jsonl_bytes'] / 1e6:,.1f} MB "
+        f"of JSON Lines (live pages {sized['append']['live'] / sized['jsonl_bytes']:.1f}x, "
+        f"the log {sized['append']['log'] / 1e6:,.1f} MB)",
+    )
+
+
+def _replayed_size(r: dict[str, Any], sizes: Sizes) -> tuple[float, str]:
+    sized = r["store_size"]
+    return (
+        sized["replay_ratio"],
+        f"{sized['replay']['file'] / 1e6:,.1f} MB after replay vs "
+        f"{sized['append']['file'] / 1e6:,.1f} MB before",
+    )
+
+
+def _wide_bytes(r: dict[str, Any], sizes: Sizes) -> tuple[float, str]:
+    wide = r["wide"]
+    return wide["added_bytes"] / 1e6, f"{wide['records']} appends, one process"
+
+
+def _wide_seconds(r: dict[str, Any], sizes: Sizes) -> tuple[float, str]:
+    wide = r["wide"]
+    slowest = max(step["seconds"] for step in wide["steps"])
+    return wide["seconds"], f"{wide['records']} appends, one process; slowest {slowest:.3f} s"
+
+
 def _asof_growth(r: dict[str, Any], sizes: Sizes) -> tuple[float, str]:
     # Only beside the reference store, which sizes above it are measured with.
     return (
@@ -187,6 +217,31 @@ TARGETS = (
         _whole_append,
     ),
     Target("regimes append peak memory <= 1 GiB", 1.0, 1_000_000, "cli_append", _append_memory),
+    Target("store after regimes append <= 4x JSON Lines", 4.0, 100_000, "store_size", _store_size),
+    Target(
+        "store after regimes replay <= 1x before it",
+        1.0,
+        100_000,
+        "store_size",
+        _replayed_size,
+        every_size=True,
+    ),
+    Target(
+        "every-element measure + 10 amendments adds <= 5 MB",
+        5.0,
+        100_000,
+        "wide",
+        _wide_bytes,
+        every_size=True,
+    ),
+    Target(
+        "every-element measure + 10 amendments <= 1 s",
+        1.0,
+        100_000,
+        "wide",
+        _wide_seconds,
+        every_size=True,
+    ),
     Target(
         "as-of p50 <= 1.5x p50 at 10k",
         1.5,

@@ -22,6 +22,7 @@ import orjson
 from baselines import worker_raw, worker_save
 from pg_workers import worker_pg_raw, worker_pg_replay, worker_pg_save
 from revisions import PYTHON, Code
+from store_size import worker_wide
 from write_path import worker_write
 
 BENCH = str(Path(__file__).resolve().parent / "bench.py")
@@ -386,6 +387,7 @@ WORKERS: dict[str, Callable[..., dict[str, Any]]] = {
     "pg_save": worker_pg_save,
     "pg_replay": worker_pg_replay,
     "pg_raw": worker_pg_raw,
+    "wide": worker_wide,
 }
 
 
