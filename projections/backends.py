@@ -27,6 +27,7 @@ from eventsourcing.sqlite import (
 )
 
 from projections.tables import ViewSQL
+from store.locations import tables_complete
 
 #: SQLite's `auto_vacuum` setting whose free pages `PRAGMA incremental_vacuum` returns.
 INCREMENTAL = 2
@@ -314,9 +315,11 @@ def view_store(app: Regimes) -> ViewStore:
 
 
 def open_view(app: Regimes) -> BitemporalView:
-    """The view of the application's store, its tables created if they are not there."""
+    """The view of the application's store, its tables created if they are not there (a
+    PostgreSQL store opened complete has them: no catalog read then)."""
     from projections.view import BitemporalView
 
     view = BitemporalView(view_store(app))
-    view.create()
+    if not tables_complete(app.env):
+        view.create()
     return view

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +48,10 @@ class Store:
     display: str
     path: Path | None = None
     is_default: bool = False
+    #: A PostgreSQL store's catalog as `exists` just found it, every table there: the
+    #: `opening` that follows needs no second read (a connection and two statements of
+    #: every command). Taken once; any later opening reads the catalog again.
+    _found: dict[str, _Catalog] = field(default_factory=dict, repr=False, compare=False)
 
     def exists(self) -> bool:
         """Whether the store holds a log: False for a SQLite file that is not there yet, and
@@ -57,18 +61,21 @@ class Store:
 
             with _postgres_connection(self) as connection:
                 try:
-                    return _EVENTS_TABLE in _postgres_catalog(connection, self).tables
+                    catalog = _postgres_catalog(connection, self)
                 except psycopg.Error as error:
                     raise StoreError(
                         f"cannot open store {self.display}: {_first_line(error)}"
                     ) from None
+            if catalog.complete:
+                self._found["catalog"] = catalog
+            return _EVENTS_TABLE in catalog.tables
         return self.path is None or self.path.exists()
 
-    def complete(self, env: dict[str, str]) -> bool:
+    def complete(self, env: Mapping[str, str]) -> bool:
         """Whether the application opened with `env` (from `opening`) found every table of
-        the store there: its view's tables then open without `opening` again (a PostgreSQL
-        store's; a SQLite file's opening is cheap, and always run)."""
-        return self.kind == "postgresql" and env.get(COMPLETE) == "true"
+        the store there: its view's tables then open without `opening` again
+        (`tables_complete`)."""
+        return self.kind == "postgresql" and tables_complete(env)
 
     @contextmanager
     def opening(self) -> Iterator[dict[str, str]]:
@@ -87,7 +94,7 @@ class Store:
         if self.kind != "postgresql":
             yield self.env
             return
-        with _postgres_ddl_lock(self) as env:
+        with _postgres_ddl_lock(self, self._found.pop("catalog", None)) as env:
             yield env
 
 
@@ -362,15 +369,19 @@ def _postgres_catalog(connection: Any, store: Store) -> _Catalog:
 
 
 @contextmanager
-def _postgres_ddl_lock(store: Store) -> Iterator[dict[str, str]]:
+def _postgres_ddl_lock(store: Store, found: _Catalog | None = None) -> Iterator[dict[str, str]]:
     """The environment to open a PostgreSQL store with.
 
     A store whose tables are all there, at this version's schema, opens with no DDL and no
-    lock. Otherwise an advisory lock is held while schema and tables are created
-    (PostgreSQL's IF NOT EXISTS is not safe against concurrent creators), and the library
-    creates the log's tables only if they are not all there: the events table may be held
-    by a writer while a reader creates the view's tables.
+    lock (and without reading the catalog again when `found` so just before). Otherwise an
+    advisory lock is held while schema and tables are created (PostgreSQL's IF NOT EXISTS
+    is not safe against concurrent creators), and the library creates the log's tables
+    only if they are not all there: the events table may be held by a writer while a
+    reader creates the view's tables.
     """
+    if found is not None and found.complete:
+        yield _complete_env(store)
+        return
     import psycopg
     from psycopg import sql
 
@@ -395,7 +406,7 @@ def _postgres_ddl_lock(store: Store) -> Iterator[dict[str, str]]:
         except psycopg.Error as error:
             raise StoreError(f"cannot open store {store.display}: {_first_line(error)}") from None
         if catalog.complete:
-            yield {**store.env, "CREATE_TABLE": "false", COMPLETE: "true"}
+            yield _complete_env(store)
             return
         try:
             # Said either way: the library lets the process's environment fill what the
@@ -407,6 +418,27 @@ def _postgres_ddl_lock(store: Store) -> Iterator[dict[str, str]]:
             }
         finally:
             connection.execute("SELECT pg_advisory_unlock(%s)", (_DDL_LOCK,))
+
+
+def _complete_env(store: Store) -> dict[str, str]:
+    """The environment of a PostgreSQL store found complete: no DDL, and none needed by the
+    view either (`tables_complete`)."""
+    return {**store.env, "CREATE_TABLE": "false", COMPLETE: "true"}
+
+
+def tables_complete(env: Mapping[str, str]) -> bool:
+    """Whether an application opened with `env` (from `Store.opening`) is on a PostgreSQL
+    store that had every table of the log and of the view already: the view's tables then
+    need no catalog read before use. Only PostgreSQL openings say so (either way: the
+    library lets the process's environment fill what the application's lacks, and a stray
+    variable must not pass for this check); a SQLite file's check is cheap, and always run."""
+    # By the exact key: the library's `Environment.get` would first look for the key with
+    # the application's name before it (`REGIMES_REGIMES_…`), which a process may have.
+    exactly = {key: env[key] for key in ("PERSISTENCE_MODULE", COMPLETE) if key in env}
+    return (
+        exactly.get("PERSISTENCE_MODULE") == "eventsourcing.postgres"
+        and exactly.get(COMPLETE) == "true"
+    )
 
 
 def _first_line(error: BaseException) -> str:

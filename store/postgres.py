@@ -7,7 +7,8 @@ from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import Notification, StoredEvent
+import psycopg
+from eventsourcing.persistence import Notification, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg import Cursor
 from psycopg.rows import DictRow
@@ -19,6 +20,19 @@ from store.locations import STORE_SCHEMA
 
 #: How long an append's transaction may wait between two chunks while the next is checked.
 _CHECKING_SECONDS = 120
+
+
+def _open_pool(datastore: PostgresDatastore) -> None:
+    """Opens the store's connection pool and waits for its first connection.
+
+    The library opens the pool without waiting: the first statement then finds no connection
+    ready while the pool's worker is still making it, and the pool grows by a second one
+    (a server process, a handshake and a setting more for every command).
+    """
+    try:
+        datastore.pool.open(wait=True, timeout=datastore.pool.timeout)
+    except psycopg.OperationalError as error:  # the pool's timeout is one
+        raise OperationalError(str(error)) from error
 
 
 class PostgresChainedRecorder(PostgresApplicationRecorder):
@@ -35,6 +49,7 @@ class PostgresChainedRecorder(PostgresApplicationRecorder):
     CHUNK = 1000
 
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        _open_pool(datastore)
         super().__init__(datastore, **kwargs)
         schema = Identifier(self.datastore.schema)
         chain = Identifier(f"{self.events_table_name}_chain")

@@ -8,6 +8,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
 
@@ -244,8 +245,35 @@ def test_a_stray_environment_variable_does_not_pass_a_new_store_for_a_complete_o
     from store.locations import COMPLETE
 
     monkeypatch.setenv(COMPLETE, "true")
+    # the library's own lookup tries the name with the application's before it
+    monkeypatch.setenv(f"REGIMES_{COMPLETE}", "true")
     with Store(_url(schema)) as store:
         assert not store.location.complete(store.app(create=True).env)
         assert store.as_of("2025-06-01", elements=["Dy"]).known.position == 0
     with Store(_url(schema)) as store:  # now every table is there
         assert store.location.complete(store.app().env)
+
+
+def test_a_complete_store_opens_on_one_catalog_read(
+    schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A query on a store with every table reads the catalog once, on a connection of its
+    own (whether the store is there); opening the log and the view reads it no more."""
+    import store.locations as locations
+    from regimes.store import Store
+
+    with Store(_url(schema)) as store:
+        store.load_history()
+        store.reader()  # and the view's tables
+    own = locations._postgres_connection
+    opened: list[str] = []
+
+    def counted(location: locations.Store) -> AbstractContextManager[psycopg.Connection]:
+        opened.append(location.display)
+        return own(location)
+
+    monkeypatch.setattr(locations, "_postgres_connection", counted)
+    with Store(_url(schema)) as store:
+        answer = store.as_of("2025-12-01", elements=["Er"], exporter="CN", importer="JP")
+        assert answer.flows[0].suspended  # No. 57, after the Busan truce
+    assert len(opened) == 1
