@@ -27,8 +27,11 @@ EARLIER_KNOWLEDGE = f"known_to < '{OPEN_KNOWN}'"
 #: and `scheduled`. 3: the open end of knowledge after every date; the level quota (the levels
 #: above it numbered one up); summaries with their places and `except`. 4: the table of the
 #: measures' HS codes (`--hs`). 5: normalised: one row per segment (its measure's scope named
-#: by key), the scopes' (item, exporter, importer) once each in a table of their own.
-SCHEMA_VERSION = "5"
+#: by key), the scopes' (item, exporter, importer) once each in a table of their own. 6: each
+#: spread scope's span (`begins`, `ends`) beside its flows.
+SCHEMA_VERSION = "6"
+#: The span of a scope no segment believed today names (`begins`, `ends`): standing on no day.
+NO_SPAN = (OPEN_DATE, "")
 
 
 #: One segment of a measure over [valid_from, valid_to), as known from publication date
@@ -168,8 +171,12 @@ class ViewSQL:
             # where each scope (a measure's items and places, as written) applies, written once
             # whatever number of segments name it: each item on each place, or for a large
             # scope its items and its places apart
+            # with the span of the scope's believed segments as known today (the first day of
+            # the first, the end of the last: `span_scopes`), which the questions of today
+            # read before any segment, to pass over the scopes standing on other days
             f"CREATE TABLE IF NOT EXISTS {self.flows} (scope TEXT NOT NULL, "
-            "item TEXT NOT NULL, exporter TEXT NOT NULL, importer TEXT NOT NULL)",
+            "item TEXT NOT NULL, exporter TEXT NOT NULL, importer TEXT NOT NULL, "
+            "begins TEXT NOT NULL, ends TEXT NOT NULL)",
             f"CREATE TABLE IF NOT EXISTS {self.items} (scope TEXT NOT NULL, item TEXT NOT NULL)",
             f"CREATE TABLE IF NOT EXISTS {self.places} (scope TEXT NOT NULL, "
             "exporter TEXT NOT NULL, importer TEXT NOT NULL)",
@@ -187,10 +194,12 @@ class ViewSQL:
             # places found.
             f"CREATE UNIQUE INDEX IF NOT EXISTS {prefix}_scope_flows ON {self.flows} "
             "(scope, item, exporter, importer)",
-            # The spread scopes on a flow: where a question about items starts; and into a
+            # The spread scopes on a flow: where a question about items starts (a question
+            # of today on a day, by their spans first: on a large store a flow is named by
+            # dozens of measures' scopes, of which a few stand on any one day); and into a
             # country, for questions without items.
             f"CREATE INDEX IF NOT EXISTS {prefix}_flow_scopes ON {self.flows} "
-            "(item, exporter, importer, scope)",
+            "(item, exporter, importer, ends, begins, scope)",
             f"CREATE INDEX IF NOT EXISTS {prefix}_importer_flows ON {self.flows} (importer, scope)",
             f"CREATE UNIQUE INDEX IF NOT EXISTS {prefix}_scope_items ON {self.items} (scope, item)",
             f"CREATE UNIQUE INDEX IF NOT EXISTS {prefix}_scope_places ON {self.places} "
@@ -240,6 +249,31 @@ class ViewSQL:
             f"UPDATE {self.rows} SET recorded_to = {p} WHERE scope = {p} AND valid_from = {p} "
             f"AND valid_to = {p} AND known_from = {p} AND known_to = {p} "
             f"AND recorded_to = {OPEN_POSITION} AND {EARLIER_KNOWLEDGE}"
+        )
+
+    def span_scopes(self) -> str:
+        """Sets a spread scope's span to its believed segments as known today: parameters
+        (scope, scope, scope); `NO_SPAN` when none (catch-up, for the scopes it touched)."""
+        p = self.placeholder
+        believed = (
+            f"FROM {self.rows} WHERE scope = {p} AND recorded_to = {OPEN_POSITION} "
+            f"AND {LATEST_KNOWLEDGE}"
+        )
+        begins, ends = NO_SPAN
+        return (
+            f"UPDATE {self.flows} SET begins = COALESCE((SELECT MIN(valid_from) {believed}), "
+            f"'{begins}'), ends = COALESCE((SELECT MAX(valid_to) {believed}), '{ends}') "
+            f"WHERE scope = {p}"
+        )
+
+    def span_all_scopes(self) -> str:
+        """Sets every spread scope's span at once (a bulk load, whose flows came with
+        `NO_SPAN`)."""
+        return (
+            f"UPDATE {self.flows} SET begins = h.begins, ends = h.ends FROM "
+            f"(SELECT scope, MIN(valid_from) AS begins, MAX(valid_to) AS ends FROM {self.rows} "
+            f"WHERE recorded_to = {OPEN_POSITION} AND {LATEST_KNOWLEDGE} GROUP BY scope) AS h "
+            f"WHERE {self.flows}.scope = h.scope"
         )
 
     def any_large(self) -> str:
@@ -301,12 +335,18 @@ class ViewSQL:
                 spread.append(f"f.{column} IN ({self.marks(len(places))})")
                 apart.append(f"c.{column} IN ({self.marks(len(places))})")
                 params += list(places)
+        spread_params, apart_params = list(params), list(params)
+        if day is not None and latest and known is None:
+            # the spans are of the segments this question reads: believed, known today
+            spread += [f"f.ends > {p}", f"f.begins <= {p}"]
+            spread_params += [day.isoformat(), day.isoformat()]
         spread.append("r.scope = f.scope")
         apart += ["c.scope = i.scope", "r.scope = i.scope"]
         where: list[str] = []
         if day is not None:
             where += [f"r.valid_from <= {p}", f"r.valid_to > {p}"]
-            params += [day.isoformat(), day.isoformat()]
+            for scoped in (spread_params, apart_params):
+                scoped += [day.isoformat(), day.isoformat()]
         believed: list[tuple[list[str], list[Any]]] = [
             ([f"r.recorded_to = {OPEN_POSITION}"], [])
             if latest
@@ -357,18 +397,20 @@ class ViewSQL:
                 "SELECT r.measure, f.item, f.exporter, f.importer, "
                 + segment.format(f"{self.flows} f"),
                 spread,
+                spread_params,
             ),
             (
                 "SELECT r.measure, i.item, c.exporter, c.importer, " + segment.format(apart_from),
                 apart,
+                apart_params,
             ),
         )[: 2 if large else 1]
         statements = []
         all_params: list[Any] = []
         for terms, values in parts:
-            for select, scoped in selects:
+            for select, scoped, scope_params in selects:
                 statements.append(select + " AND ".join([*scoped, *where, *terms]))
-                all_params += [*params, *values]
+                all_params += [*scope_params, *values]
         return " UNION ALL ".join(statements), all_params
 
 
@@ -399,7 +441,7 @@ def insert_rows(
     )
     flows, items, places = scope_rows(scopes or {})
     c.executemany(
-        f"INSERT INTO {sql.flows} VALUES ({sql.marks(4)})"
+        f"INSERT INTO {sql.flows} VALUES ({sql.marks(6)})"
         + (" ON CONFLICT (scope, item, exporter, importer) DO NOTHING" if known_states else ""),
         flows,
     )
@@ -438,15 +480,17 @@ def hs_codes_of(position: int, event: Any) -> list[tuple[str, str, int, str]]:
 
 def scope_rows(
     scopes: Mapping[str, Scope],
-) -> tuple[list[tuple[str, str, str, str]], list[tuple[str, str]], list[tuple[str, str, str]]]:
+) -> tuple[
+    list[tuple[str, str, str, str, str, str]], list[tuple[str, str]], list[tuple[str, str, str]]
+]:
     """The rows of the scopes' tables: each spread scope's key with each of its items on
-    each of its places; each large one's key with each of its items, and with each of its
-    places."""
+    each of its places (its span yet to be set: `NO_SPAN`); each large one's key with each
+    of its items, and with each of its places."""
     spread = {key: scope for key, scope in scopes.items() if scope.spread}
     large = {key: scope for key, scope in scopes.items() if not scope.spread}
     return (
         [
-            (key, item, *place)
+            (key, item, *place, *NO_SPAN)
             for key, scope in spread.items()
             for item in scope.items
             for place in scope.places

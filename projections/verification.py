@@ -79,8 +79,9 @@ def verify_against(
     )
     fresh_states = _states(view, fresh)
     live_states = _states(view, live)
-    fresh_scopes = _scopes(view, fresh)
-    live_scopes = _scopes(view, live)
+    # the scopes' spans as the live view stands, if that is at `position`
+    fresh_scopes = _scopes(view, fresh, spans=tracked == position)
+    live_scopes = _scopes(view, live, spans=tracked == position)
     if tracked > position:  # summaries and scopes met after `position` are not its concern
         known = {key for key, _ in fresh_states}
         live_states = [state for state in live_states if state[0] in known]
@@ -159,13 +160,15 @@ def _states(view: BitemporalView, generation: str) -> list[tuple[Any, ...]]:
     return list(_select(view, f"SELECT key, summary FROM {sql.states} ORDER BY key, summary"))
 
 
-def _scopes(view: BitemporalView, generation: str) -> list[list[tuple[Any, ...]]]:
-    """The scopes' tables (spread, items, places), each in an order every column decides."""
+def _scopes(view: BitemporalView, generation: str, *, spans: bool) -> list[list[tuple[Any, ...]]]:
+    """The scopes' tables (spread, with their `spans` if asked, items, places), each in an
+    order every column decides."""
     sql = view.sql(generation)
+    flows = "scope, item, exporter, importer" + (", begins, ends" if spans else "")
     return [
         list(_select(view, f"SELECT {columns} FROM {table} ORDER BY {columns}"))
         for table, columns in (
-            (sql.flows, "scope, item, exporter, importer"),
+            (sql.flows, flows),
             (sql.items, "scope, item"),
             (sql.places, "scope, exporter, importer"),
         )

@@ -156,6 +156,12 @@ class BitemporalView:
                 c.execute(statement)
             self.forget_tracking(c, generation)
 
+    def span_generation(self, generation: str) -> None:
+        """Sets the spans of a loaded generation's spread scopes (`ViewSQL.span_scopes`),
+        which its load wrote without (they are known once every segment is)."""
+        with self.transaction(commit=True) as c:
+            c.execute(self.sql(generation).span_all_scopes())
+
     def index_generation(self, generation: str) -> None:
         """Builds the keys and indexes of a loaded generation, and its statistics."""
         with self.transaction(commit=True) as c:
@@ -247,6 +253,7 @@ class BitemporalView:
         to_close_earlier: list[tuple[Any, ...]] = []  # the same, of earlier knowledge
         states: dict[str, bytes] = {}
         scopes: dict[str, Scope] = {}
+        spanned: set[str] = set()  # scopes whose segments known today this batch changes
         for change in changes:
             for row in change.closed:
                 values = opened.pop((change.measure, row), None)
@@ -259,9 +266,12 @@ class BitemporalView:
                     key = (change.position, scope, valid_from, valid_to, known_from)
                     if known_to == OPEN_KNOWN:
                         to_close.append(key)
+                        spanned.add(scope)
                     else:
                         to_close_earlier.append((*key, known_to))
             for row in change.opened:
+                if row[-1] == OPEN_KNOWN:
+                    spanned.add(row[5])
                 opened[(change.measure, row)] = [
                     change.measure,
                     *row,
@@ -285,6 +295,7 @@ class BitemporalView:
             new_scopes = self._new_scopes(c, sql, scopes)
             insert = self.store.bulk_insert
             insert_rows(c, sql, rows, states, positions, codes, new_scopes, insert=insert)
+            c.executemany(sql.span_scopes(), [(scope, scope, scope) for scope in sorted(spanned)])
             self.store.track(c, Tracking(tracking_name(generation), last_position))
             if not check_first:
                 self.ensure_live(c, generation)
