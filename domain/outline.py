@@ -5,7 +5,8 @@ id it names.
 A long batch is checked a chunk at a time (`domain.appending`), each aggregate let go after
 its last record; the ids let the log be asked in bulk which of them are new. An outline is
 read from records already validated (a `Batch`), or ahead of validating them, from the raw
-records of an input that can be read twice.
+records of an input that can be read twice: then only a record's type and ids are looked
+at, so that any record may be read lightly (`read_exactly`) and any may be wrong.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ KINDS = ("measure", "action", "group", "party")
 #: The kind of aggregate each type of record is about.
 KIND_OF = {record_type: record_type.partition("_")[0] for record_type in RECORD_TYPES}
 #: The records that make a group or a party a measure may name anywhere in the batch.
-_DEFINING = {"group_defined": GroupDefinedRecord, "party_identified": PartyIdentifiedRecord}
+_DEFINING = frozenset({"group_defined", "party_identified"})
 
 
 @dataclass
@@ -83,13 +84,26 @@ def outline_of(records: Iterable[Numbered]) -> Outline:
     return outline
 
 
+def read_exactly(raw: Any) -> bool:
+    """Whether the outline needs a raw record read exactly (a key given twice found, as
+    when it is checked), not merely decoded: a definition of a group or a party, which it
+    validates."""
+    if not isinstance(raw, dict):
+        return False
+    record_type = raw.get("type")
+    return type(record_type) is str and record_type in _DEFINING
+
+
 def outline_of_raw(records: Iterable[tuple[int, Any, Any]]) -> Outline:
     """The outline of records as read, each a (line, raw record or the reader's
     `RecordError`, anything) at its place in the iteration, before they are validated.
 
     Only the definitions of groups and parties are validated here (they are few), so that a
-    group or party whose definition is wrong counts as undefined; anything else wrong with
-    a record is found when it is checked, which refuses the batch anyway. Of the ids a
+    group or party whose definition is wrong counts as undefined; those must be read as
+    they are when checked (`read_exactly`), any other record may be merely decoded. Anything
+    else wrong with a record is found when it is checked, which refuses the batch anyway:
+    here, a wrong record at most names an id that no valid record does, which keeps the
+    aggregate until the end (a record read right is read the same both ways). Of the ids a
     record names besides its own, only its responses are kept (a measure's or an action's
     further on in the batch); a group or a party it names is looked up alone, once, when
     it is checked (one the log holds is loaded anyway, and one it lacks is an error).
@@ -100,14 +114,17 @@ def outline_of_raw(records: Iterable[tuple[int, Any, Any]]) -> Outline:
     for ordinal, (line, raw, _) in enumerate(records):
         if not isinstance(raw, dict):  # a RecordError, or not an object at all
             continue
-        kind = KIND_OF.get(raw.get("type"))  # type: ignore[arg-type]
+        record_type = raw.get("type")
+        if type(record_type) is not str:  # a list or an object would not even be a key
+            continue
+        kind = KIND_OF.get(record_type)
         if kind is None:
             continue
         slug = raw.get(kind)
         if type(slug) is str:
             last[kind][slug] = ordinal
             named[kind].add(slug)
-            if kind in ("group", "party") and raw["type"] in _DEFINING and _valid(raw, line):
+            if record_type in _DEFINING and _valid(raw, line):
                 (outline.groups if kind == "group" else outline.parties).add(slug)
         responses = raw.get("responds_to")
         if responses:
