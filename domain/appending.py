@@ -128,7 +128,7 @@ class Planner:
         self.received += 1
         repository, loaded = self.repository, self.loaded
         groups, parties = self.outline.groups, self.outline.parties
-        unknown = list(_unknown_references_of(repository, record, loaded, (groups, parties)))
+        unknown = _unknown_references_of(repository, record, loaded, (groups, parties))
         if unknown:
             self.rule_errors += [
                 (numbered.error(field, message), None) for field, message in unknown
@@ -327,20 +327,23 @@ def _unknown_references_of(
     record: Record,
     loaded: Loaded,
     in_batch: tuple[set[str], set[str]],
-) -> Iterator[tuple[str, str]]:
+) -> list[tuple[str, str]]:
     """(field, message) for each group or party a measure record names that neither the log
     nor the batch holds."""
     groups, parties = in_batch
-    for field, slugs in groups_named(record).items():
-        for slug in slugs:
-            if slug in groups or _is(_load(repository, group_id(slug), loaded), Group):
-                continue
-            yield field, f"unknown group '@{slug}': define it (group_defined)"
-    for field, slugs in parties_named(record).items():
-        for slug in slugs:
-            if slug in parties or _is(_load(repository, party_id(slug), loaded), Party):
-                continue
-            yield field, f"unknown party {slug!r}: identify it (party_identified)"
+    unknown = [
+        (field, f"unknown group '@{slug}': define it (group_defined)")
+        for field, slugs in groups_named(record).items()
+        for slug in slugs
+        if slug not in groups and not _is(_load(repository, group_id(slug), loaded), Group)
+    ]
+    unknown += [
+        (field, f"unknown party {slug!r}: identify it (party_identified)")
+        for field, slugs in parties_named(record).items()
+        for slug in slugs
+        if slug not in parties and not _is(_load(repository, party_id(slug), loaded), Party)
+    ]
+    return unknown
 
 
 def _responded_to(repository: Repository[Any], slug: str, loaded: Loaded) -> bool:

@@ -44,6 +44,17 @@ class ChunkedLog(Protocol):
         ...
 
 
+@runtime_checkable
+class ReadAhead(Protocol):
+    """Inputs that can also be read lightly, for the outline of a batch
+    (`regimes.reading.Rereading`)."""
+
+    def ahead(self, exact: Callable[[Any], bool]) -> Iterator[RawRecord]:
+        """Every record, read only as far as its type and ids go, except those `exact`
+        picks: read as when they are checked."""
+        ...
+
+
 @dataclass(frozen=True)
 class AppendReport:
     """What an append did: how many records were new, how many were already in the log."""
@@ -109,14 +120,16 @@ class Regimes(Application[UUID]):
         dry_run: bool = False,
     ) -> AppendReport:
         """`append` for records read from inputs that can be read twice (each call of `read`
-        reads them again, from the start): read once to outline the batch, and again to
-        check and write it a chunk at a time, so that the batch is never held whole."""
+        reads them again, from the start): read once to outline the batch (lightly, when
+        `read` can: `ReadAhead`), and again to check and write it a chunk at a time, so that
+        the batch is never held whole."""
         from domain.appending import Planner
         from domain.batch import read_entry
-        from domain.outline import outline_of_raw
+        from domain.outline import outline_of_raw, read_exactly
 
         def begin() -> tuple[Planner, Iterator[Entry]]:
-            outline = outline_of_raw(read())
+            ahead = read.ahead(read_exactly) if isinstance(read, ReadAhead) else read()
+            outline = outline_of_raw(ahead)
             entries = (
                 (ordinal, read_entry(line, raw, source))
                 for ordinal, (line, raw, source) in enumerate(read())

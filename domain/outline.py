@@ -1,11 +1,14 @@
 """What a batch says about its aggregates before any record is checked: the last record about
-each measure, action, group and party, the groups and parties the batch defines, and every
-id it names.
+each measure, action, group and party, the groups and parties the batch defines, and the
+ids of its records and of their responses.
 
 A long batch is checked a chunk at a time (`domain.appending`), each aggregate let go after
-its last record; the ids let the log be asked in bulk which of them are new. An outline is
+its last record; the ids let the log be asked in bulk which of them are new (those that
+would otherwise cost a query per record: a group or a party a record names is looked up
+alone, once, when the record is checked). An outline is
 read from records already validated (a `Batch`), or ahead of validating them, from the raw
-records of an input that can be read twice.
+records of an input that can be read twice: then only a record's type and ids are looked
+at, so that any record may be read lightly (`read_exactly`) and any may be wrong.
 """
 
 from __future__ import annotations
@@ -20,9 +23,7 @@ from domain.records import (
     GroupDefinedRecord,
     PartyIdentifiedRecord,
     RecordErrors,
-    groups_named,
     parse_record,
-    parties_named,
 )
 
 #: What each record is about: the field naming it, which is also its type's first word.
@@ -30,7 +31,7 @@ KINDS = ("measure", "action", "group", "party")
 #: The kind of aggregate each type of record is about.
 KIND_OF = {record_type: record_type.partition("_")[0] for record_type in RECORD_TYPES}
 #: The records that make a group or a party a measure may name anywhere in the batch.
-_DEFINING = {"group_defined": GroupDefinedRecord, "party_identified": PartyIdentifiedRecord}
+_DEFINING = frozenset({"group_defined", "party_identified"})
 
 
 @dataclass
@@ -43,7 +44,7 @@ class Outline:
     #: definition (docs/records.md §5).
     groups: set[str] = field(default_factory=set)
     parties: set[str] = field(default_factory=set)
-    #: By kind: every slug the batch names, as a subject or a reference.
+    #: By kind: the slugs of the batch's records and of their responses (`responds_to`).
     named: dict[str, set[str]] = field(default_factory=lambda: {kind: set() for kind in KINDS})
     #: How many records (read or not) the batch holds.
     records: int = 0
@@ -72,15 +73,21 @@ def outline_of(records: Iterable[Numbered]) -> Outline:
             outline.groups.add(slug)
         elif isinstance(record, PartyIdentifiedRecord):
             outline.parties.add(slug)
-        if kind in ("measure", "action"):
-            named["group"].update(slug for slugs in groups_named(record).values() for slug in slugs)
-        if kind == "measure":
-            named["party"].update(
-                slug for slugs in parties_named(record).values() for slug in slugs
-            )
-        _responses(named, getattr(record, "responds_to", None))
+        responses = getattr(record, "responds_to", None)
+        if responses:
+            _responses(named, responses)
         outline.records = ordinal + 1
     return outline
+
+
+def read_exactly(raw: Any) -> bool:
+    """Whether the outline needs a raw record read exactly (a key given twice found, as
+    when it is checked), not merely decoded: a definition of a group or a party, which it
+    validates."""
+    if not isinstance(raw, dict):
+        return False
+    record_type = raw.get("type")
+    return type(record_type) is str and record_type in _DEFINING
 
 
 def outline_of_raw(records: Iterable[tuple[int, Any, Any]]) -> Outline:
@@ -88,11 +95,11 @@ def outline_of_raw(records: Iterable[tuple[int, Any, Any]]) -> Outline:
     `RecordError`, anything) at its place in the iteration, before they are validated.
 
     Only the definitions of groups and parties are validated here (they are few), so that a
-    group or party whose definition is wrong counts as undefined; anything else wrong with
-    a record is found when it is checked, which refuses the batch anyway. Of the ids a
-    record names besides its own, only its responses are kept (a measure's or an action's
-    further on in the batch); a group or a party it names is looked up alone, once, when
-    it is checked (one the log holds is loaded anyway, and one it lacks is an error).
+    group or party whose definition is wrong counts as undefined; those must be read as
+    they are when checked (`read_exactly`), any other record may be merely decoded. Anything
+    else wrong with a record is found when it is checked, which refuses the batch anyway:
+    here, a wrong record at most keeps an aggregate it names longer, or has the log asked
+    about an id for nothing (a record read right is read the same both ways).
     """
     outline = Outline()
     last, named = outline.last, outline.named
@@ -100,14 +107,17 @@ def outline_of_raw(records: Iterable[tuple[int, Any, Any]]) -> Outline:
     for ordinal, (line, raw, _) in enumerate(records):
         if not isinstance(raw, dict):  # a RecordError, or not an object at all
             continue
-        kind = KIND_OF.get(raw.get("type"))  # type: ignore[arg-type]
+        record_type = raw.get("type")
+        if type(record_type) is not str:  # a list or an object would not even be a key
+            continue
+        kind = KIND_OF.get(record_type)
         if kind is None:
             continue
         slug = raw.get(kind)
         if type(slug) is str:
             last[kind][slug] = ordinal
             named[kind].add(slug)
-            if kind in ("group", "party") and raw["type"] in _DEFINING and _valid(raw, line):
+            if record_type in _DEFINING and _valid(raw, line):
                 (outline.groups if kind == "group" else outline.parties).add(slug)
         responses = raw.get("responds_to")
         if responses:

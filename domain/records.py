@@ -387,6 +387,10 @@ def parse_record(raw: object, line: int) -> Record:
 
 #: The fields of measure and action records that may name country groups (`@slug`).
 GROUP_FIELDS = ("issuer", "destinations", "origins", "except", "counterparts")
+#: Each of them with where a record keeps it: a correction's `fields` by name, a record's
+#: attributes by field name (`except_`).
+_GROUP_KEYS = tuple((name, name) for name in GROUP_FIELDS)
+_GROUP_ATTRIBUTES = tuple((name, field_name(name)) for name in GROUP_FIELDS)
 
 
 def groups_named(record: object) -> dict[str, list[str]]:
@@ -394,18 +398,22 @@ def groups_named(record: object) -> dict[str, list[str]]:
     places, its `except`, its issuer, an action's counterparts, or the fields a correction
     replaces."""
     # A record's own values (`vars`): asking a model for a field it lacks is slow, and
-    # most records lack most of these.
-    given = vars(record)
-    fields: dict[str, Any] = (
-        record.fields
+    # most records lack most of these. Asked of every record checked.
+    given, keys = (
+        (record.fields, _GROUP_KEYS)
         if isinstance(record, MeasureCorrectedRecord)
-        else {name: given.get(field_name(name)) for name in GROUP_FIELDS}
+        else (vars(record), _GROUP_ATTRIBUTES)
     )
     named: dict[str, list[str]] = {}
-    for name in GROUP_FIELDS:
-        value = fields.get(name)
-        places = [value] if isinstance(value, str) else list(value or ())
-        groups = [place[1:] for place in places if is_group(place)]
+    for name, key in keys:
+        value = given.get(key)
+        if not value:
+            continue
+        groups = [
+            place[1:]
+            for place in ((value,) if isinstance(value, str) else value)
+            if is_group(place)
+        ]
         if groups:
             named[name] = groups
     return named

@@ -41,27 +41,53 @@ def read_into(
 
 def rereading(
     inputs: Sequence[tuple[IO[bytes], str | None]], progress: Callable[[int], None] | None = None
-) -> Callable[[], Iterator[RawRecord]] | None:
+) -> Rereading | None:
     """How to read every record of the inputs (each named in errors, or not), again from
     where each starts now on every call; None when an input cannot be read twice (a pipe).
-    `progress` hears how many records a reading after the first has read, every thousand
-    (the first only outlines the batch: `Regimes.append_records`)."""
+    `progress` hears how many records a checking reading has read, every thousand (not the
+    reading ahead: `Rereading.ahead`)."""
     if not all(stream.seekable() for stream, _ in inputs):
         return None
-    starts = [(stream, stream.tell(), printable_source(name)) for stream, name in inputs]
-    readings = 0
+    return Rereading(
+        [(stream, stream.tell(), printable_source(name)) for stream, name in inputs], progress
+    )
 
-    def read() -> Iterator[RawRecord]:
-        nonlocal readings
-        readings += 1
-        told = progress if readings > 1 else None
+
+class Rereading:
+    """Inputs read again from the start on every call, each record exactly as `read_into`
+    reads it; or, ahead of checking them, lightly (`ahead`)."""
+
+    def __init__(
+        self,
+        starts: list[tuple[IO[bytes], int, str | None]],
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        self.starts = starts
+        self.progress = progress
+
+    def __call__(self) -> Iterator[RawRecord]:
+        """Every record: its first line, the raw record (or the `RecordError` that it could
+        not be read), and its input's name."""
+        return self._read(None, self.progress)
+
+    def ahead(self, exact: Callable[[Any], bool]) -> Iterator[RawRecord]:
+        """Every record as `__call__` gives it, but for what an outline of the batch needs:
+        a line of JSON Lines is only decoded, a key it gives twice unnoticed (finding one
+        costs as much again), unless `exact` picks the decoded record (then it is read as
+        `__call__` reads it). A record read wrong this way is read right, and refused, by
+        the checking reading."""
+        return self._read(exact, None)
+
+    def _read(
+        self, exact: Callable[[Any], bool] | None, told: Callable[[int], None] | None
+    ) -> Iterator[RawRecord]:
         count = 0
-        for stream, start, source in starts:
+        for stream, start, source in self.starts:
             stream.seek(start)
             raw: Any = stream
             buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)
             try:
-                for line, record in read_raw_records(buffered):
+                for line, record in read_raw_records(buffered, exact):
                     count += 1
                     if told is not None and count % 1000 == 0:
                         told(count)
@@ -69,8 +95,6 @@ def rereading(
             finally:
                 if buffered is not raw:
                     buffered.detach()  # a buffer let go would close the input
-
-    return read
 
 
 class _Pairs(dict[str, Any]):
@@ -123,8 +147,13 @@ def _duplicate_key(line: int, value: Any) -> DuplicateKey:
     )
 
 
-def read_raw_records(stream: IO[bytes]) -> Iterator[tuple[int, Any | RecordError]]:
-    """Each record of the stream with its line number; JSON Lines are read one line at a time."""
+def read_raw_records(
+    stream: IO[bytes], exact: Callable[[Any], bool] | None = None
+) -> Iterator[tuple[int, Any | RecordError]]:
+    """Each record of the stream with its line number; JSON Lines are read one line at a time.
+
+    With `exact`, a line of JSON Lines is only decoded, unless `exact` picks the decoded
+    record (`Rereading.ahead`); other formats are read whole, and exactly, anyway."""
     raw: Any = stream
     buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)
     if buffered.peek(3).startswith(_BOM):
@@ -143,9 +172,22 @@ def read_raw_records(stream: IO[bytes]) -> Iterator[tuple[int, Any | RecordError
         blank += 1
         first_line = buffered.readline()
     if first_line.lstrip().startswith(b"{"):
-        for number, line in enumerate(itertools.chain([first_line], buffered), blank + 1):
+        lines = enumerate(itertools.chain([first_line], buffered), blank + 1)
+        if exact is None:
+            for number, line in lines:
+                if line.strip():
+                    yield number, _json_line(number, line)
+            return
+        for number, line in lines:
             if line.strip():
-                yield number, _json_line(number, line)
+                try:
+                    value = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    value = _json_line(number, line)
+                else:
+                    if exact(value):
+                        value = _json_line(number, line)
+                yield number, value
         return
     text = _decode(b"\n" * blank + first_line + buffered.read())
     if isinstance(text, RecordError):
