@@ -425,56 +425,78 @@ def cli_asof(
     }
 
 
+def _append_ratio(r: dict[str, Any]) -> tuple[float, str]:
+    process, save = r["cli_append"], r["save_baseline"]
+    return (
+        process["ratio_to_baseline"],
+        f"{process['records_per_second']:,.0f} rec/s vs {save['events_per_second']:,.0f} ev/s",
+    )
+
+
+def _process_ratio(r: dict[str, Any]) -> tuple[float, str]:
+    c = r["cli_asof"]
+    return c["ratio"], f"{1000 * c['seconds']:.0f} ms vs SQLite {1000 * c['sqlite_seconds']:.0f} ms"
+
+
+def _asof_growth(r: dict[str, Any]) -> tuple[float, str]:
+    a = r["asof"]
+    return (
+        a["ratio_to_reference"],
+        f"{a['p50_ms']:.2f} ms vs {a['reference']['p50_ms']:.2f} ms at 10k, side by side",
+    )
+
+
+def _replay_ratio(r: dict[str, Any]) -> tuple[float, str]:
+    return (
+        r["replay"]["ratio_to_baseline"],
+        f"{r['replay']['events_per_second']:,.0f} ev/s vs "
+        f"{r['raw_baseline']['events_per_second']:,.0f} ev/s",
+    )
+
+
+def _store_size(r: dict[str, Any]) -> tuple[float, str]:
+    sized = r["store_size"]
+    return (
+        sized["ratio"],
+        f"{sized['bytes'] / 1e6:,.1f} MB of tables and indexes vs "
+        f"{sized['jsonl_bytes'] / 1e6:,.1f} MB of JSON Lines",
+    )
+
+
+#: Each target's section: what it needs in a size's results, and its value and figures.
+_JUDGES: dict[str, tuple[Callable[[dict[str, Any]], bool], Callable[..., tuple[float, str]]]] = {
+    "append": (lambda r: "cli_append" in r, _append_ratio),
+    "cli_asof": (lambda r: "cli_asof" in r, _process_ratio),
+    "asof_growth": (lambda r: "reference" in r.get("asof", {}), _asof_growth),
+    "asof_p50": (
+        lambda r: "asof" in r,
+        lambda r: (r["asof"]["p50_ms"], f"p95 {r['asof']['p95_ms']:.2f} ms"),
+    ),
+    "replay": (lambda r: "replay" in r, _replay_ratio),
+    "store_size": (lambda r: "store_size" in r, _store_size),
+    "wide_bytes": (
+        lambda r: "wide" in r,
+        lambda r: (r["wide"]["added_bytes"] / 1e6, f"{r['wide']['records']} appends, one process"),
+    ),
+    "wide_seconds": (
+        lambda r: "wide" in r,
+        lambda r: (r["wide"]["seconds"], f"{r['wide']['records']} appends, one process"),
+    ),
+}
+
+
 def judged(sizes: dict[str, Any]) -> list[tuple[str, int, float, str, bool]]:
     """Every target's ratio at every size measured: (label, size, value, text, met)."""
     found = []
     for label, section, way, limit, _ in TARGETS:
+        measured, judge = _JUDGES[section]
         for key in sorted(sizes, key=int):
             r = sizes[key]
-            value: float | None = None
-            text = ""
-            if section == "append" and "cli_append" in r:
-                value = r["cli_append"]["ratio_to_baseline"]
-                text = (
-                    f"{r['cli_append']['records_per_second']:,.0f} rec/s vs "
-                    f"{r['save_baseline']['events_per_second']:,.0f} ev/s"
-                )
-            elif section == "cli_asof" and "cli_asof" in r:
-                value = r["cli_asof"]["ratio"]
-                text = (
-                    f"{1000 * r['cli_asof']['seconds']:.0f} ms vs SQLite "
-                    f"{1000 * r['cli_asof']['sqlite_seconds']:.0f} ms"
-                )
-            elif section == "asof_growth" and "reference" in r.get("asof", {}):
-                value = r["asof"]["ratio_to_reference"]
-                text = (
-                    f"{r['asof']['p50_ms']:.2f} ms vs {r['asof']['reference']['p50_ms']:.2f} ms "
-                    "at 10k, side by side"
-                )
-            elif section == "asof_p50" and "asof" in r:
-                value = r["asof"]["p50_ms"]
-                text = f"p95 {r['asof']['p95_ms']:.2f} ms"
-            elif section == "replay" and "replay" in r:
-                value = r["replay"]["ratio_to_baseline"]
-                text = (
-                    f"{r['replay']['events_per_second']:,.0f} ev/s vs "
-                    f"{r['raw_baseline']['events_per_second']:,.0f} ev/s"
-                )
-            elif section == "store_size" and "store_size" in r:
-                value = r["store_size"]["ratio"]
-                text = (
-                    f"{r['store_size']['bytes'] / 1e6:,.1f} MB of tables and indexes vs "
-                    f"{r['store_size']['jsonl_bytes'] / 1e6:,.1f} MB of JSON Lines"
-                )
-            elif section == "wide_bytes" and "wide" in r:
-                value = r["wide"]["added_bytes"] / 1e6
-                text = f"{r['wide']['records']} appends, one process"
-            elif section == "wide_seconds" and "wide" in r:
-                value = r["wide"]["seconds"]
-                text = f"{r['wide']['records']} appends, one process"
-            if value is not None:
-                met = value >= limit if way == ">=" else value <= limit
-                found.append((label, int(key), value, f"{text} [{r.get('commit', '?')}]", met))
+            if not measured(r):
+                continue
+            value, text = judge(r)
+            met = value >= limit if way == ">=" else value <= limit
+            found.append((label, int(key), value, f"{text} [{r.get('commit', '?')}]", met))
     return found
 
 

@@ -64,6 +64,17 @@ def action(slug: str = "busan-summit", **fields: Any) -> dict[str, Any]:
     return record
 
 
+#: A `group_defined` record: group `@g`, Japan alone, from 2020.
+GROUP_G: dict[str, Any] = {
+    "type": "group_defined",
+    "group": "g",
+    "title": "A group",
+    "members": ["JP"],
+    "effective_on": "2020-01-01",
+    "sources": [{"title": "Gazette"}],
+}
+
+
 def jsonl(*records: dict[str, Any]) -> bytes:
     """Records as JSON Lines."""
     return b"".join(json.dumps(record).encode() + b"\n" for record in records)

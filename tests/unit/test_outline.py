@@ -14,16 +14,9 @@ from domain.batch import Batch
 from domain.errors import BatchRejected, RecordError
 from domain.outline import outline_of, outline_of_raw, read_exactly
 from regimes.reading import Rereading, read_into, rereading
-from tests.samples import RECORDED_AT, action, batch, follow_up, imposed, jsonl
+from tests.samples import GROUP_G, RECORDED_AT, action, batch, follow_up, imposed, jsonl
 
-GROUP = {
-    "type": "group_defined",
-    "group": "g",
-    "title": "A group",
-    "members": ["JP"],
-    "effective_on": "2020-01-01",
-    "sources": [{"title": "Gazette"}],
-}
+GROUP = GROUP_G
 VALID = [
     imposed("early", destinations=["@g"]),
     action("talks", occurred_on="2025-05-01"),

@@ -15,21 +15,14 @@ from domain.ids import measure_id
 from domain.measure import Measure
 from domain.outline import outline_of, outline_of_raw
 from regimes.reading import read_raw_records
-from tests.samples import RECORDED_AT, batch, follow_up, imposed, jsonl
+from tests.samples import GROUP_G, RECORDED_AT, batch, follow_up, imposed, jsonl
 
 RECORDS = [
     imposed("early"),
     imposed("other", items=["Ga"]),
     follow_up("measure_suspended", "early", effective_on="2025-06-01"),
     imposed("third", items=["Ge"], destinations=["@g"]),
-    {
-        "type": "group_defined",
-        "group": "g",
-        "title": "A group",
-        "members": ["JP"],
-        "effective_on": "2020-01-01",
-        "sources": [{"title": "Gazette"}],
-    },
+    GROUP_G,
 ]
 
 
