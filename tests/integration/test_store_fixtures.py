@@ -16,7 +16,7 @@ from tests.fixtures.capture_answers import changes, flows, found, listings, memb
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 #: Each version that wrote a fixture store, and what it answered on it.
-VERSIONS = ("0.1.0", "0.2.0", "0.4.0", "0.5.0")
+VERSIONS = ("0.1.0", "0.2.0", "0.4.0", "0.5.0", "0.6.1")
 ANSWERS: dict[str, dict[str, Any]] = {
     version: json.loads((FIXTURES / f"store-{version}-answers.json").read_text())
     for version in VERSIONS
@@ -246,3 +246,36 @@ def test_a_0_5_0_store_keeps_its_groups_timeline_and_digest(tmp_path: Path) -> N
     )
     [flow] = listings(answer)
     assert "fixture-party-ban" not in [entry["measure"] for entry in flow["in_force"]]
+
+
+def test_a_0_6_1_store_is_rebuilt_with_the_spans_of_its_scopes_and_verifies(
+    tmp_path: Path,
+) -> None:
+    """0.6.1 wrote view schema 5 (scopes without spans): the first command rebuilds it in
+    this version's layout, saying so, and the rebuilt view equals a fresh replay, spans
+    included; it keeps its group, timeline and digest."""
+    store = _copy("0.6.1", tmp_path)
+    expected = ANSWERS["0.6.1"]
+    with closing(sqlite3.connect(store)) as connection:
+        [(before,)] = connection.execute("SELECT value FROM view_meta WHERE key = 'schema'")
+    assert before == "5"
+    question = expected["dy-cn-jp-2026-01-08"]
+    first = invoked("--store", store, *question["args"], "--format", "json")
+    assert "rebuilding them from the log" in first.stderr
+    assert flows(json.loads(first.stdout)) == question["flows"]
+    assert invoked("--store", store, "digest").stdout.strip() == expected["digest"]
+    with closing(sqlite3.connect(store)) as connection:
+        [(after,)] = connection.execute("SELECT value FROM view_meta WHERE key = 'schema'")
+        [(live,)] = connection.execute("SELECT value FROM view_meta WHERE key = 'live'")
+        spans = connection.execute(f"SELECT COUNT(*) FROM scope_flows_{live} WHERE ends > ''")
+        [(spanned,)] = spans
+    assert after == "6"
+    assert spanned > 0
+    replayed = invoked("--store", store, "replay", "--verify")
+    assert "verified against the live view" in replayed.stderr
+    group = expected["group-jp-group-a-2020-06-01"]
+    answer = json.loads(invoked("--store", store, *group["args"], "--format", "json").stdout)
+    assert members(answer) == group["members"]
+    args = ("timeline", "-e", "Ga", "--from", "CN", "--to", "US", "--format", "json")
+    timeline = json.loads(invoked("--store", store, *args).stdout)
+    assert changes(timeline) == expected["timeline-ga-cn-us"]["changes"]
