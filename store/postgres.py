@@ -32,6 +32,7 @@ def _open_pool(datastore: PostgresDatastore) -> None:
     try:
         datastore.pool.open(wait=True, timeout=datastore.pool.timeout)
     except psycopg.OperationalError as error:  # the pool's timeout is one
+        datastore.pool.close()  # else its workers would go on trying to connect
         raise OperationalError(str(error)) from error
 
 
