@@ -66,6 +66,16 @@ def _copy(version: str, folder: Path) -> str:
     return str(path)
 
 
+def _keeps_its_group_and_timeline(store: str, expected: dict[str, Any]) -> None:
+    """The store answers @jp-group-a's members and the Ga CN->US timeline as captured."""
+    group = expected["group-jp-group-a-2020-06-01"]
+    answer = json.loads(invoked("--store", store, *group["args"], "--format", "json").stdout)
+    assert members(answer) == group["members"]
+    args = ("timeline", "-e", "Ga", "--from", "CN", "--to", "US", "--format", "json")
+    timeline = json.loads(invoked("--store", store, *args).stdout)
+    assert changes(timeline) == expected["timeline-ga-cn-us"]["changes"]
+
+
 @pytest.fixture
 def old_store(tmp_path: Path) -> str:
     """A copy of the 0.1.0 store."""
@@ -194,12 +204,7 @@ def test_a_0_4_0_store_keeps_its_groups_timeline_and_digest(tmp_path: Path) -> N
     measure naming a group (new since) can be appended to it and answered."""
     store = _copy("0.4.0", tmp_path)
     expected = ANSWERS["0.4.0"]
-    group = expected["group-jp-group-a-2020-06-01"]
-    answer = json.loads(invoked("--store", store, *group["args"], "--format", "json").stdout)
-    assert members(answer) == group["members"]
-    args = ("timeline", "-e", "Ga", "--from", "CN", "--to", "US", "--format", "json")
-    timeline = json.loads(invoked("--store", store, *args).stdout)
-    assert changes(timeline) == expected["timeline-ga-cn-us"]["changes"]
+    _keeps_its_group_and_timeline(store, expected)
     assert invoked("--store", store, "digest").stdout.strip() == expected["digest"]
     record = {
         "type": "measure_imposed",
@@ -225,12 +230,7 @@ def test_a_0_5_0_store_keeps_its_groups_timeline_and_digest(tmp_path: Path) -> N
     store = _copy("0.5.0", tmp_path)
     expected = ANSWERS["0.5.0"]
     assert invoke("--store", store, "verify").exit_code == 0
-    group = expected["group-jp-group-a-2020-06-01"]
-    answer = json.loads(invoked("--store", store, *group["args"], "--format", "json").stdout)
-    assert members(answer) == group["members"]
-    args = ("timeline", "-e", "Ga", "--from", "CN", "--to", "US", "--format", "json")
-    timeline = json.loads(invoked("--store", store, *args).stdout)
-    assert changes(timeline) == expected["timeline-ga-cn-us"]["changes"]
+    _keeps_its_group_and_timeline(store, expected)
     assert invoked("--store", store, "digest").stdout.strip() == expected["digest"]
     record = {
         "type": "measure_lifted",
@@ -273,9 +273,4 @@ def test_a_0_6_1_store_is_rebuilt_with_the_spans_of_its_scopes_and_verifies(
     assert spanned > 0
     replayed = invoked("--store", store, "replay", "--verify")
     assert "verified against the live view" in replayed.stderr
-    group = expected["group-jp-group-a-2020-06-01"]
-    answer = json.loads(invoked("--store", store, *group["args"], "--format", "json").stdout)
-    assert members(answer) == group["members"]
-    args = ("timeline", "-e", "Ga", "--from", "CN", "--to", "US", "--format", "json")
-    timeline = json.loads(invoked("--store", store, *args).stdout)
-    assert changes(timeline) == expected["timeline-ga-cn-us"]["changes"]
+    _keeps_its_group_and_timeline(store, expected)
