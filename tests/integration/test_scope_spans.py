@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from domain.application import Regimes
+from projections.answers import Knowledge
 from projections.flows import FlowQuery
 from projections.queries import RegimeReader
 from projections.tables import NO_SPAN
@@ -81,9 +82,12 @@ def test_a_retracted_measures_scope_stands_on_no_day(
     assert _spans(reader, sqlite_path) == {NO_SPAN}
     reader.replay()
     assert _spans(reader, sqlite_path) == {NO_SPAN}
-    # known at an earlier position, it still answers as it stood then
-    answer = reader.as_of(date(2025, 6, 1), FlowQuery(("Dy",), "CN", "JP"))
-    assert not answer.flows[0].in_force
+    asked = (date(2025, 6, 1), FlowQuery(("Dy",), "CN", "JP"))
+    assert not reader.as_of(*asked).flows[0].in_force
+    # recorded at the position before the retraction, it answers as it stood then: a
+    # question of an earlier position reads no span
+    earlier = reader.as_of(*asked, Knowledge(recorded_at=1))
+    assert [m.measure for m in earlier.flows[0].in_force] == [MEASURE]
 
 
 def test_a_question_about_now_passes_over_the_scopes_by_their_spans(
