@@ -12,6 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
 from eventsourcing.persistence import IntegrityError, Notification
@@ -90,8 +91,10 @@ def logged(position: int, event: RecordedEvent) -> LoggedPosition:
     return LoggedPosition(position, utc_text(event.timestamp), event.record_type, subject)
 
 
+@lru_cache(maxsize=64)
 def utc_text(moment: datetime) -> str:
-    """A record time as sortable ISO text in UTC (microseconds, `Z`)."""
+    """A record time as sortable ISO text in UTC (microseconds, `Z`); kept for the last
+    few, since a batch's records share one record time."""
     if moment.tzinfo is None or moment.utcoffset():
         moment = moment.astimezone(UTC)
     return f"{moment.isoformat(timespec='microseconds')[:26]}Z"  # without "+00:00"

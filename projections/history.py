@@ -8,7 +8,7 @@ are kept with their valid dates for `projections.lifecycle` to place in valid ti
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
@@ -70,20 +70,22 @@ class MeasureHistory:
 
     def copy(self) -> MeasureHistory:
         """A copy that events applied to this history leave as it is."""
-        return replace(
-            self,
-            suspensions=list(self.suspensions),
-            resumptions=list(self.resumptions),
-            follow_ups=list(self.follow_ups),
-            party_events=list(self.party_events),
-            delisted=list(self.delisted),
-        )
+        copied = object.__new__(MeasureHistory)  # every field as it is, then its own lists
+        copied.__dict__.update(self.__dict__)
+        copied.suspensions = list(self.suspensions)
+        copied.resumptions = list(self.resumptions)
+        copied.follow_ups = list(self.follow_ups)
+        copied.party_events = list(self.party_events)
+        copied.delisted = list(self.delisted)
+        return copied
 
     def apply(self, event: Measure.Event) -> None:
         """Folds the next event of this measure into the history."""
         self.version = event.originator_version
         self.terms = event.revise(self.terms)
-        if getattr(event, "parties", None):  # (an amendment's parties are in its changes)
+        # an amendment's parties are in its changes; asking an event for a field it lacks
+        # is slow, and most lack this one
+        if vars(event).get("parties"):
             self.party_events.append(cast("Measure.DatedEvent", event))
             return
         fold = _folds().get(type(event))

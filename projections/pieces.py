@@ -46,10 +46,10 @@ class Span(NamedTuple):
     known_to: date | None
     piece: Piece
 
-    def rows(self) -> frozenset[Row]:
-        known_from = self.known_from.isoformat()
+    def row(self) -> Row:
+        """The span's one row of the view: its piece's, with its knowledge bounds."""
         known_to = self.known_to.isoformat() if self.known_to else OPEN_KNOWN
-        return frozenset(((*self.piece.row, known_from, known_to),))
+        return (*self.piece.row, self.known_from.isoformat(), known_to)
 
 
 @dataclass(frozen=True)
@@ -141,8 +141,8 @@ def revise(knowledge: MeasureKnowledge, position: int, before: Belief) -> tuple[
     ]
     # A span's rows name its knowledge and valid starts, which no other span of the same
     # belief shares, so comparing what was removed with what was added is the whole change.
-    removed_rows = frozenset().union(*(span.rows() for span in removed))
-    added_rows = frozenset().union(*(span.rows() for span in added))
+    removed_rows = frozenset([span.row() for span in removed])
+    added_rows = frozenset([span.row() for span in added])
     change = RowChange(
         knowledge.slug,
         position,

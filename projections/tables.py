@@ -468,12 +468,17 @@ def insert_rows(
 def hs_codes_of(position: int, event: Any) -> list[tuple[str, str, int, str]]:
     """The HS codes a measure's event gives it, as rows of the codes table: an imposition's,
     or a correction's new ones (one row '' when it takes them away)."""
-    if event.record_type == "measure_corrected":
+    record_type = event.record_type
+    if record_type == "measure_corrected":
         if "hs_codes" not in event.fields:
             return []
         codes = event.fields["hs_codes"] or [""]
-    else:
-        codes = getattr(event, "hs_codes", None) or []
+    elif record_type == "measure_imposed":
+        codes = event.hs_codes
+        if not codes:
+            return []
+    else:  # no other event gives codes (asking one for a field it lacks is slow)
+        return []
     published = event.publication().isoformat()
     return [(code, event.measure, position, published) for code in codes]
 

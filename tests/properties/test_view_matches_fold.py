@@ -635,7 +635,7 @@ def test_recording_measures_in_another_order_gives_the_same_valid_time_answers(
 
 
 def _rows(believed: Belief) -> frozenset[Any]:
-    return frozenset().union(*(span.rows() for span in believed.spans.values()))
+    return frozenset(span.row() for span in believed.spans.values())
 
 
 @PROPERTY_SETTINGS
