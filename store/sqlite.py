@@ -137,14 +137,19 @@ class SQLiteChainedRecorder(SQLiteApplicationRecorder):
             "ORDER BY originator_id, originator_version LIMIT ?"
         )
         after: tuple[str, int] = (lower.hex if lower else "", 0)
+        # An aggregate's events come together: its id is made once for all of them.
+        hex_id, originator_id = "", UUID(int=0)
         while True:
             with self.datastore.transaction(commit=False) as c:
                 c.execute(statement, (*after, stop, *([upper.hex] if upper else []), page))
                 rows = c.fetchall()
             for row in rows:
+                if row["originator_id"] != hex_id:
+                    hex_id = row["originator_id"]
+                    originator_id = UUID(hex_id)
                 yield Notification(
                     id=row["rowid"],
-                    originator_id=UUID(row["originator_id"]),
+                    originator_id=originator_id,
                     originator_version=row["originator_version"],
                     topic=row["topic"],
                     state=row["state"],
