@@ -23,6 +23,12 @@ PACKAGES = ("domain", "store", "projections", "cli", "regimes")
 _GIVEN_PYTHONPATH = os.environ.get("PYTHONPATH", "")
 
 
+def label(state: dict[str, Any]) -> str:
+    """What results call a code `state`: its commit, marked when the working tree changed
+    the project's code."""
+    return str(state["commit"]) + ("+changes" if state.get("uncommitted_code_changes") else "")
+
+
 @dataclass(frozen=True)
 class Code:
     """One version of the project's code: where it is and what the results call it."""
@@ -34,9 +40,7 @@ class Code:
     @property
     def label(self) -> str:
         """The commit, marked when the working tree changed the project's code."""
-        return str(self.state["commit"]) + (
-            "+changes" if self.state.get("uncommitted_code_changes") else ""
-        )
+        return label(self.state)
 
     def env(self) -> dict[str, str]:
         """The environment of a process that must run this code (workers, helpers they

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from revisions import label
 from targets import REFERENCE_SIZE, WORSE_LIMIT, Sizes, commit, replay_ratio
 from write_path import KEEP_BYPASS_ABOVE
 
@@ -227,8 +228,7 @@ def side_by_side(results: dict[str, Any]) -> list[str]:
     """Each target's value at the measured revision and at the baseline revision, measured
     in the same run, and the change; WORSE marks a change beyond the limit in the target's
     bad direction."""
-    ours = results["code"]["commit"]
-    theirs = results["baseline"]["code"]["commit"]
+    ours, theirs = label(results["code"]), label(results["baseline"]["code"])
     lines = [
         f"side by side: {ours} against {theirs}, every pair measured in one run "
         f"(WORSE: more than {WORSE_LIMIT:.0%} worse than at {theirs})",
