@@ -16,7 +16,7 @@ from tests.fixtures.capture_answers import changes, flows, found, listings, memb
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 #: Each version that wrote a fixture store, and what it answered on it.
-VERSIONS = ("0.1.0", "0.2.0", "0.4.0", "0.5.0", "0.6.1")
+VERSIONS = ("0.1.0", "0.2.0", "0.4.0", "0.5.0", "0.6.1", "0.7.0")
 ANSWERS: dict[str, dict[str, Any]] = {
     version: json.loads((FIXTURES / f"store-{version}-answers.json").read_text())
     for version in VERSIONS
@@ -273,4 +273,32 @@ def test_a_0_6_1_store_is_rebuilt_with_the_spans_of_its_scopes_and_verifies(
     assert spanned > 0
     replayed = invoked("--store", store, "replay", "--verify")
     assert "verified against the live view" in replayed.stderr
+    _keeps_its_group_and_timeline(store, expected)
+
+
+def test_a_0_7_0_store_opens_without_a_rebuild_and_verifies(tmp_path: Path) -> None:
+    """0.7.0 wrote view schema 6, this version's: its projections answer as they stand (no
+    rebuild), its scopes keep the spans 0.7.0 gave them, and a fresh replay equals them."""
+    store = _copy("0.7.0", tmp_path)
+    expected = ANSWERS["0.7.0"]
+
+    def spans() -> list[tuple[Any, ...]]:
+        with closing(sqlite3.connect(store)) as connection:
+            [(live,)] = connection.execute("SELECT value FROM view_meta WHERE key = 'live'")
+            return connection.execute(
+                f"SELECT scope, item, exporter, importer, begins, ends FROM scope_flows_{live} "
+                "ORDER BY scope, item, exporter, importer"
+            ).fetchall()
+
+    written = spans()
+    assert any(ends for *_, ends in written)
+    question = expected["dy-cn-jp-2026-01-08"]
+    first = invoked("--store", store, *question["args"], "--format", "json")
+    assert "rebuilding" not in first.stderr
+    assert flows(json.loads(first.stdout)) == question["flows"]
+    assert spans() == written
+    replayed = invoked("--store", store, "replay", "--verify")
+    assert "verified against the live view" in replayed.stderr
+    assert spans() == written
+    assert invoked("--store", store, "digest").stdout.strip() == expected["digest"]
     _keeps_its_group_and_timeline(store, expected)
