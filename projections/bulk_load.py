@@ -4,7 +4,7 @@ with both of its record-time bounds and nothing is read back or updated."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol, cast
 from uuid import UUID
 
@@ -13,7 +13,15 @@ from eventsourcing.persistence import Notification
 from projections.catchup import Progress, logged
 from projections.knowledge import MeasureKnowledge
 from projections.pieces import NOTHING, Belief, revise
-from projections.tables import OPEN_POSITION, LoggedPosition, Row, Scope, hs_codes_of
+from projections.tables import (
+    NO_SPAN,
+    OPEN_KNOWN,
+    OPEN_POSITION,
+    LoggedPosition,
+    Row,
+    Scope,
+    hs_codes_of,
+)
 
 if TYPE_CHECKING:
     from domain.application import Regimes
@@ -36,7 +44,7 @@ class ByOriginator(Protocol):
 _LOAD_ROWS = 10_000
 
 #: Writes one chunk of a load: segments with both record bounds, summaries, log positions,
-#: HS codes, scopes.
+#: HS codes, scopes, and the spans of the spread ones (`believed_spans`).
 Write = Callable[
     [
         list[tuple[Any, ...]],
@@ -44,6 +52,7 @@ Write = Callable[
         list[LoggedPosition],
         list[tuple[str, str, int, str]],
         dict[str, Scope],
+        dict[str, tuple[str, str]],
     ],
     None,
 ]
@@ -64,6 +73,7 @@ def load_shard(
     positions: list[LoggedPosition] = []
     codes: list[tuple[str, str, int, str]] = []
     scopes: dict[str, Scope] = {}
+    spans: dict[str, tuple[str, str]] = {}
     read = 0
     measure: str | None = None
     knowledge: MeasureKnowledge | None = None
@@ -72,10 +82,16 @@ def load_shard(
     # The keys of the measure's summaries written so far: a summary names its measure, so
     # keys never repeat across measures, and the load writes each one once.
     summarised: set[str] = set()
-    scoped: set[str] = set()  # the same, of the measure's scopes (a scope names its measure)
+    # The measure's scopes (a scope names its measure too), written once it is closed: with
+    # the spans of the segments it believes in the end.
+    scoped: dict[str, Scope] = {}
 
     def close_measure() -> None:
         rows.extend((measure, *row, since, OPEN_POSITION) for row, since in believed.items())
+        spanned = believed_spans(believed)
+        for key, scope in scoped.items():
+            scopes[key] = scope
+            spans[key] = spanned.get(key, NO_SPAN)
         believed.clear()
         summarised.clear()
         scoped.clear()
@@ -104,17 +120,32 @@ def load_shard(
                     summarised.add(key)
                     states[key] = summary
             for key, scope in change.scopes.items():
-                if key not in scoped:
-                    scoped.add(key)
-                    scopes[key] = scope
+                scoped.setdefault(key, scope)
         read += 1
         if len(rows) >= _LOAD_ROWS:
-            write(rows, states, positions, codes, scopes)
-            rows, positions, states, codes, scopes = [], [], {}, [], {}
+            write(rows, states, positions, codes, scopes, spans)
+            rows, positions, states, codes, scopes, spans = [], [], {}, [], {}, {}
             if progress:
                 progress(read)
     close_measure()
-    write(rows, states, positions, codes, scopes)
+    write(rows, states, positions, codes, scopes, spans)
     if progress:
         progress(read)
     return read
+
+
+def believed_spans(believed: Iterable[Row]) -> dict[str, tuple[str, str]]:
+    """The span of each scope over a measure's believed segments as known today (`known_to`
+    open): the first day of the first, the end of the last (what `ViewSQL.span_scopes`
+    sets in catch-up)."""
+    found: dict[str, tuple[str, str]] = {}
+    for valid_from, valid_to, _, _, _, scope, _, known_to in believed:
+        if known_to != OPEN_KNOWN:
+            continue
+        span = found.get(scope)
+        found[scope] = (
+            (valid_from, valid_to)
+            if span is None
+            else (min(span[0], valid_from), max(span[1], valid_to))
+        )
+    return found

@@ -89,7 +89,6 @@ def replay(
             last = app.recorder.max_notification_id() or 0
             position = last if until is None else min(until, last)
             events = load(app, view, fresh, position, progress, shards)
-            view.span_generation(fresh)
             verified = None
             if verify:
                 verify_against(app, view, live, fresh, position)

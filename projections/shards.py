@@ -344,9 +344,10 @@ def _load(task: ShardTask, progress: Progress) -> int:
         positions: list[LoggedPosition],
         codes: list[tuple[str, str, int, str]],
         scopes: dict[str, Scope],
+        spans: dict[str, tuple[str, str]],
     ) -> None:
         scratch.execute("BEGIN")
-        insert_rows(scratch, sql, rows, states, positions, codes, scopes, known_states=False)
+        insert_rows(scratch, sql, rows, states, positions, codes, scopes, spans, known_states=False)
         scratch.execute("COMMIT")
 
     try:

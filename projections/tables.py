@@ -266,16 +266,6 @@ class ViewSQL:
             f"WHERE scope = {p}"
         )
 
-    def span_all_scopes(self) -> str:
-        """Sets every spread scope's span at once (a bulk load, whose flows came with
-        `NO_SPAN`)."""
-        return (
-            f"UPDATE {self.flows} SET begins = h.begins, ends = h.ends FROM "
-            f"(SELECT scope, MIN(valid_from) AS begins, MAX(valid_to) AS ends FROM {self.rows} "
-            f"WHERE recorded_to = {OPEN_POSITION} AND {LATEST_KNOWLEDGE} GROUP BY scope) AS h "
-            f"WHERE {self.flows}.scope = h.scope"
-        )
-
     def any_large(self) -> str:
         """A row if the view holds any large scope."""
         return f"SELECT 1 AS found FROM {self.items} LIMIT 1"
@@ -422,12 +412,14 @@ def insert_rows(
     positions: Sequence[LoggedPosition],
     codes: Sequence[tuple[str, str, int, str]] = (),
     scopes: Mapping[str, Scope] | None = None,
+    spans: Mapping[str, tuple[str, str]] | None = None,
     *,
     known_states: bool = True,
     insert: Callable[[Any, str, Sequence[Sequence[Any]]], None] | None = None,
 ) -> None:
     """Inserts segments (all eleven columns), summaries, log positions, HS codes (code,
-    measure, position, publication date) and scopes (by key) into `sql`'s tables.
+    measure, position, publication date) and scopes (by key, with the `spans` a bulk load
+    gives) into `sql`'s tables.
 
     With `known_states`, a summary or a scope's item or place already in the table is passed
     over (catch-up meets a measure's earlier states again); a bulk load writes each once,
@@ -439,7 +431,7 @@ def insert_rows(
     c.executemany(
         f"INSERT INTO {sql.states} VALUES ({sql.marks(2)}){conflict}", summary_texts(states)
     )
-    flows, items, places = scope_rows(scopes or {})
+    flows, items, places = scope_rows(scopes or {}, spans)
     c.executemany(
         f"INSERT INTO {sql.flows} VALUES ({sql.marks(6)})"
         + (" ON CONFLICT (scope, item, exporter, importer) DO NOTHING" if known_states else ""),
@@ -484,18 +476,20 @@ def hs_codes_of(position: int, event: Any) -> list[tuple[str, str, int, str]]:
 
 
 def scope_rows(
-    scopes: Mapping[str, Scope],
+    scopes: Mapping[str, Scope], spans: Mapping[str, tuple[str, str]] | None = None
 ) -> tuple[
     list[tuple[str, str, str, str, str, str]], list[tuple[str, str]], list[tuple[str, str, str]]
 ]:
     """The rows of the scopes' tables: each spread scope's key with each of its items on
-    each of its places (its span yet to be set: `NO_SPAN`); each large one's key with each
-    of its items, and with each of its places."""
+    each of its places, and its span (from `spans`, a bulk load's; else `NO_SPAN`, for
+    catch-up to set); each large one's key with each of its items, and with each of its
+    places."""
     spread = {key: scope for key, scope in scopes.items() if scope.spread}
     large = {key: scope for key, scope in scopes.items() if not scope.spread}
+    spans = spans or {}
     return (
         [
-            (key, item, *place, *NO_SPAN)
+            (key, item, *place, *spans.get(key, NO_SPAN))
             for key, scope in spread.items()
             for item in scope.items
             for place in scope.places

@@ -156,12 +156,6 @@ class BitemporalView:
                 c.execute(statement)
             self.forget_tracking(c, generation)
 
-    def span_generation(self, generation: str) -> None:
-        """Sets the spans of a loaded generation's spread scopes (`ViewSQL.span_scopes`),
-        which its load wrote without (they are known once every segment is)."""
-        with self.transaction(commit=True) as c:
-            c.execute(self.sql(generation).span_all_scopes())
-
     def index_generation(self, generation: str) -> None:
         """Builds the keys and indexes of a loaded generation, and its statistics."""
         with self.transaction(commit=True) as c:
@@ -321,8 +315,9 @@ class BitemporalView:
             positions: list[LoggedPosition],
             codes: list[tuple[str, str, int, str]],
             scopes: dict[str, Scope],
+            spans: dict[str, tuple[str, str]],
         ) -> None:
-            self.load(generation, rows, states, positions, codes, scopes=scopes)
+            self.load(generation, rows, states, positions, codes, scopes=scopes, spans=spans)
 
         return write
 
@@ -335,9 +330,11 @@ class BitemporalView:
         codes: Sequence[tuple[str, str, int, str]] = (),
         last_position: int | None = None,
         scopes: Mapping[str, Scope] | None = None,
+        spans: Mapping[str, tuple[str, str]] | None = None,
     ) -> None:
         """Adds rows with their final record-time bounds to a generation being loaded, with
-        the log positions; with `last_position`, the load is complete up to there.
+        the log positions, and the scopes with their spans; with `last_position`, the load
+        is complete up to there.
 
         The generation's tables have no keys while it loads (`index_generation` adds them),
         so nothing here passes over a duplicate: the load must give each summary's key and
@@ -349,7 +346,7 @@ class BitemporalView:
             self.store.bulk_insert(c, sql.rows, rows)
             self.store.bulk_insert(c, sql.log, positions)
             self.store.bulk_insert(c, sql.codes, codes)
-            flows, items, places = scope_rows(scopes or {})
+            flows, items, places = scope_rows(scopes or {}, spans)
             self.store.bulk_insert(c, sql.flows, flows)
             self.store.bulk_insert(c, sql.items, items)
             self.store.bulk_insert(c, sql.places, places)
