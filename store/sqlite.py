@@ -131,7 +131,8 @@ class SQLiteChainedRecorder(SQLiteApplicationRecorder):
         (read through the primary key, a page per transaction); with `lower` and `upper`,
         only the aggregates whose ids are in [lower, upper)."""
         statement = (
-            f"SELECT rowid, * FROM {self.events_table_name} WHERE "
+            "SELECT rowid, originator_id, originator_version, topic, state "
+            f"FROM {self.events_table_name} WHERE "
             "(originator_id, originator_version) > (?, ?) AND rowid <= ? "
             f"{'AND originator_id < ? ' if upper else ''}"
             "ORDER BY originator_id, originator_version LIMIT ?"
@@ -141,22 +142,23 @@ class SQLiteChainedRecorder(SQLiteApplicationRecorder):
         hex_id, originator_id = "", UUID(int=0)
         while True:
             with self.datastore.transaction(commit=False) as c:
+                c.sqlite_cursor.row_factory = None  # plain tuples: read by place, in bulk
                 c.execute(statement, (*after, stop, *([upper.hex] if upper else []), page))
                 rows = c.fetchall()
-            for row in rows:
-                if row["originator_id"] != hex_id:
-                    hex_id = row["originator_id"]
+            for position, hex_or_same, version, topic, state in rows:
+                if hex_or_same != hex_id:
+                    hex_id = hex_or_same
                     originator_id = UUID(hex_id)
                 yield Notification(
-                    id=row["rowid"],
+                    id=position,
                     originator_id=originator_id,
-                    originator_version=row["originator_version"],
-                    topic=row["topic"],
-                    state=row["state"],
+                    originator_version=version,
+                    topic=topic,
+                    state=state,
                 )
             if len(rows) < page:
                 return
-            after = (rows[-1]["originator_id"], rows[-1]["originator_version"])
+            after = (rows[-1][1], rows[-1][2])
 
     def existing_originators(self, ids: Sequence[UUID]) -> set[UUID]:
         """Which of these aggregates have events already: one query per 500 ids."""
