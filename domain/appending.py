@@ -147,7 +147,7 @@ class Planner:
                     self.unchanged += 1
                 else:
                     self.events.extend(cast(list[RecordedEvent], changed.collect_events()))
-        for slug in getattr(record, "responds_to", None) or ():
+        for slug in vars(record).get("responds_to") or ():  # (not every type has one)
             if not _responded_to(repository, slug, loaded):
                 self.responses.append((numbered.line, numbered.source, slug))
         kind = KIND_OF[record.type]

@@ -104,10 +104,13 @@ class RecordedEvent(DomainEvent):
 def fingerprint(record_type: str, payload: dict[str, Any]) -> bytes:
     """A canonical form of a record's content, its publication date aside: equal for records
     that say the same thing (the aggregates compare publication dates themselves)."""
-    content = {"type": record_type, **to_jsonable_python(payload)}
+    content = {"type": record_type, **payload}
     content.pop("published_on", None)
-    # orjson's bytes keep their whole output buffer (kilobytes); a copy is kept compact
-    return bytes(memoryview(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)))
+    # orjson writes the plain values itself (dates as pydantic does) and asks pydantic for
+    # the rest (an event's sources); its bytes keep their whole output buffer (kilobytes): a
+    # copy is kept compact
+    written = orjson.dumps(content, default=to_jsonable_python, option=orjson.OPT_SORT_KEYS)
+    return bytes(memoryview(written))
 
 
 def check_publication(given: date | None, logged: set[date]) -> None:

@@ -38,7 +38,7 @@ class PydanticMapper(Mapper[UUID]):
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         event: BaseModel = domain_event
-        class_version = getattr(type(event), "class_version", 1)
+        topic, class_version = _class_of(type(event))
         if class_version > 1:
             state = event.model_dump(mode="json", exclude=_COLUMNS)
             state["class_version"] = class_version
@@ -52,7 +52,7 @@ class PydanticMapper(Mapper[UUID]):
         return StoredEvent(
             originator_id=domain_event.originator_id,
             originator_version=domain_event.originator_version,
-            topic=get_topic(type(event)),
+            topic=topic,
             state=data,
         )
 
@@ -79,3 +79,9 @@ def _event_class(topic: str) -> tuple[type[BaseModel], int]:
     per topic: a missing attribute of a pydantic model class is a slow miss)."""
     cls: type[BaseModel] = resolve_topic(topic)
     return cls, getattr(cls, "class_version", 1)
+
+
+@cache
+def _class_of(cls: type[BaseModel]) -> tuple[str, int]:
+    """An event class's topic and class version (looked up once per class, as above)."""
+    return get_topic(cls), getattr(cls, "class_version", 1)
