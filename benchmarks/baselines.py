@@ -87,7 +87,7 @@ def worker_raw(store: str, out: str, rows: int, shape: str = "bare") -> dict[str
         "DO UPDATE SET position = excluded.position"
     )
     gc.collect()
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     last = 0
     done = 0
     written = 0
@@ -113,10 +113,10 @@ def worker_raw(store: str, out: str, rows: int, shape: str = "bare") -> dict[str
         for statement in RAW_SCHEMA:
             if statement.startswith("CREATE INDEX"):
                 target.execute(statement)
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - started_cpu
     source.close()
     target.close()
-    return {"seconds": seconds, "events": done, "rows": written}
+    return {"seconds": seconds, "cpu_seconds": cpu_seconds, "events": done, "rows": written}
 
 
 def raw_row(states: list[Any], page: list[Any], index: int) -> tuple[Any, ...]:

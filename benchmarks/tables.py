@@ -91,6 +91,17 @@ def figures(sizes: Sizes) -> list[str]:
                             f"{commit(r, 'replay')}/{commit(r, section)}",
                         )
                     )
+            raw = r.get("raw_baseline", {})
+            if "cpu_seconds" in r["replay"] and "cpu_seconds" in raw:
+                rows.append(
+                    (
+                        "  in CPU time (with its helpers)",
+                        f"{r['replay']['cpu_seconds']:.2f} s",
+                        f"{raw['cpu_seconds']:.2f} s",
+                        f"{raw['cpu_seconds'] / r['replay']['cpu_seconds']:.3f}",
+                        f"{commit(r, 'replay')}/{commit(r, 'raw_baseline')}",
+                    )
+                )
             if "replay_over_full_view" in r:
                 rows.append(
                     (
