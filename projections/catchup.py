@@ -91,10 +91,16 @@ def logged(position: int, event: RecordedEvent) -> LoggedPosition:
     return LoggedPosition(position, utc_text(event.timestamp), event.record_type, subject)
 
 
-@lru_cache(maxsize=64)
 def utc_text(moment: datetime) -> str:
-    """A record time as sortable ISO text in UTC (microseconds, `Z`); kept for the last
-    few, since a batch's records share one record time."""
+    """A record time as sortable ISO text in UTC (microseconds, `Z`)."""
+    # Kept for the last few, since a batch's records share one record time. By fold too:
+    # two times on a zone's clock that the clock shows twice (a change back from summer
+    # time) are equal, and one hour apart.
+    return _utc_text(moment, moment.fold)
+
+
+@lru_cache(maxsize=64)
+def _utc_text(moment: datetime, fold: int) -> str:
     if moment.tzinfo is None or moment.utcoffset():
         moment = moment.astimezone(UTC)
     return f"{moment.isoformat(timespec='microseconds')[:26]}Z"  # without "+00:00"
