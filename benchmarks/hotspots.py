@@ -16,7 +16,6 @@ import io
 import json
 import pstats
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
@@ -94,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(HERE))
     # the benchmark's own workers, profiled in this process
     import layout
-    from histories import plan_queries
+    from histories import generated, plan_queries
     from revisions import pin, working_tree
     from workers import worker_catchup
 
@@ -107,21 +106,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args.out.mkdir(parents=True, exist_ok=True)
     args.data.mkdir(parents=True, exist_ok=True)
-    history = args.data / f"history-{args.records}-seed{args.seed}.jsonl"
-    if not history.exists():
-        subprocess.run(
-            [
-                sys.executable,
-                str(HERE / "generate.py"),
-                "--records",
-                str(args.records),
-                "--seed",
-                str(args.seed),
-                "--out",
-                str(history),
-            ],
-            check=True,
-        )
+    history = generated(args.records, args.seed, args.data, lambda text: print(text))
     store = str(work / "store.db")
     size = f"{args.records // 1000}k"
     try:
