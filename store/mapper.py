@@ -78,7 +78,7 @@ def _event_class(topic: str) -> tuple[type[BaseModel], int]:
     """The event class a stored topic names, and its current class version (looked up once
     per topic: a missing attribute of a pydantic model class is a slow miss)."""
     cls: type[BaseModel] = resolve_topic(topic)
-    return cls, getattr(cls, "class_version", 1)
+    return cls, _class_of(cls)[1]
 
 
 @cache
