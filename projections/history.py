@@ -55,6 +55,9 @@ class MeasureHistory:
     #: Every follow-up in record order, so that a change on a date can cite the record
     #: behind it (those for some parties only are in `party_events`).
     follow_ups: list[FollowUp] = field(default_factory=list)
+    #: Whether a follow-up was announced before it takes effect (`scheduled` lists such a
+    #: one meanwhile): most measures have none, and the sweep of their segments skips that.
+    announced_ahead: bool = False
     #: Suspensions, resumptions and liftings for some named parties only, in record order:
     #: folded into the history as each of those parties sees it (`for_party`).
     party_events: list[Measure.DatedEvent] = field(default_factory=list)
@@ -110,7 +113,7 @@ class MeasureHistory:
             if party not in getattr(event, "parties", ()):
                 continue
             if event.record_type == "measure_lifted":
-                seen.follow_ups.append(_follow_up("lifted", event))
+                _follow(seen, "lifted", event)
                 start = event.effective_on
                 end = next((day for day in listed_again if day > start), None)
                 seen.delisted.append((start, end))
@@ -128,27 +131,30 @@ class MeasureHistory:
         return history
 
 
-def _follow_up(change: str, event: Any) -> FollowUp:
-    announced = event.announced_on
-    return FollowUp(change, event.effective_on, event.document, announced)
+def _follow(history: MeasureHistory, change: str, event: Any) -> None:
+    """Adds the follow-up `event` makes (a `change`) to the history."""
+    announced, effective = event.announced_on, event.effective_on
+    history.follow_ups.append(FollowUp(change, effective, event.document, announced))
+    if announced is not None and announced < effective:
+        history.announced_ahead = True
 
 
 def _amended(event: Measure.Amended, history: MeasureHistory) -> None:
-    history.follow_ups.append(_follow_up("amended", event))
+    _follow(history, "amended", event)
 
 
 def _suspended(event: Measure.Suspended, history: MeasureHistory) -> None:
-    history.follow_ups.append(_follow_up("suspended", event))
+    _follow(history, "suspended", event)
     history.suspensions.append(Suspension(event.effective_on, event.until, event.document))
 
 
 def _resumed(event: Measure.Resumed, history: MeasureHistory) -> None:
-    history.follow_ups.append(_follow_up("resumed", event))
+    _follow(history, "resumed", event)
     history.resumptions.append(event.effective_on)
 
 
 def _lifted(event: Measure.Lifted, history: MeasureHistory) -> None:
-    history.follow_ups.append(_follow_up("lifted", event))
+    _follow(history, "lifted", event)
     history.lifted_on = event.effective_on
     history.lifting_document = event.document
 

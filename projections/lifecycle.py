@@ -141,6 +141,8 @@ PartyViews = dict[str, tuple[MeasureHistory, list["Span"]]]
 def party_views(history: MeasureHistory) -> PartyViews:
     """The history as each party that a follow-up names sees it (none for most measures)."""
     views: PartyViews = {}
+    if not history.party_events:  # (most histories)
+        return views
     for party in sorted(history.special_parties()):
         seen = history.for_party(party)
         views[party] = (seen, suspension_spans(seen))
@@ -180,7 +182,9 @@ def standing(
     shown then."""
     if day < terms.shown_from or (history.lifted_on and day >= history.lifted_on):
         return None
-    if any(start <= day and (end is None or day < end) for start, end in history.delisted):
+    if history.delisted and any(
+        start <= day and (end is None or day < end) for start, end in history.delisted
+    ):
         return None  # a named party delisted (`MeasureHistory.for_party`)
     if terms.until and day >= terms.until:  # a sunset
         return None
@@ -207,6 +211,8 @@ def standing(
 
 def _scheduled_on(history: MeasureHistory, day: date) -> tuple[FollowUp, ...]:
     """The follow-ups announced by `day` that take effect after it (docs/time.md §3)."""
+    if not history.announced_ahead:  # (most histories)
+        return ()
     found = [
         follow_up
         for follow_up in history.follow_ups

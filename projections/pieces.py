@@ -77,23 +77,29 @@ NOTHING = Belief([], {})
 
 
 def render(segment: Segment, known: Sequence[Piece] = ()) -> Piece:
-    """The view's row of one segment; the summary is taken from a `known` piece in the same
-    state (a segment only moved in valid time) instead of being rendered again, and the
-    scope from the measure's last ones with the same items and places."""
+    """The view's row of one segment; the summary and the scope are taken from a `known`
+    piece in the same state (a segment only moved in valid time) instead of being rendered
+    again; else the scope from the measure's last ones with the same items and places."""
     state = segment.state
-    for piece in known:
-        if piece.segment.state == state:
-            key, summary = piece.state, piece.summary
-            break
-    else:
-        # the view takes the summary's JSON as a plain dict
-        summary = summary_bytes(cast("dict[str, Any]", state.summary_json()))
-        key = state_key(summary)
-    scope, places = _scope(state.slug, state.items, tuple(state.scope()))
     valid_from = segment.valid_from.isoformat()
     valid_to = segment.valid_to.isoformat() if segment.valid_to else OPEN_DATE
+    for piece in known:
+        if piece.segment.state == state:
+            row = (valid_from, valid_to, *piece.row[2:])
+            return Piece(segment, row, piece.state, piece.summary, piece.scope, piece.places)
+    # the view takes the summary's JSON as a plain dict
+    summary = summary_bytes(cast("dict[str, Any]", state.summary_json()))
+    key = state_key(summary)
+    scope, places = _scope(state.slug, state.items, tuple(state.scope()))
     row = (valid_from, valid_to, state.status, int(state.level), key, scope)
     return Piece(segment, row, key, summary, scope, places)
+
+
+def _ends_moved(piece: Piece, segment: Segment) -> Piece:
+    """`piece` for `segment`, which starts with it in the same state and ends elsewhere."""
+    valid_to = segment.valid_to.isoformat() if segment.valid_to else OPEN_DATE
+    row = (piece.row[0], valid_to, *piece.row[2:])
+    return Piece(segment, row, piece.state, piece.summary, piece.scope, piece.places)
 
 
 @lru_cache(maxsize=4096)
@@ -124,21 +130,27 @@ def revise(knowledge: MeasureKnowledge, position: int, before: Belief) -> tuple[
         pieces = []
         for segment in segments(knowledge.cuts[index][1]):
             kept = by_start.get(segment.valid_from)
-            if kept is None or kept.segment != segment:
+            if kept is None or kept.segment.state != segment.state:
                 kept = render(segment, earlier)
+            elif kept.segment.valid_to != segment.valid_to:
+                kept = _ends_moved(kept, segment)
             pieces.append(kept)
         cuts.append(pieces)
-    after = Belief(cuts, _spans(knowledge, cuts))
-    removed = [
-        span
-        for key, span in before.spans.items()
-        if (now := after.spans.get(key)) is None or _moved(span, now)
-    ]
-    added = [
-        span
-        for key, span in after.spans.items()
-        if (then := before.spans.get(key)) is None or _moved(then, span)
-    ]
+    if first == len(before.cuts) == len(cuts) - 1:
+        # a new last cut (the most frequent change): only the spans open before may end
+        after, removed, added = _extended(before, cuts, knowledge.cuts[-1][0])
+    else:
+        after = Belief(cuts, _spans(knowledge, cuts))
+        removed = [
+            span
+            for key, span in before.spans.items()
+            if (now := after.spans.get(key)) is None or _moved(span, now)
+        ]
+        added = [
+            span
+            for key, span in after.spans.items()
+            if (then := before.spans.get(key)) is None or _moved(then, span)
+        ]
     # A span's rows name its knowledge and valid starts, which no other span of the same
     # belief shares, so comparing what was removed with what was added is the whole change.
     removed_rows = frozenset([span.row() for span in removed])
@@ -152,6 +164,32 @@ def revise(knowledge: MeasureKnowledge, position: int, before: Belief) -> tuple[
         {span.piece.scope: span.piece.places for span in added},
     )
     return after, change
+
+
+def _extended(
+    before: Belief, cuts: list[list[Piece]], published: date
+) -> tuple[Belief, list[Span], list[Span]]:
+    """The belief whose cuts are `before`'s and a new last one, published on `published`,
+    and the spans it removes and adds (as `_spans` and comparing them would find them): a
+    span open before goes on if the new cut has its piece, else ends on `published`, and
+    each piece of the new cut that goes on no span begins one."""
+    current = {piece.segment.valid_from: piece for piece in cuts[-1]}
+    spans = dict(before.spans)
+    removed, added = [], []
+    for key, span in before.spans.items():
+        if span.known_to is not None:
+            continue
+        now = current.get(key[1])
+        if now is not None and now.segment == span.piece.segment:
+            del current[key[1]]
+            continue
+        ended = spans[key] = Span(span.known_from, published, span.piece)
+        removed.append(span)
+        added.append(ended)
+    for valid_from, piece in current.items():
+        begun = spans[(published, valid_from)] = Span(published, None, piece)
+        added.append(begun)
+    return Belief(cuts, spans), removed, added
 
 
 def _moved(then: Span, now: Span) -> bool:
