@@ -4,8 +4,10 @@ that other work on the machine does not change, unlike seconds.
     python benchmarks/instructions.py --records 10000 --at HEAD --baseline-at fa22eb5
 
 For each revision, in one process each (a replay of fewer than 20,000 records starts no
-helper): the append of the synthetic history into a fresh SQLite file, then a replay of
-that store from the appended state; each counted whole, less a run that only opens the
+helper): the append of the synthetic history into a fresh SQLite file, then the replay's
+load alone (each measure's events read, decoded and folded into rows, which are dropped:
+the projection's Python without the writes), then a replay of that store from the appended
+state; each counted whole, less a run that only opens the
 store (the interpreter, the imports and the opening). Prints the counts side by side with
 their change. Slow: about fifty times the step's own time (~1 minute per step at 10k).
 """
@@ -38,6 +40,9 @@ import layout
 app = layout.open_application({store!r})
 if {step!r} == "append":
     layout.append_file(app, {history!r}, datetime.now(UTC))
+elif {step!r} == "load":  # the replay's load, its rows made and dropped: its Python
+    from projections.bulk_load import load_shard
+    load_shard(app, lambda *chunk: None, app.recorder.max_notification_id() or 0, (None, None))
 elif {step!r} == "replay":
     from projections.queries import RegimeReader
     reader = RegimeReader(app)
@@ -72,8 +77,13 @@ def measure(code: Code, history: Path, work: Path) -> dict[str, int]:
     opening = counted(code, "open", store, history)  # creates the empty store
     appended = counted(code, "append", store, history)
     reopening = counted(code, "open", store, history)  # the appended store, no view built
+    loaded = counted(code, "load", store, history)  # writes nothing
     replayed = counted(code, "replay", store, history)
-    return {"append": appended - opening, "replay": replayed - reopening}
+    return {
+        "append": appended - opening,
+        "load": loaded - reopening,
+        "replay": replayed - reopening,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     names = [label(code.state) for code in codes]
     print(f"{args.records:,} records, instructions (G) counted by callgrind")
     print(f"  {'step':<8} " + " ".join(f"{name:>16}" for name in names) + "  change")
-    for step in ("append", "replay"):
+    for step in ("append", "load", "replay"):
         values = [found[step] for found in counts]
         change = f"  {values[0] / values[1] - 1:+.1%}" if len(values) == 2 else ""
         print(f"  {step:<8} " + " ".join(f"{value / 1e9:>16.3f}" for value in values) + change)

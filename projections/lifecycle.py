@@ -363,10 +363,10 @@ def segments(history: MeasureHistory) -> list[Segment]:
             stage += 1
         terms = stages[stage][1]
         state = standing(history, day, terms, spans)
-        if state is None:
-            continue
         if views:  # (few measures name parties)
             state = with_parties(state, day, terms, views)
+        if state is None:
+            continue
         valid_to = days[index + 1] if index + 1 < len(days) else None
         if found and found[-1].valid_to == day and found[-1].state == state:
             found[-1] = Segment(found[-1].valid_from, valid_to, state)

@@ -16,7 +16,7 @@ from tests.fixtures.capture_answers import changes, flows, found, listings, memb
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 #: Each version that wrote a fixture store, and what it answered on it.
-VERSIONS = ("0.1.0", "0.2.0", "0.4.0", "0.5.0", "0.6.1", "0.7.0")
+VERSIONS = ("0.1.0", "0.2.0", "0.4.0", "0.5.0", "0.6.1", "0.7.0", "0.7.1")
 ANSWERS: dict[str, dict[str, Any]] = {
     version: json.loads((FIXTURES / f"store-{version}-answers.json").read_text())
     for version in VERSIONS
@@ -276,11 +276,15 @@ def test_a_0_6_1_store_is_rebuilt_with_the_spans_of_its_scopes_and_verifies(
     _keeps_its_group_and_timeline(store, expected)
 
 
-def test_a_0_7_0_store_opens_without_a_rebuild_and_verifies(tmp_path: Path) -> None:
-    """0.7.0 wrote view schema 6, this version's: its projections answer as they stand (no
-    rebuild), its scopes keep the spans 0.7.0 gave them, and a fresh replay equals them."""
-    store = _copy("0.7.0", tmp_path)
-    expected = ANSWERS["0.7.0"]
+@pytest.mark.parametrize("version", ["0.7.0", "0.7.1"])
+def test_a_schema_6_store_opens_without_a_rebuild_and_verifies(
+    version: str, tmp_path: Path
+) -> None:
+    """0.7.0 and 0.7.1 wrote view schema 6, this version's: their projections answer as they
+    stand (no rebuild), their scopes keep the spans that version gave them (0.7.0 by catch-up,
+    0.7.1 by its replay's bulk load), and a fresh replay equals them."""
+    store = _copy(version, tmp_path)
+    expected = ANSWERS[version]
 
     def spans() -> list[tuple[Any, ...]]:
         with closing(sqlite3.connect(store)) as connection:
