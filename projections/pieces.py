@@ -81,24 +81,23 @@ def render(segment: Segment, known: Sequence[Piece] = ()) -> Piece:
     piece in the same state (a segment only moved in valid time) instead of being rendered
     again; else the scope from the measure's last ones with the same items and places."""
     state = segment.state
-    valid_from = segment.valid_from.isoformat()
-    valid_to = segment.valid_to.isoformat() if segment.valid_to else OPEN_DATE
     for piece in known:
         if piece.segment.state == state:
-            row = (valid_from, valid_to, *piece.row[2:])
-            return Piece(segment, row, piece.state, piece.summary, piece.scope, piece.places)
+            return _moved_piece(piece, segment)
     # the view takes the summary's JSON as a plain dict
     summary = summary_bytes(cast("dict[str, Any]", state.summary_json()))
     key = state_key(summary)
     scope, places = _scope(state.slug, state.items, tuple(state.scope()))
+    valid_from = segment.valid_from.isoformat()
+    valid_to = segment.valid_to.isoformat() if segment.valid_to else OPEN_DATE
     row = (valid_from, valid_to, state.status, int(state.level), key, scope)
     return Piece(segment, row, key, summary, scope, places)
 
 
-def _ends_moved(piece: Piece, segment: Segment) -> Piece:
-    """`piece` for `segment`, which starts with it in the same state and ends elsewhere."""
+def _moved_piece(piece: Piece, segment: Segment) -> Piece:
+    """`piece` rendered for `segment`: the same state over other valid dates."""
     valid_to = segment.valid_to.isoformat() if segment.valid_to else OPEN_DATE
-    row = (piece.row[0], valid_to, *piece.row[2:])
+    row = (segment.valid_from.isoformat(), valid_to, *piece.row[2:])
     return Piece(segment, row, piece.state, piece.summary, piece.scope, piece.places)
 
 
@@ -133,7 +132,7 @@ def revise(knowledge: MeasureKnowledge, position: int, before: Belief) -> tuple[
             if kept is None or kept.segment.state != segment.state:
                 kept = render(segment, earlier)
             elif kept.segment.valid_to != segment.valid_to:
-                kept = _ends_moved(kept, segment)
+                kept = _moved_piece(kept, segment)
             pieces.append(kept)
         cuts.append(pieces)
     if first == len(before.cuts) == len(cuts) - 1:
