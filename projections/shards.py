@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 import types
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -94,10 +94,11 @@ def load_sharded(
     """This process loads shard 0 into the view while helpers load the others (into the
     view's tables, or into scratch files whose rows are then copied in). Returns the events
     read."""
+    env = helper_env(app.env)
     if store.loads_concurrently:
         own = 1.0
         tasks = [
-            ShardTask(dict(app.env), generation, position, bounds(shard, shards, own), "", shard)
+            ShardTask(env, generation, position, bounds(shard, shards, own), "", shard)
             for shard in range(1, shards)
         ]
         return _load_with_helpers(app, tasks, into_view, position, bounds(0, shards, own), progress)
@@ -107,12 +108,21 @@ def load_sharded(
     with scratch_folder(path) as scratch:
         files = [scratch / f"{shard}.sqlite" for shard in range(1, shards)]
         tasks = [
-            ShardTask(dict(app.env), generation, position, bounds(shard, shards), str(file), shard)
+            ShardTask(env, generation, position, bounds(shard, shards), str(file), shard)
             for shard, file in enumerate(files, start=1)
         ]
         read = _load_with_helpers(app, tasks, into_view, position, bounds(0, shards), progress)
         sqlite_store.copy_in(ViewSQL(generation), files)
         return read
+
+
+def helper_env(env: Mapping[str, str]) -> dict[str, str]:
+    """How a helper opens the store: as this process did, but without creating any table.
+    The replay's store has its tables; and on PostgreSQL the library's table creation
+    replaces a database function, which two helpers doing it at once fail on ("tuple
+    concurrently updated"), as on a store created by the same command (a first large
+    append into a new store replays)."""
+    return {**env, "CREATE_TABLE": "false"}
 
 
 def _load_with_helpers(
