@@ -94,7 +94,7 @@ def load_sharded(
     """This process loads shard 0 into the view while helpers load the others (into the
     view's tables, or into scratch files whose rows are then copied in). Returns the events
     read."""
-    env = helper_env(app.env)
+    env = helper_env(app.env, app.name)
     if store.loads_concurrently:
         own = 1.0
         tasks = [
@@ -116,13 +116,15 @@ def load_sharded(
         return read
 
 
-def helper_env(env: Mapping[str, str]) -> dict[str, str]:
-    """How a helper opens the store: as this process did, but without creating any table.
-    The replay's store has its tables; and on PostgreSQL the library's table creation
-    replaces a database function, which two helpers doing it at once fail on ("tuple
-    concurrently updated"), as on a store created by the same command (a first large
-    append into a new store replays)."""
-    return {**env, "CREATE_TABLE": "false"}
+def helper_env(env: Mapping[str, str], name: str) -> dict[str, str]:
+    """How a helper opens the store of application `name`: as this process did, but
+    without creating any table. The replay's store has its tables; and on PostgreSQL the
+    library's table creation replaces a database function, which two helpers doing it at
+    once fail on ("tuple concurrently updated"), as on a store created by the same command
+    (a first large append into a new store replays). Said under both keys the library
+    reads, the application's own first (`REGIMES_CREATE_TABLE`, which a process's
+    environment may hold)."""
+    return {**env, f"{name.upper()}_CREATE_TABLE": "false", "CREATE_TABLE": "false"}
 
 
 def _load_with_helpers(
@@ -336,8 +338,8 @@ def _load(task: ShardTask, progress: Progress) -> int:
     from domain.application import Regimes
     from store.locations import patiently
 
-    # The replay is writing the fresh generation meanwhile: opening the store (its table
-    # creation writes a seed row) may meet its write lock, and is then tried again.
+    # Opening creates no table (`helper_env`), but the replay is writing the fresh
+    # generation meanwhile: an opening that meets its write lock is tried again.
     app = patiently(lambda: Regimes(env=task.env))
     if not task.path:
         return _load_into_store(app, task, progress)

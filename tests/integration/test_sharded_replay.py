@@ -105,6 +105,7 @@ def test_a_replay_in_three_shards_verifies_against_the_view_built_by_catch_up(
         # insert function at once failed ("tuple concurrently updated"), as they did when
         # the store was created in this process (the library's table creation on).
         assert all(task.env["CREATE_TABLE"] == "false" for task in tasks)
+        assert all(task.env["REGIMES_CREATE_TABLE"] == "false" for task in tasks)
         if store_url.startswith("postgresql:"):
             assert store_app.env["CREATE_TABLE"] == "true"
             assert [task.path for task in tasks] == ["", ""]  # into the store itself
