@@ -31,7 +31,8 @@ from revisions import PYTHON, Code, label, revision, working_tree  # noqa: E402
 
 from projections.shards import SHARDED_FROM  # noqa: E402
 
-#: What the counted process does: open the store, then `step` (nothing, append or replay).
+#: What the counted process does: open the store, then `step` (nothing, append, load or
+#: replay).
 STEP = """
 import sys
 from datetime import UTC, datetime
@@ -72,7 +73,8 @@ def counted(code: Code, step: str, store: Path, history: Path) -> int:
 
 
 def measure(code: Code, history: Path, work: Path) -> dict[str, int]:
-    """The append's and the replay's instructions with `code`, each less an opening's."""
+    """The instructions of the append, the replay's load and the replay with `code`, each
+    less an opening's."""
     store = work / f"{label(code.state)}.db"
     opening = counted(code, "open", store, history)  # creates the empty store
     appended = counted(code, "append", store, history)
