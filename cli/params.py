@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Any
 
@@ -10,17 +9,16 @@ import click
 
 from domain.errors import QuestionError
 from domain.vocabulary import (
-    GROUPS,
     MEASURE_KINDS,
     check_country,
+    check_element,
     check_item,
     check_place,
-    is_element,
     is_slug,
 )
 from projections.answers import RecordTime
 from regimes.asking import MAX_POSITION as MAX_POSITION
-from regimes.asking import hs_asked, record_time
+from regimes.asking import day_of, hs_asked, kind_asked, record_time
 from store.chain import Digest
 
 
@@ -33,9 +31,9 @@ class DateParam(click.ParamType[date, Any]):
         if isinstance(value, date):
             return value
         try:
-            return date.fromisoformat(value)
-        except ValueError:
-            self.fail(f"{value!r} is not a date YYYY-MM-DD", param, ctx)
+            return day_of(value)  # the check the Python API makes
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
 
 
 class PositionOrMoment(click.ParamType[int | datetime, Any]):
@@ -99,16 +97,10 @@ class ElementParam(click.ParamType[str, Any]):
     name = "SYM|GROUP"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        if is_element(value) or value in GROUPS:
-            return str(value)
-        hint = ""
-        for spelling in (value.capitalize(), value.upper()):
-            if is_element(spelling) or spelling in GROUPS:
-                hint = f" (symbols are case-exact: {spelling})"
-                break
-        self.fail(
-            f"{value!r} is not an element symbol or a group ({', '.join(GROUPS)}){hint}", param, ctx
-        )
+        try:
+            return check_element(value)
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
 
 
 class ItemParam(click.ParamType[str, Any]):
@@ -180,14 +172,15 @@ class KindParam(click.ParamType[str, Any]):
     name = "KIND"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        if not re.fullmatch(r"[a-z][a-z0-9_]{0,49}", value):
+        try:
+            return kind_asked(value)  # the check the Python API makes
+        except ValueError:
             self.fail(
                 f"{value!r} is not a kind (lower case, words joined by _: "
                 f"{', '.join(MEASURE_KINDS[:3])}, …)",
                 param,
                 ctx,
             )
-        return str(value)
 
 
 class DigestParam(click.ParamType[Digest, Any]):

@@ -23,6 +23,7 @@ from cli.options import (
 from cli.params import DATE, GROUP, HS, KIND, ONE_COUNTRY, PLACE
 from cli.session import Session
 from projections.answers import RecordTime
+from regimes.asking import SEARCH_TYPES
 
 
 @click.command("as-of")
@@ -229,7 +230,7 @@ def show(session: Session, wanted: str, output_format: str) -> None:
 @click.option(
     "--type",
     "types",
-    type=click.Choice(["measure", "action", "group", "party"]),
+    type=click.Choice(SEARCH_TYPES),
     multiple=True,
     help="Only measures, actions, country groups or named parties; repeatable.",
 )

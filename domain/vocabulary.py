@@ -113,6 +113,20 @@ def check_item(item: str) -> str:
     return check_named_item(item)
 
 
+def check_element(symbol: str) -> str:
+    """An element symbol (case-exact) or a group of them such as REE, else ValueError."""
+    if is_element(symbol) or symbol in GROUPS:
+        return symbol
+    hint = ""
+    for spelling in (symbol.capitalize(), symbol.upper()):
+        if spelling in _ELEMENT_SET or spelling in GROUPS:
+            hint = f" (symbols are case-exact: {spelling})"
+            break
+    raise ValueError(
+        f"{symbol[:40]!r} is not an element symbol or a group ({', '.join(GROUPS)}){hint}"
+    )
+
+
 def check_named_item(item: str) -> str:
     """An element symbol or a product slug, else ValueError."""
     if is_element(item) or item in GROUPS:

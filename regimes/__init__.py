@@ -14,6 +14,8 @@ rejected append is a `BatchRejected` listing every located problem.
 
 from __future__ import annotations
 
+import os
+
 from domain.errors import BatchRejected, RegimesError, StoreError
 from projections.answers import Answer, Comparison, FlowChange, Found, Known, Shown, Timeline
 from regimes.store import Store, flow_query, read_records
@@ -36,7 +38,7 @@ __all__ = [
 ]
 
 
-def open(url: str | None = None) -> Store:  # the API's one verb, as io.open is
+def open(url: str | os.PathLike[str] | None = None) -> Store:  # the API's one verb, as io.open is
     """The store at `url` (a path, `sqlite:///PATH`, `postgresql://…`, `memory:`), or the
     default store in the user's data directory."""
     return Store(url)

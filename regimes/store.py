@@ -11,6 +11,7 @@ records, and ask what regime applied on a date. The `regimes` command is a clien
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -20,7 +21,17 @@ from typing import IO, TYPE_CHECKING, Any, cast
 import orjson
 
 from domain.errors import QuestionError, RegimesError, StoreError
-from regimes.asking import day_of, flow_query, hs_asked, knowledge, now
+from regimes.asking import (
+    day_of,
+    flow_query,
+    hs_asked,
+    kind_asked,
+    knowledge,
+    names,
+    now,
+    place_asked,
+    type_asked,
+)
 from store.locations import Store as Location
 from store.locations import parse_store, patiently
 
@@ -56,8 +67,10 @@ class Store:
     """One store, opened lazily: a query needs the store to exist, an append may create it;
     the default store (no URL) is created with the bundled history on first use."""
 
-    def __init__(self, url: str | None = None, *, notify: Notify | None = None) -> None:
-        self.location: Location = parse_store(url)
+    def __init__(
+        self, url: str | os.PathLike[str] | None = None, *, notify: Notify | None = None
+    ) -> None:
+        self.location: Location = parse_store(url if url is None else os.fspath(url))
         self.notify: Notify = notify or (lambda message: None)
         self._app: Regimes | None = None
         self._reader: RegimeReader | None = None
@@ -279,6 +292,8 @@ class Store:
         one."""
         if party is None:
             return None
+        if not isinstance(party, str):
+            raise TypeError(f"party takes a slug, name or alias, not {party!r}")
         if not party.strip():
             raise QuestionError("--party: give a party's slug, name or alias, not blank")
         return self.reader().party_named(party, knowledge(None, recorded_at).recorded_at)
@@ -347,14 +362,16 @@ class Store:
         with its status on `on` (today by default)."""
         from projections.catalog import SearchQuery
 
+        if text is not None and not isinstance(text, str):
+            raise TypeError(f"text takes a string, not {text!r}")
         query = SearchQuery(
             day_of(on) if on else now().date(),
             text,
-            issuer,
-            tuple(kinds),
-            tuple(types),
+            place_asked("issuer", issuer),
+            tuple(map(kind_asked, names("kinds", kinds))),
+            tuple(map(type_asked, names("types", types))),
             flow_query(elements, items, exporter, importer),
-            hs,
+            hs_asked(hs) if hs is not None else None,
         )
         return self.reader().search(query, knowledge(known_at, recorded_at))
 
@@ -384,11 +401,12 @@ class Store:
         require_plotly()
         if out is not None:
             check_writable(out)
+        flows = flow_query(elements, items, exporter, importer)  # checked before any work
         question = Question(
-            tuple(elements),
-            tuple(items),
-            exporter,
-            importer,
+            names("elements", elements),
+            names("items", items),
+            flows.exporter,
+            flows.importer,
             day_of(since) if since else None,
             day_of(until) if until else None,
             knowledge(known_at, recorded_at),

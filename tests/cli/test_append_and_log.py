@@ -135,12 +135,28 @@ def test_init_loads_the_bundled_history_unless_empty(new_store: StoreFactory) ->
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["as-of", "2025-13-01"], "is not a date"),
+        (["as-of", "2025-13-01"], "is not a calendar date"),
+        # forms date.fromisoformat takes, which are not the YYYY-MM-DD documented
+        (["as-of", "20250101"], "'20250101' is not a date YYYY-MM-DD"),
+        (["as-of", "2025-W01-3"], "'2025-W01-3' is not a date YYYY-MM-DD"),
+        (["as-of", "2025-01-01", "--known-at", "20250101"], "is not a date YYYY-MM-DD"),
+        (["as-of", "2025-01-01", "--recorded-at", "20251207"], "is not a date, an ISO"),
+        (["as-of", "2025-01-01", "--recorded-at", "20251207T10:00"], "is not a date, an ISO"),
         (["as-of", "2025-01-01", "-e", "dy"], "case-exact: Dy"),
         (["as-of", "2025-01-01", "--to", "jp"], "must be upper case"),
         (["log", "--since", "0"], "0"),
     ],
-    ids=["bad-date", "lower-case-element", "lower-case-country", "position-zero"],
+    ids=[
+        "bad-date",
+        "basic-date",
+        "week-date",
+        "basic-known-at",
+        "basic-recorded-at",
+        "basic-date-time",
+        "lower-case-element",
+        "lower-case-country",
+        "position-zero",
+    ],
 )
 def test_bad_arguments_are_usage_errors_with_exit_2(
     tmp_path: Path, args: list[str], message: str

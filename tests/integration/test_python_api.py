@@ -9,6 +9,7 @@ import subprocess
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -139,3 +140,78 @@ def test_group_questions_check_their_arguments(tmp_path: Path) -> None:
                 store.group(member=member, on="2025-01-01")
         with pytest.raises(TypeError):
             store.group(member="KR", on=datetime(2025, 1, 1, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(
+    ("question", "error", "message"),
+    [
+        ({"exporter": "cn"}, ValueError, "exporter: country code 'cn' must be upper case"),
+        ({"importer": "jp"}, ValueError, "importer: country code 'jp' must be upper case"),
+        ({"exporter": "XX"}, ValueError, "unknown country code 'XX'"),
+        ({"importer": ""}, ValueError, "unknown country code ''"),
+        ({"importer": ["JP"]}, TypeError, "importer takes a country code"),
+        ({"elements": "Dy"}, TypeError, r"elements takes a list of strings, such as \['Dy'\]"),
+        ({"elements": ["dy"]}, ValueError, "symbols are case-exact: Dy"),
+        ({"elements": [66]}, TypeError, "elements takes strings, not 66"),
+        ({"items": "graphite"}, TypeError, "items takes a list of strings"),
+        ({"items": ["Bad Slug"]}, ValueError, "unknown item 'Bad Slug'"),
+        ({"party": 5}, TypeError, "party takes a slug, name or alias"),
+        ({"day": "20250601"}, ValueError, "'20250601' is not a date YYYY-MM-DD"),
+        ({"day": "2025-W22-7"}, ValueError, "is not a date YYYY-MM-DD"),
+        ({"day": "2025-02-30"}, ValueError, "'2025-02-30' is not a calendar date"),
+        ({"known_at": "20250101"}, ValueError, "is not a date YYYY-MM-DD"),
+        ({"recorded_at": "20260110"}, ValueError, "is not a date, an ISO date-time"),
+        ({"recorded_at": "20260110T10:00"}, ValueError, "is not a date, an ISO date-time"),
+    ],
+    ids=repr,
+)
+def test_a_question_from_python_is_checked_as_the_command_line_checks_it(
+    tmp_path: Path, question: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    """A misspelt or mistyped argument is an error, never a silent answer for nothing (a
+    lower-case country matched no flow and answered "none"; a string of elements was read
+    letter by letter)."""
+    asked: dict[str, Any] = {"elements": ["Dy"], "exporter": "CN", "importer": "JP"}
+    day = question.pop("day", "2025-06-01")
+    with regimes.open(str(tmp_path / "store.db")) as store:
+        store.append([imposed()], recorded_at=datetime(2026, 1, 10, tzinfo=UTC))
+        assert store.as_of("2025-06-01", **asked).flows[0].level.name != "none"
+        with pytest.raises(error, match=message):
+            store.as_of(day, **{**asked, **question})
+        if question:  # the flows and the knowledge, checked alike by every question
+            with pytest.raises(error, match=message):
+                store.timeline(**{**asked, **question})
+            with pytest.raises(error, match=message):
+                store.diff("2025-01-01", "2025-06-01", **{**asked, **question})
+
+
+@pytest.mark.parametrize(
+    ("question", "error", "message"),
+    [
+        ({"types": "measure"}, TypeError, r"types takes a list of strings, such as \['measure'\]"),
+        ({"types": ["bogus"]}, ValueError, "types: 'bogus' is none of measure, action"),
+        ({"kinds": "export_ban"}, TypeError, "kinds takes a list of strings"),
+        ({"kinds": ["Export Ban"]}, ValueError, "'Export Ban' is not a kind"),
+        ({"issuer": "cn"}, ValueError, "issuer: country code 'cn' must be upper case"),
+        ({"text": 5}, TypeError, "text takes a string"),
+        ({"on": "2025/06/01"}, ValueError, "is not a date YYYY-MM-DD"),
+        ({"hs": "85x"}, Exception, "no HS code"),
+    ],
+    ids=repr,
+)
+def test_a_search_from_python_is_checked_as_the_command_line_checks_it(
+    tmp_path: Path, question: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    with regimes.open(str(tmp_path / "store.db")) as store:
+        store.append([imposed()], recorded_at=datetime(2026, 1, 10, tzinfo=UTC))
+        text = question.pop("text", None)
+        with pytest.raises(error, match=message):
+            store.search(text, **question)
+
+
+def test_a_store_opens_by_a_path_object(tmp_path: Path) -> None:
+    with regimes.open(tmp_path / "store.db") as store:
+        store.append([imposed()], recorded_at=datetime(2026, 1, 10, tzinfo=UTC))
+    with regimes.Store(tmp_path / "store.db") as store:
+        answer = store.as_of("2025-06-01", elements=["Dy"], exporter="CN", importer="JP")
+        assert answer.flows[0].level.name != "none"
