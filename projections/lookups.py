@@ -82,12 +82,14 @@ class RecordLookups(ViewKeeper):
         return [event for _, event in published_by(zip(recorded, events, strict=False), known)]
 
     @damaged_view_explained
-    def history(self, slug: str) -> list[LoggedRecord]:
-        """Every record about one measure or action, with positions and record times."""
+    def history(self, slug: str, known: date | None = None) -> list[LoggedRecord]:
+        """Every record about one measure, action, party or group (`@slug`), with positions
+        and record times; with `known`, those the world knew at the end of that day
+        (docs/time.md §3)."""
         generation, _, _ = self.where_to_read(None)
-        return self._history(generation, slug)
+        return self._history(generation, slug, known)
 
-    def _history(self, generation: str, slug: str) -> list[LoggedRecord]:
+    def _history(self, generation: str, slug: str, known: date | None = None) -> list[LoggedRecord]:
         streams = (
             [(f"group:{slug[1:]}", group_id(slug[1:]))]
             if slug.startswith("@")
@@ -100,7 +102,7 @@ class RecordLookups(ViewKeeper):
         for subject, key in streams:
             positions = self.view.positions_of(generation, subject)
             if positions:
-                events = list(self.app.events.get(key))
+                events = cast("list[RecordedEvent]", list(self.app.events.get(key)))
                 if len(positions) != len(events):
                     raise ProjectionsDamaged(
                         f"the projections of this store are damaged (they list "
@@ -108,9 +110,10 @@ class RecordLookups(ViewKeeper):
                         f"{len(events)} records); rebuild them from the log with "
                         "'regimes replay'"
                     )
+                logged = zip((p.position for p in positions), events, strict=True)
                 return [
-                    LoggedRecord(p.position, event.timestamp, event.to_record())  # type: ignore[attr-defined]
-                    for p, event in zip(positions, events, strict=True)
+                    LoggedRecord(position, event.timestamp, event.to_record())
+                    for position, event in published_by(logged, known)
                 ]
         if any(self.app.recorder.select_events(key, limit=1) for _, key in streams):
             raise ProjectionsDamaged(

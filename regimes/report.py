@@ -17,6 +17,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from domain.controls import visible
+from domain.records import GROUP_FIELDS
+from domain.vocabulary import is_group
 from projections.answers import NO_FILTER, Answer, Knowledge, Known, Timeline
 from projections.catchup import utc_text
 from projections.summaries import MeasureChange, MeasureSummary
@@ -37,6 +39,8 @@ CAUSE_RECORDS = {
     "resumption_announced": "measure_resumed",
     "lifting_announced": "measure_lifted",
 }
+#: The causes made by a country group's records, not the measure's (docs/output.md §3).
+GROUP_CAUSES = ("joined_group", "left_group")
 STATUS_WORDS = {
     "in_force": "in force",
     "suspended": "suspended",
@@ -85,6 +89,9 @@ class ReportFacts:
     history: Timeline
     changes: Timeline
     records: dict[str, list[dict[str, Any]]]
+    #: The records of the country groups those measures name, known then (for the sources
+    #: of a change made by a group's membership).
+    group_records: list[dict[str, Any]]
     store: str
     generated_at: datetime
 
@@ -279,7 +286,11 @@ def _changes(facts: ReportFacts) -> str:
         levels = f"{_level(change.level_before.name)} → {_level(change.level_after.name)}"
         for entry in change.measures:
             cause = entry.cause.replace("_", " ")
-            sources = _sources_of(facts.records.get(entry.measure, []), change.day, entry)
+            sources = (
+                _group_sources(facts.group_records, change.day, entry)
+                if entry.cause in GROUP_CAUSES
+                else _sources_of(facts.records.get(entry.measure, []), change.day, entry)
+            )
             rows.append(
                 [
                     _text(change.day),
@@ -319,6 +330,29 @@ def _sources_of(records: list[dict[str, Any]], day: date, entry: MeasureChange) 
         elif record["type"] == wanted and record.get(dated) == day.isoformat():
             behind = record
     return list((behind or imposed).get("sources") or [])
+
+
+def _group_sources(records: list[dict[str, Any]], day: date, entry: MeasureChange) -> list[Any]:
+    """The sources of the group record that made the flow's country join or leave a group
+    the measure names on `day` (the one carrying the change's document)."""
+    for record in records:
+        if record["effective_on"] == day.isoformat() and record.get("document") == entry.document:
+            return list(record["sources"])
+    return []
+
+
+def groups_in(records: list[dict[str, Any]]) -> set[str]:
+    """The country groups (slugs) a measure's records name in its places or issuer, as
+    imposed, corrected or amended."""
+    found: set[str] = set()
+    for record in records:
+        for fields in (record, record.get("fields") or {}, record.get("changes") or {}):
+            for name in GROUP_FIELDS:
+                value = fields.get(name) or ()
+                for place in (value,) if isinstance(value, str) else value:
+                    if is_group(place):
+                        found.add(place[1:])
+    return found
 
 
 def _actions(facts: ReportFacts) -> str:

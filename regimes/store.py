@@ -424,7 +424,7 @@ class Store:
     def _report_facts(self, question: Question, today: date, generated_at: datetime) -> ReportFacts:
         """The answers a report shows, all at one log position (asked again, a few times,
         while appends move the log on between them)."""
-        from regimes.report import ReportFacts
+        from regimes.report import ReportFacts, groups_in
 
         query = flow_query(
             question.elements,
@@ -448,17 +448,29 @@ class Store:
                 break
         else:
             raise StoreError("the log kept growing while the report was made; try again")
-        slugs = {entry.measure for change in history.changes for entry in change.measures}
-        records = {
-            slug: [
+
+        def known(slug: str) -> list[dict[str, Any]]:
+            """The records about `slug` that the answers knew (published by the day asked,
+            held at their position)."""
+            return [
                 logged.record
-                for logged in reader.history(slug)
+                for logged in reader.history(slug, asked.known_at)
                 if logged.position <= answer.position
             ]
-            for slug in sorted(slugs)
-        }
+
+        slugs = {entry.measure for change in history.changes for entry in change.measures}
+        records = {slug: known(slug) for slug in sorted(slugs)}
+        groups = sorted({group for found in records.values() for group in groups_in(found)})
+        group_records = [record for group in groups for record in known(f"@{group}")]
         return ReportFacts(
-            question, answer, history, changes, records, self.location.display, generated_at
+            question,
+            answer,
+            history,
+            changes,
+            records,
+            group_records,
+            self.location.display,
+            generated_at,
         )
 
     def group(

@@ -190,6 +190,101 @@ def test_an_announced_follow_up_links_its_own_sources(tmp_path: Path) -> None:
     ]
 
 
+def test_a_country_joining_or_leaving_a_group_cites_the_group_records_sources(
+    tmp_path: Path,
+) -> None:
+    """The record behind `joined_group` or `left_group` is the group's (docs/output.md §3),
+    not the measure's imposition."""
+    joined = {"title": "Cabinet order", "url": "https://example.org/joined"}
+    left = {"title": "Second order", "url": "https://example.org/left"}
+    group = {"group": "white"}
+    with regimes.open(str(tmp_path / "store.db")) as store:
+        store.append(
+            [
+                {
+                    **group,
+                    "type": "group_defined",
+                    "title": "White list",
+                    "issuer": "JP",
+                    "members": ["US"],
+                    "effective_on": "2020-01-01",
+                    "document": "Order 1",
+                    "sources": [{"title": "First order"}],
+                },
+                {
+                    **group,
+                    "type": "group_changed",
+                    "added": ["KR"],
+                    "effective_on": "2023-07-21",
+                    "document": "Order 2",
+                    "sources": [joined],
+                },
+                {
+                    **group,
+                    "type": "group_changed",
+                    "removed": ["KR"],
+                    "effective_on": "2025-07-01",
+                    "document": "Order 3",
+                    "sources": [left],
+                },
+                imposed(
+                    "jp-sme",
+                    issuer="JP",
+                    items=["semiconductor-equipment"],
+                    destinations=["*"],
+                    document="SME order",
+                    **{"except": ["@white"]},
+                    effective_on="2023-01-01",
+                    announced_on="2023-01-01",
+                ),
+            ]
+        )
+        page = store.report(
+            items=["semiconductor-equipment"], exporter="JP", importer="KR", today=TODAY
+        ).html
+    changes = page[page.index('id="changes"') : page.index('id="actions"')]
+    rows = changes.split("<tr>")
+    joined_row = next(row for row in rows if "2023-07-21" in row)
+    left_row = next(row for row in rows if "2025-07-01" in row)
+    assert "joined group" in joined_row
+    assert "left group" in left_row
+    assert '<a href="https://example.org/joined"' in joined_row
+    assert '<a href="https://example.org/left"' in left_row
+    assert SOURCE["url"] not in joined_row + left_row  # not the measure's own
+
+
+def test_a_report_known_at_a_day_cites_the_sources_known_then(tmp_path: Path) -> None:
+    """A correction published after the day asked changes neither the document nor the
+    sources a change cites."""
+    old = {"title": "Old source", "url": "https://example.org/old"}
+    new = {"title": "New source", "url": "https://example.org/new"}
+    with regimes.open(str(tmp_path / "store.db")) as store:
+        store.append([imposed(document="OLD-DOC", sources=[old])])
+        store.append(
+            [
+                follow_up(
+                    "measure_corrected",
+                    fields={"document": "NEW-DOC", "sources": [new]},
+                    reason="the right document",
+                    published_on="2025-06-01",
+                )
+            ]
+        )
+        before = store.report(
+            elements=["Dy"], exporter="CN", importer="JP", today=TODAY, known_at="2025-05-01"
+        ).html
+        after = store.report(
+            elements=["Dy"], exporter="CN", importer="JP", today=TODAY, known_at="2025-07-01"
+        ).html
+    changes = before[before.index('id="changes"') : before.index('id="actions"')]
+    assert "OLD-DOC" in changes
+    assert '<a href="https://example.org/old"' in changes
+    assert "example.org/new" not in changes
+    changes = after[after.index('id="changes"') : after.index('id="actions"')]
+    assert "NEW-DOC" in changes
+    assert '<a href="https://example.org/new"' in changes
+
+
 def test_without_plotly_the_report_names_the_extra_and_writes_nothing(
     bundled: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
