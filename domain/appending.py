@@ -17,7 +17,7 @@ from eventsourcing.application import AggregateNotFoundError, Repository
 
 from domain.action import Action
 from domain.batch import Batch, Numbered, Unread
-from domain.errors import BatchRejected, DomainError, RecordError, UnknownMeasure
+from domain.errors import BatchRejected, DomainError, InputChanged, RecordError, UnknownMeasure
 from domain.events import RecordedEvent
 from domain.group import Group
 from domain.ids import action_id, group_id, measure_id, party_id
@@ -312,8 +312,12 @@ def _load(
 def _held(found: Aggregates | type[Aggregates] | None) -> Aggregates | None:
     """An aggregate a record is about: never one let go (the outline said the batch had
     no more records about it)."""
-    if isinstance(found, type):
-        raise RuntimeError(f"a {found.__name__} was let go before its last record")
+    if isinstance(found, type):  # the first reading saw its last record before this one
+        raise InputChanged(
+            f"the input changed while it was appended: a record about a {found.__name__.lower()} "
+            "follows what was its last one when the input was first read; nothing was "
+            "written: append it again once it is complete"
+        )
     return found
 
 

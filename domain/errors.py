@@ -65,6 +65,11 @@ class BatchRejected(RegimesError):
         super().__init__(f"{count} error{'s' if count != 1 else ''}; nothing was written")
 
 
+class InputChanged(RegimesError):
+    """An input read twice (to outline a batch, then to check and write it) changed between
+    the readings; nothing was written."""
+
+
 class QuestionError(RegimesError):
     """A question that cannot be answered as asked: a usage error (exit status 2)."""
 

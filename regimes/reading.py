@@ -3,17 +3,18 @@ and refusing repeated keys; into a batch, or record by record, again on every re
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
 import json
 from collections.abc import Callable, Iterator, Sequence
-from functools import cache
+from functools import cache, partial
 from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 
 from domain.batch import Batch, DuplicateKey, printable_source
-from domain.errors import RecordError
+from domain.errors import InputChanged, RecordError
 from domain.record_errors import field_path
 from projections.collector import collection_paused
 
@@ -64,6 +65,9 @@ class Rereading:
     ) -> None:
         self.starts = starts
         self.progress = progress
+        #: The fingerprint of each input's bytes as the last reading ahead read them: a
+        #: checking reading that reads other bytes (a file written meanwhile) stops there.
+        self.read_ahead: list[bytes] | None = None
 
     def __call__(self) -> Iterator[RawRecord]:
         """Every record: its first line, the raw record (or the `RecordError` that it could
@@ -82,10 +86,11 @@ class Rereading:
         self, exact: Callable[[Any], bool] | None, told: Callable[[int], None] | None
     ) -> Iterator[RawRecord]:
         count = 0
-        for stream, start, source in self.starts:
+        fingerprints: list[bytes] = []
+        for index, (stream, start, source) in enumerate(self.starts):
             stream.seek(start)
-            raw: Any = stream
-            buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)
+            fingerprinted = _Fingerprinted(stream)
+            buffered = io.BufferedReader(fingerprinted, _BUFFER)
             try:
                 for line, record in read_raw_records(buffered, exact):
                     count += 1
@@ -93,8 +98,42 @@ class Rereading:
                         told(count)
                     yield line, record, source
             finally:
-                if buffered is not raw:
-                    buffered.detach()  # a buffer let go would close the input
+                buffered.detach()  # a buffer let go would close the input
+            fingerprints.append(fingerprinted.digest())
+            ahead = self.read_ahead
+            if exact is None and ahead is not None and ahead[index] != fingerprints[index]:
+                raise InputChanged(
+                    f"{source or 'the input'} changed while it was appended (it was written "
+                    "meanwhile); nothing was written: append it again once it is complete"
+                )
+        if exact is not None:
+            self.read_ahead = fingerprints
+
+
+#: The read size of a reading (larger than io's default: fewer calls to fingerprint).
+_BUFFER = 1 << 16
+
+
+class _Fingerprinted(io.RawIOBase):
+    """A binary stream read through, fingerprinting every byte read (SHA-256: the fastest
+    of hashlib's here, where the processor computes it)."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.hash = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.stream.read(len(buffer))
+        size = len(data)
+        buffer[:size] = data
+        self.hash.update(data)
+        return size
+
+    def digest(self) -> bytes:
+        return self.hash.digest()
 
 
 class _Pairs(dict[str, Any]):
@@ -167,19 +206,23 @@ def read_raw_records(
         )
         return
     blank = 0
-    first_line = buffered.readline()
+    first_line = buffered.readline(LINE_LIMIT + 1)
     while first_line and not first_line.strip():
-        blank += 1
-        first_line = buffered.readline()
+        blank += first_line.endswith(b"\n")  # (a blank line past the limit comes in parts)
+        first_line = buffered.readline(LINE_LIMIT + 1)
     if first_line.lstrip().startswith(b"{"):
-        lines = enumerate(itertools.chain([first_line], buffered), blank + 1)
+        lines = _json_lines(buffered, first_line, blank + 1)
         if exact is None:
             for number, line in lines:
-                if line.strip():
+                if isinstance(line, RecordError):
+                    yield number, line
+                elif line.strip():
                     yield number, _json_line(number, line)
             return
         for number, line in lines:
-            if line.strip():
+            if isinstance(line, RecordError):
+                yield number, line
+            elif line.strip():
                 try:
                     value = orjson.loads(line)
                 except orjson.JSONDecodeError:
@@ -189,7 +232,11 @@ def read_raw_records(
                         value = _json_line(number, line)
                 yield number, value
         return
-    text = _decode(b"\n" * blank + first_line + buffered.read())
+    whole = first_line + buffered.read(WHOLE_LIMIT + 1 - len(first_line))
+    if len(whole) > WHOLE_LIMIT:
+        yield 1, RecordError(1, "record", _too_long("the input", WHOLE_LIMIT))
+        return
+    text = _decode(b"\n" * blank + whole)
     if isinstance(text, RecordError):
         yield text.line, text
     elif not text.strip():
@@ -198,6 +245,33 @@ def read_raw_records(
         yield from _json_array(text)
     else:
         yield from _yaml_list(text)
+
+
+#: The longest line of JSON Lines read, and the largest JSON array or YAML list (read whole):
+#: an input past them (a file without line breaks, /dev/zero) is refused, not read until
+#: memory runs out.
+LINE_LIMIT = 64 << 20
+WHOLE_LIMIT = 256 << 20
+
+
+def _too_long(what: str, limit: int) -> str:
+    return (
+        f"{what} is longer than {limit >> 20} MiB: give a large input as JSON Lines, one "
+        f"record of at most {LINE_LIMIT >> 20} MiB a line"
+    )
+
+
+def _json_lines(
+    buffered: io.BufferedReader, first_line: bytes, first_number: int
+) -> Iterator[tuple[int, bytes | RecordError]]:
+    """The lines of JSON Lines from `first_line` (line `first_number`), ended by a
+    `RecordError` at a line longer than `LINE_LIMIT`."""
+    rest = iter(partial(buffered.readline, LINE_LIMIT + 1), b"")
+    for number, line in enumerate(itertools.chain([first_line], rest), first_number):
+        if len(line) > LINE_LIMIT:
+            yield number, RecordError(number, "record", _too_long("the line", LINE_LIMIT))
+            return
+        yield number, line
 
 
 def _decode(data: bytes) -> str | RecordError:
@@ -299,6 +373,12 @@ def _checking_loader() -> Any:
     class Loader(base):  # type: ignore[misc]
         repeated: list[tuple[Any, Any]]
 
+        def construct_yaml_binary(self, node: Any) -> Any:
+            # bytes are no record value: text fields take text (and bytes would pass as it)
+            raise yaml.constructor.ConstructorError(
+                None, None, "binary values (!!binary) are not accepted: give text", node.start_mark
+            )
+
         def construct_mapping(self, node: Any, deep: bool = False) -> Any:
             seen: set[Any] = set()
             for key_node, _ in node.value:
@@ -310,6 +390,7 @@ def _checking_loader() -> Any:
                 seen.add(key)
             return super().construct_mapping(node, deep)
 
+    Loader.add_constructor("tag:yaml.org,2002:binary", Loader.construct_yaml_binary)
     return Loader
 
 
@@ -374,6 +455,10 @@ def _yaml_list(text: str) -> Iterator[tuple[int, Any | RecordError]]:
                     loader.repeated.clear()
                 else:
                     yield line, value
+            except yaml.MarkedYAMLError as error:  # where, from its mark, not in its text
+                mark = error.problem_mark or error.context_mark
+                at = mark.line + 1 if mark is not None else line
+                yield line, RecordError(at, "record", f"invalid YAML value: {error.problem}")
             except (yaml.YAMLError, ValueError, TypeError) as error:
                 yield line, RecordError(line, "record", f"invalid YAML value: {error}")
     except yaml.YAMLError as error:

@@ -78,8 +78,21 @@ def _deeply_nested_line(path: Path) -> None:
     )
 
 
+def _line_without_end(path: Path) -> None:
+    """A valid first line, then a record whose line never ends before 65 MiB."""
+    start = b'{"type": "action_taken", "notes": "'
+    path.write_bytes(jsonl(action("before-the-endless-one")) + start + b"x" * (65 << 20))
+
+
+def _endless_input(path: Path) -> None:
+    """An input that never ends: /dev/zero."""
+    path.symlink_to("/dev/zero")
+
+
 GENERATORS: dict[str, Callable[[Path], None]] = {
     "ten_mb_line": _ten_mb_line,
+    "line_without_end": _line_without_end,
+    "endless_input": _endless_input,
     "deeply_nested_array": _deeply_nested_array,
     "deeply_nested_line": _deeply_nested_line,
 }

@@ -11,6 +11,7 @@ import pytest
 from domain.appending import Planner
 from domain.application import Regimes
 from domain.batch import read_entry
+from domain.errors import InputChanged
 from domain.ids import measure_id
 from domain.measure import Measure
 from domain.outline import outline_of, outline_of_raw
@@ -55,12 +56,13 @@ def test_a_measure_is_held_until_its_last_record_and_let_go_after(popo_app: Regi
 
 
 def test_a_record_about_a_measure_let_go_too_early_fails_loudly(popo_app: Regimes) -> None:
-    """An outline that lied would otherwise impose the measure a second time."""
+    """An outline that lied (the input changed after it was made) would otherwise impose the
+    measure a second time."""
     outline = outline_of_raw(_raw())
     outline.last["measure"]["early"] = 0
     planner = Planner(popo_app.repository, RECORDED_AT, outline)
     entries = [(ordinal, read_entry(line, raw)) for ordinal, (line, raw, _) in enumerate(_raw())]
     planner.check(*entries[0])
     planner.check(*entries[1])
-    with pytest.raises(RuntimeError, match="let go before its last record"):
+    with pytest.raises(InputChanged, match="follows what was its last one"):
         planner.check(*entries[2])
