@@ -39,6 +39,7 @@ from projections.collector import collection_paused
 from projections.scratch import remove_leftovers, scratch_folder
 from projections.tables import LoggedPosition, Scope, ViewSQL, insert_rows
 from store.failures import DiskFull, first_line, is_disk_full
+from store.locations import without_table_creation
 
 if TYPE_CHECKING:
     from domain.application import Regimes
@@ -124,7 +125,7 @@ def helper_env(env: Mapping[str, str], name: str) -> dict[str, str]:
     (a first large append into a new store replays). Said under both keys the library
     reads, the application's own first (`REGIMES_CREATE_TABLE`, which a process's
     environment may hold)."""
-    return {**env, f"{name.upper()}_CREATE_TABLE": "false", "CREATE_TABLE": "false"}
+    return without_table_creation(env, name)
 
 
 def _load_with_helpers(

@@ -69,7 +69,9 @@ class Store:
             if catalog.complete:
                 self._found["catalog"] = catalog
             return _EVENTS_TABLE in catalog.tables
-        return self.path is None or self.path.exists()
+        # an empty file, or a SQLite database without the log, is no store to ask (asking
+        # would make it one): not a file that is merely there
+        return self.path is None or _SQLITE_EVENTS in _check_sqlite_store(self.path)[0]
 
     def complete(self, env: Mapping[str, str]) -> bool:
         """Whether the application opened with `env` (from `opening`) found every table of
@@ -89,8 +91,13 @@ class Store:
         """
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            _check_sqlite_store(self.path)
+            tables, schema = _check_sqlite_store(self.path)
+            complete = schema is not None and tables >= _SQLITE_LOG_TABLES
             _prepare_sqlite_file(self.path)
+            # a store with its tables opens without the library's `CREATE TABLE IF NOT
+            # EXISTS`, a write: it would fail at once while another process writes
+            yield without_table_creation(self.env) if complete else self.env
+            return
         if self.kind != "postgresql":
             yield self.env
             return
@@ -98,10 +105,16 @@ class Store:
             yield env
 
 
-def _check_sqlite_store(path: Path) -> None:
-    """Refuses, in one line, a file that is not a regimes store or that this version can't use."""
+#: The tables of the log on SQLite: the library's events, and the chain and meta data.
+_SQLITE_EVENTS = "stored_events"
+_SQLITE_LOG_TABLES = frozenset({_SQLITE_EVENTS, "log_chain", "regimes_meta"})
+
+
+def _check_sqlite_store(path: Path) -> tuple[set[str], int | None]:
+    """Refuses, in one line, a file that is not a regimes store or that this version can't
+    use; returns its tables and its store schema (none for a missing or empty file)."""
     if not path.exists() or path.stat().st_size == 0:
-        return
+        return set(), None
     # The file is read through SQLite only: closing a descriptor of our own on it would drop
     # the POSIX locks this process's open connections hold (then "disk I/O error").
     if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
@@ -131,7 +144,7 @@ def _check_sqlite_store(path: Path) -> None:
                 f"{path} is not a regimes store: it is not a SQLite database"
             ) from None
         raise StoreError(f"cannot open store {path}: {error}") from None
-    if tables and "stored_events" not in tables:
+    if tables and _SQLITE_EVENTS not in tables:
         raise StoreError(
             f"{path} is a SQLite database but not a regimes store (it holds "
             f"{', '.join(sorted(tables)[:5])}); regimes will not write into it"
@@ -142,6 +155,14 @@ def _check_sqlite_store(path: Path) -> None:
             f"schema {schema}; this version reads up to {STORE_SCHEMA}); upgrade "
             "regimes"
         )
+    return tables, schema
+
+
+def without_table_creation(env: Mapping[str, str], name: str = "Regimes") -> dict[str, str]:
+    """`env` with the library's table creation off for application `name`, said under both
+    keys the library reads: the application's own first (`REGIMES_CREATE_TABLE`, which a
+    process's environment may hold), then `CREATE_TABLE`."""
+    return {**env, f"{name.upper()}_CREATE_TABLE": "false", "CREATE_TABLE": "false"}
 
 
 def _prepare_sqlite_file(path: Path) -> None:
@@ -423,7 +444,7 @@ def _postgres_ddl_lock(store: Store, found: _Catalog | None = None) -> Iterator[
 def _complete_env(store: Store) -> dict[str, str]:
     """The environment of a PostgreSQL store found complete: no DDL, and none needed by the
     view either (`tables_complete`)."""
-    return {**store.env, "CREATE_TABLE": "false", COMPLETE: "true"}
+    return {**without_table_creation(store.env), COMPLETE: "true"}
 
 
 def tables_complete(env: Mapping[str, str]) -> bool:

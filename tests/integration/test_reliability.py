@@ -362,6 +362,54 @@ def test_another_applications_database_is_left_alone(tmp_path: Path) -> None:
     assert store.read_bytes() == before
 
 
+def test_queries_answer_while_another_process_holds_the_write_lock(
+    seeded: Path, tmp_path: Path
+) -> None:
+    """Readers are never failed by a writer (docs/stores.md §5): opening a store with its
+    tables writes nothing. Every opening ran the library's `CREATE TABLE IF NOT EXISTS`, a
+    write that failed at once ("database is locked") while an append or a replay wrote."""
+    store = copy_of(seeded, tmp_path)
+    writer = sqlite3.connect(store, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # as an append holds it while it writes
+        for args in (
+            ["digest"],
+            ["as-of", "2026-01-08", "-e", "Dy", "--from", "CN", "--to", "JP", "--format", "json"],
+            ["search", "No. 70"],
+            ["log", "--since", "280"],
+            ["show", "No. 70 of 2025"],
+        ):
+            started = time.monotonic()
+            done = regimes("--store", str(store), *args)
+            assert done.returncode == 0, (args, done.stderr)
+            assert done.stderr == "", (args, done.stderr)
+            assert time.monotonic() - started < 10, args  # not a wait for the lock
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+
+
+def test_an_empty_file_or_database_is_no_store_to_ask(tmp_path: Path) -> None:
+    """A query on a zero-byte file, or on a SQLite database without the log, says there is
+    no store there and leaves the file as it was: it made it a store and answered "none"."""
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    blank = tmp_path / "blank.db"
+    with sqlite3.connect(blank) as connection:
+        connection.execute("PRAGMA user_version = 7")
+    before = blank.read_bytes()
+    for store in (empty, blank):
+        result = invoke("--store", str(store), "as-of", "2026-01-08", "-e", "Dy")
+        assert result.exit_code == 1
+        assert f"no store at {store}" in result.stderr
+        assert invoke("--store", str(store), "digest").exit_code == 1
+    assert empty.read_bytes() == b""
+    assert blank.read_bytes() == before
+    # creating a store there stays possible
+    assert invoke("--store", str(empty), "init", "--empty").exit_code == 0
+    assert invoke("--store", str(empty), "digest").exit_code == 0
+
+
 def test_a_store_from_a_newer_regimes_is_refused(seeded: Path, tmp_path: Path) -> None:
     store = copy_of(seeded, tmp_path)
     _tamper(store, "UPDATE regimes_meta SET value = '99' WHERE key = 'schema'")
