@@ -112,7 +112,9 @@ class RegimeReader(GroupQuestions, PartyQuestions):
             )
         ):
             earliest = mentions.first_published(self.view, generation, query.items, position)
-            if earliest is not None:  # else nothing at all: told below, or nothing to tell
+            # none: nothing at all, told below, or nothing to tell; by `known_at`: it was
+            # published, and what was known then leaves nothing (retracted, corrected away)
+            if earliest is not None and earliest > known_at:
                 warnings.append(
                     f"nothing asked about was published by {known_at}; the first record "
                     f"about it was published on {earliest}"

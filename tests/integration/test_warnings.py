@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -101,3 +102,58 @@ def test_a_publication_day_before_anything_asked_about_was_published_says_so(
     [warning] = answer["warnings"]
     assert warning.startswith("nothing asked about was published by 2005-01-01")
     assert "nothing asked about was published by 2005-01-01" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "follow_up_record",
+    [
+        {"type": "measure_retracted", "reason": "never issued", "published_on": "2024-08-01"},
+        {
+            "type": "measure_corrected",
+            "fields": {"items": ["Tb"]},
+            "reason": "the wrong element",
+            "published_on": "2024-08-01",
+        },
+    ],
+    ids=["retracted", "corrected-away"],
+)
+def test_a_measure_published_then_retracted_or_corrected_away_is_no_unpublished_warning(
+    tmp_path: Path, follow_up_record: dict[str, object]
+) -> None:
+    """What was published by the day asked, and known then to say nothing of the item, is
+    no "nothing was published by then" (which named an earlier publication date)."""
+    store = str(tmp_path / "store.db")
+    imposed = {
+        "type": "measure_imposed",
+        "measure": "m-x",
+        "issuer": "CN",
+        "kind": "licence_requirement",
+        "items": ["Ho"],
+        "destinations": ["JP"],
+        "announced_on": "2024-01-01",
+        "effective_on": "2024-01-01",
+        "sources": [{"title": "Notice"}],
+    }
+    records = [imposed, {**follow_up_record, "measure": "m-x"}]
+    invoked(
+        "--store",
+        store,
+        "append",
+        "-",
+        stdin=b"".join(json.dumps(record).encode() + b"\n" for record in records),
+    )
+    asked = ("as-of", "2024-03-01", "-e", "Ho", "--from", "CN", "--to", "JP")
+    known = invoked("--store", store, *asked, "--known-at", "2024-09-01", "--format", "json")
+    assert json.loads(known.stdout)["warnings"] == []
+    # before the follow-up was published, the measure stood
+    before = json.loads(
+        invoked("--store", store, *asked, "--known-at", "2024-07-01", "--format", "json").stdout
+    )
+    assert before["flows"][0]["level"] == "licence_required"
+    assert before["warnings"] == []
+    # and before anything was published, the warning still says so
+    earlier = json.loads(
+        invoked("--store", store, *asked, "--known-at", "2023-06-01", "--format", "json").stdout
+    )
+    [warning] = earlier["warnings"]
+    assert warning.startswith("nothing asked about was published by 2023-06-01")
