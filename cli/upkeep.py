@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.options import pass_session, reported
+from cli.options import check_range, pass_session, reported
 from cli.params import DIGEST, MAX_POSITION, POSITION_OR_MOMENT
 from cli.session import Session
 
@@ -35,7 +35,15 @@ def append(session: Session, files: tuple[Any, ...], dry_run: bool) -> None:
         report = session.append_inputs(inputs, dry_run=dry_run, update=False, progress=advance)
     click.echo(render.describe_append(report), err=True)
     if report.appended and not dry_run:
-        session.update_projections()
+        try:
+            session.update_projections()
+        except KeyboardInterrupt:  # the records are in: say so, not click's "Aborted!"
+            click.echo(
+                "regimes: interrupted while updating the projections; the records are "
+                "appended, and the next query applies them",
+                err=True,
+            )
+            sys.exit(130)
 
 
 @click.command()
@@ -56,6 +64,7 @@ def log(session: Session, since: int | None, until: int | None, output_format: s
     """
     from cli import render
 
+    check_range(since, until)
     with reported():
         render.render_log(session.log(since, until), output_format)
 

@@ -499,6 +499,10 @@ class Store:
 
     def show(self, wanted: str) -> Shown:
         """Every record about an id, or carrying one document, and those responding to it."""
+        if not isinstance(wanted, str):
+            raise TypeError(f"show takes an id or a document's name, not {wanted!r}")
+        if not wanted.strip():
+            raise QuestionError("give an id or a document's name, not blank")
         return self.reader().show(wanted)
 
     def log(self, since: int | None = None, until: int | None = None) -> Iterator[LoggedRecord]:

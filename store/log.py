@@ -34,14 +34,15 @@ def open_application(store: Store) -> Regimes:
 
 
 def digest(app: Regimes, position: int | None = None) -> Digest | None:
-    """The chain's head, or its link at `position`; None for a store without a chain."""
+    """The chain's head, or the log's digest as it stood at `position`: the link of its last
+    record there (positions have gaps, where a transaction was rolled back); None for a
+    store without a chain, or nothing there."""
     chain = app.recorder
     if not isinstance(chain, Chain):
         return None
     if position is None:
         return chain.chain_head()
-    link = chain.chain_link(position)
-    return Digest(link, position) if link else None
+    return chain.chain_link_by(position)
 
 
 def verify(app: Regimes, expected: Digest | None = None) -> Digest | None:

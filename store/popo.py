@@ -49,6 +49,10 @@ class POPOChainedRecorder(POPOApplicationRecorder):
     def chain_link(self, position: int) -> str | None:
         return self.chain.get(position)
 
+    def chain_link_by(self, position: int) -> Digest | None:
+        found = [p for p in self.chain if p <= position]
+        return Digest(self.chain[max(found)], max(found)) if found else None
+
     def chain_head(self) -> Digest | None:
         if not self.chain:
             return None

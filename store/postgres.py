@@ -186,6 +186,19 @@ class PostgresChainedRecorder(PostgresApplicationRecorder):
             row = curs.fetchone()
             return str(row["link"]) if row else None
 
+    def chain_link_by(self, position: int) -> Digest | None:
+        """The link of the last record at or before `position` (a log has gaps)."""
+        with self.datastore.cursor() as curs:
+            curs.execute(
+                SQL(
+                    "SELECT position, link FROM {} WHERE position <= %s "
+                    "ORDER BY position DESC LIMIT 1"
+                ).format(self.chain_table),
+                (position,),
+            )
+            row = curs.fetchone()
+            return Digest(row["link"], row["position"]) if row else None
+
     def existing_originators(self, ids: Sequence[UUID]) -> set[UUID]:
         """Which of these aggregates have events already, in one query."""
         with self.datastore.cursor() as curs:

@@ -118,6 +118,17 @@ class SQLiteChainedRecorder(SQLiteApplicationRecorder):
             row = c.fetchone()
             return str(row["link"]) if row else None
 
+    def chain_link_by(self, position: int) -> Digest | None:
+        """The link of the last record at or before `position` (a log has gaps)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT position, link FROM log_chain WHERE position <= ? "
+                "ORDER BY position DESC LIMIT 1",
+                (position,),
+            )
+            row = c.fetchone()
+            return Digest(row["link"], row["position"]) if row else None
+
     def chain_head(self) -> Digest | None:
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT position, link FROM log_chain ORDER BY position DESC LIMIT 1")

@@ -164,3 +164,23 @@ def test_bad_arguments_are_usage_errors_with_exit_2(
     result = run(tmp_path / "t.db", *args)
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+def test_an_interrupt_after_the_records_landed_says_they_are_appended(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while the projections catch up, after the commit: click's bare "Aborted!"
+    let the user think the append failed."""
+    from cli.session import Session
+
+    def interrupted(self: Session, progress: Any = None) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Session, "update_projections", interrupted)
+    store = tmp_path / "t.db"
+    result = run(store, "append", "-", stdin=jsonl(imposed()))
+    assert result.exit_code == 130
+    assert "the records are appended" in result.stderr
+    assert "Aborted" not in result.stderr
+    monkeypatch.undo()
+    assert len(exported(str(store))) == 1

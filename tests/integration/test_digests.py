@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import regimes
-from tests.commands import invoke, invoked
+from tests.commands import answered, invoke, invoked
 from tests.conftest import StoreFactory
 from tests.samples import action, follow_up, imposed, jsonl
 
@@ -127,3 +127,35 @@ def test_a_file_with_a_correction_has_one_content_digest_whatever_day_it_is_appe
         exported = [logged.record for logged in store.log()]
     assert exported[1]["published_on"] == "2026-01-10"  # the export keeps the date: as if given
     assert content_digest("copy.db", 10, exported) == first  # appended that day: the same
+
+
+def test_an_answer_at_a_position_in_a_gap_cites_the_digest_of_the_log_there(
+    new_store: StoreFactory,
+) -> None:
+    """Positions have gaps where a transaction was rolled back (PostgreSQL's sequence moves
+    on): an answer recorded at a position inside one cites the log as it stood there, the
+    link of its last record before it, not null."""
+    store = new_store()
+    invoked("--store", store, "append", "-", stdin=jsonl(imposed()))
+    if store.startswith("postgresql"):
+        import psycopg
+        from psycopg import sql
+
+        schema = store.rsplit("schema=", 1)[1]
+        with psycopg.connect(store.split("?")[0], autocommit=True) as connection:
+            table = f"{schema}.regimes_events"
+            [(sequence,)] = connection.execute(
+                "SELECT pg_get_serial_sequence(%s, 'notification_id')", (table,)
+            ).fetchall()
+            connection.execute(sql.SQL("SELECT setval({}, 10)").format(sql.Literal(sequence)))
+    invoked("--store", store, "append", "-", stdin=jsonl(action()))
+    head = invoked("--store", store, "digest").stdout.strip()
+    first = answered(store, "as-of", "2025-06-01", "-e", "Dy", "--recorded-at", "#1")["digest"]
+    assert first is not None
+    assert first.endswith("@1")
+    last = int(head.rsplit("@", 1)[1])
+    assert last == (11 if store.startswith("postgresql") else 2)
+    for position in range(2, last):  # inside the gap, on PostgreSQL
+        asked = answered(store, "as-of", "2025-06-01", "-e", "Dy", "--recorded-at", f"#{position}")
+        assert asked["digest"] == first
+    assert answered(store, "as-of", "2025-06-01", "-e", "Dy")["digest"] == head
