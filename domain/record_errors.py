@@ -65,8 +65,8 @@ def field_path(location: list[str | int]) -> str:
     """Where in a record a problem is, as `sources[0].title`."""
     path = ""
     for part in location:
-        if isinstance(part, str) and not _FIELD_NAME.fullmatch(part):
-            part = visible(repr(part))  # an unknown key is input: never print it raw
+        if isinstance(part, str) and not (len(part) <= 60 and _FIELD_NAME.fullmatch(part)):
+            part = visible(shown(part))  # an unknown key is input: never print it raw or whole
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else part)
     return path or "record"
 

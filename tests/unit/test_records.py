@@ -497,6 +497,12 @@ REJECTED = [
     ),
     # shape
     pytest.param(imposed(colour="red"), "colour", "unknown field", id="unknown-field"),
+    pytest.param(  # a key is quoted short, as values are: not 100 KB on stderr
+        {**imposed(), "k" * 100_000: 1},
+        "'" + "k" * 58 + "…",
+        "unknown field",
+        id="unknown-field-with-a-long-name",
+    ),
     pytest.param(
         imposed(sources=[{"title": "t", "author": "me"}]),
         "sources[0].author",
