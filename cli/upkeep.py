@@ -157,6 +157,9 @@ def init(session: Session, empty: bool) -> None:
     with reported():
         session.app(create=True, bundled=False)
         loaded = 0 if empty else session.load_history()
+    # the projections' tables and rows too: a first query then writes nothing (no table to
+    # create while another process holds the write lock, no records to catch up)
+    session.update_projections()
     click.echo(
         f"store ready at {session.location.display}"
         + ("" if empty else f" ({loaded} new records from the bundled history)"),

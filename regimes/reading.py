@@ -102,8 +102,10 @@ class Rereading:
             fingerprints.append(fingerprinted.digest())
             ahead = self.read_ahead
             if exact is None and ahead is not None and ahead[index] != fingerprints[index]:
+                name = getattr(stream, "name", None)  # a file's path (or its descriptor)
+                named = source or printable_source(name if isinstance(name, str) else None)
                 raise InputChanged(
-                    f"{source or 'the input'} changed while it was appended (it was written "
+                    f"{named or 'the input'} changed while it was appended (it was written "
                     "meanwhile); nothing was written: append it again once it is complete"
                 )
         if exact is not None:

@@ -255,8 +255,8 @@ class Store:
         self,
         day: date | str,
         *,
-        elements: Sequence[str] = (),
-        items: Sequence[str] = (),
+        elements: Iterable[str] = (),
+        items: Iterable[str] = (),
         exporter: str | None = None,
         importer: str | None = None,
         party: str | None = None,
@@ -273,8 +273,8 @@ class Store:
 
     def _flows(
         self,
-        elements: Sequence[str],
-        items: Sequence[str],
+        elements: Iterable[str],
+        items: Iterable[str],
         exporter: str | None,
         importer: str | None,
         party: str | None,
@@ -301,8 +301,8 @@ class Store:
     def timeline(
         self,
         *,
-        elements: Sequence[str] = (),
-        items: Sequence[str] = (),
+        elements: Iterable[str] = (),
+        items: Iterable[str] = (),
         exporter: str | None = None,
         importer: str | None = None,
         party: str | None = None,
@@ -327,8 +327,8 @@ class Store:
         first: date | str,
         second: date | str,
         *,
-        elements: Sequence[str] = (),
-        items: Sequence[str] = (),
+        elements: Iterable[str] = (),
+        items: Iterable[str] = (),
         exporter: str | None = None,
         importer: str | None = None,
         party: str | None = None,
@@ -348,11 +348,11 @@ class Store:
         *,
         on: date | str | None = None,
         issuer: str | None = None,
-        kinds: Sequence[str] = (),
-        types: Sequence[str] = (),
+        kinds: Iterable[str] = (),
+        types: Iterable[str] = (),
         hs: str | None = None,
-        elements: Sequence[str] = (),
-        items: Sequence[str] = (),
+        elements: Iterable[str] = (),
+        items: Iterable[str] = (),
         exporter: str | None = None,
         importer: str | None = None,
         known_at: date | str | None = None,
@@ -378,8 +378,8 @@ class Store:
     def report(
         self,
         *,
-        elements: Sequence[str] = (),
-        items: Sequence[str] = (),
+        elements: Iterable[str] = (),
+        items: Iterable[str] = (),
         exporter: str | None = None,
         importer: str | None = None,
         party: str | None = None,
@@ -401,10 +401,11 @@ class Store:
         require_plotly()
         if out is not None:
             check_writable(out)
+        elements, items = names("elements", elements), names("items", items)  # read once
         flows = flow_query(elements, items, exporter, importer)  # checked before any work
         question = Question(
-            names("elements", elements),
-            names("items", items),
+            elements,
+            items,
             flows.exporter,
             flows.importer,
             day_of(since) if since else None,

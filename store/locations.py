@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from domain.errors import StoreError, StoreUrlError
+from domain.errors import StoreBusy, StoreError, StoreUrlError
 from store.urls import (
     check_store_name,
     conceal_password,
@@ -193,16 +193,28 @@ def patiently(open_: Callable[[], T], attempts: int = 6) -> T:
 
     SQLite refuses at once (no busy wait) a transaction that read an older snapshot and then
     tries to write, as `CREATE TABLE IF NOT EXISTS` plus a seed row does when several
-    processes open one store together; such an open is simply tried again.
+    processes open one store together; such an open is simply tried again. One that waited
+    for the lock (its whole busy timeout) is not: another process writes, and the store is
+    said to be busy (`StoreBusy`).
     """
     for attempt in range(attempts):
+        started = time.monotonic()
         try:
             return open_()
         except Exception as error:  # the library wraps sqlite3's errors in its own
-            if "locked" not in str(error) or attempt == attempts - 1:
+            if "locked" not in str(error):
                 raise
+            if attempt == attempts - 1 or time.monotonic() - started > _REFUSED_AT_ONCE:
+                raise StoreBusy(
+                    f"the store is busy ({_first_line(error)}): another process held its "
+                    "write lock while this one set up its tables; try again"
+                ) from None
             time.sleep(0.05 * 2**attempt)
     raise AssertionError("unreachable")
+
+
+#: How long a refusal of the write lock takes when SQLite does not wait for it (seconds).
+_REFUSED_AT_ONCE = 1.0
 
 
 def default_store_path() -> Path:

@@ -61,7 +61,7 @@ def test_a_file_rewritten_between_the_readings_is_refused_and_nothing_is_written
         store.append([action("earlier")])
         before = store.digest()
         rewritten_after_outline.append((path, _lines(measure, action())))
-        with pytest.raises(InputChanged, match="the input changed while it was appended"):
+        with pytest.raises(InputChanged, match=r"batch\.jsonl changed while it was appended"):
             store.append(path, dry_run=dry_run)
         assert store.digest() == before
         assert [logged.record["type"] for logged in store.log()] == ["action_taken"]
@@ -93,5 +93,5 @@ def test_the_command_says_the_file_changed_and_exits_1(
     rewritten_after_outline.append((path, _lines(imposed(destinations=["@race-g"]), action())))
     result = CliRunner().invoke(cli, ["--store", str(tmp_path / "s.db"), "append", str(path)])
     assert result.exit_code == 1, result.output
-    assert "changed while it was appended" in result.stderr
+    assert f"{path} changed while it was appended" in result.stderr
     assert "Traceback" not in result.stderr

@@ -215,3 +215,16 @@ def test_a_store_opens_by_a_path_object(tmp_path: Path) -> None:
     with regimes.Store(tmp_path / "store.db") as store:
         answer = store.as_of("2025-06-01", elements=["Dy"], exporter="CN", importer="JP")
         assert answer.flows[0].level.name != "none"
+
+
+def test_a_report_takes_its_items_as_any_iterable(tmp_path: Path) -> None:
+    """A generator of elements is read once: the report read it twice and, finding it empty
+    the second time, covered every item."""
+    with regimes.open(str(tmp_path / "store.db")) as store:
+        store.append(
+            [imposed(), imposed("other", items=["Tb"])],
+            recorded_at=datetime(2026, 1, 10, tzinfo=UTC),
+        )
+        report = store.report(elements=(e for e in ["Dy"]), exporter="CN", importer="JP")
+    assert report.facts.question.elements == ("Dy",)
+    assert [flow.item for flow in report.facts.today.flows] == ["Dy"]

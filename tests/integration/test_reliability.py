@@ -389,6 +389,48 @@ def test_queries_answer_while_another_process_holds_the_write_lock(
         writer.close()
 
 
+def test_a_query_right_after_init_answers_while_another_process_writes(tmp_path: Path) -> None:
+    """`init` builds the projections too: the first query has no table to create, which it
+    could not while another process holds the write lock."""
+    store = tmp_path / "store.db"
+    assert invoke("--store", str(store), "init").exit_code == 0
+    writer = sqlite3.connect(store, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        done = regimes("--store", str(store), "as-of", "2026-01-08", "-e", "Dy", "--to", "JP")
+        assert done.returncode == 0, done.stderr
+        assert "end_user_ban" in done.stdout
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+
+
+def test_a_store_being_set_up_while_another_process_writes_is_busy_at_once(
+    tmp_path: Path,
+) -> None:
+    """A store that still lacks tables cannot be set up while another process holds the
+    write lock: the command says the store is busy within a lock timeout, not after six
+    (two minutes), and never with a traceback."""
+    store = tmp_path / "store.db"
+    with sqlite3.connect(store) as connection:  # the log's table alone, as a store being made
+        connection.execute(
+            "CREATE TABLE stored_events (originator_id TEXT, originator_version INTEGER, "
+            "topic TEXT, state BLOB, PRIMARY KEY (originator_id, originator_version))"
+        )
+    writer = sqlite3.connect(store, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        started = time.monotonic()
+        done = regimes("--store", str(store), "as-of", "2026-01-08", "-e", "Dy")
+        assert done.returncode == 1, done.stderr
+        assert "the store is busy" in done.stderr
+        assert "Traceback" not in done.stderr
+        assert time.monotonic() - started < 30
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+
+
 def test_an_empty_file_or_database_is_no_store_to_ask(tmp_path: Path) -> None:
     """A query on a zero-byte file, or on a SQLite database without the log, says there is
     no store there and leaves the file as it was: it made it a store and answered "none"."""
