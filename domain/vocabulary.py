@@ -196,7 +196,7 @@ def is_group(place: str) -> bool:
 def check_place(code: str, *, worldwide: bool = True) -> str:
     """A country (`check_country`) or a group named `@slug`, else ValueError."""
     if is_group(code):
-        if _SLUG.match(code[1:]) is None or len(code) > SLUG_MAX_LENGTH + 1:
+        if not is_slug(code[1:]):
             raise ValueError(
                 f"{code[:40]!r} is no group name: '@' and a slug (lower case, digits, '.', '-')"
             )
