@@ -5,7 +5,6 @@ and says why."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,20 +14,9 @@ import pytest
 import regimes
 from domain.errors import InputChanged
 from regimes.reading import Rereading
-from tests.samples import action, follow_up, imposed
+from tests.samples import GROUP_G, action, follow_up, imposed, jsonl
 
-GROUP = {
-    "type": "group_defined",
-    "group": "race-g",
-    "title": "A group",
-    "members": ["KR"],
-    "effective_on": "2020-01-01",
-    "sources": [{"title": "Order"}],
-}
-
-
-def _lines(*records: dict[str, Any]) -> bytes:
-    return b"".join(json.dumps(record).encode() + b"\n" for record in records)
+GROUP = {**GROUP_G, "group": "race-g"}
 
 
 @pytest.fixture
@@ -56,11 +44,11 @@ def test_a_file_rewritten_between_the_readings_is_refused_and_nothing_is_written
     # first read: a measure to a group the batch defines; then the group is gone
     path = tmp_path / "batch.jsonl"
     measure = imposed(destinations=["@race-g"])
-    path.write_bytes(_lines(measure, GROUP))
+    path.write_bytes(jsonl(measure, GROUP))
     with regimes.open(str(tmp_path / "store.db")) as store:
         store.append([action("earlier")])
         before = store.digest()
-        rewritten_after_outline.append((path, _lines(measure, action())))
+        rewritten_after_outline.append((path, jsonl(measure, action())))
         with pytest.raises(InputChanged, match=r"batch\.jsonl changed while it was appended"):
             store.append(path, dry_run=dry_run)
         assert store.digest() == before
@@ -72,8 +60,8 @@ def test_a_file_grown_between_the_readings_is_refused_and_nothing_is_written(
 ) -> None:
     # the first reading saw the measure's last record; the second finds one more after it
     path = tmp_path / "batch.jsonl"
-    path.write_bytes(_lines(imposed(), action()))
-    grown = _lines(imposed(), action(), follow_up("measure_lifted", effective_on="2026-01-01"))
+    path.write_bytes(jsonl(imposed(), action()))
+    grown = jsonl(imposed(), action(), follow_up("measure_lifted", effective_on="2026-01-01"))
     rewritten_after_outline.append((path, grown))
     with regimes.open(str(tmp_path / "store.db")) as store:
         with pytest.raises(InputChanged, match="changed while it was appended"):
@@ -89,8 +77,8 @@ def test_the_command_says_the_file_changed_and_exits_1(
     from cli.main import main as cli
 
     path = tmp_path / "batch.jsonl"
-    path.write_bytes(_lines(imposed(destinations=["@race-g"]), GROUP))
-    rewritten_after_outline.append((path, _lines(imposed(destinations=["@race-g"]), action())))
+    path.write_bytes(jsonl(imposed(destinations=["@race-g"]), GROUP))
+    rewritten_after_outline.append((path, jsonl(imposed(destinations=["@race-g"]), action())))
     result = CliRunner().invoke(cli, ["--store", str(tmp_path / "s.db"), "append", str(path)])
     assert result.exit_code == 1, result.output
     assert f"{path} changed while it was appended" in result.stderr
