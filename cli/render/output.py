@@ -10,7 +10,6 @@ ask for JSON or CSV never load it.
 from __future__ import annotations
 
 import csv
-import re
 import sys
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from domain.controls import json_visible, visible
+from domain.vocabulary import is_group, is_slug
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -80,14 +80,13 @@ def write_csv(columns: list[str], rows: Iterable[Sequence[str]]) -> None:
 #: What a spreadsheet reads as the start of a formula (OWASP's "CSV injection"): `=`, `+`,
 #: `-` and `@` (tab and carriage return never reach a cell: `visible` escapes them).
 _FORMULA_STARTS = ("=", "+", "-", "@")
-#: A country group as the answers name it: a spreadsheet has no formula of this form.
-_GROUP = re.compile(r"@[a-z0-9][a-z0-9.-]*")
 
 
 def _inert(cell: str) -> str:
     """The cell as a spreadsheet shows it as text: with `'` before a formula's first
-    character (a document or title from a record, `=HYPERLINK(…)`), but for a group."""
-    if cell.startswith(_FORMULA_STARTS) and not _GROUP.fullmatch(cell):
+    character (a document or title from a record, `=HYPERLINK(…)`), but for a country group
+    (`@slug`: a spreadsheet has no formula of that form)."""
+    if cell.startswith(_FORMULA_STARTS) and not (is_group(cell) and is_slug(cell[1:])):
         return "'" + cell
     return cell
 
