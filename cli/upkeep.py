@@ -35,15 +35,21 @@ def append(session: Session, files: tuple[Any, ...], dry_run: bool) -> None:
         report = session.append_inputs(inputs, dry_run=dry_run, update=False, progress=advance)
     click.echo(render.describe_append(report), err=True)
     if report.appended and not dry_run:
-        try:
-            session.update_projections()
-        except KeyboardInterrupt:  # the records are in: say so, not click's "Aborted!"
-            click.echo(
-                "regimes: interrupted while updating the projections; the records are "
-                "appended, and the next query applies them",
-                err=True,
-            )
-            sys.exit(130)
+        _update_projections(session, "the records are appended")
+
+
+def _update_projections(session: Session, done: str) -> None:
+    """Brings the projections up to what a command just wrote (`done`, which an interrupt
+    is told: the records are in, whatever click's bare "Aborted!" would suggest)."""
+    try:
+        session.update_projections()
+    except KeyboardInterrupt:
+        click.echo(
+            f"regimes: interrupted while updating the projections; {done}, and the next "
+            "query brings the projections up to date",
+            err=True,
+        )
+        sys.exit(130)
 
 
 @click.command()
@@ -159,7 +165,7 @@ def init(session: Session, empty: bool) -> None:
         loaded = 0 if empty else session.load_history()
     # the projections' tables and rows too: a first query then writes nothing (no table to
     # create while another process holds the write lock, no records to catch up)
-    session.update_projections()
+    _update_projections(session, "the store is ready")
     click.echo(
         f"store ready at {session.location.display}"
         + ("" if empty else f" ({loaded} new records from the bundled history)"),

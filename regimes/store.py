@@ -246,7 +246,7 @@ class Store:
         except (RegimesError, PersistenceError, sqlite3.Error) as error:
             self.notify(
                 f"regimes: the projections were not updated ({error}); the next query "
-                "will apply the new records"
+                "brings them up to date"
             )
 
     # -- asking --------------------------------------------------------------------------

@@ -166,11 +166,20 @@ def test_bad_arguments_are_usage_errors_with_exit_2(
     assert message in result.stderr
 
 
-def test_an_interrupt_after_the_records_landed_says_they_are_appended(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("command", "said", "logged"),
+    [(("append", "-"), "the records are appended", 1), (("init",), "the store is ready", 284)],
+    ids=["append", "init"],
+)
+def test_an_interrupt_after_the_records_landed_says_they_are_in(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    command: tuple[str, ...],
+    said: str,
+    logged: int,
 ) -> None:
     """Ctrl-C while the projections catch up, after the commit: click's bare "Aborted!"
-    let the user think the append failed."""
+    let the user think the command failed."""
     from cli.session import Session
 
     def interrupted(self: Session, progress: Any = None) -> None:
@@ -178,9 +187,9 @@ def test_an_interrupt_after_the_records_landed_says_they_are_appended(
 
     monkeypatch.setattr(Session, "update_projections", interrupted)
     store = tmp_path / "t.db"
-    result = run(store, "append", "-", stdin=jsonl(imposed()))
+    result = run(store, *command, stdin=jsonl(imposed()))
     assert result.exit_code == 130
-    assert "the records are appended" in result.stderr
+    assert said in result.stderr
     assert "Aborted" not in result.stderr
     monkeypatch.undo()
-    assert len(exported(str(store))) == 1
+    assert len(exported(str(store))) == logged
