@@ -226,12 +226,16 @@ class Store:
         projections up to what it appended."""
         from projections.collector import collection_paused
 
-        app = self.app(create=not dry_run)
+        app = self.app(create=not dry_run) if not dry_run or self._holds_log() else _empty_log()
         with collection_paused():
             report = append(app, recorded_at or now())
         if update and report.appended and not dry_run:
             self.update_projections()
         return report
+
+    def _holds_log(self) -> bool:
+        """Whether the store is there to append to (a default store is made on first use)."""
+        return self._app is not None or self.location.is_default or self.location.exists()
 
     def update_projections(self, progress: Progress | None = None) -> None:
         """Applies what was appended to the projections, so the next query has nothing to
@@ -549,6 +553,13 @@ class Store:
             jobs=jobs,
             compact=(lambda message: self.notify(f"regimes: {message}")) if compact else None,
         )
+
+
+def _empty_log() -> Regimes:
+    """An empty log in memory: what a dry run into a store not made yet checks against."""
+    from store.log import open_application
+
+    return open_application(parse_store("memory:"))
 
 
 #: How many times a report asks its questions again while appends move the log on.

@@ -95,6 +95,20 @@ def test_dry_run_validates_and_writes_nothing(store_url: str) -> None:
     assert exported(store) == []
 
 
+def test_a_dry_run_into_a_store_not_made_yet_checks_against_an_empty_log(
+    tmp_path: Path,
+) -> None:
+    """It said "no store at PATH" instead of checking the records; it creates nothing."""
+    store = tmp_path / "new.db"
+    result = run(store, "append", "--dry-run", str(EXAMPLES))
+    assert result.exit_code == 0, result.stderr
+    assert "11 would be new" in result.stderr
+    refused = run(store, "append", "--dry-run", "-", stdin=jsonl({"type": "nope"}))
+    assert refused.exit_code == 1
+    assert "line 1: type: unknown record type 'nope'" in refused.stderr
+    assert not store.exists()
+
+
 def test_show_prints_a_measures_whole_history_with_positions(store_url: str) -> None:
     store = store_url
     run(store, "append", str(EXAMPLES))
