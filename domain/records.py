@@ -8,6 +8,7 @@ old log unreadable.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from functools import cache
 from typing import Annotated, Any, Literal, get_args
@@ -404,6 +405,21 @@ def groups_named(record: object) -> dict[str, list[str]]:
         if isinstance(record, MeasureCorrectedRecord)
         else (vars(record), _GROUP_ATTRIBUTES)
     )
+    return _groups_by_field(given, keys)
+
+
+def groups_written(record: Mapping[str, Any]) -> set[str]:
+    """The groups (slugs) a record in the append format names, as `groups_named` finds them
+    in a validated one (a correction's in its `fields`)."""
+    given = record.get("fields") if record.get("type") == "measure_corrected" else record
+    named = _groups_by_field(given or {}, _GROUP_KEYS)
+    return {slug for slugs in named.values() for slug in slugs}
+
+
+def _groups_by_field(
+    given: Mapping[str, Any], keys: tuple[tuple[str, str], ...]
+) -> dict[str, list[str]]:
+    """The groups each of `keys` (a field's name, and its key in `given`) names."""
     named: dict[str, list[str]] = {}
     for name, key in keys:
         value = given.get(key)

@@ -17,8 +17,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from domain.controls import visible
-from domain.records import GROUP_FIELDS
-from domain.vocabulary import is_group
 from projections.answers import NO_FILTER, Answer, Knowledge, Known, Timeline
 from projections.catchup import utc_text
 from projections.summaries import MeasureChange, MeasureSummary
@@ -339,20 +337,6 @@ def _group_sources(records: list[dict[str, Any]], day: date, entry: MeasureChang
         if record["effective_on"] == day.isoformat() and record.get("document") == entry.document:
             return list(record["sources"])
     return []
-
-
-def groups_in(records: list[dict[str, Any]]) -> set[str]:
-    """The country groups (slugs) a measure's records name in its places or issuer, as
-    imposed, corrected or amended."""
-    found: set[str] = set()
-    for record in records:
-        for fields in (record, record.get("fields") or {}, record.get("changes") or {}):
-            for name in GROUP_FIELDS:
-                value = fields.get(name) or ()
-                for place in (value,) if isinstance(value, str) else value:
-                    if is_group(place):
-                        found.add(place[1:])
-    return found
 
 
 def _actions(facts: ReportFacts) -> str:

@@ -429,7 +429,8 @@ class Store:
     def _report_facts(self, question: Question, today: date, generated_at: datetime) -> ReportFacts:
         """The answers a report shows, all at one log position (asked again, a few times,
         while appends move the log on between them)."""
-        from regimes.report import ReportFacts, groups_in
+        from domain.records import groups_written
+        from regimes.report import ReportFacts
 
         query = flow_query(
             question.elements,
@@ -465,7 +466,9 @@ class Store:
 
         slugs = {entry.measure for change in history.changes for entry in change.measures}
         records = {slug: known(slug) for slug in sorted(slugs)}
-        groups = sorted({group for found in records.values() for group in groups_in(found)})
+        groups = sorted(
+            {group for found in records.values() for r in found for group in groups_written(r)}
+        )
         group_records = [record for group in groups for record in known(f"@{group}")]
         return ReportFacts(
             question,
