@@ -140,7 +140,11 @@ def date_range(command: F) -> F:
     return click.option("--since", type=DATE, help="Only changes on or after this date.")(command)
 
 
-def check_range(since: date | int | None, until: date | int | None) -> None:
+#: What `--since` and `--until` bound: dates, or log positions.
+Bound = TypeVar("Bound", date, int)
+
+
+def check_range(since: Bound | None, until: Bound | None) -> None:
     """A usage error (exit 2) when `--since` is after `--until` (dates, or log positions)."""
-    if since is not None and until is not None and since > until:  # type: ignore[operator]
+    if since is not None and until is not None and since > until:
         raise click.BadParameter(f"--since {since} is after --until {until}", param_hint="--since")
